@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every map of the xlb data plane. State that must outlive xlbd (services,
+ * rings, backends, flows, counters) is pinned by name under the pin
+ * directory xlbd passes to libbpf, so traffic keeps flowing across a daemon
+ * restart and the new daemon adopts it.
+ */
+#ifndef XLB_MAPS_H
+#define XLB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xlb_abi.h"
+
+/* {VIP, port, proto} -> service; also VIP address markers (see ABI). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xlb_svc_key);
+	__type(value, struct xlb_svc);
+	__uint(max_entries, XLB_MAX_SERVICES * 2);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_SERVICES SEC(".maps");
+
+/*
+ * Template of a service's scheduling ring: slot -> backend id. The size is
+ * per service (BPF_F_INNER_MAP lets inner arrays differ in max_entries).
+ */
+struct xlb_ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+};
+
+/*
+ * Service id -> its ring. A new backend set is written into a fresh inner
+ * map and published with one update of this outer slot, so a packet sees
+ * either the old ring or the new one, never a half-written one. An empty
+ * slot is the explicit "no backend" state.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__type(key, __u32);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct xlb_ring);
+} XLB_MAP_RINGS SEC(".maps");
+
+/* Backend id -> where to send (MACs, egress) and whether it is up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_BACKENDS SEC(".maps");
+
+/*
+ * 5-tuple -> pinned backend. One table shared by all CPUs, so a flow keeps
+ * its backend whichever queue its packets arrive on (RSS changes, generic
+ * XDP, veth), and xlbd can list and repair it in one walk. Its LRU lists are
+ * per CPU (BPF_F_NO_COMMON_LRU), so inserting on one CPU never takes a lock
+ * another CPU is spinning on; the price is that eviction is per CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+	__uint(max_entries, XLB_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_FLOWS SEC(".maps");
+
+/* Global counters by verdict reason (enum xlb_stat). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XLB_STAT_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_STATS SEC(".maps");
+
+/* Per-service counters, indexed by service id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_counters);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_SVC_STATS SEC(".maps");
+
+/* Per-backend counters, indexed by backend id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_counters);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_BE_STATS SEC(".maps");
+
+/* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XLB_MAX_IFACES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_TX_PORTS SEC(".maps");
+
+#endif /* XLB_MAPS_H */

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xlb ABI: every map key and value, limit, enum and counter name shared by
+ * the XDP program (bpf/), user space (user/) and the tests (tests/).
+ * Nothing else may redeclare these. Multi-byte fields marked __be* are in
+ * network byte order; everything else is host order.
+ *
+ * Struct layouts are asserted below so clang -target bpf and gcc agree.
+ */
+#ifndef XLB_ABI_H
+#define XLB_ABI_H
+
+#include <linux/types.h>
+
+/* Sizes. Overridable at build time, but BPF and user space must agree. */
+#ifndef XLB_MAX_SERVICES
+#define XLB_MAX_SERVICES 1024		/* service ids 1..1023; 0 is invalid */
+#endif
+#ifndef XLB_MAX_BACKENDS
+#define XLB_MAX_BACKENDS 65536		/* backend ids 1..65535; 0 is invalid */
+#endif
+#ifndef XLB_MAX_FLOWS
+#define XLB_MAX_FLOWS (1 << 20)		/* flow (connection) table entries */
+#endif
+#ifndef XLB_MAX_IFACES
+#define XLB_MAX_IFACES 64		/* devmap entries for XDP_REDIRECT */
+#endif
+#define XLB_MAX_VLAN_DEPTH 2		/* 802.1Q / 802.1ad tags parsed */
+#define XLB_MAX_IPV6_EXT 6		/* IPv6 extension headers walked */
+#define XLB_MAX_IPV4_OPT_LEN 40		/* bytes of IPv4 options */
+#define XLB_DEFAULT_TABLE_SIZE 65537	/* Maglev table, prime */
+#define XLB_MAX_TABLE_SIZE 1048573	/* largest prime below 2^20 */
+
+/* Map names, for bpftool and pinned-map lookups under the pin directory. */
+#define XLB_PIN_DIR "/sys/fs/bpf/xlb"
+#define XLB_MAP_SERVICES xlb_services
+#define XLB_MAP_RINGS xlb_rings
+#define XLB_MAP_BACKENDS xlb_backends
+#define XLB_MAP_FLOWS xlb_flows
+#define XLB_MAP_STATS xlb_stats
+#define XLB_MAP_SVC_STATS xlb_svc_stats
+#define XLB_MAP_BE_STATS xlb_be_stats
+#define XLB_MAP_TX_PORTS xlb_tx_ports
+
+/* Address families as stored in keys (not AF_*: those differ by OS). */
+enum xlb_family {
+	XLB_FAMILY_V4 = 4,
+	XLB_FAMILY_V6 = 6,
+};
+
+/*
+ * An IPv4 or IPv6 address. IPv4 lives in v4 (== v6[0]) and v6[1..3] are
+ * zero, so one key type serves both families without aliasing.
+ */
+union xlb_addr {
+	__be32 v4;
+	__be32 v6[4];
+	__u8 bytes[16];
+};
+
+/* Key of XLB_MAP_SERVICES: what makes a packet VIP traffic. */
+struct xlb_svc_key {
+	union xlb_addr vip;	/* virtual IP */
+	__be16 port;		/* L4 destination port; 0 with proto 0: see below */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;		/* enum xlb_family */
+};
+
+/*
+ * An entry with port 0 and proto 0 marks a VIP *address* (no service of its
+ * own). The program looks it up only for IP fragments, which carry no
+ * ports, so that fragments to a VIP are dropped and counted while other
+ * fragments go to the kernel untouched. xlbd keeps one per VIP address.
+ */
+#define XLB_SVC_ADDR_MARK_PORT 0
+
+/* Schedulers (enum order is ABI; names in xlb_sched_names below). */
+enum xlb_sched {
+	XLB_SCHED_MAGLEV = 0,		/* weighted Maglev on the 5-tuple */
+	XLB_SCHED_SOURCE_HASH,		/* weighted Maglev on the source address */
+	XLB_SCHED_ROUND_ROBIN,
+	XLB_SCHED_WEIGHTED_RR,
+	XLB_SCHED_RANDOM,
+	XLB_SCHED_LEAST_CONN,
+	XLB_SCHED_MAX,
+};
+
+/* xlb_svc.flags */
+#define XLB_SVC_F_ADDR_MARK (1U << 0)	/* address marker, not a service */
+
+/* Value of XLB_MAP_SERVICES. */
+struct xlb_svc {
+	__u32 id;		/* index into rings and per-service stats */
+	__u32 table_size;	/* slots in this service's ring (prime) */
+	__u8 sched;		/* enum xlb_sched */
+	__u8 pad[3];
+	__u32 flags;		/* XLB_SVC_F_* */
+};
+
+/*
+ * Key of XLB_MAP_FLOWS: the 5-tuple as the client sent it (client -> VIP).
+ * The service key comes first so the program looks the service up with a
+ * pointer into the flow key instead of building a second key per packet.
+ * ICMP errors are mapped back onto this key.
+ */
+struct xlb_flow_key {
+	struct xlb_svc_key svc;	/* VIP, VIP port, proto, family */
+	union xlb_addr src;	/* client address */
+	__be16 sport;		/* client port */
+	__u8 pad[2];
+};
+
+/* Value of XLB_MAP_FLOWS: the backend a flow is pinned to. */
+struct xlb_flow {
+	__u32 backend_id;	/* index into XLB_MAP_BACKENDS */
+	__u32 backend_gen;	/* xlb_backend.gen when pinned; stale if differs */
+	__u64 created_ns;	/* bpf_ktime_get_coarse_ns() at creation */
+};
+
+/* xlb_backend.flags */
+#define XLB_BE_F_UP (1U << 0)		/* may receive packets */
+
+/*
+ * Value of XLB_MAP_BACKENDS, indexed by backend id. A flow whose backend is
+ * not UP, or whose gen no longer matches (the id was freed and reused), is
+ * rescheduled on its next packet.
+ */
+struct xlb_backend {
+	__u8 dmac[6];		/* backend's MAC: new destination MAC */
+	__u8 smac[6];		/* egress interface's MAC: new source MAC */
+	__u32 ifindex;		/* egress interface; the ingress one => XDP_TX */
+	__u32 flags;		/* XLB_BE_F_* */
+	__u32 gen;		/* bumped each time the id is (re)assigned */
+	__u32 svc_id;		/* owning service */
+	union xlb_addr addr;	/* backend address, for tools (not used by XDP) */
+	__u8 family;		/* enum xlb_family */
+	__u8 pad[3];
+};
+
+/* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per-CPU arrays). */
+struct xlb_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;	/* flows scheduled (new or rescheduled) */
+	__u64 pad;
+};
+
+/*
+ * Global counters, one per verdict reason, in the per-CPU array
+ * XLB_MAP_STATS. X-macro so the enum and the printable names cannot drift.
+ */
+#define XLB_STATS(X)							\
+	X(TX, "tx")			/* VIP traffic sent: XDP_TX */	\
+	X(REDIRECT, "redirect")		/* VIP traffic: XDP_REDIRECT */	\
+	X(PASS_NON_IP, "pass_non_ip")	/* ARP, LLDP, ... */		\
+	X(PASS_NON_VIP, "pass_non_vip")	/* IP, not a served VIP:port */	\
+	X(PASS_EXT_LIMIT, "pass_ext_limit") /* too many IPv6 ext hdrs */\
+	X(PASS_ICMP, "pass_icmp")	/* ICMP not about a VIP flow */	\
+	X(ICMP_FORWARDED, "icmp_forwarded") /* error sent to backend */	\
+	X(NEW_FLOW, "new_flow")		/* flow scheduled */		\
+	X(RESCHEDULED, "rescheduled")	/* flow moved off a dead backend */ \
+	X(FLOW_TABLE_FULL, "flow_insert_failed") /* not pinned */	\
+	X(DROP_MALFORMED, "drop_malformed") /* truncated, bad lengths */\
+	X(DROP_NO_BACKEND, "drop_no_backend") /* service has none up */	\
+	X(DROP_FRAGMENT, "drop_fragment") /* IP fragment to a VIP */	\
+	X(DROP_REDIRECT, "drop_redirect") /* redirect target missing */
+
+#define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
+enum xlb_stat {
+	XLB_STATS(XLB_STAT_ENUM)
+	XLB_STAT_MAX
+};
+#undef XLB_STAT_ENUM
+
+#ifndef __bpf__
+#define XLB_STAT_NAME(name, str) [XLB_STAT_##name] = str,
+static const char *const xlb_stat_names[XLB_STAT_MAX] = {
+	XLB_STATS(XLB_STAT_NAME)
+};
+#undef XLB_STAT_NAME
+
+static const char *const xlb_sched_names[XLB_SCHED_MAX] = {
+	[XLB_SCHED_MAGLEV] = "maglev",
+	[XLB_SCHED_SOURCE_HASH] = "source-hash",
+	[XLB_SCHED_ROUND_ROBIN] = "round-robin",
+	[XLB_SCHED_WEIGHTED_RR] = "weighted-round-robin",
+	[XLB_SCHED_RANDOM] = "random",
+	[XLB_SCHED_LEAST_CONN] = "least-connections",
+};
+#endif
+
+_Static_assert(sizeof(union xlb_addr) == 16, "xlb_addr layout");
+_Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
+_Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
+_Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
+_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow layout");
+_Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
+_Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
+
+#endif /* XLB_ABI_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Flow hashing shared by the XDP program and user space (Maglev tests,
+ * `xlbctl explain`): one implementation, so both sides always agree on which
+ * ring slot a tuple maps to. Several xlb nodes with the same backends agree
+ * too, which is what lets a flow survive moving to another node.
+ *
+ * The mixing is Bob Jenkins' lookup3 (public domain), over the key's 32-bit
+ * words exactly as they sit in memory (network order fields included).
+ */
+#ifndef XLB_HASH_H
+#define XLB_HASH_H
+
+#include "xlb_abi.h"
+
+#ifdef __bpf__
+#define XLB_HASH_INLINE static __always_inline
+#else
+#define XLB_HASH_INLINE static inline
+#endif
+
+#define XLB_HASH_SEED 0x786c6221U	/* "xlb!" */
+
+XLB_HASH_INLINE __u32 xlb_rol32(__u32 w, unsigned int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+#define XLB_JHASH_MIX(a, b, c)						\
+	do {								\
+		a -= c; a ^= xlb_rol32(c, 4);  c += b;			\
+		b -= a; b ^= xlb_rol32(a, 6);  a += c;			\
+		c -= b; c ^= xlb_rol32(b, 8);  b += a;			\
+		a -= c; a ^= xlb_rol32(c, 16); c += b;			\
+		b -= a; b ^= xlb_rol32(a, 19); a += c;			\
+		c -= b; c ^= xlb_rol32(b, 4);  b += a;			\
+	} while (0)
+
+#define XLB_JHASH_FINAL(a, b, c)					\
+	do {								\
+		c ^= b; c -= xlb_rol32(b, 14);				\
+		a ^= c; a -= xlb_rol32(c, 11);				\
+		b ^= a; b -= xlb_rol32(a, 25);				\
+		c ^= b; c -= xlb_rol32(b, 16);				\
+		a ^= c; a -= xlb_rol32(c, 4);				\
+		b ^= a; b -= xlb_rol32(a, 14);				\
+		c ^= b; c -= xlb_rol32(b, 24);				\
+	} while (0)
+
+/* Hash of an IPv4 or IPv6 address (source-hash scheduler). */
+XLB_HASH_INLINE __u32 xlb_hash_addr(const union xlb_addr *a, __u8 family)
+{
+	__u32 x = XLB_HASH_SEED + 16, y = x, z = x;
+
+	if (family == XLB_FAMILY_V4) {
+		x += a->v4;
+		XLB_JHASH_FINAL(x, y, z);
+		return z;
+	}
+	x += a->v6[0];
+	y += a->v6[1];
+	z += a->v6[2];
+	XLB_JHASH_MIX(x, y, z);
+	x += a->v6[3];
+	XLB_JHASH_FINAL(x, y, z);
+	return z;
+}
+
+/* Hash of a flow's 5-tuple (Maglev scheduler, flow table independent). */
+XLB_HASH_INLINE __u32 xlb_hash_flow(const struct xlb_flow_key *k)
+{
+	__u32 ports = ((__u32)k->sport << 16) | k->svc.port;
+	__u32 x = XLB_HASH_SEED + k->svc.proto, y = x, z = x;
+
+	if (k->svc.family == XLB_FAMILY_V4) {
+		x += k->src.v4;
+		y += k->svc.vip.v4;
+		z += ports;
+		XLB_JHASH_FINAL(x, y, z);
+		return z;
+	}
+	x += k->src.v6[0];
+	y += k->src.v6[1];
+	z += k->src.v6[2];
+	XLB_JHASH_MIX(x, y, z);
+	x += k->src.v6[3];
+	y += k->svc.vip.v6[0];
+	z += k->svc.vip.v6[1];
+	XLB_JHASH_MIX(x, y, z);
+	x += k->svc.vip.v6[2];
+	y += k->svc.vip.v6[3];
+	z += ports;
+	XLB_JHASH_FINAL(x, y, z);
+	return z;
+}
+
+/*
+ * Map a 32-bit hash onto [0, size) without a division (Lemire's
+ * multiply-shift): a 64-bit divide costs more than the rest of the slot
+ * lookup on the new-flow path.
+ */
+XLB_HASH_INLINE __u32 xlb_ring_slot(__u32 hash, __u32 size)
+{
+	return (__u32)(((__u64)hash * size) >> 32);
+}
+
+#endif /* XLB_HASH_H */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian packages xlb needs, only those missing. Idempotent.
+# One list for build, tests, demo and bench: add a package here when the
+# project adopts it.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm pkg-config           # build
+	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
+	libyaml-dev libjson-c-dev libmnl-dev     # config, control socket, netlink
+	iproute2 ethtool procps curl python3     # lab and tests
+	gnuplot-nox                              # load-test plots
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

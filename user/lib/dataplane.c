@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Data plane maps: open, publish services and rings, read counters. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dataplane.h"
+#include "xlb.skel.h"
+
+static void dp_reset(struct xlb_dp *dp)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->prog_fd = dp->svc_fd = dp->ring_fd = dp->be_fd = dp->flow_fd = -1;
+	dp->stats_fd = dp->svc_stats_fd = dp->be_stats_fd = -1;
+	dp->tx_ports_fd = -1;
+}
+
+int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct bpf_map *map;
+
+	dp_reset(dp);
+	dp->skel = xlb_bpf__open_opts(&opts);
+	if (!dp->skel)
+		return -errno;
+	if (!pin_dir) {
+		bpf_object__for_each_map(map, dp->skel->obj)
+			bpf_map__set_pin_path(map, NULL);
+	}
+	dp->ncpus = libbpf_num_possible_cpus();
+	return dp->ncpus < 0 ? dp->ncpus : 0;
+}
+
+int xlb_dp_loaded(struct xlb_dp *dp)
+{
+	struct xlb_bpf *s = dp->skel;
+
+	dp->prog_fd = bpf_program__fd(s->progs.xlb_xdp);
+	dp->svc_fd = bpf_map__fd(s->maps.XLB_MAP_SERVICES);
+	dp->ring_fd = bpf_map__fd(s->maps.XLB_MAP_RINGS);
+	dp->be_fd = bpf_map__fd(s->maps.XLB_MAP_BACKENDS);
+	dp->flow_fd = bpf_map__fd(s->maps.XLB_MAP_FLOWS);
+	dp->stats_fd = bpf_map__fd(s->maps.XLB_MAP_STATS);
+	dp->svc_stats_fd = bpf_map__fd(s->maps.XLB_MAP_SVC_STATS);
+	dp->be_stats_fd = bpf_map__fd(s->maps.XLB_MAP_BE_STATS);
+	dp->tx_ports_fd = bpf_map__fd(s->maps.XLB_MAP_TX_PORTS);
+	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
+	    dp->flow_fd < 0 || dp->stats_fd < 0)
+		return -EBADF;
+	return 0;
+}
+
+int xlb_dp_load(struct xlb_dp *dp)
+{
+	int err = xlb_bpf__load(dp->skel);
+
+	return err ? err : xlb_dp_loaded(dp);
+}
+
+#define XLB_STR_(x) #x
+#define XLB_STR(x) XLB_STR_(x)
+
+static int pinned_fd(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return bpf_obj_get(path);
+}
+
+int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
+{
+	dp_reset(dp);
+	dp->ncpus = libbpf_num_possible_cpus();
+	dp->svc_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_SERVICES));
+	dp->ring_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RINGS));
+	dp->be_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BACKENDS));
+	dp->flow_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_FLOWS));
+	dp->stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_STATS));
+	dp->svc_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_SVC_STATS));
+	dp->be_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_STATS));
+	dp->tx_ports_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TX_PORTS));
+	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
+	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->svc_stats_fd < 0 ||
+	    dp->be_stats_fd < 0 || dp->tx_ports_fd < 0) {
+		int err = -errno;
+
+		xlb_dp_close(dp);
+		return err ? err : -ENOENT;
+	}
+	return 0;
+}
+
+void xlb_dp_close(struct xlb_dp *dp)
+{
+	if (!dp)
+		return;
+	if (dp->skel) {
+		/* the skeleton owns its fds */
+		xlb_bpf__destroy(dp->skel);
+	} else {
+		int *fds[] = { &dp->svc_fd, &dp->ring_fd, &dp->be_fd,
+			       &dp->flow_fd, &dp->stats_fd, &dp->svc_stats_fd,
+			       &dp->be_stats_fd, &dp->tx_ports_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	}
+	dp_reset(dp);
+}
+
+/* A filled, unpublished ring: a fresh inner array map. Returns fd. */
+static int ring_create(const __u32 *ring, __u32 size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	__u32 *keys, count = size;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32),
+			    sizeof(__u32), size, &mopts);
+	if (fd < 0)
+		return -errno;
+	keys = malloc(sizeof(*keys) * size);
+	if (!keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < size; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, ring, &count, &bopts)) {
+		/* older kernels: no batch ops on arrays */
+		for (__u32 i = 0; i < size && !err; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &ring[i], 0))
+				err = -errno;
+	} else if (count != size) {
+		err = -EIO;
+	}
+	free(keys);
+out:
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
+			   const struct xlb_svc *v, const __u32 *ring,
+			   __u32 size)
+{
+	struct xlb_svc old;
+	bool had, ring_first;
+	__u32 id = v->id;
+	int fd = -1, err = 0;
+
+	if (!id || id >= XLB_MAX_SERVICES)
+		return -EINVAL;
+	if (ring && (!size || size != v->table_size))
+		return -EINVAL;
+	had = !bpf_map_lookup_elem(dp->svc_fd, k, &old);
+
+	if (!ring || !size) {
+		/* no ring first: from then on every packet is a counted drop */
+		if (bpf_map_delete_elem(dp->ring_fd, &id) && errno != ENOENT)
+			return -errno;
+		if (bpf_map_update_elem(dp->svc_fd, k, v, BPF_ANY))
+			return -errno;
+		return 0;
+	}
+
+	fd = ring_create(ring, size);
+	if (fd < 0)
+		return fd;
+	/*
+	 * Packets index the ring with the table size from the service entry.
+	 * Growing: publish the bigger ring before the bigger size. Shrinking:
+	 * the smaller size first. Either way no index is ever out of range.
+	 */
+	ring_first = !had || old.id != id || size >= old.table_size;
+	if (!ring_first && bpf_map_update_elem(dp->svc_fd, k, v, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	if (bpf_map_update_elem(dp->ring_fd, &id, &fd, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	if (ring_first && bpf_map_update_elem(dp->svc_fd, k, v, BPF_ANY))
+		err = -errno;
+out:
+	close(fd);	/* the outer map holds the reference now */
+	return err;
+}
+
+int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
+		       __u32 svc_id)
+{
+	int err = 0;
+
+	if (bpf_map_delete_elem(dp->svc_fd, k) && errno != ENOENT)
+		err = -errno;
+	if (bpf_map_delete_elem(dp->ring_fd, &svc_id) && errno != ENOENT &&
+	    !err)
+		err = -errno;
+	return err;
+}
+
+int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
+		    __u8 family, bool on)
+{
+	struct xlb_svc_key k = { .vip = *vip, .family = family };
+	struct xlb_svc v = { .flags = XLB_SVC_F_ADDR_MARK };
+
+	if (on)
+		return bpf_map_update_elem(dp->svc_fd, &k, &v, BPF_ANY) ?
+			-errno : 0;
+	if (bpf_map_delete_elem(dp->svc_fd, &k) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
+		     __u32 size)
+{
+	__u32 inner_id;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(dp->ring_fd, &svc_id, &inner_id))
+		return -ENOENT;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	for (__u32 i = 0; i < size && !err; i++)
+		if (bpf_map_lookup_elem(fd, &i, &ring[i]))
+			err = -errno;
+	close(fd);
+	return err;
+}
+
+int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
+		       const struct xlb_backend *be)
+{
+	if (!id || id >= XLB_MAX_BACKENDS)
+		return -EINVAL;
+	return bpf_map_update_elem(dp->be_fd, &id, be, BPF_ANY) ? -errno : 0;
+}
+
+int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
+{
+	if (!id || id >= XLB_MAX_BACKENDS)
+		return -EINVAL;
+	return bpf_map_lookup_elem(dp->be_fd, &id, be) ? -errno : 0;
+}
+
+int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex)
+{
+	__u32 k = ifindex, v = ifindex;
+
+	return bpf_map_update_elem(dp->tx_ports_fd, &k, &v, BPF_ANY) ?
+		-errno : 0;
+}
+
+int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
+{
+	__u64 *vals = calloc(dp->ncpus, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < XLB_STAT_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(dp->stats_fd, &i, vals))
+			continue;
+		for (int c = 0; c < dp->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+static int counters_sum(int fd, int ncpus, __u32 id, struct xlb_counters *out)
+{
+	struct xlb_counters *vals = calloc(ncpus, sizeof(*vals));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &id, vals)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpus; c++) {
+			out->packets += vals[c].packets;
+			out->bytes += vals[c].bytes;
+			out->new_flows += vals[c].new_flows;
+		}
+	}
+	free(vals);
+	return err;
+}
+
+int xlb_dp_stats_svc(struct xlb_dp *dp, __u32 id, struct xlb_counters *out)
+{
+	return counters_sum(dp->svc_stats_fd, dp->ncpus, id, out);
+}
+
+int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out)
+{
+	return counters_sum(dp->be_stats_fd, dp->ncpus, id, out);
+}
+
+int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id)
+{
+	struct xlb_counters *zero = calloc(dp->ncpus, sizeof(*zero));
+	int fd = backend ? dp->be_stats_fd : dp->svc_stats_fd, err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &id, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}

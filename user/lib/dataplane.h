@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * User-space side of the data plane maps: the only code that writes them.
+ * xlbd, the tests and the tools all go through here, so the ordering rules
+ * that keep every packet consistent live in one place:
+ *
+ *  - a service's ring is replaced as a whole (new inner map, one update of
+ *    the outer slot), never written in place;
+ *  - a backend is made UP only after its MACs are known, and taken out of
+ *    rings before it is marked down;
+ *  - when a service's table size changes, the ring and the size are
+ *    published in the order that keeps every slot index in bounds.
+ */
+#ifndef XLB_DATAPLANE_H
+#define XLB_DATAPLANE_H
+
+#include <stdbool.h>
+#include "xlb_abi.h"
+
+struct xlb_bpf;
+
+struct xlb_dp {
+	struct xlb_bpf *skel;	/* NULL when adopted from pins only */
+	int prog_fd;		/* -1 when not loaded by us */
+	int svc_fd, ring_fd, be_fd, flow_fd;
+	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
+	int ncpus;
+};
+
+/*
+ * Open the XDP object. pin_dir NULL: maps are private to this process
+ * (tests). Otherwise maps are pinned under pin_dir, and existing pins there
+ * are reused, which is how a restarted xlbd keeps the running state.
+ * The object is opened but not loaded: call xlb_dp_load(), or hand
+ * dp->skel's object to libxdp and call xlb_dp_loaded() afterwards.
+ */
+int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir);
+int xlb_dp_load(struct xlb_dp *dp);
+int xlb_dp_loaded(struct xlb_dp *dp);
+/* Use the maps pinned under pin_dir without opening the object. */
+int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir);
+void xlb_dp_close(struct xlb_dp *dp);
+
+/*
+ * Install or update a service and its ring in one consistent step.
+ * ring == NULL (or size 0) installs the explicit "no backend" state.
+ * v->table_size must equal size when ring != NULL.
+ */
+int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
+			   const struct xlb_svc *v, const __u32 *ring,
+			   __u32 size);
+int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
+		       __u32 svc_id);
+/* VIP address marker (see XLB_SVC_ADDR_MARK_PORT): fragments to it drop. */
+int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
+		    __u8 family, bool on);
+/* Read back a service's live ring (for tools). -ENOENT: no backend. */
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
+		     __u32 size);
+
+int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
+		       const struct xlb_backend *be);
+int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *be);
+/* Register an egress interface for XDP_REDIRECT. */
+int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex);
+
+/* Counters summed over CPUs. */
+int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX]);
+int xlb_dp_stats_svc(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
+int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
+/* Zero a slot's counters (an id being reassigned starts from zero). */
+int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id);
+
+#endif /* XLB_DATAPLANE_H */

@@ -19,7 +19,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 PKGS     := libbpf libxdp yaml-0.1 json-c libmnl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -I$(BUILD) \
+	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -Itests/lib -I$(BUILD) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Logging: one line per event on stderr, "xlbd: LEVEL: message".
+ * Debug lines (and libbpf/libxdp chatter) only with -v.
+ */
+#ifndef XLB_LOG_H
+#define XLB_LOG_H
+
+#include <stdbool.h>
+
+enum xlb_log_level { XLB_LOG_WARN, XLB_LOG_INFO, XLB_LOG_DEBUG };
+
+void xlb_log_init(const char *prog, bool verbose);
+bool xlb_log_verbose(void);
+void xlb_log(enum xlb_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define pr_warn(...) xlb_log(XLB_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) xlb_log(XLB_LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) xlb_log(XLB_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* XLB_LOG_H */

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Part: loading and attaching the XDP program (libxdp), adopting one that
+ * a previous xlbd left running, and tearing it all down.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "log.h"
+#include "xlb.skel.h"
+#include "xlbd.h"
+
+#define XLB_PROG_NAME "xlb_xdp"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Pinning needs a BPF filesystem. When the pin directory's parent is not
+ * on one (a fresh host, or a mount namespace without it), mount one there.
+ */
+int xlbd_mount_bpffs(const char *pin_dir)
+{
+	char buf[PATH_MAX], *parent;
+	struct statfs st;
+	int err;
+
+	snprintf(buf, sizeof(buf), "%s", pin_dir);
+	parent = dirname(buf);
+	err = mkdir_p(parent, 0700);
+	if (err)
+		return err;
+	if (statfs(parent, &st))
+		return -errno;
+	if (st.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", parent, "bpf", 0, "mode=0700"))
+			return -errno;
+		pr_info("mounted a BPF filesystem at %s", parent);
+	}
+	err = mkdir_p(pin_dir, 0700);
+	return err;
+}
+
+static int libxdp_print(enum libxdp_print_level lvl, const char *fmt,
+			va_list ap)
+{
+	if (!xlb_log_verbose())
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Our program on ifindex, if a previous xlbd attached it. */
+static struct xdp_program *find_attached(int ifindex,
+					 struct xdp_multiprog **mpp)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+
+	*mpp = NULL;
+	if (libxdp_get_error(mp) || !mp)
+		return NULL;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), XLB_PROG_NAME)) {
+			*mpp = mp;
+			return p;
+		}
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p;
+	     p = xdp_multiprog__next_prog(p, mp)) {
+		if (!strcmp(xdp_program__name(p), XLB_PROG_NAME)) {
+			*mpp = mp;
+			return p;
+		}
+	}
+	xdp_multiprog__close(mp);
+	return NULL;
+}
+
+int xlbd_attach(struct xlbd *d)
+{
+	enum xdp_attach_mode mode = d->cfg.xdp_generic ? XDP_MODE_SKB :
+							 XDP_MODE_NATIVE;
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, popts,
+			    .prog_name = XLB_PROG_NAME);
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	char errmsg[256];
+	int err;
+
+	libxdp_set_print(libxdp_print);
+	d->ifindex = if_nametoindex(d->cfg.interface);
+	if (!d->ifindex) {
+		pr_warn("interface %s: %s", d->cfg.interface, strerror(errno));
+		return -ENODEV;
+	}
+	err = xlb_link_mac(d->neigh, d->ifindex, d->if_mac);
+	if (err) {
+		pr_warn("interface %s: cannot read its MAC: %s",
+			d->cfg.interface, strerror(-err));
+		return err;
+	}
+	err = xlbd_mount_bpffs(d->cfg.pin_dir);
+	if (err) {
+		pr_warn("pin directory %s: %s", d->cfg.pin_dir, strerror(-err));
+		return err;
+	}
+
+	prog = find_attached(d->ifindex, &mp);
+	if (prog) {
+		/* hot restart: keep the running program, take its maps */
+		err = xlb_dp_open_pinned(&d->dp, d->cfg.pin_dir);
+		if (!err) {
+			pr_info("adopted running XDP program (id %u) on %s",
+				xdp_program__id(prog), d->cfg.interface);
+			xdp_multiprog__close(mp);
+			return 0;
+		}
+		pr_warn("XDP program attached to %s but its maps are not pinned in %s (%s); run xlbd --teardown first",
+			d->cfg.interface, d->cfg.pin_dir, strerror(-err));
+		xdp_multiprog__close(mp);
+		return err;
+	}
+
+	err = xlb_dp_open(&d->dp, d->cfg.pin_dir);
+	if (err) {
+		pr_warn("cannot open the XDP object: %s", strerror(-err));
+		return err;
+	}
+	popts.obj = d->dp.skel->obj;
+	prog = xdp_program__create(&popts);
+	err = libxdp_get_error(prog);
+	if (err) {
+		libxdp_strerror(err, errmsg, sizeof(errmsg));
+		pr_warn("cannot create the XDP program: %s", errmsg);
+		return err;
+	}
+	err = xdp_program__attach(prog, d->ifindex, mode, 0);
+	if (err) {
+		libxdp_strerror(err, errmsg, sizeof(errmsg));
+		pr_warn("cannot attach XDP to %s in %s mode: %s%s",
+			d->cfg.interface, mode == XDP_MODE_NATIVE ? "native" :
+			"generic", errmsg,
+			mode == XDP_MODE_NATIVE ?
+			"; the driver may lack native XDP: try xdp_mode: generic" :
+			"");
+		xdp_program__close(prog);
+		return err;
+	}
+	err = xlb_dp_loaded(&d->dp);
+	pr_info("attached XDP program (id %u) to %s in %s mode",
+		xdp_program__id(prog), d->cfg.interface,
+		mode == XDP_MODE_NATIVE ? "native" : "generic");
+	/* the program stays attached after we exit; only detach drops it */
+	xdp_program__close(prog);
+	return err;
+}
+
+int xlbd_teardown(const struct xlb_config *c)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	char path[PATH_MAX];
+	int ifindex, err = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	libxdp_set_print(libxdp_print);
+	ifindex = if_nametoindex(c->interface);
+	if (ifindex && (prog = find_attached(ifindex, &mp))) {
+		if (xdp_multiprog__is_legacy(mp))
+			err = xdp_multiprog__detach(mp);
+		else
+			err = xdp_program__detach(prog, ifindex,
+						  xdp_multiprog__attach_mode(mp),
+						  0);
+		if (err)
+			pr_warn("cannot detach from %s: %s", c->interface,
+				strerror(-err));
+		else
+			pr_info("detached XDP program from %s", c->interface);
+		xdp_multiprog__close(mp);
+	}
+	dir = opendir(c->pin_dir);
+	if (dir) {
+		while ((de = readdir(dir))) {
+			if (strncmp(de->d_name, "xlb_", 4))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", c->pin_dir,
+				 de->d_name);
+			if (unlink(path))
+				pr_warn("cannot remove %s: %s", path,
+					strerror(errno));
+		}
+		closedir(dir);
+		if (rmdir(c->pin_dir) && errno != ENOENT)
+			pr_warn("cannot remove %s: %s", c->pin_dir,
+				strerror(errno));
+		else
+			pr_info("removed pinned maps in %s", c->pin_dir);
+	}
+	return err;
+}

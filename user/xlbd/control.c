@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Part: the control socket. Requests (see ctl.h for the protocol) are
+ * validated here in full, then applied through state.c; a request that
+ * fails validation changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <json-c/json.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "maglev.h"
+#include "xlbd.h"
+
+struct client {
+	struct xlbd *d;
+	struct xlb_ctl_conn *c;
+};
+
+static int listen_fd = -1;
+
+#define ERR_LEN 256
+
+/* Every key of req must be "cmd" or in allowed (NULL-terminated). */
+static bool keys_ok(struct json_object *req, const char *const *allowed,
+		    char *err)
+{
+	json_object_object_foreach(req, key, val) {
+		bool ok = !strcmp(key, "cmd");
+
+		(void)val;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(key, *a);
+		if (!ok) {
+			snprintf(err, ERR_LEN, "unknown argument \"%s\"", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *get_str(struct json_object *req, const char *key,
+			   bool required, char *err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v)) {
+		if (required)
+			snprintf(err, ERR_LEN, "missing argument \"%s\"", key);
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, ERR_LEN, "argument \"%s\" must be a string", key);
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* 1: present and valid, 0: absent, -1: invalid (err set). */
+static int get_uint(struct json_object *req, const char *key, long min,
+		    long max, long *out, char *err)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		snprintf(err, ERR_LEN, "argument \"%s\" must be an integer", key);
+		return -1;
+	}
+	n = json_object_get_int64(v);
+	if (n < min || n > max) {
+		snprintf(err, ERR_LEN, "argument \"%s\" is %lld, must be %ld..%ld",
+			 key, (long long)n, min, max);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+static struct svc_rt *get_svc(struct xlbd *d, struct json_object *req,
+			      const char *key, char *err)
+{
+	const char *name = get_str(req, key, true, err);
+	struct svc_rt *s;
+
+	if (!name)
+		return NULL;
+	s = xlbd_svc_find(d, name);
+	if (!s)
+		snprintf(err, ERR_LEN, "no service named \"%s\"", name);
+	return s;
+}
+
+static int get_addr(struct json_object *req, union xlb_addr *a, __u8 *family,
+		    char *err)
+{
+	const char *s = get_str(req, "address", true, err);
+
+	if (!s)
+		return -EINVAL;
+	if (xlb_parse_addr(s, a, family)) {
+		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static json_object *jaddr(const union xlb_addr *a, __u8 family)
+{
+	char buf[XLB_ADDR_STRLEN];
+
+	if (xlb_format_addr(a, family, buf, sizeof(buf)))
+		return json_object_new_string("?");
+	return json_object_new_string(buf);
+}
+
+static json_object *status_backend(const struct be_rt *b)
+{
+	json_object *o = json_object_new_object();
+	enum be_state st = xlbd_be_state(b);
+	char mac[18];
+
+	json_object_object_add(o, "address", jaddr(&b->conf.addr,
+						   b->conf.family));
+	json_object_object_add(o, "weight", json_object_new_int(
+		b->drained ? 0 : b->conf.weight));
+	json_object_object_add(o, "config_weight",
+			       json_object_new_int(b->conf.weight));
+	json_object_object_add(o, "state", json_object_new_string(
+		xlbd_be_state_name(st)));
+	if (b->mac_ok) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 b->mac[0], b->mac[1], b->mac[2], b->mac[3], b->mac[4],
+			 b->mac[5]);
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+	} else {
+		json_object_object_add(o, "mac", NULL);
+	}
+	if (st == BE_UNRESOLVED && b->why[0])
+		json_object_object_add(o, "reason",
+				       json_object_new_string(b->why));
+	json_object_object_add(o, "id", json_object_new_int(b->id));
+	return o;
+}
+
+static json_object *status_service(const struct svc_rt *s)
+{
+	json_object *o = json_object_new_object(), *bes;
+
+	json_object_object_add(o, "name", json_object_new_string(s->conf.name));
+	json_object_object_add(o, "vip", jaddr(&s->conf.vip, s->conf.family));
+	json_object_object_add(o, "port", json_object_new_int(s->conf.port));
+	json_object_object_add(o, "protocol", json_object_new_string(
+		xlb_proto_name(s->conf.proto)));
+	json_object_object_add(o, "scheduler", json_object_new_string(
+		xlb_sched_names[s->conf.sched]));
+	json_object_object_add(o, "table_size",
+			       json_object_new_int64(s->conf.table_size));
+	json_object_object_add(o, "id", json_object_new_int(s->id));
+	bes = json_object_new_array();
+	for (size_t i = 0; i < s->n_bes; i++)
+		json_object_array_add(bes, status_backend(s->bes[i]));
+	json_object_object_add(o, "backends", bes);
+	return o;
+}
+
+static int cmd_status(struct xlbd *d, struct json_object *req,
+		      json_object **data, char *err)
+{
+	static const char *const allowed[] = { NULL };
+	json_object *svcs;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	*data = json_object_new_object();
+	svcs = json_object_new_array();
+	for (size_t i = 0; i < d->n_svcs; i++)
+		json_object_array_add(svcs, status_service(d->svcs[i]));
+	json_object_object_add(*data, "services", svcs);
+	return 0;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 63)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+static int cmd_service_add(struct xlbd *d, struct json_object *req,
+			   json_object **data, char *err)
+{
+	static const char *const allowed[] = { "name", "vip", "port",
+		"protocol", "scheduler", "table_size", NULL };
+	struct xlb_service_conf c;
+	const char *name, *vip, *proto, *sched;
+	long port, size;
+	int r;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	xlb_service_conf_init(&c);
+	name = get_str(req, "name", true, err);
+	if (!name)
+		return -EINVAL;
+	if (!name_ok(name)) {
+		snprintf(err, ERR_LEN, "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
+			 name);
+		return -EINVAL;
+	}
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	vip = get_str(req, "vip", true, err);
+	if (!vip)
+		return -EINVAL;
+	if (xlb_parse_addr(vip, &c.vip, &c.family)) {
+		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address",
+			 vip);
+		return -EINVAL;
+	}
+	r = get_uint(req, "port", 1, 65535, &port, err);
+	if (r <= 0) {
+		if (!r)
+			snprintf(err, ERR_LEN, "missing argument \"port\"");
+		return -EINVAL;
+	}
+	c.port = port;
+	proto = get_str(req, "protocol", false, err);
+	if (err[0])
+		return -EINVAL;
+	if (proto) {
+		r = xlb_parse_proto(proto);
+		if (r < 0) {
+			snprintf(err, ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
+				 proto);
+			return -EINVAL;
+		}
+		c.proto = r;
+	}
+	sched = get_str(req, "scheduler", false, err);
+	if (err[0])
+		return -EINVAL;
+	if (sched) {
+		r = xlb_parse_sched(sched);
+		if (r < 0) {
+			snprintf(err, ERR_LEN, "unknown scheduler \"%s\"", sched);
+			return -EINVAL;
+		}
+		c.sched = r;
+	}
+	r = get_uint(req, "table_size", 2, XLB_MAX_TABLE_SIZE, &size, err);
+	if (r < 0)
+		return -EINVAL;
+	if (r) {
+		if (!xlb_is_prime(size)) {
+			snprintf(err, ERR_LEN, "table_size %ld is not prime", size);
+			return -EINVAL;
+		}
+		c.table_size = size;
+	}
+	xlb_hc_conf_init(&c.hc, c.port);
+	*data = NULL;
+	return xlbd_svc_add(d, &c, err, ERR_LEN);
+}
+
+static int cmd_service_del(struct xlbd *d, struct json_object *req,
+			   json_object **data, char *err)
+{
+	static const char *const allowed[] = { "name", NULL };
+	const char *name;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	name = get_str(req, "name", true, err);
+	if (!name)
+		return -EINVAL;
+	*data = NULL;
+	return xlbd_svc_del(d, name, err, ERR_LEN);
+}
+
+static int cmd_backend_add(struct xlbd *d, struct json_object *req,
+			   json_object **data, char *err)
+{
+	static const char *const allowed[] = { "service", "address", "weight",
+					       NULL };
+	struct xlb_backend_conf c;
+	struct svc_rt *s;
+	long weight;
+	int r;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	s = get_svc(d, req, "service", err);
+	if (!s)
+		return -ENOENT;
+	xlb_backend_conf_init(&c, &s->conf);
+	if (get_addr(req, &c.addr, &c.family, err))
+		return -EINVAL;
+	r = get_uint(req, "weight", 0, 65535, &weight, err);
+	if (r < 0)
+		return -EINVAL;
+	if (r)
+		c.weight = weight;
+	*data = NULL;
+	return xlbd_be_add(d, s, &c, err, ERR_LEN);
+}
+
+static struct be_rt *get_be(struct xlbd *d, struct json_object *req,
+			    struct svc_rt **sp, char *err)
+{
+	union xlb_addr a;
+	struct be_rt *b;
+	__u8 family;
+
+	*sp = get_svc(d, req, "service", err);
+	if (!*sp || get_addr(req, &a, &family, err))
+		return NULL;
+	b = xlbd_be_find(*sp, &a, family);
+	if (!b)
+		snprintf(err, ERR_LEN, "service %s has no backend %s",
+			 (*sp)->conf.name,
+			 json_object_get_string(json_object_object_get(req,
+								      "address")));
+	return b;
+}
+
+static int cmd_backend_del(struct xlbd *d, struct json_object *req,
+			   json_object **data, char *err)
+{
+	static const char *const allowed[] = { "service", "address", NULL };
+	struct svc_rt *s;
+	struct be_rt *b;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	b = get_be(d, req, &s, err);
+	if (!b)
+		return -ENOENT;
+	*data = NULL;
+	return xlbd_be_del(d, s, b);
+}
+
+static int cmd_backend_set(struct xlbd *d, struct json_object *req,
+			   json_object **data, char *err)
+{
+	static const char *const allowed[] = { "service", "address", "weight",
+					       "drain", "enable", NULL };
+	struct json_object *v;
+	int nopts = 0, drain = 0;
+	long weight = -1;
+	struct svc_rt *s;
+	struct be_rt *b;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	b = get_be(d, req, &s, err);
+	if (!b)
+		return -ENOENT;
+	if (get_uint(req, "weight", 0, 65535, &weight, err) < 0)
+		return -EINVAL;
+	nopts += weight >= 0;
+	if (json_object_object_get_ex(req, "drain", &v)) {
+		if (!json_object_is_type(v, json_type_boolean) ||
+		    !json_object_get_boolean(v)) {
+			snprintf(err, ERR_LEN, "argument \"drain\" must be true");
+			return -EINVAL;
+		}
+		drain = 1;
+		nopts++;
+	}
+	if (json_object_object_get_ex(req, "enable", &v)) {
+		if (!json_object_is_type(v, json_type_boolean) ||
+		    !json_object_get_boolean(v)) {
+			snprintf(err, ERR_LEN, "argument \"enable\" must be true");
+			return -EINVAL;
+		}
+		drain = -1;
+		nopts++;
+	}
+	if (nopts != 1) {
+		snprintf(err, ERR_LEN, "give exactly one of weight, drain, enable");
+		return -EINVAL;
+	}
+	*data = NULL;
+	return xlbd_be_set(d, s, b, weight, drain);
+}
+
+static json_object *jcounters(const struct xlb_counters *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_int64(c->packets));
+	json_object_object_add(o, "bytes", json_object_new_int64(c->bytes));
+	json_object_object_add(o, "new_flows",
+			       json_object_new_int64(c->new_flows));
+	return o;
+}
+
+static int cmd_stats(struct xlbd *d, struct json_object *req,
+		     json_object **data, char *err)
+{
+	static const char *const allowed[] = { "service", NULL };
+	__u64 global[XLB_STAT_MAX];
+	struct svc_rt *only = NULL;
+	json_object *g, *svcs;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	if (json_object_object_get_ex(req, "service", NULL)) {
+		only = get_svc(d, req, "service", err);
+		if (!only)
+			return -ENOENT;
+	}
+	if (xlb_dp_stats_global(&d->dp, global)) {
+		snprintf(err, ERR_LEN, "cannot read counters");
+		return -EIO;
+	}
+	*data = json_object_new_object();
+	g = json_object_new_object();
+	for (int i = 0; i < XLB_STAT_MAX; i++)
+		json_object_object_add(g, xlb_stat_names[i],
+				       json_object_new_int64(global[i]));
+	json_object_object_add(*data, "global", g);
+	svcs = json_object_new_array();
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+		struct xlb_counters c;
+		json_object *o, *bes;
+
+		if (only && s != only)
+			continue;
+		xlb_dp_stats_svc(&d->dp, s->id, &c);
+		o = jcounters(&c);
+		json_object_object_add(o, "name",
+				       json_object_new_string(s->conf.name));
+		bes = json_object_new_array();
+		for (size_t j = 0; j < s->n_bes; j++) {
+			json_object *bo;
+
+			xlb_dp_stats_be(&d->dp, s->bes[j]->id, &c);
+			bo = jcounters(&c);
+			json_object_object_add(bo, "address",
+					       jaddr(&s->bes[j]->conf.addr,
+						     s->bes[j]->conf.family));
+			json_object_array_add(bes, bo);
+		}
+		json_object_object_add(o, "backends", bes);
+		json_object_array_add(svcs, o);
+	}
+	json_object_object_add(*data, "services", svcs);
+	return 0;
+}
+
+static int cmd_config(struct xlbd *d, struct json_object *req,
+		      json_object **data, char *err)
+{
+	static const char *const allowed[] = { NULL };
+	struct xlb_config c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!keys_ok(req, allowed, err))
+		return -EINVAL;
+	ret = xlbd_effective_config(d, &c);
+	if (ret) {
+		snprintf(err, ERR_LEN, "%s", strerror(-ret));
+		return ret;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		xlb_config_free(&c);
+		return -ENOMEM;
+	}
+	ret = xlb_config_dump(&c, f);
+	fclose(f);
+	xlb_config_free(&c);
+	if (ret) {
+		snprintf(err, ERR_LEN, "cannot write config: %s", strerror(-ret));
+		free(buf);
+		return ret;
+	}
+	*data = json_object_new_object();
+	json_object_object_add(*data, "yaml", json_object_new_string(buf));
+	free(buf);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct xlbd *d, struct json_object *req, json_object **data,
+		  char *err);
+} cmds[] = {
+	{ "status", cmd_status },
+	{ "service_add", cmd_service_add },
+	{ "service_del", cmd_service_del },
+	{ "backend_add", cmd_backend_add },
+	{ "backend_del", cmd_backend_del },
+	{ "backend_set", cmd_backend_set },
+	{ "stats", cmd_stats },
+	{ "config", cmd_config },
+};
+
+static void handle(struct xlbd *d, int fd, struct json_object *req)
+{
+	const char *cmd = NULL;
+	json_object *data = NULL, *v;
+	char err[ERR_LEN] = "";
+
+	if (json_object_object_get_ex(req, "cmd", &v) &&
+	    json_object_is_type(v, json_type_string))
+		cmd = json_object_get_string(v);
+	if (!cmd) {
+		xlb_ctl_reply_err(fd, "missing \"cmd\"");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmds[i].name, cmd))
+			continue;
+		if (cmds[i].fn(d, req, &data, err)) {
+			json_object_put(data);
+			xlb_ctl_reply_err(fd, "%s", err[0] ? err :
+					  "request failed");
+			pr_debug("control: %s refused: %s", cmd, err);
+		} else {
+			xlb_ctl_reply_ok(fd, data);
+		}
+		return;
+	}
+	xlb_ctl_reply_err(fd, "unknown command \"%s\"", cmd);
+}
+
+static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
+{
+	struct client *cl = ctx;
+	struct json_object *req;
+	int r;
+
+	while ((r = xlb_ctl_conn_read(cl->c, &req)) > 0) {
+		handle(cl->d, fd, req);
+		json_object_put(req);
+	}
+	if (r == -EBADMSG) {
+		xlb_ctl_reply_err(fd, "malformed request: not a JSON object line");
+		return;
+	}
+	if (r < 0) {
+		xlb_loop_del_fd(l, fd);
+		xlb_ctl_conn_free(cl->c);
+		free(cl);
+	}
+}
+
+static void on_listen(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
+{
+	int cfd;
+
+	while ((cfd = xlb_ctl_accept(fd)) >= 0) {
+		struct client *cl = calloc(1, sizeof(*cl));
+
+		if (!cl || !(cl->c = xlb_ctl_conn_new(cfd))) {
+			free(cl);
+			close(cfd);
+			continue;
+		}
+		cl->d = ctx;
+		if (xlb_loop_add_fd(l, cfd, EPOLLIN, on_client, cl)) {
+			xlb_ctl_conn_free(cl->c);
+			free(cl);
+		}
+	}
+}
+
+int xlbd_control_start(struct xlbd *d)
+{
+	int err;
+
+	listen_fd = xlb_ctl_listen(d->cfg.control_socket);
+	if (listen_fd < 0) {
+		pr_warn("control socket %s: %s%s", d->cfg.control_socket,
+			strerror(-listen_fd),
+			listen_fd == -EADDRINUSE ? " (another xlbd is running)" : "");
+		return listen_fd;
+	}
+	err = xlb_loop_add_fd(d->loop, listen_fd, EPOLLIN, on_listen, d);
+	if (err)
+		return err;
+	pr_info("control socket %s", d->cfg.control_socket);
+	return 0;
+}
+
+void xlbd_control_stop(struct xlbd *d)
+{
+	if (listen_fd < 0)
+		return;
+	xlb_loop_del_fd(d->loop, listen_fd);
+	close(listen_fd);
+	unlink(d->cfg.control_socket);
+	listen_fd = -1;
+}

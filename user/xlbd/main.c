@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xlbd: the xlb control daemon. Loads and attaches the XDP program (or
+ * adopts the one a previous xlbd left running), applies the config file,
+ * follows backend MACs, serves the control socket. SIGHUP reloads the
+ * file; SIGTERM exits and leaves the data plane forwarding.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "xlbd.h"
+
+#define DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
+#define NEIGH_RETRY_MS 1000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xlbd [-v] [-c FILE]        run the daemon (default config %s)\n"
+		"       xlbd --check-config FILE   validate FILE, print every problem\n"
+		"       xlbd [-c FILE] --teardown  detach the XDP program, remove pinned maps\n"
+		"Options:\n"
+		"  -c, --config FILE   config file\n"
+		"  -v, --verbose       debug logging, including libbpf's\n"
+		"  -h, --help          this text\n", DEFAULT_CONFIG);
+}
+
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
+			va_list ap)
+{
+	if (!xlb_log_verbose())
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int load_config(const char *path, struct xlb_config *c,
+		       const char *what)
+{
+	struct xlb_config_errors errs = {};
+	int err = xlb_config_load(path, c, &errs);
+
+	if (err) {
+		for (size_t i = 0; i < errs.n; i++)
+			pr_warn("%s%s", what, errs.v[i].msg);
+	}
+	xlb_config_errors_free(&errs);
+	return err;
+}
+
+static void reload(struct xlbd *d)
+{
+	struct xlb_config c;
+
+	pr_info("SIGHUP: reloading %s", d->config_path);
+	if (load_config(d->config_path, &c, "reload refused: ")) {
+		pr_warn("reload refused: the running configuration stays");
+		return;
+	}
+	if (strcmp(c.interface, d->cfg.interface) ||
+	    c.xdp_generic != d->cfg.xdp_generic ||
+	    strcmp(c.pin_dir, d->cfg.pin_dir) ||
+	    strcmp(c.control_socket, d->cfg.control_socket))
+		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
+	xlbd_apply_config(d, &c);
+	xlb_config_free(&c);
+	pr_info("reload done: %zu services", d->n_svcs);
+}
+
+static void on_signal(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
+{
+	struct signalfd_siginfo si;
+	struct xlbd *d = ctx;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+		} else {
+			pr_info("%s: exiting; the data plane keeps forwarding",
+				strsignal(si.ssi_signo));
+			xlb_loop_stop(l);
+		}
+	}
+}
+
+static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
+{
+	struct xlbd *d = ctx;
+
+	if (xlb_neigh_process(d->neigh, xlbd_neigh_event, d) == -ENOBUFS) {
+		/* notifications lost: ask again about everyone */
+		pr_debug("neighbour notifications overran; rechecking all");
+		xlbd_neigh_refresh(d);
+	}
+}
+
+static void on_neigh_timer(struct xlb_loop *l, void *ctx)
+{
+	static unsigned int ticks;
+	struct xlbd *d = ctx;
+
+	/*
+	 * Every second: retry unresolved backends. Every
+	 * XLB_NEIGH_REFRESH_SEC: probe resolved ones too, so the kernel
+	 * keeps their entries (XDP traffic never refreshes them).
+	 */
+	if (++ticks % XLB_NEIGH_REFRESH_SEC == 0) {
+		xlbd_neigh_refresh(d);
+	} else {
+		for (size_t i = 0; i < d->n_svcs; i++) {
+			for (size_t j = 0; j < d->svcs[i]->n_bes; j++) {
+				if (!d->svcs[i]->bes[j]->mac_ok) {
+					xlbd_neigh_refresh(d);
+					goto out;
+				}
+			}
+		}
+	}
+out:
+	xlb_timer_add(l, NEIGH_RETRY_MS, on_neigh_timer, d);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "teardown", no_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *path = DEFAULT_CONFIG, *check = NULL;
+	bool verbose = false, teardown = false;
+	struct xlbd d = {};
+	sigset_t mask;
+	int opt, sfd = -1, err;
+
+	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = optarg;
+			break;
+		case 'T':
+			teardown = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xlbd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	xlb_log_init("xlbd", verbose);
+	libbpf_set_print(libbpf_print);
+
+	if (check) {
+		struct xlb_config_errors errs = {};
+
+		err = xlb_config_load(check, &d.cfg, &errs);
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i].msg);
+		xlb_config_errors_free(&errs);
+		if (err)
+			return 1;
+		printf("%s: OK (%zu services)\n", check, d.cfg.n_services);
+		xlb_config_free(&d.cfg);
+		return 0;
+	}
+
+	if (load_config(path, &d.cfg, ""))
+		return 1;
+	if (teardown) {
+		err = xlbd_teardown(&d.cfg);
+		xlb_config_free(&d.cfg);
+		return err ? 1 : 0;
+	}
+
+	d.config_path = path;
+	d.loop = xlb_loop_new();
+	d.neigh = xlb_neigh_open();
+	if (!d.loop || !d.neigh) {
+		pr_warn("cannot start: %s", strerror(errno));
+		return 1;
+	}
+	err = xlbd_state_init(&d);
+	if (!err)
+		err = xlbd_attach(&d);
+	if (!err)
+		err = xlbd_adopt_maps(&d);
+	if (err)
+		goto out;
+	{
+		/* the file's services become the runtime state */
+		struct xlb_config file = d.cfg;
+
+		d.cfg.services = NULL;
+		d.cfg.n_services = 0;
+		xlbd_apply_config(&d, &file);
+		xlb_config_free(&file);
+	}
+	xlbd_release_unclaimed(&d);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || xlb_loop_add_fd(d.loop, sfd, EPOLLIN, on_signal, &d) ||
+	    xlb_loop_add_fd(d.loop, xlb_neigh_fd(d.neigh), EPOLLIN, on_neigh,
+			    &d) ||
+	    !xlb_timer_add(d.loop, NEIGH_RETRY_MS, on_neigh_timer, &d)) {
+		err = -errno;
+		pr_warn("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	err = xlbd_control_start(&d);
+	if (err)
+		goto out;
+	pr_info("running: %zu services on %s", d.n_svcs, d.cfg.interface);
+	err = xlb_loop_run(d.loop);
+	xlbd_control_stop(&d);
+out:
+	if (sfd >= 0)
+		close(sfd);
+	xlbd_state_free(&d);
+	/* maps stay pinned, the program stays attached */
+	xlb_dp_close(&d.dp);
+	xlb_neigh_close(d.neigh);
+	xlb_loop_free(d.loop);
+	xlb_config_free(&d.cfg);
+	return err ? 1 : 0;
+}

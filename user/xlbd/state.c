@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Part: services and backends. Every change ends in svc_publish(), which
+ * writes backend entries and swaps the service's ring in the order the
+ * data plane needs (see dataplane.h), so no packet sees a half-done change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "maglev.h"
+#include "xlbd.h"
+
+/* An id found in the pinned maps when xlbd started. */
+struct adopted {
+	bool is_svc;
+	bool claimed;
+	struct xlb_svc_key key;		/* service */
+	struct xlb_backend be;		/* backend entry as found */
+	__u32 id;
+};
+
+static void addr_str(const union xlb_addr *a, __u8 family, char *buf,
+		     size_t len)
+{
+	if (xlb_format_addr(a, family, buf, len))
+		snprintf(buf, len, "?");
+}
+
+static void svc_key_of(const struct xlb_service_conf *c, struct xlb_svc_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->vip = c->vip;
+	k->port = htons(c->port);
+	k->proto = c->proto;
+	k->family = c->family;
+}
+
+int xlbd_state_init(struct xlbd *d)
+{
+	d->be_used = calloc(XLB_MAX_BACKENDS, sizeof(bool));
+	if (!d->be_used)
+		return -ENOMEM;
+	d->svc_used[0] = d->be_used[0] = true;	/* id 0 means "none" */
+	return 0;
+}
+
+/*
+ * Remember the ids of what is already in the maps (a previous xlbd), so
+ * the same config maps onto the same ids and MACs: rings come out
+ * identical and established flows never notice the restart.
+ */
+int xlbd_adopt_maps(struct xlbd *d)
+{
+	struct xlb_svc_key k, next, *prev = NULL;
+	size_t cap = 0;
+
+	while (!bpf_map_get_next_key(d->dp.svc_fd, prev, &next)) {
+		struct xlb_svc v;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
+		    (v.flags & XLB_SVC_F_ADDR_MARK) || !v.id ||
+		    v.id >= XLB_MAX_SERVICES)
+			continue;
+		if (d->n_adopted == cap) {
+			cap = cap ? cap * 2 : 64;
+			d->adopted = realloc(d->adopted, cap * sizeof(*d->adopted));
+			if (!d->adopted)
+				return -ENOMEM;
+		}
+		d->adopted[d->n_adopted++] = (struct adopted){
+			.is_svc = true, .key = k, .id = v.id };
+		d->svc_used[v.id] = true;
+	}
+	for (__u32 id = 1; id < XLB_MAX_BACKENDS; id++) {
+		struct xlb_backend be;
+
+		if (bpf_map_lookup_elem(d->dp.be_fd, &id, &be) || !be.svc_id)
+			continue;
+		if (d->n_adopted == cap) {
+			cap = cap ? cap * 2 : 64;
+			d->adopted = realloc(d->adopted, cap * sizeof(*d->adopted));
+			if (!d->adopted)
+				return -ENOMEM;
+		}
+		d->adopted[d->n_adopted++] = (struct adopted){
+			.be = be, .id = id };
+		d->be_used[id] = true;
+		if (be.gen > d->next_gen)
+			d->next_gen = be.gen;
+	}
+	if (d->n_adopted)
+		pr_info("adopted %zu services and backends from pinned maps",
+			d->n_adopted);
+	return 0;
+}
+
+/* Whatever the previous xlbd had that this config does not: remove. */
+void xlbd_release_unclaimed(struct xlbd *d)
+{
+	struct xlb_svc_key k, next, *prev = NULL;
+
+	for (size_t i = 0; i < d->n_adopted; i++) {
+		struct adopted *a = &d->adopted[i];
+
+		if (a->claimed)
+			continue;
+		if (a->is_svc) {
+			xlb_dp_service_del(&d->dp, &a->key, a->id);
+			d->svc_used[a->id] = false;
+		} else {
+			struct xlb_backend zero = {};
+
+			xlb_dp_backend_set(&d->dp, a->id, &zero);
+			d->be_used[a->id] = false;
+		}
+	}
+	free(d->adopted);
+	d->adopted = NULL;
+	d->n_adopted = 0;
+
+	/* VIP address markers whose VIP no service uses any more */
+	while (!bpf_map_get_next_key(d->dp.svc_fd, prev, &next)) {
+		struct xlb_svc v;
+		bool used = false;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
+		    !(v.flags & XLB_SVC_F_ADDR_MARK))
+			continue;
+		for (size_t i = 0; i < d->n_svcs && !used; i++)
+			used = d->svcs[i]->key.family == k.family &&
+			       !memcmp(&d->svcs[i]->key.vip, &k.vip,
+				       sizeof(k.vip));
+		if (!used) {
+			xlb_dp_vip_mark(&d->dp, &k.vip, k.family, false);
+			prev = NULL;	/* restart: the key is gone */
+		}
+	}
+}
+
+static __u32 svc_id_alloc(struct xlbd *d, const struct xlb_svc_key *k)
+{
+	for (size_t i = 0; i < d->n_adopted; i++) {
+		struct adopted *a = &d->adopted[i];
+
+		if (a->is_svc && !a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
+			a->claimed = true;
+			return a->id;
+		}
+	}
+	for (__u32 id = 1; id < XLB_MAX_SERVICES; id++) {
+		if (!d->svc_used[id]) {
+			d->svc_used[id] = true;
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* Adopted backend entry for (service, address), or a fresh id. */
+static __u32 be_id_alloc(struct xlbd *d, __u32 svc_id, struct be_rt *b)
+{
+	static __u32 cursor = 1;
+
+	for (size_t i = 0; i < d->n_adopted; i++) {
+		struct adopted *a = &d->adopted[i];
+
+		if (a->is_svc || a->claimed || a->be.svc_id != svc_id ||
+		    a->be.family != b->conf.family ||
+		    memcmp(&a->be.addr, &b->conf.addr, sizeof(a->be.addr)))
+			continue;
+		a->claimed = true;
+		b->gen = a->be.gen;
+		/* keep forwarding with the known MAC until netlink answers */
+		if (a->be.flags & XLB_BE_F_UP) {
+			b->mac_ok = true;
+			memcpy(b->mac, a->be.dmac, 6);
+			memcpy(b->smac, a->be.smac, 6);
+			b->ifindex = a->be.ifindex;
+		}
+		return a->id;
+	}
+	/*
+	 * Round-robin over free ids, so a freed id is reused as late as
+	 * possible; gen still tells its old flows apart if it is.
+	 */
+	for (__u32 n = 1; n < XLB_MAX_BACKENDS; n++) {
+		__u32 id = cursor;
+
+		cursor = cursor + 1 < XLB_MAX_BACKENDS ? cursor + 1 : 1;
+		if (!d->be_used[id]) {
+			d->be_used[id] = true;
+			b->gen = ++d->next_gen;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static void be_write(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+		     bool up)
+{
+	struct xlb_backend v = {
+		.ifindex = b->ifindex,
+		.flags = up ? XLB_BE_F_UP : 0,
+		.gen = b->gen,
+		.svc_id = s->id,
+		.addr = b->conf.addr,
+		.family = b->conf.family,
+	};
+	int err;
+
+	memcpy(v.dmac, b->mac, 6);
+	memcpy(v.smac, b->smac, 6);
+	err = xlb_dp_backend_set(&d->dp, b->id, &v);
+	if (err)
+		pr_warn("service %s: cannot write backend %u: %s",
+			s->conf.name, b->id, strerror(-err));
+}
+
+enum be_state xlbd_be_state(const struct be_rt *b)
+{
+	if (!b->mac_ok)
+		return BE_UNRESOLVED;
+	if (!b->healthy)
+		return BE_DOWN;
+	if (b->drained || !b->conf.weight)
+		return BE_DRAINED;
+	return BE_UP;
+}
+
+const char *xlbd_be_state_name(enum be_state st)
+{
+	static const char *const names[] = {
+		[BE_UP] = "up", [BE_DRAINED] = "drained",
+		[BE_DOWN] = "down", [BE_UNRESOLVED] = "unresolved",
+	};
+
+	return names[st];
+}
+
+/* May the data plane send to it at all (established flows)? */
+static bool be_usable(const struct be_rt *b)
+{
+	return b->mac_ok && b->healthy;
+}
+
+int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
+{
+	struct xlb_maglev_backend *mb;
+	struct xlb_svc v = {
+		.id = s->id,
+		.table_size = s->conf.table_size,
+		.sched = s->conf.sched,
+	};
+	size_t n = 0, n_down = 0;
+	__u32 *ring = NULL;
+	int err;
+
+	mb = calloc(s->n_bes ? s->n_bes : 1, sizeof(*mb));
+	if (!mb)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_bes; i++) {
+		struct be_rt *b = s->bes[i];
+
+		if (b->mac_ok && !b->healthy)
+			n_down++;
+		if (!be_usable(b))
+			continue;
+		/* usable entries first: the new ring may point at them */
+		be_write(d, s, b, true);
+		if (b->drained || !b->conf.weight)
+			continue;
+		mb[n++] = (struct xlb_maglev_backend){
+			.id = b->id, .addr = b->conf.addr,
+			.family = b->conf.family, .weight = b->conf.weight };
+	}
+
+	if (!n && s->conf.keep_last && s->ring && n_down) {
+		/* on_all_down: keep_last: leave ring and entries as they are */
+		pr_warn("service %s: every backend is down; keeping the last set (on_all_down: keep_last)",
+			s->conf.name);
+		free(mb);
+		return 0;
+	}
+	if (n) {
+		ring = malloc(sizeof(*ring) * s->conf.table_size);
+		if (!ring) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = xlb_maglev_build(mb, n, ring, s->conf.table_size);
+		if (err)
+			goto out;
+	}
+	err = xlb_dp_service_publish(&d->dp, &s->key, &v, ring,
+				     ring ? s->conf.table_size : 0);
+	if (err)
+		goto out;
+	if (!ring && s->ring)
+		pr_warn("service %s: no backend available; dropping its traffic",
+			s->conf.name);
+	free(s->ring);
+	s->ring = ring;
+	ring = NULL;
+	/* unusable entries last: flows leave them once the ring has */
+	for (size_t i = 0; i < s->n_bes; i++)
+		if (!be_usable(s->bes[i]))
+			be_write(d, s, s->bes[i], false);
+	pr_debug("service %s: published %zu backends", s->conf.name, n);
+out:
+	if (err)
+		pr_warn("service %s: cannot publish: %s", s->conf.name,
+			strerror(-err));
+	free(ring);
+	free(mb);
+	return err;
+}
+
+/* Route, source MAC and neighbour of a backend; probes when missing. */
+static void be_resolve(struct xlbd *d, struct be_rt *b)
+{
+	char a[XLB_ADDR_STRLEN];
+	bool had = b->mac_ok;
+	int ifindex, err;
+	__u8 mac[6];
+
+	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
+	if (err) {
+		snprintf(b->why, sizeof(b->why), "%s",
+			 err == -EHOSTUNREACH ? "not on a directly connected network" :
+			 err == -EADDRNOTAVAIL ? "is a local address" :
+			 "no route");
+		b->mac_ok = false;
+		if (had)
+			pr_warn("backend %s: %s", a, b->why);
+		return;
+	}
+	if (ifindex != d->ifindex) {
+		err = xlb_link_mac(d->neigh, ifindex, b->smac);
+		if (!err)
+			err = xlb_dp_tx_port_add(&d->dp, ifindex);
+		if (err) {
+			snprintf(b->why, sizeof(b->why),
+				 "egress interface %d unusable: %s", ifindex,
+				 strerror(-err));
+			b->mac_ok = false;
+			return;
+		}
+	} else {
+		memcpy(b->smac, d->if_mac, 6);
+	}
+	b->ifindex = ifindex;
+	err = xlb_neigh_lookup(d->neigh, &b->conf.addr, b->conf.family,
+			       ifindex, mac);
+	if (!err) {
+		memcpy(b->mac, mac, 6);
+		b->mac_ok = true;
+		b->why[0] = 0;
+		return;
+	}
+	if (!b->mac_ok)
+		snprintf(b->why, sizeof(b->why), "resolving MAC (ARP/ND)");
+	xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family, ifindex);
+}
+
+void xlbd_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
+		      int ifindex, const __u8 *mac)
+{
+	struct xlbd *d = ctx;
+
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+		bool changed = false;
+
+		for (size_t j = 0; j < s->n_bes; j++) {
+			struct be_rt *b = s->bes[j];
+			char as[XLB_ADDR_STRLEN];
+
+			if (b->conf.family != family || b->ifindex != ifindex ||
+			    memcmp(&b->conf.addr, a, sizeof(*a)))
+				continue;
+			addr_str(a, family, as, sizeof(as));
+			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
+				memcpy(b->mac, mac, 6);
+				b->mac_ok = true;
+				b->why[0] = 0;
+				pr_info("service %s: backend %s resolved to %02x:%02x:%02x:%02x:%02x:%02x",
+					s->conf.name, as, mac[0], mac[1],
+					mac[2], mac[3], mac[4], mac[5]);
+				changed = true;
+			} else if (!mac && b->mac_ok) {
+				b->mac_ok = false;
+				snprintf(b->why, sizeof(b->why),
+					 "neighbour entry failed or removed");
+				pr_warn("service %s: backend %s: %s", s->conf.name,
+					as, b->why);
+				changed = true;
+			}
+		}
+		if (changed)
+			xlbd_svc_publish(d, s);
+	}
+}
+
+/*
+ * XDP traffic bypasses the kernel's neighbour code, so entries would go
+ * stale and be collected; probing keeps them fresh and retries the
+ * unresolved ones. Called on a timer.
+ */
+void xlbd_neigh_refresh(struct xlbd *d)
+{
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+		bool changed = false;
+
+		for (size_t j = 0; j < s->n_bes; j++) {
+			struct be_rt *b = s->bes[j];
+			bool had = b->mac_ok;
+
+			if (b->mac_ok) {
+				xlb_neigh_probe(d->neigh, &b->conf.addr,
+						b->conf.family, b->ifindex);
+				continue;
+			}
+			be_resolve(d, b);
+			changed |= had != b->mac_ok;
+		}
+		if (changed)
+			xlbd_svc_publish(d, s);
+	}
+}
+
+struct svc_rt *xlbd_svc_find(struct xlbd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_svcs; i++)
+		if (!strcmp(d->svcs[i]->conf.name, name))
+			return d->svcs[i];
+	return NULL;
+}
+
+struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
+			   __u8 family)
+{
+	for (size_t i = 0; i < s->n_bes; i++)
+		if (s->bes[i]->conf.family == family &&
+		    !memcmp(&s->bes[i]->conf.addr, a, sizeof(*a)))
+			return s->bes[i];
+	return NULL;
+}
+
+static struct svc_rt *svc_find_key(struct xlbd *d, const struct xlb_svc_key *k)
+{
+	for (size_t i = 0; i < d->n_svcs; i++)
+		if (!memcmp(&d->svcs[i]->key, k, sizeof(*k)))
+			return d->svcs[i];
+	return NULL;
+}
+
+/* Create the runtime backend and resolve it; the caller publishes. */
+static int be_create(struct xlbd *d, struct svc_rt *s,
+		     const struct xlb_backend_conf *c, char *err, size_t errlen)
+{
+	struct be_rt *b, **v;
+	char a[XLB_ADDR_STRLEN];
+
+	addr_str(&c->addr, c->family, a, sizeof(a));
+	if (c->family != s->conf.family) {
+		snprintf(err, errlen, "backend %s: not the address family of VIP",
+			 a);
+		return -EINVAL;
+	}
+	if (xlbd_be_find(s, &c->addr, c->family)) {
+		snprintf(err, errlen, "backend %s already in service %s", a,
+			 s->conf.name);
+		return -EEXIST;
+	}
+	if (s->n_bes + 1 > s->conf.table_size) {
+		snprintf(err, errlen, "service %s: more backends than table_size %u",
+			 s->conf.name, s->conf.table_size);
+		return -ENOSPC;
+	}
+	b = calloc(1, sizeof(*b));
+	v = realloc(s->bes, (s->n_bes + 1) * sizeof(*v));
+	if (!b || !v) {
+		free(b);
+		if (v)
+			s->bes = v;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->bes = v;
+	b->conf = *c;
+	b->healthy = true;
+	b->id = be_id_alloc(d, s->id, b);
+	if (!b->id) {
+		free(b);
+		snprintf(err, errlen, "no free backend id (max %d)",
+			 XLB_MAX_BACKENDS - 1);
+		return -ENOSPC;
+	}
+	be_resolve(d, b);
+	s->bes[s->n_bes++] = b;
+	return 0;
+}
+
+int xlbd_be_add(struct xlbd *d, struct svc_rt *s,
+		const struct xlb_backend_conf *c, char *err, size_t errlen)
+{
+	int ret = be_create(d, s, c, err, errlen);
+	char a[XLB_ADDR_STRLEN];
+
+	if (ret)
+		return ret;
+	addr_str(&c->addr, c->family, a, sizeof(a));
+	pr_info("service %s: backend %s added (weight %u)", s->conf.name, a,
+		c->weight);
+	return xlbd_svc_publish(d, s);
+}
+
+static void be_free(struct xlbd *d, struct be_rt *b)
+{
+	struct xlb_backend zero = {};
+
+	xlb_dp_backend_set(&d->dp, b->id, &zero);
+	d->be_used[b->id] = false;
+	free(b);
+}
+
+int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b)
+{
+	char a[XLB_ADDR_STRLEN];
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->n_bes && s->bes[i] != b; i++)
+		;
+	if (i == s->n_bes)
+		return -ENOENT;
+	memmove(&s->bes[i], &s->bes[i + 1], (s->n_bes - i - 1) * sizeof(b));
+	s->n_bes--;
+	/* out of the ring first, then the entry: its flows move on */
+	err = xlbd_svc_publish(d, s);
+	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	pr_info("service %s: backend %s removed", s->conf.name, a);
+	be_free(d, b);
+	return err;
+}
+
+int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+		long weight, int drain)
+{
+	char a[XLB_ADDR_STRLEN];
+
+	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	if (weight >= 0) {
+		b->conf.weight = weight;
+		b->drained = false;
+		pr_info("service %s: backend %s weight %ld", s->conf.name, a,
+			weight);
+	} else if (drain > 0) {
+		b->drained = true;
+		pr_info("service %s: backend %s drained", s->conf.name, a);
+	} else {
+		b->drained = false;
+		pr_info("service %s: backend %s enabled (weight %u)",
+			s->conf.name, a, b->conf.weight);
+	}
+	return xlbd_svc_publish(d, s);
+}
+
+int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
+		 char *err, size_t errlen)
+{
+	struct svc_rt *s, **v;
+	char a[XLB_ADDR_STRLEN];
+	int ret;
+
+	if (xlbd_svc_find(d, c->name)) {
+		snprintf(err, errlen, "service %s already exists", c->name);
+		return -EEXIST;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	svc_key_of(c, &s->key);
+	if (svc_find_key(d, &s->key)) {
+		addr_str(&c->vip, c->family, a, sizeof(a));
+		snprintf(err, errlen, "%s:%u/%s is already served by another service",
+			 a, c->port, xlb_proto_name(c->proto));
+		free(s);
+		return -EEXIST;
+	}
+	ret = xlb_service_conf_copy(&s->conf, c);
+	if (ret) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	/* backends are kept in s->bes, not in the conf copy */
+	free(s->conf.backends);
+	s->conf.backends = NULL;
+	s->conf.n_backends = 0;
+	s->id = svc_id_alloc(d, &s->key);
+	if (!s->id) {
+		xlb_service_conf_free(&s->conf);
+		free(s);
+		snprintf(err, errlen, "no free service id (max %d)",
+			 XLB_MAX_SERVICES - 1);
+		return -ENOSPC;
+	}
+	for (size_t i = 0; i < c->n_backends; i++) {
+		ret = be_create(d, s, &c->backends[i], err, errlen);
+		if (ret)
+			goto fail;
+	}
+	v = realloc(d->svcs, (d->n_svcs + 1) * sizeof(*v));
+	if (!v) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	d->svcs = v;
+	ret = xlbd_svc_publish(d, s);
+	if (ret) {
+		snprintf(err, errlen, "cannot publish service: %s",
+			 strerror(-ret));
+		goto fail;
+	}
+	xlb_dp_vip_mark(&d->dp, &s->key.vip, s->key.family, true);
+	d->svcs[d->n_svcs++] = s;
+	addr_str(&c->vip, c->family, a, sizeof(a));
+	pr_info("service %s: %s%s%s:%u/%s %s, %zu backends", c->name,
+		c->family == XLB_FAMILY_V6 ? "[" : "", a,
+		c->family == XLB_FAMILY_V6 ? "]" : "", c->port,
+		xlb_proto_name(c->proto), xlb_sched_names[c->sched], s->n_bes);
+	return 0;
+fail:
+	xlb_dp_service_del(&d->dp, &s->key, s->id);
+	for (size_t i = 0; i < s->n_bes; i++)
+		be_free(d, s->bes[i]);
+	free(s->bes);
+	d->svc_used[s->id] = false;
+	xlb_service_conf_free(&s->conf);
+	free(s->ring);
+	free(s);
+	return ret;
+}
+
+static void svc_destroy(struct xlbd *d, struct svc_rt *s)
+{
+	bool vip_used = false;
+	size_t i;
+
+	for (i = 0; i < d->n_svcs && d->svcs[i] != s; i++)
+		;
+	if (i < d->n_svcs) {
+		memmove(&d->svcs[i], &d->svcs[i + 1],
+			(d->n_svcs - i - 1) * sizeof(s));
+		d->n_svcs--;
+	}
+	xlb_dp_service_del(&d->dp, &s->key, s->id);
+	for (i = 0; i < d->n_svcs; i++)
+		vip_used |= d->svcs[i]->key.family == s->key.family &&
+			    !memcmp(&d->svcs[i]->key.vip, &s->key.vip,
+				    sizeof(s->key.vip));
+	if (!vip_used)
+		xlb_dp_vip_mark(&d->dp, &s->key.vip, s->key.family, false);
+	for (i = 0; i < s->n_bes; i++)
+		be_free(d, s->bes[i]);
+	xlb_dp_stats_reset(&d->dp, false, s->id);
+	d->svc_used[s->id] = false;
+	free(s->bes);
+	free(s->ring);
+	xlb_service_conf_free(&s->conf);
+	free(s);
+}
+
+int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen)
+{
+	struct svc_rt *s = xlbd_svc_find(d, name);
+
+	if (!s) {
+		snprintf(err, errlen, "no service named %s", name);
+		return -ENOENT;
+	}
+	svc_destroy(d, s);
+	pr_info("service %s removed", name);
+	return 0;
+}
+
+/*
+ * Bring a running service to a new conf of the same name and key: only
+ * what changed moves. Backends that stay keep their ids, so Maglev leaves
+ * their slots (and flows) alone.
+ */
+static int svc_update(struct xlbd *d, struct svc_rt *s,
+		      const struct xlb_service_conf *c)
+{
+	char err[256];
+	bool changed = false;
+
+	for (size_t i = 0; i < s->n_bes;) {
+		struct be_rt *b = s->bes[i];
+		bool keep = false;
+
+		for (size_t j = 0; j < c->n_backends && !keep; j++)
+			keep = c->backends[j].family == b->conf.family &&
+			       !memcmp(&c->backends[j].addr, &b->conf.addr,
+				       sizeof(b->conf.addr));
+		if (keep) {
+			i++;
+			continue;
+		}
+		xlbd_be_del(d, s, b);
+	}
+	s->conf.sched = c->sched;
+	s->conf.table_size = c->table_size;
+	s->conf.keep_last = c->keep_last;
+	s->conf.slow_start_ms = c->slow_start_ms;
+	s->conf.hc = c->hc;
+	s->conf.line = c->line;
+	for (size_t j = 0; j < c->n_backends; j++) {
+		const struct xlb_backend_conf *bc = &c->backends[j];
+		struct be_rt *b = xlbd_be_find(s, &bc->addr, bc->family);
+
+		if (b) {
+			changed |= b->conf.weight != bc->weight;
+			b->conf = *bc;
+			continue;
+		}
+		if (be_create(d, s, bc, err, sizeof(err)))
+			pr_warn("service %s: %s", s->conf.name, err);
+		changed = true;
+	}
+	(void)changed;
+	return xlbd_svc_publish(d, s);
+}
+
+int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c)
+{
+	char err[256];
+	int ret = 0;
+
+	/* services gone, or whose key changed: remove */
+	for (size_t i = 0; i < d->n_svcs;) {
+		struct svc_rt *s = d->svcs[i];
+		const struct xlb_service_conf *nc = NULL;
+		struct xlb_svc_key k;
+
+		for (size_t j = 0; j < c->n_services && !nc; j++)
+			if (!strcmp(c->services[j].name, s->conf.name))
+				nc = &c->services[j];
+		if (nc)
+			svc_key_of(nc, &k);
+		if (nc && !memcmp(&k, &s->key, sizeof(k))) {
+			i++;
+			continue;
+		}
+		svc_destroy(d, s);
+		pr_info("service %s removed", nc ? nc->name : "(old)");
+	}
+	for (size_t j = 0; j < c->n_services; j++) {
+		const struct xlb_service_conf *nc = &c->services[j];
+		struct svc_rt *s = xlbd_svc_find(d, nc->name);
+
+		if (!s) {
+			if (xlbd_svc_add(d, nc, err, sizeof(err))) {
+				pr_warn("service %s: %s", nc->name, err);
+				ret = -EINVAL;
+			}
+			continue;
+		}
+		{
+			struct xlb_service_conf cur;
+			bool same;
+
+			if (xlbd_effective_service(d, s, &cur))
+				continue;
+			same = xlb_service_conf_equal(&cur, nc);
+			xlb_service_conf_free(&cur);
+			if (same)
+				continue;	/* untouched */
+		}
+		pr_info("service %s: updating", nc->name);
+		svc_update(d, s, nc);
+	}
+	return ret;
+}
+
+/* The service as it runs, as a conf (drained backends show weight 0). */
+int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
+			   struct xlb_service_conf *out)
+{
+	int err = xlb_service_conf_copy(out, &s->conf);
+
+	if (err)
+		return err;
+	out->backends = calloc(s->n_bes ? s->n_bes : 1,
+			       sizeof(*out->backends));
+	if (!out->backends) {
+		xlb_service_conf_free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_bes; i++) {
+		out->backends[i] = s->bes[i]->conf;
+		if (s->bes[i]->drained)
+			out->backends[i].weight = 0;
+	}
+	out->n_backends = s->n_bes;
+	return 0;
+}
+
+int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
+{
+	*out = d->cfg;
+	out->services = calloc(d->n_svcs ? d->n_svcs : 1,
+			       sizeof(*out->services));
+	out->n_services = 0;
+	if (!out->services)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		int err = xlbd_effective_service(d, d->svcs[i],
+						 &out->services[i]);
+
+		if (err) {
+			xlb_config_free(out);
+			return err;
+		}
+		out->n_services++;
+	}
+	return 0;
+}
+
+void xlbd_state_free(struct xlbd *d)
+{
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+
+		for (size_t j = 0; j < s->n_bes; j++)
+			free(s->bes[j]);
+		free(s->bes);
+		free(s->ring);
+		xlb_service_conf_free(&s->conf);
+		free(s);
+	}
+	free(d->svcs);
+	free(d->be_used);
+	free(d->adopted);
+	d->svcs = NULL;
+	d->n_svcs = 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xlbd's runtime model. The effective configuration lives here (services
+ * and backends as the operator last set them, by file or CLI), next to
+ * what only the daemon knows: ids in the maps, resolved MACs, health.
+ */
+#ifndef XLBD_H
+#define XLBD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "evloop.h"
+#include "neigh.h"
+
+enum be_state {
+	BE_UP,			/* in the ring (weight > 0) */
+	BE_DRAINED,		/* weight 0: keeps its flows, gets no new ones */
+	BE_DOWN,		/* failed health check */
+	BE_UNRESOLVED,		/* no MAC (or not on-link): never used */
+};
+
+struct be_rt {
+	struct xlb_backend_conf conf;	/* conf.weight: configured weight */
+	__u32 id, gen;			/* slot in XLB_MAP_BACKENDS */
+	bool drained;			/* xlbctl --drain (weight 0) */
+	bool healthy;			/* health verdict (true: no check) */
+	bool mac_ok;
+	__u8 mac[6];
+	__u8 smac[6];
+	int ifindex;			/* egress interface */
+	char why[96];			/* why unresolved, for status */
+};
+
+struct svc_rt {
+	struct xlb_service_conf conf;	/* conf.backends unused (NULL) */
+	struct be_rt **bes;
+	size_t n_bes;
+	__u32 id;
+	struct xlb_svc_key key;
+	__u32 *ring;			/* last published, NULL: no backend */
+};
+
+struct xlbd {
+	struct xlb_config cfg;		/* globals; cfg.services unused */
+	const char *config_path;
+	struct svc_rt **svcs;
+	size_t n_svcs;
+	struct xlb_dp dp;
+	struct xlb_neigh *neigh;
+	struct xlb_loop *loop;
+	int ifindex;
+	__u8 if_mac[6];
+	__u32 next_gen;
+	bool svc_used[XLB_MAX_SERVICES];
+	bool *be_used;			/* XLB_MAX_BACKENDS */
+	/* ids found in pinned maps at start, claimed as config is applied */
+	struct adopted *adopted;
+	size_t n_adopted;
+};
+
+/* state.c: every change to services and backends goes through here. */
+int xlbd_state_init(struct xlbd *d);
+void xlbd_state_free(struct xlbd *d);
+int xlbd_adopt_maps(struct xlbd *d);
+void xlbd_release_unclaimed(struct xlbd *d);
+int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c);
+int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
+		 char *err, size_t errlen);
+int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen);
+int xlbd_be_add(struct xlbd *d, struct svc_rt *s,
+		const struct xlb_backend_conf *c, char *err, size_t errlen);
+int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b);
+/* weight >= 0: set it; drain/enable: toggle drain. Republishes. */
+int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+		long weight, int drain);
+int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s);
+struct svc_rt *xlbd_svc_find(struct xlbd *d, const char *name);
+struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
+			   __u8 family);
+enum be_state xlbd_be_state(const struct be_rt *b);
+const char *xlbd_be_state_name(enum be_state st);
+int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
+			   struct xlb_service_conf *out);
+/* The effective config (for `xlbctl config`); caller frees. */
+int xlbd_effective_config(struct xlbd *d, struct xlb_config *out);
+
+/* neighbours (state.c): resolve, probe, follow. */
+void xlbd_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
+		      int ifindex, const __u8 *mac);
+void xlbd_neigh_refresh(struct xlbd *d);
+
+/* attach.c */
+int xlbd_attach(struct xlbd *d);
+int xlbd_teardown(const struct xlb_config *c);
+int xlbd_mount_bpffs(const char *pin_dir);
+
+/* control.c */
+int xlbd_control_start(struct xlbd *d);
+void xlbd_control_stop(struct xlbd *d);
+
+#endif /* XLBD_H */

@@ -1,0 +1,187 @@
+# Shared helpers for the namespace integration tests. Source it, then:
+#   itest_init NAME [BACKENDS]   lab up + cleanup trap (unique NAME)
+#   check NAME CMD...            PASS/FAIL line per check
+#   itest_finish                 "N passed, N failed" and exit status
+# Every wait here is bounded; nothing leaves the lab's namespaces.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XLBD=$ROOT/build/xlbd
+XLBCTL=$ROOT/build/xlbctl
+PASSED=0
+FAILED=0
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+		PASSED=$((PASSED + 1))
+	else
+		echo "FAIL $name"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+itest_finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[[ $FAILED -eq 0 ]]
+}
+
+itest_cleanup() {
+	set +e
+	xlbd_stop
+	[[ -n "${CFG:-}" && -f "$CFG" && -n "${LAB_LB_EXEC:-}" ]] &&
+		$LAB_LB_EXEC "$XLBD" -c "$CFG" --teardown >/dev/null 2>&1
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	"$ROOT/tools/lab.sh" down --name "$ITEST_NAME" >/dev/null 2>&1
+	rm -rf "$ITEST_DIR"
+}
+
+# itest_init NAME [BACKENDS]
+itest_init() {
+	ITEST_NAME=$1
+	BG_PIDS=()
+	ITEST_DIR=$(mktemp -d /tmp/xlbt-"$ITEST_NAME".XXXX)
+	trap itest_cleanup EXIT
+	"$ROOT/tools/lab.sh" up --name "$ITEST_NAME" --backends "${2:-3}" \
+		>"$ITEST_DIR/lab.log" 2>&1 || {
+		cat "$ITEST_DIR/lab.log"
+		echo "lab did not come up"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+	eval "$("$ROOT/tools/lab.sh" env --name "$ITEST_NAME")"
+	SOCK=/run/xlbt-$ITEST_NAME/xlb.sock
+	PIN=/sys/fs/bpf/xlbt-$ITEST_NAME
+	CFG=$ITEST_DIR/xlb.yaml
+	XLBD_LOG=$ITEST_DIR/xlbd.log
+}
+
+# Config header for this lab; append services after it.
+config_header() {
+	cat <<-EOF
+	interface: $LAB_LB_IF
+	xdp_mode: native
+	control_socket: $SOCK
+	pin_dir: $PIN
+	services:
+	EOF
+}
+
+xlbd_start() {
+	$LAB_LB_EXEC "$XLBD" -c "$CFG" "$@" >>"$XLBD_LOG" 2>&1 &
+	XLBD_PID=$!
+	for _ in $(seq 100); do
+		[[ -S $SOCK ]] && "$XLBCTL" -s "$SOCK" status >/dev/null 2>&1 &&
+			return 0
+		kill -0 "$XLBD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "xlbd did not start:"
+	cat "$XLBD_LOG"
+	return 1
+}
+
+xlbd_stop() {
+	[[ -n "${XLBD_PID:-}" ]] || return 0
+	kill "$XLBD_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$XLBD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$XLBD_PID" 2>/dev/null
+	wait "$XLBD_PID" 2>/dev/null
+	XLBD_PID=
+}
+
+xlbctl() {
+	"$XLBCTL" -s "$SOCK" "$@"
+}
+
+# Wait until every backend of every service is resolved (bounded).
+wait_resolved() {
+	for _ in $(seq 50); do
+		xlbctl --json status 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if all(b["state"] != "unresolved" for s in d["services"] for b in s["backends"]) else 1)' &&
+			return 0
+		sleep 0.2
+	done
+	xlbctl status
+	return 1
+}
+
+# http_many URL N: N requests, a new connection each, from the client.
+# Prints one backend name per successful request.
+http_many() {
+	local url=$1 n=$2 args=() i
+	for ((i = 0; i < n; i++)); do args+=("$url"); done
+	ip netns exec "$LAB_CLIENT_NS" curl -s --connect-timeout 2 -m 30 \
+		-H 'Connection: close' "${args[@]}" 2>/dev/null
+}
+
+# count NAME < names
+count_of() { grep -cx "$1" || true; }
+
+# A long-lived keep-alive connection from the client, driven by files:
+# longconn_start ID URLHOST -> first reply's backend in $ITEST_DIR/ID.1;
+# longconn_next ID K -> K-th request on the same connection, reply in ID.K.
+longconn_start() {
+	local id=$1 host=$2 port=${3:-80}
+	ip netns exec "$LAB_CLIENT_NS" python3 - "$host" "$port" \
+		"$ITEST_DIR/$id" <<-'PY' &
+	import os, socket, sys, time
+	host, port, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+	s = socket.socket(fam, socket.SOCK_STREAM)
+	s.settimeout(3)
+	s.connect((host, port))
+	def ask(k):
+	    try:
+	        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	        buf = b""
+	        while b"\r\n\r\n" not in buf:
+	            c = s.recv(4096)
+	            if not c:
+	                raise IOError("closed")
+	            buf += c
+	        head, body = buf.split(b"\r\n\r\n", 1)
+	        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+	             if l.lower().startswith(b"content-length")][0]
+	        while len(body) < n:
+	            body += s.recv(4096)
+	        res = body.decode().strip()
+	    except Exception as e:
+	        res = "ERROR " + str(e)
+	    with open("%s.%d.tmp" % (base, k), "w") as f:
+	        f.write(res + "\n")
+	    os.rename("%s.%d.tmp" % (base, k), "%s.%d" % (base, k))
+	ask(1)
+	k = 2
+	deadline = time.time() + 120
+	while time.time() < deadline:
+	    if os.path.exists("%s.go%d" % (base, k)):
+	        ask(k)
+	        k += 1
+	    if os.path.exists(base + ".stop"):
+	        break
+	    time.sleep(0.05)
+	PY
+	BG_PIDS+=($!)
+	longconn_wait "$id" 1
+}
+
+longconn_wait() {
+	local f=$ITEST_DIR/$1.$2
+	for _ in $(seq 100); do
+		[[ -f $f ]] && { cat "$f"; return 0; }
+		sleep 0.05
+	done
+	echo "TIMEOUT"
+}
+
+longconn_next() {
+	touch "$ITEST_DIR/$1.go$2"
+	longconn_wait "$1" "$2"
+}

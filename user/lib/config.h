@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xlbd configuration file: parse, validate and dump.
+ *
+ * The file is YAML. Every key, its type, default and limits:
+ *
+ *   interface: eth0
+ *	Required. The interface xlb attaches to (at most 15 bytes, no '/',
+ *	no whitespace, not "." or "..").
+ *   xdp_mode: native
+ *	native | generic. Default native.
+ *   control_socket: /run/xlb/xlb.sock
+ *	Unix socket xlbctl talks to. At most 107 bytes. Relative paths are
+ *	taken from xlbd's working directory. Default /run/xlb/xlb.sock.
+ *   pin_dir: /sys/fs/bpf/xlb
+ *	bpffs directory the maps are pinned under. At most 255 bytes.
+ *	Default /sys/fs/bpf/xlb.
+ *   metrics_listen: ""
+ *	Prometheus endpoint as "ADDR:PORT" with a numeric address, e.g.
+ *	127.0.0.1:9641 or [::1]:9641 (IPv6 needs the brackets). Empty or
+ *	absent: no metrics endpoint.
+ *   services:
+ *	List of services, may be empty or absent. Each item:
+ *
+ *	name: web
+ *		Required, unique across the file, 1..63 of [A-Za-z0-9_.-].
+ *	vip: 198.18.0.100
+ *		Required. Numeric IPv4 or IPv6 address; not unspecified,
+ *		multicast or broadcast.
+ *	port: 80
+ *		Required, 1..65535.
+ *	protocol: tcp
+ *		tcp | udp. Default tcp. Two services may share a vip if port
+ *		or protocol differ; the same (vip, port, protocol) twice is
+ *		an error.
+ *	scheduler: maglev
+ *		maglev | source-hash | round-robin | weighted-round-robin |
+ *		random | least-connections. Default maglev.
+ *	table_size: 65537
+ *		Lookup table slots: a prime in 2..XLB_MAX_TABLE_SIZE
+ *		(1048573), at least the number of backends. Default
+ *		XLB_DEFAULT_TABLE_SIZE (65537).
+ *	on_all_down: drop
+ *		drop | keep_last. What to do when no backend is healthy:
+ *		drop the traffic, or keep sending it to the backends last
+ *		known up. Default drop.
+ *	slow_start: 0s
+ *		Duration over which a backend coming up ramps to its full
+ *		weight. Default 0 (off).
+ *	health_check:
+ *		Optional mapping, see below. Absent: type none.
+ *	backends:
+ *		List, may be empty or absent. Each item is a mapping, block
+ *		or flow style ({ address: 198.18.0.11, weight: 100 }):
+ *
+ *		address: 198.18.0.11
+ *			Required, same family as the vip, unique within
+ *			the service.
+ *		weight: 100
+ *			0..65535, default 100. 0 drains the backend: no
+ *			new flows, existing ones stay.
+ *		health_check:
+ *			Optional per-backend override: the keys given here
+ *			replace the service's, the others are inherited.
+ *
+ *   health_check keys (service or backend level):
+ *	type: none
+ *		tcp | http | udp | none. Default none; a backend override
+ *		without type inherits the service's.
+ *	port: 8080
+ *		1..65535. Default the service port.
+ *	interval: 2s
+ *		Duration > 0. Default 2s.
+ *	timeout: 1s
+ *		Duration > 0 and <= interval. Default 1s.
+ *	rise: 2
+ *		Consecutive successes to mark a backend up, 1..100. Default 2.
+ *	fall: 3
+ *		Consecutive failures to mark it down, 1..100. Default 3.
+ *	path: /healthz
+ *		http only. Must start with '/', no spaces or control
+ *		characters, < 256 bytes. Default "/".
+ *	host: example.org
+ *		http only. Host header; default the backend address. "" in a
+ *		backend override goes back to that default.
+ *	expect_status: 200-399
+ *		http only. A code (200), a range (200-399) or a list of either
+ *		([200, 204, 300-302]), at most 8 entries, codes 100..599.
+ *		Default 200-399.
+ *	expect_body: ok
+ *		http only. Substring the body must contain. Default none.
+ *	payload: ping
+ *		udp only. Datagram to send, < 256 bytes, default "ping". In a
+ *		double-quoted string \x00-style escapes give control bytes;
+ *		characters from U+0080 up are sent UTF-8 encoded.
+ *	expect: pong
+ *		udp only. Substring the reply must contain. Default none:
+ *		any reply counts as up.
+ *	Keys of one type under another (path with type tcp) are errors.
+ *	Type-specific keys inherited by a backend that overrides the type
+ *	are ignored.
+ *
+ * Durations: an integer or decimal number followed by ms, s, m or h, or a
+ * bare number meaning seconds: "500ms", "1.5s", "2", "1m". Stored in whole
+ * milliseconds (uint32, so at most ~49 days); "1.0005s" is an error.
+ *
+ * A key with an empty value (`slow_start:`, `~`, `null`) is the same as the
+ * key being absent, so it takes its default; for a required key that is an
+ * error. Unknown keys, duplicate keys, a list or mapping where a scalar is
+ * expected and more than one YAML document are errors. Every error found is
+ * reported, each as "FILE:LINE: reason", sorted by line.
+ */
+#ifndef XLB_CONFIG_H
+#define XLB_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "xlb_abi.h"
+
+#define XLB_CONFIG_CONTROL_SOCKET "/run/xlb/xlb.sock"
+#define XLB_CONFIG_PIN_DIR XLB_PIN_DIR
+#define XLB_CONFIG_WEIGHT 100
+#define XLB_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
+
+enum xlb_hc_type {
+	XLB_HC_NONE = 0,
+	XLB_HC_TCP,
+	XLB_HC_HTTP,
+	XLB_HC_UDP,
+	XLB_HC_MAX,
+};
+
+extern const char *const xlb_hc_type_names[XLB_HC_MAX];
+
+/* xlb_hc_conf.set_mask: keys given explicitly in the file. */
+enum {
+	XLB_HC_SET_TYPE = 1U << 0,
+	XLB_HC_SET_PORT = 1U << 1,
+	XLB_HC_SET_INTERVAL = 1U << 2,
+	XLB_HC_SET_TIMEOUT = 1U << 3,
+	XLB_HC_SET_RISE = 1U << 4,
+	XLB_HC_SET_FALL = 1U << 5,
+	XLB_HC_SET_PATH = 1U << 6,
+	XLB_HC_SET_HOST = 1U << 7,
+	XLB_HC_SET_STATUS = 1U << 8,
+	XLB_HC_SET_BODY = 1U << 9,
+	XLB_HC_SET_PAYLOAD = 1U << 10,
+	XLB_HC_SET_EXPECT = 1U << 11,
+};
+
+#define XLB_HC_MAX_STATUS 8
+#define XLB_HC_STR_LEN 256
+
+/*
+ * A health check. After loading every field holds its effective value
+ * (defaults and inheritance applied, port resolved to the service port), so
+ * consumers never look at set_mask. An empty host, expect_body or expect
+ * means "not set".
+ */
+struct xlb_hc_conf {
+	enum xlb_hc_type type;
+	__u16 port;
+	__u32 interval_ms;
+	__u32 timeout_ms;
+	__u16 rise;
+	__u16 fall;
+	char path[XLB_HC_STR_LEN];
+	char host[XLB_HC_STR_LEN];
+	/* expect_status: code c matches if lo[i] <= c <= hi[i] for some i */
+	__u16 status_lo[XLB_HC_MAX_STATUS];
+	__u16 status_hi[XLB_HC_MAX_STATUS];
+	int n_status;
+	char expect_body[XLB_HC_STR_LEN];
+	char payload[XLB_HC_STR_LEN];	/* binary: see payload_len */
+	size_t payload_len;
+	char expect[XLB_HC_STR_LEN];
+	/*
+	 * XLB_HC_SET_* of the keys given at this level. For a backend these
+	 * are its overrides; the other fields were copied from the service
+	 * by xlb_hc_conf_merge(), which can be rerun if the service changes.
+	 */
+	unsigned int set_mask;
+	int line;			/* of the health_check mapping, or 0 */
+};
+
+struct xlb_backend_conf {
+	union xlb_addr addr;		/* unused bytes zero */
+	__u8 family;			/* enum xlb_family */
+	__u32 weight;			/* 0..65535 */
+	bool has_hc;			/* had a health_check mapping */
+	struct xlb_hc_conf hc;		/* effective, after the merge */
+	int line;			/* of the backend item, or 0 */
+};
+
+struct xlb_service_conf {
+	char name[64];
+	union xlb_addr vip;		/* unused bytes zero */
+	__u8 family;			/* enum xlb_family */
+	__u16 port;			/* host order */
+	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	enum xlb_sched sched;
+	__u32 table_size;
+	bool keep_last;			/* on_all_down: keep_last */
+	__u32 slow_start_ms;
+	struct xlb_hc_conf hc;		/* effective, service level */
+	struct xlb_backend_conf *backends;	/* malloc'd, n_backends */
+	size_t n_backends;
+	int line;			/* of the service item, or 0 */
+};
+
+struct xlb_config {
+	char interface[IFNAMSIZ];
+	bool xdp_generic;
+	char control_socket[108];	/* sizeof(sockaddr_un.sun_path) */
+	char pin_dir[256];
+	char metrics_listen[128];	/* "" = off */
+	struct xlb_service_conf *services;	/* malloc'd, n_services */
+	size_t n_services;
+};
+
+struct xlb_config_error {
+	int line;			/* 1-based; 0: about the whole file */
+	char *msg;			/* "FILE:LINE: reason" */
+};
+
+/* Growable list of errors; zero-initialise before the first use. */
+struct xlb_config_errors {
+	struct xlb_config_error *v;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * Parse and validate the file at path into *out. Returns 0, -EINVAL if the
+ * file has any error (each one appended to errs, which may be NULL), or
+ * -errno if it cannot be read (also appended) or memory runs out. On
+ * failure *out is zeroed and owns nothing.
+ */
+int xlb_config_load(const char *path, struct xlb_config *out,
+		    struct xlb_config_errors *errs);
+/* Same, from a string; name is used in the messages in place of FILE. */
+int xlb_config_load_str(const char *name, const char *yaml,
+			struct xlb_config *out, struct xlb_config_errors *errs);
+void xlb_config_free(struct xlb_config *c);
+
+/*
+ * Write c as YAML that xlb_config_load() accepts and that loads back to a
+ * config equal to c. Keys at their default are left out, except name, vip,
+ * port, protocol, scheduler, backends and backend weights. Returns 0 or
+ * -EIO (write error) / -EINVAL (c cannot be represented).
+ */
+int xlb_config_dump(const struct xlb_config *c, FILE *f);
+
+void xlb_config_errors_free(struct xlb_config_errors *e);
+void xlb_config_errors_print(const struct xlb_config_errors *e, FILE *f);
+
+/* Defaults, for code that builds a config without a file. */
+void xlb_config_init(struct xlb_config *c);
+void xlb_service_conf_init(struct xlb_service_conf *s);
+void xlb_backend_conf_init(struct xlb_backend_conf *b,
+			   const struct xlb_service_conf *s);
+/* Health check defaults; port 0 stands for the service port. */
+void xlb_hc_conf_init(struct xlb_hc_conf *hc, __u16 port);
+/* Copy into hc every field whose key is not in hc->set_mask from base. */
+void xlb_hc_conf_merge(struct xlb_hc_conf *hc, const struct xlb_hc_conf *base);
+
+/* Deep copy (dst is overwritten, not freed) and free of one service. */
+int xlb_service_conf_copy(struct xlb_service_conf *dst,
+			  const struct xlb_service_conf *src);
+void xlb_service_conf_free(struct xlb_service_conf *s);
+
+/*
+ * Equality of effective values: set_mask, has_hc and line numbers are
+ * ignored, and so are health-check fields the check type does not use.
+ * Backends compare in order, so reordering them counts as a change.
+ */
+bool xlb_hc_conf_equal(const struct xlb_hc_conf *a,
+		       const struct xlb_hc_conf *b);
+bool xlb_service_conf_equal(const struct xlb_service_conf *a,
+			    const struct xlb_service_conf *b);
+/* Everything but the services. */
+bool xlb_config_globals_equal(const struct xlb_config *a,
+			      const struct xlb_config *b);
+
+/*
+ * Shared parsers. All take the whole string (no surrounding blanks), return
+ * 0, -EINVAL for malformed input or -ERANGE for a well-formed value out of
+ * range, and leave the output alone on error.
+ */
+/* Numeric IPv4 or IPv6 address; unused bytes of *a are zeroed. */
+int xlb_parse_addr(const char *s, union xlb_addr *a, __u8 *family);
+/* "ADDR:PORT" or "[V6ADDR]:PORT", numeric, port 1..65535. */
+int xlb_parse_addr_port(const char *s, union xlb_addr *a, __u8 *family,
+			__u16 *port);
+/* Decimal, no sign, no blanks; min <= value <= max. */
+int xlb_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+/* See "Durations" above; 0 is accepted, callers needing > 0 check. */
+int xlb_parse_duration_ms(const char *s, __u32 *ms);
+/* Index in xlb_sched_names[], or -1. */
+int xlb_parse_sched(const char *s);
+/* "tcp" / "udp" -> IPPROTO_*, or -1. */
+int xlb_parse_proto(const char *s);
+/* enum xlb_hc_type, or -1. */
+int xlb_parse_hc_type(const char *s);
+
+/* Formatters: 0, -EINVAL (bad family) or -ENOSPC (buffer too small). */
+int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf,
+		    size_t len);
+/* Shortest exact form: "2m", "1500ms", "0s". */
+int xlb_format_duration_ms(__u32 ms, char *buf, size_t len);
+/* "tcp", "udp" or "?". */
+const char *xlb_proto_name(__u8 proto);
+
+#endif /* XLB_CONFIG_H */

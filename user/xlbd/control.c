@@ -146,6 +146,8 @@ static json_object *status_backend(const struct be_rt *b)
 	if (st == BE_UNRESOLVED && b->why[0])
 		json_object_object_add(o, "reason",
 				       json_object_new_string(b->why));
+	if (b->hc)
+		json_object_object_add(o, "health", xlbd_health_json(b));
 	json_object_object_add(o, "id", json_object_new_int(b->id));
 	return o;
 }
@@ -452,6 +454,9 @@ static int cmd_stats(struct xlbd *d, struct json_object *req,
 
 			xlb_dp_stats_be(&d->dp, s->bes[j]->id, &c);
 			bo = jcounters(&c);
+			json_object_object_add(bo, "health_transitions",
+					       json_object_new_int64(
+						       s->bes[j]->transitions));
 			json_object_object_add(bo, "address",
 					       jaddr(&s->bes[j]->conf.addr,
 						     s->bes[j]->conf.family));

@@ -24,6 +24,9 @@ struct adopted {
 	__u32 id;
 };
 
+/* The daemon, for timer callbacks; set by xlbd_state_init(). */
+static struct xlbd *the_d;
+
 static void addr_str(const union xlb_addr *a, __u8 family, char *buf,
 		     size_t len)
 {
@@ -46,6 +49,7 @@ int xlbd_state_init(struct xlbd *d)
 	if (!d->be_used)
 		return -ENOMEM;
 	d->svc_used[0] = d->be_used[0] = true;	/* id 0 means "none" */
+	the_d = d;
 	return 0;
 }
 
@@ -166,7 +170,8 @@ static __u32 svc_id_alloc(struct xlbd *d, const struct xlb_svc_key *k)
 }
 
 /* Adopted backend entry for (service, address), or a fresh id. */
-static __u32 be_id_alloc(struct xlbd *d, __u32 svc_id, struct be_rt *b)
+static __u32 be_id_alloc(struct xlbd *d, __u32 svc_id, struct be_rt *b,
+			 bool *adopted_up)
 {
 	static __u32 cursor = 1;
 
@@ -179,6 +184,7 @@ static __u32 be_id_alloc(struct xlbd *d, __u32 svc_id, struct be_rt *b)
 			continue;
 		a->claimed = true;
 		b->gen = a->be.gen;
+		*adopted_up = a->be.flags & XLB_BE_F_UP;
 		/* keep forwarding with the known MAC until netlink answers */
 		if (a->be.flags & XLB_BE_F_UP) {
 			b->mac_ok = true;
@@ -253,6 +259,57 @@ static bool be_usable(const struct be_rt *b)
 	return b->mac_ok && b->healthy;
 }
 
+__u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
+		     __u64 now_ms)
+{
+	__u64 ss = s->conf.slow_start_ms, age = now_ms - b->up_since_ms;
+	__u32 w;
+
+	if (b->drained || !b->conf.weight)
+		return 0;
+	if (!ss || age >= ss)
+		return b->conf.weight;
+	/* linear ramp from 1/10 of the weight, never below 1 */
+	w = (__u64)b->conf.weight * (ss / 10 + age) / (ss + ss / 10);
+	return w ? w : 1;
+}
+
+static __u64 ramp_step_ms(const struct svc_rt *s)
+{
+	__u64 step = s->conf.slow_start_ms / 10;
+
+	return step < 200 ? 200 : step;
+}
+
+static void ramp_tick(struct xlb_loop *l, void *ctx)
+{
+	struct svc_rt *s = ctx;
+
+	s->ramp = NULL;
+	xlbd_svc_publish(the_d, s);
+}
+
+void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+			bool up, const char *reason)
+{
+	char a[XLB_ADDR_STRLEN];
+	__u64 now = xlb_now_ms();
+
+	snprintf(b->health_why, sizeof(b->health_why), "%s", reason);
+	if (b->healthy == up)
+		return;
+	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	pr_info("service %s: backend %s %s -> %s (%s)%s", s->conf.name, a,
+		b->healthy ? "up" : "down", up ? "up" : "down", reason,
+		up && b->drained ? "; stays drained" : "");
+	b->healthy = up;
+	b->health_since_ms = now;
+	if (up)
+		b->up_since_ms = now;
+	b->transitions++;
+	xlbd_svc_publish(d, s);
+}
+
 int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 {
 	struct xlb_maglev_backend *mb;
@@ -262,7 +319,9 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		.sched = s->conf.sched,
 	};
 	size_t n = 0, n_down = 0;
-	__u32 *ring = NULL;
+	__u64 now = xlb_now_ms();
+	bool ramping = false;
+	__u32 *ring = NULL, w;
 	int err;
 
 	mb = calloc(s->n_bes ? s->n_bes : 1, sizeof(*mb));
@@ -277,11 +336,13 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 			continue;
 		/* usable entries first: the new ring may point at them */
 		be_write(d, s, b, true);
-		if (b->drained || !b->conf.weight)
+		w = xlbd_be_weight(s, b, now);
+		if (!w)
 			continue;
+		ramping |= w != b->conf.weight;
 		mb[n++] = (struct xlb_maglev_backend){
 			.id = b->id, .addr = b->conf.addr,
-			.family = b->conf.family, .weight = b->conf.weight };
+			.family = b->conf.family, .weight = w };
 	}
 
 	if (!n && s->conf.keep_last && s->ring && n_down) {
@@ -316,6 +377,8 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		if (!be_usable(s->bes[i]))
 			be_write(d, s, s->bes[i], false);
 	pr_debug("service %s: published %zu backends", s->conf.name, n);
+	if (ramping && !s->ramp)
+		s->ramp = xlb_timer_add(d->loop, ramp_step_ms(s), ramp_tick, s);
 out:
 	if (err)
 		pr_warn("service %s: cannot publish: %s", s->conf.name,
@@ -472,6 +535,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 {
 	struct be_rt *b, **v;
 	char a[XLB_ADDR_STRLEN];
+	bool adopted_up = false;
 
 	addr_str(&c->addr, c->family, a, sizeof(a));
 	if (c->family != s->conf.family) {
@@ -501,7 +565,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	s->bes = v;
 	b->conf = *c;
 	b->healthy = true;
-	b->id = be_id_alloc(d, s->id, b);
+	b->id = be_id_alloc(d, s->id, b, &adopted_up);
 	if (!b->id) {
 		free(b);
 		snprintf(err, errlen, "no free backend id (max %d)",
@@ -510,6 +574,10 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	}
 	be_resolve(d, b);
 	s->bes[s->n_bes++] = b;
+	b->health_since_ms = b->up_since_ms = xlb_now_ms();
+	if (xlbd_health_attach(d, s, b, adopted_up))
+		pr_warn("service %s: backend %s: cannot start health check",
+			s->conf.name, a);
 	return 0;
 }
 
@@ -531,6 +599,7 @@ static void be_free(struct xlbd *d, struct be_rt *b)
 {
 	struct xlb_backend zero = {};
 
+	xlbd_health_detach(d, b);
 	xlb_dp_backend_set(&d->dp, b->id, &zero);
 	d->be_used[b->id] = false;
 	free(b);
@@ -680,6 +749,7 @@ static void svc_destroy(struct xlbd *d, struct svc_rt *s)
 	for (i = 0; i < s->n_bes; i++)
 		be_free(d, s->bes[i]);
 	xlb_dp_stats_reset(&d->dp, false, s->id);
+	xlb_timer_cancel(d->loop, s->ramp);
 	d->svc_used[s->id] = false;
 	free(s->bes);
 	free(s->ring);
@@ -736,8 +806,16 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 		struct be_rt *b = xlbd_be_find(s, &bc->addr, bc->family);
 
 		if (b) {
+			bool hc_same = xlb_hc_conf_equal(&b->conf.hc, &bc->hc);
+
 			changed |= b->conf.weight != bc->weight;
 			b->conf = *bc;
+			if (!hc_same) {
+				bool up = b->healthy;
+
+				xlbd_health_detach(d, b);
+				xlbd_health_attach(d, s, b, up);
+			}
 			continue;
 		}
 		if (be_create(d, s, bc, err, sizeof(err)))

@@ -21,8 +21,11 @@ enum be_state {
 	BE_UNRESOLVED,		/* no MAC (or not on-link): never used */
 };
 
+struct xlb_hc;				/* health.c: one backend's checker */
+
 struct be_rt {
 	struct xlb_backend_conf conf;	/* conf.weight: configured weight */
+	struct xlb_hc *hc;		/* NULL: no health check */
 	__u32 id, gen;			/* slot in XLB_MAP_BACKENDS */
 	bool drained;			/* xlbctl --drain (weight 0) */
 	bool healthy;			/* health verdict (true: no check) */
@@ -31,6 +34,10 @@ struct be_rt {
 	__u8 smac[6];
 	int ifindex;			/* egress interface */
 	char why[96];			/* why unresolved, for status */
+	char health_why[96];		/* last check's result, for status */
+	__u64 health_since_ms;		/* when healthy last flipped */
+	__u64 up_since_ms;		/* slow start ramps from here */
+	__u32 transitions;		/* health flips, for stats */
 };
 
 struct svc_rt {
@@ -40,6 +47,7 @@ struct svc_rt {
 	__u32 id;
 	struct xlb_svc_key key;
 	__u32 *ring;			/* last published, NULL: no backend */
+	struct xlb_timer *ramp;		/* slow start republish timer */
 };
 
 struct xlbd {
@@ -85,6 +93,28 @@ int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
 			   struct xlb_service_conf *out);
 /* The effective config (for `xlbctl config`); caller frees. */
 int xlbd_effective_config(struct xlbd *d, struct xlb_config *out);
+
+/*
+ * Health (state.c side): health.c calls this on every transition; it logs
+ * the one line, counts it and republishes the service.
+ */
+void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+			bool up, const char *reason);
+/* Weight in effect now: 0 if drained, ramping during slow start. */
+__u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
+		     __u64 now_ms);
+
+/*
+ * health.c: start checking a backend per b->conf.hc (type none: nothing,
+ * healthy). b->healthy is set to the initial state: a backend adopted UP
+ * from a running data plane stays up; any other starts down until its
+ * first successful probe, which runs at once.
+ */
+int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+		       bool adopted_up);
+void xlbd_health_detach(struct xlbd *d, struct be_rt *b);
+/* The "health" object of `xlbctl status` (NULL when no check). */
+struct json_object *xlbd_health_json(const struct be_rt *b);
 
 /* neighbours (state.c): resolve, probe, follow. */
 void xlbd_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,

@@ -44,8 +44,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	struct ethhdr *eth = data;
 	struct xlb_backend *be;
 	struct xlb_flow *f;
-	bool new_flow = false;
-	__u32 be_id;
+	bool new_flow = false, resched = false;
+	__u32 be_id, reason = XLB_STAT_TX;
+	int act = XDP_TX;
 
 	f = bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
 	if (f) {
@@ -54,8 +55,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		if (be && be->gen == f->backend_gen &&
 		    (be->flags & XLB_BE_F_UP))
 			goto out;
-		if (pin)
-			stat_inc(XLB_STAT_RESCHEDULED);
+		resched = pin;
 	}
 
 	be_id = sched_pick(svc, &p->key);
@@ -73,6 +73,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 
 		if (bpf_map_update_elem(&XLB_MAP_FLOWS, &p->key, &nf, BPF_ANY))
 			stat_inc(XLB_STAT_FLOW_TABLE_FULL);
+		/* only now has the flow moved: a drop above does not count */
+		if (resched)
+			stat_inc(XLB_STAT_RESCHEDULED);
 		stat_inc(XLB_STAT_NEW_FLOW);
 		new_flow = true;
 	}
@@ -81,17 +84,18 @@ out:
 		return drop(XLB_STAT_DROP_MALFORMED);
 	__builtin_memcpy(eth->h_dest, be->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, be->smac, ETH_ALEN);
-	stat_fwd(svc->id, be_id, end - data, new_flow);
 
 	if (be->ifindex && be->ifindex != ctx->ingress_ifindex) {
 		if (bpf_redirect_map(&XLB_MAP_TX_PORTS, be->ifindex, 0) !=
 		    XDP_REDIRECT)
 			return drop(XLB_STAT_DROP_REDIRECT);
-		stat_inc(XLB_STAT_REDIRECT);
-		return XDP_REDIRECT;
+		act = XDP_REDIRECT;
+		reason = XLB_STAT_REDIRECT;
 	}
-	stat_inc(XLB_STAT_TX);
-	return XDP_TX;
+	/* service and backend counters count what actually left */
+	stat_fwd(svc->id, be_id, end - data, new_flow);
+	stat_inc(reason);
+	return act;
 }
 
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p)

@@ -206,6 +206,14 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct xlb_pkt *p,
 	return parse_l4(p, l3 + ihl, end, ip->protocol, tot - ihl);
 }
 
+/* Extension headers parse_ipv6() walks over. */
+static __always_inline bool ipv6_is_ext(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_DSTOPTS || next == IPPROTO_AH ||
+	       next == IPPROTO_FRAGMENT;
+}
+
 static __always_inline int parse_ipv6(struct xlb_pkt *p, void *l3, void *end)
 {
 	struct ipv6hdr *ip6 = l3;
@@ -228,9 +236,7 @@ static __always_inline int parse_ipv6(struct xlb_pkt *p, void *l3, void *end)
 	for (int i = 0; i < XLB_MAX_IPV6_EXT; i++) {
 		__u8 *h = l3 + off;
 
-		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
-		    next != IPPROTO_DSTOPTS && next != IPPROTO_AH &&
-		    next != IPPROTO_FRAGMENT)
+		if (!ipv6_is_ext(next))
 			goto l4;
 		if ((void *)(h + 8) > end)
 			return XLB_P_MALFORMED;
@@ -250,7 +256,9 @@ static __always_inline int parse_ipv6(struct xlb_pkt *p, void *l3, void *end)
 			return XLB_P_EXT_LIMIT;
 		next = h[0];
 	}
-	return XLB_P_EXT_LIMIT;
+	/* XLB_MAX_IPV6_EXT walked: only one more is over the limit */
+	if (ipv6_is_ext(next))
+		return XLB_P_EXT_LIMIT;
 l4:
 	if (next == IPPROTO_ICMPV6) {
 		p->l4 = l3 + off;

@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xlbctl's commands: argument validation into requests and text output of
+ * responses. See ctl_cli.h; the protocol is in ctl.h.
+ *
+ * Validation here only makes a wrong argument fail fast, before anything
+ * is sent; xlbd checks every request again and has the final word (it
+ * alone knows, say, whether a backend's family matches its service).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "ctl_cli.h"
+#include "maglev.h"
+#include "xlb_abi.h"
+
+#define MAX_POS 2		/* positional arguments of any command */
+#define MAX_OPTS 3		/* options of any command */
+#define MAX_COLS 5		/* columns of any text table */
+
+struct xlbctl_opt {
+	const char *name;	/* without the leading "--" */
+	bool has_arg;
+};
+
+/* A command line split against its command's spec. */
+struct args {
+	const struct xlbctl_cmd *cmd;
+	const char *pos[MAX_POS];
+	int npos;
+	const char *val[MAX_OPTS];	/* value ("" for a flag), NULL: absent */
+	int at[MAX_OPTS];		/* index in argv, to name the later one */
+	const char *given[MAX_OPTS];	/* as typed, for messages */
+};
+
+struct xlbctl_cmd {
+	const char *word[2];		/* "backend", "set"; [1] NULL if none */
+	const char *req;		/* protocol command */
+	const char *pos[MAX_POS];	/* positional arguments, in order */
+	int npos_min;			/* how many of them are required */
+	struct xlbctl_opt opts[MAX_OPTS];
+	const char *usage;		/* arguments, as shown in the usage */
+	const char *help;		/* what it does, then any notes */
+	int (*build)(const struct args *a, struct json_object *req,
+		     char *err, size_t errlen);
+	int (*print)(struct json_object *data, FILE *f);
+};
+
+__attribute__((format(printf, 4, 5)))
+static int arg_err(char *err, size_t errlen, const char *arg,
+		   const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!err || !errlen)
+		return -EINVAL;
+	snprintf(err, errlen, "argument \"%s\" is wrong: ", arg);
+	n = strlen(err);
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *optval(const struct args *a, const char *name)
+{
+	for (int i = 0; i < MAX_OPTS && a->cmd->opts[i].name; i++)
+		if (!strcmp(a->cmd->opts[i].name, name))
+			return a->val[i];
+	return NULL;
+}
+
+static int add_str(struct json_object *o, const char *key, const char *s)
+{
+	return xlb_ctl_add(o, key, json_object_new_string(s));
+}
+
+static int add_int(struct json_object *o, const char *key, int64_t v)
+{
+	return xlb_ctl_add(o, key, json_object_new_int64(v));
+}
+
+/* Validation */
+
+/* Same rule as the config file's service names (config.c, name_ok()). */
+static int check_name(const char *s, char *err, size_t errlen)
+{
+	size_t len = strlen(s);
+
+	if (len && len <= 63 &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789_.-") == len)
+		return 0;
+	return arg_err(err, errlen, s,
+		       "a service name is 1..63 of A-Z a-z 0-9 _ . -");
+}
+
+/*
+ * Same rule as the config file's addresses (config.c, addr_usable()):
+ * nothing that cannot be a unicast endpoint.
+ */
+static bool addr_usable(const union xlb_addr *a, __u8 family)
+{
+	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const union xlb_addr zero;
+
+	if (!memcmp(a, &zero, sizeof(*a)))
+		return false;
+	if (family == XLB_FAMILY_V4)
+		return (a->bytes[0] & 0xf0) != 0xe0 && a->v4 != 0xffffffff;
+	return a->bytes[0] != 0xff && memcmp(a->bytes, v4mapped, 12);
+}
+
+static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
+			char *err, size_t errlen)
+{
+	if (addr_usable(a, family))
+		return 0;
+	return arg_err(err, errlen, s,
+		       "the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");
+}
+
+/*
+ * VIP:PORT or [V6]:PORT. Done by hand rather than with
+ * xlb_parse_addr_port() to tell the user which part is wrong.
+ */
+static int parse_vip_port(const char *s, union xlb_addr *a, __u8 *family,
+			  __u16 *port, char *err, size_t errlen)
+{
+	char host[XLB_ADDR_STRLEN];
+	const char *end, *pstr;
+	size_t hlen;
+	__u32 p;
+	int ret;
+
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end)
+			return arg_err(err, errlen, s, "missing ']'");
+		hlen = end - s - 1;
+		if (hlen >= sizeof(host))
+			return arg_err(err, errlen, s,
+				       "not an IPv6 address in brackets");
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		if (xlb_parse_addr(host, a, family) ||
+		    *family != XLB_FAMILY_V6)
+			return arg_err(err, errlen, s,
+				       "'%s' is not an IPv6 address (brackets are for IPv6 only)",
+				       host);
+		if (!end[1])
+			return arg_err(err, errlen, s,
+				       "missing port: write [VIP]:PORT");
+		if (end[1] != ':')
+			return arg_err(err, errlen, s,
+				       "expected ':' and a port after ']'");
+		pstr = end + 2;
+	} else {
+		end = strrchr(s, ':');
+		if (!end) {
+			if (!xlb_parse_addr(s, a, family))
+				return arg_err(err, errlen, s,
+					       "missing port: write VIP:PORT");
+			return arg_err(err, errlen, s,
+				       "not VIP:PORT with a numeric VIP");
+		}
+		/* More than one ':' can only be meant as IPv6. */
+		if (memchr(s, ':', end - s))
+			return arg_err(err, errlen, s,
+				       "an IPv6 VIP needs brackets: [VIP]:PORT");
+		hlen = end - s;
+		if (hlen >= sizeof(host))
+			return arg_err(err, errlen, s,
+				       "not VIP:PORT with a numeric VIP");
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (xlb_parse_addr(host, a, family))
+			return arg_err(err, errlen, s,
+				       "'%s' is not a numeric IP address",
+				       host);
+		pstr = end + 1;
+	}
+	if (!*pstr)
+		return arg_err(err, errlen, s, "missing port after ':'");
+	ret = xlb_parse_u32(pstr, 1, 65535, &p);
+	if (ret == -ERANGE)
+		return arg_err(err, errlen, s, "port must be 1..65535");
+	if (ret)
+		return arg_err(err, errlen, s, "port '%s' is not a number",
+			       pstr);
+	*port = p;
+	return check_usable(s, a, *family, err, errlen);
+}
+
+static int parse_backend_addr(const char *s, union xlb_addr *a,
+			      __u8 *family, char *err, size_t errlen)
+{
+	__u16 port = 0;
+
+	if (!xlb_parse_addr(s, a, family))
+		return check_usable(s, a, *family, err, errlen);
+	if (!xlb_parse_addr_port(s, a, family, &port))
+		return arg_err(err, errlen, s,
+			       "a backend address takes no port (backends receive on the service's port)");
+	if (s[0] == '[')
+		return arg_err(err, errlen, s,
+			       "write a backend's IPv6 address without brackets");
+	return arg_err(err, errlen, s, "not a numeric IP address");
+}
+
+static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
+{
+	int ret = xlb_parse_u32(s, 0, 65535, w);
+
+	if (ret == -ERANGE)
+		return arg_err(err, errlen, s, "weight must be 0..65535");
+	if (ret)
+		return arg_err(err, errlen, s,
+			       "weight is not a number (0..65535)");
+	return 0;
+}
+
+static int parse_sched(const char *s, char *err, size_t errlen)
+{
+	char list[256] = "";
+	int i = xlb_parse_sched(s);
+
+	if (i >= 0)
+		return i;
+	for (i = 0; i < XLB_SCHED_MAX; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? ", " : "", xlb_sched_names[i]);
+	return arg_err(err, errlen, s, "unknown scheduler (one of: %s)",
+		       list);
+}
+
+static int parse_table_size(const char *s, __u32 *size, char *err,
+			    size_t errlen)
+{
+	int ret = xlb_parse_u32(s, 2, XLB_MAX_TABLE_SIZE, size);
+	__u32 next;
+
+	if (ret == -ERANGE)
+		return arg_err(err, errlen, s,
+			       "table size must be a prime in 2..%u",
+			       XLB_MAX_TABLE_SIZE);
+	if (ret)
+		return arg_err(err, errlen, s, "table size is not a number");
+	if (xlb_is_prime(*size))
+		return 0;
+	/* XLB_MAX_TABLE_SIZE is prime, so this stops in range. */
+	for (next = *size + 1; !xlb_is_prime(next); next++)
+		;
+	return arg_err(err, errlen, s,
+		       "table size must be a prime (next prime: %u)", next);
+}
+
+/* Request builders: the positional count is already checked. */
+
+static int build_none(const struct args *a, struct json_object *req,
+		      char *err, size_t errlen)
+{
+	return 0;
+}
+
+static int build_service_add(const struct args *a, struct json_object *req,
+			     char *err, size_t errlen)
+{
+	const char *proto_s = optval(a, "proto");
+	const char *sched_s = optval(a, "scheduler");
+	const char *table_s = optval(a, "table-size");
+	char vip[XLB_ADDR_STRLEN];
+	int proto = IPPROTO_TCP, sched = -1, ret;
+	union xlb_addr addr;
+	__u32 table = 0;
+	__u8 family = 0;
+	__u16 port = 0;
+
+	ret = check_name(a->pos[0], err, errlen);
+	if (!ret)
+		ret = parse_vip_port(a->pos[1], &addr, &family, &port, err,
+				     errlen);
+	if (ret)
+		return ret;
+	if (proto_s) {
+		proto = xlb_parse_proto(proto_s);
+		if (proto < 0)
+			return arg_err(err, errlen, proto_s,
+				       "protocol must be tcp or udp");
+	}
+	if (sched_s) {
+		sched = parse_sched(sched_s, err, errlen);
+		if (sched < 0)
+			return sched;
+	}
+	if (table_s) {
+		ret = parse_table_size(table_s, &table, err, errlen);
+		if (ret)
+			return ret;
+	}
+	/* Canonical form, so the daemon and its logs see one spelling. */
+	if (xlb_format_addr(&addr, family, vip, sizeof(vip)))
+		return arg_err(err, errlen, a->pos[1], "cannot format VIP");
+	if (add_str(req, "name", a->pos[0]) || add_str(req, "vip", vip) ||
+	    add_int(req, "port", port) ||
+	    add_str(req, "protocol", xlb_proto_name(proto)) ||
+	    (sched >= 0 &&
+	     add_str(req, "scheduler", xlb_sched_names[sched])) ||
+	    (table_s && add_int(req, "table_size", table)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int build_service_del(const struct args *a, struct json_object *req,
+			     char *err, size_t errlen)
+{
+	int ret = check_name(a->pos[0], err, errlen);
+
+	if (ret)
+		return ret;
+	return add_str(req, "name", a->pos[0]);
+}
+
+/* SERVICE ADDRESS, the start of every backend command. */
+static int build_backend_key(const struct args *a, struct json_object *req,
+			     char *err, size_t errlen)
+{
+	char addr_s[XLB_ADDR_STRLEN];
+	union xlb_addr addr;
+	__u8 family = 0;
+	int ret;
+
+	ret = check_name(a->pos[0], err, errlen);
+	if (!ret)
+		ret = parse_backend_addr(a->pos[1], &addr, &family, err,
+					 errlen);
+	if (ret)
+		return ret;
+	if (xlb_format_addr(&addr, family, addr_s, sizeof(addr_s)))
+		return arg_err(err, errlen, a->pos[1],
+			       "cannot format address");
+	if (add_str(req, "service", a->pos[0]) ||
+	    add_str(req, "address", addr_s))
+		return -ENOMEM;
+	return 0;
+}
+
+static int build_backend_add(const struct args *a, struct json_object *req,
+			     char *err, size_t errlen)
+{
+	const char *weight_s = optval(a, "weight");
+	__u32 weight;
+	int ret;
+
+	ret = build_backend_key(a, req, err, errlen);
+	if (ret || !weight_s)
+		return ret;
+	ret = parse_weight(weight_s, &weight, err, errlen);
+	if (ret)
+		return ret;
+	return add_int(req, "weight", weight);
+}
+
+static int build_backend_set(const struct args *a, struct json_object *req,
+			     char *err, size_t errlen)
+{
+	const char *weight_s = optval(a, "weight");
+	int n = 0, later = -1, ret;
+	__u32 weight;
+
+	/* Exactly one change per request: name the second one given. */
+	for (int i = 0; i < MAX_OPTS; i++) {
+		if (!a->val[i])
+			continue;
+		n++;
+		if (later < 0 || a->at[i] > a->at[later])
+			later = i;
+	}
+	if (!n)
+		return arg_err(err, errlen, "--weight|--drain|--enable",
+			       "missing: give one of them");
+	if (n > 1)
+		return arg_err(err, errlen, a->given[later],
+			       "only one of --weight, --drain and --enable");
+	ret = build_backend_key(a, req, err, errlen);
+	if (ret)
+		return ret;
+	if (weight_s) {
+		ret = parse_weight(weight_s, &weight, err, errlen);
+		if (ret)
+			return ret;
+		return add_int(req, "weight", weight);
+	}
+	return xlb_ctl_add(req, optval(a, "drain") ? "drain" : "enable",
+			   json_object_new_boolean(1));
+}
+
+static int build_stats(const struct args *a, struct json_object *req,
+		       char *err, size_t errlen)
+{
+	int ret;
+
+	if (!a->npos)
+		return 0;
+	ret = check_name(a->pos[0], err, errlen);
+	if (ret)
+		return ret;
+	return add_str(req, "service", a->pos[0]);
+}
+
+/* Text tables: columns sized to their widest cell, two blanks apart. */
+
+struct row {
+	int group;		/* rows of a group share column widths */
+	int ncols;		/* 0: blank line; 1: free text, not sized */
+	char *cell[MAX_COLS];
+};
+
+struct table {
+	struct row *rows;
+	size_t n, cap;
+	bool oom;
+};
+
+struct group_fmt {
+	int indent;
+	const char *align;	/* 'l' or 'r' per column */
+};
+
+/* Add a row of ncols strings (copied); failures surface in table_print(). */
+static void table_row(struct table *t, int group, int ncols, ...)
+{
+	struct row *r;
+	va_list ap;
+
+	if (t->oom)
+		return;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+
+		r = realloc(t->rows, cap * sizeof(*r));
+		if (!r) {
+			t->oom = true;
+			return;
+		}
+		t->rows = r;
+		t->cap = cap;
+	}
+	r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	r->group = group;
+	r->ncols = ncols;
+	va_start(ap, ncols);
+	for (int i = 0; i < ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		r->cell[i] = strdup(s ? s : "-");
+		if (!r->cell[i])
+			t->oom = true;
+	}
+	va_end(ap);
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (int c = 0; c < t->rows[i].ncols; c++)
+			free(t->rows[i].cell[c]);
+	free(t->rows);
+}
+
+static int table_print(struct table *t, const struct group_fmt *groups,
+		       int ngroups, FILE *f)
+{
+	size_t width[4][MAX_COLS] = {};
+	const struct group_fmt *g;
+	struct row *r;
+	size_t w;
+	int err = 0;
+
+	if (t->oom || ngroups > 4) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		r = &t->rows[i];
+		for (int c = 0; r->ncols > 1 && c < r->ncols; c++) {
+			w = strlen(r->cell[c]);
+			if (w > width[r->group][c])
+				width[r->group][c] = w;
+		}
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		r = &t->rows[i];
+		g = &groups[r->group];
+		if (r->ncols)
+			fprintf(f, "%*s", g->indent, "");
+		for (int c = 0; c < r->ncols; c++) {
+			bool last = c == r->ncols - 1;
+			int pad = r->ncols > 1 ? (int)width[r->group][c] : 0;
+
+			if (g->align[c] == 'r')
+				fprintf(f, "%*s", pad, r->cell[c]);
+			else if (last)	/* no trailing blanks */
+				fputs(r->cell[c], f);
+			else
+				fprintf(f, "%-*s", pad, r->cell[c]);
+			fputs(last ? "" : "  ", f);
+		}
+		fputc('\n', f);
+	}
+out:
+	table_free(t);
+	return err;
+}
+
+/* Response fields, tolerating a daemon that leaves some out. */
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* A string field, or NULL if absent or null. */
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* A counter with thousands grouping; other values as they are. */
+static const char *jcount(struct json_object *v, char *buf, size_t len)
+{
+	char digits[24];
+	size_t n, o = 0;
+
+	if (!json_object_is_type(v, json_type_int))
+		return v ? json_object_get_string(v) : NULL;
+	n = snprintf(digits, sizeof(digits), "%" PRIu64,
+		     json_object_get_uint64(v));
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static size_t jlen(struct json_object *arr)
+{
+	return json_object_is_type(arr, json_type_array) ?
+	       json_object_array_length(arr) : 0;
+}
+
+/* Health: whatever scalar fields the daemon reports, as key=value. */
+static void fmt_health(struct json_object *h, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!json_object_is_type(h, json_type_object))
+		return;
+	json_object_object_foreach(h, key, v) {
+		snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", key,
+			 v ? json_object_get_string(v) : "null");
+		o += strlen(buf + o);
+	}
+}
+
+/* Printers: one per command, the only place its text output is made. */
+
+static int print_none(struct json_object *data, FILE *f)
+{
+	return 0;
+}
+
+static int print_status(struct json_object *data, FILE *f)
+{
+	static const struct group_fmt groups[] = {
+		{ .indent = 0, .align = "llll" },
+		{ .indent = 2, .align = "lrlll" },
+	};
+	struct json_object *svcs = jget(data, "services");
+	bool health = false;
+	struct table t = {};
+
+	if (!jlen(svcs)) {
+		fputs("no services\n", f);
+		return 0;
+	}
+	/* One HEALTH column for all or none, so the columns line up. */
+	for (size_t i = 0; i < jlen(svcs); i++) {
+		struct json_object *bes =
+			jget(json_object_array_get_idx(svcs, i), "backends");
+
+		for (size_t j = 0; j < jlen(bes); j++)
+			if (jget(json_object_array_get_idx(bes, j), "health"))
+				health = true;
+	}
+	for (size_t i = 0; i < jlen(svcs); i++) {
+		struct json_object *s = json_object_array_get_idx(svcs, i);
+		struct json_object *bes = jget(s, "backends");
+		const char *vip = jstr(s, "vip") ?: "?";
+		char where[96], table[32];
+
+		snprintf(where, sizeof(where), strchr(vip, ':') ?
+			 "[%s]:%s/%s" : "%s:%s/%s", vip,
+			 jstr(s, "port") ?: "?", jstr(s, "protocol") ?: "?");
+		snprintf(table, sizeof(table), "table %s",
+			 jstr(s, "table_size") ?: "?");
+		if (i)
+			table_row(&t, 0, 0);
+		table_row(&t, 0, 4, jstr(s, "name"), where,
+			  jstr(s, "scheduler"), table);
+		if (!jlen(bes)) {
+			table_row(&t, 1, 1, "no backends");
+			continue;
+		}
+		table_row(&t, 1, health ? 5 : 4, "ADDRESS", "WEIGHT", "STATE",
+			  "MAC", "HEALTH");
+		for (size_t j = 0; j < jlen(bes); j++) {
+			struct json_object *b = json_object_array_get_idx(bes, j);
+			const char *w = jstr(b, "weight") ?: "?";
+			const char *cw = jstr(b, "config_weight");
+			char weight[48], hc[256];
+
+			/* Effective/configured when they differ (slow start). */
+			if (cw && strcmp(w, cw))
+				snprintf(weight, sizeof(weight), "%s/%s", w, cw);
+			else
+				snprintf(weight, sizeof(weight), "%s", w);
+			fmt_health(jget(b, "health"), hc, sizeof(hc));
+			table_row(&t, 1, health ? 5 : 4, jstr(b, "address"),
+				  weight, jstr(b, "state"), jstr(b, "mac"),
+				  hc[0] ? hc : "-");
+		}
+	}
+	return table_print(&t, groups, 2, f);
+}
+
+static void stats_row(struct table *t, struct json_object *o,
+		      const char *name)
+{
+	char p[32], b[32], n[32];
+
+	table_row(t, 1, 4, name, jcount(jget(o, "packets"), p, sizeof(p)),
+		  jcount(jget(o, "bytes"), b, sizeof(b)),
+		  jcount(jget(o, "new_flows"), n, sizeof(n)));
+}
+
+static int print_stats(struct json_object *data, FILE *f)
+{
+	static const struct group_fmt groups[] = {
+		{ .indent = 0, .align = "lr" },
+		{ .indent = 0, .align = "lrrr" },
+	};
+	struct json_object *global = jget(data, "global");
+	struct json_object *svcs = jget(data, "services");
+	struct table t = {};
+	char buf[32];
+
+	if (json_object_is_type(global, json_type_object)) {
+		table_row(&t, 0, 2, "COUNTER", "VALUE");
+		json_object_object_foreach(global, name, v)
+			table_row(&t, 0, 2, name, jcount(v, buf, sizeof(buf)));
+	}
+	if (jlen(svcs)) {
+		if (t.n)
+			table_row(&t, 1, 0);
+		table_row(&t, 1, 4, "SERVICE", "PACKETS", "BYTES",
+			  "NEW_FLOWS");
+	}
+	for (size_t i = 0; i < jlen(svcs); i++) {
+		struct json_object *s = json_object_array_get_idx(svcs, i);
+		struct json_object *bes = jget(s, "backends");
+
+		stats_row(&t, s, jstr(s, "name"));
+		for (size_t j = 0; j < jlen(bes); j++) {
+			struct json_object *b = json_object_array_get_idx(bes, j);
+			char name[XLB_ADDR_STRLEN + 2];
+
+			/* Indented under its service, in the same columns. */
+			snprintf(name, sizeof(name), "  %s",
+				 jstr(b, "address") ?: "?");
+			stats_row(&t, b, name);
+		}
+	}
+	return table_print(&t, groups, 2, f);
+}
+
+static int print_config(struct json_object *data, FILE *f)
+{
+	const char *yaml = jstr(data, "yaml") ?: "";
+	size_t len = strlen(yaml);
+
+	fputs(yaml, f);
+	if (len && yaml[len - 1] != '\n')
+		fputc('\n', f);
+	return 0;
+}
+
+static const struct xlbctl_cmd cmds[] = {
+	{
+		.word = { "status" }, .req = "status",
+		.usage = "",
+		.help = "Services and their backends: weight, state, MAC.",
+		.build = build_none, .print = print_status,
+	}, {
+		.word = { "service", "add" }, .req = "service_add",
+		.pos = { "NAME", "VIP:PORT" }, .npos_min = 2,
+		.opts = { { "proto", true }, { "scheduler", true },
+			  { "table-size", true } },
+		.usage = "NAME VIP:PORT [--proto tcp|udp] [--scheduler NAME] [--table-size N]",
+		.help = "Add a service. An IPv6 VIP goes in brackets: [2001:db8::1]:80.\n"
+			"Defaults: --proto tcp, --scheduler maglev, --table-size 65537 (a prime).\n"
+			"Schedulers: maglev, source-hash, round-robin, weighted-round-robin,\n"
+			"random, least-connections.",
+		.build = build_service_add, .print = print_none,
+	}, {
+		.word = { "service", "del" }, .req = "service_del",
+		.pos = { "NAME" }, .npos_min = 1,
+		.usage = "NAME",
+		.help = "Delete a service and its backends.",
+		.build = build_service_del, .print = print_none,
+	}, {
+		.word = { "backend", "add" }, .req = "backend_add",
+		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
+		.opts = { { "weight", true } },
+		.usage = "SERVICE ADDRESS [--weight N]",
+		.help = "Add a backend (an address, no port) to a service.\n"
+			"Weight 0..65535, default 100; 0 takes no new flows.",
+		.build = build_backend_add, .print = print_none,
+	}, {
+		.word = { "backend", "del" }, .req = "backend_del",
+		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
+		.usage = "SERVICE ADDRESS",
+		.help = "Remove a backend from a service.",
+		.build = build_backend_key, .print = print_none,
+	}, {
+		.word = { "backend", "set" }, .req = "backend_set",
+		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
+		.opts = { { "weight", true }, { "drain", false },
+			  { "enable", false } },
+		.usage = "SERVICE ADDRESS (--weight N | --drain | --enable)",
+		.help = "Change a backend's weight, drain it (no new flows, existing\n"
+			"ones stay) or enable it again after a drain.",
+		.build = build_backend_set, .print = print_none,
+	}, {
+		.word = { "stats" }, .req = "stats",
+		.pos = { "SERVICE" }, .npos_min = 0,
+		.usage = "[SERVICE]",
+		.help = "Global counters, and packets, bytes and new flows per service\n"
+			"and backend (only SERVICE's if given).",
+		.build = build_stats, .print = print_stats,
+	}, {
+		.word = { "config" }, .req = "config",
+		.usage = "",
+		.help = "The configuration in effect, as YAML.",
+		.build = build_none, .print = print_config,
+	},
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "-h") || !strcmp(s, "--help");
+}
+
+/* "service" -> "add, del" */
+static void list_subcommands(const char *group, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].word[0], group))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+				 buf[0] ? ", " : "", cmds[i].word[1]);
+}
+
+/*
+ * Find the command argv starts with; *nwords is how many words named it.
+ * Returns 1 with *cmd NULL for a help request that names no command.
+ */
+static int find_cmd(int argc, char **argv, const struct xlbctl_cmd **cmd,
+		    int *nwords, char *err, size_t errlen)
+{
+	bool group = false;
+	char subs[64];
+
+	*cmd = NULL;
+	if (argc < 1)
+		return arg_err(err, errlen, "COMMAND", "missing");
+	if (is_help(argv[0]))
+		return 1;
+	for (size_t i = 0; i < N_CMDS; i++) {
+		if (strcmp(cmds[i].word[0], argv[0]))
+			continue;
+		if (!cmds[i].word[1]) {
+			*cmd = &cmds[i];
+			*nwords = 1;
+			return 0;
+		}
+		group = true;
+		if (argc > 1 && !strcmp(cmds[i].word[1], argv[1])) {
+			*cmd = &cmds[i];
+			*nwords = 2;
+			return 0;
+		}
+	}
+	if (!group)
+		return arg_err(err, errlen, argv[0], "unknown command");
+	if (argc > 1 && is_help(argv[1]))
+		return 1;
+	list_subcommands(argv[0], subs, sizeof(subs));
+	if (argc < 2)
+		return arg_err(err, errlen, argv[0],
+			       "missing what to do: %s", subs);
+	return arg_err(err, errlen, argv[1], "unknown %s command (%s)",
+		       argv[0], subs);
+}
+
+static const char *const global_opts[] = { "json", "socket", "s" };
+
+/* Split argv (after the command words) by cmd's spec. 1: help asked. */
+static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
+		      struct args *a, char *err, size_t errlen)
+{
+	int npos_max = 0, i, o;
+	bool opts_done = false;
+
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	while (npos_max < MAX_POS && cmd->pos[npos_max])
+		npos_max++;
+	for (i = 0; i < argc; i++) {
+		const char *s = argv[i], *eq, *name;
+		size_t nlen;
+
+		if (opts_done || s[0] != '-' || !s[1]) {
+			if (a->npos == npos_max)
+				return arg_err(err, errlen, s,
+					       "unexpected argument");
+			a->pos[a->npos++] = s;
+			continue;
+		}
+		if (!strcmp(s, "--")) {
+			opts_done = true;
+			continue;
+		}
+		if (is_help(s))
+			return 1;
+		name = s + (s[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (o = 0; o < MAX_OPTS && cmd->opts[o].name; o++)
+			if (s[1] == '-' && strlen(cmd->opts[o].name) == nlen &&
+			    !strncmp(cmd->opts[o].name, name, nlen))
+				break;
+		if (o == MAX_OPTS || !cmd->opts[o].name) {
+			for (size_t g = 0; g < 3; g++)
+				if (strlen(global_opts[g]) == nlen &&
+				    !strncmp(global_opts[g], name, nlen))
+					return arg_err(err, errlen, s,
+						       "global options go before the command: xlbctl %s ...",
+						       s);
+			return arg_err(err, errlen, s, "unknown option");
+		}
+		if (a->val[o])
+			return arg_err(err, errlen, s, "given twice");
+		a->at[o] = i;
+		a->given[o] = s;
+		if (!cmd->opts[o].has_arg) {
+			if (eq)
+				return arg_err(err, errlen, s,
+					       "takes no value");
+			a->val[o] = "";
+		} else if (eq) {
+			a->val[o] = eq + 1;
+		} else if (i + 1 < argc) {
+			a->val[o] = argv[++i];
+		} else {
+			return arg_err(err, errlen, s, "missing value");
+		}
+	}
+	if (a->npos < cmd->npos_min)
+		return arg_err(err, errlen, cmd->pos[a->npos], "missing");
+	return 0;
+}
+
+int xlbctl_build_request(int argc, char **argv, const struct xlbctl_cmd **cmd,
+			 struct json_object **req, char *err, size_t errlen)
+{
+	struct json_object *r = NULL;
+	struct args a;
+	int nwords = 0, ret;
+
+	*req = NULL;
+	if (argc > 0 && !strcmp(argv[0], "help")) {
+		/* "help [COMMAND]" */
+		if (argc == 1 || find_cmd(argc - 1, argv + 1, cmd, &nwords,
+					  NULL, 0) < 0)
+			*cmd = NULL;
+		return 1;
+	}
+	ret = find_cmd(argc, argv, cmd, &nwords, err, errlen);
+	if (ret)
+		return ret;
+	ret = parse_args(*cmd, argc - nwords, argv + nwords, &a, err, errlen);
+	if (ret)
+		return ret;
+	r = json_object_new_object();
+	if (!r || add_str(r, "cmd", (*cmd)->req)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = (*cmd)->build(&a, r, err, errlen);
+out:
+	if (ret == -ENOMEM && err && errlen)
+		snprintf(err, errlen, "out of memory");
+	if (ret) {
+		json_object_put(r);
+		return ret;
+	}
+	*req = r;
+	return 0;
+}
+
+int xlbctl_print(const struct xlbctl_cmd *cmd, struct json_object *data,
+		 bool json, FILE *f)
+{
+	int ret = 0;
+
+	if (json) {
+		/* Exactly the daemon's data, for jq and scripts. */
+		const char *s = json_object_to_json_string_ext(data,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		/* json-c would spread an empty object over two lines. */
+		if (!data || (json_object_is_type(data, json_type_object) &&
+			      !json_object_object_length(data)))
+			s = "{}";
+		if (!s)
+			return -ENOMEM;
+		fprintf(f, "%s\n", s);
+	} else {
+		ret = cmd->print(data, f);
+	}
+	if (!ret && (fflush(f) || ferror(f)))
+		ret = -EIO;
+	return ret;
+}
+
+static void cmd_name(const struct xlbctl_cmd *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", c->word[0], c->word[1] ? " " : "",
+		 c->word[1] ?: "");
+}
+
+/* Prints help indented by indent, one line at a time. */
+static void print_help(const char *help, int indent, FILE *f)
+{
+	const char *nl;
+
+	for (; *help; help = nl + 1) {
+		nl = strchrnul(help, '\n');
+		fprintf(f, "%*s%.*s\n", indent, "", (int)(nl - help), help);
+		if (!*nl)
+			break;
+	}
+}
+
+void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
+{
+	char name[32];
+
+	if (cmd) {
+		cmd_name(cmd, name, sizeof(name));
+		fprintf(f, "Usage: xlbctl [OPTIONS] %s%s%s\n\n", name,
+			cmd->usage[0] ? " " : "", cmd->usage);
+		print_help(cmd->help, 0, f);
+		return;
+	}
+	fprintf(f,
+		"Usage: xlbctl [OPTIONS] COMMAND [ARGS]\n"
+		"\n"
+		"Options (before the command):\n"
+		"  -s, --socket PATH  xlbd's control socket (default %s)\n"
+		"      --json         print the response data as JSON\n"
+		"  -h, --help         this help; COMMAND --help for one command\n"
+		"\n"
+		"Commands:\n", XLB_CTL_SOCKET);
+	for (size_t i = 0; i < N_CMDS; i++) {
+		cmd_name(&cmds[i], name, sizeof(name));
+		fprintf(f, "  %s%s%s\n", name, cmds[i].usage[0] ? " " : "",
+			cmds[i].usage);
+		print_help(cmds[i].help, 6, f);
+	}
+	fputs("\nA wrong argument is reported as 'argument \"X\" is wrong' and nothing is sent.\n",
+	      f);
+}

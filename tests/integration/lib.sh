@@ -124,13 +124,15 @@ http_many() {
 # count NAME < names
 count_of() { grep -cx "$1" || true; }
 
-# A long-lived keep-alive connection from the client, driven by files:
-# longconn_start ID URLHOST -> first reply's backend in $ITEST_DIR/ID.1;
-# longconn_next ID K -> K-th request on the same connection, reply in ID.K.
+# A long-lived keep-alive connection from the client, driven by files.
+# Call longconn_start in the main shell (not in $(...)): it starts a
+# background process. Then:
+#   longconn_wait ID 1   -> backend that answered the first request
+#   longconn_next ID K   -> K-th request on the same connection
 longconn_start() {
 	local id=$1 host=$2 port=${3:-80}
 	ip netns exec "$LAB_CLIENT_NS" python3 - "$host" "$port" \
-		"$ITEST_DIR/$id" <<-'PY' &
+		"$ITEST_DIR/$id" >"$ITEST_DIR/$id.log" 2>&1 <<-'PY' &
 	import os, socket, sys, time
 	host, port, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 	fam = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -169,7 +171,6 @@ longconn_start() {
 	    time.sleep(0.05)
 	PY
 	BG_PIDS+=($!)
-	longconn_wait "$id" 1
 }
 
 longconn_wait() {

@@ -70,7 +70,8 @@ check "state unchanged after bad arguments" test "$before" = "$(xlbctl --json st
 
 # Drain: an open keep-alive connection stays on its backend, new ones go
 # elsewhere.
-first=$(longconn_start lc1 "$VIP")
+longconn_start lc1 "$VIP"
+first=$(longconn_wait lc1 1)
 check "long-lived connection established" grep -q '^be[0-9]$' <<<"$first"
 first_ip=$(eval echo "\$LAB_BE${first#be}_IP4")
 xlbctl backend set web "$first_ip" --drain

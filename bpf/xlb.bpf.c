@@ -29,6 +29,15 @@ static __always_inline int pass(__u32 reason)
 	return XDP_PASS;
 }
 
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+
+static __always_inline bool is_syn(const struct xlb_pkt *p)
+{
+	return p->key.svc.proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
 /*
  * Send the packet to the flow's backend. A flow-table hit whose backend is
  * still up and still the same assignment (gen) is the fast path: no ring,
@@ -48,7 +57,13 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	__u32 be_id, reason = XLB_STAT_TX;
 	int act = XDP_TX;
 
-	f = bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
+	/*
+	 * A SYN opens a new connection: schedule it afresh rather than
+	 * follow an entry a previous connection on the same 5-tuple (a
+	 * recycled client port) left behind, which may point at a backend
+	 * the current ring no longer favours.
+	 */
+	f = is_syn(p) ? NULL : bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
 	if (f) {
 		be_id = f->backend_id;
 		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);

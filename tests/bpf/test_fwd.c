@@ -625,7 +625,14 @@ TEST(redirect_with_devmap_entry)
 	if (!h_check(&h, &c, NULL))
 		goto out;
 
-	/* the same backend, packet arriving on its own port: XDP_TX */
+	/* the same flow's next packet, arriving on the backend's port: TX */
+	{
+		struct h_frame ack = f;
+
+		ack.flags = PKT_ACK;
+		h_build_in(&in, &ack);
+		h_build_to(&exp, &ack, 2);
+	}
 	c.desc = "backend port is the ingress port";
 	c.ingress_ifindex = ifindex;
 	c.action = XDP_TX;

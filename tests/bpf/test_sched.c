@@ -452,6 +452,18 @@ TEST(table_swap_keeps_established_flows)
 		goto out;
 	f.flags = PKT_ACK | PKT_FIN;
 	expect_fwd(&h, "established flow still on 1", &f, 1, false, false, 0);
+
+	/*
+	 * The client reuses f's 5-tuple for a new connection: its SYN
+	 * follows the current ring (backend 2), not the stale entry, and
+	 * re-pins the flow (no new entry: the old one is overwritten).
+	 */
+	f.flags = PKT_SYN;
+	if (!expect_fwd(&h, "SYN on a recycled 5-tuple follows the ring", &f,
+			2, true, false, 0))
+		goto out;
+	f.flags = PKT_ACK;
+	expect_fwd(&h, "its next packet stays on 2", &f, 2, false, false, 0);
 out:
 	h_close(&h);
 }

@@ -10,6 +10,7 @@ PKGS=(
 	libyaml-dev libjson-c-dev libmnl-dev     # config, control socket, netlink
 	iproute2 ethtool procps curl python3     # lab and tests
 	gnuplot-nox                              # load-test plots
+	nftables                                 # fault injection (link cut)
 )
 
 missing=()

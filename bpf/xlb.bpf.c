@@ -73,6 +73,13 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		resched = pin;
 	}
 
+	/*
+	 * An ICMP error about a flow we no longer (or never) pinned: only a
+	 * hashing scheduler can tell where the flow went; the others would
+	 * pick at random, so leave it to the kernel.
+	 */
+	if (!pin && !sched_is_hash(svc))
+		return pass(XLB_STAT_PASS_ICMP);
 	be_id = sched_pick(svc, &p->key);
 	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 	if (!be_id || !be || !(be->flags & XLB_BE_F_UP))
@@ -125,7 +132,7 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p)
 	if (!svc)
 		return pass(XLB_STAT_PASS_ICMP);
 	ret = forward(ctx, p, svc, false);
-	if (ret != XDP_DROP)
+	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
 	return ret;
 }

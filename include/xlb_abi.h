@@ -41,6 +41,7 @@
 #define XLB_MAP_SVC_STATS xlb_svc_stats
 #define XLB_MAP_BE_STATS xlb_be_stats
 #define XLB_MAP_TX_PORTS xlb_tx_ports
+#define XLB_MAP_RR_CURSOR xlb_rr_cursor
 
 /* Address families as stored in keys (not AF_*: those differ by OS). */
 enum xlb_family {
@@ -78,10 +79,10 @@ struct xlb_svc_key {
 enum xlb_sched {
 	XLB_SCHED_MAGLEV = 0,		/* weighted Maglev on the 5-tuple */
 	XLB_SCHED_SOURCE_HASH,		/* weighted Maglev on the source address */
-	XLB_SCHED_ROUND_ROBIN,
-	XLB_SCHED_WEIGHTED_RR,
-	XLB_SCHED_RANDOM,
-	XLB_SCHED_LEAST_CONN,
+	XLB_SCHED_ROUND_ROBIN,		/* ring in turn: a a b c (weights 2:1:1) */
+	XLB_SCHED_WEIGHTED_RR,		/* ring interleaved: a b a c */
+	XLB_SCHED_RANDOM,		/* weighted Maglev ring, random slot */
+	XLB_SCHED_LEAST_CONN,		/* not implemented yet: xlbd refuses it */
 	XLB_SCHED_MAX,
 };
 

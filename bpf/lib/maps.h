@@ -100,6 +100,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_BE_STATS SEC(".maps");
 
+/*
+ * Service id -> next ring slot for the round-robin schedulers. Per CPU, so
+ * no atomics: each CPU walks the ring on its own, and the order is exact
+ * per CPU (with RSS spreading flows evenly, it is exact overall in the
+ * long run).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XLB_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_RR_CURSOR SEC(".maps");
+
 /* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

@@ -233,6 +233,8 @@ static int parse_sched(const char *s, char *err, size_t errlen)
 	char list[256] = "";
 	int i = xlb_parse_sched(s);
 
+	if (i == XLB_SCHED_LEAST_CONN)
+		return arg_err(err, errlen, s, "not implemented yet");
 	if (i >= 0)
 		return i;
 	for (i = 0; i < XLB_SCHED_MAX; i++)

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "maglev.h"
+#include "sched_ring.h"
 #include "xlbd.h"
 
 /* An id found in the pinned maps when xlbd started. */
@@ -307,7 +308,16 @@ void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 	if (up)
 		b->up_since_ms = now;
 	b->transitions++;
-	xlbd_svc_publish(d, s);
+	/*
+	 * Publish from a 0 ms timer, once for every flip of this loop
+	 * iteration: a thousand backends coming up together would otherwise
+	 * rebuild and swap the ring a thousand times. The ramp timer is the
+	 * service's "publish soon"; ramp_tick() re-arms it if still ramping.
+	 */
+	xlb_timer_cancel(d->loop, s->ramp);
+	s->ramp = xlb_timer_add(d->loop, 0, ramp_tick, s);
+	if (!s->ramp)
+		xlbd_svc_publish(d, s);
 }
 
 int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
@@ -352,7 +362,14 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		free(mb);
 		return 0;
 	}
-	if (n) {
+	if (n && (s->conf.sched == XLB_SCHED_ROUND_ROBIN ||
+		  s->conf.sched == XLB_SCHED_WEIGHTED_RR)) {
+		/* the ring is the cycle; its length is the table size */
+		err = xlb_ring_rr_build(s->conf.sched, mb, n, &ring,
+					&v.table_size);
+		if (err)
+			goto out;
+	} else if (n) {
 		ring = malloc(sizeof(*ring) * s->conf.table_size);
 		if (!ring) {
 			err = -ENOMEM;
@@ -363,7 +380,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 			goto out;
 	}
 	err = xlb_dp_service_publish(&d->dp, &s->key, &v, ring,
-				     ring ? s->conf.table_size : 0);
+				     ring ? v.table_size : 0);
 	if (err)
 		goto out;
 	if (!ring && s->ring)
@@ -670,6 +687,11 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 			 a, c->port, xlb_proto_name(c->proto));
 		free(s);
 		return -EEXIST;
+	}
+	if (c->sched == XLB_SCHED_LEAST_CONN) {
+		snprintf(err, errlen, "scheduler least-connections is not implemented yet");
+		free(s);
+		return -EOPNOTSUPP;
 	}
 	ret = xlb_service_conf_copy(&s->conf, c);
 	if (ret) {

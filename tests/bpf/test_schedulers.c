@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The non-Maglev schedulers through the real program: which backend each
+ * new flow lands on, for many synthetic flows. The cursor of the
+ * round-robin schedulers is per CPU, so these tests pin themselves to one.
+ */
+#include <sched.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include "../lib/test.h"
+#include "harness.h"
+#include "maglev.h"
+#include "sched_ring.h"
+
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Backend that new flow number i (distinct client port) lands on. */
+static __u32 new_flow_backend(struct h *h, int i, bool v6)
+{
+	struct h_frame f = {
+		.src = v6 ? "2001:2::2" : H_CLIENT4,
+		.dst = v6 ? "2001:2:0:100::100" : H_VIP4,
+		.sport = 10000 + i, .dport = 80, .flags = PKT_SYN,
+	};
+	struct h_result r;
+	struct pkt in;
+
+	h_build_in(&in, &f);
+	if (!h_run(h, &in, &r) || r.action != XDP_TX)
+		return 0;
+	return h_out_backend(h, &r);
+}
+
+static void be_set(struct xlb_maglev_backend *b, __u32 id, __u32 weight)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	b->family = XLB_FAMILY_V4;
+	b->addr.bytes[0] = 198;
+	b->addr.bytes[1] = 18;
+	b->addr.bytes[3] = 10 + id;
+	b->weight = weight;
+}
+
+/* Publish sched over backends 1..n with the given weights. */
+static bool publish(struct h *h, __u8 sched, const __u32 *w, int n)
+{
+	struct xlb_maglev_backend be[8];
+	__u32 *ring = NULL, size = XLB_DEFAULT_TABLE_SIZE;
+	bool ok;
+
+	for (int i = 0; i < n; i++)
+		be_set(&be[i], i + 1, w[i]);
+	if (sched == XLB_SCHED_ROUND_ROBIN || sched == XLB_SCHED_WEIGHTED_RR) {
+		if (!ASSERT_OK(xlb_ring_rr_build(sched, be, n, &ring, &size),
+			       "rr ring"))
+			return false;
+	} else {
+		ring = malloc(sizeof(*ring) * size);
+		if (!ring || !ASSERT_OK(xlb_maglev_build(be, n, ring, size),
+					"maglev ring")) {
+			free(ring);
+			return false;
+		}
+	}
+	ok = h_service_sched(h, H_VIP4, 80, IPPROTO_TCP, 1, sched, ring, size);
+	free(ring);
+	return ok;
+}
+
+TEST(round_robin_cycles_exactly)
+{
+	const __u32 w[3] = { 100, 100, 100 };
+	__u32 first = 0;
+	struct h h;
+
+	pin_cpu();
+	if (!h_open(&h) || !h_backends_up(&h, 3) ||
+	    !publish(&h, XLB_SCHED_ROUND_ROBIN, w, 3))
+		goto out;
+	for (int i = 0; i < 30; i++) {
+		__u32 be = new_flow_backend(&h, i, false);
+
+		if (!i)
+			first = be;
+		/* 1 2 3 1 2 3 ... from wherever the cursor starts */
+		if (!ASSERT_EQ(be, (first - 1 + i) % 3 + 1, "backend in turn"))
+			break;
+	}
+out:
+	h_close(&h);
+}
+
+TEST(weighted_round_robin_exact_and_interleaved)
+{
+	const __u32 w[3] = { 5, 1, 1 };
+	__u32 seq[70], count[4] = {};
+	int run = 0, max_run = 0;
+	struct h h;
+
+	pin_cpu();
+	if (!h_open(&h) || !h_backends_up(&h, 3) ||
+	    !publish(&h, XLB_SCHED_WEIGHTED_RR, w, 3))
+		goto out;
+	for (int i = 0; i < 70; i++) {
+		seq[i] = new_flow_backend(&h, i, false);
+		if (!ASSERT_TRUE(seq[i] >= 1 && seq[i] <= 3, "forwarded"))
+			goto out;
+		count[seq[i]]++;
+		run = seq[i] == 1 ? run + 1 : 0;
+		max_run = run > max_run ? run : max_run;
+	}
+	/* 10 cycles of 7: exactly 50/10/10 */
+	ASSERT_EQ(count[1], 50, "weight 5");
+	ASSERT_EQ(count[2], 10, "weight 1");
+	ASSERT_EQ(count[3], 10, "weight 1");
+	/*
+	 * A fresh cursor starts at slot 0: the first cycle is the smooth
+	 * order a a b a c a a, not a a a a a b c. Across two cycles the a's
+	 * run to 4 (a a | a a), never to the 5 of the naive order.
+	 */
+	{
+		const __u32 smooth[7] = { 1, 1, 2, 1, 3, 1, 1 };
+
+		ASSERT_MEMEQ(seq, sizeof(smooth), smooth, sizeof(smooth),
+			     "first cycle interleaved");
+	}
+	ASSERT_TRUE(max_run <= 4, "no run of five");
+	for (int i = 7; i < 70; i++)
+		if (!ASSERT_EQ(seq[i], seq[i - 7], "same order every cycle"))
+			break;
+out:
+	h_close(&h);
+}
+
+TEST(random_matches_weights)
+{
+	/*
+	 * 4000 flows, weights 1:3: backend 2 expects 3000, standard
+	 * deviation sqrt(4000 * 0.75 * 0.25) = 27.4; allow 4 of them.
+	 */
+	const __u32 w[2] = { 100, 300 };
+	__u32 count[3] = {};
+	struct h h;
+
+	if (!h_open(&h) || !h_backends_up(&h, 2) ||
+	    !publish(&h, XLB_SCHED_RANDOM, w, 2))
+		goto out;
+	for (int i = 0; i < 4000; i++)
+		count[new_flow_backend(&h, i, false)]++;
+	ASSERT_EQ(count[0], 0, "every flow forwarded");
+	ASSERT_RANGE(count[2], 3000 - 110, 3000 + 110, "weight 3 share");
+out:
+	h_close(&h);
+}
+
+TEST(random_is_not_the_flow_hash)
+{
+	/* the same tuple, re-sent as new SYNs, must not always land alike */
+	const __u32 w[2] = { 100, 100 };
+	__u32 count[3] = {};
+	struct h h;
+
+	if (!h_open(&h) || !h_backends_up(&h, 2) ||
+	    !publish(&h, XLB_SCHED_RANDOM, w, 2))
+		goto out;
+	for (int i = 0; i < 64; i++)
+		count[new_flow_backend(&h, 0, false)]++;
+	ASSERT_TRUE(count[1] && count[2], "both backends chosen");
+out:
+	h_close(&h);
+}
+
+TEST(schedulers_skip_drained_backend)
+{
+	static const __u8 scheds[] = { XLB_SCHED_MAGLEV, XLB_SCHED_SOURCE_HASH,
+				       XLB_SCHED_ROUND_ROBIN,
+				       XLB_SCHED_WEIGHTED_RR, XLB_SCHED_RANDOM };
+	/* backend 2 drained (weight 0): xlbd builds rings without it */
+	const __u32 w[3] = { 100, 0, 100 };
+
+	pin_cpu();
+	for (size_t s = 0; s < sizeof(scheds); s++) {
+		__u32 count[4] = {};
+		struct h h;
+
+		if (!h_open(&h) || !h_backends_up(&h, 3) ||
+		    !publish(&h, scheds[s], w, 3)) {
+			h_close(&h);
+			return;
+		}
+		for (int i = 0; i < 300; i++)
+			count[new_flow_backend(&h, i, false)]++;
+		ASSERT_EQ(count[2], 0, xlb_sched_names[scheds[s]]);
+		ASSERT_EQ(count[0], 0, "every flow forwarded");
+		if (scheds[s] != XLB_SCHED_SOURCE_HASH)
+			ASSERT_TRUE(count[1] && count[3], "both others used");
+		h_close(&h);
+	}
+}
+
+TEST(source_hash_keeps_source_spreads_sources)
+{
+	const __u32 w[4] = { 100, 100, 100, 100 };
+	__u32 count[5] = {};
+	struct h h;
+
+	if (!h_open(&h) || !h_backends_up(&h, 4) ||
+	    !publish(&h, XLB_SCHED_SOURCE_HASH, w, 4))
+		goto out;
+	/* 400 sources, 3 ports each: each source on one backend */
+	for (int s = 0; s < 400; s++) {
+		char src[32];
+		__u32 be0 = 0;
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", 1 + s / 200,
+			 1 + s % 200);
+		for (int p = 0; p < 3; p++) {
+			struct h_frame f = {
+				.src = src, .dst = H_VIP4, .sport = 20000 + p,
+				.dport = 80, .flags = PKT_SYN,
+			};
+			struct h_result r;
+			struct pkt in;
+			__u32 be;
+
+			h_build_in(&in, &f);
+			if (!h_run(&h, &in, &r))
+				goto out;
+			be = h_out_backend(&h, &r);
+			if (!p)
+				be0 = be;
+			else if (!ASSERT_EQ(be, be0, "same source, same backend"))
+				goto out;
+		}
+		count[be0]++;
+	}
+	/* 100 expected each; sd about 8.7 */
+	for (int b = 1; b <= 4; b++)
+		ASSERT_RANGE(count[b], 100 - 35, 100 + 35, "sources spread");
+out:
+	h_close(&h);
+}

@@ -121,7 +121,8 @@ static json_object *jaddr(const union xlb_addr *a, __u8 family)
 	return json_object_new_string(buf);
 }
 
-static json_object *status_backend(const struct be_rt *b)
+static json_object *status_backend(const struct svc_rt *s,
+				   const struct be_rt *b)
 {
 	json_object *o = json_object_new_object();
 	enum be_state st = xlbd_be_state(b);
@@ -129,8 +130,9 @@ static json_object *status_backend(const struct be_rt *b)
 
 	json_object_object_add(o, "address", jaddr(&b->conf.addr,
 						   b->conf.family));
+	/* in effect: 0 when drained, ramping during slow start */
 	json_object_object_add(o, "weight", json_object_new_int(
-		b->drained ? 0 : b->conf.weight));
+		xlbd_be_weight(s, b, xlb_now_ms())));
 	json_object_object_add(o, "config_weight",
 			       json_object_new_int(b->conf.weight));
 	json_object_object_add(o, "state", json_object_new_string(
@@ -168,7 +170,7 @@ static json_object *status_service(const struct svc_rt *s)
 	json_object_object_add(o, "id", json_object_new_int(s->id));
 	bes = json_object_new_array();
 	for (size_t i = 0; i < s->n_bes; i++)
-		json_object_array_add(bes, status_backend(s->bes[i]));
+		json_object_array_add(bes, status_backend(s, s->bes[i]));
 	json_object_object_add(o, "backends", bes);
 	return o;
 }

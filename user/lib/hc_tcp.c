@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Health check type tcp: up when a non-blocking connect completes. */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "hc.h"
+
+static int tcp_start(struct xlb_hc_probe *p)
+{
+	return 0;	/* the core's connect is the whole check */
+}
+
+static void tcp_io(struct xlb_hc_probe *p, uint32_t events)
+{
+	char buf[XLB_HC_REASON_LEN];
+	int err = xlb_hc_sock_error(p);
+
+	if (err)
+		xlb_hc_probe_finish(p, false, "%s",
+				    xlb_hc_errno_reason(err, buf, sizeof(buf)));
+	else if (events & EPOLLOUT)
+		xlb_hc_probe_finish(p, true, "ok");
+	else if (events & (EPOLLERR | EPOLLHUP))
+		xlb_hc_probe_finish(p, false, "connection reset");
+}
+
+const struct xlb_hc_ops xlb_hc_tcp_ops = {
+	.sock_type = SOCK_STREAM,
+	.timeout_reason = "timeout",
+	.start = tcp_start,
+	.io = tcp_io,
+};

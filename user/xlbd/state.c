@@ -592,6 +592,9 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	be_resolve(d, b);
 	s->bes[s->n_bes++] = b;
 	b->health_since_ms = b->up_since_ms = xlb_now_ms();
+	/* adopted from a running data plane: already at full weight */
+	if (adopted_up)
+		b->up_since_ms -= s->conf.slow_start_ms;
 	if (xlbd_health_attach(d, s, b, adopted_up))
 		pr_warn("service %s: backend %s: cannot start health check",
 			s->conf.name, a);
@@ -948,8 +951,10 @@ void xlbd_state_free(struct xlbd *d)
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		struct svc_rt *s = d->svcs[i];
 
-		for (size_t j = 0; j < s->n_bes; j++)
+		for (size_t j = 0; j < s->n_bes; j++) {
+			xlbd_health_detach(d, s->bes[j]);
 			free(s->bes[j]);
+		}
 		free(s->bes);
 		free(s->ring);
 		xlb_service_conf_free(&s->conf);

@@ -713,7 +713,7 @@ static int get_enum(struct ctx *x, const struct field *f, const char *key,
 	return -1;
 }
 
-static bool addr_usable(const union xlb_addr *a, __u8 family)
+bool xlb_addr_usable(const union xlb_addr *a, __u8 family)
 {
 	static const __u8 v4mapped[12] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -740,7 +740,7 @@ static bool get_addr(struct ctx *x, const struct field *f, const char *key,
 		     s);
 		return false;
 	}
-	if (!addr_usable(a, *family)) {
+	if (!xlb_addr_usable(a, *family)) {
 		cerr(x, node_line(f->val),
 		     "'%s': %s cannot be used (unspecified, multicast, broadcast or IPv4-mapped)",
 		     key, s);
@@ -1119,7 +1119,7 @@ static void parse_backends(struct ctx *x, yaml_node_t *n,
 	check_backend_dups(x, s);
 }
 
-static bool name_ok(const char *s)
+bool xlb_name_ok(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -1164,7 +1164,7 @@ static void parse_service(struct ctx *x, yaml_node_t *n,
 	if (!f[S_NAME].val) {
 		missing(x, n, &f[S_NAME], "name", "service");
 	} else if (get_str(x, &f[S_NAME], "name", s->name, sizeof(s->name)) &&
-		   !name_ok(s->name)) {
+		   !xlb_name_ok(s->name)) {
 		cerr(x, node_line(f[S_NAME].val),
 		     "service name '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
 		     s->name);

@@ -306,6 +306,12 @@ int xlb_parse_proto(const char *s);
 /* enum xlb_hc_type, or -1. */
 int xlb_parse_hc_type(const char *s);
 
+/* Service names: 1..63 of [A-Za-z0-9_.-]. */
+bool xlb_name_ok(const char *s);
+/* Could be a unicast endpoint: not unspecified, multicast, broadcast or
+ * IPv4-mapped. Used for VIPs and backends everywhere they are given. */
+bool xlb_addr_usable(const union xlb_addr *a, __u8 family);
+
 /* Formatters: 0, -EINVAL (bad family) or -ENOSPC (buffer too small). */
 int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf,
 		    size_t len);

@@ -90,39 +90,18 @@ static int add_int(struct json_object *o, const char *key, int64_t v)
 
 /* Validation */
 
-/* Same rule as the config file's service names (config.c, name_ok()). */
 static int check_name(const char *s, char *err, size_t errlen)
 {
-	size_t len = strlen(s);
-
-	if (len && len <= 63 &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789_.-") == len)
+	if (xlb_name_ok(s))
 		return 0;
 	return arg_err(err, errlen, s,
 		       "a service name is 1..63 of A-Z a-z 0-9 _ . -");
 }
 
-/*
- * Same rule as the config file's addresses (config.c, addr_usable()):
- * nothing that cannot be a unicast endpoint.
- */
-static bool addr_usable(const union xlb_addr *a, __u8 family)
-{
-	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const union xlb_addr zero;
-
-	if (!memcmp(a, &zero, sizeof(*a)))
-		return false;
-	if (family == XLB_FAMILY_V4)
-		return (a->bytes[0] & 0xf0) != 0xe0 && a->v4 != 0xffffffff;
-	return a->bytes[0] != 0xff && memcmp(a->bytes, v4mapped, 12);
-}
-
 static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
 			char *err, size_t errlen)
 {
-	if (addr_usable(a, family))
+	if (xlb_addr_usable(a, family))
 		return 0;
 	return arg_err(err, errlen, s,
 		       "the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");

@@ -105,8 +105,9 @@ static int get_addr(struct json_object *req, union xlb_addr *a, __u8 *family,
 
 	if (!s)
 		return -EINVAL;
-	if (xlb_parse_addr(s, a, family)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", s);
+	if (xlb_parse_addr(s, a, family) || !xlb_addr_usable(a, *family)) {
+		snprintf(err, ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
+			 s);
 		return -EINVAL;
 	}
 	return 0;
@@ -191,20 +192,6 @@ static int cmd_status(struct xlbd *d, struct json_object *req,
 	return 0;
 }
 
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 63)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
-		      *s == '-'))
-			return false;
-	return true;
-}
-
 static int cmd_service_add(struct xlbd *d, struct json_object *req,
 			   json_object **data, char *err)
 {
@@ -221,7 +208,7 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	name = get_str(req, "name", true, err);
 	if (!name)
 		return -EINVAL;
-	if (!name_ok(name)) {
+	if (!xlb_name_ok(name)) {
 		snprintf(err, ERR_LEN, "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
 			 name);
 		return -EINVAL;
@@ -230,8 +217,9 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	vip = get_str(req, "vip", true, err);
 	if (!vip)
 		return -EINVAL;
-	if (xlb_parse_addr(vip, &c.vip, &c.family)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address",
+	if (xlb_parse_addr(vip, &c.vip, &c.family) ||
+	    !xlb_addr_usable(&c.vip, c.family)) {
+		snprintf(err, ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
 			 vip);
 		return -EINVAL;
 	}

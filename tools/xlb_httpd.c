@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_token.h"
+
 #define MAX_LISTEN	32		/* --listen addresses */
 #define MAX_EVENTS	512
 #define IN_INIT		2048		/* first input buffer size */
@@ -338,28 +340,6 @@ static void respond(struct conn *c, const struct req *r)
 				       close, r->keep_alive));
 }
 
-/* Case-insensitive search of a token in a comma separated header value. */
-static bool has_token(const char *v, size_t len, const char *tok)
-{
-	size_t tl = strlen(tok), i = 0;
-
-	while (i < len) {
-		size_t s, e;
-
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && !strncasecmp(v + s, tok, tl))
-			return true;
-	}
-	return false;
-}
-
 static bool parse_uint(const char *s, size_t len, unsigned long long max,
 		       unsigned long long *val)
 {
@@ -482,13 +462,13 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 				return false;
 		} else if (nlen == 17 &&
 			   !strncasecmp(p, "Transfer-Encoding", 17)) {
-			if (!has_token(v, vlen, "identity"))
+			if (!xlb_http_has_token(v, vlen, "identity"))
 				chunked = true;
 		} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
-			conn_close |= has_token(v, vlen, "close");
-			keep_alive |= has_token(v, vlen, "keep-alive");
+			conn_close |= xlb_http_has_token(v, vlen, "close");
+			keep_alive |= xlb_http_has_token(v, vlen, "keep-alive");
 		} else if (nlen == 6 && !strncasecmp(p, "Expect", 6)) {
-			*expect_continue = has_token(v, vlen, "100-continue");
+			*expect_continue = xlb_http_has_token(v, vlen, "100-continue");
 		}
 		p = e + 2;
 	}

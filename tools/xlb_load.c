@@ -59,6 +59,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_token.h"
+
 #define MAX_BE		64		/* backend names, then "other" */
 #define NAME_LEN	63		/* backend name, longer is cut */
 #define MAX_SECONDS	600		/* hard cap of a run */
@@ -275,8 +277,12 @@ static uint64_t h_value(unsigned int i)
 }
 
 /* Percentile @p (0..100) of @count samples in @h (uint64 or uint32). */
-static uint64_t h_pct64(const uint64_t *h, uint64_t count, double p,
-			uint64_t max)
+/*
+ * Latency at percentile p of a histogram: the total one holds 64-bit
+ * counts, the per-second ones 32-bit to keep 600 s of them small.
+ */
+static uint64_t h_pct(const void *h, bool wide, uint64_t count, double p,
+		      uint64_t max)
 {
 	uint64_t rank, cum = 0, v;
 	unsigned int i;
@@ -287,7 +293,7 @@ static uint64_t h_pct64(const uint64_t *h, uint64_t count, double p,
 	if (rank < 1)
 		rank = 1;
 	for (i = 0; i < H_BUCKETS; i++) {
-		cum += h[i];
+		cum += wide ? ((const uint64_t *)h)[i] : ((const uint32_t *)h)[i];
 		if (cum >= rank)
 			break;
 	}
@@ -295,25 +301,8 @@ static uint64_t h_pct64(const uint64_t *h, uint64_t count, double p,
 	return v > max ? max : v;
 }
 
-static uint64_t h_pct32(const uint32_t *h, uint64_t count, double p,
-			uint64_t max)
-{
-	uint64_t rank, cum = 0, v;
-	unsigned int i;
-
-	if (!count)
-		return 0;
-	rank = (uint64_t)ceil(p / 100.0 * count);
-	if (rank < 1)
-		rank = 1;
-	for (i = 0; i < H_BUCKETS; i++) {
-		cum += h[i];
-		if (cum >= rank)
-			break;
-	}
-	v = h_value(i < H_BUCKETS ? i : H_BUCKETS - 1);
-	return v > max ? max : v;
-}
+#define h_pct64(h, count, p, max) h_pct((h), true, (count), (p), (max))
+#define h_pct32(h, count, p, max) h_pct((h), false, (count), (p), (max))
 
 /* ---- backends ---- */
 
@@ -588,29 +577,6 @@ static void req_ok(struct conn *c)
 	drain_conn(c, EPOLLIN);
 }
 
-/* ---- reply parsing: 1 complete, 0 more needed, -1 bad ---- */
-
-static bool has_token(const char *v, size_t len, const char *tok)
-{
-	size_t tl = strlen(tok), i = 0;
-
-	while (i < len) {
-		size_t s, e;
-
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && !strncasecmp(v + s, tok, tl))
-			return true;
-	}
-	return false;
-}
-
 /* Status line and headers, without the final empty line. */
 static int parse_head(struct conn *c, const char *h, size_t len)
 {
@@ -666,11 +632,11 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 			have_cl = true;
 		} else if (nlen == 17 &&
 			   !strncasecmp(p, "Transfer-Encoding", 17)) {
-			if (has_token(v, vlen, "chunked"))
+			if (xlb_http_has_token(v, vlen, "chunked"))
 				c->chunked = true;
 		} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
-			close |= has_token(v, vlen, "close");
-			ka |= has_token(v, vlen, "keep-alive");
+			close |= xlb_http_has_token(v, vlen, "close");
+			ka |= xlb_http_has_token(v, vlen, "keep-alive");
 		} else if (nlen == 9 && !strncasecmp(p, "X-Backend", 9)) {
 			sanitize(c->backend, v, vlen);
 		}

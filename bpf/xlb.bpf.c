@@ -17,19 +17,30 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline int drop(__u32 reason)
+/* What happened to a packet: counted always, traced when asked. */
+struct verdict {
+	__u32 reason;		/* enum xlb_stat */
+	__u32 be_id;		/* backend it went to, 0: none */
+	bool new_flow;
+};
+
+static __always_inline int drop(struct verdict *v, __u32 reason)
 {
+	v->reason = reason;
 	stat_inc(reason);
 	return XDP_DROP;
 }
 
-static __always_inline int pass(__u32 reason)
+static __always_inline int pass(struct verdict *v, __u32 reason)
 {
+	v->reason = reason;
 	stat_inc(reason);
 	return XDP_PASS;
 }
 
+#define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
 
 static __always_inline bool is_syn(const struct xlb_pkt *p)
@@ -38,40 +49,74 @@ static __always_inline bool is_syn(const struct xlb_pkt *p)
 	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
 }
 
+/* least-connections bookkeeping: a flow opens or closes on @be_id. */
+static __always_inline void conns_add(__u32 be_id, __s64 delta)
+{
+	__s64 *c = sched_conns(be_id);
+
+	if (c)
+		__sync_fetch_and_add(c, delta);
+}
+
+/*
+ * A flow stops counting as active once: on its first FIN or RST, or when
+ * it leaves its backend (rescheduled, or replaced by a new SYN).
+ */
+static __always_inline void flow_close(const struct xlb_svc *svc,
+				       struct xlb_flow *f)
+{
+	if (f->flags & XLB_FLOW_F_CLOSED)
+		return;
+	f->flags |= XLB_FLOW_F_CLOSED;
+	if (svc->sched == XLB_SCHED_LEAST_CONN)
+		conns_add(f->backend_id, -1);
+}
+
 /*
  * Send the packet to the flow's backend. A flow-table hit whose backend is
  * still up and still the same assignment (gen) is the fast path: no ring,
- * no hash, no clock. Otherwise the scheduler picks, and when @pin the
- * choice is stored so later packets take the fast path. ICMP errors are
- * not pinned: they must not create flows.
+ * no hash, and the clock is one inlined load (jiffies). Otherwise the
+ * scheduler picks, and when @pin the choice is stored so later packets take
+ * the fast path. ICMP errors are not pinned: they must not create flows.
  */
 static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
-				   const struct xlb_svc *svc, bool pin)
+				   const struct xlb_svc *svc, bool pin,
+				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	bool lc = svc->sched == XLB_SCHED_LEAST_CONN;
+	bool syn = is_syn(p), resched = false;
 	struct ethhdr *eth = data;
 	struct xlb_backend *be;
 	struct xlb_flow *f;
-	bool new_flow = false, resched = false;
 	__u32 be_id, reason = XLB_STAT_TX;
+	__u64 now = bpf_jiffies64();
 	int act = XDP_TX;
 
 	/*
 	 * A SYN opens a new connection: schedule it afresh rather than
 	 * follow an entry a previous connection on the same 5-tuple (a
 	 * recycled client port) left behind, which may point at a backend
-	 * the current ring no longer favours.
+	 * the current ring no longer favours. least-connections still looks
+	 * the old entry up, to take it off its backend's count.
 	 */
-	f = is_syn(p) ? NULL : bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
-	if (f) {
+	f = syn && !lc ? NULL : bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
+	if (f && !syn) {
 		be_id = f->backend_id;
 		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 		if (be && be->gen == f->backend_gen &&
-		    (be->flags & XLB_BE_F_UP))
+		    (be->flags & XLB_BE_F_UP)) {
+			if ((__u32)now != f->seen)
+				f->seen = now;
+			if (p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
+				flow_close(svc, f);
 			goto out;
+		}
 		resched = pin;
 	}
+	if (f && pin)
+		flow_close(svc, f);
 
 	/*
 	 * An ICMP error about a flow we no longer (or never) pinned: only a
@@ -79,70 +124,73 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	 * pick at random, so leave it to the kernel.
 	 */
 	if (!pin && !sched_is_hash(svc))
-		return pass(XLB_STAT_PASS_ICMP);
+		return pass(v, XLB_STAT_PASS_ICMP);
 	be_id = sched_pick(svc, &p->key);
 	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 	if (!be_id || !be || !(be->flags & XLB_BE_F_UP))
-		return drop(XLB_STAT_DROP_NO_BACKEND);
+		return drop(v, XLB_STAT_DROP_NO_BACKEND);
 	if (pin) {
 		struct xlb_flow nf = {
 			.backend_id = be_id,
 			.backend_gen = be->gen,
-			/* coarse: a jiffy of precision for a fraction of
-			 * bpf_ktime_get_ns()'s cost, and only on new flows */
-			.created_ns = bpf_ktime_get_coarse_ns(),
+			.created = now,
+			.seen = now,
 		};
 
 		if (bpf_map_update_elem(&XLB_MAP_FLOWS, &p->key, &nf, BPF_ANY))
 			stat_inc(XLB_STAT_FLOW_TABLE_FULL);
+		else if (lc)
+			conns_add(be_id, 1);
 		/* only now has the flow moved: a drop above does not count */
 		if (resched)
 			stat_inc(XLB_STAT_RESCHEDULED);
 		stat_inc(XLB_STAT_NEW_FLOW);
-		new_flow = true;
+		v->new_flow = true;
 	}
 out:
 	if ((void *)(eth + 1) > end)
-		return drop(XLB_STAT_DROP_MALFORMED);
+		return drop(v, XLB_STAT_DROP_MALFORMED);
 	__builtin_memcpy(eth->h_dest, be->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, be->smac, ETH_ALEN);
 
 	if (be->ifindex && be->ifindex != ctx->ingress_ifindex) {
 		if (bpf_redirect_map(&XLB_MAP_TX_PORTS, be->ifindex, 0) !=
 		    XDP_REDIRECT)
-			return drop(XLB_STAT_DROP_REDIRECT);
+			return drop(v, XLB_STAT_DROP_REDIRECT);
 		act = XDP_REDIRECT;
 		reason = XLB_STAT_REDIRECT;
 	}
 	/* service and backend counters count what actually left */
-	stat_fwd(svc->id, be_id, end - data, new_flow);
+	stat_fwd(svc->id, be_id, end - data, v->new_flow);
+	v->be_id = be_id;
+	v->reason = reason;
 	stat_inc(reason);
 	return act;
 }
 
-static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p)
+static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
+				       struct verdict *v)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct xlb_svc *svc;
 	int ret;
 
 	if (icmp_to_flow_key(p, end) != XLB_P_OK)
-		return pass(XLB_STAT_PASS_ICMP);
+		return pass(v, XLB_STAT_PASS_ICMP);
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
 	if (!svc)
-		return pass(XLB_STAT_PASS_ICMP);
-	ret = forward(ctx, p, svc, false);
+		return pass(v, XLB_STAT_PASS_ICMP);
+	ret = forward(ctx, p, svc, false, v);
 	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
 	return ret;
 }
 
-SEC("xdp")
-int xlb_xdp(struct xdp_md *ctx)
+static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
+				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct xlb_pkt p = {};
 	struct xlb_svc *svc;
 	__be16 proto;
 	void *l3;
@@ -150,38 +198,79 @@ int xlb_xdp(struct xdp_md *ctx)
 
 	proto = parse_eth(data, end, &l3);
 	if (proto == bpf_htons(ETH_P_IP))
-		ret = parse_ipv4(ctx, &p, l3, end);
+		ret = parse_ipv4(ctx, p, l3, end);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ret = parse_ipv6(&p, l3, end);
+		ret = parse_ipv6(p, l3, end);
 	else if (proto)
-		return pass(XLB_STAT_PASS_NON_IP);
+		return pass(v, XLB_STAT_PASS_NON_IP);
 	else
-		return drop(XLB_STAT_DROP_MALFORMED);
+		return drop(v, XLB_STAT_DROP_MALFORMED);
 
 	switch (ret) {
 	case XLB_P_OK:
 		break;
 	case XLB_P_ICMP:
-		return handle_icmp(ctx, &p);
+		return handle_icmp(ctx, p, v);
 	case XLB_P_OTHER:
-		return pass(XLB_STAT_PASS_NON_VIP);
+		return pass(v, XLB_STAT_PASS_NON_VIP);
 	case XLB_P_EXT_LIMIT:
-		return pass(XLB_STAT_PASS_EXT_LIMIT);
+		return pass(v, XLB_STAT_PASS_EXT_LIMIT);
 	case XLB_P_FRAGMENT:
 		/*
 		 * No ports to match and no reassembly: port 0 / proto 0 in
 		 * the key is exactly the VIP address marker xlbd installs,
 		 * so fragments to a VIP are dropped, others go to the kernel.
 		 */
-		if (bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p.key.svc))
-			return drop(XLB_STAT_DROP_FRAGMENT);
-		return pass(XLB_STAT_PASS_NON_VIP);
+		if (bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
+			return drop(v, XLB_STAT_DROP_FRAGMENT);
+		return pass(v, XLB_STAT_PASS_NON_VIP);
 	default:
-		return drop(XLB_STAT_DROP_MALFORMED);
+		return drop(v, XLB_STAT_DROP_MALFORMED);
 	}
 
-	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p.key.svc);
+	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
 	if (!svc || (svc->flags & XLB_SVC_F_ADDR_MARK))
-		return pass(XLB_STAT_PASS_NON_VIP);
-	return forward(ctx, &p, svc, true);
+		return pass(v, XLB_STAT_PASS_NON_VIP);
+	return forward(ctx, p, svc, true, v);
+}
+
+/* Kept out of line: the untraced path should not carry its code. */
+static __attribute__((noinline)) void trace(struct xdp_md *ctx,
+					    const struct xlb_pkt *p,
+					    const struct verdict *v, int act,
+					    __u32 rate)
+{
+	struct xlb_trace_event *e;
+
+	if (rate > 1 && bpf_get_prandom_u32() % rate)
+		return;
+	e = bpf_ringbuf_reserve(&XLB_MAP_TRACE, sizeof(*e), 0);
+	if (!e)
+		return;
+	e->ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(&e->key, &p->key, sizeof(e->key));
+	e->backend_id = v->be_id;
+	e->ifindex = ctx->ingress_ifindex;
+	e->len = ctx->data_end - ctx->data;
+	e->action = act;
+	e->reason = v->reason;
+	e->tcp_flags = p->tcp_flags;
+	e->new_flow = v->new_flow;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("xdp")
+int xlb_xdp(struct xdp_md *ctx)
+{
+	struct xlb_pkt p = {};
+	struct verdict v = {};
+	struct xlb_runtime *rt;
+	__u32 zero = 0;
+	int act;
+
+	act = process(ctx, &p, &v);
+	rt = bpf_map_lookup_elem(&XLB_MAP_RUNTIME, &zero);
+	if (rt && rt->trace)
+		trace(ctx, &p, &v, act, rt->trace);
+	return act;
 }

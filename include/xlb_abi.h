@@ -42,6 +42,9 @@
 #define XLB_MAP_BE_STATS xlb_be_stats
 #define XLB_MAP_TX_PORTS xlb_tx_ports
 #define XLB_MAP_RR_CURSOR xlb_rr_cursor
+#define XLB_MAP_BE_CONNS xlb_be_conns
+#define XLB_MAP_RUNTIME xlb_runtime
+#define XLB_MAP_TRACE xlb_trace
 
 /* Address families as stored in keys (not AF_*: those differ by OS). */
 enum xlb_family {
@@ -82,9 +85,21 @@ enum xlb_sched {
 	XLB_SCHED_ROUND_ROBIN,		/* ring in turn: a a b c (weights 2:1:1) */
 	XLB_SCHED_WEIGHTED_RR,		/* ring interleaved: a b a c */
 	XLB_SCHED_RANDOM,		/* weighted Maglev ring, random slot */
-	XLB_SCHED_LEAST_CONN,		/* not implemented yet: xlbd refuses it */
+	XLB_SCHED_LEAST_CONN,		/* fewest active flows per weight */
 	XLB_SCHED_MAX,
 };
+
+/*
+ * least-connections: the ring is not a hash table but the list of the
+ * service's backends that may take new flows, one slot each, holding the
+ * backend id and its weight in effect. The program compares at most
+ * XLB_LC_SCAN of them (all of them up to that many, else a window starting
+ * at a random slot) by (active flows + 1) / weight.
+ */
+#define XLB_LC_SCAN 32
+#define XLB_LC_ENTRY(id, weight) ((__u32)(weight) << 16 | (__u32)(id))
+#define XLB_LC_ID(e) ((e) & 0xffff)
+#define XLB_LC_WEIGHT(e) ((e) >> 16)
 
 /* xlb_svc.flags */
 #define XLB_SVC_F_ADDR_MARK (1U << 0)	/* address marker, not a service */
@@ -111,11 +126,21 @@ struct xlb_flow_key {
 	__u8 pad[2];
 };
 
-/* Value of XLB_MAP_FLOWS: the backend a flow is pinned to. */
+/* xlb_flow.flags */
+#define XLB_FLOW_F_CLOSED (1U << 0)	/* FIN or RST seen (or released) */
+
+/*
+ * Value of XLB_MAP_FLOWS: the backend a flow is pinned to. Times are in
+ * jiffies (bpf_jiffies64(), which the verifier inlines into one load: a
+ * clock on every packet for the price of a memory read); xlbd converts
+ * them with the kernel's HZ, which it measures at start.
+ */
 struct xlb_flow {
 	__u32 backend_id;	/* index into XLB_MAP_BACKENDS */
 	__u32 backend_gen;	/* xlb_backend.gen when pinned; stale if differs */
-	__u64 created_ns;	/* bpf_ktime_get_coarse_ns() at creation */
+	__u64 created;		/* jiffies at creation */
+	__u32 seen;		/* low 32 bits of jiffies at the last packet */
+	__u32 flags;		/* XLB_FLOW_F_* */
 };
 
 /* xlb_backend.flags */
@@ -136,6 +161,29 @@ struct xlb_backend {
 	union xlb_addr addr;	/* backend address, for tools (not used by XDP) */
 	__u8 family;		/* enum xlb_family */
 	__u8 pad[3];
+};
+
+/*
+ * Value of XLB_MAP_RUNTIME (one slot): switches xlbd flips at run time.
+ * trace: 0 off (the default: one load and a branch per packet), N > 0 put
+ * one packet in N into the XLB_MAP_TRACE ring buffer.
+ */
+struct xlb_runtime {
+	__u32 trace;
+	__u32 pad;
+};
+
+/* Verdicts in trace events (the XDP action the program returned). */
+struct xlb_trace_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() (only paid when tracing) */
+	struct xlb_flow_key key; /* as parsed; zero beyond what was parsed */
+	__u32 backend_id;	/* 0: none */
+	__u32 ifindex;		/* ingress interface */
+	__u32 len;		/* frame length */
+	__u8 action;		/* XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT */
+	__u8 reason;		/* enum xlb_stat */
+	__u8 tcp_flags;
+	__u8 new_flow;		/* 1: scheduled by this packet */
 };
 
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per-CPU arrays). */
@@ -194,7 +242,9 @@ _Static_assert(sizeof(union xlb_addr) == 16, "xlb_addr layout");
 _Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
 _Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
-_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow layout");
+_Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
+_Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");
+_Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 

@@ -114,6 +114,39 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_RR_CURSOR SEC(".maps");
 
+/*
+ * Backend id -> active flows, for least-connections. Shared by all CPUs
+ * (a scheduler must see every CPU's flows) and changed with atomic adds,
+ * only when a flow opens or closes, never per packet. Signed: a close
+ * counted on one path and an open lost to LRU eviction may briefly take
+ * it below the truth; xlbd corrects it from the flow table through its
+ * mmap() of this array (BPF_F_MMAPABLE), with atomic adds as well.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __s64);	/* array slots are 8 bytes anyway */
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_BE_CONNS SEC(".maps");
+
+/* One slot of run-time switches (struct xlb_runtime). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_runtime);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_RUNTIME SEC(".maps");
+
+/* Sampled packets for `xlbctl trace`, written only while tracing is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_TRACE SEC(".maps");
+
 /* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

@@ -18,6 +18,51 @@ static __always_inline bool sched_is_hash(const struct xlb_svc *svc)
 	       svc->sched == XLB_SCHED_SOURCE_HASH;
 }
 
+static __always_inline __s64 *sched_conns(__u32 be_id)
+{
+	return bpf_map_lookup_elem(&XLB_MAP_BE_CONNS, &be_id);
+}
+
+/*
+ * Least connections: the backend with the lowest (active + 1) / weight.
+ * The +1 makes weights count from the first flow, so short connections
+ * that leave every count at 0 still split by weight. Scanning from a random
+ * slot breaks ties at random instead of always favouring the first backend.
+ * Up to XLB_LC_SCAN backends are compared (all of them in most services);
+ * a larger service is sampled through a random window of that many.
+ */
+static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
+{
+	__u32 i, slot, start, best = 0, best_w = 1, *e;
+	__s64 best_n = 0;
+
+	start = size > 1 ? bpf_get_prandom_u32() % size : 0;
+	for (i = 0; i < XLB_LC_SCAN && i < size; i++) {
+		__u32 id, w;
+		__s64 *c;
+		__s64 n;
+
+		slot = start + i;
+		if (slot >= size)
+			slot -= size;
+		e = bpf_map_lookup_elem(ring, &slot);
+		if (!e)
+			break;
+		id = XLB_LC_ID(*e);
+		w = XLB_LC_WEIGHT(*e);
+		if (!w)
+			continue;
+		c = sched_conns(id);
+		n = c && *c > 0 ? *c : 0;
+		if (!best || (n + 1) * best_w < (best_n + 1) * w) {
+			best = id;
+			best_n = n;
+			best_w = w;
+		}
+	}
+	return best;
+}
+
 static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 					const struct xlb_flow_key *k)
 {
@@ -37,6 +82,8 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 		slot = *cur < size ? *cur : 0;
 		*cur = slot + 1 < size ? slot + 1 : 0;
 		goto lookup;
+	case XLB_SCHED_LEAST_CONN:
+		return sched_least_conn(ring, size);
 	case XLB_SCHED_RANDOM:
 		hash = bpf_get_prandom_u32();
 		break;

@@ -91,7 +91,8 @@ TEST(tcp4_syn_to_vip)
 		goto out;
 	ASSERT_EQ(flow.backend_id, 2, "pinned backend");
 	ASSERT_EQ(flow.backend_gen, 1, "pinned gen");
-	ASSERT_NE(flow.created_ns, 0, "creation time");
+	ASSERT_NE(flow.created, 0, "creation time");
+	ASSERT_EQ(flow.seen, (__u32)flow.created, "last seen at creation");
 out:
 	h_close(&h);
 }

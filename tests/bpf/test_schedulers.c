@@ -63,6 +63,10 @@ static bool publish(struct h *h, __u8 sched, const __u32 *w, int n)
 		if (!ASSERT_OK(xlb_ring_rr_build(sched, be, n, &ring, &size),
 			       "rr ring"))
 			return false;
+	} else if (sched == XLB_SCHED_LEAST_CONN) {
+		if (!ASSERT_OK(xlb_ring_lc_build(be, n, &ring, &size),
+			       "least-connections list"))
+			return false;
 	} else {
 		ring = malloc(sizeof(*ring) * size);
 		if (!ring || !ASSERT_OK(xlb_maglev_build(be, n, ring, size),
@@ -183,7 +187,8 @@ TEST(schedulers_skip_drained_backend)
 {
 	static const __u8 scheds[] = { XLB_SCHED_MAGLEV, XLB_SCHED_SOURCE_HASH,
 				       XLB_SCHED_ROUND_ROBIN,
-				       XLB_SCHED_WEIGHTED_RR, XLB_SCHED_RANDOM };
+				       XLB_SCHED_WEIGHTED_RR, XLB_SCHED_RANDOM,
+				       XLB_SCHED_LEAST_CONN };
 	/* backend 2 drained (weight 0): xlbd builds rings without it */
 	const __u32 w[3] = { 100, 0, 100 };
 
@@ -247,5 +252,149 @@ TEST(source_hash_keeps_source_spreads_sources)
 	for (int b = 1; b <= 4; b++)
 		ASSERT_RANGE(count[b], 100 - 35, 100 + 35, "sources spread");
 out:
+	h_close(&h);
+}
+
+/* One packet of flow i (client port 10000 + i) with TCP flags. */
+static __u32 flow_packet(struct h *h, int i, __u8 flags)
+{
+	struct h_frame f = {
+		.src = H_CLIENT4, .dst = H_VIP4,
+		.sport = 10000 + i, .dport = 80, .flags = flags,
+	};
+	struct h_result r;
+	struct pkt in;
+
+	h_build_in(&in, &f);
+	if (!h_run(h, &in, &r) || r.action != XDP_TX)
+		return 0;
+	return h_out_backend(h, &r);
+}
+
+static __s64 conns(struct h *h, __u32 id)
+{
+	__s64 c = -1000;
+
+	xlb_dp_conns_get(&h->dp, id, &c);
+	return c;
+}
+
+TEST(least_conn_fills_the_less_loaded_backend_then_alternates)
+{
+	const __u32 only1[2] = { 100, 0 }, both[2] = { 100, 100 };
+	struct h h;
+	int i;
+
+	if (!h_open(&h) || !h_backends_up(&h, 2) ||
+	    !publish(&h, XLB_SCHED_LEAST_CONN, only1, 2))
+		goto out;
+	/* 20 long-lived connections on backend 1 while it is alone */
+	for (i = 0; i < 20; i++)
+		if (!ASSERT_EQ(flow_packet(&h, i, PKT_SYN), 1, "alone"))
+			goto out;
+	ASSERT_EQ(conns(&h, 1), 20, "backend 1 counts its flows");
+	if (!publish(&h, XLB_SCHED_LEAST_CONN, both, 2))
+		goto out;
+	/* every new flow goes to backend 2 until the counts are even */
+	for (; i < 40; i++)
+		if (!ASSERT_EQ(flow_packet(&h, i, PKT_SYN), 2, "less loaded"))
+			goto out;
+	/* then neither gets ahead of the other by more than one */
+	for (; i < 100; i++) {
+		flow_packet(&h, i, PKT_SYN);
+		if (!ASSERT_RANGE(conns(&h, 1) - conns(&h, 2), -1, 1,
+				  "counts stay even"))
+			goto out;
+	}
+	ASSERT_EQ(conns(&h, 1) + conns(&h, 2), 100, "one count per flow");
+	/* established packets follow the flow table, not the counts */
+	ASSERT_EQ(flow_packet(&h, 0, PKT_ACK), 1, "flow keeps its backend");
+	ASSERT_EQ(conns(&h, 1) + conns(&h, 2), 100, "ACK counts nothing");
+out:
+	h_close(&h);
+}
+
+TEST(least_conn_fin_and_rst_release_once)
+{
+	const __u32 w[2] = { 100, 100 };
+	__u32 be[10];
+	struct h h;
+
+	if (!h_open(&h) || !h_backends_up(&h, 2) ||
+	    !publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
+		goto out;
+	for (int i = 0; i < 10; i++)
+		be[i] = flow_packet(&h, i, PKT_SYN);
+	ASSERT_EQ(conns(&h, 1), 5, "even split");
+	ASSERT_EQ(conns(&h, 2), 5, "even split");
+	/* close every flow of backend 1: FIN, a retransmitted FIN, RST */
+	for (int i = 0; i < 10; i++) {
+		if (be[i] != 1)
+			continue;
+		ASSERT_EQ(flow_packet(&h, i, PKT_FIN | PKT_ACK), 1, "FIN fwd");
+		flow_packet(&h, i, PKT_FIN | PKT_ACK);
+		ASSERT_EQ(flow_packet(&h, i, PKT_RST), 1, "RST fwd");
+	}
+	ASSERT_EQ(conns(&h, 1), 0, "closed once each");
+	ASSERT_EQ(conns(&h, 2), 5, "other backend untouched");
+	/* the freed backend takes the next five */
+	for (int i = 10; i < 15; i++)
+		ASSERT_EQ(flow_packet(&h, i, PKT_SYN), 1, "freed backend");
+	/* a retransmitted SYN replaces its flow: still one count */
+	flow_packet(&h, 10, PKT_SYN);
+	flow_packet(&h, 10, PKT_SYN);
+	ASSERT_EQ(conns(&h, 1) + conns(&h, 2), 10, "SYN retransmit");
+out:
+	h_close(&h);
+}
+
+TEST(least_conn_long_lived_flows_follow_weights)
+{
+	/* all flows stay open: counts settle at 3:1, within one flow */
+	const __u32 w[2] = { 300, 100 };
+	struct h h;
+
+	if (!h_open(&h) || !h_backends_up(&h, 2) ||
+	    !publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
+		goto out;
+	for (int i = 0; i < 400; i++)
+		if (!ASSERT_TRUE(flow_packet(&h, i, PKT_SYN), "forwarded"))
+			goto out;
+	ASSERT_RANGE(conns(&h, 1), 299, 301, "weight 3");
+	ASSERT_RANGE(conns(&h, 2), 99, 101, "weight 1");
+out:
+	h_close(&h);
+}
+
+TEST(least_conn_samples_large_services)
+{
+	/*
+	 * 60 backends, more than XLB_LC_SCAN: each new flow compares a
+	 * random window; with every flow open, no backend may end far
+	 * from the mean of 10 (a full-random choice spreads ~ +-10).
+	 */
+	__u32 w[60];
+	struct xlb_maglev_backend be[60];
+	__u32 *ring = NULL, size, max = 0;
+	struct h h;
+
+	for (int i = 0; i < 60; i++) {
+		w[i] = 100;
+		be_set(&be[i], i + 1, w[i]);
+	}
+	if (!h_open(&h) || !h_backends_up(&h, 60) ||
+	    !ASSERT_OK(xlb_ring_lc_build(be, 60, &ring, &size), "list") ||
+	    !h_service_sched(&h, H_VIP4, 80, IPPROTO_TCP, 1,
+			     XLB_SCHED_LEAST_CONN, ring, size))
+		goto out;
+	ASSERT_EQ(size, 60, "one slot per backend");
+	for (int i = 0; i < 600; i++)
+		if (!ASSERT_TRUE(flow_packet(&h, i, PKT_SYN), "forwarded"))
+			goto out;
+	for (int i = 1; i <= 60; i++)
+		max = (__u32)conns(&h, i) > max ? (__u32)conns(&h, i) : max;
+	ASSERT_TRUE(max <= 12, "window keeps the spread tight");
+out:
+	free(ring);
 	h_close(&h);
 }

@@ -1187,10 +1187,7 @@ static void parse_service(struct ctx *x, yaml_node_t *n,
 	if (f[S_SCHED].val) {
 		i = get_enum(x, &f[S_SCHED], "scheduler", xlb_sched_names,
 			     XLB_SCHED_MAX);
-		if (i == XLB_SCHED_LEAST_CONN)
-			cerr(x, node_line(f[S_SCHED].val),
-			     "scheduler least-connections is not implemented yet");
-		else if (i >= 0)
+		if (i >= 0)
 			s->sched = i;
 	}
 	if (f[S_TABLE].val) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -16,7 +17,7 @@ static void dp_reset(struct xlb_dp *dp)
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = dp->svc_fd = dp->ring_fd = dp->be_fd = dp->flow_fd = -1;
 	dp->stats_fd = dp->svc_stats_fd = dp->be_stats_fd = -1;
-	dp->tx_ports_fd = -1;
+	dp->tx_ports_fd = dp->conns_fd = dp->runtime_fd = dp->trace_fd = -1;
 }
 
 int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
@@ -49,8 +50,12 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 	dp->svc_stats_fd = bpf_map__fd(s->maps.XLB_MAP_SVC_STATS);
 	dp->be_stats_fd = bpf_map__fd(s->maps.XLB_MAP_BE_STATS);
 	dp->tx_ports_fd = bpf_map__fd(s->maps.XLB_MAP_TX_PORTS);
+	dp->conns_fd = bpf_map__fd(s->maps.XLB_MAP_BE_CONNS);
+	dp->runtime_fd = bpf_map__fd(s->maps.XLB_MAP_RUNTIME);
+	dp->trace_fd = bpf_map__fd(s->maps.XLB_MAP_TRACE);
 	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
-	    dp->flow_fd < 0 || dp->stats_fd < 0)
+	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->conns_fd < 0 ||
+	    dp->runtime_fd < 0 || dp->trace_fd < 0)
 		return -EBADF;
 	return 0;
 }
@@ -85,9 +90,13 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 	dp->svc_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_SVC_STATS));
 	dp->be_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_STATS));
 	dp->tx_ports_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TX_PORTS));
+	dp->conns_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_CONNS));
+	dp->runtime_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RUNTIME));
+	dp->trace_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TRACE));
 	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
 	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->svc_stats_fd < 0 ||
-	    dp->be_stats_fd < 0 || dp->tx_ports_fd < 0) {
+	    dp->be_stats_fd < 0 || dp->tx_ports_fd < 0 || dp->conns_fd < 0 ||
+	    dp->runtime_fd < 0 || dp->trace_fd < 0) {
 		int err = -errno;
 
 		xlb_dp_close(dp);
@@ -96,17 +105,27 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 	return 0;
 }
 
+static size_t conns_len(void)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	return (XLB_MAX_BACKENDS * sizeof(__s64) + page - 1) / page * page;
+}
+
 void xlb_dp_close(struct xlb_dp *dp)
 {
 	if (!dp)
 		return;
+	if (dp->conns)
+		munmap(dp->conns, conns_len());
 	if (dp->skel) {
 		/* the skeleton owns its fds */
 		xlb_bpf__destroy(dp->skel);
 	} else {
 		int *fds[] = { &dp->svc_fd, &dp->ring_fd, &dp->be_fd,
 			       &dp->flow_fd, &dp->stats_fd, &dp->svc_stats_fd,
-			       &dp->be_stats_fd, &dp->tx_ports_fd };
+			       &dp->be_stats_fd, &dp->tx_ports_fd,
+			       &dp->conns_fd, &dp->runtime_fd, &dp->trace_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -315,6 +334,8 @@ int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out)
 	return counters_sum(dp->be_stats_fd, dp->ncpus, id, out);
 }
 
+static __s64 *conns_map(struct xlb_dp *dp);
+
 int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id)
 {
 	struct xlb_counters *zero = calloc(dp->ncpus, sizeof(*zero));
@@ -325,5 +346,61 @@ int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id)
 	if (bpf_map_update_elem(fd, &id, zero, BPF_ANY))
 		err = -errno;
 	free(zero);
+	if (!err && backend && id < XLB_MAX_BACKENDS && conns_map(dp))
+		__atomic_store_n(&dp->conns[id], 0, __ATOMIC_RELAXED);
 	return err;
+}
+
+/*
+ * The active-flow counts are changed by the program with atomic adds; going
+ * through a shared mapping lets xlbd add its corrections the same way, so
+ * neither side ever loses the other's update (a map update would).
+ */
+static __s64 *conns_map(struct xlb_dp *dp)
+{
+	void *m;
+
+	if (dp->conns)
+		return dp->conns;
+	m = mmap(NULL, conns_len(), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 dp->conns_fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	dp->conns = m;
+	return dp->conns;
+}
+
+int xlb_dp_conns_get(struct xlb_dp *dp, __u32 id, __s64 *out)
+{
+	__s64 *c = conns_map(dp);
+
+	if (!c)
+		return -errno;
+	if (id >= XLB_MAX_BACKENDS)
+		return -EINVAL;
+	*out = __atomic_load_n(&c[id], __ATOMIC_RELAXED);
+	return 0;
+}
+
+int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta)
+{
+	__s64 *c = conns_map(dp);
+
+	if (!c)
+		return -errno;
+	if (id >= XLB_MAX_BACKENDS)
+		return -EINVAL;
+	__atomic_fetch_add(&c[id], delta, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
+{
+	struct xlb_runtime rt;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(dp->runtime_fd, &zero, &rt))
+		return -errno;
+	rt.trace = rate;
+	return bpf_map_update_elem(dp->runtime_fd, &zero, &rt, 0) ? -errno : 0;
 }

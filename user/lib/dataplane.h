@@ -24,6 +24,8 @@ struct xlb_dp {
 	int prog_fd;		/* -1 when not loaded by us */
 	int svc_fd, ring_fd, be_fd, flow_fd;
 	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
+	int conns_fd, runtime_fd, trace_fd;
+	__s64 *conns;		/* XLB_MAP_BE_CONNS, mapped on first use */
 	int ncpus;
 };
 
@@ -70,5 +72,15 @@ int xlb_dp_stats_svc(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
 int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
 /* Zero a slot's counters (an id being reassigned starts from zero). */
 int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id);
+
+/*
+ * least-connections: a backend's active-flow count, and an atomic
+ * correction of it (the program adds and subtracts concurrently).
+ */
+int xlb_dp_conns_get(struct xlb_dp *dp, __u32 id, __s64 *out);
+int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta);
+
+/* Packet tracing: 0 off, N > 0 one packet in N to XLB_MAP_TRACE. */
+int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);
 
 #endif /* XLB_DATAPLANE_H */

@@ -106,3 +106,39 @@ out:
 	free(v);
 	return err;
 }
+
+int xlb_ring_lc_build(const struct xlb_maglev_backend *be, size_t n,
+		      __u32 **ring, __u32 *size)
+{
+	struct xlb_maglev_backend *v;
+	__u32 *r;
+	size_t m = 0;
+
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (be[i].id >= XLB_MAX_BACKENDS || be[i].weight > 0xffff) {
+			free(v);
+			return -EINVAL;
+		}
+		if (be[i].weight)
+			v[m++] = be[i];
+	}
+	if (!m) {
+		free(v);
+		return -ENOENT;
+	}
+	qsort(v, m, sizeof(*v), by_addr);
+	r = malloc(sizeof(*r) * m);
+	if (!r) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m; i++)
+		r[i] = XLB_LC_ENTRY(v[i].id, v[i].weight);
+	free(v);
+	*ring = r;
+	*size = m;
+	return 0;
+}

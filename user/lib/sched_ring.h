@@ -28,4 +28,11 @@
 int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be,
 		      size_t n, __u32 **ring, __u32 *size);
 
+/*
+ * least-connections: the candidate list, one slot per backend with weight
+ * > 0, each XLB_LC_ENTRY(id, weight), ordered by address. Same errors.
+ */
+int xlb_ring_lc_build(const struct xlb_maglev_backend *be, size_t n,
+		      __u32 **ring, __u32 *size);
+
 #endif /* XLB_SCHED_RING_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Packet test harness: see harness.h. */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "maglev.h"
+#include "sched_ring.h"
 
 const __u8 H_ROUTER_MAC[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 const __u8 H_LB_MAC[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x01 };
@@ -429,4 +432,52 @@ void h_build_to(struct pkt *p, const struct h_frame *f, __u32 be_id)
 
 	h_be_mac(be_id, mac);
 	h_build(p, f, H_EGRESS_MAC, mac);
+}
+
+void h_pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+void h_maglev_backend(struct xlb_maglev_backend *b, __u32 id, __u32 weight)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	b->family = XLB_FAMILY_V4;
+	b->addr.bytes[0] = 198;
+	b->addr.bytes[1] = 18;
+	b->addr.bytes[3] = 10 + id;
+	b->weight = weight;
+}
+
+bool h_publish(struct h *h, __u8 sched, const __u32 *w, int n)
+{
+	struct xlb_maglev_backend be[64];
+	__u32 *ring = NULL, size = XLB_DEFAULT_TABLE_SIZE;
+	int err;
+	bool ok;
+
+	if (!ASSERT_TRUE(n <= 64, "at most 64 backends"))
+		return false;
+	for (int i = 0; i < n; i++)
+		h_maglev_backend(&be[i], i + 1, w[i]);
+	if (sched == XLB_SCHED_ROUND_ROBIN || sched == XLB_SCHED_WEIGHTED_RR) {
+		err = xlb_ring_rr_build(sched, be, n, &ring, &size);
+	} else if (sched == XLB_SCHED_LEAST_CONN) {
+		err = xlb_ring_lc_build(be, n, &ring, &size);
+	} else {
+		ring = malloc(sizeof(*ring) * size);
+		err = ring ? xlb_maglev_build(be, n, ring, size) : -ENOMEM;
+	}
+	if (!ASSERT_OK(err, "ring for the scheduler")) {
+		free(ring);
+		return false;
+	}
+	ok = h_service_sched(h, H_VIP4, 80, IPPROTO_TCP, 1, sched, ring, size);
+	free(ring);
+	return ok;
 }

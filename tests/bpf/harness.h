@@ -88,6 +88,17 @@ bool h_backend_set(struct h *h, __u32 id, const struct xlb_backend *be);
 /* Backends 1..n, UP, gen 1. */
 bool h_backends_up(struct h *h, __u32 n);
 
+/*
+ * Publish service 1 (H_VIP4:80/tcp) with scheduler sched over backends
+ * 1..n of the given weights, with the ring xlbd would build for it.
+ */
+bool h_publish(struct h *h, __u8 sched, const __u32 *weights, int n);
+struct xlb_maglev_backend;
+/* Backend id at 198.18.0.(10 + id) with a weight, for ring builders. */
+void h_maglev_backend(struct xlb_maglev_backend *b, __u32 id, __u32 weight);
+/* Pin the test to CPU 0: the round-robin cursor is per CPU. */
+void h_pin_cpu0(void);
+
 /* One run of the program. */
 struct h_result {
 	__u32 action;

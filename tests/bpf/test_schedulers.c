@@ -4,7 +4,6 @@
  * new flow lands on, for many synthetic flows. The cursor of the
  * round-robin schedulers is per CPU, so these tests pin themselves to one.
  */
-#include <sched.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 
@@ -12,15 +11,6 @@
 #include "harness.h"
 #include "maglev.h"
 #include "sched_ring.h"
-
-static void pin_cpu(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 /* Backend that new flow number i (distinct client port) lands on. */
 static __u32 new_flow_backend(struct h *h, int i, bool v6)
@@ -39,56 +29,15 @@ static __u32 new_flow_backend(struct h *h, int i, bool v6)
 	return h_out_backend(h, &r);
 }
 
-static void be_set(struct xlb_maglev_backend *b, __u32 id, __u32 weight)
-{
-	memset(b, 0, sizeof(*b));
-	b->id = id;
-	b->family = XLB_FAMILY_V4;
-	b->addr.bytes[0] = 198;
-	b->addr.bytes[1] = 18;
-	b->addr.bytes[3] = 10 + id;
-	b->weight = weight;
-}
-
-/* Publish sched over backends 1..n with the given weights. */
-static bool publish(struct h *h, __u8 sched, const __u32 *w, int n)
-{
-	struct xlb_maglev_backend be[8];
-	__u32 *ring = NULL, size = XLB_DEFAULT_TABLE_SIZE;
-	bool ok;
-
-	for (int i = 0; i < n; i++)
-		be_set(&be[i], i + 1, w[i]);
-	if (sched == XLB_SCHED_ROUND_ROBIN || sched == XLB_SCHED_WEIGHTED_RR) {
-		if (!ASSERT_OK(xlb_ring_rr_build(sched, be, n, &ring, &size),
-			       "rr ring"))
-			return false;
-	} else if (sched == XLB_SCHED_LEAST_CONN) {
-		if (!ASSERT_OK(xlb_ring_lc_build(be, n, &ring, &size),
-			       "least-connections list"))
-			return false;
-	} else {
-		ring = malloc(sizeof(*ring) * size);
-		if (!ring || !ASSERT_OK(xlb_maglev_build(be, n, ring, size),
-					"maglev ring")) {
-			free(ring);
-			return false;
-		}
-	}
-	ok = h_service_sched(h, H_VIP4, 80, IPPROTO_TCP, 1, sched, ring, size);
-	free(ring);
-	return ok;
-}
-
 TEST(round_robin_cycles_exactly)
 {
 	const __u32 w[3] = { 100, 100, 100 };
 	__u32 first = 0;
 	struct h h;
 
-	pin_cpu();
+	h_pin_cpu0();
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
-	    !publish(&h, XLB_SCHED_ROUND_ROBIN, w, 3))
+	    !h_publish(&h, XLB_SCHED_ROUND_ROBIN, w, 3))
 		goto out;
 	for (int i = 0; i < 30; i++) {
 		__u32 be = new_flow_backend(&h, i, false);
@@ -110,9 +59,9 @@ TEST(weighted_round_robin_exact_and_interleaved)
 	int run = 0, max_run = 0;
 	struct h h;
 
-	pin_cpu();
+	h_pin_cpu0();
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
-	    !publish(&h, XLB_SCHED_WEIGHTED_RR, w, 3))
+	    !h_publish(&h, XLB_SCHED_WEIGHTED_RR, w, 3))
 		goto out;
 	for (int i = 0; i < 70; i++) {
 		seq[i] = new_flow_backend(&h, i, false);
@@ -156,7 +105,7 @@ TEST(random_matches_weights)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !publish(&h, XLB_SCHED_RANDOM, w, 2))
+	    !h_publish(&h, XLB_SCHED_RANDOM, w, 2))
 		goto out;
 	for (int i = 0; i < 4000; i++)
 		count[new_flow_backend(&h, i, false)]++;
@@ -174,7 +123,7 @@ TEST(random_is_not_the_flow_hash)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !publish(&h, XLB_SCHED_RANDOM, w, 2))
+	    !h_publish(&h, XLB_SCHED_RANDOM, w, 2))
 		goto out;
 	for (int i = 0; i < 64; i++)
 		count[new_flow_backend(&h, 0, false)]++;
@@ -192,13 +141,13 @@ TEST(schedulers_skip_drained_backend)
 	/* backend 2 drained (weight 0): xlbd builds rings without it */
 	const __u32 w[3] = { 100, 0, 100 };
 
-	pin_cpu();
+	h_pin_cpu0();
 	for (size_t s = 0; s < sizeof(scheds); s++) {
 		__u32 count[4] = {};
 		struct h h;
 
 		if (!h_open(&h) || !h_backends_up(&h, 3) ||
-		    !publish(&h, scheds[s], w, 3)) {
+		    !h_publish(&h, scheds[s], w, 3)) {
 			h_close(&h);
 			return;
 		}
@@ -219,7 +168,7 @@ TEST(source_hash_keeps_source_spreads_sources)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 4) ||
-	    !publish(&h, XLB_SCHED_SOURCE_HASH, w, 4))
+	    !h_publish(&h, XLB_SCHED_SOURCE_HASH, w, 4))
 		goto out;
 	/* 400 sources, 3 ports each: each source on one backend */
 	for (int s = 0; s < 400; s++) {
@@ -286,14 +235,14 @@ TEST(least_conn_fills_the_less_loaded_backend_then_alternates)
 	int i;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !publish(&h, XLB_SCHED_LEAST_CONN, only1, 2))
+	    !h_publish(&h, XLB_SCHED_LEAST_CONN, only1, 2))
 		goto out;
 	/* 20 long-lived connections on backend 1 while it is alone */
 	for (i = 0; i < 20; i++)
 		if (!ASSERT_EQ(flow_packet(&h, i, PKT_SYN), 1, "alone"))
 			goto out;
 	ASSERT_EQ(conns(&h, 1), 20, "backend 1 counts its flows");
-	if (!publish(&h, XLB_SCHED_LEAST_CONN, both, 2))
+	if (!h_publish(&h, XLB_SCHED_LEAST_CONN, both, 2))
 		goto out;
 	/* every new flow goes to backend 2 until the counts are even */
 	for (; i < 40; i++)
@@ -321,7 +270,7 @@ TEST(least_conn_fin_and_rst_release_once)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
+	    !h_publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
 		goto out;
 	for (int i = 0; i < 10; i++)
 		be[i] = flow_packet(&h, i, PKT_SYN);
@@ -355,7 +304,7 @@ TEST(least_conn_long_lived_flows_follow_weights)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
+	    !h_publish(&h, XLB_SCHED_LEAST_CONN, w, 2))
 		goto out;
 	for (int i = 0; i < 400; i++)
 		if (!ASSERT_TRUE(flow_packet(&h, i, PKT_SYN), "forwarded"))
@@ -380,7 +329,7 @@ TEST(least_conn_samples_large_services)
 
 	for (int i = 0; i < 60; i++) {
 		w[i] = 100;
-		be_set(&be[i], i + 1, w[i]);
+		h_maglev_backend(&be[i], i + 1, w[i]);
 	}
 	if (!h_open(&h) || !h_backends_up(&h, 60) ||
 	    !ASSERT_OK(xlb_ring_lc_build(be, 60, &ring, &size), "list") ||

@@ -215,6 +215,10 @@ TEST(config_defaults)
 	ASSERT_STREQ(c.control_socket, "/run/xlb/xlb.sock", "control_socket");
 	ASSERT_STREQ(c.pin_dir, "/sys/fs/bpf/xlb", "pin_dir");
 	ASSERT_STREQ(c.metrics_listen, "", "metrics off");
+	ASSERT_EQ(c.flows.tcp_timeout_ms, 900000, "tcp flows idle out after 15m");
+	ASSERT_EQ(c.flows.udp_timeout_ms, 300000, "udp flows after 5m");
+	ASSERT_EQ(c.flows.closed_timeout_ms, 60000, "closed flows after 1m");
+	ASSERT_EQ(c.flows.scan_interval_ms, 5000, "scan every 5s");
 	if (!ASSERT_EQ(c.n_services, 1, "services"))
 		goto out;
 	s = &c.services[0];
@@ -543,6 +547,14 @@ static const struct bad_case bad_cases[] = {
 	{ "bad protocol",
 	  SVC_HEAD
 	  "    protocol: sctp\n", 6, "unknown value 'sctp'" },
+	{ "zero flow timeout",
+	  "interface: eth0\n"
+	  "flow_timeout_udp: 0s\n", 2,
+	  "'flow_timeout_udp' must be greater than 0" },
+	{ "bad scan interval",
+	  "interface: eth0\n"
+	  "flow_scan_interval: often\n", 2,
+	  "'flow_scan_interval' is not a valid duration: 'often'" },
 	{ "bad xdp_mode",
 	  "interface: eth0\n"
 	  "xdp_mode: offload\n", 2, "'xdp_mode': unknown value 'offload'" },
@@ -820,6 +832,8 @@ TEST(config_round_trip)
 	xlb_config_init(&a);
 	strcpy(a.interface, "br-lan.10");
 	strcpy(a.metrics_listen, "0.0.0.0:9641");
+	a.flows.tcp_timeout_ms = 3600000;
+	a.flows.closed_timeout_ms = 1500;
 	round_trip(&a, &b);
 	xlb_config_free(&b);
 

@@ -304,6 +304,12 @@ void xlb_config_init(struct xlb_config *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->control_socket, XLB_CONFIG_CONTROL_SOCKET);
 	strcpy(c->pin_dir, XLB_CONFIG_PIN_DIR);
+	c->flows = (struct xlb_flow_conf){
+		.tcp_timeout_ms = XLB_CONFIG_FLOW_TCP_MS,
+		.udp_timeout_ms = XLB_CONFIG_FLOW_UDP_MS,
+		.closed_timeout_ms = XLB_CONFIG_FLOW_CLOSED_MS,
+		.scan_interval_ms = XLB_CONFIG_FLOW_SCAN_MS,
+	};
 }
 
 void xlb_service_conf_init(struct xlb_service_conf *s)
@@ -419,7 +425,8 @@ bool xlb_config_globals_equal(const struct xlb_config *a,
 	       a->xdp_generic == b->xdp_generic &&
 	       !strcmp(a->control_socket, b->control_socket) &&
 	       !strcmp(a->pin_dir, b->pin_dir) &&
-	       !strcmp(a->metrics_listen, b->metrics_listen);
+	       !strcmp(a->metrics_listen, b->metrics_listen) &&
+	       !memcmp(&a->flows, &b->flows, sizeof(a->flows));
 }
 
 /* Error list */
@@ -1305,7 +1312,7 @@ static bool ifname_ok(const char *s)
 
 enum {
 	G_INTERFACE, G_XDP_MODE, G_CONTROL_SOCKET, G_PIN_DIR, G_METRICS,
-	G_SERVICES, G_N
+	G_FLOW_TCP, G_FLOW_UDP, G_FLOW_CLOSED, G_FLOW_SCAN, G_SERVICES, G_N
 };
 
 static const char *const global_keys[G_N] = {
@@ -1314,6 +1321,10 @@ static const char *const global_keys[G_N] = {
 	[G_CONTROL_SOCKET] = "control_socket",
 	[G_PIN_DIR] = "pin_dir",
 	[G_METRICS] = "metrics_listen",
+	[G_FLOW_TCP] = "flow_timeout_tcp",
+	[G_FLOW_UDP] = "flow_timeout_udp",
+	[G_FLOW_CLOSED] = "flow_timeout_closed",
+	[G_FLOW_SCAN] = "flow_scan_interval",
 	[G_SERVICES] = "services",
 };
 
@@ -1364,6 +1375,19 @@ static void parse_root(struct ctx *x, yaml_node_t *root, struct xlb_config *c)
 			cerr(x, node_line(f[G_METRICS].val),
 			     "'metrics_listen': '%s' is not ADDR:PORT with a numeric address and port 1..65535 (e.g. 127.0.0.1:9641, [::1]:9641)",
 			     c->metrics_listen);
+	}
+	{
+		__u32 *ms[] = {
+			[G_FLOW_TCP] = &c->flows.tcp_timeout_ms,
+			[G_FLOW_UDP] = &c->flows.udp_timeout_ms,
+			[G_FLOW_CLOSED] = &c->flows.closed_timeout_ms,
+			[G_FLOW_SCAN] = &c->flows.scan_interval_ms,
+		};
+
+		for (i = G_FLOW_TCP; i <= G_FLOW_SCAN; i++)
+			if (f[i].val)
+				get_duration(x, &f[i], global_keys[i], true,
+					     ms[i]);
 	}
 	if (f[G_SERVICES].val)
 		parse_services(x, f[G_SERVICES].val, c);
@@ -1808,6 +1832,28 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 	if (c->metrics_listen[0])
 		put_key_str(f, 0, "metrics_listen", c->metrics_listen,
 			    strlen(c->metrics_listen));
+	{
+		struct xlb_config def;
+		const __u32 *now[] = {
+			&c->flows.tcp_timeout_ms, &c->flows.udp_timeout_ms,
+			&c->flows.closed_timeout_ms,
+			&c->flows.scan_interval_ms,
+		}, *was[] = {
+			&def.flows.tcp_timeout_ms, &def.flows.udp_timeout_ms,
+			&def.flows.closed_timeout_ms,
+			&def.flows.scan_interval_ms,
+		};
+		char buf[32];
+
+		xlb_config_init(&def);
+		for (int i = 0; i < 4; i++) {
+			if (*now[i] == *was[i])
+				continue;
+			xlb_format_duration_ms(*now[i], buf, sizeof(buf));
+			fprintf(f, "%s: %s\n", global_keys[G_FLOW_TCP + i],
+				buf);
+		}
+	}
 	if (!c->n_services)
 		fprintf(f, "services: []\n");
 	else

@@ -19,6 +19,17 @@
  *	Prometheus endpoint as "ADDR:PORT" with a numeric address, e.g.
  *	127.0.0.1:9641 or [::1]:9641 (IPv6 needs the brackets). Empty or
  *	absent: no metrics endpoint.
+ *   flow_timeout_tcp: 15m
+ *   flow_timeout_udp: 5m
+ *   flow_timeout_closed: 1m
+ *	How long a flow may stay idle (no packet from the client) before
+ *	xlbd deletes it from the flow table: established TCP, UDP, and TCP
+ *	after its first FIN or RST. A packet of a deleted flow is scheduled
+ *	again (same backend under maglev and source-hash). Durations > 0.
+ *   flow_scan_interval: 5s
+ *	How often xlbd walks the flow table to expire idle flows, count
+ *	active flows per backend and correct least-connections' counts.
+ *	Duration > 0, default 5s.
  *   services:
  *	List of services, may be empty or absent. Each item:
  *
@@ -122,6 +133,10 @@
 
 #define XLB_CONFIG_CONTROL_SOCKET "/run/xlb/xlb.sock"
 #define XLB_CONFIG_PIN_DIR XLB_PIN_DIR
+#define XLB_CONFIG_FLOW_TCP_MS (15 * 60 * 1000)
+#define XLB_CONFIG_FLOW_UDP_MS (5 * 60 * 1000)
+#define XLB_CONFIG_FLOW_CLOSED_MS (60 * 1000)
+#define XLB_CONFIG_FLOW_SCAN_MS 5000
 #define XLB_CONFIG_WEIGHT 100
 #define XLB_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
 
@@ -217,6 +232,12 @@ struct xlb_config {
 	char control_socket[108];	/* sizeof(sockaddr_un.sun_path) */
 	char pin_dir[256];
 	char metrics_listen[128];	/* "" = off */
+	struct xlb_flow_conf {
+		__u32 tcp_timeout_ms;	/* idle established TCP flow */
+		__u32 udp_timeout_ms;	/* idle UDP flow */
+		__u32 closed_timeout_ms; /* idle after FIN or RST */
+		__u32 scan_interval_ms;	/* flow-table walk period */
+	} flows;
 	struct xlb_service_conf *services;	/* malloc'd, n_services */
 	size_t n_services;
 };

@@ -18,6 +18,7 @@ static void dp_reset(struct xlb_dp *dp)
 	dp->prog_fd = dp->svc_fd = dp->ring_fd = dp->be_fd = dp->flow_fd = -1;
 	dp->stats_fd = dp->svc_stats_fd = dp->be_stats_fd = -1;
 	dp->tx_ports_fd = dp->conns_fd = dp->runtime_fd = dp->trace_fd = -1;
+	dp->rr_fd = -1;
 }
 
 int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
@@ -53,9 +54,10 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 	dp->conns_fd = bpf_map__fd(s->maps.XLB_MAP_BE_CONNS);
 	dp->runtime_fd = bpf_map__fd(s->maps.XLB_MAP_RUNTIME);
 	dp->trace_fd = bpf_map__fd(s->maps.XLB_MAP_TRACE);
+	dp->rr_fd = bpf_map__fd(s->maps.XLB_MAP_RR_CURSOR);
 	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
 	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->conns_fd < 0 ||
-	    dp->runtime_fd < 0 || dp->trace_fd < 0)
+	    dp->runtime_fd < 0 || dp->trace_fd < 0 || dp->rr_fd < 0)
 		return -EBADF;
 	return 0;
 }
@@ -93,10 +95,11 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 	dp->conns_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_CONNS));
 	dp->runtime_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RUNTIME));
 	dp->trace_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TRACE));
+	dp->rr_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RR_CURSOR));
 	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
 	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->svc_stats_fd < 0 ||
 	    dp->be_stats_fd < 0 || dp->tx_ports_fd < 0 || dp->conns_fd < 0 ||
-	    dp->runtime_fd < 0 || dp->trace_fd < 0) {
+	    dp->runtime_fd < 0 || dp->trace_fd < 0 || dp->rr_fd < 0) {
 		int err = -errno;
 
 		xlb_dp_close(dp);
@@ -125,7 +128,8 @@ void xlb_dp_close(struct xlb_dp *dp)
 		int *fds[] = { &dp->svc_fd, &dp->ring_fd, &dp->be_fd,
 			       &dp->flow_fd, &dp->stats_fd, &dp->svc_stats_fd,
 			       &dp->be_stats_fd, &dp->tx_ports_fd,
-			       &dp->conns_fd, &dp->runtime_fd, &dp->trace_fd };
+			       &dp->conns_fd, &dp->runtime_fd, &dp->trace_fd,
+			       &dp->rr_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -260,6 +264,39 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
 		if (bpf_map_lookup_elem(fd, &i, &ring[i]))
 			err = -errno;
 	close(fd);
+	return err;
+}
+
+int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val)
+{
+	__u32 inner_id;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(dp->ring_fd, &svc_id, &inner_id))
+		return -ENOENT;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &slot, val))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out)
+{
+	__u32 *v = calloc(dp->ncpus, sizeof(__u64));
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (cpu < 0 || cpu >= dp->ncpus)
+		err = -EINVAL;
+	else if (bpf_map_lookup_elem(dp->rr_fd, &svc_id, v))
+		err = -errno;
+	else
+		*out = v[cpu * 2];	/* per-CPU values are 8-byte slots */
+	free(v);
 	return err;
 }
 

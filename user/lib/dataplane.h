@@ -24,7 +24,7 @@ struct xlb_dp {
 	int prog_fd;		/* -1 when not loaded by us */
 	int svc_fd, ring_fd, be_fd, flow_fd;
 	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
-	int conns_fd, runtime_fd, trace_fd;
+	int conns_fd, runtime_fd, trace_fd, rr_fd;
 	__s64 *conns;		/* XLB_MAP_BE_CONNS, mapped on first use */
 	int ncpus;
 };
@@ -59,6 +59,11 @@ int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
 /* Read back a service's live ring (for tools). -ENOENT: no backend. */
 int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
 		     __u32 size);
+
+/* One slot of a service's live ring. -ENOENT: no backend. */
+int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val);
+/* The round-robin cursor of one CPU (the next slot it takes). */
+int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out);
 
 int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
 		       const struct xlb_backend *be);

@@ -16,7 +16,7 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS     := libbpf libxdp yaml-0.1 json-c libmnl
+PKGS     := libbpf libxdp yaml-0.1 json-c libmnl libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -Itests/lib -I$(BUILD) \

@@ -11,6 +11,8 @@ PKGS=(
 	iproute2 ethtool procps curl python3     # lab and tests
 	gnuplot-nox                              # load-test plots
 	nftables                                 # fault injection (link cut)
+	libmicrohttpd-dev                        # xlbd's Prometheus endpoint
+	prometheus                               # metrics test: a real scraper
 )
 
 missing=()
@@ -27,4 +29,20 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# No service may start from a package install (prometheus ships one): a
+# policy-rc.d answering 101 for the install only, unless one is there.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests run their own prometheus; the packaged service stays off.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || true
+	elif command -v update-rc.d >/dev/null; then
+		update-rc.d prometheus disable >/dev/null 2>&1 || true
+	fi
+fi

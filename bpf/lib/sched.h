@@ -26,17 +26,20 @@ static __always_inline __s64 *sched_conns(__u32 be_id)
 /*
  * Least connections: the backend with the lowest (active + 1) / weight.
  * The +1 makes weights count from the first flow, so short connections
- * that leave every count at 0 still split by weight. Scanning from a random
- * slot breaks ties at random instead of always favouring the first backend.
+ * that leave every count at 0 still split by weight. Ties are broken
+ * uniformly (reservoir sampling: the k-th tie wins with probability 1/k,
+ * from a xorshift generator seeded once, not a helper call per tie).
  * Up to XLB_LC_SCAN backends are compared (all of them in most services);
- * a larger service is sampled through a random window of that many.
+ * a larger service is sampled through a window of that many starting at a
+ * random slot.
  */
 static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 {
-	__u32 i, slot, start, best = 0, best_w = 1, *e;
+	__u32 i, slot, start, best = 0, best_w = 1, ties = 0, *e;
+	__u32 rnd = bpf_get_prandom_u32() | 1;
 	__s64 best_n = 0;
 
-	start = size > 1 ? bpf_get_prandom_u32() % size : 0;
+	start = size > XLB_LC_SCAN ? rnd % size : 0;
 	for (i = 0; i < XLB_LC_SCAN && i < size; i++) {
 		__u32 id, w;
 		__s64 *c;
@@ -58,6 +61,13 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 			best = id;
 			best_n = n;
 			best_w = w;
+			ties = 1;
+		} else if ((n + 1) * best_w == (best_n + 1) * w) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 17;
+			rnd ^= rnd << 5;
+			if (rnd % ++ties == 0)
+				best = id;
 		}
 	}
 	return best;

@@ -347,3 +347,37 @@ out:
 	free(ring);
 	h_close(&h);
 }
+
+TEST(least_conn_breaks_ties_evenly)
+{
+	/*
+	 * Backend 1 holds 20 open flows; 600 short flows (SYN, then RST)
+	 * find backends 2 and 3 tied at 0 every time. Each should get half:
+	 * sd = sqrt(600 / 4) = 12.2; allow 5 of them. (A tie-break by scan
+	 * order would favour whichever follows the loaded one: 2/3 vs 1/3.)
+	 */
+	const __u32 only1[3] = { 100, 0, 0 }, all[3] = { 100, 100, 100 };
+	__u32 count[4] = {};
+	struct h h;
+	int i;
+
+	if (!h_open(&h) || !h_backends_up(&h, 3) ||
+	    !h_publish(&h, XLB_SCHED_LEAST_CONN, only1, 3))
+		goto out;
+	for (i = 0; i < 20; i++)
+		flow_packet(&h, i, PKT_SYN);
+	if (!h_publish(&h, XLB_SCHED_LEAST_CONN, all, 3))
+		goto out;
+	for (; i < 620; i++) {
+		__u32 be = flow_packet(&h, i, PKT_SYN);
+
+		count[be]++;
+		flow_packet(&h, i, PKT_RST);
+	}
+	ASSERT_EQ(count[1], 0, "loaded backend gets none");
+	ASSERT_RANGE(count[2], 300 - 61, 300 + 61, "half of the ties");
+	ASSERT_RANGE(count[3], 300 - 61, 300 + 61, "half of the ties");
+	ASSERT_EQ(conns(&h, 2) + conns(&h, 3), 0, "every short flow closed");
+out:
+	h_close(&h);
+}

@@ -18,12 +18,13 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl_cli.h"
+#include "ctl_watch.h"
 #include "maglev.h"
 #include "xlb_abi.h"
 
 #define MAX_POS 2		/* positional arguments of any command */
 #define MAX_OPTS 3		/* options of any command */
-#define MAX_COLS 5		/* columns of any text table */
+#define MAX_COLS 8		/* columns of any text table */
 
 struct xlbctl_opt {
 	const char *name;	/* without the leading "--" */
@@ -212,8 +213,6 @@ static int parse_sched(const char *s, char *err, size_t errlen)
 	char list[256] = "";
 	int i = xlb_parse_sched(s);
 
-	if (i == XLB_SCHED_LEAST_CONN)
-		return arg_err(err, errlen, s, "not implemented yet");
 	if (i >= 0)
 		return i;
 	for (i = 0; i < XLB_SCHED_MAX; i++)
@@ -384,17 +383,57 @@ static int build_backend_set(const struct args *a, struct json_object *req,
 			   json_object_new_boolean(1));
 }
 
+/*
+ * Index in a->pos[] of the word right after option o ("--watch 0.5"), or
+ * -1: the parser keeps only option indices, so count what precedes it.
+ */
+static int pos_after_opt(const struct args *a, int o)
+{
+	int idx = a->at[o] + 1, before = 0;
+
+	for (int i = 0; i < MAX_OPTS && a->cmd->opts[i].name; i++) {
+		bool sep;
+
+		if (!a->val[i])
+			continue;
+		/* Its value is the next word unless given as --opt=value. */
+		sep = a->cmd->opts[i].has_arg && !strchr(a->given[i], '=');
+		if (a->at[i] == idx || (sep && a->at[i] + 1 == idx))
+			return -1;
+		before += (a->at[i] < idx) + (sep && a->at[i] + 1 < idx);
+	}
+	return idx - before < a->npos ? idx - before : -1;
+}
+
+/* stats [SERVICE] [--watch [SECONDS] [--count N]] */
 static int build_stats(const struct args *a, struct json_object *req,
 		       char *err, size_t errlen)
 {
-	int ret;
+	const char *watch = optval(a, "watch"), *count = optval(a, "count");
+	const char *service = NULL, *seconds = NULL;
+	int after = watch ? pos_after_opt(a, 0 /* watch */) : -1, ret;
 
-	if (!a->npos)
-		return 0;
-	ret = check_name(a->pos[0], err, errlen);
-	if (ret)
-		return ret;
-	return add_str(req, "service", a->pos[0]);
+	if (count && !watch)
+		return arg_err(err, errlen, "--count", "only with --watch");
+	/* SECONDS is a number right after --watch; anything else SERVICE. */
+	for (int i = 0; i < a->npos; i++) {
+		if (i == after && xlb_watch_is_seconds(a->pos[i]))
+			seconds = a->pos[i];
+		else if (!service)
+			service = a->pos[i];
+		else
+			return arg_err(err, errlen, a->pos[i], watch ?
+				       "unexpected argument (SECONDS goes right after --watch)" :
+				       "unexpected argument");
+	}
+	if (service) {
+		ret = check_name(service, err, errlen);
+		if (!ret)
+			ret = add_str(req, "service", service);
+		if (ret)
+			return ret;
+	}
+	return watch ? xlb_watch_attach(req, seconds, count, err, errlen) : 0;
 }
 
 /* Text tables: columns sized to their widest cell, two blanks apart. */
@@ -693,6 +732,181 @@ static int print_config(struct json_object *data, FILE *f)
 	return 0;
 }
 
+/* A positive integer option in lo..hi, or absent. */
+static int opt_num(const struct args *a, const char *name, long lo, long hi,
+		   struct json_object *req, const char *key, char *err,
+		   size_t errlen)
+{
+	const char *v = optval(a, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		return arg_err(err, errlen, v, "--%s must be %ld..%ld", name,
+			       lo, hi);
+	json_object_object_add(req, key, json_object_new_int64(n));
+	return 0;
+}
+
+static int build_flows(const struct args *a, struct json_object *req,
+		       char *err, size_t errlen)
+{
+	if (a->npos) {
+		int ret = check_name(a->pos[0], err, errlen);
+
+		if (ret)
+			return ret;
+		json_object_object_add(req, "service",
+				       json_object_new_string(a->pos[0]));
+	}
+	return opt_num(a, "limit", 1, XLB_MAX_FLOWS, req, "limit", err,
+		       errlen);
+}
+
+static int add_addr_port(struct json_object *req, const char *s,
+			 const char *akey, const char *pkey, char *err,
+			 size_t errlen)
+{
+	char buf[XLB_ADDR_STRLEN];
+	union xlb_addr a;
+	__u8 fam;
+	__u16 port;
+	int ret = parse_vip_port(s, &a, &fam, &port, err, errlen);
+
+	if (ret)
+		return ret;
+	xlb_format_addr(&a, fam, buf, sizeof(buf));
+	json_object_object_add(req, akey, json_object_new_string(buf));
+	json_object_object_add(req, pkey, json_object_new_int(port));
+	return 0;
+}
+
+static int build_explain(const struct args *a, struct json_object *req,
+			 char *err, size_t errlen)
+{
+	const char *proto = optval(a, "proto");
+	int ret;
+
+	ret = add_addr_port(req, a->pos[0], "src", "sport", err, errlen);
+	if (!ret)
+		ret = add_addr_port(req, a->pos[1], "vip", "port", err, errlen);
+	if (ret)
+		return ret;
+	if (proto) {
+		if (xlb_parse_proto(proto) < 0)
+			return arg_err(err, errlen, proto,
+				       "protocol must be tcp or udp");
+		json_object_object_add(req, "protocol",
+				       json_object_new_string(proto));
+	}
+	if (optval(a, "syn"))
+		json_object_object_add(req, "syn", json_object_new_boolean(1));
+	return opt_num(a, "cpu", 0, 4095, req, "cpu", err, errlen);
+}
+
+static int build_trace(const struct args *a, struct json_object *req,
+		       char *err, size_t errlen)
+{
+	const char *secs = optval(a, "seconds");
+	char *end;
+	double d;
+
+	if (secs) {
+		errno = 0;
+		d = strtod(secs, &end);
+		if (errno || end == secs || *end || !(d > 0 && d <= 86400))
+			return arg_err(err, errlen, secs,
+				       "--seconds must be more than 0 and at most 86400");
+		json_object_object_add(req, "seconds",
+				       json_object_new_double(d));
+	}
+	if (!optval(a, "count"))
+		json_object_object_add(req, "count", json_object_new_int(20));
+	return opt_num(a, "count", 1, 1000000, req, "count", err, errlen) ?:
+	       opt_num(a, "sample", 1, 1000000, req, "sample", err, errlen);
+}
+
+static int print_flows(struct json_object *data, FILE *f)
+{
+	static const struct group_fmt groups[] = {
+		{ 0, "lllllrrl" }, { 0, "l" } };
+	struct json_object *flows = jget(data, "flows");
+	struct table t = {};
+
+	table_row(&t, 0, 8, "SERVICE", "CLIENT", "VIP", "PROTO", "BACKEND",
+		  "AGE_S", "IDLE_S", "STATE");
+	for (size_t i = 0; i < jlen(flows); i++) {
+		struct json_object *o = json_object_array_get_idx(flows, i);
+		char cl[XLB_ADDR_STRLEN + 10], vip[XLB_ADDR_STRLEN + 10];
+		char age[24], idle[24];
+		bool v6 = strchr(jstr(o, "client") ?: "", ':');
+
+		snprintf(cl, sizeof(cl), v6 ? "[%s]:%s" : "%s:%s",
+			 jstr(o, "client") ?: "?", jstr(o, "client_port") ?: "?");
+		snprintf(vip, sizeof(vip), v6 ? "[%s]:%s" : "%s:%s",
+			 jstr(o, "vip") ?: "?", jstr(o, "port") ?: "?");
+		snprintf(age, sizeof(age), "%.1f",
+			 json_object_get_double(jget(o, "age_s")));
+		snprintf(idle, sizeof(idle), "%.1f",
+			 json_object_get_double(jget(o, "idle_s")));
+		table_row(&t, 0, 8, jstr(o, "service"), cl, vip,
+			  jstr(o, "protocol"), jstr(o, "backend"), age, idle,
+			  jstr(o, "state"));
+	}
+	{
+		char line[96];
+
+		snprintf(line, sizeof(line), "%s of %s flows shown",
+			 jstr(data, "shown") ?: "?", jstr(data, "total") ?: "?");
+		table_row(&t, 1, 1, line);
+	}
+	return table_print(&t, groups, 2, f);
+}
+
+static int print_explain(struct json_object *data, FILE *f)
+{
+	struct json_object *flow = jget(data, "flow"), *c = jget(data, "candidates");
+	const char *be = jstr(data, "backend");
+
+	fprintf(f, "service:   %s (%s)\n", jstr(data, "service") ?: "none",
+		jstr(data, "scheduler") ?: "-");
+	if (flow)
+		fprintf(f, "flow:      backend %s, age %.1fs, idle %.1fs%s%s%s\n",
+			jstr(flow, "backend") ?: "?",
+			json_object_get_double(jget(flow, "age_s")),
+			json_object_get_double(jget(flow, "idle_s")),
+			json_object_get_boolean(jget(flow, "closed")) ?
+			", closed" : "",
+			json_object_get_boolean(jget(flow, "followed")) ?
+			"" : "; not followed: ",
+			jstr(flow, "not_followed_because") ?: "");
+	else if (jstr(data, "service"))
+		fprintf(f, "flow:      not in the flow table\n");
+	fprintf(f, "decision:  %s\n", jstr(data, "why") ?: "?");
+	for (size_t i = 0; i < jlen(c); i++) {
+		struct json_object *o = json_object_array_get_idx(c, i);
+
+		if (jget(o, "share"))
+			fprintf(f, "candidate: %s  share %.1f%%\n",
+				jstr(o, "backend") ?: "?",
+				100 * json_object_get_double(jget(o, "share")));
+		else
+			fprintf(f, "candidate: %s  active flows %s, weight %s\n",
+				jstr(o, "backend") ?: "?",
+				jstr(o, "active_flows") ?: "?",
+				jstr(o, "weight") ?: "?");
+	}
+	if (be)
+		fprintf(f, "backend:   %s\n", be);
+	else if (!jlen(c))
+		fprintf(f, "backend:   none\n");
+	return ferror(f) ? -EIO : 0;
+}
+
 static const struct xlbctl_cmd cmds[] = {
 	{
 		.word = { "status" }, .req = "status",
@@ -741,11 +955,47 @@ static const struct xlbctl_cmd cmds[] = {
 		.build = build_backend_set, .print = print_none,
 	}, {
 		.word = { "stats" }, .req = "stats",
-		.pos = { "SERVICE" }, .npos_min = 0,
-		.usage = "[SERVICE]",
+		.pos = { "SERVICE", "SECONDS" }, .npos_min = 0,
+		.opts = { { "watch", false }, { "count", true } },
+		.usage = "[SERVICE] [--watch [SECONDS] [--count N]]",
 		.help = "Global counters, and packets, bytes and new flows per service\n"
-			"and backend (only SERVICE's if given).",
+			"and backend (only SERVICE's if given).\n"
+			"--watch: rates per second, refreshed every SECONDS (default 1,\n"
+			"fractions allowed) until Ctrl-C, or N times with --count; redrawn\n"
+			"in place on a terminal, one block (--json: one line) per refresh\n"
+			"otherwise.",
 		.build = build_stats, .print = print_stats,
+	}, {
+		.word = { "flows" }, .req = "flows",
+		.pos = { "SERVICE" }, .npos_min = 0,
+		.opts = { { "limit", true } },
+		.usage = "[SERVICE] [--limit N]",
+		.help = "The flow table (only SERVICE's if given): client, VIP,\n"
+			"backend, age, idle time and state (open, closed after a FIN\n"
+			"or RST, stale when its backend is gone). At most N rows\n"
+			"(default 100); the last line says how many flows there are.",
+		.build = build_flows, .print = print_flows,
+	}, {
+		.word = { "explain" }, .req = "explain",
+		.pos = { "SRC:PORT", "VIP:PORT" }, .npos_min = 2,
+		.opts = { { "proto", true }, { "syn", false }, { "cpu", true } },
+		.usage = "SRC_IP:SRC_PORT VIP:PORT [--proto tcp|udp] [--syn] [--cpu N]",
+		.help = "Which backend a packet with this tuple would reach and why:\n"
+			"a flow-table hit, or the scheduler's choice (hash and slot,\n"
+			"the round-robin cursor of CPU N (default 0), the candidates of\n"
+			"random and least-connections). --syn: as a TCP SYN, which is\n"
+			"always scheduled afresh. IPv6: [2001:db8::1]:40000.",
+		.build = build_explain, .print = print_explain,
+	}, {
+		.word = { "trace" }, .req = "trace",
+		.opts = { { "count", true }, { "sample", true },
+			  { "seconds", true } },
+		.usage = "[--count N] [--sample N] [--seconds S]",
+		.help = "Print packets the XDP program handles, with verdict, reason\n"
+			"and backend, as they come: N of them (default 20), one in\n"
+			"--sample N (default every one), for at most S seconds.\n"
+			"Tracing is on only while this runs.",
+		.build = build_trace, .print = print_none,
 	}, {
 		.word = { "config" }, .req = "config",
 		.usage = "",

@@ -336,6 +336,7 @@ struct xlb_hc {
 	__u32 latency_us;
 	xlb_hc_report_cb cb;
 	void *ctx;
+	bool last_ok;			/* of the last probe */
 };
 
 static void hc_fire(struct xlb_loop *l, void *ctx);
@@ -351,6 +352,7 @@ static void hc_result(void *ctx, bool ok, const char *reason,
 	hc->probe = NULL;
 	hc->checks++;
 	hc->latency_us = latency_us;
+	hc->last_ok = ok;
 	snprintf(hc->reason, sizeof(hc->reason), "%s", reason);
 	changed = xlb_hc_count(&hc->cnt, ok, hc->conf.rise, hc->conf.fall);
 	/* the period runs from probe start to probe start */
@@ -431,6 +433,7 @@ void xlb_hc_get_status(const struct xlb_hc *hc, struct xlb_hc_status *st)
 	st->latency_us = hc->latency_us;
 	st->checks = hc->checks;
 	st->reason = hc->reason;
+	st->last_ok = hc->last_ok;
 }
 
 void *xlb_hc_ctx(const struct xlb_hc *hc)

@@ -136,6 +136,7 @@ struct xlb_hc_status {
 	__u32 latency_us;	/* of the last probe */
 	__u64 checks;		/* probes finished */
 	const char *reason;	/* of the last probe, "" before the first */
+	bool last_ok;		/* the last probe succeeded */
 };
 
 void xlb_hc_get_status(const struct xlb_hc *hc, struct xlb_hc_status *st);

@@ -15,6 +15,8 @@
 
 #include "ctl.h"
 #include "ctl_cli.h"
+#include "ctl_trace.h"
+#include "ctl_watch.h"
 
 /* After getopt_long() returned '?': say which option and why. */
 static void bad_option(const char *arg)
@@ -83,6 +85,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
+	if (xlb_watch_opts_of(req)) {	/* stats --watch: a loop of calls */
+		if (xlb_watch_run(sock, req, json, stdout, err, sizeof(err)))
+			fprintf(stderr, "Error: %s\n", err);
+		else
+			ret = 0;
+		goto out;
+	}
+	if (xlb_trace_is(req)) {	/* trace: a loop of calls */
+		if (xlb_trace_run(sock, req, json, stdout, err, sizeof(err)))
+			fprintf(stderr, "Error: %s\n", err);
+		else
+			ret = 0;
+		goto out;
+	}
 	if (xlb_ctl_call(sock, req, &resp, XLB_CTL_TIMEOUT_MS, err,
 			 sizeof(err))) {
 		fprintf(stderr, "Error: %s\n", err);

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <json-c/json.h>
 
+#include "control.h"
 #include "ctl.h"
 #include "log.h"
 #include "maglev.h"
@@ -24,10 +25,8 @@ struct client {
 
 static int listen_fd = -1;
 
-#define ERR_LEN 256
-
 /* Every key of req must be "cmd" or in allowed (NULL-terminated). */
-static bool keys_ok(struct json_object *req, const char *const *allowed,
+bool keys_ok(struct json_object *req, const char *const *allowed,
 		    char *err)
 {
 	json_object_object_foreach(req, key, val) {
@@ -44,7 +43,7 @@ static bool keys_ok(struct json_object *req, const char *const *allowed,
 	return true;
 }
 
-static const char *get_str(struct json_object *req, const char *key,
+const char *get_str(struct json_object *req, const char *key,
 			   bool required, char *err)
 {
 	struct json_object *v;
@@ -61,8 +60,7 @@ static const char *get_str(struct json_object *req, const char *key,
 	return json_object_get_string(v);
 }
 
-/* 1: present and valid, 0: absent, -1: invalid (err set). */
-static int get_uint(struct json_object *req, const char *key, long min,
+int get_uint(struct json_object *req, const char *key, long min,
 		    long max, long *out, char *err)
 {
 	struct json_object *v;
@@ -84,7 +82,7 @@ static int get_uint(struct json_object *req, const char *key, long min,
 	return 1;
 }
 
-static struct svc_rt *get_svc(struct xlbd *d, struct json_object *req,
+struct svc_rt *get_svc(struct xlbd *d, struct json_object *req,
 			      const char *key, char *err)
 {
 	const char *name = get_str(req, key, true, err);
@@ -113,7 +111,7 @@ static int get_addr(struct json_object *req, union xlb_addr *a, __u8 *family,
 	return 0;
 }
 
-static json_object *jaddr(const union xlb_addr *a, __u8 family)
+json_object *jaddr(const union xlb_addr *a, __u8 family)
 {
 	char buf[XLB_ADDR_STRLEN];
 
@@ -152,6 +150,9 @@ static json_object *status_backend(const struct svc_rt *s,
 	if (b->hc)
 		json_object_object_add(o, "health", xlbd_health_json(b));
 	json_object_object_add(o, "id", json_object_new_int(b->id));
+	/* from the last flow-table scan */
+	json_object_object_add(o, "active_flows",
+			       json_object_new_int64(b->active_flows));
 	return o;
 }
 
@@ -508,6 +509,8 @@ static const struct {
 	{ "backend_set", cmd_backend_set },
 	{ "stats", cmd_stats },
 	{ "config", cmd_config },
+	{ "flows", cmd_flows },
+	{ "explain", cmd_explain },
 };
 
 static void handle(struct xlbd *d, int fd, struct json_object *req)
@@ -521,6 +524,12 @@ static void handle(struct xlbd *d, int fd, struct json_object *req)
 		cmd = json_object_get_string(v);
 	if (!cmd) {
 		xlb_ctl_reply_err(fd, "missing \"cmd\"");
+		return;
+	}
+	if (!strcmp(cmd, "trace")) {
+		/* streams: answered when the events are in */
+		if (cmd_trace(d, fd, req, err) != XLBD_REPLY_LATER)
+			xlb_ctl_reply_err(fd, "%s", err);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -554,6 +563,7 @@ static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 		return;
 	}
 	if (r < 0) {
+		xlbd_trace_cancel(cl->d, fd);
 		xlb_loop_del_fd(l, fd);
 		xlb_ctl_conn_free(cl->c);
 		free(cl);

@@ -27,7 +27,10 @@ static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
 		      const char *reason)
 {
 	struct hc_owner *o = ctx;
+	struct xlb_hc_status st;
 
+	xlb_hc_get_status(hc, &st);
+	xlbd_metrics_probe(o->b, st.last_ok, st.latency_us);
 	/* same state: only stores the reason; a flip logs and publishes */
 	xlbd_be_set_health(o->d, o->s, o->b, up, reason);
 }

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "control.h"
 #include "xlbd.h"
 
 #define DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
@@ -56,13 +58,25 @@ static int load_config(const char *path, struct xlb_config *c,
 	return err;
 }
 
+/* Unix time, for the metrics' timestamps. */
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void reload(struct xlbd *d)
 {
 	struct xlb_config c;
+	int err = 0;
 
 	pr_info("SIGHUP: reloading %s", d->config_path);
 	if (load_config(d->config_path, &c, "reload refused: ")) {
 		pr_warn("reload refused: the running configuration stays");
+		d->reloads_failed++;
+		d->reload_last_failed = true;
 		return;
 	}
 	if (strcmp(c.interface, d->cfg.interface) ||
@@ -70,9 +84,20 @@ static void reload(struct xlbd *d)
 	    strcmp(c.pin_dir, d->cfg.pin_dir) ||
 	    strcmp(c.control_socket, d->cfg.control_socket))
 		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
-	xlbd_apply_config(d, &c);
+	d->cfg.flows = c.flows;		/* timeouts apply at the next scan */
+	if (strcmp(c.metrics_listen, d->cfg.metrics_listen))
+		err = xlbd_metrics_reload(d, c.metrics_listen);
+	err = xlbd_apply_config(d, &c) ?: err;
 	xlb_config_free(&c);
 	pr_info("reload done: %zu services", d->n_svcs);
+	/* metrics: a reload that could not apply everything is a failure */
+	d->reload_last_failed = err;
+	if (err) {
+		d->reloads_failed++;
+	} else {
+		d->reloads_ok++;
+		d->config_ok_time = unix_now();
+	}
 }
 
 static void on_signal(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
@@ -197,6 +222,7 @@ int main(int argc, char **argv)
 	}
 
 	d.config_path = path;
+	d.config_ok_time = unix_now();
 	d.loop = xlb_loop_new();
 	d.neigh = xlb_neigh_open();
 	if (!d.loop || !d.neigh) {
@@ -236,12 +262,23 @@ int main(int argc, char **argv)
 		pr_warn("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* without it flows never idle out; forwarding is unaffected */
+	xlbd_flows_start(&d);
+	xlb_dp_trace_set(&d.dp, 0);	/* a crashed daemon's trace */
 	err = xlbd_control_start(&d);
 	if (err)
 		goto out;
+	err = xlbd_metrics_start(&d);
+	if (err) {
+		xlbd_control_stop(&d);
+		goto out;
+	}
 	pr_info("running: %zu services on %s", d.n_svcs, d.cfg.interface);
 	err = xlb_loop_run(d.loop);
+	xlbd_metrics_stop(&d);
 	xlbd_control_stop(&d);
+	xlbd_flows_stop(&d);
+	xlbd_trace_stop(&d);
 out:
 	if (sfd >= 0)
 		close(sfd);

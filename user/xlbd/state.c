@@ -369,6 +369,11 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 					&v.table_size);
 		if (err)
 			goto out;
+	} else if (n && s->conf.sched == XLB_SCHED_LEAST_CONN) {
+		/* the ring is the candidate list */
+		err = xlb_ring_lc_build(mb, n, &ring, &v.table_size);
+		if (err)
+			goto out;
 	} else if (n) {
 		ring = malloc(sizeof(*ring) * s->conf.table_size);
 		if (!ring) {
@@ -383,6 +388,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 				     ring ? v.table_size : 0);
 	if (err)
 		goto out;
+	s->swaps++;		/* metrics: xlb_service_table_swaps_total */
 	if (!ring && s->ring)
 		pr_warn("service %s: no backend available; dropping its traffic",
 			s->conf.name);
@@ -690,11 +696,6 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 			 a, c->port, xlb_proto_name(c->proto));
 		free(s);
 		return -EEXIST;
-	}
-	if (c->sched == XLB_SCHED_LEAST_CONN) {
-		snprintf(err, errlen, "scheduler least-connections is not implemented yet");
-		free(s);
-		return -EOPNOTSUPP;
 	}
 	ret = xlb_service_conf_copy(&s->conf, c);
 	if (ret) {

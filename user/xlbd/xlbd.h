@@ -13,6 +13,7 @@
 #include "dataplane.h"
 #include "evloop.h"
 #include "neigh.h"
+#include "prom.h"
 
 enum be_state {
 	BE_UP,			/* in the ring (weight > 0) */
@@ -38,6 +39,13 @@ struct be_rt {
 	__u64 health_since_ms;		/* when healthy last flipped */
 	__u64 up_since_ms;		/* slow start ramps from here */
 	__u32 transitions;		/* health flips, for stats */
+	/* flows.c: from the last flow-table scan (every scan interval) */
+	__u64 active_flows;		/* pinned, not closed, not idle-expired */
+	__s64 lc_before;		/* least-connections count before it */
+	/* health.c -> metrics.c: every probe finished since it was added */
+	__u64 hc_failed;		/* probes that failed */
+	struct xlb_prom_hist hc_latency; /* probe durations, seconds */
+	__u32 hc_last_latency_us;	/* of the last probe */
 };
 
 struct svc_rt {
@@ -48,6 +56,8 @@ struct svc_rt {
 	struct xlb_svc_key key;
 	__u32 *ring;			/* last published, NULL: no backend */
 	struct xlb_timer *ramp;		/* slow start republish timer */
+	__u64 active_flows;		/* flows.c: sum over its backends */
+	__u64 swaps;			/* rings published (state.c) */
 };
 
 struct xlbd {
@@ -66,6 +76,14 @@ struct xlbd {
 	/* ids found in pinned maps at start, claimed as config is applied */
 	struct adopted *adopted;
 	size_t n_adopted;
+	/* flows.c: last flow-table scan */
+	__u64 flows_total;		/* entries in XLB_MAP_FLOWS */
+	__u64 flows_expired;		/* idle entries deleted, since start */
+	__u64 flow_scan_ms;		/* when it finished (monotonic ms) */
+	/* main.c -> metrics.c: SIGHUP reloads */
+	__u64 reloads_ok, reloads_failed;
+	bool reload_last_failed;
+	double config_ok_time;		/* unix s: last good load (or start) */
 };
 
 /* state.c: every change to services and backends goes through here. */
@@ -125,6 +143,26 @@ void xlbd_neigh_refresh(struct xlbd *d);
 int xlbd_attach(struct xlbd *d);
 int xlbd_teardown(const struct xlb_config *c);
 int xlbd_mount_bpffs(const char *pin_dir);
+
+/*
+ * metrics.c: the Prometheus endpoint on cfg.metrics_listen (off when
+ * empty), served from the event loop. start: at startup (binds, or does
+ * nothing when off); reload: SIGHUP with a changed address (rebinds,
+ * keeps the old endpoint if the new one fails; updates cfg).
+ */
+int xlbd_metrics_start(struct xlbd *d);
+void xlbd_metrics_stop(struct xlbd *d);
+int xlbd_metrics_reload(struct xlbd *d, const char *listen);
+/* health.c: one finished probe of b */
+void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us);
+
+/*
+ * flows.c: walk the flow table every cfg.flows.scan_interval_ms: expire
+ * idle flows, count active ones, correct least-connections' counts.
+ */
+int xlbd_flows_start(struct xlbd *d);
+void xlbd_flows_stop(struct xlbd *d);
+int xlbd_flows_scan(struct xlbd *d);
 
 /* control.c */
 int xlbd_control_start(struct xlbd *d);

@@ -69,6 +69,29 @@
  *   config
  *	data: {"yaml": "<effective configuration as YAML>"}
  *
+ *   flows {"service" (optional), "limit" (optional, default 100)}
+ *	data: {"flows": [{"service", "client", "client_port", "vip", "port",
+ *		"protocol", "backend", "backend_id", "age_s", "idle_s",
+ *		"state": "open"|"closed"|"stale"}], "total": N, "shown": M}
+ *	total counts every matching flow, flows holds at most limit.
+ *
+ *   explain {"src", "sport", "vip", "port", "protocol" (default tcp),
+ *	      "syn" (bool, default false), "cpu" (default 0)}
+ *	data: {"service", "scheduler", "decision": "not-vip" | "flow" |
+ *	       "hash" | "cursor" | "random" | "least-connections" |
+ *	       "no-backend", "backend" (null unless one backend is certain),
+ *	       "why", "flow": {...} when in the table, "slot", "hash",
+ *	       "table_size", "cpu", "candidates": [{"backend", "share" |
+ *	       "active_flows", "weight"}]}
+ *
+ *   trace {"count" (1..10000, default 100), "timeout_ms" (1..60000,
+ *	    default 1000), "sample" (1 in N, default 1)}
+ *	data: {"events": [{"ts_ns", "ifindex", "len", "src", "dst",
+ *	       "sport", "dport", "protocol", "tcp_flags", "action",
+ *	       "reason", "backend", "service", "new_flow"}], "complete": B}
+ *	Answered when count events are in (complete true) or at the
+ *	timeout. One trace at a time; tracing is on only while one waits.
+ *
  * An unknown command, a missing or extra argument or one of the wrong
  * type is answered with ok: false. xlbd validates every request itself;
  * xlbctl validates what it can before sending only to fail fast.

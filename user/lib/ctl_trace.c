@@ -42,6 +42,7 @@ void xlb_trace_format(struct json_object *ev, double wall_minus_mono,
 	struct json_object *v;
 	const char *proto = str(ev, "protocol"), *src = str(ev, "src");
 	const char *be = str(ev, "backend"), *flags = str(ev, "tcp_flags");
+	const char *act, *why;
 	double t = 0;
 	time_t sec;
 	struct tm tm;
@@ -60,11 +61,14 @@ void xlb_trace_format(struct json_object *ev, double wall_minus_mono,
 			 v6 ? "%s [%s]:%s > [%s]:%s" : "%s %s:%s > %s:%s",
 			 proto, src, str(ev, "sport") ?: "?",
 			 str(ev, "dst") ?: "?", str(ev, "dport") ?: "?");
-	snprintf(buf, len, "%s if%s %s%s%s%s len %s: %s (%s)%s%s%s%s%s", ts,
+	act = str(ev, "action") ?: "?";
+	why = str(ev, "reason") ?: "?";
+	snprintf(buf, len, "%s if%s %s%s%s%s len %s: %s%s%s%s%s%s%s%s%s", ts,
 		 str(ev, "ifindex") ?: "?", tuple,
 		 flags ? " [" : "", flags ?: "", flags ? "]" : "",
-		 str(ev, "len") ?: "?", str(ev, "action") ?: "?",
-		 str(ev, "reason") ?: "?",
+		 str(ev, "len") ?: "?", act,
+		 strcmp(act, why) ? " (" : "", strcmp(act, why) ? why : "",
+		 strcmp(act, why) ? ")" : "",
 		 be ? " -> " : "", be ?: "", str(ev, "service") ? " " : "",
 		 str(ev, "service") ?: "",
 		 json_object_object_get_ex(ev, "new_flow", &v) &&

@@ -83,7 +83,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # Every user-space object may include any skeleton.
-$(BUILD)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h user/lib/*.h tests/lib/*.h)
+$(BUILD)/%.o: %.c $(BPF_SKELS) $(wildcard include/*.h user/lib/*.h user/xlbd/*.h tests/lib/*.h tests/bpf/*.h)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

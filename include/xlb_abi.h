@@ -46,6 +46,20 @@
 #define XLB_MAP_RUNTIME xlb_runtime
 #define XLB_MAP_TRACE xlb_trace
 
+/*
+ * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
+ * per array element: slot s is chunk s / XLB_RING_CHUNK, entry
+ * s % XLB_RING_CHUNK. One element is one cache line, the kernel does not
+ * pad 4-byte values to 8, and a scan over consecutive slots
+ * (least-connections) costs one map lookup per 16 slots instead of one per
+ * slot. Slots past the table size in the last chunk are 0.
+ */
+#define XLB_RING_CHUNK 16
+struct xlb_ring_chunk {
+	__u32 id[XLB_RING_CHUNK];
+};
+#define XLB_RING_CHUNKS(size) (((size) + XLB_RING_CHUNK - 1) / XLB_RING_CHUNK)
+
 /* Address families as stored in keys (not AF_*: those differ by OS). */
 enum xlb_family {
 	XLB_FAMILY_V4 = 4,
@@ -244,6 +258,7 @@ _Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");
+_Static_assert(sizeof(struct xlb_ring_chunk) == 64, "xlb_ring_chunk layout");
 _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");

@@ -23,14 +23,15 @@ struct {
 } XLB_MAP_SERVICES SEC(".maps");
 
 /*
- * Template of a service's scheduling ring: slot -> backend id. The size is
- * per service (BPF_F_INNER_MAP lets inner arrays differ in max_entries).
+ * Template of a service's scheduling ring: chunk -> XLB_RING_CHUNK backend
+ * ids. The size is per service (BPF_F_INNER_MAP lets inner arrays differ
+ * in max_entries).
  */
 struct xlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xlb_ring_chunk);
 	__uint(max_entries, 1);
 };
 

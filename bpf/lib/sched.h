@@ -35,28 +35,32 @@ static __always_inline __s64 *sched_conns(__u32 be_id)
  */
 static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 {
-	__u32 i, slot, start, best = 0, best_w = 1, ties = 0, *e;
+	__u32 i, slot, start, chunk = ~0U, best = 0, best_w = 1, ties = 0;
 	__u32 rnd = bpf_get_prandom_u32() | 1;
+	struct xlb_ring_chunk *c = NULL;
 	__s64 best_n = 0;
 
 	start = size > XLB_LC_SCAN ? rnd % size : 0;
 	for (i = 0; i < XLB_LC_SCAN && i < size; i++) {
-		__u32 id, w;
-		__s64 *c;
-		__s64 n;
+		__u32 e, id, w;
+		__s64 *cnt, n;
 
 		slot = start + i;
 		if (slot >= size)
 			slot -= size;
-		e = bpf_map_lookup_elem(ring, &slot);
-		if (!e)
-			break;
-		id = XLB_LC_ID(*e);
-		w = XLB_LC_WEIGHT(*e);
+		if (slot / XLB_RING_CHUNK != chunk || !c) {
+			chunk = slot / XLB_RING_CHUNK;
+			c = bpf_map_lookup_elem(ring, &chunk);
+			if (!c)
+				break;
+		}
+		e = c->id[slot % XLB_RING_CHUNK];
+		id = XLB_LC_ID(e);
+		w = XLB_LC_WEIGHT(e);
 		if (!w)
 			continue;
-		c = sched_conns(id);
-		n = c && *c > 0 ? *c : 0;
+		cnt = sched_conns(id);
+		n = cnt && *cnt > 0 ? *cnt : 0;
 		if (!best || (n + 1) * best_w < (best_n + 1) * w) {
 			best = id;
 			best_n = n;
@@ -76,7 +80,8 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 					const struct xlb_flow_key *k)
 {
-	__u32 size = svc->table_size, hash, slot, *id, *cur;
+	__u32 size = svc->table_size, hash, slot, chunk, *cur;
+	struct xlb_ring_chunk *c;
 	void *ring;
 
 	ring = bpf_map_lookup_elem(&XLB_MAP_RINGS, &svc->id);
@@ -105,8 +110,9 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 	}
 	slot = xlb_ring_slot(hash, size);
 lookup:
-	id = bpf_map_lookup_elem(ring, &slot);
-	return id ? *id : 0;
+	chunk = slot / XLB_RING_CHUNK;
+	c = bpf_map_lookup_elem(ring, &chunk);
+	return c ? c->id[slot % XLB_RING_CHUNK] : 0;
 }
 
 #endif /* XLB_SCHED_H */

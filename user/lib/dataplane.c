@@ -143,30 +143,34 @@ static int ring_create(const __u32 *ring, __u32 size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_INNER_MAP);
 	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
-	__u32 *keys, count = size;
+	__u32 n = XLB_RING_CHUNKS(size), *keys, count = n;
+	struct xlb_ring_chunk *chunks;
 	int fd, err = 0;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32),
-			    sizeof(__u32), size, &mopts);
+			    sizeof(*chunks), n, &mopts);
 	if (fd < 0)
 		return -errno;
-	keys = malloc(sizeof(*keys) * size);
-	if (!keys) {
+	keys = malloc(sizeof(*keys) * n);
+	chunks = calloc(n, sizeof(*chunks));	/* tail slots stay 0 */
+	if (!keys || !chunks) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (__u32 i = 0; i < size; i++)
+	memcpy(chunks, ring, sizeof(*ring) * size);
+	for (__u32 i = 0; i < n; i++)
 		keys[i] = i;
-	if (bpf_map_update_batch(fd, keys, ring, &count, &bopts)) {
+	if (bpf_map_update_batch(fd, keys, chunks, &count, &bopts)) {
 		/* older kernels: no batch ops on arrays */
-		for (__u32 i = 0; i < size && !err; i++)
-			if (bpf_map_update_elem(fd, &keys[i], &ring[i], 0))
+		for (__u32 i = 0; i < n && !err; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &chunks[i], 0))
 				err = -errno;
-	} else if (count != size) {
+	} else if (count != n) {
 		err = -EIO;
 	}
-	free(keys);
 out:
+	free(keys);
+	free(chunks);
 	if (err) {
 		close(fd);
 		return err;
@@ -252,6 +256,7 @@ int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
 int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
 		     __u32 size)
 {
+	struct xlb_ring_chunk c;
 	__u32 inner_id;
 	int fd, err = 0;
 
@@ -260,16 +265,23 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
 	fd = bpf_map_get_fd_by_id(inner_id);
 	if (fd < 0)
 		return -errno;
-	for (__u32 i = 0; i < size && !err; i++)
-		if (bpf_map_lookup_elem(fd, &i, &ring[i]))
+	for (__u32 i = 0; i < XLB_RING_CHUNKS(size) && !err; i++) {
+		__u32 n = size - i * XLB_RING_CHUNK;
+
+		if (bpf_map_lookup_elem(fd, &i, &c))
 			err = -errno;
+		else
+			memcpy(ring + i * XLB_RING_CHUNK, c.id, sizeof(__u32) *
+			       (n < XLB_RING_CHUNK ? n : XLB_RING_CHUNK));
+	}
 	close(fd);
 	return err;
 }
 
 int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val)
 {
-	__u32 inner_id;
+	__u32 inner_id, chunk = slot / XLB_RING_CHUNK;
+	struct xlb_ring_chunk c;
 	int fd, err = 0;
 
 	if (bpf_map_lookup_elem(dp->ring_fd, &svc_id, &inner_id))
@@ -277,8 +289,10 @@ int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val)
 	fd = bpf_map_get_fd_by_id(inner_id);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_lookup_elem(fd, &slot, val))
+	if (bpf_map_lookup_elem(fd, &chunk, &c))
 		err = -errno;
+	else
+		*val = c.id[slot % XLB_RING_CHUNK];
 	close(fd);
 	return err;
 }

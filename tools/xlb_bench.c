@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * xlb_bench: what the XDP program costs per packet, measured with
- * BPF_PROG_TEST_RUN, and what a Maglev table costs to build.
+ * BPF_PROG_TEST_RUN, what each scheduler costs, how long a backend change
+ * takes to reach the data plane, and how much memory a service and the
+ * flow table take.
  *
  *	xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES]
  *
- * Prints one table on stdout and writes the same rows to DIR/bench.tsv and
- * DIR/bench.json (DIR defaults to build/bench). Needs root. Figures only:
- * nothing here passes or fails.
+ * Prints one table per section on stdout and writes the same rows to
+ * DIR/bench.tsv and DIR/bench.json (DIR defaults to build/bench; the
+ * section is a column). Needs root. Figures only: nothing here passes or
+ * fails. Sections:
+ *
+ *  packet	per-packet cost (below) and how it scales with backends,
+ *		services and flows
+ *  scheduler	each scheduler on its own service of 100 backends, with the
+ *		ring xlbd would publish for it (same library calls): the
+ *		established hit and a new flow (SYN)
+ *  control	backend change -> visible: a 1000-backend service loses (or
+ *		regains) a backend; from the start of the ring rebuild over
+ *		xlb_dp_service_publish until a test-run SYN of a flow whose
+ *		slot changed lands on its new backend (bench_publish()); the
+ *		outer-map update alone; Maglev build times
+ *  memory	a published ring's memlock (fdinfo), the flow table's memlock
+ *		and the kernel memory (meminfo) a map like it takes, empty
+ *		and with 1M flows
  *
  * Two ways of timing a packet, and which row uses which:
  *
@@ -63,6 +80,8 @@
 #include "xlb_abi.h"
 #include "dataplane.h"
 #include "maglev.h"
+#include "sched_ring.h"
+#include "xlb_hash.h"
 #include "bench_ref.skel.h"
 
 /* The test frame builder, compiled into this tool (tools link alone). */
@@ -71,7 +90,7 @@
 #define RUNS 5			/* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000
 #define DEF_SINGLES 4000	/* new flows per round: 20,000 per row */
-#define MAX_ROWS 40
+#define MAX_ROWS 80
 #define PREFILL_FLOWS 1000000
 #define PREFILL_CHUNK 50000
 
@@ -89,9 +108,29 @@ static const __u8 router_mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const __u8 lb_mac[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x01 };
 static const __u8 egress_mac[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x02 };
 
+/* Sections of the output, in print order. */
+enum section { SEC_PKT, SEC_SCHED, SEC_CTL, SEC_MEM, SEC_MAX };
+
+static const char *const sec_names[SEC_MAX] = {
+	[SEC_PKT] = "packet",
+	[SEC_SCHED] = "scheduler",
+	[SEC_CTL] = "control",
+	[SEC_MEM] = "memory",
+};
+
+static const char *const sec_titles[SEC_MAX] = {
+	[SEC_PKT] = "per packet: the XDP program through BPF_PROG_TEST_RUN, "
+		    "one CPU",
+	[SEC_SCHED] = "per packet by scheduler: 100 backends of weight 1, "
+		      "TCP, 1 service",
+	[SEC_CTL] = "control plane: backend change -> data plane, ring builds",
+	[SEC_MEM] = "memory: per service (its ring) and per flow",
+};
+
 struct row {
+	enum section sec;
 	char name[64];
-	const char *unit;	/* "ns/pkt" or "ms" */
+	const char *unit;	/* "ns/pkt", "ms", "KiB", "MiB", "B" */
 	const char *method;	/* amortized, est+delta, repeat=1, wall */
 	double med, min, max;
 	double ratio;		/* to the reference program; < 0: n/a */
@@ -102,6 +141,7 @@ struct row {
 
 static struct row rows[MAX_ROWS];
 static int nrows;
+static enum section cur_sec = SEC_PKT;	/* of the rows add_row() adds */
 static double ref_ns = -1;
 static __u32 repeat = DEF_REPEAT;
 static int singles = DEF_SINGLES;
@@ -165,6 +205,7 @@ static struct row *add_row(const char *name, const char *unit,
 	progress(name);
 
 	memset(r, 0, sizeof(*r));
+	r->sec = cur_sec;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->unit = unit;
 	r->method = method;
@@ -690,6 +731,469 @@ out:
 	return err;
 }
 
+/* Schedulers ----------------------------------------------------------- */
+
+#define SCHED_BE 100		/* backends of each scheduler's service */
+#define SCHED_SVC_BASE 1010	/* service ids 1010..; fillers take 6..1000 */
+
+/*
+ * The ring xlbd would publish for sched over be[0..n): the same library
+ * calls (user/xlbd/state.c): a Maglev table for the hashing schedulers
+ * and random, the cycle for the round-robins, the candidate list for
+ * least-connections. *ring is malloc'd.
+ */
+static int sched_ring(int sched, const struct xlb_maglev_backend *be,
+		      size_t n, __u32 **ring, __u32 *size)
+{
+	int err;
+
+	switch (sched) {
+	case XLB_SCHED_ROUND_ROBIN:
+	case XLB_SCHED_WEIGHTED_RR:
+		return xlb_ring_rr_build(sched, be, n, ring, size);
+	case XLB_SCHED_LEAST_CONN:
+		return xlb_ring_lc_build(be, n, ring, size);
+	default:
+		*size = XLB_DEFAULT_TABLE_SIZE;
+		*ring = malloc(sizeof(**ring) * *size);
+		if (!*ring)
+			return -ENOMEM;
+		err = xlb_maglev_build(be, n, *ring, *size);
+		if (err) {
+			free(*ring);
+			*ring = NULL;
+		}
+		return err;
+	}
+}
+
+/*
+ * Each scheduler on its own service (VIP 198.19.1.(10 + sched):80) with
+ * the same 100 backends: the established hit (amortized) and a new flow
+ * (SYN, est+delta against that service's own established frame).
+ */
+static int bench_sched(void)
+{
+	struct xlb_maglev_backend mb[SCHED_BE];
+	double saved_est = est_ns;
+	int err = 0;
+
+	memset(mb, 0, sizeof(mb));
+	for (__u32 i = 0; i < SCHED_BE; i++) {
+		mb[i].id = i + 1;
+		be_addr(i + 1, &mb[i].addr);
+		mb[i].family = XLB_FAMILY_V4;
+		mb[i].weight = 1;
+	}
+	cur_sec = SEC_SCHED;
+	for (int sched = 0; sched < XLB_SCHED_MAX && !err; sched++) {
+		char vip[INET_ADDRSTRLEN], name[64];
+		struct frame f = {
+			.src = CLIENT4, .proto = IPPROTO_TCP,
+			.sport = 41000 + sched, .dport = 80, .flags = PKT_ACK,
+		};
+		struct xlb_svc_key k;
+		struct xlb_svc v = {
+			.id = SCHED_SVC_BASE + sched,
+			.sched = sched,
+		};
+		__u32 *ring = NULL;
+		struct pkt est;
+
+		snprintf(vip, sizeof(vip), "198.19.1.%d", 10 + sched);
+		f.dst = vip;
+		err = sched_ring(sched, mb, SCHED_BE, &ring, &v.table_size);
+		if (err) {
+			fprintf(stderr, "xlb_bench: %s ring: %s\n",
+				xlb_sched_names[sched], strerror(-err));
+			break;
+		}
+		svc_key(&k, vip, 80, IPPROTO_TCP);
+		err = xlb_dp_service_publish(&dp, &k, &v, ring, v.table_size);
+		free(ring);
+		if (err)
+			break;
+		snprintf(name, sizeof(name), "%s, established",
+			 xlb_sched_names[sched]);
+		err = est_row(name, &f, XDP_TX, XLB_STAT_TX, NULL, 0);
+		if (err)
+			break;
+		snprintf(rows[nrows - 1].note + strlen(rows[nrows - 1].note),
+			 sizeof(rows[nrows - 1].note) -
+			 strlen(rows[nrows - 1].note), "; ring %u slots",
+			 v.table_size);
+		est_ns = rows[nrows - 1].med;
+		err = build(&est, &f);
+		if (err)
+			break;
+		snprintf(name, sizeof(name), "%s, new flow (SYN)",
+			 xlb_sched_names[sched]);
+		err = new_flow_row(name, vip, &est, NULL, NULL, 0);
+	}
+	est_ns = saved_est;
+	cur_sec = SEC_PKT;
+	return err;
+}
+
+/* Control plane and memory -------------------------------------------- */
+
+#define CP_BE 1000		/* backends of the control-plane service */
+#define CP_SVC_ID 1020
+#define CP_ITERS 10		/* changes timed (after one untimed) */
+#define VIP4_CP "198.19.0.103"
+#define SPARE_SVC_ID (XLB_MAX_SERVICES - 1)
+
+/* A map's "memlock:" line in /proc/self/fdinfo: bytes, -1 if none. */
+static double fd_memlock(int fd)
+{
+	char path[64], line[128];
+	double v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "memlock:", 8)) {
+			v = strtod(line + 8, NULL);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* A SYN to the control-plane service and the backend id it was sent to. */
+static int probe(const struct pkt *p, __u32 *be_id)
+{
+	__u8 out[256];
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = p->data,
+		.data_size_in = p->len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(dp.prog_fd, &o))
+		return -errno;
+	if (o.retval != XDP_TX || o.data_size_out < 14)
+		return -EPROTO;
+	*be_id = (__u32)out[4] << 8 | out[5];	/* dmac 02:be:00:00:ID */
+	return 0;
+}
+
+static __u32 inner_map_id(__u32 svc_id)
+{
+	__u32 id = 0;
+
+	if (bpf_map_lookup_elem(dp.ring_fd, &svc_id, &id))
+		return 0;
+	return id;
+}
+
+/*
+ * Backend change -> visible: a service of 1000 backends loses backend
+ * 1000 (or gets it back: the two alternate). Each change is timed from
+ * the start of the ring rebuild (xlb_maglev_build, as xlbd does it) over
+ * xlb_dp_service_publish (new inner map filled, one outer-map update)
+ * until a BPF_PROG_TEST_RUN SYN of a flow whose slot held backend 1000
+ * lands on the backend the new ring gives it. The outer map is read back
+ * too: it must already hold the new inner map when publish returns.
+ */
+static int bench_publish(__u32 size)
+{
+	struct xlb_maglev_backend *mb = calloc(CP_BE, sizeof(*mb));
+	__u32 *ring = malloc(sizeof(*ring) * size);
+	double tot[CP_ITERS], bld[CP_ITERS], pub[CP_ITERS], vis[CP_ITERS];
+	int err = 0, probes_max = 0, swapped = 0, inner_fd;
+	struct xlb_flow_key key;
+	struct xlb_svc_key k;
+	struct xlb_svc v = {
+		.id = CP_SVC_ID, .table_size = size,
+		.sched = XLB_SCHED_MAGLEV,
+	};
+	__u32 slot = 0, sport, last_inner;
+	char name[64];
+	struct pkt p;
+	struct row *r;
+
+	if (!mb || !ring) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < CP_BE; i++) {
+		mb[i].id = i + 1;
+		be_addr(i + 1, &mb[i].addr);
+		mb[i].family = XLB_FAMILY_V4;
+		mb[i].weight = 1;
+	}
+	svc_key(&k, VIP4_CP, 80, IPPROTO_TCP);
+	err = xlb_maglev_build(mb, CP_BE, ring, size);
+	if (!err)
+		err = xlb_dp_service_publish(&dp, &k, &v, ring, size);
+	if (err)
+		goto out;
+	/* a client port whose slot holds backend CP_BE (the one that goes) */
+	for (sport = 1024; sport < 65535; sport++) {
+		v4_key(&key, VIP4_CP, SYN_SRC_BASE, sport);
+		slot = xlb_ring_slot(xlb_hash_flow(&key), size);
+		if (ring[slot] == CP_BE)
+			break;
+	}
+	if (sport == 65535 || build_v4(&p, SYN_SRC_BASE, sport, VIP4_CP,
+				       PKT_SYN)) {
+		err = -ENOENT;
+		goto out;
+	}
+	last_inner = inner_map_id(CP_SVC_ID);
+	for (int i = -1; i < CP_ITERS; i++) {
+		size_t n = i & 1 ? CP_BE : CP_BE - 1;	/* -1: remove */
+		double t0, t1, t2, t3;
+		__u32 be = 0, want, inner;
+		int probes = 0;
+
+		t0 = now_ms();
+		err = xlb_maglev_build(mb, n, ring, size);
+		if (err)
+			break;
+		t1 = now_ms();
+		err = xlb_dp_service_publish(&dp, &k, &v, ring, size);
+		if (err)
+			break;
+		t2 = now_ms();
+		inner = inner_map_id(CP_SVC_ID);
+		want = ring[slot];
+		do {
+			err = probe(&p, &be);
+			probes++;
+		} while (!err && be != want && probes < 100000);
+		t3 = now_ms();
+		if (err)
+			break;
+		if (be != want) {
+			fprintf(stderr, "xlb_bench: publish: probe still on "
+				"backend %u, want %u\n", be, want);
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (i < 0)
+			continue;
+		swapped += inner && inner != last_inner;
+		last_inner = inner;
+		if (probes > probes_max)
+			probes_max = probes;
+		tot[i] = t3 - t0;
+		bld[i] = t1 - t0;
+		pub[i] = t2 - t1;
+		vis[i] = (t3 - t2) * 1e3;	/* us */
+	}
+	if (err)
+		goto out;
+	cur_sec = SEC_CTL;
+	snprintf(name, sizeof(name), "backend change -> visible, %u slots",
+		 size);
+	r = add_row(name, "ms", "wall", tot, CP_ITERS);
+	snprintf(r->note, sizeof(r->note),
+		 "1000 backends, one removed/re-added; until a SYN lands on "
+		 "the new backend");
+	snprintf(name, sizeof(name), "  ring rebuild (maglev), %u", size);
+	r = add_row(name, "ms", "wall", bld, CP_ITERS);
+	snprintf(r->note, sizeof(r->note), "xlb_maglev_build, user space");
+	snprintf(name, sizeof(name), "  publish, %u", size);
+	r = add_row(name, "ms", "wall", pub, CP_ITERS);
+	snprintf(r->note, sizeof(r->note),
+		 "xlb_dp_service_publish; outer map new after it: %d/%d",
+		 swapped, CP_ITERS);
+	snprintf(name, sizeof(name), "  publish -> first packet on it, %u",
+		 size);
+	r = add_row(name, "us", "wall", vis, CP_ITERS);
+	snprintf(r->note, sizeof(r->note),
+		 "probe SYNs needed: at most %d (1: the first one)",
+		 probes_max);
+
+	/* the published ring's own size */
+	inner_fd = bpf_map_get_fd_by_id(inner_map_id(CP_SVC_ID));
+	if (inner_fd >= 0) {
+		double m = fd_memlock(inner_fd) / 1024;
+
+		close(inner_fd);
+		cur_sec = SEC_MEM;
+		snprintf(name, sizeof(name), "service ring map, %u slots",
+			 size);
+		r = add_row(name, "KiB", "fdinfo", &m, 1);
+		snprintf(r->note, sizeof(r->note),
+			 "memlock of the published inner map: %.2f B/slot",
+			 m * 1024 / size);
+	}
+	err = xlb_dp_service_del(&dp, &k, CP_SVC_ID);
+out:
+	cur_sec = SEC_PKT;
+	free(mb);
+	free(ring);
+	return err;
+}
+
+/*
+ * The outer-map update alone: the kernel waits for an RCU grace period
+ * before a map-in-map update returns (so that no program still uses the
+ * old inner map), which is most of what publish costs.
+ */
+static int bench_swap(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_INNER_MAP);
+	double v[CP_ITERS];
+	__u32 id = SPARE_SVC_ID;
+	int fd[2], err = 0;
+	struct row *r;
+
+	fd[0] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_bench_r", 4,
+			       sizeof(struct xlb_ring_chunk), 1,
+			       &mo);
+	fd[1] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_bench_r", 4,
+			       sizeof(struct xlb_ring_chunk), 1,
+			       &mo);
+	if (fd[0] < 0 || fd[1] < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = -1; i < CP_ITERS; i++) {
+		double t = now_ms();
+
+		if (bpf_map_update_elem(dp.ring_fd, &id, &fd[i & 1],
+					BPF_ANY)) {
+			err = -errno;
+			break;
+		}
+		if (i >= 0)
+			v[i] = now_ms() - t;
+	}
+	bpf_map_delete_elem(dp.ring_fd, &id);
+	if (err)
+		goto out;
+	cur_sec = SEC_CTL;
+	r = add_row("  of which: outer-map update alone", "ms", "wall", v,
+		    CP_ITERS);
+	snprintf(r->note, sizeof(r->note),
+		 "map-in-map update: the kernel waits an RCU grace period");
+	cur_sec = SEC_PKT;
+out:
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	return err;
+}
+
+/* Kernel memory in use, bytes: Slab + VmallocUsed + Percpu. */
+static double kmem_bytes(void)
+{
+	char line[128];
+	double sum = 0, kb;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %lf", &kb) == 1 ||
+		    sscanf(line, "VmallocUsed: %lf", &kb) == 1 ||
+		    sscanf(line, "Percpu: %lf", &kb) == 1)
+			sum += kb * 1024;
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
+ * The flow table's memory. Its memlock (fdinfo: the kernel's own
+ * accounting of the map, map_mem_usage()) and what the kernel really
+ * allocates for it: a map with the same parameters is created on its own
+ * and /proc/meminfo's Slab + VmallocUsed + Percpu read before and after
+ * (median of 3; other work on the machine adds noise), then filled with
+ * 1M flows and read again (an LRU hash is preallocated: filling it
+ * should cost nothing more).
+ */
+static int bench_flow_mem(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	double lock, mcreate[3], mfill[3];
+	struct xlb_flow_key *keys = NULL;
+	struct xlb_flow *vals = NULL;
+	struct row *r;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(dp.flow_fd, &info, &len))
+		return -errno;
+	lock = fd_memlock(dp.flow_fd);
+	mo.map_flags = info.map_flags;
+	keys = calloc(PREFILL_CHUNK, sizeof(*keys));
+	vals = calloc(PREFILL_CHUNK, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < 3 && !err; i++) {
+		double m0, m1, m2;
+		int fd;
+
+		usleep(200000);	/* let earlier frees (RCU) settle */
+		m0 = kmem_bytes();
+		fd = bpf_map_create(info.type, "xlb_bench_f", info.key_size,
+				    info.value_size, info.max_entries, &mo);
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
+		m1 = kmem_bytes();
+		/* 1M flows, half from each CPU (per-CPU LRU shares) */
+		for (__u32 done = 0; done < PREFILL_FLOWS && !err;) {
+			__u32 cnt = PREFILL_CHUNK;
+			int ncpu = dp.ncpus > 0 ? dp.ncpus : 1;
+
+			pin_cpu((done / (PREFILL_FLOWS / ncpu)) % ncpu);
+			for (__u32 j = 0; j < cnt; j++) {
+				v4_key(&keys[j], VIP4, FILL_SRC_BASE + done + j,
+				       fill_sport(done + j));
+				vals[j].backend_id = 1;
+				vals[j].backend_gen = 1;
+			}
+			if (bpf_map_update_batch(fd, keys, vals, &cnt, &bo))
+				err = -errno;
+			done += cnt;
+		}
+		pin_cpu(bench_cpu);
+		m2 = kmem_bytes();
+		close(fd);
+		mcreate[i] = (m1 - m0) / 1048576.0;
+		mfill[i] = (m2 - m1) / 1048576.0;
+	}
+	if (err)
+		goto out;
+	cur_sec = SEC_MEM;
+	r = add_row("flow table (1M entries), memlock", "MiB", "fdinfo",
+		    (lock /= 1048576.0, &lock), 1);
+	snprintf(r->note, sizeof(r->note),
+		 "%.0f B/flow; LRU hash of %u entries, preallocated",
+		 lock * 1048576.0 / info.max_entries, info.max_entries);
+	r = add_row("flow table (1M entries), kernel memory", "MiB",
+		    "meminfo", mcreate, 3);
+	snprintf(r->note, sizeof(r->note),
+		 "%.0f B/flow: Slab+VmallocUsed+Percpu growth creating a "
+		 "like map", r->med * 1048576.0 / info.max_entries);
+	r = add_row("  1M flows inserted into it: more", "MiB", "meminfo",
+		    mfill, 3);
+	snprintf(r->note, sizeof(r->note),
+		 "same counters while filling it with 1M flows");
+out:
+	cur_sec = SEC_PKT;
+	free(keys);
+	free(vals);
+	return err;
+}
+
 static int bench_ref(void)
 {
 	struct bench_ref_bpf *s = bench_ref_bpf__open_and_load();
@@ -804,6 +1308,8 @@ static int bench_xlb(void)
 	if (!err)
 		err = new_flow_row("new flow, ring of 4000 backends",
 				   VIP4_R4K, &est, NULL, NULL, 0);
+	if (!err)
+		err = bench_sched();
 	if (err)
 		goto out;
 
@@ -867,6 +1373,17 @@ static int bench_xlb(void)
 	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
 		 "; %llu of %u flows", (unsigned long long)nflows,
 		 XLB_MAX_FLOWS);
+
+	progress("control plane: backend change -> visible");
+	err = bench_publish(XLB_DEFAULT_TABLE_SIZE);
+	if (!err)
+		err = bench_publish(655373);
+	if (!err)
+		err = bench_swap();
+	if (!err) {
+		progress("memory: flow table");
+		err = bench_flow_mem();
+	}
 out:
 	if (err)
 		fprintf(stderr, "xlb_bench: %s\n", strerror(-err));
@@ -905,7 +1422,9 @@ static int bench_maglev(__u32 size, double paper_ms)
 	if (err)
 		goto out;
 	snprintf(name, sizeof(name), "maglev build, 1000 backends, %u", size);
+	cur_sec = SEC_CTL;
 	r = add_row(name, "ms", "wall", v, RUNS);
+	cur_sec = SEC_PKT;
 	row_ref(r, "maglev paper", paper_ms);
 	snprintf(r->note, sizeof(r->note), "user space, one thread");
 out:
@@ -916,28 +1435,51 @@ out:
 
 /* Output ----------------------------------------------------------------- */
 
+/* Decimals a unit is printed with. */
+static int decimals(const char *unit)
+{
+	if (!strcmp(unit, "ms"))
+		return 2;
+	if (!strcmp(unit, "ns/pkt") || !strcmp(unit, "B"))
+		return 0;
+	return 1;
+}
+
 static void print_table(FILE *f)
 {
-	fprintf(f, "%-38s %8s %-6s %15s %7s  %-20s %-10s %s\n", "benchmark",
-		"median", "unit", "min..max", "x ref", "not measured here*",
-		"method", "check");
-	for (int i = 0; i < nrows; i++) {
-		const struct row *r = &rows[i];
-		char mm[32], ratio[16] = "-", ref[32] = "-";
-		int ms = r->unit[0] == 'm';
+	for (int sec = 0; sec < SEC_MAX; sec++) {
+		bool any = false;
 
-		snprintf(mm, sizeof(mm), "%.*f..%.*f", ms ? 2 : 0, r->min,
-			 ms ? 2 : 0, r->max);
-		if (r->ratio > 0)
-			snprintf(ratio, sizeof(ratio), "%.1fx", r->ratio);
-		if (r->ref_val >= 0)
-			snprintf(ref, sizeof(ref), "%s %g", r->ref_src,
-				 r->ref_val);
-		fprintf(f, "%-38s %8.*f %-6s %15s %7s  %-20s %-10s %s\n",
-			r->name, ms ? 2 : 1, r->med, r->unit, mm,
-			ratio, ref, r->method, r->note);
+		for (int i = 0; i < nrows && !any; i++)
+			any = rows[i].sec == (enum section)sec;
+		if (!any)
+			continue;
+		fprintf(f, "\n== %s\n", sec_titles[sec]);
+		fprintf(f, "%-40s %8s %-6s %17s %6s  %-19s %-10s %s\n",
+			"benchmark", "median", "unit", "min..max", "x ref",
+			"not measured here*", "method", "check");
+		for (int i = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+			char mm[40], ratio[16] = "-", ref[32] = "-";
+			int d = decimals(r->unit);
+
+			if (r->sec != (enum section)sec)
+				continue;
+			snprintf(mm, sizeof(mm), "%.*f..%.*f", d, r->min, d,
+				 r->max);
+			if (r->ratio > 0)
+				snprintf(ratio, sizeof(ratio), "%.1fx",
+					 r->ratio);
+			if (r->ref_val >= 0)
+				snprintf(ref, sizeof(ref), "%s %g", r->ref_src,
+					 r->ref_val);
+			fprintf(f, "%-40s %8.*f %-6s %17s %6s  %-19s %-10s "
+				   "%s\n", r->name,
+				!strcmp(r->unit, "ns/pkt") ? 1 : d, r->med,
+				r->unit, mm, ratio, ref, r->method, r->note);
+		}
 	}
-	fprintf(f, "* NOT measured here, for context only: katran's figures "
+	fprintf(f, "\n* NOT measured here, for context only: katran's figures "
 		   "for its own XDP program on this kind of machine, and the "
 		   "Maglev paper's (NSDI'16) table build times\n");
 }
@@ -971,7 +1513,7 @@ static int write_files(const char *dir)
 			fclose(j);
 		return -errno;
 	}
-	fprintf(t, "name\tunit\tmedian\tmin\tmax\tratio_to_ref\tmethod\t"
+	fprintf(t, "section\tname\tunit\tmedian\tmin\tmax\tratio_to_ref\tmethod\t"
 		   "reported_elsewhere_src\treported_elsewhere\tnote\n");
 	fprintf(j, "{\n  \"tool\": \"xlb_bench\",\n  \"repeat\": %u,\n"
 		   "  \"runs\": %d,\n  \"singles_per_round\": %d,\n"
@@ -980,7 +1522,8 @@ static int write_files(const char *dir)
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 
-		fprintf(t, "%s\t%s\t%.3f\t%.3f\t%.3f\t", r->name, r->unit,
+		fprintf(t, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t",
+			sec_names[r->sec], r->name, r->unit,
 			r->med, r->min, r->max);
 		if (r->ratio > 0)
 			fprintf(t, "%.3f", r->ratio);
@@ -990,7 +1533,8 @@ static int write_files(const char *dir)
 			fprintf(t, "%g", r->ref_val);
 		fprintf(t, "\t%s\n", r->note);
 
-		fprintf(j, "    {\"name\": ");
+		fprintf(j, "    {\"section\": \"%s\", \"name\": ",
+			sec_names[r->sec]);
 		json_str(j, r->name);
 		fprintf(j, ", \"unit\": \"%s\", \"median\": %.3f, "
 			   "\"min\": %.3f, \"max\": %.3f, \"ratio_to_ref\": ",

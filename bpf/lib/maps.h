@@ -31,7 +31,12 @@ struct xlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
-	__type(value, struct xlb_ring_chunk);
+	/*
+	 * A size, not a type: clang 14 emits only a forward declaration of
+	 * a struct reached through the inner-map template, which libbpf
+	 * cannot size.
+	 */
+	__uint(value_size, sizeof(struct xlb_ring_chunk));
 	__uint(max_entries, 1);
 };
 

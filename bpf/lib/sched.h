@@ -70,7 +70,8 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 			rnd ^= rnd << 13;
 			rnd ^= rnd >> 17;
 			rnd ^= rnd << 5;
-			if (rnd % ++ties == 0)
+			/* true with probability 1/ties, without a division */
+			if ((((__u64)rnd * ++ties) >> 32) == 0)
 				best = id;
 		}
 	}

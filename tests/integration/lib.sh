@@ -34,7 +34,7 @@ itest_cleanup() {
 		$LAB_LB_EXEC "$XLBD" -c "$CFG" --teardown >/dev/null 2>&1
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	"$ROOT/tools/lab.sh" down --name "$ITEST_NAME" >/dev/null 2>&1
-	rm -rf "$ITEST_DIR"
+	rm -rf "$ITEST_DIR" "/run/xlbt-$ITEST_NAME"
 }
 
 # itest_init NAME [BACKENDS]

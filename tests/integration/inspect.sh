@@ -130,13 +130,18 @@ for fam in 4 6; do
 	else
 		src="[$LAB_CLIENT_IP6]" vip="[$LAB_VIP6]" url="http://[$LAB_VIP6]/"
 	fi
+	# first contact resolves neighbours (client, lb, backends): not timed
+	ip netns exec "$LAB_CLIENT_NS" curl -s -g -m 5 -o /dev/null "$url"
 	good=0 hits=0
 	for port in 41001 41002 41003 41004 41005 41006; do
 		read -r how want < <(explain_backend "$src:$port" "$vip:80" --syn)
 		got=$(ip netns exec "$LAB_CLIENT_NS" curl -s -m 5 -g \
 			--local-port "$port" -H 'Connection: close' "$url")
-		[[ $how == hash && $(be_ip "$got" "$fam") == "$want" ]] &&
+		if [[ $how == hash && -n $got && $(be_ip "$got" "$fam") == "$want" ]]; then
 			good=$((good + 1))
+		else
+			echo "  IPv$fam port $port: explain said $how $want, reached '${got}'"
+		fi
 		# the flow is in the table now: a hit, same backend
 		read -r how2 want2 < <(explain_backend "$src:$port" "$vip:80")
 		[[ $how2 == flow && $want2 == "$want" ]] && hits=$((hits + 1))

@@ -115,7 +115,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		}
 		resched = pin;
 	}
-	if (f && pin)
+	/* the old assignment stops counting (the new entry replaces it) */
+	if (f && pin && lc)
 		flow_close(svc, f);
 
 	/*

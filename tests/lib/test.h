@@ -125,4 +125,11 @@ void xlb_test_hexdiff(const void *exp, size_t exp_len, const void *act,
 		ok_;							\
 	})
 
+/*
+ * Split a command line on blanks into argv (at most XLB_TEST_MAX_ARGV
+ * words; test lines have no quoted arguments). buf holds the words.
+ */
+#define XLB_TEST_MAX_ARGV 16
+int xlb_test_split(const char *line, char *buf, size_t len, char **argv);
+
 #endif /* XLB_TEST_H */

@@ -2,6 +2,7 @@
 /* Test runner: runs every TEST() linked in, prints `N passed, N failed`. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 
@@ -91,4 +92,15 @@ int main(int argc, char **argv)
 	}
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
+}
+
+int xlb_test_split(const char *line, char *buf, size_t len, char **argv)
+{
+	int argc = 0;
+
+	snprintf(buf, len, "%s", line);
+	for (char *tok = strtok(buf, " "); tok && argc < XLB_TEST_MAX_ARGV;
+	     tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	return argc;
 }

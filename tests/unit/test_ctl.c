@@ -647,20 +647,6 @@ out:
 
 /* xlbctl: arguments -> request */
 
-#define MAX_ARGV 16
-
-/* Split on blanks: test command lines have no quoted arguments. */
-static int split(const char *line, char *buf, size_t len, char **argv)
-{
-	int argc = 0;
-
-	snprintf(buf, len, "%s", line);
-	for (char *tok = strtok(buf, " "); tok && argc < MAX_ARGV;
-	     tok = strtok(NULL, " "))
-		argv[argc++] = tok;
-	return argc;
-}
-
 TEST(ctl_cli_valid)
 {
 	static const struct {
@@ -694,11 +680,11 @@ TEST(ctl_cli_valid)
 	};
 	const struct xlbctl_cmd *cmd;
 	struct json_object *req, *exp;
-	char buf[256], err[256], *argv[MAX_ARGV];
+	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV];
 	int argc;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		argc = split(cases[i].line, buf, sizeof(buf), argv);
+		argc = xlb_test_split(cases[i].line, buf, sizeof(buf), argv);
 		err[0] = '\0';
 		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req,
 						    err, sizeof(err)),
@@ -781,12 +767,12 @@ TEST(ctl_cli_invalid)
 		{ "stats we/b", "argument \"we/b\" is wrong: a service name" },
 	};
 	const struct xlbctl_cmd *cmd;
-	char buf[256], err[256], *argv[MAX_ARGV];
+	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV];
 	struct json_object *req;
 	int argc, ret;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		argc = split(cases[i].line, buf, sizeof(buf), argv);
+		argc = xlb_test_split(cases[i].line, buf, sizeof(buf), argv);
 		req = (struct json_object *)1;
 		err[0] = '\0';
 		ret = xlbctl_build_request(argc, argv, &cmd, &req, err,
@@ -810,20 +796,20 @@ TEST(ctl_cli_help)
 		"backend set web 1.2.3.4 --help", "status -h",
 	};
 	const struct xlbctl_cmd *cmd;
-	char buf[256], err[256], *argv[MAX_ARGV], *out = NULL;
+	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV], *out = NULL;
 	struct json_object *req;
 	size_t len = 0;
 	FILE *f;
 	int argc;
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		argc = split(lines[i], buf, sizeof(buf), argv);
+		argc = xlb_test_split(lines[i], buf, sizeof(buf), argv);
 		ASSERT_EQ(xlbctl_build_request(argc, argv, &cmd, &req, err,
 					       sizeof(err)), 1, lines[i]);
 		ASSERT_TRUE(!req, "no request");
 	}
 	/* "help backend set" names its command. */
-	argc = split("help backend set", buf, sizeof(buf), argv);
+	argc = xlb_test_split("help backend set", buf, sizeof(buf), argv);
 	xlbctl_build_request(argc, argv, &cmd, &req, err, sizeof(err));
 	f = open_memstream(&out, &len);
 	if (!ASSERT_TRUE(f && cmd, "memstream, cmd"))
@@ -846,12 +832,12 @@ static char *render(const char *line, const char *data_json, bool json)
 {
 	struct json_object *data = json_tokener_parse(data_json), *req;
 	const struct xlbctl_cmd *cmd;
-	char buf[256], err[256], *argv[MAX_ARGV], *out = NULL;
+	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV], *out = NULL;
 	size_t len = 0;
 	FILE *f = NULL;
 	int argc;
 
-	argc = split(line, buf, sizeof(buf), argv);
+	argc = xlb_test_split(line, buf, sizeof(buf), argv);
 	if (xlbctl_build_request(argc, argv, &cmd, &req, err, sizeof(err)))
 		goto out;
 	json_object_put(req);

@@ -399,19 +399,6 @@ TEST(watch_parse_count)
 	}
 }
 
-#define MAX_ARGV 16
-
-static int split(const char *line, char *buf, size_t len, char **argv)
-{
-	int argc = 0;
-
-	snprintf(buf, len, "%s", line);
-	for (char *tok = strtok(buf, " "); tok && argc < MAX_ARGV;
-	     tok = strtok(NULL, " "))
-		argv[argc++] = tok;
-	return argc;
-}
-
 TEST(watch_cli_args)
 {
 	static const struct {
@@ -457,12 +444,12 @@ TEST(watch_cli_args)
 	};
 	const struct xlb_watch_opts *o;
 	const struct xlbctl_cmd *cmd;
-	char buf[256], err[256], *argv[MAX_ARGV];
+	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV];
 	struct json_object *req, *exp;
 	int argc, ret;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		argc = split(good[i].line, buf, sizeof(buf), argv);
+		argc = xlb_test_split(good[i].line, buf, sizeof(buf), argv);
 		err[0] = '\0';
 		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req,
 						    err, sizeof(err)),
@@ -489,7 +476,7 @@ TEST(watch_cli_args)
 		json_object_put(req);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		argc = split(bad[i].line, buf, sizeof(buf), argv);
+		argc = xlb_test_split(bad[i].line, buf, sizeof(buf), argv);
 		req = (struct json_object *)1;
 		err[0] = '\0';
 		ret = xlbctl_build_request(argc, argv, &cmd, &req, err,
@@ -554,7 +541,7 @@ static void run_against(const char *const *replies, int n, const char *count,
 			struct run_result *res)
 {
 	char dir[] = "/tmp/xlb-test-watch.XXXXXX", path[128], buf[256];
-	char *argv[MAX_ARGV], line[128];
+	char *argv[XLB_TEST_MAX_ARGV], line[128];
 	const struct xlbctl_cmd *cmd;
 	struct json_object *req = NULL;
 	size_t len = 0;
@@ -568,7 +555,7 @@ static void run_against(const char *const *replies, int n, const char *count,
 		return;
 	snprintf(path, sizeof(path), "%s/xlb.sock", dir);
 	snprintf(line, sizeof(line), "stats web --watch 0.1 --count %s", count);
-	argc = split(line, buf, sizeof(buf), argv);
+	argc = xlb_test_split(line, buf, sizeof(buf), argv);
 	if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req, res->err,
 					    sizeof(res->err)), line))
 		goto out;

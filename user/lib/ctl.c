@@ -667,3 +667,24 @@ int xlb_ctl_reply_err(int fd, const char *fmt, ...)
 	}
 	return reply(fd, resp);
 }
+
+struct json_object *xlb_json_get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+const char *xlb_json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = xlb_json_get(o, key);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+size_t xlb_json_len(struct json_object *arr)
+{
+	return json_object_is_type(arr, json_type_array) ?
+	       json_object_array_length(arr) : 0;
+}

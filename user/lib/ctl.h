@@ -224,6 +224,16 @@ int xlb_ctl_conn_read(struct xlb_ctl_conn *c, struct json_object **req);
  * Reply {"ok": true, "data": data}. Takes the caller's reference to data,
  * whether or not it succeeds; NULL sends {}.
  */
+/*
+ * Reading a response, tolerating a daemon that leaves fields out: the
+ * member (NULL if absent), a member as text (NULL if absent or null; a
+ * number comes back as its decimal text), an array's length (0 if not an
+ * array).
+ */
+struct json_object *xlb_json_get(struct json_object *o, const char *key);
+const char *xlb_json_str(struct json_object *o, const char *key);
+size_t xlb_json_len(struct json_object *arr);
+
 int xlb_ctl_reply_ok(int fd, struct json_object *data);
 /* Reply {"ok": false, "error": "<formatted message>"}. */
 int xlb_ctl_reply_err(int fd, const char *fmt, ...)

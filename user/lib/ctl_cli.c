@@ -542,24 +542,6 @@ out:
 	return err;
 }
 
-/* Response fields, tolerating a daemon that leaves some out. */
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-/* A string field, or NULL if absent or null. */
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
 /* A counter with thousands grouping; other values as they are. */
 static const char *jcount(struct json_object *v, char *buf, size_t len)
 {
@@ -577,12 +559,6 @@ static const char *jcount(struct json_object *v, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
-}
-
-static size_t jlen(struct json_object *arr)
-{
-	return json_object_is_type(arr, json_type_array) ?
-	       json_object_array_length(arr) : 0;
 }
 
 /* Health: whatever scalar fields the daemon reports, as key=value. */
@@ -613,48 +589,48 @@ static int print_status(struct json_object *data, FILE *f)
 		{ .indent = 0, .align = "llll" },
 		{ .indent = 2, .align = "lrlll" },
 	};
-	struct json_object *svcs = jget(data, "services");
+	struct json_object *svcs = xlb_json_get(data, "services");
 	bool health = false;
 	struct table t = {};
 
-	if (!jlen(svcs)) {
+	if (!xlb_json_len(svcs)) {
 		fputs("no services\n", f);
 		return 0;
 	}
 	/* One HEALTH column for all or none, so the columns line up. */
-	for (size_t i = 0; i < jlen(svcs); i++) {
+	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
 		struct json_object *bes =
-			jget(json_object_array_get_idx(svcs, i), "backends");
+			xlb_json_get(json_object_array_get_idx(svcs, i), "backends");
 
-		for (size_t j = 0; j < jlen(bes); j++)
-			if (jget(json_object_array_get_idx(bes, j), "health"))
+		for (size_t j = 0; j < xlb_json_len(bes); j++)
+			if (xlb_json_get(json_object_array_get_idx(bes, j), "health"))
 				health = true;
 	}
-	for (size_t i = 0; i < jlen(svcs); i++) {
+	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
 		struct json_object *s = json_object_array_get_idx(svcs, i);
-		struct json_object *bes = jget(s, "backends");
-		const char *vip = jstr(s, "vip") ?: "?";
+		struct json_object *bes = xlb_json_get(s, "backends");
+		const char *vip = xlb_json_str(s, "vip") ?: "?";
 		char where[96], table[32];
 
 		snprintf(where, sizeof(where), strchr(vip, ':') ?
 			 "[%s]:%s/%s" : "%s:%s/%s", vip,
-			 jstr(s, "port") ?: "?", jstr(s, "protocol") ?: "?");
+			 xlb_json_str(s, "port") ?: "?", xlb_json_str(s, "protocol") ?: "?");
 		snprintf(table, sizeof(table), "table %s",
-			 jstr(s, "table_size") ?: "?");
+			 xlb_json_str(s, "table_size") ?: "?");
 		if (i)
 			table_row(&t, 0, 0);
-		table_row(&t, 0, 4, jstr(s, "name"), where,
-			  jstr(s, "scheduler"), table);
-		if (!jlen(bes)) {
+		table_row(&t, 0, 4, xlb_json_str(s, "name"), where,
+			  xlb_json_str(s, "scheduler"), table);
+		if (!xlb_json_len(bes)) {
 			table_row(&t, 1, 1, "no backends");
 			continue;
 		}
 		table_row(&t, 1, health ? 5 : 4, "ADDRESS", "WEIGHT", "STATE",
 			  "MAC", "HEALTH");
-		for (size_t j = 0; j < jlen(bes); j++) {
+		for (size_t j = 0; j < xlb_json_len(bes); j++) {
 			struct json_object *b = json_object_array_get_idx(bes, j);
-			const char *w = jstr(b, "weight") ?: "?";
-			const char *cw = jstr(b, "config_weight");
+			const char *w = xlb_json_str(b, "weight") ?: "?";
+			const char *cw = xlb_json_str(b, "config_weight");
 			char weight[48], hc[256];
 
 			/* Effective/configured when they differ (slow start). */
@@ -662,9 +638,9 @@ static int print_status(struct json_object *data, FILE *f)
 				snprintf(weight, sizeof(weight), "%s/%s", w, cw);
 			else
 				snprintf(weight, sizeof(weight), "%s", w);
-			fmt_health(jget(b, "health"), hc, sizeof(hc));
-			table_row(&t, 1, health ? 5 : 4, jstr(b, "address"),
-				  weight, jstr(b, "state"), jstr(b, "mac"),
+			fmt_health(xlb_json_get(b, "health"), hc, sizeof(hc));
+			table_row(&t, 1, health ? 5 : 4, xlb_json_str(b, "address"),
+				  weight, xlb_json_str(b, "state"), xlb_json_str(b, "mac"),
 				  hc[0] ? hc : "-");
 		}
 	}
@@ -676,9 +652,9 @@ static void stats_row(struct table *t, struct json_object *o,
 {
 	char p[32], b[32], n[32];
 
-	table_row(t, 1, 4, name, jcount(jget(o, "packets"), p, sizeof(p)),
-		  jcount(jget(o, "bytes"), b, sizeof(b)),
-		  jcount(jget(o, "new_flows"), n, sizeof(n)));
+	table_row(t, 1, 4, name, jcount(xlb_json_get(o, "packets"), p, sizeof(p)),
+		  jcount(xlb_json_get(o, "bytes"), b, sizeof(b)),
+		  jcount(xlb_json_get(o, "new_flows"), n, sizeof(n)));
 }
 
 static int print_stats(struct json_object *data, FILE *f)
@@ -687,8 +663,8 @@ static int print_stats(struct json_object *data, FILE *f)
 		{ .indent = 0, .align = "lr" },
 		{ .indent = 0, .align = "lrrr" },
 	};
-	struct json_object *global = jget(data, "global");
-	struct json_object *svcs = jget(data, "services");
+	struct json_object *global = xlb_json_get(data, "global");
+	struct json_object *svcs = xlb_json_get(data, "services");
 	struct table t = {};
 	char buf[32];
 
@@ -697,24 +673,24 @@ static int print_stats(struct json_object *data, FILE *f)
 		json_object_object_foreach(global, name, v)
 			table_row(&t, 0, 2, name, jcount(v, buf, sizeof(buf)));
 	}
-	if (jlen(svcs)) {
+	if (xlb_json_len(svcs)) {
 		if (t.n)
 			table_row(&t, 1, 0);
 		table_row(&t, 1, 4, "SERVICE", "PACKETS", "BYTES",
 			  "NEW_FLOWS");
 	}
-	for (size_t i = 0; i < jlen(svcs); i++) {
+	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
 		struct json_object *s = json_object_array_get_idx(svcs, i);
-		struct json_object *bes = jget(s, "backends");
+		struct json_object *bes = xlb_json_get(s, "backends");
 
-		stats_row(&t, s, jstr(s, "name"));
-		for (size_t j = 0; j < jlen(bes); j++) {
+		stats_row(&t, s, xlb_json_str(s, "name"));
+		for (size_t j = 0; j < xlb_json_len(bes); j++) {
 			struct json_object *b = json_object_array_get_idx(bes, j);
 			char name[XLB_ADDR_STRLEN + 2];
 
 			/* Indented under its service, in the same columns. */
 			snprintf(name, sizeof(name), "  %s",
-				 jstr(b, "address") ?: "?");
+				 xlb_json_str(b, "address") ?: "?");
 			stats_row(&t, b, name);
 		}
 	}
@@ -723,7 +699,7 @@ static int print_stats(struct json_object *data, FILE *f)
 
 static int print_config(struct json_object *data, FILE *f)
 {
-	const char *yaml = jstr(data, "yaml") ?: "";
+	const char *yaml = xlb_json_str(data, "yaml") ?: "";
 	size_t len = strlen(yaml);
 
 	fputs(yaml, f);
@@ -834,34 +810,34 @@ static int print_flows(struct json_object *data, FILE *f)
 {
 	static const struct group_fmt groups[] = {
 		{ 0, "lllllrrl" }, { 0, "l" } };
-	struct json_object *flows = jget(data, "flows");
+	struct json_object *flows = xlb_json_get(data, "flows");
 	struct table t = {};
 
 	table_row(&t, 0, 8, "SERVICE", "CLIENT", "VIP", "PROTO", "BACKEND",
 		  "AGE_S", "IDLE_S", "STATE");
-	for (size_t i = 0; i < jlen(flows); i++) {
+	for (size_t i = 0; i < xlb_json_len(flows); i++) {
 		struct json_object *o = json_object_array_get_idx(flows, i);
 		char cl[XLB_ADDR_STRLEN + 10], vip[XLB_ADDR_STRLEN + 10];
 		char age[24], idle[24];
-		bool v6 = strchr(jstr(o, "client") ?: "", ':');
+		bool v6 = strchr(xlb_json_str(o, "client") ?: "", ':');
 
 		snprintf(cl, sizeof(cl), v6 ? "[%s]:%s" : "%s:%s",
-			 jstr(o, "client") ?: "?", jstr(o, "client_port") ?: "?");
+			 xlb_json_str(o, "client") ?: "?", xlb_json_str(o, "client_port") ?: "?");
 		snprintf(vip, sizeof(vip), v6 ? "[%s]:%s" : "%s:%s",
-			 jstr(o, "vip") ?: "?", jstr(o, "port") ?: "?");
+			 xlb_json_str(o, "vip") ?: "?", xlb_json_str(o, "port") ?: "?");
 		snprintf(age, sizeof(age), "%.1f",
-			 json_object_get_double(jget(o, "age_s")));
+			 json_object_get_double(xlb_json_get(o, "age_s")));
 		snprintf(idle, sizeof(idle), "%.1f",
-			 json_object_get_double(jget(o, "idle_s")));
-		table_row(&t, 0, 8, jstr(o, "service"), cl, vip,
-			  jstr(o, "protocol"), jstr(o, "backend"), age, idle,
-			  jstr(o, "state"));
+			 json_object_get_double(xlb_json_get(o, "idle_s")));
+		table_row(&t, 0, 8, xlb_json_str(o, "service"), cl, vip,
+			  xlb_json_str(o, "protocol"), xlb_json_str(o, "backend"), age, idle,
+			  xlb_json_str(o, "state"));
 	}
 	{
 		char line[96];
 
 		snprintf(line, sizeof(line), "%s of %s flows shown",
-			 jstr(data, "shown") ?: "?", jstr(data, "total") ?: "?");
+			 xlb_json_str(data, "shown") ?: "?", xlb_json_str(data, "total") ?: "?");
 		table_row(&t, 1, 1, line);
 	}
 	return table_print(&t, groups, 2, f);
@@ -869,40 +845,40 @@ static int print_flows(struct json_object *data, FILE *f)
 
 static int print_explain(struct json_object *data, FILE *f)
 {
-	struct json_object *flow = jget(data, "flow"), *c = jget(data, "candidates");
-	const char *be = jstr(data, "backend");
+	struct json_object *flow = xlb_json_get(data, "flow"), *c = xlb_json_get(data, "candidates");
+	const char *be = xlb_json_str(data, "backend");
 
-	fprintf(f, "service:   %s (%s)\n", jstr(data, "service") ?: "none",
-		jstr(data, "scheduler") ?: "-");
+	fprintf(f, "service:   %s (%s)\n", xlb_json_str(data, "service") ?: "none",
+		xlb_json_str(data, "scheduler") ?: "-");
 	if (flow)
 		fprintf(f, "flow:      backend %s, age %.1fs, idle %.1fs%s%s%s\n",
-			jstr(flow, "backend") ?: "?",
-			json_object_get_double(jget(flow, "age_s")),
-			json_object_get_double(jget(flow, "idle_s")),
-			json_object_get_boolean(jget(flow, "closed")) ?
+			xlb_json_str(flow, "backend") ?: "?",
+			json_object_get_double(xlb_json_get(flow, "age_s")),
+			json_object_get_double(xlb_json_get(flow, "idle_s")),
+			json_object_get_boolean(xlb_json_get(flow, "closed")) ?
 			", closed" : "",
-			json_object_get_boolean(jget(flow, "followed")) ?
+			json_object_get_boolean(xlb_json_get(flow, "followed")) ?
 			"" : "; not followed: ",
-			jstr(flow, "not_followed_because") ?: "");
-	else if (jstr(data, "service"))
+			xlb_json_str(flow, "not_followed_because") ?: "");
+	else if (xlb_json_str(data, "service"))
 		fprintf(f, "flow:      not in the flow table\n");
-	fprintf(f, "decision:  %s\n", jstr(data, "why") ?: "?");
-	for (size_t i = 0; i < jlen(c); i++) {
+	fprintf(f, "decision:  %s\n", xlb_json_str(data, "why") ?: "?");
+	for (size_t i = 0; i < xlb_json_len(c); i++) {
 		struct json_object *o = json_object_array_get_idx(c, i);
 
-		if (jget(o, "share"))
+		if (xlb_json_get(o, "share"))
 			fprintf(f, "candidate: %s  share %.1f%%\n",
-				jstr(o, "backend") ?: "?",
-				100 * json_object_get_double(jget(o, "share")));
+				xlb_json_str(o, "backend") ?: "?",
+				100 * json_object_get_double(xlb_json_get(o, "share")));
 		else
 			fprintf(f, "candidate: %s  active flows %s, weight %s\n",
-				jstr(o, "backend") ?: "?",
-				jstr(o, "active_flows") ?: "?",
-				jstr(o, "weight") ?: "?");
+				xlb_json_str(o, "backend") ?: "?",
+				xlb_json_str(o, "active_flows") ?: "?",
+				xlb_json_str(o, "weight") ?: "?");
 	}
 	if (be)
 		fprintf(f, "backend:   %s\n", be);
-	else if (!jlen(c))
+	else if (!xlb_json_len(c))
 		fprintf(f, "backend:   none\n");
 	return ferror(f) ? -EIO : 0;
 }

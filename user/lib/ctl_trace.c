@@ -27,21 +27,12 @@ static double now_s(clockid_t c)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return NULL;
-	return json_object_get_string(v);
-}
-
 void xlb_trace_format(struct json_object *ev, double wall_minus_mono,
 		      char *buf, size_t len)
 {
 	struct json_object *v;
-	const char *proto = str(ev, "protocol"), *src = str(ev, "src");
-	const char *be = str(ev, "backend"), *flags = str(ev, "tcp_flags");
+	const char *proto = xlb_json_str(ev, "protocol"), *src = xlb_json_str(ev, "src");
+	const char *be = xlb_json_str(ev, "backend"), *flags = xlb_json_str(ev, "tcp_flags");
 	const char *act, *why;
 	double t = 0;
 	time_t sec;
@@ -59,18 +50,18 @@ void xlb_trace_format(struct json_object *ev, double wall_minus_mono,
 	if (src && proto)
 		snprintf(tuple, sizeof(tuple),
 			 v6 ? "%s [%s]:%s > [%s]:%s" : "%s %s:%s > %s:%s",
-			 proto, src, str(ev, "sport") ?: "?",
-			 str(ev, "dst") ?: "?", str(ev, "dport") ?: "?");
-	act = str(ev, "action") ?: "?";
-	why = str(ev, "reason") ?: "?";
+			 proto, src, xlb_json_str(ev, "sport") ?: "?",
+			 xlb_json_str(ev, "dst") ?: "?", xlb_json_str(ev, "dport") ?: "?");
+	act = xlb_json_str(ev, "action") ?: "?";
+	why = xlb_json_str(ev, "reason") ?: "?";
 	snprintf(buf, len, "%s if%s %s%s%s%s len %s: %s%s%s%s%s%s%s%s%s", ts,
-		 str(ev, "ifindex") ?: "?", tuple,
+		 xlb_json_str(ev, "ifindex") ?: "?", tuple,
 		 flags ? " [" : "", flags ?: "", flags ? "]" : "",
-		 str(ev, "len") ?: "?", act,
+		 xlb_json_str(ev, "len") ?: "?", act,
 		 strcmp(act, why) ? " (" : "", strcmp(act, why) ? why : "",
 		 strcmp(act, why) ? ")" : "",
-		 be ? " -> " : "", be ?: "", str(ev, "service") ? " " : "",
-		 str(ev, "service") ?: "",
+		 be ? " -> " : "", be ?: "", xlb_json_str(ev, "service") ? " " : "",
+		 xlb_json_str(ev, "service") ?: "",
 		 json_object_object_get_ex(ev, "new_flow", &v) &&
 		 json_object_get_boolean(v) ? " new flow" : "");
 }

@@ -137,31 +137,9 @@ const struct xlb_watch_opts *xlb_watch_opts_of(struct json_object *req)
 
 /* Rates */
 
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return json_object_is_type(v, json_type_string) ?
-	       json_object_get_string(v) : NULL;
-}
-
-static size_t jlen(struct json_object *arr)
-{
-	return json_object_is_type(arr, json_type_array) ?
-	       json_object_array_length(arr) : 0;
-}
-
 static bool jcounter(struct json_object *o, const char *key, uint64_t *v)
 {
-	struct json_object *x = jget(o, key);
+	struct json_object *x = xlb_json_get(o, key);
 
 	if (!json_object_is_type(x, json_type_int))
 		return false;
@@ -173,9 +151,9 @@ static bool jcounter(struct json_object *o, const char *key, uint64_t *v)
 static struct json_object *find_by(struct json_object *arr, const char *key,
 				   const char *val)
 {
-	for (size_t i = 0; val && i < jlen(arr); i++) {
+	for (size_t i = 0; val && i < xlb_json_len(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *s = jstr(e, key);
+		const char *s = xlb_json_str(e, key);
 
 		if (s && !strcmp(s, val))
 			return e;
@@ -268,11 +246,11 @@ static int add_services(struct json_object *dst, struct json_object *prev,
 
 	if (xlb_ctl_add(dst, "services", svcs))
 		return -ENOMEM;
-	for (size_t i = 0; i < jlen(cur); i++) {
+	for (size_t i = 0; i < xlb_json_len(cur); i++) {
 		struct json_object *s = json_object_array_get_idx(cur, i);
-		const char *name = jstr(s, "name");
+		const char *name = xlb_json_str(s, "name");
 		struct json_object *ps = find_by(prev, "name", name);
-		struct json_object *bes = jget(s, "backends");
+		struct json_object *bes = xlb_json_get(s, "backends");
 		struct json_object *o, *ob;
 
 		o = json_object_new_object();
@@ -286,12 +264,12 @@ static int add_services(struct json_object *dst, struct json_object *prev,
 		ob = json_object_new_array();
 		if (xlb_ctl_add(o, "backends", ob))
 			return -ENOMEM;
-		for (size_t j = 0; j < jlen(bes); j++) {
+		for (size_t j = 0; j < xlb_json_len(bes); j++) {
 			struct json_object *b = json_object_array_get_idx(bes, j);
-			const char *addr = jstr(b, "address");
+			const char *addr = xlb_json_str(b, "address");
 			struct json_object *pb, *bo;
 
-			pb = ps ? find_by(jget(ps, "backends"), "address",
+			pb = ps ? find_by(xlb_json_get(ps, "backends"), "address",
 					  addr) : NULL;
 			bo = json_object_new_object();
 			if (!bo || json_object_array_add(ob, bo)) {
@@ -321,9 +299,9 @@ struct json_object *xlb_watch_rates(struct json_object *prev,
 	if ((time && xlb_ctl_add(r, "time", json_object_new_string(time))) ||
 	    xlb_ctl_add(r, "interval", jdouble(interval, "%g")) ||
 	    xlb_ctl_add(r, "elapsed", jdouble(elapsed, "%.3f")) ||
-	    add_global(r, jget(prev, "global"), jget(cur, "global"),
+	    add_global(r, xlb_json_get(prev, "global"), xlb_json_get(cur, "global"),
 		       elapsed) ||
-	    add_services(r, jget(prev, "services"), jget(cur, "services"),
+	    add_services(r, xlb_json_get(prev, "services"), xlb_json_get(cur, "services"),
 			 elapsed)) {
 		json_object_put(r);
 		return NULL;
@@ -354,7 +332,7 @@ void xlb_watch_fmt_rate(double v, char *buf, size_t len)
 
 static double jnum(struct json_object *o, const char *key)
 {
-	return json_object_get_double(jget(o, key));
+	return json_object_get_double(xlb_json_get(o, key));
 }
 
 #define TCOLS 5
@@ -407,21 +385,21 @@ static void entry_row(struct trow *r, const char *name, struct json_object *o)
 
 int xlb_watch_render_text(struct json_object *rates, FILE *f)
 {
-	struct json_object *global = jget(rates, "global");
-	struct json_object *svcs = jget(rates, "services");
+	struct json_object *global = xlb_json_get(rates, "global");
+	struct json_object *svcs = xlb_json_get(rates, "services");
 	size_t n, cap, nglobal = 0, nsvc = 0;
 	struct trow *rows;
 
 	if (json_object_is_type(global, json_type_object))
 		nglobal = json_object_object_length(global);
-	for (size_t i = 0; i < jlen(svcs); i++)
-		nsvc += 1 + jlen(jget(json_object_array_get_idx(svcs, i),
+	for (size_t i = 0; i < xlb_json_len(svcs); i++)
+		nsvc += 1 + xlb_json_len(xlb_json_get(json_object_array_get_idx(svcs, i),
 				      "backends"));
 	cap = 1 + (nglobal > nsvc ? nglobal : nsvc);
 	rows = calloc(cap, sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	fprintf(f, "xlb stats  %s  every %gs\n", jstr(rates, "time") ?: "-",
+	fprintf(f, "xlb stats  %s  every %gs\n", xlb_json_str(rates, "time") ?: "-",
 		jnum(rates, "interval"));
 	if (nglobal) {
 		/* Two columns, down then across: passes left, drops right. */
@@ -457,18 +435,18 @@ int xlb_watch_render_text(struct json_object *rates, FILE *f)
 	snprintf(rows[0].cell[2], sizeof(rows[0].cell[2]), "BYTES/s");
 	snprintf(rows[0].cell[3], sizeof(rows[0].cell[3]), "BIT/s");
 	snprintf(rows[0].cell[4], sizeof(rows[0].cell[4]), "NEW_FLOWS/s");
-	for (size_t i = 0; i < jlen(svcs); i++) {
+	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
 		struct json_object *s = json_object_array_get_idx(svcs, i);
-		struct json_object *bes = jget(s, "backends");
+		struct json_object *bes = xlb_json_get(s, "backends");
 
-		entry_row(&rows[n++], jstr(s, "name") ?: "?", s);
-		for (size_t j = 0; j < jlen(bes); j++) {
+		entry_row(&rows[n++], xlb_json_str(s, "name") ?: "?", s);
+		for (size_t j = 0; j < xlb_json_len(bes); j++) {
 			struct json_object *b = json_object_array_get_idx(bes, j);
 			char name[64];
 
 			/* Indented under its service, in the same columns. */
 			snprintf(name, sizeof(name), "  %s",
-				 jstr(b, "address") ?: "?");
+				 xlb_json_str(b, "address") ?: "?");
 			entry_row(&rows[n++], name, b);
 		}
 	}

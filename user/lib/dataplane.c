@@ -455,3 +455,38 @@ int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
 	rt.trace = rate;
 	return bpf_map_update_elem(dp->runtime_fd, &zero, &rt, 0) ? -errno : 0;
 }
+
+int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
+{
+	enum { BATCH = 1024 };
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct xlb_flow_key *keys = malloc(sizeof(*keys) * BATCH);
+	struct xlb_flow *vals = malloc(sizeof(*vals) * BATCH);
+	__u32 batch, count;
+	bool first = true, last = false;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!last && !err) {
+		count = BATCH;
+		/* -ENOENT: this batch (possibly empty) is the last one */
+		if (bpf_map_lookup_batch(dp->flow_fd, first ? NULL : &batch,
+					 &batch, keys, vals, &count, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			last = true;
+		}
+		first = false;
+		for (__u32 i = 0; i < count && !err; i++)
+			err = fn(&keys[i], &vals[i], ctx);
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}

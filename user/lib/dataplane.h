@@ -85,6 +85,15 @@ int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id);
 int xlb_dp_conns_get(struct xlb_dp *dp, __u32 id, __s64 *out);
 int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta);
 
+/*
+ * Walk the flow table in batches, calling fn for every entry; fn may
+ * delete the entry it is given. fn returning non-zero stops the walk with
+ * that value. -errno if the table cannot be read.
+ */
+typedef int (*xlb_flow_fn)(const struct xlb_flow_key *k,
+			   const struct xlb_flow *f, void *ctx);
+int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx);
+
 /* Packet tracing: 0 off, N > 0 one packet in N to XLB_MAP_TRACE. */
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);
 

@@ -23,11 +23,16 @@
 #include "log.h"
 #include "xlbd.h"
 
-#define BATCH 4096
-
 static __u32 *counts;		/* active flows by backend id, this walk */
 static __u32 *gens;		/* backend id -> gen, for stale entries */
 static struct xlb_timer *timer;
+
+struct walk {
+	struct xlbd *d;
+	__u32 now;		/* jiffies, low 32 bits */
+	int hz;
+	__u64 total, expired;
+};
 
 static __u32 timeout_ms(const struct xlb_flow_conf *c,
 			const struct xlb_flow_key *k, const struct xlb_flow *f)
@@ -38,33 +43,35 @@ static __u32 timeout_ms(const struct xlb_flow_conf *c,
 					     c->tcp_timeout_ms;
 }
 
-/* Delete the idle ones, unless a packet refreshed them meanwhile. */
-static __u64 expire(int fd, const struct xlb_flow_key *keys,
-		    const __u32 *seen, size_t n)
+static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
+		 void *ctx)
 {
-	struct xlb_flow f;
-	__u64 done = 0;
+	struct walk *w = ctx;
+	struct xlb_flow now;
 
-	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], &f) ||
-		    f.seen != seen[i])
-			continue;
-		if (!bpf_map_delete_elem(fd, &keys[i]))
-			done++;
+	if (xlb_jiffies_ms(w->now - f->seen, w->hz) >
+	    timeout_ms(&w->d->cfg.flows, k, f)) {
+		/* idle: delete it, unless a packet refreshed it meanwhile */
+		if (!bpf_map_lookup_elem(w->d->dp.flow_fd, k, &now) &&
+		    now.seen == f->seen &&
+		    !bpf_map_delete_elem(w->d->dp.flow_fd, k)) {
+			w->expired++;
+			return 0;
+		}
 	}
-	return done;
+	w->total++;
+	if (!(f->flags & XLB_FLOW_F_CLOSED) &&
+	    f->backend_id < XLB_MAX_BACKENDS &&
+	    gens[f->backend_id] == f->backend_gen)
+		counts[f->backend_id]++;
+	return 0;
 }
 
 int xlbd_flows_scan(struct xlbd *d)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	static struct xlb_flow_key keys[BATCH], old[BATCH];
-	static struct xlb_flow vals[BATCH];
-	static __u32 old_seen[BATCH];
-	__u32 batch, count, now32;
-	__u64 now, total = 0, expired = 0;
-	bool first = true;
-	int hz, err;
+	struct walk w = { .d = d };
+	__u64 now;
+	int err;
 
 	if (!counts)
 		counts = calloc(XLB_MAX_BACKENDS, sizeof(*counts));
@@ -72,13 +79,13 @@ int xlbd_flows_scan(struct xlbd *d)
 		gens = calloc(XLB_MAX_BACKENDS, sizeof(*gens));
 	if (!counts || !gens)
 		return -ENOMEM;
-	hz = xlb_hz();
-	if (hz < 0)
-		return hz;
+	w.hz = xlb_hz();
+	if (w.hz < 0)
+		return w.hz;
 	err = xlb_jiffies(&now);
 	if (err)
 		return err;
-	now32 = now;
+	w.now = now;
 
 	memset(counts, 0, XLB_MAX_BACKENDS * sizeof(*counts));
 	for (size_t i = 0; i < d->n_svcs; i++) {
@@ -92,40 +99,7 @@ int xlbd_flows_scan(struct xlbd *d)
 				xlb_dp_conns_get(&d->dp, b->id, &b->lc_before);
 		}
 	}
-
-	for (;;) {
-		size_t n_old = 0;
-
-		count = BATCH;
-		err = bpf_map_lookup_batch(d->dp.flow_fd, first ? NULL : &batch,
-					   &batch, keys, vals, &count, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		first = false;
-		for (__u32 i = 0; i < count; i++) {
-			const struct xlb_flow *f = &vals[i];
-			__u32 idle = now32 - f->seen;
-
-			if (xlb_jiffies_ms(idle, hz) >
-			    timeout_ms(&d->cfg.flows, &keys[i], f)) {
-				old[n_old] = keys[i];
-				old_seen[n_old++] = f->seen;
-				continue;
-			}
-			total++;
-			if (!(f->flags & XLB_FLOW_F_CLOSED) &&
-			    f->backend_id < XLB_MAX_BACKENDS &&
-			    gens[f->backend_id] == f->backend_gen)
-				counts[f->backend_id]++;
-		}
-		expired += expire(d->dp.flow_fd, old, old_seen, n_old);
-		if (err) {		/* -ENOENT: that was the last batch */
-			err = 0;
-			break;
-		}
-	}
+	err = xlb_dp_flows_foreach(&d->dp, visit, &w);
 	if (err)
 		return err;
 
@@ -151,8 +125,8 @@ int xlbd_flows_scan(struct xlbd *d)
 				xlb_dp_conns_add(&d->dp, b->id, n - hi);
 		}
 	}
-	d->flows_total = total;
-	d->flows_expired += expired;
+	d->flows_total = w.total;
+	d->flows_expired += w.expired;
 	d->flow_scan_ms = xlb_now_ms();
 	return 0;
 }

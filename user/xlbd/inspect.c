@@ -113,110 +113,94 @@ static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 	return 0;
 }
 
+struct flow_list {
+	struct xlbd *d;
+	struct svc_rt *only, **svc_of;
+	struct be_rt **idx;
+	json_object *list;
+	long limit, total, shown;
+	__u64 now;
+	int hz;
+};
+
+static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
+		     void *ctx)
+{
+	struct flow_list *l = ctx;
+	struct svc_rt *s = svc_by_key(l->d, &k->svc);
+	struct be_rt *b = f->backend_id < XLB_MAX_BACKENDS ?
+			  l->idx[f->backend_id] : NULL;
+	const char *state = "open";
+	json_object *o;
+
+	if (l->only && s != l->only)
+		return 0;
+	if (l->total++ >= l->limit)
+		return 0;
+	if (!b || b->gen != f->backend_gen)
+		state = "stale";
+	else if (f->flags & XLB_FLOW_F_CLOSED)
+		state = "closed";
+	o = json_object_new_object();
+	json_object_object_add(o, "service", s ?
+			       json_object_new_string(s->conf.name) : NULL);
+	json_object_object_add(o, "client", jaddr(&k->src, k->svc.family));
+	json_object_object_add(o, "client_port",
+			       json_object_new_int(ntohs(k->sport)));
+	json_object_object_add(o, "vip", jaddr(&k->svc.vip, k->svc.family));
+	json_object_object_add(o, "port", json_object_new_int(ntohs(k->svc.port)));
+	json_object_object_add(o, "protocol", json_object_new_string(
+		xlb_proto_name(k->svc.proto)));
+	json_object_object_add(o, "backend", jbackend(l->idx, f->backend_id));
+	json_object_object_add(o, "backend_id",
+			       json_object_new_int(f->backend_id));
+	json_object_object_add(o, "age_s", jseconds(l->now - f->created, l->hz));
+	json_object_object_add(o, "idle_s",
+			       jseconds((__u32)l->now - f->seen, l->hz));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_array_add(l->list, o);
+	l->shown++;
+	return 0;
+}
+
 int cmd_flows(struct xlbd *d, struct json_object *req, json_object **data,
 	      char *err)
 {
 	static const char *const allowed[] = { "service", "limit", NULL };
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	static struct xlb_flow_key keys[1024];
-	static struct xlb_flow vals[1024];
-	struct svc_rt *only = NULL, **svc_of = NULL;
-	struct be_rt **idx;
-	json_object *list;
-	long limit = 100, total = 0, shown = 0;
-	__u32 batch, count;
-	bool first = true;
-	__u64 now;
-	int hz, e = 0;
+	struct flow_list l = { .d = d, .limit = 100 };
+	int e;
 
 	if (!keys_ok(req, allowed, err) ||
-	    get_uint(req, "limit", 1, XLB_MAX_FLOWS, &limit, err) < 0)
+	    get_uint(req, "limit", 1, XLB_MAX_FLOWS, &l.limit, err) < 0)
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "service", NULL)) {
-		only = get_svc(d, req, "service", err);
-		if (!only)
+		l.only = get_svc(d, req, "service", err);
+		if (!l.only)
 			return -ENOENT;
 	}
-	hz = xlb_hz();
-	if (hz < 0 || xlb_jiffies(&now)) {
+	l.hz = xlb_hz();
+	if (l.hz < 0 || xlb_jiffies(&l.now)) {
 		snprintf(err, ERR_LEN, "cannot read the kernel clock");
 		return -EIO;
 	}
-	idx = be_index(d, &svc_of);
-	if (!idx) {
+	l.idx = be_index(d, &l.svc_of);
+	if (!l.idx) {
 		snprintf(err, ERR_LEN, "out of memory");
 		return -ENOMEM;
 	}
-	list = json_object_new_array();
-	for (;;) {
-		count = 1024;
-		e = bpf_map_lookup_batch(d->dp.flow_fd, first ? NULL : &batch,
-					 &batch, keys, vals, &count, &opts);
-		if (e && errno != ENOENT) {
-			snprintf(err, ERR_LEN, "reading the flow table: %s",
-				 strerror(errno));
-			break;
-		}
-		first = false;
-		for (__u32 i = 0; i < count; i++) {
-			const struct xlb_flow_key *k = &keys[i];
-			const struct xlb_flow *f = &vals[i];
-			struct svc_rt *s = svc_by_key(d, &k->svc);
-			struct be_rt *b = f->backend_id < XLB_MAX_BACKENDS ?
-					  idx[f->backend_id] : NULL;
-			const char *state = "open";
-			json_object *o;
-
-			if (only && s != only)
-				continue;
-			total++;
-			if (shown >= limit)
-				continue;
-			if (!b || b->gen != f->backend_gen)
-				state = "stale";
-			else if (f->flags & XLB_FLOW_F_CLOSED)
-				state = "closed";
-			o = json_object_new_object();
-			json_object_object_add(o, "service", s ?
-				json_object_new_string(s->conf.name) : NULL);
-			json_object_object_add(o, "client",
-					       jaddr(&k->src, k->svc.family));
-			json_object_object_add(o, "client_port",
-					       json_object_new_int(ntohs(k->sport)));
-			json_object_object_add(o, "vip",
-					       jaddr(&k->svc.vip, k->svc.family));
-			json_object_object_add(o, "port",
-					       json_object_new_int(ntohs(k->svc.port)));
-			json_object_object_add(o, "protocol", json_object_new_string(
-				xlb_proto_name(k->svc.proto)));
-			json_object_object_add(o, "backend",
-					       jbackend(idx, f->backend_id));
-			json_object_object_add(o, "backend_id",
-					       json_object_new_int(f->backend_id));
-			json_object_object_add(o, "age_s",
-					       jseconds(now - f->created, hz));
-			json_object_object_add(o, "idle_s",
-					       jseconds((__u32)now - f->seen, hz));
-			json_object_object_add(o, "state",
-					       json_object_new_string(state));
-			json_object_array_add(list, o);
-			shown++;
-		}
-		if (e) {
-			e = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-	}
-	free(idx);
-	free(svc_of);
+	l.list = json_object_new_array();
+	e = xlb_dp_flows_foreach(&d->dp, list_flow, &l);
+	free(l.idx);
+	free(l.svc_of);
 	if (e) {
-		json_object_put(list);
+		snprintf(err, ERR_LEN, "reading the flow table: %s", strerror(-e));
+		json_object_put(l.list);
 		return e;
 	}
 	*data = json_object_new_object();
-	json_object_object_add(*data, "flows", list);
-	json_object_object_add(*data, "total", json_object_new_int64(total));
-	json_object_object_add(*data, "shown", json_object_new_int64(shown));
+	json_object_object_add(*data, "flows", l.list);
+	json_object_object_add(*data, "total", json_object_new_int64(l.total));
+	json_object_object_add(*data, "shown", json_object_new_int64(l.shown));
 	return 0;
 }
 

@@ -125,6 +125,13 @@ struct xlb_svc {
 	__u8 sched;		/* enum xlb_sched */
 	__u8 pad[3];
 	__u32 flags;		/* XLB_SVC_F_* */
+	/*
+	 * Cluster-wide flow hash seed (config hash_seed), mixed into
+	 * XLB_HASH_SEED. It lives in the service value the program has
+	 * already loaded, so it costs the new-flow path no extra lookup or
+	 * cache line. Nodes with equal seeds and backends pick alike.
+	 */
+	__u32 hash_seed;
 };
 
 /*
@@ -254,7 +261,7 @@ static const char *const xlb_sched_names[XLB_SCHED_MAX] = {
 
 _Static_assert(sizeof(union xlb_addr) == 16, "xlb_addr layout");
 _Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
-_Static_assert(sizeof(struct xlb_svc) == 16, "xlb_svc layout");
+_Static_assert(sizeof(struct xlb_svc) == 20, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");

@@ -19,6 +19,11 @@
 #define XLB_HASH_INLINE static inline
 #endif
 
+/*
+ * Base seed; the configured per-cluster seed (xlb_svc.hash_seed, config
+ * hash_seed) is XORed into it, so seed 0 is this value and every build
+ * hashes alike: nothing here may differ between builds.
+ */
 #define XLB_HASH_SEED 0x786c6221U	/* "xlb!" */
 
 XLB_HASH_INLINE __u32 xlb_rol32(__u32 w, unsigned int s)
@@ -48,9 +53,10 @@ XLB_HASH_INLINE __u32 xlb_rol32(__u32 w, unsigned int s)
 	} while (0)
 
 /* Hash of an IPv4 or IPv6 address (source-hash scheduler). */
-XLB_HASH_INLINE __u32 xlb_hash_addr(const union xlb_addr *a, __u8 family)
+XLB_HASH_INLINE __u32 xlb_hash_addr(const union xlb_addr *a, __u8 family,
+				    __u32 seed)
 {
-	__u32 x = XLB_HASH_SEED + 16, y = x, z = x;
+	__u32 x = (XLB_HASH_SEED ^ seed) + 16, y = x, z = x;
 
 	if (family == XLB_FAMILY_V4) {
 		x += a->v4;
@@ -67,10 +73,10 @@ XLB_HASH_INLINE __u32 xlb_hash_addr(const union xlb_addr *a, __u8 family)
 }
 
 /* Hash of a flow's 5-tuple (Maglev scheduler, flow table independent). */
-XLB_HASH_INLINE __u32 xlb_hash_flow(const struct xlb_flow_key *k)
+XLB_HASH_INLINE __u32 xlb_hash_flow(const struct xlb_flow_key *k, __u32 seed)
 {
 	__u32 ports = ((__u32)k->sport << 16) | k->svc.port;
-	__u32 x = XLB_HASH_SEED + k->svc.proto, y = x, z = x;
+	__u32 x = (XLB_HASH_SEED ^ seed) + k->svc.proto, y = x, z = x;
 
 	if (k->svc.family == XLB_FAMILY_V4) {
 		x += k->src.v4;

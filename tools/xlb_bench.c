@@ -937,7 +937,7 @@ static int bench_publish(__u32 size)
 	/* a client port whose slot holds backend CP_BE (the one that goes) */
 	for (sport = 1024; sport < 65535; sport++) {
 		v4_key(&key, VIP4_CP, SYN_SRC_BASE, sport);
-		slot = xlb_ring_slot(xlb_hash_flow(&key), size);
+		slot = xlb_ring_slot(xlb_hash_flow(&key, 0), size);
 		if (ring[slot] == CP_BE)
 			break;
 	}

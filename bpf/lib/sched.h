@@ -104,10 +104,10 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 		hash = bpf_get_prandom_u32();
 		break;
 	case XLB_SCHED_SOURCE_HASH:
-		hash = xlb_hash_addr(&k->src, k->svc.family);
+		hash = xlb_hash_addr(&k->src, k->svc.family, svc->hash_seed);
 		break;
 	default:
-		hash = xlb_hash_flow(k);
+		hash = xlb_hash_flow(k, svc->hash_seed);
 	}
 	slot = xlb_ring_slot(hash, size);
 lookup:

@@ -308,7 +308,7 @@ bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f)
 __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring,
 		  __u32 size)
 {
-	return ring[xlb_ring_slot(xlb_hash_flow(k), size)];
+	return ring[xlb_ring_slot(xlb_hash_flow(k, 0), size)];
 }
 
 static bool counters_eq(const struct xlb_counters *before,

@@ -132,7 +132,7 @@ __u64 h_stat(struct h *h, enum xlb_stat stat);
 bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k);
 /* Look a frame's flow up in the flow table. false: not there. */
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f);
-/* ring[xlb_ring_slot(xlb_hash_flow(key), size)]: Maglev's expected pick */
+/* ring[xlb_ring_slot(xlb_hash_flow(key, 0), size)]: Maglev's expected pick */
 __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring,
 		  __u32 size);
 

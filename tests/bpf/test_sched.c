@@ -248,7 +248,7 @@ TEST(source_hash_scheduler)
 
 		if (!h_addr(&a, &fam, f.src))
 			goto out;
-		be = ring[xlb_ring_slot(xlb_hash_addr(&a, fam), 7)];
+		be = ring[xlb_ring_slot(xlb_hash_addr(&a, fam, 0), 7)];
 		for (int port = 0; port < 5; port++) {
 			f.sport = 20000 + port * 1013;
 			if (!expect_fwd(&h, "source-hash", &f, be, true, false,
@@ -404,7 +404,7 @@ static bool flow_in_slot(__u32 slot, __u32 size, __u16 not_port,
 		h_build_in(&in, f);
 		if (!h_pkt_key(&in, &k))
 			return false;
-		if (xlb_ring_slot(xlb_hash_flow(&k), size) == slot)
+		if (xlb_ring_slot(xlb_hash_flow(&k, 0), size) == slot)
 			return true;
 	}
 	return false;
@@ -434,7 +434,7 @@ TEST(table_swap_keeps_established_flows)
 	h_build_in(&in, &f);
 	if (!h_pkt_key(&in, &k))
 		goto out;
-	slot = xlb_ring_slot(xlb_hash_flow(&k), 7);
+	slot = xlb_ring_slot(xlb_hash_flow(&k, 0), 7);
 	memcpy(swapped, ring, sizeof(swapped));
 	swapped[slot] = 2;
 	if (!h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, swapped, 7))

@@ -170,10 +170,11 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		free(ring);
 		return err;
 	case XLB_SCHED_SOURCE_HASH:
-		e->hash = xlb_hash_addr(&k->src, k->svc.family);
+		e->hash = xlb_hash_addr(&k->src, k->svc.family,
+				       e->svc.hash_seed);
 		break;
 	default:
-		e->hash = xlb_hash_flow(k);
+		e->hash = xlb_hash_flow(k, e->svc.hash_seed);
 	}
 	e->how = XLB_EXPLAIN_HASH;
 	e->slot = xlb_ring_slot(e->hash, e->ring_size);

@@ -83,9 +83,7 @@
 #include "sched_ring.h"
 #include "xlb_hash.h"
 #include "bench_ref.skel.h"
-
-/* The test frame builder, compiled into this tool (tools link alone). */
-#include "../tests/lib/pkt.c"
+#include "pkt.h"
 
 #define RUNS 5			/* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000

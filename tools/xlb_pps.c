@@ -68,8 +68,7 @@
 #include "xlb_abi.h"
 #include "dataplane.h"
 #include "bench_ref.skel.h"
-
-#include "../tests/lib/pkt.c"
+#include "pkt.h"
 
 #define MAX_THREADS 16
 #define MAX_RES 32

@@ -2,7 +2,7 @@
 /*
  * Harness for the packet tests: the real XDP program, loaded unpinned into
  * a fresh data plane per test (empty maps, counters at zero), fed frames
- * built with tests/lib/pkt.h through BPF_PROG_TEST_RUN.
+ * built with tools/lib/pkt.h through BPF_PROG_TEST_RUN.
  *
  * A test sets up services and backends, then checks each frame with a
  * fixture (struct h_case), in the spirit of katran's test fixtures:

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "xlb_util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A ring of n slots all holding backend id. */
 static void ring_fill(__u32 *ring, __u32 n, __u32 id)

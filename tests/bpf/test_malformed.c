@@ -10,8 +10,8 @@
 #include <bpf/bpf.h>
 
 #include "harness.h"
+#include "xlb_util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool setup(struct h *h)
 {

@@ -9,8 +9,8 @@
 
 #include "harness.h"
 #include "maglev.h"
+#include "xlb_util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static void ring_fill(__u32 *ring, __u32 n, __u32 id)
 {

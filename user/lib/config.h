@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * xlbd configuration file: parse, validate and dump.
+ * xlbd configuration file: the structs, their lifecycle, load and dump.
+ * The value vocabulary (addresses, durations, names) is in value.h.
  *
  * The file is YAML. Every key, its type, default and limits:
  *
@@ -129,6 +130,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "value.h"
 #include "xlb_abi.h"
 
 #define XLB_CONFIG_CONTROL_SOCKET "/run/xlb/xlb.sock"
@@ -138,17 +140,7 @@
 #define XLB_CONFIG_FLOW_CLOSED_MS (60 * 1000)
 #define XLB_CONFIG_FLOW_SCAN_MS 5000
 #define XLB_CONFIG_WEIGHT 100
-#define XLB_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
 
-enum xlb_hc_type {
-	XLB_HC_NONE = 0,
-	XLB_HC_TCP,
-	XLB_HC_HTTP,
-	XLB_HC_UDP,
-	XLB_HC_MAX,
-};
-
-extern const char *const xlb_hc_type_names[XLB_HC_MAX];
 
 /* xlb_hc_conf.set_mask: keys given explicitly in the file. */
 enum {
@@ -305,40 +297,5 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 /* Everything but the services. */
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b);
-
-/*
- * Shared parsers. All take the whole string (no surrounding blanks), return
- * 0, -EINVAL for malformed input or -ERANGE for a well-formed value out of
- * range, and leave the output alone on error.
- */
-/* Numeric IPv4 or IPv6 address; unused bytes of *a are zeroed. */
-int xlb_parse_addr(const char *s, union xlb_addr *a, __u8 *family);
-/* "ADDR:PORT" or "[V6ADDR]:PORT", numeric, port 1..65535. */
-int xlb_parse_addr_port(const char *s, union xlb_addr *a, __u8 *family,
-			__u16 *port);
-/* Decimal, no sign, no blanks; min <= value <= max. */
-int xlb_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
-/* See "Durations" above; 0 is accepted, callers needing > 0 check. */
-int xlb_parse_duration_ms(const char *s, __u32 *ms);
-/* Index in xlb_sched_names[], or -1. */
-int xlb_parse_sched(const char *s);
-/* "tcp" / "udp" -> IPPROTO_*, or -1. */
-int xlb_parse_proto(const char *s);
-/* enum xlb_hc_type, or -1. */
-int xlb_parse_hc_type(const char *s);
-
-/* Service names: 1..63 of [A-Za-z0-9_.-]. */
-bool xlb_name_ok(const char *s);
-/* Could be a unicast endpoint: not unspecified, multicast, broadcast or
- * IPv4-mapped. Used for VIPs and backends everywhere they are given. */
-bool xlb_addr_usable(const union xlb_addr *a, __u8 family);
-
-/* Formatters: 0, -EINVAL (bad family) or -ENOSPC (buffer too small). */
-int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf,
-		    size_t len);
-/* Shortest exact form: "2m", "1500ms", "0s". */
-int xlb_format_duration_ms(__u32 ms, char *buf, size_t len);
-/* "tcp", "udp" or "?". */
-const char *xlb_proto_name(__u8 proto);
 
 #endif /* XLB_CONFIG_H */

@@ -3,7 +3,7 @@
  * xlbctl: command-line client of xlbd's control socket.
  *
  * Only the global options, the call and the exit code are here; commands,
- * their validation and their output are in user/lib/ctl_cli.c so the unit
+ * their validation and their output are in user/xlbctl/ctl_cli.c so the unit
  * tests cover them. Exit code 0 on success, 1 on any error (wrong
  * argument, daemon unreachable, daemon refused).
  */

@@ -120,10 +120,10 @@ static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 {
 	struct xlbd *d = ctx;
 
-	if (xlb_neigh_process(d->neigh, xlbd_neigh_event, d) == -ENOBUFS) {
+	if (xlb_neigh_process(d->neigh, xlbd_resolve_event, d) == -ENOBUFS) {
 		/* notifications lost: ask again about everyone */
 		pr_debug("neighbour notifications overran; rechecking all");
-		xlbd_neigh_refresh(d);
+		xlbd_resolve_refresh(d);
 	}
 }
 
@@ -138,12 +138,12 @@ static void on_neigh_timer(struct xlb_loop *l, void *ctx)
 	 * keeps their entries (XDP traffic never refreshes them).
 	 */
 	if (++ticks % XLB_NEIGH_REFRESH_SEC == 0) {
-		xlbd_neigh_refresh(d);
+		xlbd_resolve_refresh(d);
 	} else {
 		for (size_t i = 0; i < d->n_svcs; i++) {
 			for (size_t j = 0; j < d->svcs[i]->n_bes; j++) {
 				if (!d->svcs[i]->bes[j]->mac_ok) {
-					xlbd_neigh_refresh(d);
+					xlbd_resolve_refresh(d);
 					goto out;
 				}
 			}
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		xlbd_apply_config(&d, &file);
 		xlb_config_free(&file);
 	}
-	xlbd_release_unclaimed(&d);
+	xlbd_adopt_release_unclaimed(&d);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

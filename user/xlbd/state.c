@@ -16,20 +16,11 @@
 #include "sched_ring.h"
 #include "xlbd.h"
 
-/* An id found in the pinned maps when xlbd started. */
-struct adopted {
-	bool is_svc;
-	bool claimed;
-	struct xlb_svc_key key;		/* service */
-	struct xlb_backend be;		/* backend entry as found */
-	__u32 id;
-};
-
 /* The daemon, for timer callbacks; set by xlbd_state_init(). */
 static struct xlbd *the_d;
 
-static void addr_str(const union xlb_addr *a, __u8 family, char *buf,
-		     size_t len)
+void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf,
+		   size_t len)
 {
 	if (xlb_format_addr(a, family, buf, len))
 		snprintf(buf, len, "?");
@@ -51,164 +42,6 @@ int xlbd_state_init(struct xlbd *d)
 		return -ENOMEM;
 	d->svc_used[0] = d->be_used[0] = true;	/* id 0 means "none" */
 	the_d = d;
-	return 0;
-}
-
-/*
- * Remember the ids of what is already in the maps (a previous xlbd), so
- * the same config maps onto the same ids and MACs: rings come out
- * identical and established flows never notice the restart.
- */
-int xlbd_adopt_maps(struct xlbd *d)
-{
-	struct xlb_svc_key k, next, *prev = NULL;
-	size_t cap = 0;
-
-	while (!bpf_map_get_next_key(d->dp.svc_fd, prev, &next)) {
-		struct xlb_svc v;
-
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
-		    (v.flags & XLB_SVC_F_ADDR_MARK) || !v.id ||
-		    v.id >= XLB_MAX_SERVICES)
-			continue;
-		if (d->n_adopted == cap) {
-			cap = cap ? cap * 2 : 64;
-			d->adopted = realloc(d->adopted, cap * sizeof(*d->adopted));
-			if (!d->adopted)
-				return -ENOMEM;
-		}
-		d->adopted[d->n_adopted++] = (struct adopted){
-			.is_svc = true, .key = k, .id = v.id };
-		d->svc_used[v.id] = true;
-	}
-	for (__u32 id = 1; id < XLB_MAX_BACKENDS; id++) {
-		struct xlb_backend be;
-
-		if (bpf_map_lookup_elem(d->dp.be_fd, &id, &be) || !be.svc_id)
-			continue;
-		if (d->n_adopted == cap) {
-			cap = cap ? cap * 2 : 64;
-			d->adopted = realloc(d->adopted, cap * sizeof(*d->adopted));
-			if (!d->adopted)
-				return -ENOMEM;
-		}
-		d->adopted[d->n_adopted++] = (struct adopted){
-			.be = be, .id = id };
-		d->be_used[id] = true;
-		if (be.gen > d->next_gen)
-			d->next_gen = be.gen;
-	}
-	if (d->n_adopted)
-		pr_info("adopted %zu services and backends from pinned maps",
-			d->n_adopted);
-	return 0;
-}
-
-/* Whatever the previous xlbd had that this config does not: remove. */
-void xlbd_release_unclaimed(struct xlbd *d)
-{
-	struct xlb_svc_key k, next, *prev = NULL;
-
-	for (size_t i = 0; i < d->n_adopted; i++) {
-		struct adopted *a = &d->adopted[i];
-
-		if (a->claimed)
-			continue;
-		if (a->is_svc) {
-			xlb_dp_service_del(&d->dp, &a->key, a->id);
-			d->svc_used[a->id] = false;
-		} else {
-			struct xlb_backend zero = {};
-
-			xlb_dp_backend_set(&d->dp, a->id, &zero);
-			d->be_used[a->id] = false;
-		}
-	}
-	free(d->adopted);
-	d->adopted = NULL;
-	d->n_adopted = 0;
-
-	/* VIP address markers whose VIP no service uses any more */
-	while (!bpf_map_get_next_key(d->dp.svc_fd, prev, &next)) {
-		struct xlb_svc v;
-		bool used = false;
-
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
-		    !(v.flags & XLB_SVC_F_ADDR_MARK))
-			continue;
-		for (size_t i = 0; i < d->n_svcs && !used; i++)
-			used = d->svcs[i]->key.family == k.family &&
-			       !memcmp(&d->svcs[i]->key.vip, &k.vip,
-				       sizeof(k.vip));
-		if (!used) {
-			xlb_dp_vip_mark(&d->dp, &k.vip, k.family, false);
-			prev = NULL;	/* restart: the key is gone */
-		}
-	}
-}
-
-static __u32 svc_id_alloc(struct xlbd *d, const struct xlb_svc_key *k)
-{
-	for (size_t i = 0; i < d->n_adopted; i++) {
-		struct adopted *a = &d->adopted[i];
-
-		if (a->is_svc && !a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
-			a->claimed = true;
-			return a->id;
-		}
-	}
-	for (__u32 id = 1; id < XLB_MAX_SERVICES; id++) {
-		if (!d->svc_used[id]) {
-			d->svc_used[id] = true;
-			return id;
-		}
-	}
-	return 0;
-}
-
-/* Adopted backend entry for (service, address), or a fresh id. */
-static __u32 be_id_alloc(struct xlbd *d, __u32 svc_id, struct be_rt *b,
-			 bool *adopted_up)
-{
-	static __u32 cursor = 1;
-
-	for (size_t i = 0; i < d->n_adopted; i++) {
-		struct adopted *a = &d->adopted[i];
-
-		if (a->is_svc || a->claimed || a->be.svc_id != svc_id ||
-		    a->be.family != b->conf.family ||
-		    memcmp(&a->be.addr, &b->conf.addr, sizeof(a->be.addr)))
-			continue;
-		a->claimed = true;
-		b->gen = a->be.gen;
-		*adopted_up = a->be.flags & XLB_BE_F_UP;
-		/* keep forwarding with the known MAC until netlink answers */
-		if (a->be.flags & XLB_BE_F_UP) {
-			b->mac_ok = true;
-			memcpy(b->mac, a->be.dmac, 6);
-			memcpy(b->smac, a->be.smac, 6);
-			b->ifindex = a->be.ifindex;
-		}
-		return a->id;
-	}
-	/*
-	 * Round-robin over free ids, so a freed id is reused as late as
-	 * possible; gen still tells its old flows apart if it is.
-	 */
-	for (__u32 n = 1; n < XLB_MAX_BACKENDS; n++) {
-		__u32 id = cursor;
-
-		cursor = cursor + 1 < XLB_MAX_BACKENDS ? cursor + 1 : 1;
-		if (!d->be_used[id]) {
-			d->be_used[id] = true;
-			b->gen = ++d->next_gen;
-			return id;
-		}
-	}
 	return 0;
 }
 
@@ -299,7 +132,7 @@ void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 	snprintf(b->health_why, sizeof(b->health_why), "%s", reason);
 	if (b->healthy == up)
 		return;
-	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	pr_info("service %s: backend %s %s -> %s (%s)%s", s->conf.name, a,
 		b->healthy ? "up" : "down", up ? "up" : "down", reason,
 		up && b->drained ? "; stays drained" : "");
@@ -411,121 +244,6 @@ out:
 	return err;
 }
 
-/* Route, source MAC and neighbour of a backend; probes when missing. */
-static void be_resolve(struct xlbd *d, struct be_rt *b)
-{
-	char a[XLB_ADDR_STRLEN];
-	bool had = b->mac_ok;
-	int ifindex, err;
-	__u8 mac[6];
-
-	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
-	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
-	if (err) {
-		snprintf(b->why, sizeof(b->why), "%s",
-			 err == -EHOSTUNREACH ? "not on a directly connected network" :
-			 err == -EADDRNOTAVAIL ? "is a local address" :
-			 "no route");
-		b->mac_ok = false;
-		if (had)
-			pr_warn("backend %s: %s", a, b->why);
-		return;
-	}
-	if (ifindex != d->ifindex) {
-		err = xlb_link_mac(d->neigh, ifindex, b->smac);
-		if (!err)
-			err = xlb_dp_tx_port_add(&d->dp, ifindex);
-		if (err) {
-			snprintf(b->why, sizeof(b->why),
-				 "egress interface %d unusable: %s", ifindex,
-				 strerror(-err));
-			b->mac_ok = false;
-			return;
-		}
-	} else {
-		memcpy(b->smac, d->if_mac, 6);
-	}
-	b->ifindex = ifindex;
-	err = xlb_neigh_lookup(d->neigh, &b->conf.addr, b->conf.family,
-			       ifindex, mac);
-	if (!err) {
-		memcpy(b->mac, mac, 6);
-		b->mac_ok = true;
-		b->why[0] = 0;
-		return;
-	}
-	if (!b->mac_ok)
-		snprintf(b->why, sizeof(b->why), "resolving MAC (ARP/ND)");
-	xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family, ifindex);
-}
-
-void xlbd_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
-		      int ifindex, const __u8 *mac)
-{
-	struct xlbd *d = ctx;
-
-	for (size_t i = 0; i < d->n_svcs; i++) {
-		struct svc_rt *s = d->svcs[i];
-		bool changed = false;
-
-		for (size_t j = 0; j < s->n_bes; j++) {
-			struct be_rt *b = s->bes[j];
-			char as[XLB_ADDR_STRLEN];
-
-			if (b->conf.family != family || b->ifindex != ifindex ||
-			    memcmp(&b->conf.addr, a, sizeof(*a)))
-				continue;
-			addr_str(a, family, as, sizeof(as));
-			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
-				memcpy(b->mac, mac, 6);
-				b->mac_ok = true;
-				b->why[0] = 0;
-				pr_info("service %s: backend %s resolved to %02x:%02x:%02x:%02x:%02x:%02x",
-					s->conf.name, as, mac[0], mac[1],
-					mac[2], mac[3], mac[4], mac[5]);
-				changed = true;
-			} else if (!mac && b->mac_ok) {
-				b->mac_ok = false;
-				snprintf(b->why, sizeof(b->why),
-					 "neighbour entry failed or removed");
-				pr_warn("service %s: backend %s: %s", s->conf.name,
-					as, b->why);
-				changed = true;
-			}
-		}
-		if (changed)
-			xlbd_svc_publish(d, s);
-	}
-}
-
-/*
- * XDP traffic bypasses the kernel's neighbour code, so entries would go
- * stale and be collected; probing keeps them fresh and retries the
- * unresolved ones. Called on a timer.
- */
-void xlbd_neigh_refresh(struct xlbd *d)
-{
-	for (size_t i = 0; i < d->n_svcs; i++) {
-		struct svc_rt *s = d->svcs[i];
-		bool changed = false;
-
-		for (size_t j = 0; j < s->n_bes; j++) {
-			struct be_rt *b = s->bes[j];
-			bool had = b->mac_ok;
-
-			if (b->mac_ok) {
-				xlb_neigh_probe(d->neigh, &b->conf.addr,
-						b->conf.family, b->ifindex);
-				continue;
-			}
-			be_resolve(d, b);
-			changed |= had != b->mac_ok;
-		}
-		if (changed)
-			xlbd_svc_publish(d, s);
-	}
-}
-
 struct svc_rt *xlbd_svc_find(struct xlbd *d, const char *name)
 {
 	for (size_t i = 0; i < d->n_svcs; i++)
@@ -560,7 +278,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	char a[XLB_ADDR_STRLEN];
 	bool adopted_up = false;
 
-	addr_str(&c->addr, c->family, a, sizeof(a));
+	xlbd_addr_str(&c->addr, c->family, a, sizeof(a));
 	if (c->family != s->conf.family) {
 		snprintf(err, errlen, "backend %s: not the address family of VIP",
 			 a);
@@ -588,14 +306,14 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	s->bes = v;
 	b->conf = *c;
 	b->healthy = true;
-	b->id = be_id_alloc(d, s->id, b, &adopted_up);
+	b->id = xlbd_adopt_be_id(d, s->id, b, &adopted_up);
 	if (!b->id) {
 		free(b);
 		snprintf(err, errlen, "no free backend id (max %d)",
 			 XLB_MAX_BACKENDS - 1);
 		return -ENOSPC;
 	}
-	be_resolve(d, b);
+	xlbd_resolve_backend(d, b);
 	s->bes[s->n_bes++] = b;
 	b->health_since_ms = b->up_since_ms = xlb_now_ms();
 	/* adopted from a running data plane: already at full weight */
@@ -615,7 +333,7 @@ int xlbd_be_add(struct xlbd *d, struct svc_rt *s,
 
 	if (ret)
 		return ret;
-	addr_str(&c->addr, c->family, a, sizeof(a));
+	xlbd_addr_str(&c->addr, c->family, a, sizeof(a));
 	pr_info("service %s: backend %s added (weight %u)", s->conf.name, a,
 		c->weight);
 	return xlbd_svc_publish(d, s);
@@ -645,7 +363,7 @@ int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b)
 	s->n_bes--;
 	/* out of the ring first, then the entry: its flows move on */
 	err = xlbd_svc_publish(d, s);
-	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	pr_info("service %s: backend %s removed", s->conf.name, a);
 	be_free(d, b);
 	return err;
@@ -656,7 +374,7 @@ int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 {
 	char a[XLB_ADDR_STRLEN];
 
-	addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
+	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	if (weight >= 0) {
 		b->conf.weight = weight;
 		b->drained = false;
@@ -691,7 +409,7 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 	}
 	svc_key_of(c, &s->key);
 	if (svc_find_key(d, &s->key)) {
-		addr_str(&c->vip, c->family, a, sizeof(a));
+		xlbd_addr_str(&c->vip, c->family, a, sizeof(a));
 		snprintf(err, errlen, "%s:%u/%s is already served by another service",
 			 a, c->port, xlb_proto_name(c->proto));
 		free(s);
@@ -707,7 +425,7 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 	free(s->conf.backends);
 	s->conf.backends = NULL;
 	s->conf.n_backends = 0;
-	s->id = svc_id_alloc(d, &s->key);
+	s->id = xlbd_adopt_svc_id(d, &s->key);
 	if (!s->id) {
 		xlb_service_conf_free(&s->conf);
 		free(s);
@@ -735,7 +453,7 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 	}
 	xlb_dp_vip_mark(&d->dp, &s->key.vip, s->key.family, true);
 	d->svcs[d->n_svcs++] = s;
-	addr_str(&c->vip, c->family, a, sizeof(a));
+	xlbd_addr_str(&c->vip, c->family, a, sizeof(a));
 	pr_info("service %s: %s%s%s:%u/%s %s, %zu backends", c->name,
 		c->family == XLB_FAMILY_V6 ? "[" : "", a,
 		c->family == XLB_FAMILY_V6 ? "]" : "", c->port,

@@ -89,8 +89,21 @@ struct xlbd {
 /* state.c: every change to services and backends goes through here. */
 int xlbd_state_init(struct xlbd *d);
 void xlbd_state_free(struct xlbd *d);
+/* "ADDR" of a for messages ("?" if it cannot be formatted). */
+void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf,
+		   size_t len);
+
+/*
+ * adopt.c: ids. adopt_maps reads what a previous xlbd left in the pinned
+ * maps; the id allocators hand out the adopted id for the same service or
+ * (service, address), else a fresh one (0: none left); release_unclaimed
+ * removes what the new config no longer has.
+ */
 int xlbd_adopt_maps(struct xlbd *d);
-void xlbd_release_unclaimed(struct xlbd *d);
+void xlbd_adopt_release_unclaimed(struct xlbd *d);
+__u32 xlbd_adopt_svc_id(struct xlbd *d, const struct xlb_svc_key *k);
+__u32 xlbd_adopt_be_id(struct xlbd *d, __u32 svc_id, struct be_rt *b,
+			bool *adopted_up);
 int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c);
 int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 		 char *err, size_t errlen);
@@ -134,10 +147,11 @@ void xlbd_health_detach(struct xlbd *d, struct be_rt *b);
 /* The "health" object of `xlbctl status` (NULL when no check). */
 struct json_object *xlbd_health_json(const struct be_rt *b);
 
-/* neighbours (state.c): resolve, probe, follow. */
-void xlbd_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
+/* resolve.c: a backend's route and MACs; netlink events; refresh timer. */
+void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b);
+void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
 		      int ifindex, const __u8 *mac);
-void xlbd_neigh_refresh(struct xlbd *d);
+void xlbd_resolve_refresh(struct xlbd *d);
 
 /* attach.c */
 int xlbd_attach(struct xlbd *d);

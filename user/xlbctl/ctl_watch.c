@@ -19,26 +19,10 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_arg.h"
 #include "ctl_watch.h"
 
 /* Arguments */
-
-__attribute__((format(printf, 4, 5)))
-static int arg_err(char *err, size_t errlen, const char *arg,
-		   const char *fmt, ...)
-{
-	size_t n;
-	va_list ap;
-
-	if (!err || !errlen)
-		return -EINVAL;
-	snprintf(err, errlen, "argument \"%s\" is wrong: ", arg);
-	n = strlen(err);
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 bool xlb_watch_is_seconds(const char *s)
 {
@@ -65,14 +49,14 @@ int xlb_watch_parse_interval(const char *s, double *sec, char *err,
 			break;
 	}
 	if (*p || !digits || dots > 1)
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "not a number of seconds (for example 1 or 0.5)");
 	v = strtod(s, NULL);
 	if (!(v > 0))
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "the interval must be more than 0 seconds");
 	if (v < XLB_WATCH_MIN_S || v > XLB_WATCH_MAX_S)
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "the interval must be %g..%g seconds",
 			       XLB_WATCH_MIN_S, XLB_WATCH_MAX_S);
 	*sec = v;
@@ -86,10 +70,10 @@ int xlb_watch_parse_count(const char *s, unsigned *n, char *err,
 	int ret = xlb_parse_u32(s, 1, XLB_WATCH_MAX_COUNT, &v);
 
 	if (ret == -ERANGE)
-		return arg_err(err, errlen, s, "count must be 1..%u",
+		return xlbctl_arg_err(err, errlen, s, "count must be 1..%u",
 			       XLB_WATCH_MAX_COUNT);
 	if (ret)
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "count is not a number (1..%u)",
 			       XLB_WATCH_MAX_COUNT);
 	*n = v;

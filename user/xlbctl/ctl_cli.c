@@ -17,14 +17,15 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_arg.h"
 #include "ctl_cli.h"
+#include "ctl_print.h"
 #include "ctl_watch.h"
 #include "maglev.h"
 #include "xlb_abi.h"
 
 #define MAX_POS 2		/* positional arguments of any command */
 #define MAX_OPTS 3		/* options of any command */
-#define MAX_COLS 8		/* columns of any text table */
 
 struct xlbctl_opt {
 	const char *name;	/* without the leading "--" */
@@ -54,23 +55,6 @@ struct xlbctl_cmd {
 	int (*print)(struct json_object *data, FILE *f);
 };
 
-__attribute__((format(printf, 4, 5)))
-static int arg_err(char *err, size_t errlen, const char *arg,
-		   const char *fmt, ...)
-{
-	size_t n;
-	va_list ap;
-
-	if (!err || !errlen)
-		return -EINVAL;
-	snprintf(err, errlen, "argument \"%s\" is wrong: ", arg);
-	n = strlen(err);
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static const char *optval(const struct args *a, const char *name)
 {
 	for (int i = 0; i < MAX_OPTS && a->cmd->opts[i].name; i++)
@@ -95,7 +79,7 @@ static int check_name(const char *s, char *err, size_t errlen)
 {
 	if (xlb_name_ok(s))
 		return 0;
-	return arg_err(err, errlen, s,
+	return xlbctl_arg_err(err, errlen, s,
 		       "a service name is 1..63 of A-Z a-z 0-9 _ . -");
 }
 
@@ -104,7 +88,7 @@ static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
 {
 	if (xlb_addr_usable(a, family))
 		return 0;
-	return arg_err(err, errlen, s,
+	return xlbctl_arg_err(err, errlen, s,
 		       "the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");
 }
 
@@ -124,57 +108,57 @@ static int parse_vip_port(const char *s, union xlb_addr *a, __u8 *family,
 	if (s[0] == '[') {
 		end = strchr(s, ']');
 		if (!end)
-			return arg_err(err, errlen, s, "missing ']'");
+			return xlbctl_arg_err(err, errlen, s, "missing ']'");
 		hlen = end - s - 1;
 		if (hlen >= sizeof(host))
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "not an IPv6 address in brackets");
 		memcpy(host, s + 1, hlen);
 		host[hlen] = '\0';
 		if (xlb_parse_addr(host, a, family) ||
 		    *family != XLB_FAMILY_V6)
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "'%s' is not an IPv6 address (brackets are for IPv6 only)",
 				       host);
 		if (!end[1])
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "missing port: write [VIP]:PORT");
 		if (end[1] != ':')
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "expected ':' and a port after ']'");
 		pstr = end + 2;
 	} else {
 		end = strrchr(s, ':');
 		if (!end) {
 			if (!xlb_parse_addr(s, a, family))
-				return arg_err(err, errlen, s,
+				return xlbctl_arg_err(err, errlen, s,
 					       "missing port: write VIP:PORT");
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "not VIP:PORT with a numeric VIP");
 		}
 		/* More than one ':' can only be meant as IPv6. */
 		if (memchr(s, ':', end - s))
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "an IPv6 VIP needs brackets: [VIP]:PORT");
 		hlen = end - s;
 		if (hlen >= sizeof(host))
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "not VIP:PORT with a numeric VIP");
 		memcpy(host, s, hlen);
 		host[hlen] = '\0';
 		if (xlb_parse_addr(host, a, family))
-			return arg_err(err, errlen, s,
+			return xlbctl_arg_err(err, errlen, s,
 				       "'%s' is not a numeric IP address",
 				       host);
 		pstr = end + 1;
 	}
 	if (!*pstr)
-		return arg_err(err, errlen, s, "missing port after ':'");
+		return xlbctl_arg_err(err, errlen, s, "missing port after ':'");
 	ret = xlb_parse_u32(pstr, 1, 65535, &p);
 	if (ret == -ERANGE)
-		return arg_err(err, errlen, s, "port must be 1..65535");
+		return xlbctl_arg_err(err, errlen, s, "port must be 1..65535");
 	if (ret)
-		return arg_err(err, errlen, s, "port '%s' is not a number",
+		return xlbctl_arg_err(err, errlen, s, "port '%s' is not a number",
 			       pstr);
 	*port = p;
 	return check_usable(s, a, *family, err, errlen);
@@ -188,12 +172,12 @@ static int parse_backend_addr(const char *s, union xlb_addr *a,
 	if (!xlb_parse_addr(s, a, family))
 		return check_usable(s, a, *family, err, errlen);
 	if (!xlb_parse_addr_port(s, a, family, &port))
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "a backend address takes no port (backends receive on the service's port)");
 	if (s[0] == '[')
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "write a backend's IPv6 address without brackets");
-	return arg_err(err, errlen, s, "not a numeric IP address");
+	return xlbctl_arg_err(err, errlen, s, "not a numeric IP address");
 }
 
 static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
@@ -201,9 +185,9 @@ static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
 	int ret = xlb_parse_u32(s, 0, 65535, w);
 
 	if (ret == -ERANGE)
-		return arg_err(err, errlen, s, "weight must be 0..65535");
+		return xlbctl_arg_err(err, errlen, s, "weight must be 0..65535");
 	if (ret)
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "weight is not a number (0..65535)");
 	return 0;
 }
@@ -218,7 +202,7 @@ static int parse_sched(const char *s, char *err, size_t errlen)
 	for (i = 0; i < XLB_SCHED_MAX; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", xlb_sched_names[i]);
-	return arg_err(err, errlen, s, "unknown scheduler (one of: %s)",
+	return xlbctl_arg_err(err, errlen, s, "unknown scheduler (one of: %s)",
 		       list);
 }
 
@@ -229,17 +213,17 @@ static int parse_table_size(const char *s, __u32 *size, char *err,
 	__u32 next;
 
 	if (ret == -ERANGE)
-		return arg_err(err, errlen, s,
+		return xlbctl_arg_err(err, errlen, s,
 			       "table size must be a prime in 2..%u",
 			       XLB_MAX_TABLE_SIZE);
 	if (ret)
-		return arg_err(err, errlen, s, "table size is not a number");
+		return xlbctl_arg_err(err, errlen, s, "table size is not a number");
 	if (xlb_is_prime(*size))
 		return 0;
 	/* XLB_MAX_TABLE_SIZE is prime, so this stops in range. */
 	for (next = *size + 1; !xlb_is_prime(next); next++)
 		;
-	return arg_err(err, errlen, s,
+	return xlbctl_arg_err(err, errlen, s,
 		       "table size must be a prime (next prime: %u)", next);
 }
 
@@ -273,7 +257,7 @@ static int build_service_add(const struct args *a, struct json_object *req,
 	if (proto_s) {
 		proto = xlb_parse_proto(proto_s);
 		if (proto < 0)
-			return arg_err(err, errlen, proto_s,
+			return xlbctl_arg_err(err, errlen, proto_s,
 				       "protocol must be tcp or udp");
 	}
 	if (sched_s) {
@@ -288,7 +272,7 @@ static int build_service_add(const struct args *a, struct json_object *req,
 	}
 	/* Canonical form, so the daemon and its logs see one spelling. */
 	if (xlb_format_addr(&addr, family, vip, sizeof(vip)))
-		return arg_err(err, errlen, a->pos[1], "cannot format VIP");
+		return xlbctl_arg_err(err, errlen, a->pos[1], "cannot format VIP");
 	if (add_str(req, "name", a->pos[0]) || add_str(req, "vip", vip) ||
 	    add_int(req, "port", port) ||
 	    add_str(req, "protocol", xlb_proto_name(proto)) ||
@@ -325,7 +309,7 @@ static int build_backend_key(const struct args *a, struct json_object *req,
 	if (ret)
 		return ret;
 	if (xlb_format_addr(&addr, family, addr_s, sizeof(addr_s)))
-		return arg_err(err, errlen, a->pos[1],
+		return xlbctl_arg_err(err, errlen, a->pos[1],
 			       "cannot format address");
 	if (add_str(req, "service", a->pos[0]) ||
 	    add_str(req, "address", addr_s))
@@ -365,10 +349,10 @@ static int build_backend_set(const struct args *a, struct json_object *req,
 			later = i;
 	}
 	if (!n)
-		return arg_err(err, errlen, "--weight|--drain|--enable",
+		return xlbctl_arg_err(err, errlen, "--weight|--drain|--enable",
 			       "missing: give one of them");
 	if (n > 1)
-		return arg_err(err, errlen, a->given[later],
+		return xlbctl_arg_err(err, errlen, a->given[later],
 			       "only one of --weight, --drain and --enable");
 	ret = build_backend_key(a, req, err, errlen);
 	if (ret)
@@ -414,7 +398,7 @@ static int build_stats(const struct args *a, struct json_object *req,
 	int after = watch ? pos_after_opt(a, 0 /* watch */) : -1, ret;
 
 	if (count && !watch)
-		return arg_err(err, errlen, "--count", "only with --watch");
+		return xlbctl_arg_err(err, errlen, "--count", "only with --watch");
 	/* SECONDS is a number right after --watch; anything else SERVICE. */
 	for (int i = 0; i < a->npos; i++) {
 		if (i == after && xlb_watch_is_seconds(a->pos[i]))
@@ -422,7 +406,7 @@ static int build_stats(const struct args *a, struct json_object *req,
 		else if (!service)
 			service = a->pos[i];
 		else
-			return arg_err(err, errlen, a->pos[i], watch ?
+			return xlbctl_arg_err(err, errlen, a->pos[i], watch ?
 				       "unexpected argument (SECONDS goes right after --watch)" :
 				       "unexpected argument");
 	}
@@ -434,278 +418,6 @@ static int build_stats(const struct args *a, struct json_object *req,
 			return ret;
 	}
 	return watch ? xlb_watch_attach(req, seconds, count, err, errlen) : 0;
-}
-
-/* Text tables: columns sized to their widest cell, two blanks apart. */
-
-struct row {
-	int group;		/* rows of a group share column widths */
-	int ncols;		/* 0: blank line; 1: free text, not sized */
-	char *cell[MAX_COLS];
-};
-
-struct table {
-	struct row *rows;
-	size_t n, cap;
-	bool oom;
-};
-
-struct group_fmt {
-	int indent;
-	const char *align;	/* 'l' or 'r' per column */
-};
-
-/* Add a row of ncols strings (copied); failures surface in table_print(). */
-static void table_row(struct table *t, int group, int ncols, ...)
-{
-	struct row *r;
-	va_list ap;
-
-	if (t->oom)
-		return;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-
-		r = realloc(t->rows, cap * sizeof(*r));
-		if (!r) {
-			t->oom = true;
-			return;
-		}
-		t->rows = r;
-		t->cap = cap;
-	}
-	r = &t->rows[t->n++];
-	memset(r, 0, sizeof(*r));
-	r->group = group;
-	r->ncols = ncols;
-	va_start(ap, ncols);
-	for (int i = 0; i < ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-
-		r->cell[i] = strdup(s ? s : "-");
-		if (!r->cell[i])
-			t->oom = true;
-	}
-	va_end(ap);
-}
-
-static void table_free(struct table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		for (int c = 0; c < t->rows[i].ncols; c++)
-			free(t->rows[i].cell[c]);
-	free(t->rows);
-}
-
-static int table_print(struct table *t, const struct group_fmt *groups,
-		       int ngroups, FILE *f)
-{
-	size_t width[4][MAX_COLS] = {};
-	const struct group_fmt *g;
-	struct row *r;
-	size_t w;
-	int err = 0;
-
-	if (t->oom || ngroups > 4) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		r = &t->rows[i];
-		for (int c = 0; r->ncols > 1 && c < r->ncols; c++) {
-			w = strlen(r->cell[c]);
-			if (w > width[r->group][c])
-				width[r->group][c] = w;
-		}
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		r = &t->rows[i];
-		g = &groups[r->group];
-		if (r->ncols)
-			fprintf(f, "%*s", g->indent, "");
-		for (int c = 0; c < r->ncols; c++) {
-			bool last = c == r->ncols - 1;
-			int pad = r->ncols > 1 ? (int)width[r->group][c] : 0;
-
-			if (g->align[c] == 'r')
-				fprintf(f, "%*s", pad, r->cell[c]);
-			else if (last)	/* no trailing blanks */
-				fputs(r->cell[c], f);
-			else
-				fprintf(f, "%-*s", pad, r->cell[c]);
-			fputs(last ? "" : "  ", f);
-		}
-		fputc('\n', f);
-	}
-out:
-	table_free(t);
-	return err;
-}
-
-/* A counter with thousands grouping; other values as they are. */
-static const char *jcount(struct json_object *v, char *buf, size_t len)
-{
-	char digits[24];
-	size_t n, o = 0;
-
-	if (!json_object_is_type(v, json_type_int))
-		return v ? json_object_get_string(v) : NULL;
-	n = snprintf(digits, sizeof(digits), "%" PRIu64,
-		     json_object_get_uint64(v));
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* Health: whatever scalar fields the daemon reports, as key=value. */
-static void fmt_health(struct json_object *h, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	if (!json_object_is_type(h, json_type_object))
-		return;
-	json_object_object_foreach(h, key, v) {
-		snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", key,
-			 v ? json_object_get_string(v) : "null");
-		o += strlen(buf + o);
-	}
-}
-
-/* Printers: one per command, the only place its text output is made. */
-
-static int print_none(struct json_object *data, FILE *f)
-{
-	return 0;
-}
-
-static int print_status(struct json_object *data, FILE *f)
-{
-	static const struct group_fmt groups[] = {
-		{ .indent = 0, .align = "llll" },
-		{ .indent = 2, .align = "lrlll" },
-	};
-	struct json_object *svcs = xlb_json_get(data, "services");
-	bool health = false;
-	struct table t = {};
-
-	if (!xlb_json_len(svcs)) {
-		fputs("no services\n", f);
-		return 0;
-	}
-	/* One HEALTH column for all or none, so the columns line up. */
-	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
-		struct json_object *bes =
-			xlb_json_get(json_object_array_get_idx(svcs, i), "backends");
-
-		for (size_t j = 0; j < xlb_json_len(bes); j++)
-			if (xlb_json_get(json_object_array_get_idx(bes, j), "health"))
-				health = true;
-	}
-	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
-		struct json_object *s = json_object_array_get_idx(svcs, i);
-		struct json_object *bes = xlb_json_get(s, "backends");
-		const char *vip = xlb_json_str(s, "vip") ?: "?";
-		char where[96], table[32];
-
-		snprintf(where, sizeof(where), strchr(vip, ':') ?
-			 "[%s]:%s/%s" : "%s:%s/%s", vip,
-			 xlb_json_str(s, "port") ?: "?", xlb_json_str(s, "protocol") ?: "?");
-		snprintf(table, sizeof(table), "table %s",
-			 xlb_json_str(s, "table_size") ?: "?");
-		if (i)
-			table_row(&t, 0, 0);
-		table_row(&t, 0, 4, xlb_json_str(s, "name"), where,
-			  xlb_json_str(s, "scheduler"), table);
-		if (!xlb_json_len(bes)) {
-			table_row(&t, 1, 1, "no backends");
-			continue;
-		}
-		table_row(&t, 1, health ? 5 : 4, "ADDRESS", "WEIGHT", "STATE",
-			  "MAC", "HEALTH");
-		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
-			const char *w = xlb_json_str(b, "weight") ?: "?";
-			const char *cw = xlb_json_str(b, "config_weight");
-			char weight[48], hc[256];
-
-			/* Effective/configured when they differ (slow start). */
-			if (cw && strcmp(w, cw))
-				snprintf(weight, sizeof(weight), "%s/%s", w, cw);
-			else
-				snprintf(weight, sizeof(weight), "%s", w);
-			fmt_health(xlb_json_get(b, "health"), hc, sizeof(hc));
-			table_row(&t, 1, health ? 5 : 4, xlb_json_str(b, "address"),
-				  weight, xlb_json_str(b, "state"), xlb_json_str(b, "mac"),
-				  hc[0] ? hc : "-");
-		}
-	}
-	return table_print(&t, groups, 2, f);
-}
-
-static void stats_row(struct table *t, struct json_object *o,
-		      const char *name)
-{
-	char p[32], b[32], n[32];
-
-	table_row(t, 1, 4, name, jcount(xlb_json_get(o, "packets"), p, sizeof(p)),
-		  jcount(xlb_json_get(o, "bytes"), b, sizeof(b)),
-		  jcount(xlb_json_get(o, "new_flows"), n, sizeof(n)));
-}
-
-static int print_stats(struct json_object *data, FILE *f)
-{
-	static const struct group_fmt groups[] = {
-		{ .indent = 0, .align = "lr" },
-		{ .indent = 0, .align = "lrrr" },
-	};
-	struct json_object *global = xlb_json_get(data, "global");
-	struct json_object *svcs = xlb_json_get(data, "services");
-	struct table t = {};
-	char buf[32];
-
-	if (json_object_is_type(global, json_type_object)) {
-		table_row(&t, 0, 2, "COUNTER", "VALUE");
-		json_object_object_foreach(global, name, v)
-			table_row(&t, 0, 2, name, jcount(v, buf, sizeof(buf)));
-	}
-	if (xlb_json_len(svcs)) {
-		if (t.n)
-			table_row(&t, 1, 0);
-		table_row(&t, 1, 4, "SERVICE", "PACKETS", "BYTES",
-			  "NEW_FLOWS");
-	}
-	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
-		struct json_object *s = json_object_array_get_idx(svcs, i);
-		struct json_object *bes = xlb_json_get(s, "backends");
-
-		stats_row(&t, s, xlb_json_str(s, "name"));
-		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
-			char name[XLB_ADDR_STRLEN + 2];
-
-			/* Indented under its service, in the same columns. */
-			snprintf(name, sizeof(name), "  %s",
-				 xlb_json_str(b, "address") ?: "?");
-			stats_row(&t, b, name);
-		}
-	}
-	return table_print(&t, groups, 2, f);
-}
-
-static int print_config(struct json_object *data, FILE *f)
-{
-	const char *yaml = xlb_json_str(data, "yaml") ?: "";
-	size_t len = strlen(yaml);
-
-	fputs(yaml, f);
-	if (len && yaml[len - 1] != '\n')
-		fputc('\n', f);
-	return 0;
 }
 
 /* A positive integer option in lo..hi, or absent. */
@@ -722,7 +434,7 @@ static int opt_num(const struct args *a, const char *name, long lo, long hi,
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < lo || n > hi)
-		return arg_err(err, errlen, v, "--%s must be %ld..%ld", name,
+		return xlbctl_arg_err(err, errlen, v, "--%s must be %ld..%ld", name,
 			       lo, hi);
 	json_object_object_add(req, key, json_object_new_int64(n));
 	return 0;
@@ -774,7 +486,7 @@ static int build_explain(const struct args *a, struct json_object *req,
 		return ret;
 	if (proto) {
 		if (xlb_parse_proto(proto) < 0)
-			return arg_err(err, errlen, proto,
+			return xlbctl_arg_err(err, errlen, proto,
 				       "protocol must be tcp or udp");
 		json_object_object_add(req, "protocol",
 				       json_object_new_string(proto));
@@ -795,7 +507,7 @@ static int build_trace(const struct args *a, struct json_object *req,
 		errno = 0;
 		d = strtod(secs, &end);
 		if (errno || end == secs || *end || !(d > 0 && d <= 86400))
-			return arg_err(err, errlen, secs,
+			return xlbctl_arg_err(err, errlen, secs,
 				       "--seconds must be more than 0 and at most 86400");
 		json_object_object_add(req, "seconds",
 				       json_object_new_double(d));
@@ -806,89 +518,12 @@ static int build_trace(const struct args *a, struct json_object *req,
 	       opt_num(a, "sample", 1, 1000000, req, "sample", err, errlen);
 }
 
-static int print_flows(struct json_object *data, FILE *f)
-{
-	static const struct group_fmt groups[] = {
-		{ 0, "lllllrrl" }, { 0, "l" } };
-	struct json_object *flows = xlb_json_get(data, "flows");
-	struct table t = {};
-
-	table_row(&t, 0, 8, "SERVICE", "CLIENT", "VIP", "PROTO", "BACKEND",
-		  "AGE_S", "IDLE_S", "STATE");
-	for (size_t i = 0; i < xlb_json_len(flows); i++) {
-		struct json_object *o = json_object_array_get_idx(flows, i);
-		char cl[XLB_ADDR_STRLEN + 10], vip[XLB_ADDR_STRLEN + 10];
-		char age[24], idle[24];
-		bool v6 = strchr(xlb_json_str(o, "client") ?: "", ':');
-
-		snprintf(cl, sizeof(cl), v6 ? "[%s]:%s" : "%s:%s",
-			 xlb_json_str(o, "client") ?: "?", xlb_json_str(o, "client_port") ?: "?");
-		snprintf(vip, sizeof(vip), v6 ? "[%s]:%s" : "%s:%s",
-			 xlb_json_str(o, "vip") ?: "?", xlb_json_str(o, "port") ?: "?");
-		snprintf(age, sizeof(age), "%.1f",
-			 json_object_get_double(xlb_json_get(o, "age_s")));
-		snprintf(idle, sizeof(idle), "%.1f",
-			 json_object_get_double(xlb_json_get(o, "idle_s")));
-		table_row(&t, 0, 8, xlb_json_str(o, "service"), cl, vip,
-			  xlb_json_str(o, "protocol"), xlb_json_str(o, "backend"), age, idle,
-			  xlb_json_str(o, "state"));
-	}
-	{
-		char line[96];
-
-		snprintf(line, sizeof(line), "%s of %s flows shown",
-			 xlb_json_str(data, "shown") ?: "?", xlb_json_str(data, "total") ?: "?");
-		table_row(&t, 1, 1, line);
-	}
-	return table_print(&t, groups, 2, f);
-}
-
-static int print_explain(struct json_object *data, FILE *f)
-{
-	struct json_object *flow = xlb_json_get(data, "flow"), *c = xlb_json_get(data, "candidates");
-	const char *be = xlb_json_str(data, "backend");
-
-	fprintf(f, "service:   %s (%s)\n", xlb_json_str(data, "service") ?: "none",
-		xlb_json_str(data, "scheduler") ?: "-");
-	if (flow)
-		fprintf(f, "flow:      backend %s, age %.1fs, idle %.1fs%s%s%s\n",
-			xlb_json_str(flow, "backend") ?: "?",
-			json_object_get_double(xlb_json_get(flow, "age_s")),
-			json_object_get_double(xlb_json_get(flow, "idle_s")),
-			json_object_get_boolean(xlb_json_get(flow, "closed")) ?
-			", closed" : "",
-			json_object_get_boolean(xlb_json_get(flow, "followed")) ?
-			"" : "; not followed: ",
-			xlb_json_str(flow, "not_followed_because") ?: "");
-	else if (xlb_json_str(data, "service"))
-		fprintf(f, "flow:      not in the flow table\n");
-	fprintf(f, "decision:  %s\n", xlb_json_str(data, "why") ?: "?");
-	for (size_t i = 0; i < xlb_json_len(c); i++) {
-		struct json_object *o = json_object_array_get_idx(c, i);
-
-		if (xlb_json_get(o, "share"))
-			fprintf(f, "candidate: %s  share %.1f%%\n",
-				xlb_json_str(o, "backend") ?: "?",
-				100 * json_object_get_double(xlb_json_get(o, "share")));
-		else
-			fprintf(f, "candidate: %s  active flows %s, weight %s\n",
-				xlb_json_str(o, "backend") ?: "?",
-				xlb_json_str(o, "active_flows") ?: "?",
-				xlb_json_str(o, "weight") ?: "?");
-	}
-	if (be)
-		fprintf(f, "backend:   %s\n", be);
-	else if (!xlb_json_len(c))
-		fprintf(f, "backend:   none\n");
-	return ferror(f) ? -EIO : 0;
-}
-
 static const struct xlbctl_cmd cmds[] = {
 	{
 		.word = { "status" }, .req = "status",
 		.usage = "",
 		.help = "Services and their backends: weight, state, MAC.",
-		.build = build_none, .print = print_status,
+		.build = build_none, .print = xlbctl_print_status,
 	}, {
 		.word = { "service", "add" }, .req = "service_add",
 		.pos = { "NAME", "VIP:PORT" }, .npos_min = 2,
@@ -899,13 +534,13 @@ static const struct xlbctl_cmd cmds[] = {
 			"Defaults: --proto tcp, --scheduler maglev, --table-size 65537 (a prime).\n"
 			"Schedulers: maglev, source-hash, round-robin, weighted-round-robin,\n"
 			"random, least-connections.",
-		.build = build_service_add, .print = print_none,
+		.build = build_service_add, .print = xlbctl_print_none,
 	}, {
 		.word = { "service", "del" }, .req = "service_del",
 		.pos = { "NAME" }, .npos_min = 1,
 		.usage = "NAME",
 		.help = "Delete a service and its backends.",
-		.build = build_service_del, .print = print_none,
+		.build = build_service_del, .print = xlbctl_print_none,
 	}, {
 		.word = { "backend", "add" }, .req = "backend_add",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
@@ -913,13 +548,13 @@ static const struct xlbctl_cmd cmds[] = {
 		.usage = "SERVICE ADDRESS [--weight N]",
 		.help = "Add a backend (an address, no port) to a service.\n"
 			"Weight 0..65535, default 100; 0 takes no new flows.",
-		.build = build_backend_add, .print = print_none,
+		.build = build_backend_add, .print = xlbctl_print_none,
 	}, {
 		.word = { "backend", "del" }, .req = "backend_del",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
 		.usage = "SERVICE ADDRESS",
 		.help = "Remove a backend from a service.",
-		.build = build_backend_key, .print = print_none,
+		.build = build_backend_key, .print = xlbctl_print_none,
 	}, {
 		.word = { "backend", "set" }, .req = "backend_set",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
@@ -928,7 +563,7 @@ static const struct xlbctl_cmd cmds[] = {
 		.usage = "SERVICE ADDRESS (--weight N | --drain | --enable)",
 		.help = "Change a backend's weight, drain it (no new flows, existing\n"
 			"ones stay) or enable it again after a drain.",
-		.build = build_backend_set, .print = print_none,
+		.build = build_backend_set, .print = xlbctl_print_none,
 	}, {
 		.word = { "stats" }, .req = "stats",
 		.pos = { "SERVICE", "SECONDS" }, .npos_min = 0,
@@ -940,7 +575,7 @@ static const struct xlbctl_cmd cmds[] = {
 			"fractions allowed) until Ctrl-C, or N times with --count; redrawn\n"
 			"in place on a terminal, one block (--json: one line) per refresh\n"
 			"otherwise.",
-		.build = build_stats, .print = print_stats,
+		.build = build_stats, .print = xlbctl_print_stats,
 	}, {
 		.word = { "flows" }, .req = "flows",
 		.pos = { "SERVICE" }, .npos_min = 0,
@@ -950,7 +585,7 @@ static const struct xlbctl_cmd cmds[] = {
 			"backend, age, idle time and state (open, closed after a FIN\n"
 			"or RST, stale when its backend is gone). At most N rows\n"
 			"(default 100); the last line says how many flows there are.",
-		.build = build_flows, .print = print_flows,
+		.build = build_flows, .print = xlbctl_print_flows,
 	}, {
 		.word = { "explain" }, .req = "explain",
 		.pos = { "SRC:PORT", "VIP:PORT" }, .npos_min = 2,
@@ -961,7 +596,7 @@ static const struct xlbctl_cmd cmds[] = {
 			"the round-robin cursor of CPU N (default 0), the candidates of\n"
 			"random and least-connections). --syn: as a TCP SYN, which is\n"
 			"always scheduled afresh. IPv6: [2001:db8::1]:40000.",
-		.build = build_explain, .print = print_explain,
+		.build = build_explain, .print = xlbctl_print_explain,
 	}, {
 		.word = { "trace" }, .req = "trace",
 		.opts = { { "count", true }, { "sample", true },
@@ -971,12 +606,12 @@ static const struct xlbctl_cmd cmds[] = {
 			"and backend, as they come: N of them (default 20), one in\n"
 			"--sample N (default every one), for at most S seconds.\n"
 			"Tracing is on only while this runs.",
-		.build = build_trace, .print = print_none,
+		.build = build_trace, .print = xlbctl_print_none,
 	}, {
 		.word = { "config" }, .req = "config",
 		.usage = "",
 		.help = "The configuration in effect, as YAML.",
-		.build = build_none, .print = print_config,
+		.build = build_none, .print = xlbctl_print_config,
 	},
 };
 
@@ -1009,7 +644,7 @@ static int find_cmd(int argc, char **argv, const struct xlbctl_cmd **cmd,
 
 	*cmd = NULL;
 	if (argc < 1)
-		return arg_err(err, errlen, "COMMAND", "missing");
+		return xlbctl_arg_err(err, errlen, "COMMAND", "missing");
 	if (is_help(argv[0]))
 		return 1;
 	for (size_t i = 0; i < N_CMDS; i++) {
@@ -1028,14 +663,14 @@ static int find_cmd(int argc, char **argv, const struct xlbctl_cmd **cmd,
 		}
 	}
 	if (!group)
-		return arg_err(err, errlen, argv[0], "unknown command");
+		return xlbctl_arg_err(err, errlen, argv[0], "unknown command");
 	if (argc > 1 && is_help(argv[1]))
 		return 1;
 	list_subcommands(argv[0], subs, sizeof(subs));
 	if (argc < 2)
-		return arg_err(err, errlen, argv[0],
+		return xlbctl_arg_err(err, errlen, argv[0],
 			       "missing what to do: %s", subs);
-	return arg_err(err, errlen, argv[1], "unknown %s command (%s)",
+	return xlbctl_arg_err(err, errlen, argv[1], "unknown %s command (%s)",
 		       argv[0], subs);
 }
 
@@ -1058,7 +693,7 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 
 		if (opts_done || s[0] != '-' || !s[1]) {
 			if (a->npos == npos_max)
-				return arg_err(err, errlen, s,
+				return xlbctl_arg_err(err, errlen, s,
 					       "unexpected argument");
 			a->pos[a->npos++] = s;
 			continue;
@@ -1080,18 +715,18 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 			for (size_t g = 0; g < 3; g++)
 				if (strlen(global_opts[g]) == nlen &&
 				    !strncmp(global_opts[g], name, nlen))
-					return arg_err(err, errlen, s,
+					return xlbctl_arg_err(err, errlen, s,
 						       "global options go before the command: xlbctl %s ...",
 						       s);
-			return arg_err(err, errlen, s, "unknown option");
+			return xlbctl_arg_err(err, errlen, s, "unknown option");
 		}
 		if (a->val[o])
-			return arg_err(err, errlen, s, "given twice");
+			return xlbctl_arg_err(err, errlen, s, "given twice");
 		a->at[o] = i;
 		a->given[o] = s;
 		if (!cmd->opts[o].has_arg) {
 			if (eq)
-				return arg_err(err, errlen, s,
+				return xlbctl_arg_err(err, errlen, s,
 					       "takes no value");
 			a->val[o] = "";
 		} else if (eq) {
@@ -1099,11 +734,11 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 		} else if (i + 1 < argc) {
 			a->val[o] = argv[++i];
 		} else {
-			return arg_err(err, errlen, s, "missing value");
+			return xlbctl_arg_err(err, errlen, s, "missing value");
 		}
 	}
 	if (a->npos < cmd->npos_min)
-		return arg_err(err, errlen, cmd->pos[a->npos], "missing");
+		return xlbctl_arg_err(err, errlen, cmd->pos[a->npos], "missing");
 	return 0;
 }
 

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * struct xlb_config -> YAML that config_load.c reads back to an equal config.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+/* Next code point of UTF-8 @s, or -1 if the encoding is invalid. */
+static long utf8_next(const unsigned char *s, size_t len, size_t *n)
+{
+	static const long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	long cp;
+	size_t k;
+
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	if (s[0] >= 0xc0 && s[0] < 0xe0) {
+		k = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] < 0xf0) {
+		k = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] < 0xf8) {
+		k = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return -1;
+	}
+	if (k > len)
+		return -1;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min[k] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return -1;
+	*n = k;
+	return cp;
+}
+
+static bool str_dumpable(const char *s, size_t len)
+{
+	size_t n;
+
+	for (size_t i = 0; i < len; i += n)
+		if (utf8_next((const unsigned char *)s + i, len - i, &n) < 0)
+			return false;
+	return true;
+}
+
+static bool plain_ok(const char *s, size_t len)
+{
+	static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789_/";
+
+	if (!len || strnlen(s, len) != len || xlb_value_is_null(s) ||
+	    !strchr(first, s[0]))
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_./-") == len;
+}
+
+/*
+ * Plain when that cannot be misread, else double-quoted with everything
+ * outside printable ASCII escaped: libyaml refuses some code points raw
+ * (C1 controls), and an ASCII file is safe in any editor.
+ */
+static void put_str(FILE *f, const char *s, size_t len)
+{
+	size_t n;
+
+	if (plain_ok(s, len)) {
+		fwrite(s, 1, len, f);
+		return;
+	}
+	fputc('"', f);
+	for (size_t i = 0; i < len; i += n) {
+		long cp = utf8_next((const unsigned char *)s + i, len - i, &n);
+
+		if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (int)cp);
+		else if (cp >= 0x20 && cp < 0x7f)
+			fputc((int)cp, f);
+		else if (cp < 0x100)
+			fprintf(f, "\\x%02lx", cp);
+		else if (cp < 0x10000)
+			fprintf(f, "\\u%04lx", cp);
+		else
+			fprintf(f, "\\U%08lx", cp);
+	}
+	fputc('"', f);
+}
+
+static void put_addr(FILE *f, const union xlb_addr *a, __u8 family)
+{
+	char buf[XLB_ADDR_STRLEN];
+
+	xlb_format_addr(a, family, buf, sizeof(buf));
+	/* "::1" would start a mapping key in flow context. */
+	fprintf(f, family == XLB_FAMILY_V6 ? "\"%s\"" : "%s", buf);
+}
+
+static bool status_equal(const struct xlb_hc_conf *a,
+			 const struct xlb_hc_conf *b)
+{
+	if (a->n_status != b->n_status)
+		return false;
+	for (int i = 0; i < a->n_status; i++)
+		if (a->status_lo[i] != b->status_lo[i] ||
+		    a->status_hi[i] != b->status_hi[i])
+			return false;
+	return true;
+}
+
+/* Keys of @hc to write: given, or different from what @base supplies. */
+static unsigned int hc_dump_mask(const struct xlb_hc_conf *hc,
+				 const struct xlb_hc_conf *base)
+{
+	unsigned int m = hc->set_mask;
+
+	if (hc->type != base->type)
+		m |= XLB_HC_SET_TYPE;
+	if (hc->port != base->port)
+		m |= XLB_HC_SET_PORT;
+	if (hc->interval_ms != base->interval_ms)
+		m |= XLB_HC_SET_INTERVAL;
+	if (hc->timeout_ms != base->timeout_ms)
+		m |= XLB_HC_SET_TIMEOUT;
+	if (hc->rise != base->rise)
+		m |= XLB_HC_SET_RISE;
+	if (hc->fall != base->fall)
+		m |= XLB_HC_SET_FALL;
+	if (strcmp(hc->path, base->path))
+		m |= XLB_HC_SET_PATH;
+	if (strcmp(hc->host, base->host))
+		m |= XLB_HC_SET_HOST;
+	if (!status_equal(hc, base))
+		m |= XLB_HC_SET_STATUS;
+	if (strcmp(hc->expect_body, base->expect_body))
+		m |= XLB_HC_SET_BODY;
+	if (hc->payload_len != base->payload_len ||
+	    memcmp(hc->payload, base->payload, hc->payload_len))
+		m |= XLB_HC_SET_PAYLOAD;
+	if (strcmp(hc->expect, base->expect))
+		m |= XLB_HC_SET_EXPECT;
+	/* Keys the type does not use would be rejected on load. */
+	if (hc->type != XLB_HC_HTTP)
+		m &= ~(XLB_HC_SET_PATH | XLB_HC_SET_HOST | XLB_HC_SET_STATUS |
+		       XLB_HC_SET_BODY);
+	if (hc->type != XLB_HC_UDP)
+		m &= ~(XLB_HC_SET_PAYLOAD | XLB_HC_SET_EXPECT);
+	if (!hc->port)
+		m &= ~XLB_HC_SET_PORT;
+	return m;
+}
+
+static void put_key_str(FILE *f, int ind, const char *key, const char *s,
+			size_t len)
+{
+	fprintf(f, "%*s%s: ", ind, "", key);
+	put_str(f, s, len);
+	fputc('\n', f);
+}
+
+/* A health_check mapping at indent @ind, if it has anything to say. */
+static void put_hc(FILE *f, int ind, const struct xlb_hc_conf *hc,
+		   const struct xlb_hc_conf *base)
+{
+	unsigned int m = hc_dump_mask(hc, base);
+	char buf[32];
+
+	if (!m)
+		return;
+	fprintf(f, "%*shealth_check:\n", ind, "");
+	ind += 2;
+	if (m & XLB_HC_SET_TYPE)
+		fprintf(f, "%*stype: %s\n", ind, "",
+			xlb_hc_type_names[hc->type]);
+	if (m & XLB_HC_SET_PORT)
+		fprintf(f, "%*sport: %u\n", ind, "", hc->port);
+	if (m & XLB_HC_SET_INTERVAL) {
+		xlb_format_duration_ms(hc->interval_ms, buf, sizeof(buf));
+		fprintf(f, "%*sinterval: %s\n", ind, "", buf);
+	}
+	if (m & XLB_HC_SET_TIMEOUT) {
+		xlb_format_duration_ms(hc->timeout_ms, buf, sizeof(buf));
+		fprintf(f, "%*stimeout: %s\n", ind, "", buf);
+	}
+	if (m & XLB_HC_SET_RISE)
+		fprintf(f, "%*srise: %u\n", ind, "", hc->rise);
+	if (m & XLB_HC_SET_FALL)
+		fprintf(f, "%*sfall: %u\n", ind, "", hc->fall);
+	if (m & XLB_HC_SET_PATH)
+		put_key_str(f, ind, "path", hc->path, strlen(hc->path));
+	if (m & XLB_HC_SET_HOST)
+		put_key_str(f, ind, "host", hc->host, strlen(hc->host));
+	if (m & XLB_HC_SET_STATUS) {
+		fprintf(f, "%*sexpect_status: [", ind, "");
+		for (int i = 0; i < hc->n_status; i++) {
+			fprintf(f, i ? ", %u" : "%u", hc->status_lo[i]);
+			if (hc->status_hi[i] != hc->status_lo[i])
+				fprintf(f, "-%u", hc->status_hi[i]);
+		}
+		fprintf(f, "]\n");
+	}
+	if (m & XLB_HC_SET_BODY)
+		put_key_str(f, ind, "expect_body", hc->expect_body,
+			    strlen(hc->expect_body));
+	if (m & XLB_HC_SET_PAYLOAD)
+		put_key_str(f, ind, "payload", hc->payload, hc->payload_len);
+	if (m & XLB_HC_SET_EXPECT)
+		put_key_str(f, ind, "expect", hc->expect, strlen(hc->expect));
+}
+
+static bool hc_dumpable(const struct xlb_hc_conf *hc)
+{
+	return hc->type >= XLB_HC_NONE && hc->type < XLB_HC_MAX &&
+	       hc->n_status >= 0 && hc->n_status <= XLB_HC_MAX_STATUS &&
+	       hc->payload_len < sizeof(hc->payload) &&
+	       str_dumpable(hc->path, strlen(hc->path)) &&
+	       str_dumpable(hc->host, strlen(hc->host)) &&
+	       str_dumpable(hc->expect_body, strlen(hc->expect_body)) &&
+	       str_dumpable(hc->payload, hc->payload_len) &&
+	       str_dumpable(hc->expect, strlen(hc->expect));
+}
+
+static bool family_ok(__u8 family)
+{
+	return family == XLB_FAMILY_V4 || family == XLB_FAMILY_V6;
+}
+
+/* Refuse up front rather than leave half a file behind. */
+static bool config_dumpable(const struct xlb_config *c)
+{
+	for (size_t i = 0; i < c->n_services; i++) {
+		const struct xlb_service_conf *s = &c->services[i];
+
+		if (!family_ok(s->family) || s->sched >= XLB_SCHED_MAX ||
+		    !strcmp(xlb_proto_name(s->proto), "?") ||
+		    !hc_dumpable(&s->hc) ||
+		    !str_dumpable(s->name, strlen(s->name)))
+			return false;
+		for (size_t j = 0; j < s->n_backends; j++)
+			if (!family_ok(s->backends[j].family) ||
+			    !hc_dumpable(&s->backends[j].hc))
+				return false;
+	}
+	return str_dumpable(c->interface, strlen(c->interface)) &&
+	       str_dumpable(c->control_socket, strlen(c->control_socket)) &&
+	       str_dumpable(c->pin_dir, strlen(c->pin_dir)) &&
+	       str_dumpable(c->metrics_listen, strlen(c->metrics_listen));
+}
+
+static void put_service(FILE *f, const struct xlb_service_conf *s)
+{
+	struct xlb_hc_conf base;
+	char buf[32];
+
+	fprintf(f, "  - name: ");
+	put_str(f, s->name, strlen(s->name));
+	fprintf(f, "\n    vip: ");
+	put_addr(f, &s->vip, s->family);
+	fprintf(f, "\n    port: %u\n", s->port);
+	fprintf(f, "    protocol: %s\n", xlb_proto_name(s->proto));
+	fprintf(f, "    scheduler: %s\n", xlb_sched_names[s->sched]);
+	if (s->table_size != XLB_DEFAULT_TABLE_SIZE)
+		fprintf(f, "    table_size: %u\n", s->table_size);
+	if (s->keep_last)
+		fprintf(f, "    on_all_down: keep_last\n");
+	if (s->slow_start_ms) {
+		xlb_format_duration_ms(s->slow_start_ms, buf, sizeof(buf));
+		fprintf(f, "    slow_start: %s\n", buf);
+	}
+	xlb_hc_conf_init(&base, s->port);
+	put_hc(f, 4, &s->hc, &base);
+
+	if (!s->n_backends) {
+		fprintf(f, "    backends: []\n");
+		return;
+	}
+	fprintf(f, "    backends:\n");
+	for (size_t j = 0; j < s->n_backends; j++) {
+		const struct xlb_backend_conf *b = &s->backends[j];
+
+		if (!hc_dump_mask(&b->hc, &s->hc)) {
+			fprintf(f, "      - { address: ");
+			put_addr(f, &b->addr, b->family);
+			fprintf(f, ", weight: %u }\n", b->weight);
+			continue;
+		}
+		fprintf(f, "      - address: ");
+		put_addr(f, &b->addr, b->family);
+		fprintf(f, "\n        weight: %u\n", b->weight);
+		put_hc(f, 8, &b->hc, &s->hc);
+	}
+}
+
+int xlb_config_dump(const struct xlb_config *c, FILE *f)
+{
+	if (!config_dumpable(c))
+		return -EINVAL;
+	put_key_str(f, 0, "interface", c->interface, strlen(c->interface));
+	if (c->xdp_generic)
+		fprintf(f, "xdp_mode: generic\n");
+	if (strcmp(c->control_socket, XLB_CONFIG_CONTROL_SOCKET))
+		put_key_str(f, 0, "control_socket", c->control_socket,
+			    strlen(c->control_socket));
+	if (strcmp(c->pin_dir, XLB_CONFIG_PIN_DIR))
+		put_key_str(f, 0, "pin_dir", c->pin_dir, strlen(c->pin_dir));
+	if (c->metrics_listen[0])
+		put_key_str(f, 0, "metrics_listen", c->metrics_listen,
+			    strlen(c->metrics_listen));
+	{
+		struct xlb_config def;
+		const __u32 *now[] = {
+			&c->flows.tcp_timeout_ms, &c->flows.udp_timeout_ms,
+			&c->flows.closed_timeout_ms,
+			&c->flows.scan_interval_ms,
+		}, *was[] = {
+			&def.flows.tcp_timeout_ms, &def.flows.udp_timeout_ms,
+			&def.flows.closed_timeout_ms,
+			&def.flows.scan_interval_ms,
+		};
+		static const char *const key[] = {
+			"flow_timeout_tcp", "flow_timeout_udp",
+			"flow_timeout_closed", "flow_scan_interval",
+		};
+		char buf[32];
+
+		xlb_config_init(&def);
+		for (int i = 0; i < 4; i++) {
+			if (*now[i] == *was[i])
+				continue;
+			xlb_format_duration_ms(*now[i], buf, sizeof(buf));
+			fprintf(f, "%s: %s\n", key[i], buf);
+		}
+	}
+	if (!c->n_services)
+		fprintf(f, "services: []\n");
+	else
+		fprintf(f, "services:\n");
+	for (size_t i = 0; i < c->n_services; i++)
+		put_service(f, &c->services[i]);
+	if (fflush(f) || ferror(f))
+		return -EIO;
+	return 0;
+}

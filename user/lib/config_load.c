@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * YAML -> struct xlb_config with every problem reported as FILE:LINE: reason.
+ * The schema is documented in config.h.
+ *
+ * The file is loaded as a libyaml node tree (so every value keeps its line)
+ * and then walked once. Each level collects its keys into a table first,
+ * which catches unknown and duplicate keys and lets values be parsed in the
+ * order their dependencies need, not the order they were written in.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "maglev.h"
+#include "yaml_read.h"
+#include "xlb_util.h"
+
+static const char *const xdp_mode_names[] = { "native", "generic" };
+static const char *const on_all_down_names[] = { "drop", "keep_last" };
+
+/* No byte a header line or request line could be broken with. */
+static bool http_token_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static bool parse_status_item(const char *s, __u16 *lo, __u16 *hi)
+{
+	const char *dash = strchr(s, '-');
+	char buf[16];
+	__u32 a, b;
+
+	if (!dash) {
+		if (xlb_parse_u32(s, 100, 599, &a))
+			return false;
+		*lo = *hi = a;
+		return true;
+	}
+	if ((size_t)(dash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, dash - s);
+	buf[dash - s] = '\0';
+	if (xlb_parse_u32(buf, 100, 599, &a) ||
+	    xlb_parse_u32(dash + 1, 100, 599, &b) || a > b)
+		return false;
+	*lo = a;
+	*hi = b;
+	return true;
+}
+
+static bool get_status(struct yr_ctx *x, const struct yr_field *f,
+		       struct xlb_hc_conf *h)
+{
+	yaml_node_t *n = f->val;
+	struct yr_field item = {};
+	yaml_node_item_t *it;
+	int cnt = 0;
+	bool ok = true;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		const char *s = yr_scalar(x, f, "expect_status");
+
+		if (!s)
+			return false;
+		if (!parse_status_item(s, &h->status_lo[0],
+				       &h->status_hi[0])) {
+			yr_err(x, yr_node_line(n),
+			     "'expect_status': '%s' is not a status code or range in 100..599 (e.g. 200, 200-399)",
+			     s);
+			return false;
+		}
+		h->n_status = 1;
+		return true;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		yr_err(x, yr_node_line(n),
+		     "'expect_status' must be a code, a range or a list, not %s",
+		     yr_kind(n));
+		return false;
+	}
+	for (it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++, cnt++) {
+		const char *s;
+
+		item.val = yr_node(x, *it);
+		item.line = yr_node_line(item.val);
+		if (cnt == XLB_HC_MAX_STATUS) {
+			yr_err(x, item.line,
+			     "'expect_status' has more than %d entries",
+			     XLB_HC_MAX_STATUS);
+			return false;
+		}
+		s = yr_scalar(x, &item, "expect_status");
+		if (!s) {
+			ok = false;
+			continue;
+		}
+		if (!parse_status_item(s, &h->status_lo[cnt],
+				       &h->status_hi[cnt])) {
+			yr_err(x, item.line,
+			     "'expect_status': '%s' is not a status code or range in 100..599",
+			     s);
+			ok = false;
+		}
+	}
+	if (!cnt) {
+		yr_err(x, yr_node_line(n), "'expect_status' must not be empty");
+		return false;
+	}
+	h->n_status = cnt;
+	return ok;
+}
+
+/* Order is the XLB_HC_SET_* bit order: key i sets bit i. */
+enum {
+	H_TYPE, H_PORT, H_INTERVAL, H_TIMEOUT, H_RISE, H_FALL, H_PATH,
+	H_HOST, H_STATUS, H_BODY, H_PAYLOAD, H_EXPECT, H_N
+};
+
+static const char *const hc_keys[H_N] = {
+	[H_TYPE] = "type",
+	[H_PORT] = "port",
+	[H_INTERVAL] = "interval",
+	[H_TIMEOUT] = "timeout",
+	[H_RISE] = "rise",
+	[H_FALL] = "fall",
+	[H_PATH] = "path",
+	[H_HOST] = "host",
+	[H_STATUS] = "expect_status",
+	[H_BODY] = "expect_body",
+	[H_PAYLOAD] = "payload",
+	[H_EXPECT] = "expect",
+};
+
+_Static_assert(XLB_HC_SET_EXPECT == 1U << H_EXPECT, "hc key order");
+
+/* Whether key @k of check type @want may appear when the type is @eff. */
+static bool type_ok(struct yr_ctx *x, const struct yr_field *f, int k,
+		    enum xlb_hc_type want, int eff)
+{
+	/* eff < 0: the type itself was bad and reported already. */
+	if (eff < 0 || eff == (int)want)
+		return true;
+	yr_err(x, f->line, "'%s' applies only to %s health checks (type is %s)",
+	     hc_keys[k], xlb_hc_type_names[want], xlb_hc_type_names[eff]);
+	return false;
+}
+
+/*
+ * Parse health_check mapping @n into *out: the keys given, and the rest
+ * from @base (the defaults for a service, the service's for a backend).
+ */
+static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
+		     const struct xlb_hc_conf *base, bool backend)
+{
+	struct yr_field f[H_N];
+	struct xlb_hc_conf h;
+	bool tbad = false;
+	__u32 v;
+	int eff, i;
+
+	memset(&h, 0, sizeof(h));
+	h.line = yr_node_line(n);
+	if (!yr_collect(x, n, "health_check", hc_keys, H_N, f)) {
+		xlb_hc_conf_merge(&h, base);
+		*out = h;
+		return;
+	}
+
+	eff = base->type;
+	if (f[H_TYPE].val) {
+		i = yr_get_enum(x, &f[H_TYPE], "type", xlb_hc_type_names,
+			     XLB_HC_MAX);
+		if (i >= 0) {
+			h.type = i;
+			h.set_mask |= XLB_HC_SET_TYPE;
+		}
+		eff = i;
+	}
+	if (f[H_PORT].val && yr_get_u32(x, &f[H_PORT], "port", 1, 65535, &v)) {
+		h.port = v;
+		h.set_mask |= XLB_HC_SET_PORT;
+	}
+	if (f[H_INTERVAL].val &&
+	    yr_get_duration(x, &f[H_INTERVAL], "interval", true, &h.interval_ms))
+		h.set_mask |= XLB_HC_SET_INTERVAL;
+	else if (f[H_INTERVAL].val)
+		tbad = true;
+	if (f[H_TIMEOUT].val &&
+	    yr_get_duration(x, &f[H_TIMEOUT], "timeout", true, &h.timeout_ms))
+		h.set_mask |= XLB_HC_SET_TIMEOUT;
+	else if (f[H_TIMEOUT].val)
+		tbad = true;
+	if (f[H_RISE].val && yr_get_u32(x, &f[H_RISE], "rise", 1, 100, &v)) {
+		h.rise = v;
+		h.set_mask |= XLB_HC_SET_RISE;
+	}
+	if (f[H_FALL].val && yr_get_u32(x, &f[H_FALL], "fall", 1, 100, &v)) {
+		h.fall = v;
+		h.set_mask |= XLB_HC_SET_FALL;
+	}
+	if (f[H_PATH].val && type_ok(x, &f[H_PATH], H_PATH, XLB_HC_HTTP, eff) &&
+	    yr_get_str(x, &f[H_PATH], "path", h.path, sizeof(h.path))) {
+		if (h.path[0] != '/' || !http_token_ok(h.path))
+			yr_err(x, yr_node_line(f[H_PATH].val),
+			     "'path' must start with '/' and contain no spaces or control characters");
+		else
+			h.set_mask |= XLB_HC_SET_PATH;
+	}
+	if (f[H_HOST].val && type_ok(x, &f[H_HOST], H_HOST, XLB_HC_HTTP, eff) &&
+	    yr_get_str(x, &f[H_HOST], "host", h.host, sizeof(h.host))) {
+		if (!http_token_ok(h.host))
+			yr_err(x, yr_node_line(f[H_HOST].val),
+			     "'host' must contain no spaces or control characters");
+		else
+			h.set_mask |= XLB_HC_SET_HOST;
+	}
+	if (f[H_STATUS].val &&
+	    type_ok(x, &f[H_STATUS], H_STATUS, XLB_HC_HTTP, eff) &&
+	    get_status(x, &f[H_STATUS], &h))
+		h.set_mask |= XLB_HC_SET_STATUS;
+	if (f[H_BODY].val && type_ok(x, &f[H_BODY], H_BODY, XLB_HC_HTTP, eff) &&
+	    yr_get_str(x, &f[H_BODY], "expect_body", h.expect_body,
+		    sizeof(h.expect_body)))
+		h.set_mask |= XLB_HC_SET_BODY;
+	if (f[H_PAYLOAD].val &&
+	    type_ok(x, &f[H_PAYLOAD], H_PAYLOAD, XLB_HC_UDP, eff)) {
+		/* Bytes, not a C string: "\x00" escapes are allowed. */
+		yaml_node_t *p = f[H_PAYLOAD].val;
+
+		if (p->type != YAML_SCALAR_NODE) {
+			yr_err(x, yr_node_line(p),
+			     "'payload' must be a scalar, not %s", yr_kind(p));
+		} else if (p->data.scalar.length >= sizeof(h.payload)) {
+			yr_err(x, yr_node_line(p),
+			     "'payload' is too long (%zu bytes, at most %zu)",
+			     p->data.scalar.length, sizeof(h.payload) - 1);
+		} else {
+			h.payload_len = p->data.scalar.length;
+			memcpy(h.payload, p->data.scalar.value, h.payload_len);
+			h.set_mask |= XLB_HC_SET_PAYLOAD;
+		}
+	}
+	if (f[H_EXPECT].val &&
+	    type_ok(x, &f[H_EXPECT], H_EXPECT, XLB_HC_UDP, eff) &&
+	    yr_get_str(x, &f[H_EXPECT], "expect", h.expect, sizeof(h.expect)))
+		h.set_mask |= XLB_HC_SET_EXPECT;
+
+	xlb_hc_conf_merge(&h, base);
+	/*
+	 * A backend that only inherits both values shares the service's
+	 * verdict; report it once, at the service.
+	 */
+	if (!tbad && h.timeout_ms > h.interval_ms &&
+	    (!backend ||
+	     h.set_mask & (XLB_HC_SET_INTERVAL | XLB_HC_SET_TIMEOUT))) {
+		char t[32], iv[32];
+
+		xlb_format_duration_ms(h.timeout_ms, t, sizeof(t));
+		xlb_format_duration_ms(h.interval_ms, iv, sizeof(iv));
+		yr_err(x, f[H_TIMEOUT].line ? f[H_TIMEOUT].line :
+		     f[H_INTERVAL].line ? f[H_INTERVAL].line : h.line,
+		     "health_check timeout %s is longer than interval %s", t,
+		     iv);
+	}
+	*out = h;
+}
+
+enum { B_ADDRESS, B_WEIGHT, B_HC, B_N };
+
+static const char *const backend_keys[B_N] = {
+	[B_ADDRESS] = "address",
+	[B_WEIGHT] = "weight",
+	[B_HC] = "health_check",
+};
+
+static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
+			  const struct xlb_service_conf *s,
+			  struct xlb_backend_conf *b)
+{
+	struct yr_field f[B_N];
+
+	xlb_backend_conf_init(b, s);
+	b->line = yr_node_line(n);
+	if (!yr_collect(x, n, "backend", backend_keys, B_N, f))
+		return;
+	if (!f[B_ADDRESS].val) {
+		yr_missing(x, n, &f[B_ADDRESS], "address", "backend");
+	} else if (yr_get_addr(x, &f[B_ADDRESS], "address", &b->addr,
+			    &b->family) &&
+		   s->family && b->family != s->family) {
+		char a[XLB_ADDR_STRLEN], v[XLB_ADDR_STRLEN];
+
+		xlb_format_addr(&b->addr, b->family, a, sizeof(a));
+		xlb_format_addr(&s->vip, s->family, v, sizeof(v));
+		yr_err(x, yr_node_line(f[B_ADDRESS].val),
+		     "address family mismatch: backend %s is IPv%d but vip %s is IPv%d",
+		     a, b->family, v, s->family);
+	}
+	if (f[B_WEIGHT].val)
+		yr_get_u32(x, &f[B_WEIGHT], "weight", 0, 65535, &b->weight);
+	if (f[B_HC].val) {
+		b->has_hc = true;
+		parse_hc(x, f[B_HC].val, &b->hc, &s->hc, true);
+	}
+}
+
+static int addr_cmp(const union xlb_addr *a, __u8 fa, const union xlb_addr *b,
+		    __u8 fb)
+{
+	if (fa != fb)
+		return fa < fb ? -1 : 1;
+	return memcmp(a, b, sizeof(*a));
+}
+
+static int backend_cmp(const void *pa, const void *pb)
+{
+	const struct xlb_backend_conf *a, *b;
+	int c;
+
+	a = *(const struct xlb_backend_conf *const *)pa;
+	b = *(const struct xlb_backend_conf *const *)pb;
+	c = addr_cmp(&a->addr, a->family, &b->addr, b->family);
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/* Sorting, not pairwise compares: a service may have 65535 backends. */
+static void check_backend_dups(struct yr_ctx *x, struct xlb_service_conf *s)
+{
+	struct xlb_backend_conf **v;
+	size_t i, first = 0;
+
+	if (s->n_backends < 2)
+		return;
+	v = malloc(s->n_backends * sizeof(*v));
+	if (!v) {
+		x->nomem = true;
+		return;
+	}
+	for (i = 0; i < s->n_backends; i++)
+		v[i] = &s->backends[i];
+	qsort(v, s->n_backends, sizeof(*v), backend_cmp);
+	for (i = 1; i < s->n_backends; i++) {
+		char a[XLB_ADDR_STRLEN];
+
+		if (!v[i]->family ||
+		    addr_cmp(&v[i]->addr, v[i]->family, &v[first]->addr,
+			     v[first]->family)) {
+			first = i;
+			continue;
+		}
+		xlb_format_addr(&v[i]->addr, v[i]->family, a, sizeof(a));
+		yr_err(x, v[i]->line,
+		     "duplicate backend %s in service '%s' (first at line %d)",
+		     a, s->name, v[first]->line);
+	}
+	free(v);
+}
+
+static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
+			   struct xlb_service_conf *s)
+{
+	size_t cnt;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		yr_err(x, yr_node_line(n), "'backends' must be a list, not %s",
+		     yr_kind(n));
+		return;
+	}
+	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+	if (!cnt)
+		return;
+	s->backends = calloc(cnt, sizeof(*s->backends));
+	if (!s->backends) {
+		x->nomem = true;
+		return;
+	}
+	s->n_backends = cnt;
+	for (size_t i = 0; i < cnt; i++)
+		parse_backend(x, yr_node(x, n->data.sequence.items.start[i]), s,
+			      &s->backends[i]);
+	check_backend_dups(x, s);
+}
+
+enum {
+	S_NAME, S_VIP, S_PORT, S_PROTO, S_SCHED, S_TABLE, S_ALL_DOWN,
+	S_SLOW_START, S_HC, S_BACKENDS, S_N
+};
+
+static const char *const service_keys[S_N] = {
+	[S_NAME] = "name",
+	[S_VIP] = "vip",
+	[S_PORT] = "port",
+	[S_PROTO] = "protocol",
+	[S_SCHED] = "scheduler",
+	[S_TABLE] = "table_size",
+	[S_ALL_DOWN] = "on_all_down",
+	[S_SLOW_START] = "slow_start",
+	[S_HC] = "health_check",
+	[S_BACKENDS] = "backends",
+};
+
+static void parse_service(struct yr_ctx *x, yaml_node_t *n,
+			  struct xlb_service_conf *s)
+{
+	struct yr_field f[S_N];
+	struct xlb_hc_conf base;
+	bool table_ok = true;
+	__u32 v;
+	int i;
+
+	xlb_service_conf_init(s);
+	s->line = yr_node_line(n);
+	if (!yr_collect(x, n, "service", service_keys, S_N, f))
+		return;
+
+	if (!f[S_NAME].val) {
+		yr_missing(x, n, &f[S_NAME], "name", "service");
+	} else if (yr_get_str(x, &f[S_NAME], "name", s->name, sizeof(s->name)) &&
+		   !xlb_name_ok(s->name)) {
+		yr_err(x, yr_node_line(f[S_NAME].val),
+		     "service name '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
+		     s->name);
+		s->name[0] = '\0';
+	}
+	if (!f[S_VIP].val)
+		yr_missing(x, n, &f[S_VIP], "vip", "service");
+	else
+		yr_get_addr(x, &f[S_VIP], "vip", &s->vip, &s->family);
+	if (!f[S_PORT].val)
+		yr_missing(x, n, &f[S_PORT], "port", "service");
+	else if (yr_get_u32(x, &f[S_PORT], "port", 1, 65535, &v))
+		s->port = v;
+	if (f[S_PROTO].val) {
+		i = yr_get_enum(x, &f[S_PROTO], "protocol", xlb_proto_names,
+			     ARRAY_SIZE(xlb_proto_names));
+		/* Unknown: 0 keeps it out of the duplicate check. */
+		s->proto = i < 0 ? 0 : xlb_proto_nums[i];
+	}
+	if (f[S_SCHED].val) {
+		i = yr_get_enum(x, &f[S_SCHED], "scheduler", xlb_sched_names,
+			     XLB_SCHED_MAX);
+		if (i >= 0)
+			s->sched = i;
+	}
+	if (f[S_TABLE].val) {
+		table_ok = yr_get_u32(x, &f[S_TABLE], "table_size", 1,
+				   XLB_MAX_TABLE_SIZE, &s->table_size);
+		if (table_ok && !xlb_is_prime(s->table_size)) {
+			__u32 p = s->table_size + 1;
+
+			while (p < XLB_MAX_TABLE_SIZE && !xlb_is_prime(p))
+				p++;
+			yr_err(x, yr_node_line(f[S_TABLE].val),
+			     "table_size %u is not prime (next prime: %u)",
+			     s->table_size, p);
+			table_ok = false;
+		}
+	}
+	if (f[S_ALL_DOWN].val) {
+		i = yr_get_enum(x, &f[S_ALL_DOWN], "on_all_down",
+			     on_all_down_names, ARRAY_SIZE(on_all_down_names));
+		s->keep_last = i == 1;
+	}
+	if (f[S_SLOW_START].val)
+		yr_get_duration(x, &f[S_SLOW_START], "slow_start", false,
+			     &s->slow_start_ms);
+
+	xlb_hc_conf_init(&base, s->port);
+	if (f[S_HC].val)
+		parse_hc(x, f[S_HC].val, &s->hc, &base, false);
+	else
+		s->hc = base;
+
+	if (f[S_BACKENDS].val)
+		parse_backends(x, f[S_BACKENDS].val, s);
+	if (table_ok && s->n_backends > s->table_size)
+		yr_err(x, f[S_TABLE].line ? f[S_TABLE].line : s->line,
+		     "table_size %u is smaller than the number of backends (%zu)",
+		     s->table_size, s->n_backends);
+}
+
+static void check_services(struct yr_ctx *x, struct xlb_config *c)
+{
+	/* Pairwise is fine up to the limit; far past it, just say so. */
+	bool pairwise = c->n_services < 4 * XLB_MAX_SERVICES;
+	size_t total = 0;
+
+	for (size_t i = 0; i < c->n_services; i++) {
+		struct xlb_service_conf *s = &c->services[i];
+
+		total += s->n_backends;
+		for (size_t j = 0; pairwise && j < i; j++) {
+			struct xlb_service_conf *o = &c->services[j];
+			char a[XLB_ADDR_STRLEN];
+
+			if (s->name[0] && !strcmp(s->name, o->name))
+				yr_err(x, s->line,
+				     "duplicate service name '%s' (first at line %d)",
+				     s->name, o->line);
+			/* Fields that failed to parse are 0: skip them. */
+			if (!s->family || !s->port || !s->proto ||
+			    s->port != o->port || s->proto != o->proto ||
+			    addr_cmp(&s->vip, s->family, &o->vip, o->family))
+				continue;
+			xlb_format_addr(&s->vip, s->family, a, sizeof(a));
+			yr_err(x, s->line,
+			     "duplicate service: %s%s%s port %u/%s is already service '%s' (line %d)",
+			     s->family == XLB_FAMILY_V6 ? "[" : "", a,
+			     s->family == XLB_FAMILY_V6 ? "]" : "", s->port,
+			     xlb_proto_name(s->proto), o->name, o->line);
+		}
+	}
+	if (c->n_services > XLB_MAX_SERVICES - 1)
+		yr_err(x, c->services[XLB_MAX_SERVICES - 1].line,
+		     "too many services (%zu, at most %d)", c->n_services,
+		     XLB_MAX_SERVICES - 1);
+	if (total > XLB_MAX_BACKENDS - 1)
+		yr_err(x, 0, "too many backends in all (%zu, at most %d)", total,
+		     XLB_MAX_BACKENDS - 1);
+}
+
+static void parse_services(struct yr_ctx *x, yaml_node_t *n,
+			   struct xlb_config *c)
+{
+	size_t cnt;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		yr_err(x, yr_node_line(n), "'services' must be a list, not %s",
+		     yr_kind(n));
+		return;
+	}
+	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+	if (!cnt)
+		return;
+	c->services = calloc(cnt, sizeof(*c->services));
+	if (!c->services) {
+		x->nomem = true;
+		return;
+	}
+	c->n_services = cnt;
+	for (size_t i = 0; i < cnt && !x->nomem; i++)
+		parse_service(x, yr_node(x, n->data.sequence.items.start[i]),
+			      &c->services[i]);
+	check_services(x, c);
+}
+
+/* As the kernel's dev_valid_name(). */
+static bool ifname_ok(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ')
+			return false;
+	return true;
+}
+
+enum {
+	G_INTERFACE, G_XDP_MODE, G_CONTROL_SOCKET, G_PIN_DIR, G_METRICS,
+	G_FLOW_TCP, G_FLOW_UDP, G_FLOW_CLOSED, G_FLOW_SCAN, G_SERVICES, G_N
+};
+
+static const char *const global_keys[G_N] = {
+	[G_INTERFACE] = "interface",
+	[G_XDP_MODE] = "xdp_mode",
+	[G_CONTROL_SOCKET] = "control_socket",
+	[G_PIN_DIR] = "pin_dir",
+	[G_METRICS] = "metrics_listen",
+	[G_FLOW_TCP] = "flow_timeout_tcp",
+	[G_FLOW_UDP] = "flow_timeout_udp",
+	[G_FLOW_CLOSED] = "flow_timeout_closed",
+	[G_FLOW_SCAN] = "flow_scan_interval",
+	[G_SERVICES] = "services",
+};
+
+static void get_path(struct yr_ctx *x, const struct yr_field *f, const char *key,
+		     char *buf, size_t size)
+{
+	if (yr_get_str(x, f, key, buf, size) && !*buf)
+		yr_err(x, yr_node_line(f->val), "'%s' must not be empty", key);
+}
+
+static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c)
+{
+	struct yr_field f[G_N];
+	int i;
+
+	if (!yr_collect(x, root, "the top level", global_keys, G_N, f))
+		return;
+	if (!f[G_INTERFACE].val) {
+		yr_missing(x, root, &f[G_INTERFACE], "interface",
+			"the top level");
+	} else if (yr_get_str(x, &f[G_INTERFACE], "interface", c->interface,
+			   sizeof(c->interface)) &&
+		   !ifname_ok(c->interface)) {
+		yr_err(x, yr_node_line(f[G_INTERFACE].val),
+		     "'interface': '%s' is not a valid interface name",
+		     c->interface);
+	}
+	if (f[G_XDP_MODE].val) {
+		i = yr_get_enum(x, &f[G_XDP_MODE], "xdp_mode", xdp_mode_names,
+			     ARRAY_SIZE(xdp_mode_names));
+		c->xdp_generic = i == 1;
+	}
+	if (f[G_CONTROL_SOCKET].val)
+		get_path(x, &f[G_CONTROL_SOCKET], "control_socket",
+			 c->control_socket, sizeof(c->control_socket));
+	if (f[G_PIN_DIR].val)
+		get_path(x, &f[G_PIN_DIR], "pin_dir", c->pin_dir,
+			 sizeof(c->pin_dir));
+	if (f[G_METRICS].val &&
+	    yr_get_str(x, &f[G_METRICS], "metrics_listen", c->metrics_listen,
+		    sizeof(c->metrics_listen)) &&
+	    c->metrics_listen[0]) {
+		union xlb_addr a;
+		__u16 port;
+		__u8 fam;
+
+		if (xlb_parse_addr_port(c->metrics_listen, &a, &fam, &port))
+			yr_err(x, yr_node_line(f[G_METRICS].val),
+			     "'metrics_listen': '%s' is not ADDR:PORT with a numeric address and port 1..65535 (e.g. 127.0.0.1:9641, [::1]:9641)",
+			     c->metrics_listen);
+	}
+	{
+		__u32 *ms[] = {
+			[G_FLOW_TCP] = &c->flows.tcp_timeout_ms,
+			[G_FLOW_UDP] = &c->flows.udp_timeout_ms,
+			[G_FLOW_CLOSED] = &c->flows.closed_timeout_ms,
+			[G_FLOW_SCAN] = &c->flows.scan_interval_ms,
+		};
+
+		for (i = G_FLOW_TCP; i <= G_FLOW_SCAN; i++)
+			if (f[i].val)
+				yr_get_duration(x, &f[i], global_keys[i], true,
+					     ms[i]);
+	}
+	if (f[G_SERVICES].val)
+		parse_services(x, f[G_SERVICES].val, c);
+}
+
+static void parser_error(struct yr_ctx *x, const yaml_parser_t *p)
+{
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		x->nomem = true;
+		x->n_err++;
+		break;
+	case YAML_READER_ERROR:
+		yr_err(x, 0, "invalid input at byte %zu: %s", p->problem_offset,
+		     p->problem);
+		break;
+	default:
+		if (p->context) {
+			yr_err(x, p->problem_mark.line + 1,
+			     "YAML syntax error: %s (%s at line %zu)",
+			     p->problem, p->context,
+			     p->context_mark.line + 1);
+		} else {
+			yr_err(x, p->problem_mark.line + 1,
+			     "YAML syntax error: %s", p->problem);
+		}
+		break;
+	}
+}
+
+static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
+		struct xlb_config_errors *errs)
+{
+	struct yr_ctx x = {
+		.name = name,
+		.errs = errs,
+		.errs_from = errs ? errs->n : 0,
+	};
+	yaml_document_t doc, extra;
+	bool have_doc = false;
+	struct xlb_config c;
+	yaml_node_t *root;
+	int err;
+
+	xlb_config_init(&c);
+	if (!yaml_parser_load(p, &doc)) {
+		parser_error(&x, p);
+		goto out;
+	}
+	have_doc = true;
+	x.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		yr_err(&x, 1, "the file is empty: 'interface' is required");
+		goto out;
+	}
+	/* A second document would otherwise be ignored without a word. */
+	if (!yaml_parser_load(p, &extra)) {
+		parser_error(&x, p);
+	} else {
+		yaml_node_t *r = yaml_document_get_root_node(&extra);
+
+		if (r)
+			yr_err(&x, yr_node_line(r),
+			     "only one YAML document is allowed");
+		yaml_document_delete(&extra);
+	}
+	parse_root(&x, root, &c);
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (x.nomem)
+		err = -ENOMEM;
+	else if (x.n_err)
+		err = -EINVAL;
+	else
+		err = 0;
+	if (err)
+		xlb_config_free(&c);
+	*out = c;
+	return err;
+}
+
+int xlb_config_load_str(const char *name, const char *yaml,
+			struct xlb_config *out, struct xlb_config_errors *errs)
+{
+	yaml_parser_t p;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)yaml,
+				     strlen(yaml));
+	err = load(name, &p, out, errs);
+	yaml_parser_delete(&p);
+	return err;
+}
+
+int xlb_config_load(const char *path, struct xlb_config *out,
+		    struct xlb_config_errors *errs)
+{
+	struct yr_ctx x = { .name = path, .errs = errs };
+	yaml_parser_t p;
+	struct stat st;
+	FILE *f;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	x.errs_from = errs ? errs->n : 0;
+	f = fopen(path, "r");
+	if (!f) {
+		err = -errno;
+		yr_err(&x, 0, "cannot open: %s", strerror(-err));
+		return err;
+	}
+	/* fopen() takes a directory; libyaml would call it "input error". */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		yr_err(&x, 0, "cannot read: %s", strerror(-err));
+		goto out;
+	}
+	if (!yaml_parser_initialize(&p)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	yaml_parser_set_input_file(&p, f);
+	err = load(path, &p, out, errs);
+	yaml_parser_delete(&p);
+out:
+	fclose(f);
+	return err;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Reading a libyaml node tree with every problem reported as
+ * "FILE:LINE: reason": the key table of a mapping (unknown, duplicate and
+ * missing keys) and typed scalar readers. config_load.c walks the schema
+ * with these.
+ */
+#ifndef XLB_YAML_READ_H
+#define XLB_YAML_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <yaml.h>
+
+#include "config.h"
+
+struct yr_ctx {
+	const char *name;		/* FILE in the messages */
+	yaml_document_t *doc;
+	struct xlb_config_errors *errs;	/* may be NULL */
+	size_t errs_from;		/* first entry of this load */
+	int n_err;
+	bool nomem;
+};
+
+/* A value given for a key, or not. */
+struct yr_field {
+	yaml_node_t *val;		/* NULL if absent or empty */
+	int line;			/* of the key; 0 if absent */
+};
+
+void yr_err(struct yr_ctx *x, int line, const char *fmt, ...);
+
+int yr_node_line(const yaml_node_t *n);
+
+yaml_node_t *yr_node(struct yr_ctx *x, int i);
+
+const char *yr_kind(const yaml_node_t *n);
+
+bool yr_is_null(const yaml_node_t *n);
+
+/*
+ * Sort the pairs of mapping @map into f[] by key name (keys[i] -> f[i]),
+ * reporting unknown and duplicate keys. False if @map is not a mapping.
+ */
+bool yr_collect(struct yr_ctx *x, yaml_node_t *map, const char *what,
+		    const char *const *keys, size_t n, struct yr_field *f);
+
+void yr_missing(struct yr_ctx *x, const yaml_node_t *map,
+		    const struct yr_field *f, const char *key, const char *what);
+
+/* The text of scalar @f->val, or NULL after reporting why not. */
+const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
+			  const char *key);
+
+bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
+		    char *buf, size_t size);
+
+bool yr_get_u32(struct yr_ctx *x, const struct yr_field *f, const char *key,
+		    __u32 min, __u32 max, __u32 *out);
+
+bool yr_get_duration(struct yr_ctx *x, const struct yr_field *f,
+			 const char *key, bool nonzero, __u32 *ms);
+
+/* Index of the value in names[], or -1 after listing the choices. */
+int yr_get_enum(struct yr_ctx *x, const struct yr_field *f, const char *key,
+		    const char *const *names, size_t n);
+
+bool yr_get_addr(struct yr_ctx *x, const struct yr_field *f, const char *key,
+		     union xlb_addr *a, __u8 *family);
+
+#endif /* XLB_YAML_READ_H */

@@ -12,9 +12,10 @@
 #include <sys/epoll.h>
 #include <json-c/json.h>
 
-#include "control.h"
+#include "inspect.h"
 #include "ctl.h"
 #include "log.h"
+#include "request.h"
 #include "maglev.h"
 #include "xlbd.h"
 
@@ -25,99 +26,19 @@ struct client {
 
 static int listen_fd = -1;
 
-/* Every key of req must be "cmd" or in allowed (NULL-terminated). */
-bool keys_ok(struct json_object *req, const char *const *allowed,
-		    char *err)
-{
-	json_object_object_foreach(req, key, val) {
-		bool ok = !strcmp(key, "cmd");
-
-		(void)val;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = !strcmp(key, *a);
-		if (!ok) {
-			snprintf(err, ERR_LEN, "unknown argument \"%s\"", key);
-			return false;
-		}
-	}
-	return true;
-}
-
-const char *get_str(struct json_object *req, const char *key,
-			   bool required, char *err)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(req, key, &v)) {
-		if (required)
-			snprintf(err, ERR_LEN, "missing argument \"%s\"", key);
-		return NULL;
-	}
-	if (!json_object_is_type(v, json_type_string)) {
-		snprintf(err, ERR_LEN, "argument \"%s\" must be a string", key);
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
-int get_uint(struct json_object *req, const char *key, long min,
-		    long max, long *out, char *err)
-{
-	struct json_object *v;
-	int64_t n;
-
-	if (!json_object_object_get_ex(req, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_int)) {
-		snprintf(err, ERR_LEN, "argument \"%s\" must be an integer", key);
-		return -1;
-	}
-	n = json_object_get_int64(v);
-	if (n < min || n > max) {
-		snprintf(err, ERR_LEN, "argument \"%s\" is %lld, must be %ld..%ld",
-			 key, (long long)n, min, max);
-		return -1;
-	}
-	*out = n;
-	return 1;
-}
-
-struct svc_rt *get_svc(struct xlbd *d, struct json_object *req,
-			      const char *key, char *err)
-{
-	const char *name = get_str(req, key, true, err);
-	struct svc_rt *s;
-
-	if (!name)
-		return NULL;
-	s = xlbd_svc_find(d, name);
-	if (!s)
-		snprintf(err, ERR_LEN, "no service named \"%s\"", name);
-	return s;
-}
-
 static int get_addr(struct json_object *req, union xlb_addr *a, __u8 *family,
 		    char *err)
 {
-	const char *s = get_str(req, "address", true, err);
+	const char *s = xlbd_req_str(req, "address", true, err);
 
 	if (!s)
 		return -EINVAL;
 	if (xlb_parse_addr(s, a, family) || !xlb_addr_usable(a, *family)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
+		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
 			 s);
 		return -EINVAL;
 	}
 	return 0;
-}
-
-json_object *jaddr(const union xlb_addr *a, __u8 family)
-{
-	char buf[XLB_ADDR_STRLEN];
-
-	if (xlb_format_addr(a, family, buf, sizeof(buf)))
-		return json_object_new_string("?");
-	return json_object_new_string(buf);
 }
 
 static json_object *status_backend(const struct svc_rt *s,
@@ -127,7 +48,7 @@ static json_object *status_backend(const struct svc_rt *s,
 	enum be_state st = xlbd_be_state(b);
 	char mac[18];
 
-	json_object_object_add(o, "address", jaddr(&b->conf.addr,
+	json_object_object_add(o, "address", xlbd_req_json_addr(&b->conf.addr,
 						   b->conf.family));
 	/* in effect: 0 when drained, ramping during slow start */
 	json_object_object_add(o, "weight", json_object_new_int(
@@ -161,7 +82,7 @@ static json_object *status_service(const struct svc_rt *s)
 	json_object *o = json_object_new_object(), *bes;
 
 	json_object_object_add(o, "name", json_object_new_string(s->conf.name));
-	json_object_object_add(o, "vip", jaddr(&s->conf.vip, s->conf.family));
+	json_object_object_add(o, "vip", xlbd_req_json_addr(&s->conf.vip, s->conf.family));
 	json_object_object_add(o, "port", json_object_new_int(s->conf.port));
 	json_object_object_add(o, "protocol", json_object_new_string(
 		xlb_proto_name(s->conf.proto)));
@@ -183,7 +104,7 @@ static int cmd_status(struct xlbd *d, struct json_object *req,
 	static const char *const allowed[] = { NULL };
 	json_object *svcs;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	*data = json_object_new_object();
 	svcs = json_object_new_array();
@@ -203,70 +124,70 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	long port, size;
 	int r;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	xlb_service_conf_init(&c);
-	name = get_str(req, "name", true, err);
+	name = xlbd_req_str(req, "name", true, err);
 	if (!name)
 		return -EINVAL;
 	if (!xlb_name_ok(name)) {
-		snprintf(err, ERR_LEN, "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
+		snprintf(err, XLBD_ERR_LEN, "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
 			 name);
 		return -EINVAL;
 	}
 	snprintf(c.name, sizeof(c.name), "%s", name);
-	vip = get_str(req, "vip", true, err);
+	vip = xlbd_req_str(req, "vip", true, err);
 	if (!vip)
 		return -EINVAL;
 	if (xlb_parse_addr(vip, &c.vip, &c.family) ||
 	    !xlb_addr_usable(&c.vip, c.family)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
+		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
 			 vip);
 		return -EINVAL;
 	}
-	r = get_uint(req, "port", 1, 65535, &port, err);
+	r = xlbd_req_uint(req, "port", 1, 65535, &port, err);
 	if (r <= 0) {
 		if (!r)
-			snprintf(err, ERR_LEN, "missing argument \"port\"");
+			snprintf(err, XLBD_ERR_LEN, "missing argument \"port\"");
 		return -EINVAL;
 	}
 	c.port = port;
-	proto = get_str(req, "protocol", false, err);
+	proto = xlbd_req_str(req, "protocol", false, err);
 	if (err[0])
 		return -EINVAL;
 	if (proto) {
 		r = xlb_parse_proto(proto);
 		if (r < 0) {
-			snprintf(err, ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
+			snprintf(err, XLBD_ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
 				 proto);
 			return -EINVAL;
 		}
 		c.proto = r;
 	}
-	sched = get_str(req, "scheduler", false, err);
+	sched = xlbd_req_str(req, "scheduler", false, err);
 	if (err[0])
 		return -EINVAL;
 	if (sched) {
 		r = xlb_parse_sched(sched);
 		if (r < 0) {
-			snprintf(err, ERR_LEN, "unknown scheduler \"%s\"", sched);
+			snprintf(err, XLBD_ERR_LEN, "unknown scheduler \"%s\"", sched);
 			return -EINVAL;
 		}
 		c.sched = r;
 	}
-	r = get_uint(req, "table_size", 2, XLB_MAX_TABLE_SIZE, &size, err);
+	r = xlbd_req_uint(req, "table_size", 2, XLB_MAX_TABLE_SIZE, &size, err);
 	if (r < 0)
 		return -EINVAL;
 	if (r) {
 		if (!xlb_is_prime(size)) {
-			snprintf(err, ERR_LEN, "table_size %ld is not prime", size);
+			snprintf(err, XLBD_ERR_LEN, "table_size %ld is not prime", size);
 			return -EINVAL;
 		}
 		c.table_size = size;
 	}
 	xlb_hc_conf_init(&c.hc, c.port);
 	*data = NULL;
-	return xlbd_svc_add(d, &c, err, ERR_LEN);
+	return xlbd_svc_add(d, &c, err, XLBD_ERR_LEN);
 }
 
 static int cmd_service_del(struct xlbd *d, struct json_object *req,
@@ -275,13 +196,13 @@ static int cmd_service_del(struct xlbd *d, struct json_object *req,
 	static const char *const allowed[] = { "name", NULL };
 	const char *name;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
-	name = get_str(req, "name", true, err);
+	name = xlbd_req_str(req, "name", true, err);
 	if (!name)
 		return -EINVAL;
 	*data = NULL;
-	return xlbd_svc_del(d, name, err, ERR_LEN);
+	return xlbd_svc_del(d, name, err, XLBD_ERR_LEN);
 }
 
 static int cmd_backend_add(struct xlbd *d, struct json_object *req,
@@ -294,21 +215,21 @@ static int cmd_backend_add(struct xlbd *d, struct json_object *req,
 	long weight;
 	int r;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
-	s = get_svc(d, req, "service", err);
+	s = xlbd_req_svc(d, req, "service", err);
 	if (!s)
 		return -ENOENT;
 	xlb_backend_conf_init(&c, &s->conf);
 	if (get_addr(req, &c.addr, &c.family, err))
 		return -EINVAL;
-	r = get_uint(req, "weight", 0, 65535, &weight, err);
+	r = xlbd_req_uint(req, "weight", 0, 65535, &weight, err);
 	if (r < 0)
 		return -EINVAL;
 	if (r)
 		c.weight = weight;
 	*data = NULL;
-	return xlbd_be_add(d, s, &c, err, ERR_LEN);
+	return xlbd_be_add(d, s, &c, err, XLBD_ERR_LEN);
 }
 
 static struct be_rt *get_be(struct xlbd *d, struct json_object *req,
@@ -318,12 +239,12 @@ static struct be_rt *get_be(struct xlbd *d, struct json_object *req,
 	struct be_rt *b;
 	__u8 family;
 
-	*sp = get_svc(d, req, "service", err);
+	*sp = xlbd_req_svc(d, req, "service", err);
 	if (!*sp || get_addr(req, &a, &family, err))
 		return NULL;
 	b = xlbd_be_find(*sp, &a, family);
 	if (!b)
-		snprintf(err, ERR_LEN, "service %s has no backend %s",
+		snprintf(err, XLBD_ERR_LEN, "service %s has no backend %s",
 			 (*sp)->conf.name,
 			 json_object_get_string(json_object_object_get(req,
 								      "address")));
@@ -337,7 +258,7 @@ static int cmd_backend_del(struct xlbd *d, struct json_object *req,
 	struct svc_rt *s;
 	struct be_rt *b;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	b = get_be(d, req, &s, err);
 	if (!b)
@@ -357,18 +278,18 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	struct svc_rt *s;
 	struct be_rt *b;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	b = get_be(d, req, &s, err);
 	if (!b)
 		return -ENOENT;
-	if (get_uint(req, "weight", 0, 65535, &weight, err) < 0)
+	if (xlbd_req_uint(req, "weight", 0, 65535, &weight, err) < 0)
 		return -EINVAL;
 	nopts += weight >= 0;
 	if (json_object_object_get_ex(req, "drain", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) ||
 		    !json_object_get_boolean(v)) {
-			snprintf(err, ERR_LEN, "argument \"drain\" must be true");
+			snprintf(err, XLBD_ERR_LEN, "argument \"drain\" must be true");
 			return -EINVAL;
 		}
 		drain = 1;
@@ -377,14 +298,14 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	if (json_object_object_get_ex(req, "enable", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) ||
 		    !json_object_get_boolean(v)) {
-			snprintf(err, ERR_LEN, "argument \"enable\" must be true");
+			snprintf(err, XLBD_ERR_LEN, "argument \"enable\" must be true");
 			return -EINVAL;
 		}
 		drain = -1;
 		nopts++;
 	}
 	if (nopts != 1) {
-		snprintf(err, ERR_LEN, "give exactly one of weight, drain, enable");
+		snprintf(err, XLBD_ERR_LEN, "give exactly one of weight, drain, enable");
 		return -EINVAL;
 	}
 	*data = NULL;
@@ -410,15 +331,15 @@ static int cmd_stats(struct xlbd *d, struct json_object *req,
 	struct svc_rt *only = NULL;
 	json_object *g, *svcs;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "service", NULL)) {
-		only = get_svc(d, req, "service", err);
+		only = xlbd_req_svc(d, req, "service", err);
 		if (!only)
 			return -ENOENT;
 	}
 	if (xlb_dp_stats_global(&d->dp, global)) {
-		snprintf(err, ERR_LEN, "cannot read counters");
+		snprintf(err, XLBD_ERR_LEN, "cannot read counters");
 		return -EIO;
 	}
 	*data = json_object_new_object();
@@ -449,7 +370,7 @@ static int cmd_stats(struct xlbd *d, struct json_object *req,
 					       json_object_new_int64(
 						       s->bes[j]->transitions));
 			json_object_object_add(bo, "address",
-					       jaddr(&s->bes[j]->conf.addr,
+					       xlbd_req_json_addr(&s->bes[j]->conf.addr,
 						     s->bes[j]->conf.family));
 			json_object_array_add(bes, bo);
 		}
@@ -470,11 +391,11 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 	FILE *f;
 	int ret;
 
-	if (!keys_ok(req, allowed, err))
+	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	ret = xlbd_effective_config(d, &c);
 	if (ret) {
-		snprintf(err, ERR_LEN, "%s", strerror(-ret));
+		snprintf(err, XLBD_ERR_LEN, "%s", strerror(-ret));
 		return ret;
 	}
 	f = open_memstream(&buf, &len);
@@ -486,7 +407,7 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 	fclose(f);
 	xlb_config_free(&c);
 	if (ret) {
-		snprintf(err, ERR_LEN, "cannot write config: %s", strerror(-ret));
+		snprintf(err, XLBD_ERR_LEN, "cannot write config: %s", strerror(-ret));
 		free(buf);
 		return ret;
 	}
@@ -509,15 +430,15 @@ static const struct {
 	{ "backend_set", cmd_backend_set },
 	{ "stats", cmd_stats },
 	{ "config", cmd_config },
-	{ "flows", cmd_flows },
-	{ "explain", cmd_explain },
+	{ "flows", xlbd_inspect_flows },
+	{ "explain", xlbd_inspect_explain },
 };
 
 static void handle(struct xlbd *d, int fd, struct json_object *req)
 {
 	const char *cmd = NULL;
 	json_object *data = NULL, *v;
-	char err[ERR_LEN] = "";
+	char err[XLBD_ERR_LEN] = "";
 
 	if (json_object_object_get_ex(req, "cmd", &v) &&
 	    json_object_is_type(v, json_type_string))
@@ -528,7 +449,7 @@ static void handle(struct xlbd *d, int fd, struct json_object *req)
 	}
 	if (!strcmp(cmd, "trace")) {
 		/* streams: answered when the events are in */
-		if (cmd_trace(d, fd, req, err) != XLBD_REPLY_LATER)
+		if (xlbd_inspect_trace(d, fd, req, err) != XLBD_REPLY_LATER)
 			xlb_ctl_reply_err(fd, "%s", err);
 		return;
 	}
@@ -563,7 +484,7 @@ static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 		return;
 	}
 	if (r < 0) {
-		xlbd_trace_cancel(cl->d, fd);
+		xlbd_inspect_trace_cancel(cl->d, fd);
 		xlb_loop_del_fd(l, fd);
 		xlb_ctl_conn_free(cl->c);
 		free(cl);

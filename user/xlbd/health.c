@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Part: health checks. One checker (user/lib/hc.h) per backend with a
- * check, all on xlbd's one event loop. Every result goes to
- * xlbd_be_set_health(): it keeps the reason for status and, when the
+ * check, all on xlbd's one event loop. Every result goes to the verdict
+ * handler state.c attached it with: it keeps the reason for status and, when the
  * verdict flips, logs it and republishes the service (the backend leaves
  * or joins the ring in one swap; its pinned flows are rescheduled by the
  * data plane once its UP flag is cleared).
@@ -21,6 +21,7 @@ struct hc_owner {
 	struct xlbd *d;
 	struct svc_rt *s;
 	struct be_rt *b;
+	xlbd_verdict_fn *verdict;
 };
 
 static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
@@ -32,7 +33,7 @@ static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
 	xlb_hc_get_status(hc, &st);
 	xlbd_metrics_probe(o->b, st.last_ok, st.latency_us);
 	/* same state: only stores the reason; a flip logs and publishes */
-	xlbd_be_set_health(o->d, o->s, o->b, up, reason);
+	o->verdict(o->d, o->s, o->b, up, reason);
 }
 
 /* Initial verdict, without a transition: the caller publishes. */
@@ -49,7 +50,7 @@ static void set_initial(struct be_rt *b, bool up)
 }
 
 int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-		       bool adopted_up)
+		       bool adopted_up, xlbd_verdict_fn *verdict)
 {
 	struct xlb_hc_conf c = b->conf.hc;
 	struct hc_owner *o;
@@ -68,7 +69,7 @@ int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 		err = -ENOMEM;
 		goto out;
 	}
-	*o = (struct hc_owner){ .d = d, .s = s, .b = b };
+	*o = (struct hc_owner){ .d = d, .s = s, .b = b, .verdict = verdict };
 	/* adopted up: it is serving now, keep it; otherwise down until the
 	 * first success, which is probed at once */
 	b->hc = xlb_hc_new(d->loop, &b->conf.addr, b->conf.family, &c,

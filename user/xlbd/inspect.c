@@ -14,11 +14,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "control.h"
+#include "inspect.h"
 #include "ctl.h"
 #include "explain.h"
 #include "jclock.h"
 #include "log.h"
+#include "request.h"
 
 /* Backend id -> its runtime entry, for naming backends in replies. */
 static struct be_rt **be_index(struct xlbd *d, struct svc_rt ***svc_of)
@@ -54,7 +55,7 @@ static struct svc_rt *svc_by_key(struct xlbd *d, const struct xlb_svc_key *k)
 static json_object *jbackend(struct be_rt *const *idx, __u32 id)
 {
 	if (id && id < XLB_MAX_BACKENDS && idx[id])
-		return jaddr(&idx[id]->conf.addr, idx[id]->conf.family);
+		return xlbd_req_json_addr(&idx[id]->conf.addr, idx[id]->conf.family);
 	return NULL;
 }
 
@@ -66,7 +67,7 @@ static json_object *jseconds(__u32 jiffies, int hz)
 /* Flow key from the request's src, sport, vip, port, protocol. */
 static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 {
-	const char *src = get_str(req, "src", true, err), *vip, *proto;
+	const char *src = xlbd_req_str(req, "src", true, err), *vip, *proto;
 	long sport, port;
 	__u8 fam;
 	int r;
@@ -75,36 +76,36 @@ static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 	if (!src)
 		return -EINVAL;
 	if (xlb_parse_addr(src, &k->src, &fam)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", src);
+		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", src);
 		return -EINVAL;
 	}
-	vip = get_str(req, "vip", true, err);
+	vip = xlbd_req_str(req, "vip", true, err);
 	if (!vip)
 		return -EINVAL;
 	if (xlb_parse_addr(vip, &k->svc.vip, &k->svc.family)) {
-		snprintf(err, ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", vip);
+		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", vip);
 		return -EINVAL;
 	}
 	if (fam != k->svc.family) {
-		snprintf(err, ERR_LEN, "src and vip must be of the same family");
+		snprintf(err, XLBD_ERR_LEN, "src and vip must be of the same family");
 		return -EINVAL;
 	}
-	if (get_uint(req, "sport", 1, 65535, &sport, err) <= 0 ||
-	    get_uint(req, "port", 1, 65535, &port, err) <= 0) {
+	if (xlbd_req_uint(req, "sport", 1, 65535, &sport, err) <= 0 ||
+	    xlbd_req_uint(req, "port", 1, 65535, &port, err) <= 0) {
 		if (!err[0])
-			snprintf(err, ERR_LEN, "missing argument \"sport\" or \"port\"");
+			snprintf(err, XLBD_ERR_LEN, "missing argument \"sport\" or \"port\"");
 		return -EINVAL;
 	}
 	k->sport = htons(sport);
 	k->svc.port = htons(port);
 	k->svc.proto = IPPROTO_TCP;
-	proto = get_str(req, "protocol", false, err);
+	proto = xlbd_req_str(req, "protocol", false, err);
 	if (err[0])
 		return -EINVAL;
 	if (proto) {
 		r = xlb_parse_proto(proto);
 		if (r < 0) {
-			snprintf(err, ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
+			snprintf(err, XLBD_ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
 				 proto);
 			return -EINVAL;
 		}
@@ -144,10 +145,10 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	o = json_object_new_object();
 	json_object_object_add(o, "service", s ?
 			       json_object_new_string(s->conf.name) : NULL);
-	json_object_object_add(o, "client", jaddr(&k->src, k->svc.family));
+	json_object_object_add(o, "client", xlbd_req_json_addr(&k->src, k->svc.family));
 	json_object_object_add(o, "client_port",
 			       json_object_new_int(ntohs(k->sport)));
-	json_object_object_add(o, "vip", jaddr(&k->svc.vip, k->svc.family));
+	json_object_object_add(o, "vip", xlbd_req_json_addr(&k->svc.vip, k->svc.family));
 	json_object_object_add(o, "port", json_object_new_int(ntohs(k->svc.port)));
 	json_object_object_add(o, "protocol", json_object_new_string(
 		xlb_proto_name(k->svc.proto)));
@@ -163,29 +164,29 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	return 0;
 }
 
-int cmd_flows(struct xlbd *d, struct json_object *req, json_object **data,
+int xlbd_inspect_flows(struct xlbd *d, struct json_object *req, json_object **data,
 	      char *err)
 {
 	static const char *const allowed[] = { "service", "limit", NULL };
 	struct flow_list l = { .d = d, .limit = 100 };
 	int e;
 
-	if (!keys_ok(req, allowed, err) ||
-	    get_uint(req, "limit", 1, XLB_MAX_FLOWS, &l.limit, err) < 0)
+	if (!xlbd_req_keys_ok(req, allowed, err) ||
+	    xlbd_req_uint(req, "limit", 1, XLB_MAX_FLOWS, &l.limit, err) < 0)
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "service", NULL)) {
-		l.only = get_svc(d, req, "service", err);
+		l.only = xlbd_req_svc(d, req, "service", err);
 		if (!l.only)
 			return -ENOENT;
 	}
 	l.hz = xlb_hz();
 	if (l.hz < 0 || xlb_jiffies(&l.now)) {
-		snprintf(err, ERR_LEN, "cannot read the kernel clock");
+		snprintf(err, XLBD_ERR_LEN, "cannot read the kernel clock");
 		return -EIO;
 	}
 	l.idx = be_index(d, &l.svc_of);
 	if (!l.idx) {
-		snprintf(err, ERR_LEN, "out of memory");
+		snprintf(err, XLBD_ERR_LEN, "out of memory");
 		return -ENOMEM;
 	}
 	l.list = json_object_new_array();
@@ -193,7 +194,7 @@ int cmd_flows(struct xlbd *d, struct json_object *req, json_object **data,
 	free(l.idx);
 	free(l.svc_of);
 	if (e) {
-		snprintf(err, ERR_LEN, "reading the flow table: %s", strerror(-e));
+		snprintf(err, XLBD_ERR_LEN, "reading the flow table: %s", strerror(-e));
 		json_object_put(l.list);
 		return e;
 	}
@@ -234,7 +235,7 @@ static const char *explain_summary(const struct xlb_explain *e, char *buf,
 	return "?";
 }
 
-int cmd_explain(struct xlbd *d, struct json_object *req, json_object **data,
+int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **data,
 		char *err)
 {
 	static const char *const allowed[] = { "src", "sport", "vip", "port",
@@ -250,24 +251,24 @@ int cmd_explain(struct xlbd *d, struct json_object *req, json_object **data,
 	__u64 now = 0;
 	int hz, r;
 
-	if (!keys_ok(req, allowed, err) || req_key(req, &k, err) ||
-	    get_uint(req, "cpu", 0, d->dp.ncpus - 1, &cpu, err) < 0)
+	if (!xlbd_req_keys_ok(req, allowed, err) || req_key(req, &k, err) ||
+	    xlbd_req_uint(req, "cpu", 0, d->dp.ncpus - 1, &cpu, err) < 0)
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "syn", &v)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			snprintf(err, ERR_LEN, "argument \"syn\" must be true or false");
+			snprintf(err, XLBD_ERR_LEN, "argument \"syn\" must be true or false");
 			return -EINVAL;
 		}
 		syn = json_object_get_boolean(v);
 	}
 	r = xlb_explain(&d->dp, &k, syn, cpu, &e);
 	if (r) {
-		snprintf(err, ERR_LEN, "reading the maps: %s", strerror(-r));
+		snprintf(err, XLBD_ERR_LEN, "reading the maps: %s", strerror(-r));
 		return r;
 	}
 	idx = be_index(d, &svc_of);
 	if (!idx) {
-		snprintf(err, ERR_LEN, "out of memory");
+		snprintf(err, XLBD_ERR_LEN, "out of memory");
 		return -ENOMEM;
 	}
 	hz = xlb_hz();
@@ -370,8 +371,8 @@ static json_object *event_json(const struct xlb_trace_event *ev)
 	json_object_object_add(o, "ifindex", json_object_new_int(ev->ifindex));
 	json_object_object_add(o, "len", json_object_new_int(ev->len));
 	if (k->svc.family == XLB_FAMILY_V4 || k->svc.family == XLB_FAMILY_V6) {
-		json_object_object_add(o, "src", jaddr(&k->src, k->svc.family));
-		json_object_object_add(o, "dst", jaddr(&k->svc.vip, k->svc.family));
+		json_object_object_add(o, "src", xlbd_req_json_addr(&k->src, k->svc.family));
+		json_object_object_add(o, "dst", xlbd_req_json_addr(&k->svc.vip, k->svc.family));
 		json_object_object_add(o, "sport", json_object_new_int(ntohs(k->sport)));
 		json_object_object_add(o, "dport", json_object_new_int(ntohs(k->svc.port)));
 		json_object_object_add(o, "protocol", json_object_new_string(
@@ -451,20 +452,20 @@ static void on_timeout(struct xlb_loop *l, void *ctx)
 		trace_finish(false);
 }
 
-int cmd_trace(struct xlbd *d, int fd, struct json_object *req, char *err)
+int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req, char *err)
 {
 	static const char *const allowed[] = { "count", "timeout_ms", "sample",
 		NULL };
 	long count = 100, timeout = 1000, sample = 1;
 	int e;
 
-	if (!keys_ok(req, allowed, err) ||
-	    get_uint(req, "count", 1, 10000, &count, err) < 0 ||
-	    get_uint(req, "timeout_ms", 1, 60000, &timeout, err) < 0 ||
-	    get_uint(req, "sample", 1, 1000000, &sample, err) < 0)
+	if (!xlbd_req_keys_ok(req, allowed, err) ||
+	    xlbd_req_uint(req, "count", 1, 10000, &count, err) < 0 ||
+	    xlbd_req_uint(req, "timeout_ms", 1, 60000, &timeout, err) < 0 ||
+	    xlbd_req_uint(req, "sample", 1, 1000000, &sample, err) < 0)
 		return -EINVAL;
 	if (tr.fd >= 0) {
-		snprintf(err, ERR_LEN, "another trace is running");
+		snprintf(err, XLBD_ERR_LEN, "another trace is running");
 		return -EBUSY;
 	}
 	tr.d = d;
@@ -473,7 +474,7 @@ int cmd_trace(struct xlbd *d, int fd, struct json_object *req, char *err)
 		if (!tr.rb ||
 		    xlb_loop_add_fd(d->loop, ring_buffer__epoll_fd(tr.rb),
 				    EPOLLIN, on_rb, NULL)) {
-			snprintf(err, ERR_LEN, "trace ring buffer: %s",
+			snprintf(err, XLBD_ERR_LEN, "trace ring buffer: %s",
 				 strerror(errno));
 			ring_buffer__free(tr.rb);
 			tr.rb = NULL;
@@ -491,14 +492,14 @@ int cmd_trace(struct xlbd *d, int fd, struct json_object *req, char *err)
 	if (e || !tr.timer || !tr.idx) {
 		tr.fd = -1;
 		trace_finish(false);
-		snprintf(err, ERR_LEN, "cannot start tracing: %s",
+		snprintf(err, XLBD_ERR_LEN, "cannot start tracing: %s",
 			 strerror(e ? -e : ENOMEM));
 		return e ? e : -ENOMEM;
 	}
 	return XLBD_REPLY_LATER;
 }
 
-void xlbd_trace_cancel(struct xlbd *d, int fd)
+void xlbd_inspect_trace_cancel(struct xlbd *d, int fd)
 {
 	if (tr.fd == fd && fd >= 0) {
 		tr.fd = -1;
@@ -506,7 +507,7 @@ void xlbd_trace_cancel(struct xlbd *d, int fd)
 	}
 }
 
-void xlbd_trace_stop(struct xlbd *d)
+void xlbd_inspect_trace_stop(struct xlbd *d)
 {
 	/* also clears a switch a crashed daemon may have left on */
 	xlb_dp_trace_set(&d->dp, 0);

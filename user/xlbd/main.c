@@ -17,8 +17,8 @@
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 
+#include "inspect.h"
 #include "log.h"
-#include "control.h"
 #include "xlbd.h"
 
 #define DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 	xlbd_metrics_stop(&d);
 	xlbd_control_stop(&d);
 	xlbd_flows_stop(&d);
-	xlbd_trace_stop(&d);
+	xlbd_inspect_trace_stop(&d);
 out:
 	if (sfd >= 0)
 		close(sfd);

@@ -123,8 +123,9 @@ static void ramp_tick(struct xlb_loop *l, void *ctx)
 	xlbd_svc_publish(the_d, s);
 }
 
-void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-			bool up, const char *reason)
+/* Health verdict handler (health.c calls it for every probe result). */
+static void be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+			  bool up, const char *reason)
 {
 	char a[XLB_ADDR_STRLEN];
 	__u64 now = xlb_now_ms();
@@ -319,7 +320,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	/* adopted from a running data plane: already at full weight */
 	if (adopted_up)
 		b->up_since_ms -= s->conf.slow_start_ms;
-	if (xlbd_health_attach(d, s, b, adopted_up))
+	if (xlbd_health_attach(d, s, b, adopted_up, be_set_health))
 		pr_warn("service %s: backend %s: cannot start health check",
 			s->conf.name, a);
 	return 0;
@@ -558,7 +559,7 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 				bool up = b->healthy;
 
 				xlbd_health_detach(d, b);
-				xlbd_health_attach(d, s, b, up);
+				xlbd_health_attach(d, s, b, up, be_set_health);
 			}
 			continue;
 		}

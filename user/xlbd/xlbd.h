@@ -125,12 +125,6 @@ int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
 /* The effective config (for `xlbctl config`); caller frees. */
 int xlbd_effective_config(struct xlbd *d, struct xlb_config *out);
 
-/*
- * Health (state.c side): health.c calls this on every transition; it logs
- * the one line, counts it and republishes the service.
- */
-void xlbd_be_set_health(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-			bool up, const char *reason);
 /* Weight in effect now: 0 if drained, ramping during slow start. */
 __u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
 		     __u64 now_ms);
@@ -140,9 +134,14 @@ __u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
  * healthy). b->healthy is set to the initial state: a backend adopted UP
  * from a running data plane stays up; any other starts down until its
  * first successful probe, which runs at once.
+ * Every probe result goes to verdict (state.c's handler: it keeps the
+ * reason and, when the verdict flips, logs the one line and republishes
+ * the service), so health.c never calls back into state.c.
  */
+typedef void xlbd_verdict_fn(struct xlbd *d, struct svc_rt *s,
+			     struct be_rt *b, bool up, const char *reason);
 int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-		       bool adopted_up);
+		       bool adopted_up, xlbd_verdict_fn *verdict);
 void xlbd_health_detach(struct xlbd *d, struct be_rt *b);
 /* The "health" object of `xlbctl status` (NULL when no check). */
 struct json_object *xlbd_health_json(const struct be_rt *b);

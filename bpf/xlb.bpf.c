@@ -105,8 +105,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (f && !syn) {
 		be_id = f->backend_id;
 		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
-		if (be && be->gen == f->backend_gen &&
-		    (be->flags & XLB_BE_F_UP)) {
+		if (xlb_flow_check(f, be) == XLB_FLOW_FOLLOW) {
 			if ((__u32)now != f->seen)
 				f->seen = now;
 			if (p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
@@ -124,7 +123,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	 * hashing scheduler can tell where the flow went; the others would
 	 * pick at random, so leave it to the kernel.
 	 */
-	if (!pin && !sched_is_hash(svc))
+	if (!pin && !xlb_sched_is_hash(svc))
 		return pass(v, XLB_STAT_PASS_ICMP);
 	be_id = sched_pick(svc, &p->key);
 	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);

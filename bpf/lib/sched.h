@@ -3,20 +3,15 @@
  * Backend selection for a flow that is not (or no longer) in the flow
  * table. The service's ring holds backend ids; which slot a flow takes
  * depends on the scheduler. Returns a backend id, or 0 when the service is
- * in the "no backend" state (no ring published).
+ * in the "no backend" state (no ring published). The rules themselves
+ * (which slot, which score wins) are in include/xlb_decide.h, shared with
+ * `xlbctl explain`; this file fetches their inputs from the maps.
  */
 #ifndef XLB_SCHED_H
 #define XLB_SCHED_H
 
 #include "lib/maps.h"
-#include "xlb_hash.h"
-
-/* Does the scheduler find the same backend again for the same tuple? */
-static __always_inline bool sched_is_hash(const struct xlb_svc *svc)
-{
-	return svc->sched == XLB_SCHED_MAGLEV ||
-	       svc->sched == XLB_SCHED_SOURCE_HASH;
-}
+#include "xlb_decide.h"
 
 static __always_inline __s64 *sched_conns(__u32 be_id)
 {
@@ -24,14 +19,10 @@ static __always_inline __s64 *sched_conns(__u32 be_id)
 }
 
 /*
- * Least connections: the backend with the lowest (active + 1) / weight.
- * The +1 makes weights count from the first flow, so short connections
- * that leave every count at 0 still split by weight. Ties are broken
+ * Least connections: the backend with the lowest (active + 1) / weight
+ * (xlb_lc_cmp) in the window xlb_lc_window_start gives. Ties are broken
  * uniformly (reservoir sampling: the k-th tie wins with probability 1/k,
  * from a xorshift generator seeded once, not a helper call per tie).
- * Up to XLB_LC_SCAN backends are compared (all of them in most services);
- * a larger service is sampled through a window of that many starting at a
- * random slot.
  */
 static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 {
@@ -40,10 +31,11 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 	struct xlb_ring_chunk *c = NULL;
 	__s64 best_n = 0;
 
-	start = size > XLB_LC_SCAN ? rnd % size : 0;
+	start = xlb_lc_window_start(size, rnd);
 	for (i = 0; i < XLB_LC_SCAN && i < size; i++) {
 		__u32 e, id, w;
 		__s64 *cnt, n;
+		int cmp;
 
 		slot = start + i;
 		if (slot >= size)
@@ -60,13 +52,14 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 		if (!w)
 			continue;
 		cnt = sched_conns(id);
-		n = cnt && *cnt > 0 ? *cnt : 0;
-		if (!best || (n + 1) * best_w < (best_n + 1) * w) {
+		n = cnt ? xlb_lc_count(*cnt) : 0;
+		cmp = best ? xlb_lc_cmp(n, w, best_n, best_w) : -1;
+		if (cmp < 0) {
 			best = id;
 			best_n = n;
 			best_w = w;
 			ties = 1;
-		} else if ((n + 1) * best_w == (best_n + 1) * w) {
+		} else if (!cmp) {
 			rnd ^= rnd << 13;
 			rnd ^= rnd >> 17;
 			rnd ^= rnd << 5;
@@ -95,19 +88,16 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 		cur = bpf_map_lookup_elem(&XLB_MAP_RR_CURSOR, &svc->id);
 		if (!cur)
 			return 0;
-		slot = *cur < size ? *cur : 0;
-		*cur = slot + 1 < size ? slot + 1 : 0;
+		slot = xlb_rr_slot(*cur, size);
+		*cur = xlb_rr_next(slot, size);
 		goto lookup;
 	case XLB_SCHED_LEAST_CONN:
 		return sched_least_conn(ring, size);
 	case XLB_SCHED_RANDOM:
 		hash = bpf_get_prandom_u32();
 		break;
-	case XLB_SCHED_SOURCE_HASH:
-		hash = xlb_hash_addr(&k->src, k->svc.family, svc->hash_seed);
-		break;
 	default:
-		hash = xlb_hash_flow(k, svc->hash_seed);
+		hash = xlb_sched_hash(svc, k);
 	}
 	slot = xlb_ring_slot(hash, size);
 lookup:

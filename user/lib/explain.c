@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The XDP program's decision, recomputed from the live maps. */
+/*
+ * The XDP program's decision for a tuple, from the live maps: the inputs are
+ * read here, the rules are the program's own (include/xlb_decide.h).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +10,8 @@
 #include <bpf/bpf.h>
 
 #include "explain.h"
-#include "xlb_hash.h"
+#include "xlb_util.h"
+#include "xlb_decide.h"
 
 const char *xlb_explain_how_name(enum xlb_explain_how how)
 {
@@ -21,27 +25,25 @@ const char *xlb_explain_how_name(enum xlb_explain_how how)
 		[XLB_EXPLAIN_NO_BACKEND] = "no-backend",
 	};
 
-	return how < sizeof(names) / sizeof(names[0]) ? names[how] : "?";
+	return how < ARRAY_SIZE(names) ? names[how] : "?";
 }
 
-static bool backend_live(struct xlb_dp *dp, __u32 id, __u32 gen,
-			 const char **why)
+/* Whether a flow-table hit is followed, by the program's own rule. */
+static bool flow_followed(struct xlb_dp *dp, const struct xlb_flow *f,
+			  const char **why)
 {
+	static const char *const reason[] = {
+		[XLB_FLOW_BE_GONE] = "its backend no longer exists",
+		[XLB_FLOW_BE_REASSIGNED] = "its backend id was reassigned",
+		[XLB_FLOW_BE_DOWN] = "its backend is down",
+	};
 	struct xlb_backend be;
+	enum xlb_flow_check c;
 
-	if (xlb_dp_backend_get(dp, id, &be)) {
-		*why = "its backend no longer exists";
-		return false;
-	}
-	if (be.gen != gen) {
-		*why = "its backend id was reassigned";
-		return false;
-	}
-	if (!(be.flags & XLB_BE_F_UP)) {
-		*why = "its backend is down";
-		return false;
-	}
-	return true;
+	c = xlb_flow_check(f, xlb_dp_backend_get(dp, f->backend_id, &be) ?
+				      NULL : &be);
+	*why = c == XLB_FLOW_FOLLOW ? NULL : reason[c];
+	return c == XLB_FLOW_FOLLOW;
 }
 
 static void add_cand(struct xlb_explain *e, const struct xlb_explain_cand *c)
@@ -73,9 +75,10 @@ static int explain_random(struct xlb_dp *dp, struct xlb_explain *e,
 }
 
 /*
- * least-connections: the lowest (conns + 1) / weight, as the program
- * compares it; every backend tied at that score is a candidate (the
- * program's random start decides among them).
+ * least-connections: the lowest score by the program's xlb_lc_cmp(); every
+ * backend tied at it is a candidate (the program's random start and tie
+ * break decide among them). A sampled ring (xlb_lc_sampled) lists the
+ * candidates of the whole ring: the window is random.
  */
 static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 		      const __u32 *ring)
@@ -83,7 +86,7 @@ static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 	__s64 best_n = 0;
 	__u32 best_w = 0;
 
-	e->sampled = e->ring_size > XLB_LC_SCAN;
+	e->sampled = xlb_lc_sampled(e->ring_size);
 	for (int pass = 0; pass < 2; pass++) {
 		for (__u32 i = 0; i < e->ring_size; i++) {
 			struct xlb_explain_cand c = {
@@ -96,14 +99,14 @@ static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 				continue;
 			xlb_dp_conns_get(dp, c.id, &n);
 			c.conns = n;
-			n = n > 0 ? n : 0;
+			n = xlb_lc_count(n);
 			if (!pass) {
 				if (!best_w ||
-				    (n + 1) * best_w < (best_n + 1) * c.weight) {
+				    xlb_lc_cmp(n, c.weight, best_n, best_w) < 0) {
 					best_n = n;
 					best_w = c.weight;
 				}
-			} else if ((n + 1) * best_w == (best_n + 1) * c.weight) {
+			} else if (!xlb_lc_cmp(n, c.weight, best_n, best_w)) {
 				add_cand(e, &c);
 			}
 		}
@@ -129,8 +132,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		e->flow_found = true;
 		if (syn)
 			e->flow_skipped = "a SYN is scheduled afresh";
-		else if (backend_live(dp, e->flow.backend_id,
-				      e->flow.backend_gen, &e->flow_skipped)) {
+		else if (flow_followed(dp, &e->flow, &e->flow_skipped)) {
 			e->how = XLB_EXPLAIN_FLOW;
 			e->backend_id = e->flow.backend_id;
 			return 0;
@@ -150,8 +152,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		err = xlb_dp_rr_cursor(dp, e->svc.id, cpu, &e->slot);
 		if (err)
 			return err;
-		if (e->slot >= e->ring_size)
-			e->slot = 0;
+		e->slot = xlb_rr_slot(e->slot, e->ring_size);
 		return xlb_dp_ring_get(dp, e->svc.id, e->slot,
 				       &e->backend_id);
 	case XLB_SCHED_RANDOM:
@@ -169,12 +170,8 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		}
 		free(ring);
 		return err;
-	case XLB_SCHED_SOURCE_HASH:
-		e->hash = xlb_hash_addr(&k->src, k->svc.family,
-				       e->svc.hash_seed);
-		break;
 	default:
-		e->hash = xlb_hash_flow(k, e->svc.hash_seed);
+		e->hash = xlb_sched_hash(&e->svc, k);
 	}
 	e->how = XLB_EXPLAIN_HASH;
 	e->slot = xlb_ring_slot(e->hash, e->ring_size);

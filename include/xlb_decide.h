@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The data plane's decision for a packet, as pure functions over the values
+ * it is given (no map access, no clock, no random source inside). The XDP
+ * program (bpf/xlb.bpf.c, bpf/lib/sched.h) and `xlbctl explain`
+ * (user/lib/explain.c) both compile this header, so the explanation and the
+ * program cannot disagree on a rule; each side only fetches the inputs its
+ * own way (map pointers in BPF, syscalls in user space).
+ *
+ *   flow-table hit   -> xlb_flow_check(): follow it, or why not
+ *   maglev, src-hash -> xlb_sched_hash() -> xlb_ring_slot() (xlb_hash.h)
+ *   round-robin      -> xlb_rr_slot() on the CPU's cursor
+ *   least-conns      -> xlb_lc_window_start(), xlb_lc_count(), xlb_lc_cmp()
+ */
+#ifndef XLB_DECIDE_H
+#define XLB_DECIDE_H
+
+#include "xlb_abi.h"
+#include "xlb_hash.h"
+
+/* Why a flow-table entry is, or is not, followed. */
+enum xlb_flow_check {
+	XLB_FLOW_FOLLOW = 0,		/* same backend, same gen, up */
+	XLB_FLOW_BE_GONE,		/* backend entry missing */
+	XLB_FLOW_BE_REASSIGNED,		/* the id now names another backend */
+	XLB_FLOW_BE_DOWN,		/* the backend is not up */
+};
+
+/* be: the backend entry of f->backend_id, NULL if there is none. */
+XLB_HASH_INLINE enum xlb_flow_check
+xlb_flow_check(const struct xlb_flow *f, const struct xlb_backend *be)
+{
+	if (!be)
+		return XLB_FLOW_BE_GONE;
+	if (be->gen != f->backend_gen)
+		return XLB_FLOW_BE_REASSIGNED;
+	if (!(be->flags & XLB_BE_F_UP))
+		return XLB_FLOW_BE_DOWN;
+	return XLB_FLOW_FOLLOW;
+}
+
+/* Does the scheduler find the same backend again for the same tuple? */
+XLB_HASH_INLINE bool xlb_sched_is_hash(const struct xlb_svc *svc)
+{
+	return svc->sched == XLB_SCHED_MAGLEV ||
+	       svc->sched == XLB_SCHED_SOURCE_HASH;
+}
+
+/* The ring hash of a hashing scheduler (maglev: 5-tuple; source-hash). */
+XLB_HASH_INLINE __u32 xlb_sched_hash(const struct xlb_svc *svc,
+				     const struct xlb_flow_key *k)
+{
+	if (svc->sched == XLB_SCHED_SOURCE_HASH)
+		return xlb_hash_addr(&k->src, k->svc.family, svc->hash_seed);
+	return xlb_hash_flow(k, svc->hash_seed);
+}
+
+/* Round-robin: the slot a cursor value gives (the next one is slot + 1). */
+XLB_HASH_INLINE __u32 xlb_rr_slot(__u32 cursor, __u32 size)
+{
+	return cursor < size ? cursor : 0;
+}
+
+XLB_HASH_INLINE __u32 xlb_rr_next(__u32 slot, __u32 size)
+{
+	return slot + 1 < size ? slot + 1 : 0;
+}
+
+/*
+ * Least connections. Up to XLB_LC_SCAN slots are compared (all of them in
+ * most services); a larger ring is sampled through a window of that many
+ * starting at a random slot (rnd: any random value).
+ */
+XLB_HASH_INLINE bool xlb_lc_sampled(__u32 size)
+{
+	return size > XLB_LC_SCAN;
+}
+
+XLB_HASH_INLINE __u32 xlb_lc_window_start(__u32 size, __u32 rnd)
+{
+	return xlb_lc_sampled(size) ? rnd % size : 0;
+}
+
+/* A backend's active-flow count as compared (negative drift counts 0). */
+XLB_HASH_INLINE __s64 xlb_lc_count(__s64 n)
+{
+	return n > 0 ? n : 0;
+}
+
+/*
+ * Score (n + 1) / w against the best so far, without a division: < 0 the
+ * candidate is less loaded, 0 tied, > 0 more. The +1 makes weights count
+ * from the first flow, so short connections that leave every count at 0
+ * still split by weight. w is never 0 here (weight-0 slots are skipped).
+ */
+XLB_HASH_INLINE int xlb_lc_cmp(__s64 n, __u32 w, __s64 best_n, __u32 best_w)
+{
+	__s64 a = (n + 1) * best_w, b = (best_n + 1) * w;
+
+	return a < b ? -1 : a > b;
+}
+
+#endif /* XLB_DECIDE_H */

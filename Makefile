@@ -28,6 +28,25 @@ XLB_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
 	    -Itools/lib -Itests/lib -I$(BUILD) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 XLB_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
+# Only the daemon talks to systemd (sd_notify); the CLI does not link it.
+XLBD_LDLIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
+
+# The version has one home, debian/changelog (the package's and the
+# binaries' are the same); the git revision comes from git, or from
+# GIT_REV when building outside a clone (make deb builds in a copy).
+VERSION  := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+GIT_REV  ?= $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+
+# Install layout: make install PREFIX=/usr DESTDIR=/tmp/root. The config
+# is /etc/xlb whatever PREFIX is: xlbd's default path is compiled in.
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+LIBDIR   ?= $(PREFIX)/lib
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= $(LIBDIR)/systemd/system
+COMPLDIR ?= $(PREFIX)/share/bash-completion/completions
+SCDOC    ?= scdoc
 # Dependencies come from the compiler: each object lists the headers it
 # really included (build/**/*.d), so a change rebuilds exactly what it affects.
 DEPFLAGS = -MMD -MP
@@ -68,11 +87,24 @@ PROGS := $(if $(XLBD_OBJS),$(BUILD)/xlbd) $(BUILD)/xlbctl
 TESTS := $(if $(UNIT_OBJS),$(BUILD)/tests/test_unit) \
 	 $(if $(TBPF_OBJS),$(BUILD)/tests/test_bpf)
 
-.PHONY: all deps test demo bench lab-up lab-down clean
+MAN_SRCS   := $(wildcard user/*/*.[1-8].scd)
+MANS       := $(patsubst %.scd,$(BUILD)/man/%,$(notdir $(MAN_SRCS)))
+
+.PHONY: all deps test demo bench lab-up lab-down clean install uninstall \
+	man deb FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(PROGS) $(TOOLS) $(TESTS)
+all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(PROGS) $(TOOLS) $(TESTS) $(MANS) \
+	$(BUILD)/xlbd.service
+
+# Rewritten only when the version or revision changed, so a commit
+# relinks the two programs and nothing else.
+$(BUILD)/xlb_version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define XLB_VERSION "%s"\n#define XLB_GIT_REV "%s"\n' \
+		'$(VERSION)' '$(GIT_REV)' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 deps:
 	$(Q)./tools/deps.sh
@@ -100,7 +132,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # The skeletons are generated headers: they must exist before the first
 # compile (order only); after that the .d files say who includes them.
-$(BUILD)/%.o: %.c | $(BPF_SKELS)
+$(BUILD)/%.o: %.c | $(BPF_SKELS) $(BUILD)/xlb_version.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XLB_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
@@ -116,7 +148,7 @@ link = $(CC) $(XLB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(XLB_LDLIBS) $(LDLIBS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(link)
+	$(Q)$(link) $(XLBD_LDLIBS)
 
 $(BUILD)/xlbctl: $(CTL_MAIN) $(CTLLIB) $(LIB)
 	$(call msg,LINK,$@)
@@ -141,6 +173,61 @@ lab-up: all
 
 lab-down:
 	$(Q)./tools/lab.sh down
+
+# Manuals: one scdoc source each, next to the code they describe.
+man: $(MANS)
+vpath %.scd $(sort $(dir $(MAN_SRCS)))
+$(BUILD)/man/%: %.scd
+	@mkdir -p $(@D)
+	$(call msg,SCDOC,$@)
+	$(Q)$(SCDOC) <$< >$@
+
+# The unit names the installed xlbd, wherever PREFIX put it.
+$(BUILD)/xlbd.service: user/xlbd/xlbd.service.in FORCE
+	@mkdir -p $(@D)
+	@sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# The BPF object is compiled into xlbd (its skeleton), so xlbd never
+# searches for it; the copy in LIBDIR/xlb is for bpftool and llvm-objdump.
+INSTALLED := $(SBINDIR)/xlbd $(SBINDIR)/xlbctl $(LIBDIR)/xlb/xlb.bpf.o \
+	     $(UNITDIR)/xlbd.service $(COMPLDIR)/xlbctl \
+	     $(foreach m,$(notdir $(MANS)),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m).gz)
+
+install: $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb.bpf.o $(MANS) \
+	 $(BUILD)/xlbd.service
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/xlb \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/xlb
+	install -m 755 $(BUILD)/xlbd $(BUILD)/xlbctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 $(BUILD)/xlb.bpf.o $(DESTDIR)$(LIBDIR)/xlb/
+	install -m 644 $(BUILD)/xlbd.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 user/xlbctl/xlbctl.bash-completion $(DESTDIR)$(COMPLDIR)/xlbctl
+	set -e; for m in $(MANS); do \
+		n=$$(basename $$m); s=$${n##*.}; \
+		gzip -9n <$$m >$(DESTDIR)$(MANDIR)/man$$s/$$n.gz; \
+	done
+	@# never overwrite an operator's config
+	test -e $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml || \
+		install -m 644 user/xlbd/xlb.yaml $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml
+
+# Removes what install put; the config only if it is still the example.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR)/xlb 2>/dev/null
+	if cmp -s user/xlbd/xlb.yaml $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/xlb 2>/dev/null || true; \
+	else \
+		echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.yaml kept (changed or absent)"; \
+	fi
+
+# A .deb from Debian's own tools (debian/, dpkg-buildpackage, debhelper),
+# built in a copy of the tracked files so the tree stays clean; the
+# packages land in $(BUILD)/deb.
+deb:
+	$(Q)./tools/deb.sh $(BUILD)/deb '$(GIT_REV)'
 
 clean:
 	rm -rf $(BUILD)

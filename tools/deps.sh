@@ -13,6 +13,11 @@ PKGS=(
 	nftables                                 # fault injection (link cut)
 	libmicrohttpd-dev                        # xlbd's Prometheus endpoint
 	prometheus                               # metrics test: a real scraper
+	libsystemd-dev                           # xlbd: sd_notify (Type=notify)
+	scdoc man-db groff-base                  # man pages: build, render check
+	debhelper dpkg-dev fakeroot              # make deb
+	systemd                                  # systemd-analyze verify in tests
+	util-linux                               # setpriv, unshare, flock in tests
 )
 
 missing=()

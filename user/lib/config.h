@@ -258,6 +258,9 @@ int xlb_config_load(const char *path, struct xlb_config *out,
 int xlb_config_load_str(const char *name, const char *yaml,
 			struct xlb_config *out, struct xlb_config_errors *errs);
 void xlb_config_free(struct xlb_config *c);
+/* Calls fn for every key the loader accepts, section by section. */
+void xlb_config_keys(void (*fn)(const char *section, const char *key,
+				void *ctx), void *ctx);
 
 /*
  * Write c as YAML that xlb_config_load() accepts and that loads back to a

@@ -779,3 +779,26 @@ out:
 	fclose(f);
 	return err;
 }
+
+/*
+ * Every key the loader accepts, from the tables above (so the manual's
+ * completeness test reads the loader, not a copy of it).
+ */
+void xlb_config_keys(void (*fn)(const char *section, const char *key,
+				void *ctx), void *ctx)
+{
+	static const struct {
+		const char *section;
+		const char *const *keys;
+		size_t n;
+	} tables[] = {
+		{ "top level", global_keys, G_N },
+		{ "service", service_keys, S_N },
+		{ "backend", backend_keys, B_N },
+		{ "health_check", hc_keys, H_N },
+	};
+
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
+		for (size_t i = 0; i < tables[t].n; i++)
+			fn(tables[t].section, tables[t].keys[i], ctx);
+}

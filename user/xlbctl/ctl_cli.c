@@ -842,6 +842,7 @@ void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
 		"Options (before the command):\n"
 		"  -s, --socket PATH  xlbd's control socket (default %s)\n"
 		"      --json         print the response data as JSON\n"
+		"  -V, --version      version and git revision\n"
 		"  -h, --help         this help; COMMAND --help for one command\n"
 		"\n"
 		"Commands:\n", XLB_CTL_SOCKET);

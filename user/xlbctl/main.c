@@ -17,6 +17,7 @@
 #include "ctl_cli.h"
 #include "ctl_trace.h"
 #include "ctl_watch.h"
+#include "xlb_version.h"
 
 /* After getopt_long() returned '?': say which option and why. */
 static void bad_option(const char *arg)
@@ -29,7 +30,7 @@ static void bad_option(const char *arg)
 		arg = shortopt;
 	if (optopt == 's')
 		why = "missing value";
-	else if (optopt == 'j' || optopt == 'h')
+	else if (optopt == 'j' || optopt == 'h' || optopt == 'V')
 		why = "takes no value";
 	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, why);
 }
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	static const struct option long_opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -54,7 +56,7 @@ int main(int argc, char **argv)
 	 * not ours. Quiet: errors are reported in iproute2's form below.
 	 */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+s:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:Vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -62,6 +64,9 @@ int main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'V':
+			printf("xlbctl %s (git %s)\n", XLB_VERSION, XLB_GIT_REV);
+			return 0;
 		case 'h':
 			xlbctl_usage(NULL, stdout);
 			return 0;

@@ -106,7 +106,7 @@ static struct xdp_program *find_attached(int ifindex,
 	return NULL;
 }
 
-int xlbd_attach(struct xlbd *d)
+int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 {
 	enum xdp_attach_mode mode = d->cfg.xdp_generic ? XDP_MODE_SKB :
 							 XDP_MODE_NATIVE;
@@ -120,22 +120,42 @@ int xlbd_attach(struct xlbd *d)
 	libxdp_set_print(libxdp_print);
 	d->ifindex = if_nametoindex(d->cfg.interface);
 	if (!d->ifindex) {
-		pr_warn("interface %s: %s", d->cfg.interface, strerror(errno));
+		pr_err("interface %s: %s", d->cfg.interface, strerror(errno));
 		return -ENODEV;
 	}
 	err = xlb_link_mac(d->neigh, d->ifindex, d->if_mac);
 	if (err) {
-		pr_warn("interface %s: cannot read its MAC: %s",
+		pr_err("interface %s: cannot read its MAC: %s",
 			d->cfg.interface, strerror(-err));
 		return err;
 	}
 	err = xlbd_mount_bpffs(d->cfg.pin_dir);
 	if (err) {
-		pr_warn("pin directory %s: %s", d->cfg.pin_dir, strerror(-err));
+		pr_err("pin directory %s: %s", d->cfg.pin_dir, strerror(-err));
 		return err;
 	}
 
+	/* the maps are the pin directory's: one interface serves them */
+	if (prev->ifindex && prev->ifindex != d->ifindex &&
+	    xlbd_lock_same_netns(prev) &&
+	    (prog = find_attached(prev->ifindex, &mp))) {
+		pr_err("pin directory %s still serves interface %s (XDP program id %u attached); the config says %s: run xlbd --teardown with the old config first (it stops forwarding)",
+		       d->cfg.pin_dir, prev->ifname, xdp_program__id(prog),
+		       d->cfg.interface);
+		xdp_multiprog__close(mp);
+		return -EBUSY;
+	}
 	prog = find_attached(d->ifindex, &mp);
+	if (prog && xdp_multiprog__attach_mode(mp) != mode) {
+		/* libxdp cannot move a running program between modes */
+		pr_err("XDP program id %u runs on %s in %s mode; the config says xdp_mode: %s: run xlbd --teardown first (it stops forwarding), then start",
+		       xdp_program__id(prog), d->cfg.interface,
+		       xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ?
+		       "generic" : "native",
+		       mode == XDP_MODE_SKB ? "generic" : "native");
+		xdp_multiprog__close(mp);
+		return -EBUSY;
+	}
 	if (prog) {
 		/* hot restart: keep the running program, take its maps */
 		err = xlb_dp_open_pinned(&d->dp, d->cfg.pin_dir);
@@ -145,7 +165,7 @@ int xlbd_attach(struct xlbd *d)
 			xdp_multiprog__close(mp);
 			return 0;
 		}
-		pr_warn("XDP program attached to %s but its maps are not pinned in %s (%s); run xlbd --teardown first",
+		pr_err("XDP program attached to %s but its maps are not pinned in %s (%s); run xlbd --teardown first",
 			d->cfg.interface, d->cfg.pin_dir, strerror(-err));
 		xdp_multiprog__close(mp);
 		return err;
@@ -153,7 +173,7 @@ int xlbd_attach(struct xlbd *d)
 
 	err = xlb_dp_open(&d->dp, d->cfg.pin_dir);
 	if (err) {
-		pr_warn("cannot open the XDP object: %s", strerror(-err));
+		pr_err("cannot open the XDP object: %s", strerror(-err));
 		return err;
 	}
 	popts.obj = d->dp.skel->obj;
@@ -161,13 +181,13 @@ int xlbd_attach(struct xlbd *d)
 	err = libxdp_get_error(prog);
 	if (err) {
 		libxdp_strerror(err, errmsg, sizeof(errmsg));
-		pr_warn("cannot create the XDP program: %s", errmsg);
+		pr_err("cannot create the XDP program: %s", errmsg);
 		return err;
 	}
 	err = xdp_program__attach(prog, d->ifindex, mode, 0);
 	if (err) {
 		libxdp_strerror(err, errmsg, sizeof(errmsg));
-		pr_warn("cannot attach XDP to %s in %s mode: %s%s",
+		pr_err("cannot attach XDP to %s in %s mode: %s%s",
 			d->cfg.interface, mode == XDP_MODE_NATIVE ? "native" :
 			"generic", errmsg,
 			mode == XDP_MODE_NATIVE ?

@@ -517,7 +517,7 @@ int xlbd_control_start(struct xlbd *d)
 
 	listen_fd = xlb_ctl_listen(d->cfg.control_socket);
 	if (listen_fd < 0) {
-		pr_warn("control socket %s: %s%s", d->cfg.control_socket,
+		pr_err("control socket %s: %s%s", d->cfg.control_socket,
 			strerror(-listen_fd),
 			listen_fd == -EADDRINUSE ? " (another xlbd is running)" : "");
 		return listen_fd;

@@ -16,9 +16,11 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include "inspect.h"
 #include "log.h"
+#include "xlb_version.h"
 #include "xlbd.h"
 
 #define DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
@@ -31,9 +33,13 @@ static void usage(FILE *f)
 		"       xlbd --check-config FILE   validate FILE, print every problem\n"
 		"       xlbd [-c FILE] --teardown  detach the XDP program, remove pinned maps\n"
 		"Options:\n"
-		"  -c, --config FILE   config file\n"
-		"  -v, --verbose       debug logging, including libbpf's\n"
-		"  -h, --help          this text\n", DEFAULT_CONFIG);
+		"  -c, --config FILE        config file to run with (default %s)\n"
+		"      --check-config FILE  check FILE and this host (interface, networks); exit\n"
+		"      --teardown           detach the XDP program, remove the pinned maps; exit\n"
+		"  -v, --verbose            debug logging, including libbpf's and libxdp's\n"
+		"  -V, --version            version and git revision; exit\n"
+		"  -h, --help               this text; exit\n"
+		"See xlbd(8) and xlb.yaml(5).\n", DEFAULT_CONFIG, DEFAULT_CONFIG);
 }
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
@@ -44,15 +50,17 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* fatal: at startup a bad file is an error (we exit), on reload a warning */
 static int load_config(const char *path, struct xlb_config *c,
-		       const char *what)
+		       const char *what, bool fatal)
 {
 	struct xlb_config_errors errs = {};
 	int err = xlb_config_load(path, c, &errs);
 
 	if (err) {
 		for (size_t i = 0; i < errs.n; i++)
-			pr_warn("%s%s", what, errs.v[i].msg);
+			xlb_log(fatal ? XLB_LOG_ERR : XLB_LOG_WARN, "%s%s",
+				what, errs.v[i].msg);
 	}
 	xlb_config_errors_free(&errs);
 	return err;
@@ -73,10 +81,12 @@ static void reload(struct xlbd *d)
 	int err = 0;
 
 	pr_info("SIGHUP: reloading %s", d->config_path);
-	if (load_config(d->config_path, &c, "reload refused: ")) {
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	if (load_config(d->config_path, &c, "reload refused: ", false)) {
 		pr_warn("reload refused: the running configuration stays");
 		d->reloads_failed++;
 		d->reload_last_failed = true;
+		sd_notify(0, "READY=1\nSTATUS=reload refused; running the previous configuration");
 		return;
 	}
 	if (strcmp(c.interface, d->cfg.interface) ||
@@ -90,6 +100,8 @@ static void reload(struct xlbd *d)
 	err = xlbd_apply_config(d, &c) ?: err;
 	xlb_config_free(&c);
 	pr_info("reload done: %zu services", d->n_svcs);
+	sd_notifyf(0, "READY=1\nSTATUS=%zu services on %s%s", d->n_svcs,
+		   d->cfg.interface, err ? " (last reload partly failed)" : "");
 	/* metrics: a reload that could not apply everything is a failure */
 	d->reload_last_failed = err;
 	if (err) {
@@ -160,16 +172,18 @@ int main(int argc, char **argv)
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "teardown", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *path = DEFAULT_CONFIG, *check = NULL;
 	bool verbose = false, teardown = false;
+	struct xlbd_lock_info prev;
 	struct xlbd d = {};
 	sigset_t mask;
 	int opt, sfd = -1, err;
 
-	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -183,6 +197,9 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'V':
+			printf("xlbd %s (git %s)\n", XLB_VERSION, XLB_GIT_REV);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -213,7 +230,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (load_config(path, &d.cfg, ""))
+	if (load_config(path, &d.cfg, "", true))
 		return 1;
 	if (teardown) {
 		err = xlbd_teardown(&d.cfg);
@@ -223,15 +240,20 @@ int main(int argc, char **argv)
 
 	d.config_path = path;
 	d.config_ok_time = unix_now();
+	/* before anything is touched: a second daemon goes no further */
+	if (xlbd_lock(&d, &prev)) {
+		xlb_config_free(&d.cfg);
+		return 1;
+	}
 	d.loop = xlb_loop_new();
 	d.neigh = xlb_neigh_open();
 	if (!d.loop || !d.neigh) {
-		pr_warn("cannot start: %s", strerror(errno));
+		pr_err("cannot start: %s", strerror(errno));
 		return 1;
 	}
 	err = xlbd_state_init(&d);
 	if (!err)
-		err = xlbd_attach(&d);
+		err = xlbd_attach(&d, &prev);
 	if (!err)
 		err = xlbd_adopt_maps(&d);
 	if (err)
@@ -259,7 +281,7 @@ int main(int argc, char **argv)
 			    &d) ||
 	    !xlb_timer_add(d.loop, NEIGH_RETRY_MS, on_neigh_timer, &d)) {
 		err = -errno;
-		pr_warn("cannot set up the event loop: %s", strerror(errno));
+		pr_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
 	/* without it flows never idle out; forwarding is unaffected */
@@ -270,11 +292,16 @@ int main(int argc, char **argv)
 		goto out;
 	err = xlbd_metrics_start(&d);
 	if (err) {
+		pr_err("cannot start: metrics endpoint %s", d.cfg.metrics_listen);
 		xlbd_control_stop(&d);
 		goto out;
 	}
 	pr_info("running: %zu services on %s", d.n_svcs, d.cfg.interface);
+	/* systemd's Type=notify: attached, config applied, socket open */
+	sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=%zu services on %s",
+		   (int)getpid(), d.n_svcs, d.cfg.interface);
 	err = xlb_loop_run(d.loop);
+	sd_notify(0, "STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");
 	xlbd_metrics_stop(&d);
 	xlbd_control_stop(&d);
 	xlbd_flows_stop(&d);
@@ -288,5 +315,6 @@ out:
 	xlb_neigh_close(d.neigh);
 	xlb_loop_free(d.loop);
 	xlb_config_free(&d.cfg);
+	xlbd_unlock(&d);
 	return err ? 1 : 0;
 }

@@ -84,6 +84,8 @@ struct xlbd {
 	__u64 reloads_ok, reloads_failed;
 	bool reload_last_failed;
 	double config_ok_time;		/* unix s: last good load (or start) */
+	/* lock.c: held for the daemon's life (-1: not held) */
+	int lock_pin_fd, lock_if_fd;
 };
 
 /* state.c: every change to services and backends goes through here. */
@@ -152,8 +154,30 @@ void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
 		      int ifindex, const __u8 *mac);
 void xlbd_resolve_refresh(struct xlbd *d);
 
-/* attach.c */
-int xlbd_attach(struct xlbd *d);
+/*
+ * lock.c: one daemon per pin directory and per interface (flock, dropped
+ * by the kernel when the process dies). xlbd_lock refuses, logging the
+ * holder's pid and socket, when another xlbd runs; *prev is what the
+ * pin directory's last daemon recorded (zeroed when none did).
+ */
+#define XLBD_LOCK_DIR "/run/lock/xlb"
+struct xlbd_lock_info {
+	int pid;
+	char socket[108];
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	unsigned long netns;		/* inode of its network namespace */
+};
+int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev);
+bool xlbd_lock_same_netns(const struct xlbd_lock_info *li);
+void xlbd_unlock(struct xlbd *d);
+
+/*
+ * attach.c. prev: what the pin directory last served; a program still
+ * attached to another interface, or in another xdp_mode, is refused with
+ * the reason (a restart never silently keeps the old placement).
+ */
+int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev);
 int xlbd_teardown(const struct xlb_config *c);
 int xlbd_mount_bpffs(const char *pin_dir);
 

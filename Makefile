@@ -225,9 +225,10 @@ uninstall:
 
 # A .deb from Debian's own tools (debian/, dpkg-buildpackage, debhelper),
 # built in a copy of the tracked files so the tree stays clean; the
-# packages land in $(BUILD)/deb.
+# packages land in DEBDIR.
+DEBDIR ?= $(BUILD)/deb
 deb:
-	$(Q)./tools/deb.sh $(BUILD)/deb '$(GIT_REV)'
+	$(Q)./tools/deb.sh '$(DEBDIR)' '$(GIT_REV)'
 
 clean:
 	rm -rf $(BUILD)

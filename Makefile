@@ -91,7 +91,7 @@ MAN_SRCS   := $(wildcard user/*/*.[1-8].scd)
 MANS       := $(patsubst %.scd,$(BUILD)/man/%,$(notdir $(MAN_SRCS)))
 
 .PHONY: all deps test demo bench lab-up lab-down clean install uninstall \
-	man deb FORCE
+	man deb check check-bpf-calls FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -120,6 +120,12 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tools/bench.sh
+
+# Part of `make check` (other checks add their own prerequisites to it):
+# no map lookup call site in the translated program is shared by two maps.
+check: check-bpf-calls
+check-bpf-calls: $(BUILD)/xlb.bpf.o
+	$(Q)./tools/check_bpf_calls.sh $<
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(@D)

@@ -96,8 +96,8 @@ static bool mac_is_zero(const __u8 *mac)
  * message reply (a non-dump GET) has a definite end. Returns 0, or the
  * kernel's -errno.
  */
-static int nl_request(struct xlb_neigh *n, struct nlmsghdr *nlh,
-		      mnl_cb_t cb, void *data)
+int xlb_neigh_request(struct xlb_neigh *n, struct nlmsghdr *nlh,
+		      xlb_neigh_nl_cb cb, void *data)
 {
 	unsigned int seq = ++n->seq;
 	int ret;
@@ -312,7 +312,7 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, a->bytes);
 
-	err = nl_request(n, nlh, route_cb, &rr);
+	err = xlb_neigh_request(n, nlh, route_cb, &rr);
 	/*
 	 * The lookup itself fails for unreachable (-EHOSTUNREACH), blackhole
 	 * (-EINVAL) and prohibit (-EACCES) IPv4 routes. None of them is a
@@ -393,7 +393,7 @@ static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a,
 	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
 
 	memset(nm, 0, sizeof(*nm));
-	err = nl_request(n, nlh, neigh_get_cb, nm);
+	err = xlb_neigh_request(n, nlh, neigh_get_cb, nm);
 	if (err)
 		goto out;
 	if (!nm->found)
@@ -469,7 +469,7 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	ndm->ndm_flags = NTF_USE;
 	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
 
-	err = nl_request(n, nlh, NULL, NULL);	/* only an ack comes back */
+	err = xlb_neigh_request(n, nlh, NULL, NULL);	/* only an ack comes back */
 out:
 	return err;
 }
@@ -576,7 +576,7 @@ int xlb_link_mac(struct xlb_neigh *n, int ifindex, __u8 mac[6])
 	/* Only the address is wanted; spare the kernel the counters. */
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 
-	err = nl_request(n, nlh, link_cb, &lr);
+	err = xlb_neigh_request(n, nlh, link_cb, &lr);
 	if (err)
 		goto out;
 	if (!lr.found) {

@@ -64,6 +64,17 @@ void xlb_neigh_close(struct xlb_neigh *n);	/* NULL-safe */
 int xlb_neigh_fd(struct xlb_neigh *n);
 
 /*
+ * Send one rtnetlink request on the request socket and feed every message
+ * of the reply to cb (libmnl's mnl_cb_t; NULL: only an ack comes back)
+ * until the kernel's ack or the end of a dump. Shared with vip_route.c, so
+ * the daemon has one request socket and one reply loop. 0 or -errno.
+ */
+struct nlmsghdr;
+typedef int (*xlb_neigh_nl_cb)(const struct nlmsghdr *nlh, void *data);
+int xlb_neigh_request(struct xlb_neigh *n, struct nlmsghdr *nlh,
+		      xlb_neigh_nl_cb cb, void *data);
+
+/*
  * Which interface reaches @a, and is it on-link (L2 DSR needs the backend
  * on a directly connected network)? 0 and *ifindex set if so; -ENETUNREACH
  * if there is no usable route (none, unreachable, blackhole, prohibit);

@@ -859,7 +859,8 @@ static const char status_json[] =
 	"{\"services\": ["
 	"{\"name\": \"web\", \"vip\": \"198.19.0.100\", \"port\": 80,"
 	" \"protocol\": \"tcp\", \"scheduler\": \"maglev\","
-	" \"table_size\": 65537, \"backends\": ["
+	" \"table_size\": 65537, \"ring_digest\": \"00c0ffee12345678\","
+	" \"backends\": ["
 	"  {\"address\": \"198.19.0.11\", \"weight\": 100,"
 	"   \"config_weight\": 100, \"state\": \"up\","
 	"   \"mac\": \"02:78:6c:62:00:0b\"},"
@@ -877,7 +878,7 @@ TEST(ctl_cli_print_status)
 	if (!ASSERT_TRUE(out, "render"))
 		goto out;
 	ASSERT_STREQ(out,
-		     "web   198.19.0.100:80/tcp   maglev  table 65537\n"
+		     "web   198.19.0.100:80/tcp   maglev  table 65537  ring 00c0ffee12345678\n"
 		     "  ADDRESS       WEIGHT  STATE    MAC\n"
 		     "  198.19.0.11      100  up       02:78:6c:62:00:0b\n"
 		     "  198.19.0.120    0/50  drained  -\n"

@@ -84,6 +84,8 @@ void xlb_service_conf_init(struct xlb_service_conf *s)
 	s->proto = IPPROTO_TCP;
 	s->sched = XLB_SCHED_MAGLEV;
 	s->table_size = XLB_DEFAULT_TABLE_SIZE;
+	s->announce = true;
+	s->min_up_backends = XLB_CONFIG_MIN_UP;
 	xlb_hc_conf_init(&s->hc, 0);
 }
 
@@ -168,6 +170,8 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 	    a->proto != b->proto || a->sched != b->sched ||
 	    a->table_size != b->table_size || a->keep_last != b->keep_last ||
 	    a->slow_start_ms != b->slow_start_ms ||
+	    a->announce != b->announce ||
+	    a->min_up_backends != b->min_up_backends ||
 	    !xlb_hc_conf_equal(&a->hc, &b->hc) ||
 	    a->n_backends != b->n_backends)
 		return false;
@@ -192,6 +196,8 @@ bool xlb_config_globals_equal(const struct xlb_config *a,
 	       !strcmp(a->control_socket, b->control_socket) &&
 	       !strcmp(a->pin_dir, b->pin_dir) &&
 	       !strcmp(a->metrics_listen, b->metrics_listen) &&
+	       a->hash_seed == b->hash_seed &&
+	       a->announce_table == b->announce_table &&
 	       !memcmp(&a->flows, &b->flows, sizeof(a->flows));
 }
 

@@ -31,6 +31,16 @@
  *	How often xlbd walks the flow table to expire idle flows, count
  *	active flows per backend and correct least-connections' counts.
  *	Duration > 0, default 5s.
+ *   hash_seed: 0
+ *	Flow hash seed, 0..4294967295 (decimal, or hex with 0x). Nodes of
+ *	one cluster must share it (and their backends): then every node
+ *	sends a flow to the same backend, which `xlbctl status` shows as
+ *	equal ring digests. Default 0.
+ *   announce_table: 0
+ *	Kernel routing table (1..4294967295, not 253..255) that xlbd puts a
+ *	/32 or /128 route through lo into for every VIP it announces; BIRD
+ *	learns that table and exports it over BGP (tools/bird/). Default 0:
+ *	nothing is announced.
  *   services:
  *	List of services, may be empty or absent. Each item:
  *
@@ -59,6 +69,14 @@
  *	slow_start: 0s
  *		Duration over which a backend coming up ramps to its full
  *		weight. Default 0 (off).
+ *	announce: true
+ *		true | false. Whether this node announces the VIP (see
+ *		announce_table). A VIP is announced while the program is
+ *		attached, the node is not drained, and every announcing
+ *		service on that VIP has at least min_up_backends backends
+ *		up. Default true.
+ *	min_up_backends: 1
+ *		0..65535. Default 1.
  *	health_check:
  *		Optional mapping, see below. Absent: type none.
  *	backends:
@@ -140,6 +158,7 @@
 #define XLB_CONFIG_FLOW_CLOSED_MS (60 * 1000)
 #define XLB_CONFIG_FLOW_SCAN_MS 5000
 #define XLB_CONFIG_WEIGHT 100
+#define XLB_CONFIG_MIN_UP 1
 
 
 /* xlb_hc_conf.set_mask: keys given explicitly in the file. */
@@ -212,6 +231,8 @@ struct xlb_service_conf {
 	__u32 table_size;
 	bool keep_last;			/* on_all_down: keep_last */
 	__u32 slow_start_ms;
+	bool announce;			/* this node may announce the vip */
+	__u32 min_up_backends;		/* ... while this many are up */
 	struct xlb_hc_conf hc;		/* effective, service level */
 	struct xlb_backend_conf *backends;	/* malloc'd, n_backends */
 	size_t n_backends;
@@ -224,6 +245,8 @@ struct xlb_config {
 	char control_socket[108];	/* sizeof(sockaddr_un.sun_path) */
 	char pin_dir[256];
 	char metrics_listen[128];	/* "" = off */
+	__u32 hash_seed;		/* xlb_svc.hash_seed of every service */
+	__u32 announce_table;		/* 0: announcing off */
 	struct xlb_flow_conf {
 		__u32 tcp_timeout_ms;	/* idle established TCP flow */
 		__u32 udp_timeout_ms;	/* idle UDP flow */

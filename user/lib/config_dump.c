@@ -278,6 +278,10 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 		xlb_format_duration_ms(s->slow_start_ms, buf, sizeof(buf));
 		fprintf(f, "    slow_start: %s\n", buf);
 	}
+	if (!s->announce)
+		fprintf(f, "    announce: false\n");
+	if (s->min_up_backends != XLB_CONFIG_MIN_UP)
+		fprintf(f, "    min_up_backends: %u\n", s->min_up_backends);
 	xlb_hc_conf_init(&base, s->port);
 	put_hc(f, 4, &s->hc, &base);
 
@@ -317,6 +321,10 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 	if (c->metrics_listen[0])
 		put_key_str(f, 0, "metrics_listen", c->metrics_listen,
 			    strlen(c->metrics_listen));
+	if (c->hash_seed)
+		fprintf(f, "hash_seed: 0x%08x\n", c->hash_seed);
+	if (c->announce_table)
+		fprintf(f, "announce_table: %u\n", c->announce_table);
 	{
 		struct xlb_config def;
 		const __u32 *now[] = {

@@ -8,6 +8,7 @@
  * which catches unknown and duplicate keys and lets values be parsed in the
  * order their dependencies need, not the order they were written in.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
+#include <linux/rtnetlink.h>
 
 #include "config.h"
 #include "maglev.h"
@@ -24,6 +26,7 @@
 
 static const char *const xdp_mode_names[] = { "native", "generic" };
 static const char *const on_all_down_names[] = { "drop", "keep_last" };
+static const char *const bool_names[] = { "false", "true" };
 
 /* No byte a header line or request line could be broken with. */
 static bool http_token_ok(const char *s)
@@ -396,7 +399,7 @@ static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 
 enum {
 	S_NAME, S_VIP, S_PORT, S_PROTO, S_SCHED, S_TABLE, S_ALL_DOWN,
-	S_SLOW_START, S_HC, S_BACKENDS, S_N
+	S_SLOW_START, S_ANNOUNCE, S_MIN_UP, S_HC, S_BACKENDS, S_N
 };
 
 static const char *const service_keys[S_N] = {
@@ -408,6 +411,8 @@ static const char *const service_keys[S_N] = {
 	[S_TABLE] = "table_size",
 	[S_ALL_DOWN] = "on_all_down",
 	[S_SLOW_START] = "slow_start",
+	[S_ANNOUNCE] = "announce",
+	[S_MIN_UP] = "min_up_backends",
 	[S_HC] = "health_check",
 	[S_BACKENDS] = "backends",
 };
@@ -477,6 +482,14 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 	if (f[S_SLOW_START].val)
 		yr_get_duration(x, &f[S_SLOW_START], "slow_start", false,
 			     &s->slow_start_ms);
+	if (f[S_ANNOUNCE].val) {
+		i = yr_get_enum(x, &f[S_ANNOUNCE], "announce", bool_names,
+				ARRAY_SIZE(bool_names));
+		s->announce = i != 0;
+	}
+	if (f[S_MIN_UP].val)
+		yr_get_u32(x, &f[S_MIN_UP], "min_up_backends", 0, 65535,
+			   &s->min_up_backends);
 
 	xlb_hc_conf_init(&base, s->port);
 	if (f[S_HC].val)
@@ -570,7 +583,8 @@ static bool ifname_ok(const char *s)
 
 enum {
 	G_INTERFACE, G_XDP_MODE, G_CONTROL_SOCKET, G_PIN_DIR, G_METRICS,
-	G_FLOW_TCP, G_FLOW_UDP, G_FLOW_CLOSED, G_FLOW_SCAN, G_SERVICES, G_N
+	G_FLOW_TCP, G_FLOW_UDP, G_FLOW_CLOSED, G_FLOW_SCAN, G_HASH_SEED,
+	G_ANNOUNCE_TABLE, G_SERVICES, G_N
 };
 
 static const char *const global_keys[G_N] = {
@@ -583,6 +597,8 @@ static const char *const global_keys[G_N] = {
 	[G_FLOW_UDP] = "flow_timeout_udp",
 	[G_FLOW_CLOSED] = "flow_timeout_closed",
 	[G_FLOW_SCAN] = "flow_scan_interval",
+	[G_HASH_SEED] = "hash_seed",
+	[G_ANNOUNCE_TABLE] = "announce_table",
 	[G_SERVICES] = "services",
 };
 
@@ -591,6 +607,27 @@ static void get_path(struct yr_ctx *x, const struct yr_field *f, const char *key
 {
 	if (yr_get_str(x, f, key, buf, size) && !*buf)
 		yr_err(x, yr_node_line(f->val), "'%s' must not be empty", key);
+}
+
+/* Decimal or 0x-prefixed hex, the whole 32-bit range. */
+static void get_seed(struct yr_ctx *x, const struct yr_field *f, __u32 *out)
+{
+	const char *s = yr_scalar(x, f, "hash_seed");
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (!isdigit((unsigned char)*s) || *end || errno || v > UINT32_MAX ||
+	    (s[0] == '0' && s[1] && s[1] != 'x' && s[1] != 'X')) {
+		yr_err(x, yr_node_line(f->val),
+		       "'hash_seed': '%s' is not a number 0..4294967295 (decimal, or hex as 0x...)",
+		       s);
+		return;
+	}
+	*out = v;
 }
 
 static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c)
@@ -646,6 +683,18 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c
 			if (f[i].val)
 				yr_get_duration(x, &f[i], global_keys[i], true,
 					     ms[i]);
+	}
+	if (f[G_HASH_SEED].val)
+		get_seed(x, &f[G_HASH_SEED], &c->hash_seed);
+	if (f[G_ANNOUNCE_TABLE].val &&
+	    yr_get_u32(x, &f[G_ANNOUNCE_TABLE], "announce_table", 0,
+		       UINT32_MAX, &c->announce_table) &&
+	    c->announce_table >= RT_TABLE_DEFAULT &&
+	    c->announce_table <= RT_TABLE_LOCAL) {
+		yr_err(x, yr_node_line(f[G_ANNOUNCE_TABLE].val),
+		       "'announce_table': %u is the kernel's default, main or local table; pick a table of its own (e.g. 100)",
+		       c->announce_table);
+		c->announce_table = 0;
 	}
 	if (f[G_SERVICES].val)
 		parse_services(x, f[G_SERVICES].val, c);

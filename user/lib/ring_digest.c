@@ -51,7 +51,8 @@ static __u64 be_hash(const struct id_hash *t, size_t n, __u32 id)
 	return f ? f->h : UNKNOWN_BE;
 }
 
-int xlb_ring_digest(__u32 seed, int sched, const __u32 *ring, __u32 size,
+int xlb_ring_digest(const struct xlb_svc_key *key, __u32 seed, int sched,
+		    const __u32 *ring, __u32 size,
 		    const struct xlb_maglev_backend *be, size_t n,
 		    __u64 *digest)
 {
@@ -74,6 +75,7 @@ int xlb_ring_digest(__u32 seed, int sched, const __u32 *ring, __u32 size,
 	}
 	qsort(t, n, sizeof(*t), by_id);
 
+	d = fnv(d, key, sizeof(*key));
 	d = mix(d, seed);
 	d = mix(d, (__u64)sched << 32 | size);
 	for (__u32 s = 0; s < size; s++) {

@@ -612,6 +612,17 @@ static const struct xlbctl_cmd cmds[] = {
 		.usage = "",
 		.help = "The configuration in effect, as YAML.",
 		.build = build_none, .print = xlbctl_print_config,
+	}, {
+		.word = { "node", "drain" }, .req = "node_drain",
+		.usage = "",
+		.help = "Withdraw every VIP this node announces (announce_table);\n"
+			"forwarding goes on for whatever the routers still send.",
+		.build = build_none, .print = xlbctl_print_node,
+	}, {
+		.word = { "node", "undrain" }, .req = "node_undrain",
+		.usage = "",
+		.help = "Announce this node's VIPs again (those whose services qualify).",
+		.build = build_none, .print = xlbctl_print_node,
 	},
 };
 

@@ -165,13 +165,40 @@ int xlbctl_print_none(struct json_object *data, FILE *f)
 	return 0;
 }
 
+int xlbctl_print_node(struct json_object *data, FILE *f)
+{
+	struct json_object *vips = xlb_json_get(data, "announced");
+	const char *table = xlb_json_str(data, "announce_table") ?: "0";
+	bool drained = json_object_get_boolean(xlb_json_get(data, "drained"));
+
+	if (!strcmp(table, "0")) {
+		fprintf(f, "node: %s, announcing off (no announce_table)\n",
+			drained ? "drained" : "not drained");
+		return 0;
+	}
+	fprintf(f, "node: %s, table %s, announced:", drained ? "drained" :
+		"serving", table);
+	if (!xlb_json_len(vips))
+		fputs(" none", f);
+	for (size_t i = 0; i < xlb_json_len(vips); i++)
+		fprintf(f, " %s", json_object_get_string(
+			json_object_array_get_idx(vips, i)));
+	fputc('\n', f);
+	return 0;
+}
+
 int xlbctl_print_status(struct json_object *data, FILE *f)
 {
 	static const struct group_fmt groups[] = {
-		{ .indent = 0, .align = "llll" },
+		{ .indent = 0, .align = "lllll" },
 		{ .indent = 2, .align = "lrlll" },
 	};
 	struct json_object *svcs = xlb_json_get(data, "services");
+	struct json_object *node = xlb_json_get(data, "node");
+
+	/* a node that announces says so first: what the routers see */
+	if (node && strcmp(xlb_json_str(node, "announce_table") ?: "0", "0"))
+		xlbctl_print_node(node, f);
 	bool health = false;
 	struct table t = {};
 
@@ -192,7 +219,8 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 		struct json_object *s = json_object_array_get_idx(svcs, i);
 		struct json_object *bes = xlb_json_get(s, "backends");
 		const char *vip = xlb_json_str(s, "vip") ?: "?";
-		char where[96], table[32];
+		const char *digest = xlb_json_str(s, "ring_digest");
+		char where[96], table[32], ring[32];
 
 		snprintf(where, sizeof(where), strchr(vip, ':') ?
 			 "[%s]:%s/%s" : "%s:%s/%s", vip,
@@ -201,8 +229,10 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 			 xlb_json_str(s, "table_size") ?: "?");
 		if (i)
 			table_row(&t, 0, 0);
-		table_row(&t, 0, 4, xlb_json_str(s, "name"), where,
-			  xlb_json_str(s, "scheduler"), table);
+		/* equal digests on two nodes: they pick the same backends */
+		snprintf(ring, sizeof(ring), "ring %s", digest ?: "");
+		table_row(&t, 0, digest ? 5 : 4, xlb_json_str(s, "name"), where,
+			  xlb_json_str(s, "scheduler"), table, ring);
 		if (!xlb_json_len(bes)) {
 			table_row(&t, 1, 1, "no backends");
 			continue;

@@ -205,6 +205,16 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 	return err;
 }
 
+bool xlbd_attached(struct xlbd *d)
+{
+	struct xdp_multiprog *mp;
+	bool on = find_attached(d->ifindex, &mp) != NULL;
+
+	if (mp)
+		xdp_multiprog__close(mp);
+	return on;
+}
+
 int xlbd_teardown(const struct xlb_config *c)
 {
 	struct xdp_multiprog *mp;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "request.h"
 #include "maglev.h"
+#include "ring_digest.h"
 #include "xlbd.h"
 
 struct client {
@@ -80,6 +81,7 @@ static json_object *status_backend(const struct svc_rt *s,
 static json_object *status_service(const struct svc_rt *s)
 {
 	json_object *o = json_object_new_object(), *bes;
+	char digest[XLB_RING_DIGEST_STRLEN];
 
 	json_object_object_add(o, "name", json_object_new_string(s->conf.name));
 	json_object_object_add(o, "vip", xlbd_req_json_addr(&s->conf.vip, s->conf.family));
@@ -91,10 +93,32 @@ static json_object *status_service(const struct svc_rt *s)
 	json_object_object_add(o, "table_size",
 			       json_object_new_int64(s->conf.table_size));
 	json_object_object_add(o, "id", json_object_new_int(s->id));
+	xlb_ring_digest_format(s->ring_digest, digest);
+	json_object_object_add(o, "ring_digest",
+			       json_object_new_string(digest));
 	bes = json_object_new_array();
 	for (size_t i = 0; i < s->n_bes; i++)
 		json_object_array_add(bes, status_backend(s, s->bes[i]));
 	json_object_object_add(o, "backends", bes);
+	return o;
+}
+
+/* This node's side of the cluster: what it announces, and why not. */
+static json_object *status_node(const struct xlbd *d)
+{
+	json_object *o = json_object_new_object(), *vips;
+
+	json_object_object_add(o, "announce_table",
+			       json_object_new_int64(d->cfg.announce_table));
+	json_object_object_add(o, "drained",
+			       json_object_new_boolean(d->ann.drained));
+	json_object_object_add(o, "hash_seed",
+			       json_object_new_int64(d->cfg.hash_seed));
+	vips = json_object_new_array();
+	for (size_t i = 0; i < d->ann.n; i++)
+		json_object_array_add(vips, xlbd_req_json_addr(&d->ann.vips[i].addr,
+						  d->ann.vips[i].family));
+	json_object_object_add(o, "announced", vips);
 	return o;
 }
 
@@ -111,7 +135,32 @@ static int cmd_status(struct xlbd *d, struct json_object *req,
 	for (size_t i = 0; i < d->n_svcs; i++)
 		json_object_array_add(svcs, status_service(d->svcs[i]));
 	json_object_object_add(*data, "services", svcs);
+	json_object_object_add(*data, "node", status_node(d));
 	return 0;
+}
+
+static int node_drain(struct xlbd *d, struct json_object *req,
+		      json_object **data, char *err, bool drained)
+{
+	static const char *const allowed[] = { NULL };
+
+	if (!xlbd_req_keys_ok(req, allowed, err))
+		return -EINVAL;
+	xlbd_announce_drain(d, drained);
+	*data = status_node(d);
+	return 0;
+}
+
+static int cmd_node_drain(struct xlbd *d, struct json_object *req,
+			  json_object **data, char *err)
+{
+	return node_drain(d, req, data, err, true);
+}
+
+static int cmd_node_undrain(struct xlbd *d, struct json_object *req,
+			    json_object **data, char *err)
+{
+	return node_drain(d, req, data, err, false);
 }
 
 static int cmd_service_add(struct xlbd *d, struct json_object *req,
@@ -432,6 +481,8 @@ static const struct {
 	{ "config", cmd_config },
 	{ "flows", xlbd_inspect_flows },
 	{ "explain", xlbd_inspect_explain },
+	{ "node_drain", cmd_node_drain },
+	{ "node_undrain", cmd_node_undrain },
 };
 
 static void handle(struct xlbd *d, int fd, struct json_object *req)

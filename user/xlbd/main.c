@@ -95,6 +95,13 @@ static void reload(struct xlbd *d)
 	    strcmp(c.control_socket, d->cfg.control_socket))
 		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
 	d->cfg.flows = c.flows;		/* timeouts apply at the next scan */
+	d->cfg.announce_table = c.announce_table; /* applied by the sync */
+	if (c.hash_seed != d->cfg.hash_seed) {
+		pr_info("reload: hash_seed changed; republishing every ring");
+		d->cfg.hash_seed = c.hash_seed;
+		for (size_t i = 0; i < d->n_svcs; i++)
+			xlbd_svc_publish(d, d->svcs[i]);
+	}
 	if (strcmp(c.metrics_listen, d->cfg.metrics_listen))
 		err = xlbd_metrics_reload(d, c.metrics_listen);
 	err = xlbd_apply_config(d, &c) ?: err;
@@ -291,8 +298,12 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	err = xlbd_metrics_start(&d);
-	if (err) {
+	if (err)
 		pr_err("cannot start: metrics endpoint %s", d.cfg.metrics_listen);
+	else if ((err = xlbd_announce_start(&d)))
+		pr_err("cannot start: VIP announcement");
+	if (err) {
+		xlbd_metrics_stop(&d);
 		xlbd_control_stop(&d);
 		goto out;
 	}
@@ -302,6 +313,8 @@ int main(int argc, char **argv)
 		   (int)getpid(), d.n_svcs, d.cfg.interface);
 	err = xlb_loop_run(d.loop);
 	sd_notify(0, "STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");
+	/* first: the routers stop sending before anything else stops */
+	xlbd_announce_stop(&d);
 	xlbd_metrics_stop(&d);
 	xlbd_control_stop(&d);
 	xlbd_flows_stop(&d);

@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "prom.h"
+#include "ring_digest.h"
 #include "xlbd.h"
 
 #ifndef XLB_VERSION
@@ -251,6 +252,41 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 			XLB_PROM_NOLABELS, d->config_ok_time);
 }
 
+/* announce.c's state: what the routers are told, and how often it changed */
+static void render_announce(struct xlb_prom *p, struct xlbd *d)
+{
+	xlb_prom_family(p, "xlb_node_drained", XLB_PROM_GAUGE,
+			"1 while the node is drained (xlbctl node drain): no VIP announced, forwarding goes on.");
+	xlb_prom_u64(p, "xlb_node_drained", XLB_PROM_NOLABELS, d->ann.drained);
+	xlb_prom_family(p, "xlb_vip_announced", XLB_PROM_GAUGE,
+			"1 if the VIP's route is in announce_table (BIRD exports it), else 0; one per VIP address of a service.");
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		const struct svc_rt *s = d->svcs[i];
+		char vip[XLB_ADDR_STRLEN];
+		bool first = true;
+
+		/* once per address, several services may share it */
+		for (size_t j = 0; j < i && first; j++)
+			first = d->svcs[j]->conf.family != s->conf.family ||
+				memcmp(&d->svcs[j]->conf.vip, &s->conf.vip,
+				       sizeof(s->conf.vip));
+		if (!first || xlb_format_addr(&s->conf.vip, s->conf.family,
+					      vip, sizeof(vip)))
+			continue;
+		xlb_prom_u64(p, "xlb_vip_announced",
+			     XLB_PROM_L({ "vip", vip }),
+			     xlbd_announce_is(d, &s->conf.vip, s->conf.family));
+	}
+	xlb_prom_family(p, "xlb_announce_events_total", XLB_PROM_COUNTER,
+			"VIP routes added (announce) and removed (withdraw), and route changes the kernel refused (failure).");
+	xlb_prom_u64(p, "xlb_announce_events_total",
+		     XLB_PROM_L({ "event", "announce" }), d->ann.announces);
+	xlb_prom_u64(p, "xlb_announce_events_total",
+		     XLB_PROM_L({ "event", "withdraw" }), d->ann.withdrawals);
+	xlb_prom_u64(p, "xlb_announce_events_total",
+		     XLB_PROM_L({ "event", "failure" }), d->ann.failures);
+}
+
 static void render_global(struct xlb_prom *p, struct xlbd *d)
 {
 	__u64 g[XLB_STAT_MAX];
@@ -319,6 +355,16 @@ static void render_services(struct xlb_prom *p, struct xlbd *d,
 	for (size_t i = 0; i < d->n_svcs; i++)
 		xlb_prom_u64(p, "xlb_service_table_swaps_total",
 			     L_SVC(d->svcs[i]), d->svcs[i]->swaps);
+	xlb_prom_family(p, "xlb_service_ring_info", XLB_PROM_GAUGE,
+			"Always 1; digest: of the service's ring (hash seed, scheduler, backend address per slot). Nodes with the same config show the same digest.");
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		char digest[XLB_RING_DIGEST_STRLEN];
+
+		xlb_ring_digest_format(d->svcs[i]->ring_digest, digest);
+		xlb_prom_u64(p, "xlb_service_ring_info", XLB_PROM_L(
+			{ "service", d->svcs[i]->conf.name },
+			{ "digest", digest }), 1);
+	}
 }
 
 static void render_backends(struct xlb_prom *p, struct xlbd *d,
@@ -422,6 +468,7 @@ static char *render(struct xlbd *d, size_t *len)
 		render_global(&p, d);
 		render_services(&p, d, &sn);
 		render_backends(&p, d, &sn);
+		render_announce(&p, d);
 		render_self(&p);
 		if (p.bad)
 			pr_warn("metrics: an invalid metric or label name was skipped");

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "maglev.h"
+#include "ring_digest.h"
 #include "sched_ring.h"
 #include "xlbd.h"
 
@@ -161,6 +162,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		.id = s->id,
 		.table_size = s->conf.table_size,
 		.sched = s->conf.sched,
+		.hash_seed = d->cfg.hash_seed,
 	};
 	size_t n = 0, n_down = 0;
 	__u64 now = xlb_now_ms();
@@ -222,6 +224,11 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 				     ring ? v.table_size : 0);
 	if (err)
 		goto out;
+	/* what a node with the same config must have published too */
+	if (xlb_ring_digest(&s->key, v.hash_seed, v.sched, ring,
+			    ring ? v.table_size : 0, mb, n, &s->ring_digest))
+		s->ring_digest = 0;
+	s->n_up = n;
 	s->swaps++;		/* metrics: xlb_service_table_swaps_total */
 	if (!ring && s->ring)
 		pr_warn("service %s: no backend available; dropping its traffic",
@@ -236,6 +243,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 	pr_debug("service %s: published %zu backends", s->conf.name, n);
 	if (ramping && !s->ramp)
 		s->ramp = xlb_timer_add(d->loop, ramp_step_ms(s), ramp_tick, s);
+	xlbd_announce_sync(d);
 out:
 	if (err)
 		pr_warn("service %s: cannot publish: %s", s->conf.name,
@@ -512,6 +520,7 @@ int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen)
 	}
 	svc_destroy(d, s);
 	pr_info("service %s removed", name);
+	xlbd_announce_sync(d);	/* its VIP may no longer qualify */
 	return 0;
 }
 

@@ -58,6 +58,26 @@ struct svc_rt {
 	struct xlb_timer *ramp;		/* slow start republish timer */
 	__u64 active_flows;		/* flows.c: sum over its backends */
 	__u64 swaps;			/* rings published (state.c) */
+	__u64 ring_digest;		/* of the last published ring */
+	size_t n_up;			/* backends in it (weight > 0) */
+};
+
+/* A VIP address (any port), as announced. */
+struct xlbd_vip {
+	union xlb_addr addr;
+	__u8 family;
+};
+
+/* announce.c: VIP routes this node offers to its routing daemon. */
+struct xlbd_announce {
+	struct xlbd_vip *vips;		/* routes in the table now */
+	size_t n, cap;
+	__u32 table;			/* they are in; 0: off */
+	bool started, stopping;
+	bool drained;			/* xlbctl node drain */
+	bool attached;			/* last check of the XDP program */
+	struct xlb_timer *timer;
+	__u64 announces, withdrawals, failures;	/* metrics */
 };
 
 struct xlbd {
@@ -86,6 +106,7 @@ struct xlbd {
 	double config_ok_time;		/* unix s: last good load (or start) */
 	/* lock.c: held for the daemon's life (-1: not held) */
 	int lock_pin_fd, lock_if_fd;
+	struct xlbd_announce ann;
 };
 
 /* state.c: every change to services and backends goes through here. */
@@ -178,6 +199,8 @@ void xlbd_unlock(struct xlbd *d);
  * the reason (a restart never silently keeps the old placement).
  */
 int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev);
+/* Is our program (still) attached to cfg.interface? */
+bool xlbd_attached(struct xlbd *d);
 int xlbd_teardown(const struct xlb_config *c);
 int xlbd_mount_bpffs(const char *pin_dir);
 
@@ -200,6 +223,19 @@ void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us);
 int xlbd_flows_start(struct xlbd *d);
 void xlbd_flows_stop(struct xlbd *d);
 int xlbd_flows_scan(struct xlbd *d);
+
+/*
+ * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a
+ * previous xlbd left and announce what holds; sync: after anything that
+ * may change a verdict (publish calls it); drain: node drain / undrain;
+ * stop: withdraw everything (exit), the data plane keeps forwarding.
+ */
+int xlbd_announce_start(struct xlbd *d);
+void xlbd_announce_sync(struct xlbd *d);
+void xlbd_announce_drain(struct xlbd *d, bool drained);
+void xlbd_announce_stop(struct xlbd *d);
+bool xlbd_announce_is(const struct xlbd *d, const union xlb_addr *vip,
+		      __u8 family);
 
 /* control.c */
 int xlbd_control_start(struct xlbd *d);

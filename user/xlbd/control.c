@@ -115,9 +115,12 @@ static json_object *status_node(const struct xlbd *d)
 	json_object_object_add(o, "hash_seed",
 			       json_object_new_int64(d->cfg.hash_seed));
 	vips = json_object_new_array();
-	for (size_t i = 0; i < d->ann.n; i++)
-		json_object_array_add(vips, xlbd_req_json_addr(&d->ann.vips[i].addr,
-						  d->ann.vips[i].family));
+	for (size_t i = 0; i < d->ann.n; i++) {
+		const struct xlbd_vip *v = &d->ann.vips[i];
+
+		json_object_array_add(vips, xlbd_req_json_addr(&v->addr,
+							       v->family));
+	}
 	json_object_object_add(o, "announced", vips);
 	return o;
 }

@@ -534,13 +534,13 @@ static const struct xlbctl_cmd cmds[] = {
 			"Defaults: --proto tcp, --scheduler maglev, --table-size 65537 (a prime).\n"
 			"Schedulers: maglev, source-hash, round-robin, weighted-round-robin,\n"
 			"random, least-connections.",
-		.build = build_service_add, .print = xlbctl_print_none,
+		.build = build_service_add, .print = xlbctl_print_change,
 	}, {
 		.word = { "service", "del" }, .req = "service_del",
 		.pos = { "NAME" }, .npos_min = 1,
 		.usage = "NAME",
 		.help = "Delete a service and its backends.",
-		.build = build_service_del, .print = xlbctl_print_none,
+		.build = build_service_del, .print = xlbctl_print_change,
 	}, {
 		.word = { "backend", "add" }, .req = "backend_add",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
@@ -548,13 +548,13 @@ static const struct xlbctl_cmd cmds[] = {
 		.usage = "SERVICE ADDRESS [--weight N]",
 		.help = "Add a backend (an address, no port) to a service.\n"
 			"Weight 0..65535, default 100; 0 takes no new flows.",
-		.build = build_backend_add, .print = xlbctl_print_none,
+		.build = build_backend_add, .print = xlbctl_print_change,
 	}, {
 		.word = { "backend", "del" }, .req = "backend_del",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
 		.usage = "SERVICE ADDRESS",
 		.help = "Remove a backend from a service.",
-		.build = build_backend_key, .print = xlbctl_print_none,
+		.build = build_backend_key, .print = xlbctl_print_change,
 	}, {
 		.word = { "backend", "set" }, .req = "backend_set",
 		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
@@ -563,7 +563,7 @@ static const struct xlbctl_cmd cmds[] = {
 		.usage = "SERVICE ADDRESS (--weight N | --drain | --enable)",
 		.help = "Change a backend's weight, drain it (no new flows, existing\n"
 			"ones stay) or enable it again after a drain.",
-		.build = build_backend_set, .print = xlbctl_print_none,
+		.build = build_backend_set, .print = xlbctl_print_change,
 	}, {
 		.word = { "stats" }, .req = "stats",
 		.pos = { "SERVICE", "SECONDS" }, .npos_min = 0,

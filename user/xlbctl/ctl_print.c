@@ -194,13 +194,14 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 		{ .indent = 2, .align = "lrlll" },
 	};
 	struct json_object *svcs = xlb_json_get(data, "services");
-	struct json_object *node = xlb_json_get(data, "node");
+	struct json_object *node = xlb_json_get(data, "node"), *undone;
+	bool health = false;
+	struct table t = {};
+	int err;
 
 	/* a node that announces says so first: what the routers see */
 	if (node && strcmp(xlb_json_str(node, "announce_table") ?: "0", "0"))
 		xlbctl_print_node(node, f);
-	bool health = false;
-	struct table t = {};
 
 	if (!xlb_json_len(svcs)) {
 		fputs("no services\n", f);
@@ -256,7 +257,27 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 				  hc[0] ? hc : "-");
 		}
 	}
-	return table_print(&t, groups, 2, f);
+	err = table_print(&t, groups, 2, f);
+	undone = xlb_json_get(data, "reload_undoes");
+	if (!err && xlb_json_len(undone)) {
+		fputs("\nchanged at runtime; a reload (SIGHUP) puts the file back:\n",
+		      f);
+		for (size_t i = 0; i < xlb_json_len(undone); i++)
+			fprintf(f, "  %s\n", json_object_get_string(
+				json_object_array_get_idx(undone, i)));
+	}
+	return err;
+}
+
+/* service/backend add, del, set: what changed, as status shows it */
+int xlbctl_print_change(struct json_object *data, FILE *f)
+{
+	const char *what = xlb_json_str(data, "change");
+
+	if (!what)		/* a daemon that answers {} */
+		return 0;
+	fprintf(f, "%s:\n", what);
+	return xlbctl_print_status(data, f);
 }
 
 static void stats_row(struct table *t, struct json_object *o,

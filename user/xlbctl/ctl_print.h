@@ -12,6 +12,7 @@
 
 int xlbctl_print_none(struct json_object *data, FILE *f);
 int xlbctl_print_status(struct json_object *data, FILE *f);
+int xlbctl_print_change(struct json_object *data, FILE *f);
 int xlbctl_print_stats(struct json_object *data, FILE *f);
 int xlbctl_print_config(struct json_object *data, FILE *f);
 /* node drain / undrain, and status's first line when announcing */

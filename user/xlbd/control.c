@@ -78,7 +78,9 @@ static json_object *status_backend(const struct svc_rt *s,
 	return o;
 }
 
-static json_object *status_service(const struct svc_rt *s)
+/* only: just that backend (a change's answer), NULL: all of them */
+static json_object *status_service(const struct svc_rt *s,
+				   const struct be_rt *only)
 {
 	json_object *o = json_object_new_object(), *bes;
 	char digest[XLB_RING_DIGEST_STRLEN];
@@ -98,7 +100,8 @@ static json_object *status_service(const struct svc_rt *s)
 			       json_object_new_string(digest));
 	bes = json_object_new_array();
 	for (size_t i = 0; i < s->n_bes; i++)
-		json_object_array_add(bes, status_backend(s, s->bes[i]));
+		if (!only || s->bes[i] == only)
+			json_object_array_add(bes, status_backend(s, s->bes[i]));
 	json_object_object_add(o, "backends", bes);
 	return o;
 }
@@ -125,6 +128,26 @@ static json_object *status_node(const struct xlbd *d)
 	return o;
 }
 
+/*
+ * A change command's answer: what changed, as status shows it, in
+ * status's shape ({"services": [...]}) plus "change": what happened.
+ * For a removal it is built before the removal (reply_of then).
+ */
+static json_object *change_reply(const char *what, json_object *svc)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(o, "change", json_object_new_string(what));
+	json_object_array_add(a, svc);
+	json_object_object_add(o, "services", a);
+	return o;
+}
+
+static void undone_add(void *ctx, bool runtime, const char *msg)
+{
+	json_object_array_add(ctx, json_object_new_string(msg));
+}
+
 static int cmd_status(struct xlbd *d, struct json_object *req,
 		      json_object **data, char *err)
 {
@@ -136,9 +159,13 @@ static int cmd_status(struct xlbd *d, struct json_object *req,
 	*data = json_object_new_object();
 	svcs = json_object_new_array();
 	for (size_t i = 0; i < d->n_svcs; i++)
-		json_object_array_add(svcs, status_service(d->svcs[i]));
+		json_object_array_add(svcs, status_service(d->svcs[i], NULL));
 	json_object_object_add(*data, "services", svcs);
 	json_object_object_add(*data, "node", status_node(d));
+	/* the runtime model: a reload puts the file back (drift.c) */
+	svcs = json_object_new_array();
+	xlbd_drift(d, &d->file, undone_add, svcs);
+	json_object_object_add(*data, "reload_undoes", svcs);
 	return 0;
 }
 
@@ -239,7 +266,11 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	}
 	xlb_hc_conf_init(&c.hc, c.port);
 	*data = NULL;
-	return xlbd_svc_add(d, &c, err, XLBD_ERR_LEN);
+	r = xlbd_svc_add(d, &c, err, XLBD_ERR_LEN);
+	if (!r)
+		*data = change_reply("added", status_service(
+			xlbd_svc_find(d, c.name), NULL));
+	return r;
 }
 
 static int cmd_service_del(struct xlbd *d, struct json_object *req,
@@ -247,14 +278,23 @@ static int cmd_service_del(struct xlbd *d, struct json_object *req,
 {
 	static const char *const allowed[] = { "name", NULL };
 	const char *name;
+	struct svc_rt *s;
+	int r;
 
 	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
+
 	name = xlbd_req_str(req, "name", true, err);
 	if (!name)
 		return -EINVAL;
-	*data = NULL;
-	return xlbd_svc_del(d, name, err, XLBD_ERR_LEN);
+	s = xlbd_svc_find(d, name);
+	*data = s ? change_reply("removed", status_service(s, NULL)) : NULL;
+	r = xlbd_svc_del(d, name, err, XLBD_ERR_LEN);
+	if (r) {
+		json_object_put(*data);
+		*data = NULL;
+	}
+	return r;
 }
 
 static int cmd_backend_add(struct xlbd *d, struct json_object *req,
@@ -281,7 +321,11 @@ static int cmd_backend_add(struct xlbd *d, struct json_object *req,
 	if (r)
 		c.weight = weight;
 	*data = NULL;
-	return xlbd_be_add(d, s, &c, err, XLBD_ERR_LEN);
+	r = xlbd_be_add(d, s, &c, err, XLBD_ERR_LEN);
+	if (!r)
+		*data = change_reply("added", status_service(
+			s, xlbd_be_find(s, &c.addr, c.family)));
+	return r;
 }
 
 static struct be_rt *get_be(struct xlbd *d, struct json_object *req,
@@ -307,16 +351,24 @@ static int cmd_backend_del(struct xlbd *d, struct json_object *req,
 			   json_object **data, char *err)
 {
 	static const char *const allowed[] = { "service", "address", NULL };
+	struct json_object *before;
 	struct svc_rt *s;
 	struct be_rt *b;
+	int r;
 
 	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
 	b = get_be(d, req, &s, err);
 	if (!b)
 		return -ENOENT;
-	*data = NULL;
-	return xlbd_be_del(d, s, b);
+	before = change_reply("removed", status_service(s, b));
+	r = xlbd_be_del(d, s, b);
+
+	if (r)
+		json_object_put(before);
+	else
+		*data = before;
+	return r;
 }
 
 static int cmd_backend_set(struct xlbd *d, struct json_object *req,
@@ -325,7 +377,7 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	static const char *const allowed[] = { "service", "address", "weight",
 					       "drain", "enable", NULL };
 	struct json_object *v;
-	int nopts = 0, drain = 0;
+	int nopts = 0, drain = 0, r;
 	long weight = -1;
 	struct svc_rt *s;
 	struct be_rt *b;
@@ -361,7 +413,10 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 		return -EINVAL;
 	}
 	*data = NULL;
-	return xlbd_be_set(d, s, b, weight, drain);
+	r = xlbd_be_set(d, s, b, weight, drain);
+	if (!r)
+		*data = change_reply("changed", status_service(s, b));
+	return r;
 }
 
 static json_object *jcounters(const struct xlb_counters *c)

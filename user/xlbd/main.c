@@ -75,6 +75,12 @@ static double unix_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void reload_undoes(void *ctx, bool runtime, const char *msg)
+{
+	if (runtime)
+		pr_warn("reload: %s (undoes a change made with xlbctl)", msg);
+}
+
 static void reload(struct xlbd *d)
 {
 	struct xlb_config c;
@@ -104,8 +110,10 @@ static void reload(struct xlbd *d)
 	}
 	if (strcmp(c.metrics_listen, d->cfg.metrics_listen))
 		err = xlbd_metrics_reload(d, c.metrics_listen);
+	xlbd_drift(d, &c, reload_undoes, NULL);
 	err = xlbd_apply_config(d, &c) ?: err;
-	xlb_config_free(&c);
+	xlb_config_free(&d->file);
+	d->file = c;		/* runtime changes count from here */
 	pr_info("reload done: %zu services", d->n_svcs);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services on %s%s", d->n_svcs,
 		   d->cfg.interface, err ? " (last reload partly failed)" : "");
@@ -272,7 +280,7 @@ int main(int argc, char **argv)
 		d.cfg.services = NULL;
 		d.cfg.n_services = 0;
 		xlbd_apply_config(&d, &file);
-		xlb_config_free(&file);
+		d.file = file;
 	}
 	xlbd_adopt_release_unclaimed(&d);
 
@@ -328,6 +336,7 @@ out:
 	xlb_neigh_close(d.neigh);
 	xlb_loop_free(d.loop);
 	xlb_config_free(&d.cfg);
+	xlb_config_free(&d.file);
 	xlbd_unlock(&d);
 	return err ? 1 : 0;
 }

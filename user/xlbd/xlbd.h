@@ -82,6 +82,7 @@ struct xlbd_announce {
 
 struct xlbd {
 	struct xlb_config cfg;		/* globals; cfg.services unused */
+	struct xlb_config file;		/* the file as last applied (drift.c) */
 	const char *config_path;
 	struct svc_rt **svcs;
 	size_t n_svcs;
@@ -192,6 +193,15 @@ struct xlbd_lock_info {
 int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev);
 bool xlbd_lock_same_netns(const struct xlbd_lock_info *li);
 void xlbd_unlock(struct xlbd *d);
+
+/*
+ * drift.c: what applying target would change in the running services,
+ * one message per service or backend (naming both); runtime is true when
+ * the change undoes one made since the file was last applied (xlbctl).
+ */
+typedef void xlbd_drift_fn(void *ctx, bool runtime, const char *msg);
+int xlbd_drift(struct xlbd *d, const struct xlb_config *target,
+	       xlbd_drift_fn *fn, void *ctx);
 
 /*
  * attach.c. prev: what the pin directory last served; a program still

@@ -13,6 +13,7 @@ PKGS=(
 	nftables                                 # fault injection (link cut)
 	libmicrohttpd-dev                        # xlbd's Prometheus endpoint
 	prometheus                               # metrics test: a real scraper
+	bird2                                    # scale-out lab: BGP + BFD (tools/bird)
 	libsystemd-dev                           # xlbd: sd_notify (Type=notify)
 	scdoc man-db groff-base                  # man pages: build, render check
 	debhelper dpkg-dev fakeroot              # make deb

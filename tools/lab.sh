@@ -9,6 +9,8 @@
 #   tools/lab.sh backend-stop  [--name NAME] N
 #   tools/lab.sh backend-start [--name NAME] N [-- EXTRA xlb_httpd ARGS]
 #   tools/lab.sh exec   [--name NAME] NODE CMD...   (NODE: sw lb beN clN)
+#   --topology scale (with up): router + BIRD + three xlb nodes, see
+#   tools/lab_scale.sh; later commands find the topology in lab.conf
 #
 # Topology (NAME defaults to xlb; every namespace is prefixed with it):
 #
@@ -579,6 +581,8 @@ while [ $# -gt 0 ]; do
 	--backends=*) BACKENDS=${1#--backends=}; shift ;;
 	--clients) CLIENTS=${2:?--clients needs a value}; shift 2 ;;
 	--clients=*) CLIENTS=${1#--clients=}; shift ;;
+	--topology) TOPOLOGY=${2:?--topology needs a value}; shift 2 ;;
+	--topology=*) TOPOLOGY=${1#--topology=}; shift ;;
 	-h|--help) usage 0 ;;
 	--) shift; ARGS+=("$@"); break ;;
 	*)
@@ -593,6 +597,16 @@ while [ $# -gt 0 ]; do
 done
 [[ $NAME =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,23}$ ]] ||
 	die "--name: letters, digits, _ and - (max 24), got '$NAME'"
+
+# Other topologies replace some of the functions above (a file each); a lab
+# that is up remembers its own.
+[ -n "${TOPOLOGY:-}" ] || TOPOLOGY=$(sed -n 's/^TOPOLOGY=\([a-z]*\)$/\1/p' \
+	"$(run_dir)/lab.conf" 2>/dev/null || true)
+case ${TOPOLOGY:-single} in
+single) ;;
+scale) . "$ROOT/tools/lab_scale.sh" ;;
+*) die "--topology: single or scale, got '$TOPOLOGY'" ;;
+esac
 
 case $CMD in
 up)

@@ -1,0 +1,243 @@
+# shellcheck shell=bash
+# Scale-out topology of the lab: sourced by tools/lab.sh when it is given
+# `--topology scale` (after its own functions, which this file reuses or
+# replaces). Not a command of its own.
+#
+#   tools/lab.sh up --topology scale [--name NAME] [--backends N]
+#   tools/lab.sh down --topology scale [--name NAME]     (also env, status)
+#
+#   NAME-cl1  eth0 10.99.0.2/24, default via the router
+#       |  (veth pair)
+#   NAME-rt   eth1 10.99.0.1/24; eth0 198.18.0.254/24 on the switch.
+#             BIRD (tools/bird/router.conf): eBGP + BFD with every node,
+#             `merge paths on`: one ECMP route per VIP;
+#             fib_multipath_hash_policy=1 (L4 hash), forwarding on
+#   NAME-sw   bridge br0: rt, n1 n2 n3, be1..beN (xdp_pass on each port)
+#   NAME-nI   eth0 198.18.0.(1+I)/24, I = 1..3: xlbd (XDP on eth0,
+#             announce_table 100) and BIRD (tools/bird/node.conf)
+#   NAME-beI  eth0 198.18.0.(10+I)/24, VIPs on lo, default via the router
+#             (replies go straight back to the client: DSR)
+#
+# Every node runs the same xlbd config (run dir nI.yaml): service web,
+# 198.19.0.100:80 maglev over every backend, TCP health checks every
+# 500 ms (fall 2, rise 1), hash_seed 0x5eed; service web_rr the same
+# with round-robin on 198.19.0.101. Control sockets: run dir nI.sock;
+# BIRD sockets: rt.bird.ctl, nI.bird.ctl (birdc -s SOCK show route).
+#
+# env adds: LAB_TOPOLOGY=scale LAB_NODES="n1 n2 n3" LAB_RT_NS LAB_RT_IP4
+#   LAB_RT_BIRD_SOCK LAB_CLIENT_IP4 (10.99.0.2)
+#   LAB_N<i>_{NS,IP4,SOCK,CFG,PIN,LOG,BIRD_SOCK,EXEC}
+# Processes (xlbd, BIRD, backends) are stopped by `down` like the rest.
+
+SCALE_NODES=3
+SCALE_TABLE=100
+SCALE_RT_IP4=198.18.0.254
+SCALE_CL_NET=10.99.0.0/24
+SCALE_CL_RT=10.99.0.1
+SCALE_CL_IP4=10.99.0.2
+XLBD_BIN=${XLBD:-$ROOT/build/xlbd}
+BIRD_BIN=${BIRD:-/usr/sbin/bird}
+
+octet_of() {
+	case $1 in
+	rt) echo 254 ;;
+	n*) echo $((1 + ${1#n})) ;;
+	cl*) echo $((100 + ${1#cl})) ;;	# not on the switch: unused
+	be*) echo $((10 + ${1#be})) ;;
+	*) die "no such node: $1" ;;
+	esac
+}
+
+lab_namespaces() {
+	ip netns list 2>/dev/null | awk '{ print $1 }' |
+		grep -E "^${NAME}-(sw|rt|n[0-9]+|be[0-9]+|cl[0-9]+)\$" || true
+}
+
+nodes() {
+	local i
+	echo rt
+	for i in $(seq "$SCALE_NODES"); do echo "n$i"; done
+	for i in $(seq "$BACKENDS"); do echo "be$i"; done
+}
+
+scale_pin() { echo "/sys/fs/bpf/xlbs-$NAME-$1"; }
+
+# The node's copy of an example BIRD config: only the addresses differ.
+scale_bird_conf() {
+	local node=$1 out
+	out="$(run_dir)/$node.bird.conf"
+	if [ "$node" = rt ]; then
+		cp "$ROOT/tools/bird/router.conf" "$out"
+	else
+		sed "s/\\b198\\.18\\.0\\.2\\b/$(ip4_of "$node")/g" \
+			"$ROOT/tools/bird/node.conf" >"$out"
+	fi
+	"$BIRD_BIN" -p -c "$out" || die "$out: BIRD refuses it"
+	echo "$out"
+}
+
+scale_bird_start() {
+	local node=$1 conf
+	conf=$(scale_bird_conf "$node")
+	spawn "$(run_dir)/$node.bird.log" ip netns exec "$(ns_of "$node")" \
+		"$BIRD_BIN" -f -c "$conf" -s "$(run_dir)/$node.bird.ctl" \
+		-P "$(run_dir)/$node.bird.pid"
+}
+
+scale_xlbd_conf() {
+	local node=$1 i
+	cat <<-EOF
+	interface: $NODE_IF
+	control_socket: $(run_dir)/$node.sock
+	pin_dir: $(scale_pin "$node")
+	hash_seed: 0x5eed
+	announce_table: $SCALE_TABLE
+	services:
+	EOF
+	for svc in "web $VIP4 maglev" "web_rr $VIP4_2 round-robin"; do
+		set -- $svc
+		cat <<-EOF
+		  - name: $1
+		    vip: $2
+		    port: $HTTP_PORT
+		    scheduler: $3
+		    health_check: { type: tcp, interval: 500ms, timeout: 400ms, rise: 1, fall: 2 }
+		    backends:
+		EOF
+		for i in $(seq "$BACKENDS"); do
+			echo "      - address: $(ip4_of "be$i")"
+		done
+	done
+}
+
+scale_xlbd_start() {
+	local node=$1 cfg sock i
+	cfg="$(run_dir)/$node.yaml"
+	sock="$(run_dir)/$node.sock"
+	scale_xlbd_conf "$node" >"$cfg"
+	spawn "$(run_dir)/$node.xlbd.log" nsenter \
+		--net="/run/netns/$(ns_of "$node")" "$XLBD_BIN" -c "$cfg"
+	for i in $(seq 100); do
+		[ -S "$sock" ] && return 0
+		sleep 0.1
+	done
+	tail -n 5 "$(run_dir)/$node.xlbd.log" >&2 || true
+	die "$node: xlbd did not start"
+}
+
+cmd_up() {
+	local sw rt cl i
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	[[ $BACKENDS =~ ^[0-9]+$ ]] && [ "$BACKENDS" -ge 1 ] &&
+		[ "$BACKENDS" -le 50 ] || die "--backends: 1..50"
+	[ -x "$BIRD_BIN" ] || die "no $BIRD_BIN: install bird2 (make deps)"
+	[ -x "$XLBD_BIN" ] || die "no $XLBD_BIN: make all"
+	CLIENTS=1
+	ensure_built
+	lock
+	teardown
+	UP_DONE=0
+	trap '[ $UP_DONE -eq 1 ] || { echo "lab: bring-up of $NAME failed, tearing down" >&2; teardown; forget_lock; }' EXIT
+
+	mkdir -p "$(run_dir)"
+	printf 'BACKENDS=%s\nCLIENTS=1\nTOPOLOGY=scale\n' "$BACKENDS" \
+		>"$(run_dir)/lab.conf"
+	sw=$(ns_of sw)
+	ip netns add "$sw"
+	in_ns "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$sw" link set lo up
+	ip -n "$sw" link add "$BRIDGE" type bridge stp_state 0 \
+		forward_delay 0 mcast_snooping 0
+	ip -n "$sw" link set "$BRIDGE" up
+
+	# router: switch side by add_node, client side by hand
+	add_node rt
+	rt=$(ns_of rt)
+	cl=$(ns_of cl1)
+	in_ns "$rt" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv6.fib_multipath_hash_policy=1
+	ip netns add "$cl"
+	ip -n "$rt" link add eth1 address 02:00:00:00:02:01 type veth \
+		peer name "$NODE_IF" address 02:00:00:00:02:02 netns "$cl"
+	offloads_off "$rt" eth1
+	offloads_off "$cl" "$NODE_IF"
+	ip -n "$rt" -b - <<-EOF
+		addr add $SCALE_CL_RT/24 dev eth1
+		link set eth1 up
+	EOF
+	ip -n "$cl" -b - <<-EOF
+		link set lo up
+		addr add $SCALE_CL_IP4/24 dev $NODE_IF
+		link set $NODE_IF up
+		route add default via $SCALE_CL_RT
+	EOF
+
+	for i in $(seq "$SCALE_NODES"); do add_node "n$i"; done
+	for i in $(seq "$BACKENDS"); do
+		setup_backend "be$i"
+		ip -n "$(ns_of "be$i")" route add $SCALE_CL_NET via $SCALE_RT_IP4
+	done
+	# shellcheck disable=SC2046
+	wait_links $(nodes)
+	for i in $(seq "$BACKENDS"); do backend_start "be$i"; done
+	scale_bird_start rt
+	for i in $(seq "$SCALE_NODES"); do
+		scale_bird_start "n$i"
+		scale_xlbd_start "n$i"
+	done
+	UP_DONE=1
+	echo "lab: $NAME up (scale): router, $SCALE_NODES xlb nodes," \
+		"$BACKENDS backend(s); eval \"\$(tools/lab.sh env --topology scale --name $NAME)\"" >&2
+}
+
+# lab.sh's teardown, plus the maps xlbd pinned in the host's bpffs
+# (a namespace's end takes the program with its veth, not the pins).
+eval "lab_teardown() $(declare -f teardown | sed 1d)"
+teardown() {
+	local i
+	lab_teardown
+	for i in $(seq "$SCALE_NODES"); do
+		rm -rf "$(scale_pin "n$i")"
+	done
+}
+
+cmd_env() {
+	local i node up be4=()
+	load_conf
+	emit LAB_TOPOLOGY scale
+	emit LAB_NAME "$NAME"
+	emit LAB_RUN_DIR "$(run_dir)"
+	emit LAB_BACKENDS "$BACKENDS"
+	emit LAB_VIP4 "$VIP4"
+	emit LAB_VIP4_2 "$VIP4_2"
+	emit LAB_HTTP_PORT "$HTTP_PORT"
+	emit LAB_SW_NS "$(ns_of sw)"
+	emit LAB_RT_NS "$(ns_of rt)"
+	emit LAB_RT_IP4 "$SCALE_RT_IP4"
+	emit LAB_RT_BIRD_SOCK "$(run_dir)/rt.bird.ctl"
+	emit LAB_CLIENT_NS "$(ns_of cl1)"
+	emit LAB_CLIENT_IP4 "$SCALE_CL_IP4"
+	emit LAB_CLIENT_EXEC "ip netns exec $(ns_of cl1)"
+	emit LAB_TABLE "$SCALE_TABLE"
+	emit LAB_NODES "$(seq -f 'n%g' -s ' ' "$SCALE_NODES")"
+	for i in $(seq "$SCALE_NODES"); do
+		node=n$i
+		up=LAB_N$i
+		emit "${up}_NS" "$(ns_of "$node")"
+		emit "${up}_IP4" "$(ip4_of "$node")"
+		emit "${up}_SOCK" "$(run_dir)/$node.sock"
+		emit "${up}_CFG" "$(run_dir)/$node.yaml"
+		emit "${up}_PIN" "$(scale_pin "$node")"
+		emit "${up}_LOG" "$(run_dir)/$node.xlbd.log"
+		emit "${up}_BIRD_SOCK" "$(run_dir)/$node.bird.ctl"
+		emit "${up}_EXEC" "nsenter --net=/run/netns/$(ns_of "$node")"
+	done
+	for i in $(seq "$BACKENDS"); do
+		emit "LAB_BE${i}_IP4" "$(ip4_of "be$i")"
+		emit "LAB_BE${i}_NS" "$(ns_of "be$i")"
+		be4+=("$(ip4_of "be$i")")
+	done
+	emit LAB_BE_IP4S "${be4[*]}"
+}

@@ -23,7 +23,7 @@ PKGS     := libbpf libxdp yaml-0.1 json-c libmnl libmicrohttpd
 # CFLAGS is the user's (make CFLAGS=-O0); the project's own flags are apart,
 # so overriding CFLAGS never drops an include path or a warning.
 CFLAGS   ?= -O2 -g
-XLB_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+XLB_CFLAGS := $(XLB_WERROR) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/xlbctl \
 	    -Itools/lib -Itests/lib -I$(BUILD) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -91,7 +91,7 @@ MAN_SRCS   := $(wildcard user/*/*.[1-8].scd)
 MANS       := $(patsubst %.scd,$(BUILD)/man/%,$(notdir $(MAN_SRCS)))
 
 .PHONY: all deps test demo bench lab-up lab-down clean install uninstall \
-	man deb check check-bpf-calls FORCE
+	man deb check check-bpf-calls check-format check-warnings format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -121,9 +121,23 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tools/bench.sh
 
-# Part of `make check` (other checks add their own prerequisites to it):
-# no map lookup call site in the translated program is shared by two maps.
-check: check-bpf-calls
+# `make check`: the tree is formatted (.clang-format, kernel style), every
+# C file compiles without a warning (-Werror, in its own build directory so
+# the normal build keeps its objects), and no map lookup call site in the
+# translated program is shared by two maps. `make format` fixes the first.
+FMT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+CLANG_FORMAT ?= clang-format
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-format check-warnings check-bpf-calls
+check-format:
+	$(Q)$(CLANG_FORMAT) --dry-run -Werror $(FMT_SRCS)
+	$(Q)echo "check-format: ok: $(words $(FMT_SRCS)) files"
+check-warnings:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/werror \
+		XLB_WERROR=-Werror all
+	$(Q)echo "check-warnings: ok: no compiler warning"
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FMT_SRCS)
 check-bpf-calls: $(BUILD)/xlb.bpf.o
 	$(Q)./tools/check_bpf_calls.sh $<
 

@@ -19,8 +19,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* What happened to a packet: counted always, traced when asked. */
 struct verdict {
-	__u32 reason;		/* enum xlb_stat */
-	__u32 be_id;		/* backend it went to, 0: none */
+	__u32 reason; /* enum xlb_stat */
+	__u32 be_id;  /* backend it went to, 0: none */
 	bool new_flow;
 };
 

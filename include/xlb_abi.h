@@ -14,22 +14,22 @@
 
 /* Sizes. Overridable at build time, but BPF and user space must agree. */
 #ifndef XLB_MAX_SERVICES
-#define XLB_MAX_SERVICES 1024		/* service ids 1..1023; 0 is invalid */
+#define XLB_MAX_SERVICES 1024 /* service ids 1..1023; 0 is invalid */
 #endif
 #ifndef XLB_MAX_BACKENDS
-#define XLB_MAX_BACKENDS 65536		/* backend ids 1..65535; 0 is invalid */
+#define XLB_MAX_BACKENDS 65536 /* backend ids 1..65535; 0 is invalid */
 #endif
 #ifndef XLB_MAX_FLOWS
-#define XLB_MAX_FLOWS (1 << 20)		/* flow (connection) table entries */
+#define XLB_MAX_FLOWS (1 << 20) /* flow (connection) table entries */
 #endif
 #ifndef XLB_MAX_IFACES
-#define XLB_MAX_IFACES 64		/* devmap entries for XDP_REDIRECT */
+#define XLB_MAX_IFACES 64 /* devmap entries for XDP_REDIRECT */
 #endif
-#define XLB_MAX_VLAN_DEPTH 2		/* 802.1Q / 802.1ad tags parsed */
-#define XLB_MAX_IPV6_EXT 6		/* IPv6 extension headers walked */
-#define XLB_MAX_IPV4_OPT_LEN 40		/* bytes of IPv4 options */
-#define XLB_DEFAULT_TABLE_SIZE 65537	/* Maglev table, prime */
-#define XLB_MAX_TABLE_SIZE 1048573	/* largest prime below 2^20 */
+#define XLB_MAX_VLAN_DEPTH 2	     /* 802.1Q / 802.1ad tags parsed */
+#define XLB_MAX_IPV6_EXT 6	     /* IPv6 extension headers walked */
+#define XLB_MAX_IPV4_OPT_LEN 40	     /* bytes of IPv4 options */
+#define XLB_DEFAULT_TABLE_SIZE 65537 /* Maglev table, prime */
+#define XLB_MAX_TABLE_SIZE 1048573   /* largest prime below 2^20 */
 
 /* Map names, for bpftool and pinned-map lookups under the pin directory. */
 #define XLB_PIN_DIR "/sys/fs/bpf/xlb"
@@ -78,10 +78,10 @@ union xlb_addr {
 
 /* Key of XLB_MAP_SERVICES: what makes a packet VIP traffic. */
 struct xlb_svc_key {
-	union xlb_addr vip;	/* virtual IP */
-	__be16 port;		/* L4 destination port; 0 with proto 0: see below */
-	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 family;		/* enum xlb_family */
+	union xlb_addr vip; /* virtual IP */
+	__be16 port;	    /* L4 destination port; 0 with proto 0: see below */
+	__u8 proto;	    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;	    /* enum xlb_family */
 };
 
 /*
@@ -94,12 +94,12 @@ struct xlb_svc_key {
 
 /* Schedulers (enum order is ABI; names in xlb_sched_names below). */
 enum xlb_sched {
-	XLB_SCHED_MAGLEV = 0,		/* weighted Maglev on the 5-tuple */
-	XLB_SCHED_SOURCE_HASH,		/* weighted Maglev on the source address */
-	XLB_SCHED_ROUND_ROBIN,		/* ring in turn: a a b c (weights 2:1:1) */
-	XLB_SCHED_WEIGHTED_RR,		/* ring interleaved: a b a c */
-	XLB_SCHED_RANDOM,		/* weighted Maglev ring, random slot */
-	XLB_SCHED_LEAST_CONN,		/* fewest active flows per weight */
+	XLB_SCHED_MAGLEV = 0,  /* weighted Maglev on the 5-tuple */
+	XLB_SCHED_SOURCE_HASH, /* weighted Maglev on the source address */
+	XLB_SCHED_ROUND_ROBIN, /* ring in turn: a a b c (weights 2:1:1) */
+	XLB_SCHED_WEIGHTED_RR, /* ring interleaved: a b a c */
+	XLB_SCHED_RANDOM,      /* weighted Maglev ring, random slot */
+	XLB_SCHED_LEAST_CONN,  /* fewest active flows per weight */
 	XLB_SCHED_MAX,
 };
 
@@ -112,19 +112,19 @@ enum xlb_sched {
  */
 #define XLB_LC_SCAN 32
 #define XLB_LC_ENTRY(id, weight) ((__u32)(weight) << 16 | (__u32)(id))
-#define XLB_LC_ID(e) ((e) & 0xffff)
+#define XLB_LC_ID(e) ((e)&0xffff)
 #define XLB_LC_WEIGHT(e) ((e) >> 16)
 
 /* xlb_svc.flags */
-#define XLB_SVC_F_ADDR_MARK (1U << 0)	/* address marker, not a service */
+#define XLB_SVC_F_ADDR_MARK (1U << 0) /* address marker, not a service */
 
 /* Value of XLB_MAP_SERVICES. */
 struct xlb_svc {
-	__u32 id;		/* index into rings and per-service stats */
-	__u32 table_size;	/* slots in this service's ring (prime) */
-	__u8 sched;		/* enum xlb_sched */
+	__u32 id;	  /* index into rings and per-service stats */
+	__u32 table_size; /* slots in this service's ring (prime) */
+	__u8 sched;	  /* enum xlb_sched */
 	__u8 pad[3];
-	__u32 flags;		/* XLB_SVC_F_* */
+	__u32 flags; /* XLB_SVC_F_* */
 	/*
 	 * Cluster-wide flow hash seed (config hash_seed), mixed into
 	 * XLB_HASH_SEED. It lives in the service value the program has
@@ -141,14 +141,14 @@ struct xlb_svc {
  * ICMP errors are mapped back onto this key.
  */
 struct xlb_flow_key {
-	struct xlb_svc_key svc;	/* VIP, VIP port, proto, family */
+	struct xlb_svc_key svc; /* VIP, VIP port, proto, family */
 	union xlb_addr src;	/* client address */
 	__be16 sport;		/* client port */
 	__u8 pad[2];
 };
 
 /* xlb_flow.flags */
-#define XLB_FLOW_F_CLOSED (1U << 0)	/* FIN or RST seen (or released) */
+#define XLB_FLOW_F_CLOSED (1U << 0) /* FIN or RST seen (or released) */
 
 /*
  * Value of XLB_MAP_FLOWS: the backend a flow is pinned to. Times are in
@@ -157,15 +157,15 @@ struct xlb_flow_key {
  * them with the kernel's HZ, which it measures at start.
  */
 struct xlb_flow {
-	__u32 backend_id;	/* index into XLB_MAP_BACKENDS */
-	__u32 backend_gen;	/* xlb_backend.gen when pinned; stale if differs */
-	__u64 created;		/* jiffies at creation */
-	__u32 seen;		/* low 32 bits of jiffies at the last packet */
-	__u32 flags;		/* XLB_FLOW_F_* */
+	__u32 backend_id;  /* index into XLB_MAP_BACKENDS */
+	__u32 backend_gen; /* xlb_backend.gen when pinned; stale if differs */
+	__u64 created;	   /* jiffies at creation */
+	__u32 seen;	   /* low 32 bits of jiffies at the last packet */
+	__u32 flags;	   /* XLB_FLOW_F_* */
 };
 
 /* xlb_backend.flags */
-#define XLB_BE_F_UP (1U << 0)		/* may receive packets */
+#define XLB_BE_F_UP (1U << 0) /* may receive packets */
 
 /*
  * Value of XLB_MAP_BACKENDS, indexed by backend id. A flow whose backend is
@@ -173,14 +173,14 @@ struct xlb_flow {
  * rescheduled on its next packet.
  */
 struct xlb_backend {
-	__u8 dmac[6];		/* backend's MAC: new destination MAC */
-	__u8 smac[6];		/* egress interface's MAC: new source MAC */
-	__u32 ifindex;		/* egress interface; the ingress one => XDP_TX */
-	__u32 flags;		/* XLB_BE_F_* */
-	__u32 gen;		/* bumped each time the id is (re)assigned */
-	__u32 svc_id;		/* owning service */
-	union xlb_addr addr;	/* backend address, for tools (not used by XDP) */
-	__u8 family;		/* enum xlb_family */
+	__u8 dmac[6];	     /* backend's MAC: new destination MAC */
+	__u8 smac[6];	     /* egress interface's MAC: new source MAC */
+	__u32 ifindex;	     /* egress interface; the ingress one => XDP_TX */
+	__u32 flags;	     /* XLB_BE_F_* */
+	__u32 gen;	     /* bumped each time the id is (re)assigned */
+	__u32 svc_id;	     /* owning service */
+	union xlb_addr addr; /* backend address, for tools (not used by XDP) */
+	__u8 family;	     /* enum xlb_family */
 	__u8 pad[3];
 };
 
@@ -196,22 +196,22 @@ struct xlb_runtime {
 
 /* Verdicts in trace events (the XDP action the program returned). */
 struct xlb_trace_event {
-	__u64 ts_ns;		/* bpf_ktime_get_ns() (only paid when tracing) */
+	__u64 ts_ns; /* bpf_ktime_get_ns() (only paid when tracing) */
 	struct xlb_flow_key key; /* as parsed; zero beyond what was parsed */
-	__u32 backend_id;	/* 0: none */
-	__u32 ifindex;		/* ingress interface */
-	__u32 len;		/* frame length */
-	__u8 action;		/* XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT */
-	__u8 reason;		/* enum xlb_stat */
+	__u32 backend_id;	 /* 0: none */
+	__u32 ifindex;		 /* ingress interface */
+	__u32 len;		 /* frame length */
+	__u8 action;		 /* XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT */
+	__u8 reason;		 /* enum xlb_stat */
 	__u8 tcp_flags;
-	__u8 new_flow;		/* 1: scheduled by this packet */
+	__u8 new_flow; /* 1: scheduled by this packet */
 };
 
 /* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per-CPU arrays). */
 struct xlb_counters {
 	__u64 packets;
 	__u64 bytes;
-	__u64 new_flows;	/* flows scheduled (new or rescheduled) */
+	__u64 new_flows; /* flows scheduled (new or rescheduled) */
 	__u64 pad;
 };
 
@@ -219,34 +219,32 @@ struct xlb_counters {
  * Global counters, one per verdict reason, in the per-CPU array
  * XLB_MAP_STATS. X-macro so the enum and the printable names cannot drift.
  */
-#define XLB_STATS(X)							\
-	X(TX, "tx")			/* VIP traffic sent: XDP_TX */	\
-	X(REDIRECT, "redirect")		/* VIP traffic: XDP_REDIRECT */	\
-	X(PASS_NON_IP, "pass_non_ip")	/* ARP, LLDP, ... */		\
-	X(PASS_NON_VIP, "pass_non_vip")	/* IP, not a served VIP:port */	\
-	X(PASS_EXT_LIMIT, "pass_ext_limit") /* too many IPv6 ext hdrs */\
-	X(PASS_ICMP, "pass_icmp")	/* ICMP not about a VIP flow */	\
-	X(ICMP_FORWARDED, "icmp_forwarded") /* error sent to backend */	\
-	X(NEW_FLOW, "new_flow")		/* flow scheduled */		\
-	X(RESCHEDULED, "rescheduled")	/* flow moved off a dead backend */ \
-	X(FLOW_TABLE_FULL, "flow_insert_failed") /* not pinned */	\
-	X(DROP_MALFORMED, "drop_malformed") /* truncated, bad lengths */\
-	X(DROP_NO_BACKEND, "drop_no_backend") /* service has none up */	\
-	X(DROP_FRAGMENT, "drop_fragment") /* IP fragment to a VIP */	\
-	X(DROP_REDIRECT, "drop_redirect") /* redirect target missing */
+#define XLB_STATS(X)                                                          \
+	X(TX, "tx")			    /* VIP traffic sent: XDP_TX */    \
+	X(REDIRECT, "redirect")		    /* VIP traffic: XDP_REDIRECT */   \
+	X(PASS_NON_IP, "pass_non_ip")	    /* ARP, LLDP, ... */              \
+	X(PASS_NON_VIP, "pass_non_vip")	    /* IP, not a served VIP:port */   \
+	X(PASS_EXT_LIMIT, "pass_ext_limit") /* too many IPv6 ext hdrs */      \
+	X(PASS_ICMP, "pass_icmp")	    /* ICMP not about a VIP flow */   \
+	X(ICMP_FORWARDED, "icmp_forwarded") /* error sent to backend */       \
+	X(NEW_FLOW, "new_flow")		    /* flow scheduled */              \
+	X(RESCHEDULED, "rescheduled") /* flow moved off a dead backend */     \
+	X(FLOW_TABLE_FULL, "flow_insert_failed") /* not pinned */             \
+	X(DROP_MALFORMED, "drop_malformed")	 /* truncated, bad lengths */ \
+	X(DROP_NO_BACKEND, "drop_no_backend")	 /* service has none up */    \
+	X(DROP_FRAGMENT, "drop_fragment")	 /* IP fragment to a VIP */   \
+	X(DROP_REDIRECT, "drop_redirect")	 /* redirect target missing */
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
-	XLB_STATS(XLB_STAT_ENUM)
-	XLB_STAT_MAX
+	XLB_STATS(XLB_STAT_ENUM) XLB_STAT_MAX
 };
 #undef XLB_STAT_ENUM
 
 #ifndef __bpf__
 #define XLB_STAT_NAME(name, str) [XLB_STAT_##name] = str,
-static const char *const xlb_stat_names[XLB_STAT_MAX] = {
-	XLB_STATS(XLB_STAT_NAME)
-};
+static const char *const xlb_stat_names[XLB_STAT_MAX] = { XLB_STATS(
+	XLB_STAT_NAME) };
 #undef XLB_STAT_NAME
 
 static const char *const xlb_sched_names[XLB_SCHED_MAX] = {

@@ -20,15 +20,15 @@
 
 /* Why a flow-table entry is, or is not, followed. */
 enum xlb_flow_check {
-	XLB_FLOW_FOLLOW = 0,		/* same backend, same gen, up */
-	XLB_FLOW_BE_GONE,		/* backend entry missing */
-	XLB_FLOW_BE_REASSIGNED,		/* the id now names another backend */
-	XLB_FLOW_BE_DOWN,		/* the backend is not up */
+	XLB_FLOW_FOLLOW = 0,	/* same backend, same gen, up */
+	XLB_FLOW_BE_GONE,	/* backend entry missing */
+	XLB_FLOW_BE_REASSIGNED, /* the id now names another backend */
+	XLB_FLOW_BE_DOWN,	/* the backend is not up */
 };
 
 /* be: the backend entry of f->backend_id, NULL if there is none. */
-XLB_HASH_INLINE enum xlb_flow_check
-xlb_flow_check(const struct xlb_flow *f, const struct xlb_backend *be)
+XLB_HASH_INLINE enum xlb_flow_check xlb_flow_check(const struct xlb_flow *f,
+						   const struct xlb_backend *be)
 {
 	if (!be)
 		return XLB_FLOW_BE_GONE;

@@ -24,32 +24,51 @@
  * hash_seed) is XORed into it, so seed 0 is this value and every build
  * hashes alike: nothing here may differ between builds.
  */
-#define XLB_HASH_SEED 0x786c6221U	/* "xlb!" */
+#define XLB_HASH_SEED 0x786c6221U /* "xlb!" */
 
 XLB_HASH_INLINE __u32 xlb_rol32(__u32 w, unsigned int s)
 {
 	return (w << s) | (w >> (32 - s));
 }
 
-#define XLB_JHASH_MIX(a, b, c)						\
-	do {								\
-		a -= c; a ^= xlb_rol32(c, 4);  c += b;			\
-		b -= a; b ^= xlb_rol32(a, 6);  a += c;			\
-		c -= b; c ^= xlb_rol32(b, 8);  b += a;			\
-		a -= c; a ^= xlb_rol32(c, 16); c += b;			\
-		b -= a; b ^= xlb_rol32(a, 19); a += c;			\
-		c -= b; c ^= xlb_rol32(b, 4);  b += a;			\
+#define XLB_JHASH_MIX(a, b, c)         \
+	do {                           \
+		a -= c;                \
+		a ^= xlb_rol32(c, 4);  \
+		c += b;                \
+		b -= a;                \
+		b ^= xlb_rol32(a, 6);  \
+		a += c;                \
+		c -= b;                \
+		c ^= xlb_rol32(b, 8);  \
+		b += a;                \
+		a -= c;                \
+		a ^= xlb_rol32(c, 16); \
+		c += b;                \
+		b -= a;                \
+		b ^= xlb_rol32(a, 19); \
+		a += c;                \
+		c -= b;                \
+		c ^= xlb_rol32(b, 4);  \
+		b += a;                \
 	} while (0)
 
-#define XLB_JHASH_FINAL(a, b, c)					\
-	do {								\
-		c ^= b; c -= xlb_rol32(b, 14);				\
-		a ^= c; a -= xlb_rol32(c, 11);				\
-		b ^= a; b -= xlb_rol32(a, 25);				\
-		c ^= b; c -= xlb_rol32(b, 16);				\
-		a ^= c; a -= xlb_rol32(c, 4);				\
-		b ^= a; b -= xlb_rol32(a, 14);				\
-		c ^= b; c -= xlb_rol32(b, 24);				\
+#define XLB_JHASH_FINAL(a, b, c)       \
+	do {                           \
+		c ^= b;                \
+		c -= xlb_rol32(b, 14); \
+		a ^= c;                \
+		a -= xlb_rol32(c, 11); \
+		b ^= a;                \
+		b -= xlb_rol32(a, 25); \
+		c ^= b;                \
+		c -= xlb_rol32(b, 16); \
+		a ^= c;                \
+		a -= xlb_rol32(c, 4);  \
+		b ^= a;                \
+		b -= xlb_rol32(a, 14); \
+		c ^= b;                \
+		c -= xlb_rol32(b, 24); \
 	} while (0)
 
 /* Hash of an IPv4 or IPv6 address (source-hash scheduler). */

@@ -85,29 +85,35 @@
 #include "bench_ref.skel.h"
 #include "pkt.h"
 
-#define RUNS 5			/* runs (amortized) or rounds (singles) */
+#define RUNS 5 /* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000
-#define DEF_SINGLES 4000	/* new flows per round: 20,000 per row */
+#define DEF_SINGLES 4000 /* new flows per round: 20,000 per row */
 #define MAX_ROWS 80
 #define PREFILL_FLOWS 1000000
 #define PREFILL_CHUNK 50000
 
 #define VIP4 "198.19.0.100"
-#define VIP4_R1 "198.19.0.101"		/* ring of 1 backend */
-#define VIP4_R4K "198.19.0.102"		/* ring of 4000 backends */
+#define VIP4_R1 "198.19.0.101"	/* ring of 1 backend */
+#define VIP4_R4K "198.19.0.102" /* ring of 4000 backends */
 #define VIP6 "2001:db8:f::100"
 #define CLIENT4 "198.18.0.2"
 #define CLIENT6 "2001:db8:c::2"
-#define OTHER4 "198.18.0.1"		/* not a VIP */
-#define SYN_SRC_BASE 0xc6120100U	/* 198.18.1.0: new-flow clients */
-#define FILL_SRC_BASE 0x64400000U	/* 100.64.0.0/10: prefilled flows */
+#define OTHER4 "198.18.0.1"	  /* not a VIP */
+#define SYN_SRC_BASE 0xc6120100U  /* 198.18.1.0: new-flow clients */
+#define FILL_SRC_BASE 0x64400000U /* 100.64.0.0/10: prefilled flows */
 
 static const __u8 router_mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const __u8 lb_mac[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x01 };
 static const __u8 egress_mac[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x02 };
 
 /* Sections of the output, in print order. */
-enum section { SEC_PKT, SEC_SCHED, SEC_CTL, SEC_MEM, SEC_MAX };
+enum section {
+	SEC_PKT,
+	SEC_SCHED,
+	SEC_CTL,
+	SEC_MEM,
+	SEC_MAX
+};
 
 static const char *const sec_names[SEC_MAX] = {
 	[SEC_PKT] = "packet",
@@ -128,18 +134,18 @@ static const char *const sec_titles[SEC_MAX] = {
 struct row {
 	enum section sec;
 	char name[64];
-	const char *unit;	/* "ns/pkt", "ms", "KiB", "MiB", "B" */
-	const char *method;	/* amortized, est+delta, repeat=1, wall */
+	const char *unit;   /* "ns/pkt", "ms", "KiB", "MiB", "B" */
+	const char *method; /* amortized, est+delta, repeat=1, wall */
 	double med, min, max;
-	double ratio;		/* to the reference program; < 0: n/a */
-	const char *ref_src;	/* who reported ref_val (not measured here) */
-	double ref_val;		/* < 0: none */
+	double ratio;	     /* to the reference program; < 0: n/a */
+	const char *ref_src; /* who reported ref_val (not measured here) */
+	double ref_val;	     /* < 0: none */
 	char note[96];
 };
 
 static struct row rows[MAX_ROWS];
 static int nrows;
-static enum section cur_sec = SEC_PKT;	/* of the rows add_row() adds */
+static enum section cur_sec = SEC_PKT; /* of the rows add_row() adds */
 static double ref_ns = -1;
 static __u32 repeat = DEF_REPEAT;
 static int singles = DEF_SINGLES;
@@ -191,8 +197,8 @@ static double now_ms(void)
 /* Progress on stderr, so a slow step shows which one it is. */
 static void progress(const char *what)
 {
-	fprintf(stderr, "xlb_bench: [%5.1fs] %s\n",
-		(now_ms() - t_start) / 1e3, what);
+	fprintf(stderr, "xlb_bench: [%5.1fs] %s\n", (now_ms() - t_start) / 1e3,
+		what);
 }
 
 static struct row *add_row(const char *name, const char *unit,
@@ -215,8 +221,7 @@ static struct row *add_row(const char *name, const char *unit,
 		if (v[i] > r->max)
 			r->max = v[i];
 	}
-	r->ratio = ref_ns > 0 && !strcmp(unit, "ns/pkt") ? r->med / ref_ns :
-							    -1;
+	r->ratio = ref_ns > 0 && !strcmp(unit, "ns/pkt") ? r->med / ref_ns : -1;
 	r->ref_val = -1;
 	return r;
 }
@@ -242,10 +247,10 @@ static void pin_cpu(int cpu)
 
 struct frame {
 	const char *src, *dst;
-	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 sport, dport;
 	__u8 flags;
-	int vlan;		/* 802.1Q tag vid, 0: none */
+	int vlan; /* 802.1Q tag vid, 0: none */
 };
 
 static int build(struct pkt *p, const struct frame *f)
@@ -264,20 +269,24 @@ static int build(struct pkt *p, const struct frame *f)
 	} else {
 		pkt_tcp(p, f->sport, f->dport, f->flags);
 		pkt_tcp_seq(p, 1, f->flags & PKT_ACK ? 1 : 0);
-		pkt_payload_fill(p, 6, 0);	/* 60-byte IPv4 frame */
+		pkt_payload_fill(p, 6, 0); /* 60-byte IPv4 frame */
 	}
 	return pkt_finish(p);
 }
 
 /* A TCP frame from an IPv4 client given as a host-order address. */
-static int build_v4(struct pkt *p, __u32 saddr, __u16 sport,
-		    const char *dst, __u8 flags)
+static int build_v4(struct pkt *p, __u32 saddr, __u16 sport, const char *dst,
+		    __u8 flags)
 {
 	struct in_addr a = { .s_addr = htonl(saddr) };
 	char src[INET_ADDRSTRLEN];
 	struct frame f = {
-		.src = src, .dst = dst, .proto = IPPROTO_TCP,
-		.sport = sport, .dport = 80, .flags = flags,
+		.src = src,
+		.dst = dst,
+		.proto = IPPROTO_TCP,
+		.sport = sport,
+		.dport = 80,
+		.flags = flags,
 	};
 
 	inet_ntop(AF_INET, &a, src, sizeof(src));
@@ -286,14 +295,10 @@ static int build_v4(struct pkt *p, __u32 saddr, __u16 sport,
 
 /* Test runs ------------------------------------------------------------ */
 
-static int run(int fd, const struct pkt *p, __u32 rep, __u32 *dur,
-	       __u32 *ret)
+static int run(int fd, const struct pkt *p, __u32 rep, __u32 *dur, __u32 *ret)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->data,
-		.data_size_in = p->len,
-		.repeat = rep,
-	);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data,
+		    .data_size_in = p->len, .repeat = rep, );
 
 	if (bpf_prog_test_run_opts(fd, &o))
 		return -errno;
@@ -334,10 +339,10 @@ static int amortized(int fd, const struct pkt *p, __u32 want, double *v)
 /* xlb ------------------------------------------------------------------ */
 
 static struct xlb_dp dp;
-static __u32 *rings[3];		/* Maglev rings of 1, 100, 4000 backends */
+static __u32 *rings[3]; /* Maglev rings of 1, 100, 4000 backends */
 static const __u32 ring_nbe[3] = { 1, 100, 4000 };
-static double est_ns = -1;	/* amortized established tcp4 hit */
-static bool keep_new_flows;	/* new_flow_row(): leave the flows in */
+static double est_ns = -1;  /* amortized established tcp4 hit */
+static bool keep_new_flows; /* new_flow_row(): leave the flows in */
 
 static void stats(__u64 s[XLB_STAT_MAX])
 {
@@ -348,7 +353,7 @@ static void stats(__u64 s[XLB_STAT_MAX])
 static void be_addr(__u32 id, union xlb_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->v4 = htonl(0x0a000000U + id);	/* 10.0.x.y */
+	a->v4 = htonl(0x0a000000U + id); /* 10.0.x.y */
 }
 
 static int setup_backends(void)
@@ -519,7 +524,7 @@ static int est_row(const char *name, const struct frame *f, __u32 want,
 typedef int (*gen_fn)(struct pkt *p, struct xlb_flow_key *k);
 
 static const char *syn_vip;
-static __u32 syn_seq;		/* new-flow clients used so far */
+static __u32 syn_seq; /* new-flow clients used so far */
 
 static void v4_key(struct xlb_flow_key *k, const char *vip, __u32 saddr,
 		   __u16 sport)
@@ -572,8 +577,8 @@ static int gen_fill(struct pkt *p, struct xlb_flow_key *k)
  * the plain repeat-1 medians of both series.
  */
 static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
-		     bool new_flows, const char *raw_name,
-		     const char *ref_src, double ref_val)
+		     bool new_flows, const char *raw_name, const char *ref_src,
+		     double ref_val)
 {
 	double *a = malloc(sizeof(double) * singles);
 	double *b = malloc(sizeof(double) * singles);
@@ -603,8 +608,8 @@ static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
 			if (err)
 				break;
 			if (ret != XDP_TX) {
-				fprintf(stderr, "xlb_bench: %s: XDP_%s\n",
-					name, act_name(ret));
+				fprintf(stderr, "xlb_bench: %s: XDP_%s\n", name,
+					act_name(ret));
 				err = -EPROTO;
 				break;
 			}
@@ -638,9 +643,8 @@ static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
 			 "UNVERIFIED: new_flow +%llu, expected +%llu",
 			 (unsigned long long)nf, (unsigned long long)want);
 	else if (new_flows)
-		snprintf(r->note, sizeof(r->note),
-			 "%d x %d; new_flow +%llu", RUNS, singles,
-			 (unsigned long long)nf);
+		snprintf(r->note, sizeof(r->note), "%d x %d; new_flow +%llu",
+			 RUNS, singles, (unsigned long long)nf);
 	else
 		snprintf(r->note, sizeof(r->note),
 			 "%d x %d; all hits (new_flow +0)", RUNS, singles);
@@ -667,8 +671,7 @@ static int new_flow_row(const char *name, const char *vip,
 			const char *ref_src, double ref_val)
 {
 	syn_vip = vip;
-	return delta_row(name, gen_syn, est, true, raw_name, ref_src,
-			 ref_val);
+	return delta_row(name, gen_syn, est, true, raw_name, ref_src, ref_val);
 }
 
 /*
@@ -695,8 +698,8 @@ static int prefill(__u32 first, __u32 per_cpu)
 
 		pin_cpu(cpu);
 		while (done < end) {
-			__u32 cnt = end - done < PREFILL_CHUNK ?
-				    end - done : PREFILL_CHUNK;
+			__u32 cnt = end - done < PREFILL_CHUNK ? end - done
+							       : PREFILL_CHUNK;
 
 			for (__u32 i = 0; i < cnt; i++) {
 				__u32 id = done + i;
@@ -706,8 +709,7 @@ static int prefill(__u32 first, __u32 per_cpu)
 				v[i].backend_id = 1 + id % 100;
 				v[i].backend_gen = 1;
 			}
-			if (bpf_map_update_batch(dp.flow_fd, k, v, &cnt,
-						 &bo)) {
+			if (bpf_map_update_batch(dp.flow_fd, k, v, &cnt, &bo)) {
 				/* no batch ops: one at a time */
 				for (__u32 i = 0; i < cnt; i++)
 					if (bpf_map_update_elem(dp.flow_fd,
@@ -731,8 +733,8 @@ out:
 
 /* Schedulers ----------------------------------------------------------- */
 
-#define SCHED_BE 100		/* backends of each scheduler's service */
-#define SCHED_SVC_BASE 1010	/* service ids 1010..; fillers take 6..1000 */
+#define SCHED_BE 100	    /* backends of each scheduler's service */
+#define SCHED_SVC_BASE 1010 /* service ids 1010..; fillers take 6..1000 */
 
 /*
  * The ring xlbd would publish for sched over be[0..n): the same library
@@ -740,8 +742,8 @@ out:
  * and random, the cycle for the round-robins, the candidate list for
  * least-connections. *ring is malloc'd.
  */
-static int sched_ring(int sched, const struct xlb_maglev_backend *be,
-		      size_t n, __u32 **ring, __u32 *size)
+static int sched_ring(int sched, const struct xlb_maglev_backend *be, size_t n,
+		      __u32 **ring, __u32 *size)
 {
 	int err;
 
@@ -787,8 +789,11 @@ static int bench_sched(void)
 	for (int sched = 0; sched < XLB_SCHED_MAX && !err; sched++) {
 		char vip[INET_ADDRSTRLEN], name[64];
 		struct frame f = {
-			.src = CLIENT4, .proto = IPPROTO_TCP,
-			.sport = 41000 + sched, .dport = 80, .flags = PKT_ACK,
+			.src = CLIENT4,
+			.proto = IPPROTO_TCP,
+			.sport = 41000 + sched,
+			.dport = 80,
+			.flags = PKT_ACK,
 		};
 		struct xlb_svc_key k;
 		struct xlb_svc v = {
@@ -818,8 +823,8 @@ static int bench_sched(void)
 			break;
 		snprintf(rows[nrows - 1].note + strlen(rows[nrows - 1].note),
 			 sizeof(rows[nrows - 1].note) -
-			 strlen(rows[nrows - 1].note), "; ring %u slots",
-			 v.table_size);
+				 strlen(rows[nrows - 1].note),
+			 "; ring %u slots", v.table_size);
 		est_ns = rows[nrows - 1].med;
 		err = build(&est, &f);
 		if (err)
@@ -835,9 +840,9 @@ static int bench_sched(void)
 
 /* Control plane and memory -------------------------------------------- */
 
-#define CP_BE 1000		/* backends of the control-plane service */
+#define CP_BE 1000 /* backends of the control-plane service */
 #define CP_SVC_ID 1020
-#define CP_ITERS 10		/* changes timed (after one untimed) */
+#define CP_ITERS 10 /* changes timed (after one untimed) */
 #define VIP4_CP "198.19.0.103"
 #define SPARE_SVC_ID (XLB_MAX_SERVICES - 1)
 
@@ -865,19 +870,15 @@ static double fd_memlock(int fd)
 static int probe(const struct pkt *p, __u32 *be_id)
 {
 	__u8 out[256];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->data,
-		.data_size_in = p->len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data,
+		    .data_size_in = p->len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1, );
 
 	if (bpf_prog_test_run_opts(dp.prog_fd, &o))
 		return -errno;
 	if (o.retval != XDP_TX || o.data_size_out < 14)
 		return -EPROTO;
-	*be_id = (__u32)out[4] << 8 | out[5];	/* dmac 02:be:00:00:ID */
+	*be_id = (__u32)out[4] << 8 | out[5]; /* dmac 02:be:00:00:ID */
 	return 0;
 }
 
@@ -908,7 +909,8 @@ static int bench_publish(__u32 size)
 	struct xlb_flow_key key;
 	struct xlb_svc_key k;
 	struct xlb_svc v = {
-		.id = CP_SVC_ID, .table_size = size,
+		.id = CP_SVC_ID,
+		.table_size = size,
 		.sched = XLB_SCHED_MAGLEV,
 	};
 	__u32 slot = 0, sport, last_inner;
@@ -939,14 +941,14 @@ static int bench_publish(__u32 size)
 		if (ring[slot] == CP_BE)
 			break;
 	}
-	if (sport == 65535 || build_v4(&p, SYN_SRC_BASE, sport, VIP4_CP,
-				       PKT_SYN)) {
+	if (sport == 65535 ||
+	    build_v4(&p, SYN_SRC_BASE, sport, VIP4_CP, PKT_SYN)) {
 		err = -ENOENT;
 		goto out;
 	}
 	last_inner = inner_map_id(CP_SVC_ID);
 	for (int i = -1; i < CP_ITERS; i++) {
-		size_t n = i & 1 ? CP_BE : CP_BE - 1;	/* -1: remove */
+		size_t n = i & 1 ? CP_BE : CP_BE - 1; /* -1: remove */
 		double t0, t1, t2, t3;
 		__u32 be = 0, want, inner;
 		int probes = 0;
@@ -970,8 +972,10 @@ static int bench_publish(__u32 size)
 		if (err)
 			break;
 		if (be != want) {
-			fprintf(stderr, "xlb_bench: publish: probe still on "
-				"backend %u, want %u\n", be, want);
+			fprintf(stderr,
+				"xlb_bench: publish: probe still on "
+				"backend %u, want %u\n",
+				be, want);
 			err = -ETIMEDOUT;
 			break;
 		}
@@ -984,7 +988,7 @@ static int bench_publish(__u32 size)
 		tot[i] = t3 - t0;
 		bld[i] = t1 - t0;
 		pub[i] = t2 - t1;
-		vis[i] = (t3 - t2) * 1e3;	/* us */
+		vis[i] = (t3 - t2) * 1e3; /* us */
 	}
 	if (err)
 		goto out;
@@ -1046,11 +1050,9 @@ static int bench_swap(void)
 	struct row *r;
 
 	fd[0] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_bench_r", 4,
-			       sizeof(struct xlb_ring_chunk), 1,
-			       &mo);
+			       sizeof(struct xlb_ring_chunk), 1, &mo);
 	fd[1] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_bench_r", 4,
-			       sizeof(struct xlb_ring_chunk), 1,
-			       &mo);
+			       sizeof(struct xlb_ring_chunk), 1, &mo);
 	if (fd[0] < 0 || fd[1] < 0) {
 		err = -errno;
 		goto out;
@@ -1058,8 +1060,7 @@ static int bench_swap(void)
 	for (int i = -1; i < CP_ITERS; i++) {
 		double t = now_ms();
 
-		if (bpf_map_update_elem(dp.ring_fd, &id, &fd[i & 1],
-					BPF_ANY)) {
+		if (bpf_map_update_elem(dp.ring_fd, &id, &fd[i & 1], BPF_ANY)) {
 			err = -errno;
 			break;
 		}
@@ -1137,7 +1138,7 @@ static int bench_flow_mem(void)
 		double m0, m1, m2;
 		int fd;
 
-		usleep(200000);	/* let earlier frees (RCU) settle */
+		usleep(200000); /* let earlier frees (RCU) settle */
 		m0 = kmem_bytes();
 		fd = bpf_map_create(info.type, "xlb_bench_f", info.key_size,
 				    info.value_size, info.max_entries, &mo);
@@ -1176,11 +1177,12 @@ static int bench_flow_mem(void)
 	snprintf(r->note, sizeof(r->note),
 		 "%.0f B/flow; LRU hash of %u entries, preallocated",
 		 lock * 1048576.0 / info.max_entries, info.max_entries);
-	r = add_row("flow table (1M entries), kernel memory", "MiB",
-		    "meminfo", mcreate, 3);
+	r = add_row("flow table (1M entries), kernel memory", "MiB", "meminfo",
+		    mcreate, 3);
 	snprintf(r->note, sizeof(r->note),
 		 "%.0f B/flow: Slab+VmallocUsed+Percpu growth creating a "
-		 "like map", r->med * 1048576.0 / info.max_entries);
+		 "like map",
+		 r->med * 1048576.0 / info.max_entries);
 	r = add_row("  1M flows inserted into it: more", "MiB", "meminfo",
 		    mfill, 3);
 	snprintf(r->note, sizeof(r->note),
@@ -1196,8 +1198,12 @@ static int bench_ref(void)
 {
 	struct bench_ref_bpf *s = bench_ref_bpf__open_and_load();
 	struct frame f = {
-		.src = CLIENT4, .dst = VIP4, .proto = IPPROTO_TCP,
-		.sport = 40000, .dport = 80, .flags = PKT_ACK,
+		.src = CLIENT4,
+		.dst = VIP4,
+		.proto = IPPROTO_TCP,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_ACK,
 	};
 	double v[RUNS];
 	struct pkt p;
@@ -1208,13 +1214,13 @@ static int bench_ref(void)
 		return -errno;
 	err = build(&p, &f);
 	if (!err)
-		err = amortized(bpf_program__fd(s->progs.bench_ref), &p,
-				XDP_TX, v);
+		err = amortized(bpf_program__fd(s->progs.bench_ref), &p, XDP_TX,
+				v);
 	bench_ref_bpf__destroy(s);
 	if (err)
 		return err;
-	r = add_row("reference: parse + MAC swap + TX", "ns/pkt",
-		    "amortized", v, RUNS);
+	r = add_row("reference: parse + MAC swap + TX", "ns/pkt", "amortized",
+		    v, RUNS);
 	ref_ns = r->med;
 	r->ratio = 1;
 	row_ref(r, "katran", 9);
@@ -1225,16 +1231,27 @@ static int bench_ref(void)
 static int bench_xlb(void)
 {
 	struct frame tcp4 = {
-		.src = CLIENT4, .dst = VIP4, .proto = IPPROTO_TCP,
-		.sport = 40000, .dport = 80, .flags = PKT_ACK,
+		.src = CLIENT4,
+		.dst = VIP4,
+		.proto = IPPROTO_TCP,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_ACK,
 	};
 	struct frame udp4 = {
-		.src = CLIENT4, .dst = VIP4, .proto = IPPROTO_UDP,
-		.sport = 40000, .dport = 53,
+		.src = CLIENT4,
+		.dst = VIP4,
+		.proto = IPPROTO_UDP,
+		.sport = 40000,
+		.dport = 53,
 	};
 	struct frame tcp6 = {
-		.src = CLIENT6, .dst = VIP6, .proto = IPPROTO_TCP,
-		.sport = 40000, .dport = 80, .flags = PKT_ACK,
+		.src = CLIENT6,
+		.dst = VIP6,
+		.proto = IPPROTO_TCP,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_ACK,
 	};
 	struct frame vlan = tcp4, nonvip = tcp4;
 	struct pkt est;
@@ -1262,8 +1279,8 @@ static int bench_xlb(void)
 		goto out;
 
 	/* 1 service, 1 flow */
-	err = est_row("tcp4 established", &tcp4, XDP_TX, XLB_STAT_TX,
-		      "katran", 76);
+	err = est_row("tcp4 established", &tcp4, XDP_TX, XLB_STAT_TX, "katran",
+		      76);
 	if (err)
 		goto out;
 	est_ns = rows[nrows - 1].med;
@@ -1298,14 +1315,14 @@ static int bench_xlb(void)
 	if (!err)
 		err = add_service(VIP4_R4K, 80, IPPROTO_TCP, 5, 2);
 	if (!err)
-		err = new_flow_row("new flow, ring of 1 backend", VIP4_R1,
-				   &est, NULL, NULL, 0);
+		err = new_flow_row("new flow, ring of 1 backend", VIP4_R1, &est,
+				   NULL, NULL, 0);
 	if (!err)
-		err = new_flow_row("new flow, ring of 100 backends", VIP4,
-				   &est, NULL, NULL, 0);
+		err = new_flow_row("new flow, ring of 100 backends", VIP4, &est,
+				   NULL, NULL, 0);
 	if (!err)
-		err = new_flow_row("new flow, ring of 4000 backends",
-				   VIP4_R4K, &est, NULL, NULL, 0);
+		err = new_flow_row("new flow, ring of 4000 backends", VIP4_R4K,
+				   &est, NULL, NULL, 0);
 	if (!err)
 		err = bench_sched();
 	if (err)
@@ -1332,16 +1349,16 @@ static int bench_xlb(void)
 	}
 	progress("counting flows");
 	nflows = count_flows();
-	err = est_row("established, 1M flows (hot)", &tcp4, XDP_TX,
-		      XLB_STAT_TX, NULL, 0);
+	err = est_row("established, 1M flows (hot)", &tcp4, XDP_TX, XLB_STAT_TX,
+		      NULL, 0);
 	if (err)
 		goto out;
 	r = &rows[nrows - 1];
 	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
 		 "; %llu flows", (unsigned long long)nflows);
 	/* a random one of the 1M per packet: the flow entry is cold */
-	err = delta_row("established, 1M flows (random)", gen_fill, &est,
-			false, NULL, NULL, 0);
+	err = delta_row("established, 1M flows (random)", gen_fill, &est, false,
+			NULL, NULL, 0);
 	if (err)
 		goto out;
 	err = new_flow_row("new flow, 1M flows in table", VIP4, &est, NULL,
@@ -1362,8 +1379,8 @@ static int bench_xlb(void)
 	progress("counting flows");
 	nflows = count_flows();
 	keep_new_flows = true;
-	err = new_flow_row("new flow, table full (evicting)", VIP4, &est,
-			   NULL, NULL, 0);
+	err = new_flow_row("new flow, table full (evicting)", VIP4, &est, NULL,
+			   NULL, 0);
 	keep_new_flows = false;
 	if (err)
 		goto out;
@@ -1471,10 +1488,12 @@ static void print_table(FILE *f)
 			if (r->ref_val >= 0)
 				snprintf(ref, sizeof(ref), "%s %g", r->ref_src,
 					 r->ref_val);
-			fprintf(f, "%-40s %8.*f %-6s %17s %6s  %-19s %-10s "
-				   "%s\n", r->name,
-				!strcmp(r->unit, "ns/pkt") ? 1 : d, r->med,
-				r->unit, mm, ratio, ref, r->method, r->note);
+			fprintf(f,
+				"%-40s %8.*f %-6s %17s %6s  %-19s %-10s "
+				"%s\n",
+				r->name, !strcmp(r->unit, "ns/pkt") ? 1 : d,
+				r->med, r->unit, mm, ratio, ref, r->method,
+				r->note);
 		}
 	}
 	fprintf(f, "\n* NOT measured here, for context only: katran's figures "
@@ -1511,18 +1530,19 @@ static int write_files(const char *dir)
 			fclose(j);
 		return -errno;
 	}
-	fprintf(t, "section\tname\tunit\tmedian\tmin\tmax\tratio_to_ref\tmethod\t"
-		   "reported_elsewhere_src\treported_elsewhere\tnote\n");
-	fprintf(j, "{\n  \"tool\": \"xlb_bench\",\n  \"repeat\": %u,\n"
-		   "  \"runs\": %d,\n  \"singles_per_round\": %d,\n"
-		   "  \"cpu\": %d,\n  \"results\": [\n",
+	fprintf(t,
+		"section\tname\tunit\tmedian\tmin\tmax\tratio_to_ref\tmethod\t"
+		"reported_elsewhere_src\treported_elsewhere\tnote\n");
+	fprintf(j,
+		"{\n  \"tool\": \"xlb_bench\",\n  \"repeat\": %u,\n"
+		"  \"runs\": %d,\n  \"singles_per_round\": %d,\n"
+		"  \"cpu\": %d,\n  \"results\": [\n",
 		repeat, RUNS, singles, bench_cpu);
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 
-		fprintf(t, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t",
-			sec_names[r->sec], r->name, r->unit,
-			r->med, r->min, r->max);
+		fprintf(t, "%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t", sec_names[r->sec],
+			r->name, r->unit, r->med, r->min, r->max);
 		if (r->ratio > 0)
 			fprintf(t, "%.3f", r->ratio);
 		fprintf(t, "\t%s\t%s\t", r->method,
@@ -1534,8 +1554,9 @@ static int write_files(const char *dir)
 		fprintf(j, "    {\"section\": \"%s\", \"name\": ",
 			sec_names[r->sec]);
 		json_str(j, r->name);
-		fprintf(j, ", \"unit\": \"%s\", \"median\": %.3f, "
-			   "\"min\": %.3f, \"max\": %.3f, \"ratio_to_ref\": ",
+		fprintf(j,
+			", \"unit\": \"%s\", \"median\": %.3f, "
+			"\"min\": %.3f, \"max\": %.3f, \"ratio_to_ref\": ",
 			r->unit, r->med, r->min, r->max);
 		if (r->ratio > 0)
 			fprintf(j, "%.3f", r->ratio);

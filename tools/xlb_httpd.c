@@ -52,19 +52,24 @@
 
 #include "http_token.h"
 
-#define MAX_LISTEN	32		/* --listen addresses */
-#define MAX_EVENTS	512
-#define IN_INIT		2048		/* first input buffer size */
-#define IN_MAX		16384		/* largest request head accepted */
-#define OUT_HIGH	65536		/* stop parsing while this much is queued */
-#define OUT_KEEP	16384		/* free larger idle output buffers */
-#define ACCEPT_BURST	256
-#define UDP_BURST	256
-#define LINGER_MS	1000		/* wait for the peer's FIN after ours */
-#define DRAIN_MS	2000		/* --max-requests: flush for this long */
-#define MAX_SLOW_MS	600000
+#define MAX_LISTEN 32 /* --listen addresses */
+#define MAX_EVENTS 512
+#define IN_INIT 2048   /* first input buffer size */
+#define IN_MAX 16384   /* largest request head accepted */
+#define OUT_HIGH 65536 /* stop parsing while this much is queued */
+#define OUT_KEEP 16384 /* free larger idle output buffers */
+#define ACCEPT_BURST 256
+#define UDP_BURST 256
+#define LINGER_MS 1000 /* wait for the peer's FIN after ours */
+#define DRAIN_MS 2000  /* --max-requests: flush for this long */
+#define MAX_SLOW_MS 600000
 
-enum src_type { SRC_LISTEN, SRC_UDP, SRC_CONN, SRC_SIGNAL };
+enum src_type {
+	SRC_LISTEN,
+	SRC_UDP,
+	SRC_CONN,
+	SRC_SIGNAL
+};
 
 /* Anything registered with epoll starts with this. */
 struct src {
@@ -75,27 +80,27 @@ struct src {
 struct req {
 	int status;
 	unsigned int slow_ms;
-	bool head;		/* HEAD: no body */
-	bool close;		/* close the connection after answering */
-	bool keep_alive;	/* HTTP/1.0 keep-alive: say so in the answer */
+	bool head;	 /* HEAD: no body */
+	bool close;	 /* close the connection after answering */
+	bool keep_alive; /* HTTP/1.0 keep-alive: say so in the answer */
 };
 
 struct conn {
 	struct src src;
-	struct conn *prev, *next;	/* all connections */
+	struct conn *prev, *next; /* all connections */
 	char *in;
 	size_t in_len, in_off, in_cap;
 	char *out;
 	size_t out_len, out_off, out_cap;
-	unsigned long long body_left;	/* request body bytes to skip */
-	uint64_t deadline;		/* ms, valid while tidx >= 0 */
-	int tidx;			/* index in the timer heap or -1 */
-	uint32_t events;		/* registered epoll events */
-	bool rd_eof;			/* peer sent FIN */
-	bool close_after;		/* no more requests on this connection */
-	bool waiting;			/* a delayed answer is pending */
-	bool lingering;			/* our FIN sent, discarding input */
-	struct req pend;		/* the delayed answer */
+	unsigned long long body_left; /* request body bytes to skip */
+	uint64_t deadline;	      /* ms, valid while tidx >= 0 */
+	int tidx;		      /* index in the timer heap or -1 */
+	uint32_t events;	      /* registered epoll events */
+	bool rd_eof;		      /* peer sent FIN */
+	bool close_after;	      /* no more requests on this connection */
+	bool waiting;		      /* a delayed answer is pending */
+	bool lingering;		      /* our FIN sent, discarding input */
+	struct req pend;	      /* the delayed answer */
 };
 
 static struct {
@@ -119,14 +124,14 @@ static struct src sigsrc = { SRC_SIGNAL, -1 };
 static struct conn *conns;
 static unsigned long nconns;
 static unsigned long long answered;
-static bool draining;			/* --max-requests reached */
+static bool draining; /* --max-requests reached */
 static uint64_t drain_deadline;
 static bool quit;
 
 static struct conn **heap;
 static size_t heap_len, heap_cap;
 
-static char resp_ka[1024], resp_close[1024];	/* canned 200 answers */
+static char resp_ka[1024], resp_close[1024]; /* canned 200 answers */
 static size_t resp_ka_len, resp_close_len;
 
 static void conn_close(struct conn *c);
@@ -233,29 +238,51 @@ static void ep_add(struct src *s, uint32_t events)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
 	}
-	return status < 300 ? "Success" : status < 400 ? "Redirection" :
-	       status < 500 ? "Client Error" : "Server Error";
+	return status < 300   ? "Success"
+	       : status < 400 ? "Redirection"
+	       : status < 500 ? "Client Error"
+			      : "Server Error";
 }
 
 static size_t format_resp(char *buf, size_t size, int status, bool head,
@@ -274,8 +301,9 @@ static size_t format_resp(char *buf, size_t size, int status, bool head,
 		     "\r\n"
 		     "%s%s",
 		     status, reason(status), opt.name, clen,
-		     close ? "Connection: close\r\n" :
-		     keep_alive ? "Connection: keep-alive\r\n" : "",
+		     close	  ? "Connection: close\r\n"
+		     : keep_alive ? "Connection: keep-alive\r\n"
+				  : "",
 		     head || nobody ? "" : opt.name,
 		     head || nobody ? "" : "\n");
 	if (n < 0 || (size_t)n >= size) {
@@ -336,8 +364,9 @@ static void respond(struct conn *c, const struct req *r)
 			out_append(c, resp_ka, resp_ka_len);
 		return;
 	}
-	out_append(c, buf, format_resp(buf, sizeof(buf), r->status, r->head,
-				       close, r->keep_alive));
+	out_append(c, buf,
+		   format_resp(buf, sizeof(buf), r->status, r->head, close,
+			       r->keep_alive));
 }
 
 static bool parse_uint(const char *s, size_t len, unsigned long long max,
@@ -386,8 +415,8 @@ static bool parse_target(const char *t, size_t len, struct req *r)
 	}
 
 	if (plen > 8 && !memcmp(path, "/status/", 8)) {
-		if (!parse_uint(path + 8, plen - 8, 999, &v) ||
-		    v < 200 || v > 599)
+		if (!parse_uint(path + 8, plen - 8, 999, &v) || v < 200 ||
+		    v > 599)
 			return false;
 		r->status = v;
 	} else if (plen == 5 && !memcmp(path, "/slow", 5) && q) {
@@ -468,7 +497,8 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 			conn_close |= xlb_http_has_token(v, vlen, "close");
 			keep_alive |= xlb_http_has_token(v, vlen, "keep-alive");
 		} else if (nlen == 6 && !strncasecmp(p, "Expect", 6)) {
-			*expect_continue = xlb_http_has_token(v, vlen, "100-continue");
+			*expect_continue =
+				xlb_http_has_token(v, vlen, "100-continue");
 		}
 		p = e + 2;
 	}
@@ -652,7 +682,7 @@ static bool conn_read(struct conn *c)
 				char *p;
 
 				if (c->in_cap >= IN_MAX)
-					return true;	/* process() decides */
+					return true; /* process() decides */
 				p = realloc(c->in, cap);
 				if (!p)
 					die("realloc");
@@ -704,7 +734,7 @@ static void conn_event(struct conn *c, uint32_t events)
 static void conn_close(struct conn *c)
 {
 	timer_cancel(c);
-	close(c->src.fd);	/* also removes it from epoll */
+	close(c->src.fd); /* also removes it from epoll */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -727,7 +757,7 @@ static void timer_fire(struct conn *c)
 	if (c->waiting) {
 		c->waiting = false;
 		if (draining)
-			return;		/* over the limit: never answered */
+			return; /* over the limit: never answered */
 		respond(c, &c->pend);
 		conn_run(c);
 	}
@@ -755,8 +785,8 @@ static void do_accept(struct src *l)
 				fd = accept(l->fd, NULL, NULL);
 				if (fd >= 0)
 					close(fd);
-				reserve_fd = open("/dev/null",
-						  O_RDONLY | O_CLOEXEC);
+				reserve_fd =
+					open("/dev/null", O_RDONLY | O_CLOEXEC);
 				continue;
 			}
 			return;
@@ -798,9 +828,12 @@ static void do_udp(struct src *u)
 		} ctl;
 		struct iovec iov = { buf, sizeof(buf) };
 		struct msghdr mh = {
-			.msg_name = &peer, .msg_namelen = sizeof(peer),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+			.msg_name = &peer,
+			.msg_namelen = sizeof(peer),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
+			.msg_controllen = sizeof(ctl.buf),
 		};
 		struct cmsghdr *cm;
 		ssize_t n;
@@ -898,9 +931,8 @@ static int open_socket(const char *addr, int type, unsigned int port)
 			die("IPV6_RECVPKTINFO");
 	} else {
 		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-		if (type == SOCK_DGRAM &&
-		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
-			       sizeof(one)) < 0)
+		if (type == SOCK_DGRAM && setsockopt(fd, IPPROTO_IP, IP_PKTINFO,
+						     &one, sizeof(one)) < 0)
 			die("IP_PKTINFO");
 	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
@@ -984,7 +1016,8 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'l':
 			if (opt.nlisten == MAX_LISTEN) {
-				fprintf(stderr, "xlb_httpd: too many --listen\n");
+				fprintf(stderr,
+					"xlb_httpd: too many --listen\n");
 				exit(2);
 			}
 			opt.listen[opt.nlisten++] = optarg;
@@ -1056,21 +1089,21 @@ static void setup(void)
 
 	for (i = 0; i < opt.nlisten; i++) {
 		listeners[nlisteners].type = SRC_LISTEN;
-		listeners[nlisteners].fd = open_socket(opt.listen[i],
-						       SOCK_STREAM, opt.port);
+		listeners[nlisteners].fd =
+			open_socket(opt.listen[i], SOCK_STREAM, opt.port);
 		ep_add(&listeners[nlisteners++], EPOLLIN);
 		if (!opt.udp_port)
 			continue;
 		udps[nudps].type = SRC_UDP;
-		udps[nudps].fd = open_socket(opt.listen[i], SOCK_DGRAM,
-					     opt.udp_port);
+		udps[nudps].fd =
+			open_socket(opt.listen[i], SOCK_DGRAM, opt.udp_port);
 		ep_add(&udps[nudps++], EPOLLIN);
 	}
 
-	resp_ka_len = format_resp(resp_ka, sizeof(resp_ka), 200, false, false,
-				  false);
-	resp_close_len = format_resp(resp_close, sizeof(resp_close), 200,
-				     false, true, false);
+	resp_ka_len =
+		format_resp(resp_ka, sizeof(resp_ka), 200, false, false, false);
+	resp_close_len = format_resp(resp_close, sizeof(resp_close), 200, false,
+				     true, false);
 }
 
 static void close_listeners(void)
@@ -1114,8 +1147,9 @@ int main(int argc, char **argv)
 		bool was_draining = draining;
 
 		if (heap_len)
-			timeout = heap[0]->deadline > now ?
-				  heap[0]->deadline - now : 0;
+			timeout = heap[0]->deadline > now
+					  ? heap[0]->deadline - now
+					  : 0;
 		if (draining) {
 			int d = drain_deadline > now ? drain_deadline - now : 0;
 

@@ -61,74 +61,91 @@
 
 #include "http_token.h"
 
-#define MAX_BE		64		/* backend names, then "other" */
-#define NAME_LEN	63		/* backend name, longer is cut */
-#define MAX_SECONDS	600		/* hard cap of a run */
-#define DEF_DURATION	5.0
-#define MAX_TIMEOUT_MS	60000
-#define MAX_CONC	100000
-#define MAX_RATE	1000000.0
-#define MAX_REQUESTS	1000000000ULL
-#define HEAD_MAX	16384		/* largest HTTP response head */
-#define LINE_MAX_LEN	4096		/* largest tcp reply line */
-#define BUF_INIT	2048
-#define LINGER_MS	200		/* wait for the server's FIN */
-#define MAX_EVENTS	1024
-#define FD_RESERVE	32		/* descriptors kept free */
-#define NS		1000000000ULL
+#define MAX_BE 64	/* backend names, then "other" */
+#define NAME_LEN 63	/* backend name, longer is cut */
+#define MAX_SECONDS 600 /* hard cap of a run */
+#define DEF_DURATION 5.0
+#define MAX_TIMEOUT_MS 60000
+#define MAX_CONC 100000
+#define MAX_RATE 1000000.0
+#define MAX_REQUESTS 1000000000ULL
+#define HEAD_MAX 16384	  /* largest HTTP response head */
+#define LINE_MAX_LEN 4096 /* largest tcp reply line */
+#define BUF_INIT 2048
+#define LINGER_MS 200 /* wait for the server's FIN */
+#define MAX_EVENTS 1024
+#define FD_RESERVE 32 /* descriptors kept free */
+#define NS 1000000000ULL
 
 /* latency histogram, microseconds */
-#define H_LINEAR	256
-#define H_SUB_BITS	7
-#define H_SUB		(1U << H_SUB_BITS)
-#define H_MAX_EXP	31		/* 2^32 us > an hour */
-#define H_BUCKETS	(H_LINEAR + (H_MAX_EXP - 8 + 1) * H_SUB)
+#define H_LINEAR 256
+#define H_SUB_BITS 7
+#define H_SUB (1U << H_SUB_BITS)
+#define H_MAX_EXP 31 /* 2^32 us > an hour */
+#define H_BUCKETS (H_LINEAR + (H_MAX_EXP - 8 + 1) * H_SUB)
 
-enum proto { PROTO_HTTP, PROTO_TCP, PROTO_UDP };
+enum proto {
+	PROTO_HTTP,
+	PROTO_TCP,
+	PROTO_UDP
+};
 
 enum reason {
-	R_REFUSED,	/* ECONNREFUSED on a TCP connect */
-	R_RESET,	/* ECONNRESET, EPIPE, ECONNABORTED */
-	R_TIMEOUT,	/* no complete reply within --timeout */
-	R_UNREACH,	/* EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN */
-	R_BAD,		/* unparsable reply */
-	R_HTTP,		/* HTTP status >= 400 */
-	R_CLOSED,	/* EOF before a complete reply */
-	R_ICMP,		/* UDP: ICMP port unreachable (ECONNREFUSED) */
-	R_LOCAL,	/* client side: no socket, no port, no memory */
+	R_REFUSED, /* ECONNREFUSED on a TCP connect */
+	R_RESET,   /* ECONNRESET, EPIPE, ECONNABORTED */
+	R_TIMEOUT, /* no complete reply within --timeout */
+	R_UNREACH, /* EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN */
+	R_BAD,	   /* unparsable reply */
+	R_HTTP,	   /* HTTP status >= 400 */
+	R_CLOSED,  /* EOF before a complete reply */
+	R_ICMP,	   /* UDP: ICMP port unreachable (ECONNREFUSED) */
+	R_LOCAL,   /* client side: no socket, no port, no memory */
 	R_NUM
 };
 
 static const char *const reason_names[R_NUM] = {
-	[R_REFUSED] = "refused",
-	[R_RESET] = "reset",
-	[R_TIMEOUT] = "timeout",
-	[R_UNREACH] = "unreachable",
-	[R_BAD] = "bad-response",
-	[R_HTTP] = "http-status",
-	[R_CLOSED] = "closed",
-	[R_ICMP] = "icmp-unreach",
+	[R_REFUSED] = "refused",  [R_RESET] = "reset",
+	[R_TIMEOUT] = "timeout",  [R_UNREACH] = "unreachable",
+	[R_BAD] = "bad-response", [R_HTTP] = "http-status",
+	[R_CLOSED] = "closed",	  [R_ICMP] = "icmp-unreach",
 	[R_LOCAL] = "local",
 };
 
-enum cstate { C_CONNECTING, C_SENDING, C_READING, C_IDLE, C_LINGER };
-enum clist { L_NONE, L_REQ, L_LINGER, L_IDLE };
+enum cstate {
+	C_CONNECTING,
+	C_SENDING,
+	C_READING,
+	C_IDLE,
+	C_LINGER
+};
+enum clist {
+	L_NONE,
+	L_REQ,
+	L_LINGER,
+	L_IDLE
+};
 
 /* chunked transfer coding */
 enum chunk_state {
-	CS_SIZE, CS_EXT, CS_DATA, CS_DATA_CR, CS_TR_START, CS_TR_LINE, CS_DONE
+	CS_SIZE,
+	CS_EXT,
+	CS_DATA,
+	CS_DATA_CR,
+	CS_TR_START,
+	CS_TR_LINE,
+	CS_DONE
 };
 
 struct conn {
 	int fd;
 	enum cstate state;
 	enum clist list;
-	struct conn *prev, *next;	/* in the list named by @list */
-	uint64_t deadline;		/* ns; request or linger */
-	uint64_t start;			/* request start, ns */
-	unsigned int sec;		/* timeline second of the request */
+	struct conn *prev, *next; /* in the list named by @list */
+	uint64_t deadline;	  /* ns; request or linger */
+	uint64_t start;		  /* request start, ns */
+	unsigned int sec;	  /* timeline second of the request */
 	bool peer_eof;
-	bool close_after;		/* not reusable after this reply */
+	bool close_after; /* not reusable after this reply */
 	size_t out_off;
 	char *buf;
 	size_t len, cap;
@@ -150,9 +167,9 @@ struct clist_head {
 struct second {
 	uint32_t ok, failed;
 	uint32_t reason[R_NUM];
-	uint32_t be[MAX_BE + 1];	/* [MAX_BE]: other */
+	uint32_t be[MAX_BE + 1]; /* [MAX_BE]: other */
 	uint64_t lat_sum_us, lat_max_us;
-	uint32_t *hist;			/* only with --csv */
+	uint32_t *hist; /* only with --csv */
 };
 
 static struct {
@@ -161,9 +178,9 @@ static struct {
 	socklen_t addr_len;
 	char host[INET6_ADDRSTRLEN + 8];
 	enum proto proto;
-	double duration;		/* seconds, 0: not given */
-	unsigned long long requests;	/* 0: no limit */
-	double rate;			/* 0: closed loop */
+	double duration;	     /* seconds, 0: not given */
+	unsigned long long requests; /* 0: no limit */
+	double rate;		     /* 0: closed loop */
 	unsigned long concurrency;
 	bool keepalive;
 	unsigned long timeout_ms;
@@ -182,10 +199,10 @@ static struct {
 };
 
 static int epfd = -1;
-static char *req_data;			/* the request, same for all */
+static char *req_data; /* the request, same for all */
 static size_t req_len;
 static uint64_t timeout_ns;
-static unsigned long fd_budget;		/* sockets we may hold */
+static unsigned long fd_budget; /* sockets we may hold */
 static unsigned long nconns;
 
 static struct clist_head reqs, lingers, idles;
@@ -204,11 +221,11 @@ static uint64_t be_ok[MAX_BE + 1];
 static uint64_t hist[H_BUCKETS];
 static uint64_t lat_min_us = UINT64_MAX, lat_max_us, lat_sum_us;
 static struct second secs[MAX_SECONDS + 1];
-static unsigned int nsecs;		/* highest second used + 1 */
+static unsigned int nsecs; /* highest second used + 1 */
 
 /* failure window, by request start time relative to t0 */
 static uint64_t first_fail_ns, last_fail_ns;
-static uint64_t last_ok_done, max_ok_gap;	/* absolute ns, ns */
+static uint64_t last_ok_done, max_ok_gap; /* absolute ns, ns */
 static bool have_ok;
 
 /* --progress: completions during the current second */
@@ -293,7 +310,8 @@ static uint64_t h_pct(const void *h, bool wide, uint64_t count, double p,
 	if (rank < 1)
 		rank = 1;
 	for (i = 0; i < H_BUCKETS; i++) {
-		cum += wide ? ((const uint64_t *)h)[i] : ((const uint32_t *)h)[i];
+		cum += wide ? ((const uint64_t *)h)[i]
+			    : ((const uint32_t *)h)[i];
 		if (cum >= rank)
 			break;
 	}
@@ -480,7 +498,7 @@ static void list_add_tail(struct conn *c, enum clist l)
 static void conn_close(struct conn *c)
 {
 	list_del(c);
-	close(c->fd);		/* also leaves epoll */
+	close(c->fd); /* also leaves epoll */
 	free(c->buf);
 	free(c);
 	nconns--;
@@ -585,8 +603,8 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 	uint64_t cl = 0;
 	int i;
 
-	if (len < 12 || memcmp(h, "HTTP/1.", 7) || (h[7] != '0' &&
-	    h[7] != '1') || h[8] != ' ')
+	if (len < 12 || memcmp(h, "HTTP/1.", 7) ||
+	    (h[7] != '0' && h[7] != '1') || h[8] != ' ')
 		return -1;
 	http10 = h[7] == '0';
 	c->status = 0;
@@ -674,9 +692,10 @@ static int chunk_feed(struct conn *c, const char *p, size_t n)
 			    (ch >= 'A' && ch <= 'F')) {
 				if (c->ch_size > (1ULL << 40))
 					return -1;
-				c->ch_size = c->ch_size * 16 +
-					(ch <= '9' ? ch - '0' :
-					 (ch | 0x20) - 'a' + 10);
+				c->ch_size =
+					c->ch_size * 16 +
+					(ch <= '9' ? ch - '0'
+						   : (ch | 0x20) - 'a' + 10);
 				c->ch_digits = true;
 				break;
 			}
@@ -732,7 +751,7 @@ static int chunk_feed(struct conn *c, const char *p, size_t n)
 				c->cs = CS_TR_START;
 			break;
 		case CS_DONE:
-			c->close_after = true;	/* unexpected extra bytes */
+			c->close_after = true; /* unexpected extra bytes */
 			return 1;
 		}
 	}
@@ -746,7 +765,7 @@ static int body_feed(struct conn *c, const char *p, size_t n)
 	if (c->chunked)
 		return chunk_feed(c, p, n);
 	if (n > c->body_left) {
-		c->close_after = true;	/* unexpected extra bytes */
+		c->close_after = true; /* unexpected extra bytes */
 		c->body_left = 0;
 	} else {
 		c->body_left -= n;
@@ -780,7 +799,7 @@ static int http_parse(struct conn *c)
 		c->len = 0;
 		if (!c->until_eof && !c->chunked && !c->body_left) {
 			if (rest)
-				c->close_after = true;	/* extra bytes */
+				c->close_after = true; /* extra bytes */
 			return 1;
 		}
 		return rest ? body_feed(c, c->buf, rest) : 0;
@@ -820,8 +839,8 @@ static void finish_reply(struct conn *c, int r)
 {
 	if (r < 0)
 		req_fail(c, R_BAD);
-	else if (opt.proto == PROTO_HTTP && (c->status < 200 ||
-					     c->status >= 400))
+	else if (opt.proto == PROTO_HTTP &&
+		 (c->status < 200 || c->status >= 400))
 		req_fail(c, R_HTTP);
 	else
 		req_ok(c);
@@ -897,8 +916,8 @@ static void do_read(struct conn *c)
 	}
 	for (;;) {
 		bool body = opt.proto == PROTO_HTTP && c->head_done;
-		size_t limit = opt.proto == PROTO_HTTP ? HEAD_MAX :
-			       LINE_MAX_LEN;
+		size_t limit =
+			opt.proto == PROTO_HTTP ? HEAD_MAX : LINE_MAX_LEN;
 		char *dst;
 		size_t room;
 		ssize_t n;
@@ -946,8 +965,8 @@ static void do_read(struct conn *c)
 			r = body_feed(c, scratch, n);
 		} else {
 			c->len += n;
-			r = opt.proto == PROTO_HTTP ? http_parse(c) :
-			    tcp_parse(c);
+			r = opt.proto == PROTO_HTTP ? http_parse(c)
+						    : tcp_parse(c);
 		}
 		if (r) {
 			finish_reply(c, r);
@@ -1030,9 +1049,11 @@ static void start_request(uint64_t now)
 			int err = errno;
 
 			inflight--;
-			record_fail(now, sec, err == ECONNREFUSED ||
-				    err == ENETUNREACH || err == EHOSTUNREACH ?
-				    err_reason(err) : R_LOCAL);
+			record_fail(now, sec,
+				    err == ECONNREFUSED || err == ENETUNREACH ||
+						    err == EHOSTUNREACH
+					    ? err_reason(err)
+					    : R_LOCAL);
 			return;
 		}
 	}
@@ -1107,8 +1128,8 @@ static void run(void)
 	bool pwait2 = true;
 
 	t0 = now_ns();
-	t_end = t0 + (uint64_t)llround((opt.duration ? opt.duration :
-					MAX_SECONDS) * NS);
+	t_end = t0 + (uint64_t)llround(
+			     (opt.duration ? opt.duration : MAX_SECONDS) * NS);
 	next_due = t0;
 	next_progress = t0 + NS;
 
@@ -1142,9 +1163,8 @@ static void run(void)
 
 		if (pwait2) {
 			uint64_t d = wake > now ? wake - now : 0;
-			struct timespec ts = {
-				.tv_sec = d / NS, .tv_nsec = d % NS
-			};
+			struct timespec ts = { .tv_sec = d / NS,
+					       .tv_nsec = d % NS };
 
 			n = epoll_pwait2(epfd, evs, MAX_EVENTS, &ts, NULL);
 			if (n < 0 && errno == ENOSYS) {
@@ -1201,8 +1221,9 @@ static unsigned int sorted_backends(unsigned int *idx)
 
 static const char *proto_name(void)
 {
-	return opt.proto == PROTO_HTTP ? "http" :
-	       opt.proto == PROTO_TCP ? "tcp" : "udp";
+	return opt.proto == PROTO_HTTP	? "http"
+	       : opt.proto == PROTO_TCP ? "tcp"
+					: "udp";
 }
 
 static double elapsed_s(void)
@@ -1222,12 +1243,14 @@ static void print_text(FILE *f)
 	else
 		fprintf(f, "concurrency %lu", opt.concurrency);
 	fprintf(f, ", %s, timeout %lu ms\n",
-		opt.proto == PROTO_UDP ? "socket per request" :
-		opt.keepalive ? "keep-alive" : "connection per request",
+		opt.proto == PROTO_UDP ? "socket per request"
+		: opt.keepalive	       ? "keep-alive"
+				       : "connection per request",
 		opt.timeout_ms);
-	fprintf(f, "elapsed %.3f s: sent %llu, ok %llu, failed %llu"
-		" (%.1f ok/s)\n", el, sent, n_ok, n_failed,
-		el > 0 ? n_ok / el : 0.0);
+	fprintf(f,
+		"elapsed %.3f s: sent %llu, ok %llu, failed %llu"
+		" (%.1f ok/s)\n",
+		el, sent, n_ok, n_failed, el > 0 ? n_ok / el : 0.0);
 	fprintf(f, "failures:");
 	for (r = 0; r < R_NUM; r++)
 		if (n_reason[r])
@@ -1235,9 +1258,10 @@ static void print_text(FILE *f)
 				(unsigned long long)n_reason[r]);
 	fprintf(f, "%s\n", n_failed ? "" : " none");
 	if (n_ok)
-		fprintf(f, "latency ms: min %.3f mean %.3f p50 %.3f p90 %.3f"
-			" p99 %.3f p99.9 %.3f max %.3f\n", ms(lat_min_us),
-			lat_sum_us / 1000.0 / n_ok,
+		fprintf(f,
+			"latency ms: min %.3f mean %.3f p50 %.3f p90 %.3f"
+			" p99 %.3f p99.9 %.3f max %.3f\n",
+			ms(lat_min_us), lat_sum_us / 1000.0 / n_ok,
 			ms(h_pct64(hist, n_ok, 50, lat_max_us)),
 			ms(h_pct64(hist, n_ok, 90, lat_max_us)),
 			ms(h_pct64(hist, n_ok, 99, lat_max_us)),
@@ -1252,7 +1276,8 @@ static void print_text(FILE *f)
 			100.0 * be_ok[idx[i]] / n_ok);
 	fprintf(f, "%s\n", nb ? "" : " none");
 	if (n_failed)
-		fprintf(f, "failure window: %llu failures, first at %.3f s,"
+		fprintf(f,
+			"failure window: %llu failures, first at %.3f s,"
 			" last at %.3f s (request start): %.1f ms\n",
 			n_failed, first_fail_ns / 1e9, last_fail_ns / 1e9,
 			(last_fail_ns - first_fail_ns) / 1e6);
@@ -1261,8 +1286,8 @@ static void print_text(FILE *f)
 	fprintf(f, "longest gap between successes: %.1f ms\n",
 		max_ok_gap / 1e6);
 
-	fprintf(f, "per second (by request start):\n  %4s %7s %7s", "sec",
-		"ok", "failed");
+	fprintf(f, "per second (by request start):\n  %4s %7s %7s", "sec", "ok",
+		"failed");
 	for (i = 0; i < nb; i++)
 		fprintf(f, " %7s", be_names[idx[i]]);
 	fprintf(f, "\n");
@@ -1293,27 +1318,33 @@ static void print_json(FILE *f)
 	fprintf(f, "{\n  \"target\": \"%s\",\n  \"proto\": \"%s\",\n",
 		opt.target_str, proto_name());
 	if (opt.rate > 0)
-		fprintf(f, "  \"mode\": \"rate\",\n  \"rate\": %g,\n"
-			"  \"concurrency\": null,\n", opt.rate);
+		fprintf(f,
+			"  \"mode\": \"rate\",\n  \"rate\": %g,\n"
+			"  \"concurrency\": null,\n",
+			opt.rate);
 	else
-		fprintf(f, "  \"mode\": \"concurrency\",\n  \"rate\": null,\n"
-			"  \"concurrency\": %lu,\n", opt.concurrency);
+		fprintf(f,
+			"  \"mode\": \"concurrency\",\n  \"rate\": null,\n"
+			"  \"concurrency\": %lu,\n",
+			opt.concurrency);
 	fprintf(f, "  \"keepalive\": %s,\n  \"timeout_ms\": %lu,\n",
 		opt.keepalive ? "true" : "false", opt.timeout_ms);
-	fprintf(f, "  \"elapsed_s\": %.6f,\n  \"sent\": %llu,\n"
+	fprintf(f,
+		"  \"elapsed_s\": %.6f,\n  \"sent\": %llu,\n"
 		"  \"ok\": %llu,\n  \"failed\": %llu,\n"
-		"  \"ok_per_s\": %.1f,\n", el, sent, n_ok, n_failed,
-		el > 0 ? n_ok / el : 0.0);
+		"  \"ok_per_s\": %.1f,\n",
+		el, sent, n_ok, n_failed, el > 0 ? n_ok / el : 0.0);
 	fprintf(f, "  \"failures\": {");
 	for (r = 0; r < R_NUM; r++)
 		fprintf(f, "%s\"%s\": %llu", r ? ", " : "", reason_names[r],
 			(unsigned long long)n_reason[r]);
 	fprintf(f, "},\n");
 	if (n_ok)
-		fprintf(f, "  \"latency_ms\": {\"min\": %.3f, \"mean\": %.3f,"
+		fprintf(f,
+			"  \"latency_ms\": {\"min\": %.3f, \"mean\": %.3f,"
 			" \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f,"
-			" \"p999\": %.3f, \"max\": %.3f},\n", ms(lat_min_us),
-			lat_sum_us / 1000.0 / n_ok,
+			" \"p999\": %.3f, \"max\": %.3f},\n",
+			ms(lat_min_us), lat_sum_us / 1000.0 / n_ok,
 			ms(h_pct64(hist, n_ok, 50, lat_max_us)),
 			ms(h_pct64(hist, n_ok, 90, lat_max_us)),
 			ms(h_pct64(hist, n_ok, 99, lat_max_us)),
@@ -1329,23 +1360,25 @@ static void print_json(FILE *f)
 			100.0 * be_ok[idx[i]] / n_ok);
 	fprintf(f, "},\n");
 	if (n_failed)
-		fprintf(f, "  \"failure_window\": {\"failures\": %llu,"
+		fprintf(f,
+			"  \"failure_window\": {\"failures\": %llu,"
 			" \"first_ms\": %.3f, \"last_ms\": %.3f,"
-			" \"window_ms\": %.3f},\n", n_failed,
-			first_fail_ns / 1e6, last_fail_ns / 1e6,
+			" \"window_ms\": %.3f},\n",
+			n_failed, first_fail_ns / 1e6, last_fail_ns / 1e6,
 			(last_fail_ns - first_fail_ns) / 1e6);
 	else
 		fprintf(f, "  \"failure_window\": {\"failures\": 0,"
-			" \"first_ms\": null, \"last_ms\": null,"
-			" \"window_ms\": 0},\n");
+			   " \"first_ms\": null, \"last_ms\": null,"
+			   " \"window_ms\": 0},\n");
 	fprintf(f, "  \"max_ok_gap_ms\": %.3f,\n", max_ok_gap / 1e6);
 	fprintf(f, "  \"timeline\": [");
 	for (j = 0; j < nsecs; j++) {
 		struct second *s = &secs[j];
 
-		fprintf(f, "%s\n    {\"second\": %u, \"ok\": %u,"
-			" \"failed\": %u, \"backends\": {", j ? "," : "", j,
-			s->ok, s->failed);
+		fprintf(f,
+			"%s\n    {\"second\": %u, \"ok\": %u,"
+			" \"failed\": %u, \"backends\": {",
+			j ? "," : "", j, s->ok, s->failed);
 		for (i = 0; i < nb; i++)
 			fprintf(f, "%s\"%s\": %u", i ? ", " : "",
 				be_names[idx[i]], s->be[idx[i]]);
@@ -1435,37 +1468,37 @@ static void write_files(void)
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-"usage: xlb_load --target ADDR:PORT [--proto http|tcp|udp]\n"
-"                [--duration S] [--requests N] [--rate R | --concurrency C]\n"
-"                [--keepalive] [--timeout MS] [--csv PREFIX] [--json]\n"
-"                [--progress] [--path PATH] [--host HOST] [--payload STR]\n"
-"  --target ADDR:PORT  IPv4 a.b.c.d:port or IPv6 [addr]:port\n"
-"  --proto P           http (GET, X-Backend names the backend; default),\n"
-"                      tcp (send \"PAYLOAD\\n\", read a line), udp (send\n"
-"                      PAYLOAD, expect \"NAME PAYLOAD\"); the first word of\n"
-"                      a tcp/udp reply names the backend\n"
-"  --duration S        start requests for S seconds (default 5 unless\n"
-"                      --requests; at most %d)\n"
-"  --requests N        start N requests at most\n"
-"  --rate R            open loop: R requests/s, evenly paced\n"
-"  --concurrency C     closed loop: C requests in flight (default 8)\n"
-"  --keepalive         reuse connections (HTTP/1.1 keep-alive)\n"
-"  --timeout MS        per request, connect included (default 2000)\n"
-"  --csv PREFIX        write PREFIX.timeline.csv, PREFIX.latency.csv and\n"
-"                      PREFIX.summary.json\n"
-"  --json              summary as JSON on stdout\n"
-"  --progress          per-second completions on stderr while running\n"
-"  --path PATH         HTTP path (default /)\n"
-"  --host HOST         HTTP Host header (default: the target)\n"
-"  --payload STR       tcp/udp payload (default \"ping\")\n"
-"Failure reasons: refused reset timeout unreachable bad-response\n"
-"http-status closed icmp-unreach local. Exit 0 when the run happened (even\n"
-"with failures), 2 on bad arguments, 1 on other errors.\n", MAX_SECONDS);
+		"usage: xlb_load --target ADDR:PORT [--proto http|tcp|udp]\n"
+		"                [--duration S] [--requests N] [--rate R | --concurrency C]\n"
+		"                [--keepalive] [--timeout MS] [--csv PREFIX] [--json]\n"
+		"                [--progress] [--path PATH] [--host HOST] [--payload STR]\n"
+		"  --target ADDR:PORT  IPv4 a.b.c.d:port or IPv6 [addr]:port\n"
+		"  --proto P           http (GET, X-Backend names the backend; default),\n"
+		"                      tcp (send \"PAYLOAD\\n\", read a line), udp (send\n"
+		"                      PAYLOAD, expect \"NAME PAYLOAD\"); the first word of\n"
+		"                      a tcp/udp reply names the backend\n"
+		"  --duration S        start requests for S seconds (default 5 unless\n"
+		"                      --requests; at most %d)\n"
+		"  --requests N        start N requests at most\n"
+		"  --rate R            open loop: R requests/s, evenly paced\n"
+		"  --concurrency C     closed loop: C requests in flight (default 8)\n"
+		"  --keepalive         reuse connections (HTTP/1.1 keep-alive)\n"
+		"  --timeout MS        per request, connect included (default 2000)\n"
+		"  --csv PREFIX        write PREFIX.timeline.csv, PREFIX.latency.csv and\n"
+		"                      PREFIX.summary.json\n"
+		"  --json              summary as JSON on stdout\n"
+		"  --progress          per-second completions on stderr while running\n"
+		"  --path PATH         HTTP path (default /)\n"
+		"  --host HOST         HTTP Host header (default: the target)\n"
+		"  --payload STR       tcp/udp payload (default \"ping\")\n"
+		"Failure reasons: refused reset timeout unreachable bad-response\n"
+		"http-status closed icmp-unreach local. Exit 0 when the run happened (even\n"
+		"with failures), 2 on bad arguments, 1 on other errors.\n",
+		MAX_SECONDS);
 	exit(code);
 }
 
-static double num_double(const char *arg, const char *s, double min,
-			 double max)
+static double num_double(const char *arg, const char *s, double min, double max)
 {
 	char *end;
 	double v;
@@ -1517,8 +1550,10 @@ static void parse_target(const char *s)
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon || strchr(s, ':') != colon)
-			bad_arg("--target", "'%s': want IPv4:PORT or "
-				"[IPv6]:PORT", s);
+			bad_arg("--target",
+				"'%s': want IPv4:PORT or "
+				"[IPv6]:PORT",
+				s);
 		hs = s;
 		hl = colon - s;
 	}
@@ -1541,8 +1576,10 @@ static void parse_target(const char *s)
 		s6->sin6_port = htons(port);
 		opt.addr_len = sizeof(*s6);
 	} else {
-		bad_arg("--target", "'%s': not a numeric IPv4 or [IPv6] "
-			"address", s);
+		bad_arg("--target",
+			"'%s': not a numeric IPv4 or [IPv6] "
+			"address",
+			s);
 	}
 	if (port == 80)
 		snprintf(opt.host, sizeof(opt.host), "%s%s%s",
@@ -1594,32 +1631,34 @@ static void parse_args(int argc, char **argv)
 			else if (!strcmp(optarg, "udp"))
 				opt.proto = PROTO_UDP;
 			else
-				bad_arg("--proto", "'%s': want http, tcp or "
-					"udp", optarg);
+				bad_arg("--proto",
+					"'%s': want http, tcp or "
+					"udp",
+					optarg);
 			break;
 		case 'd':
 			opt.duration = num_double("--duration", optarg, 0.001,
 						  MAX_SECONDS);
 			break;
 		case 'n':
-			opt.requests = num_ull("--requests", optarg, 1,
-					       MAX_REQUESTS);
+			opt.requests =
+				num_ull("--requests", optarg, 1, MAX_REQUESTS);
 			break;
 		case 'r':
-			opt.rate = num_double("--rate", optarg, 0.001,
-					      MAX_RATE);
+			opt.rate =
+				num_double("--rate", optarg, 0.001, MAX_RATE);
 			break;
 		case 'c':
-			opt.concurrency = num_ull("--concurrency", optarg, 1,
-						  MAX_CONC);
+			opt.concurrency =
+				num_ull("--concurrency", optarg, 1, MAX_CONC);
 			have_conc = true;
 			break;
 		case 'k':
 			opt.keepalive = true;
 			break;
 		case 'T':
-			opt.timeout_ms = num_ull("--timeout", optarg, 1,
-						 MAX_TIMEOUT_MS);
+			opt.timeout_ms =
+				num_ull("--timeout", optarg, 1, MAX_TIMEOUT_MS);
 			break;
 		case 'C':
 			if (!*optarg)
@@ -1635,7 +1674,8 @@ static void parse_args(int argc, char **argv)
 		case 'a':
 			if (optarg[0] != '/' || !clean_str(optarg) ||
 			    strchr(optarg, ' '))
-				bad_arg("--path", "'%s': must start with / "
+				bad_arg("--path",
+					"'%s': must start with / "
 					"and hold no spaces or newlines",
 					optarg);
 			opt.path = optarg;
@@ -1649,7 +1689,7 @@ static void parse_args(int argc, char **argv)
 			if (!*optarg || !clean_str(optarg) ||
 			    strlen(optarg) > 1024)
 				bad_arg("--payload", "empty, longer than 1024 "
-					"or has a newline");
+						     "or has a newline");
 			opt.payload = optarg;
 			break;
 		case 'h':
@@ -1667,15 +1707,17 @@ static void parse_args(int argc, char **argv)
 		bad_arg("--target", "required");
 	if (opt.rate > 0 && have_conc)
 		bad_arg("--rate", "not together with --concurrency (open or "
-			"closed loop: pick one)");
+				  "closed loop: pick one)");
 	if (opt.keepalive && opt.proto == PROTO_UDP)
 		bad_arg("--keepalive", "not with --proto udp");
 	if (!opt.duration && !opt.requests)
 		opt.duration = DEF_DURATION;
 	if (opt.requests && opt.rate > 0 && !opt.duration &&
 	    opt.requests / opt.rate > MAX_SECONDS)
-		bad_arg("--requests", "%llu at %g/s takes longer than the "
-			"%d s cap", opt.requests, opt.rate, MAX_SECONDS);
+		bad_arg("--requests",
+			"%llu at %g/s takes longer than the "
+			"%d s cap",
+			opt.requests, opt.rate, MAX_SECONDS);
 }
 
 static void build_request(void)
@@ -1714,12 +1756,14 @@ static void setup(void)
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		fatal("getrlimit");
-	fd_budget = rl.rlim_cur > FD_RESERVE * 2 ?
-		    rl.rlim_cur - FD_RESERVE : FD_RESERVE;
+	fd_budget = rl.rlim_cur > FD_RESERVE * 2 ? rl.rlim_cur - FD_RESERVE
+						 : FD_RESERVE;
 	need = opt.rate > 0 ? 1 : opt.concurrency;
 	if (need > fd_budget) {
-		fprintf(stderr, "xlb_load: --concurrency: %lu exceeds the "
-			"open file limit (%lu usable)\n", need, fd_budget);
+		fprintf(stderr,
+			"xlb_load: --concurrency: %lu exceeds the "
+			"open file limit (%lu usable)\n",
+			need, fd_budget);
 		exit(2);
 	}
 	signal(SIGPIPE, SIG_IGN);

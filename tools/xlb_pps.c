@@ -72,14 +72,17 @@
 
 #define MAX_THREADS 16
 #define MAX_RES 32
-#define HDR_LEN 42		/* Ethernet + IPv4 + UDP */
+#define HDR_LEN 42 /* Ethernet + IPv4 + UDP */
 #define SPORT_BASE 40000
 
 /* BPF instructions ------------------------------------------------------ */
 
-#define INSN(c, d, s, o, i)                                               \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s),  \
-			    .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                 \
+	((struct bpf_insn){ .code = (c),    \
+			    .dst_reg = (d), \
+			    .src_reg = (s), \
+			    .off = (o),     \
+			    .imm = (i) })
 #define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
@@ -102,8 +105,7 @@ static int prog_load(const char *name, const struct bpf_insn *insn, int n)
 		int err = -errno;
 
 		o.log_level = 1;
-		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insn, n,
-				   &o);
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insn, n, &o);
 		fprintf(stderr, "xlb_pps: load %s: %s\n%s", name,
 			strerror(-err), log);
 		if (fd >= 0)
@@ -128,8 +130,8 @@ static int prog_sink(int map_fd)
 		ST(BPF_W, BPF_REG_10, -4, 0),
 		MOV64_REG(BPF_REG_2, BPF_REG_10),
 		ADD64_IMM(BPF_REG_2, -4),
-		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD,
-		     0, map_fd),
+		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0,
+		     map_fd),
 		INSN(0, 0, 0, 0, 0),
 		CALL(BPF_FUNC_map_lookup_elem),
 		JEQ_IMM(BPF_REG_0, 0, 3),
@@ -149,11 +151,11 @@ static int prog_restore(const __u8 *hdr)
 	struct bpf_insn p[32];
 	int n = 0;
 
-	p[n++] = LDX(BPF_W, BPF_REG_2, BPF_REG_1, 0);	/* data */
-	p[n++] = LDX(BPF_W, BPF_REG_3, BPF_REG_1, 4);	/* data_end */
+	p[n++] = LDX(BPF_W, BPF_REG_2, BPF_REG_1, 0); /* data */
+	p[n++] = LDX(BPF_W, BPF_REG_3, BPF_REG_1, 4); /* data_end */
 	p[n++] = MOV64_REG(BPF_REG_4, BPF_REG_2);
 	p[n++] = ADD64_IMM(BPF_REG_4, HDR_LEN);
-	p[n++] = JGT_REG(BPF_REG_4, BPF_REG_3, 0);	/* fixed below */
+	p[n++] = JGT_REG(BPF_REG_4, BPF_REG_3, 0); /* fixed below */
 	for (int off = 0; off + 8 <= 40; off += 8) {
 		__u64 v;
 
@@ -183,8 +185,12 @@ static struct {
 	double duration;
 	int rounds;
 } opt = {
-	.dport = 5353, .duration = 1, .rounds = 3, .modes = "drop,ref,xlb,nft",
-	.threads = "1,2", .out = "build/bench",
+	.dport = 5353,
+	.duration = 1,
+	.rounds = 3,
+	.modes = "drop,ref,xlb,nft",
+	.threads = "1,2",
+	.out = "build/bench",
 };
 
 static int lb_nsfd = -1, sink_nsfd = -1, lb_ifindex, sink_ifindex;
@@ -197,14 +203,14 @@ static int ncpus;
 struct result {
 	char mode[8];
 	int threads;
-	int n;					/* rounds done */
-	double secs[MAX_ROUNDS];		/* wall */
-	double injected[MAX_ROUNDS];		/* frames/s, wall */
-	double forwarded[MAX_ROUNDS];		/* frames/s at the sink */
-	double per_cpu[MAX_ROUNDS];		/* forwarded per CPU-second */
-	double ns_pkt[MAX_ROUNDS];		/* CPU ns per forwarded */
-	double lost, total;			/* injected, not forwarded */
-	double tx, tx_want;			/* xlb counter check */
+	int n;			      /* rounds done */
+	double secs[MAX_ROUNDS];      /* wall */
+	double injected[MAX_ROUNDS];  /* frames/s, wall */
+	double forwarded[MAX_ROUNDS]; /* frames/s at the sink */
+	double per_cpu[MAX_ROUNDS];   /* forwarded per CPU-second */
+	double ns_pkt[MAX_ROUNDS];    /* CPU ns per forwarded */
+	double lost, total;	      /* injected, not forwarded */
+	double tx, tx_want;	      /* xlb counter check */
 	char note[128];
 };
 
@@ -263,7 +269,7 @@ static int frame(struct pkt *p, int t)
 	pkt_eth(p, opt.src_mac, lb_mac);
 	pkt_ipv4(p, opt.src, opt.dst);
 	pkt_udp(p, SPORT_BASE + t, opt.dport);
-	pkt_payload_fill(p, 18, 0);		/* 60-byte frame */
+	pkt_payload_fill(p, 18, 0); /* 60-byte frame */
 	return pkt_finish(p);
 }
 
@@ -314,9 +320,9 @@ static int sink_attach(void)
 			return -errno;
 		ao.old_prog_fd = sink_old;
 	}
-	err = bpf_xdp_attach(sink_ifindex, sink_prog,
-			     XDP_FLAGS_DRV_MODE |
-			     (old_id ? XDP_FLAGS_REPLACE : 0), &ao);
+	err = bpf_xdp_attach(
+		sink_ifindex, sink_prog,
+		XDP_FLAGS_DRV_MODE | (old_id ? XDP_FLAGS_REPLACE : 0), &ao);
 	if (err) {
 		fprintf(stderr, "xlb_pps: attach the sink to %s: %s\n",
 			opt.sink_if, strerror(-err));
@@ -341,8 +347,10 @@ static void sink_detach(void)
 	else
 		err = bpf_xdp_detach(sink_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	if (err)
-		fprintf(stderr, "xlb_pps: could not restore %s's program: "
-			"%s\n", opt.sink_if, strerror(-err));
+		fprintf(stderr,
+			"xlb_pps: could not restore %s's program: "
+			"%s\n",
+			opt.sink_if, strerror(-err));
 	sink_on = false;
 	enter(lb_nsfd);
 }
@@ -360,8 +368,8 @@ struct worker {
 	pthread_t tid;
 	int cpu, prog_fd;
 	struct pkt p;
-	double secs, cpu_secs, frames;	/* of the timed call */
-	double cal_frames;		/* before it */
+	double secs, cpu_secs, frames; /* of the timed call */
+	double cal_frames;	       /* before it */
 	int err;
 };
 
@@ -381,15 +389,10 @@ static int live_run(struct worker *w, __u32 rep)
 		.data_end = w->p.len,
 		.ingress_ifindex = lb_ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = w->p.data,
-		.data_size_in = w->p.len,
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-		.repeat = rep,
-		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		.batch_size = 64,
-	);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = w->p.data,
+		    .data_size_in = w->p.len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = rep,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64, );
 
 	return bpf_prog_test_run_opts(w->prog_fd, &o) ? -errno : 0;
 }
@@ -424,8 +427,9 @@ static void *inject(void *arg)
 	if (w->err)
 		return NULL;
 	w->cal_frames = r1 + r2;
-	rate = (t2 - t1) - (t1 - t0) > 1e-4 ?
-	       (r2 - r1) / ((t2 - t1) - (t1 - t0)) : r2 / (t2 - t1);
+	rate = (t2 - t1) - (t1 - t0) > 1e-4
+		       ? (r2 - r1) / ((t2 - t1) - (t1 - t0))
+		       : r2 / (t2 - t1);
 	want = rate * opt.duration;
 	rep = want > 2e9 ? 2000000000U : want < r1 ? r1 : (__u32)want;
 	c0 = thread_cpu_s();
@@ -495,8 +499,10 @@ static double ksoftirqd_s(void)
 		if (!f)
 			continue;
 		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			   "%*u %llu %llu", &ut, &st) == 2)
+		    sscanf(p + 2,
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			   "%*u %llu %llu",
+			   &ut, &st) == 2)
 			sum += (ut + st) / hz;
 		fclose(f);
 	}
@@ -531,7 +537,7 @@ static int measure(const char *mode, int n)
 		return -E2BIG;
 	memset(w, 0, sizeof(w));
 	for (int i = 0; i < n; i++) {
-		w[i].cpu = ncpus - 1 - i % ncpus;	/* the last CPU first */
+		w[i].cpu = ncpus - 1 - i % ncpus; /* the last CPU first */
 		w[i].prog_fd = -1;
 		if (frame(&w[i].p, i))
 			return -EINVAL;
@@ -597,7 +603,7 @@ static int measure(const char *mode, int n)
 		rate += w[i].secs > 0 ? w[i].frames / w[i].secs : 0;
 		cpu += w[i].cpu_secs;
 	}
-	usleep(100000);		/* frames still in a veth ring */
+	usleep(100000); /* frames still in a veth ring */
 	s1 = sink_count();
 	x1 = xlb_tx();
 	k1 = ksoftirqd_s();
@@ -611,7 +617,7 @@ static int measure(const char *mode, int n)
 	/* what reached the sink, as a share of all frames injected */
 	frac = drop ? 1 : (s1 - s0) / all;
 	if (frac > 1)
-		frac = 1;	/* a stray frame of the lab's own */
+		frac = 1; /* a stray frame of the lab's own */
 	r->secs[r->n] = secs;
 	r->injected[r->n] = rate;
 	r->forwarded[r->n] = drop ? 0 : rate * frac;
@@ -688,8 +694,9 @@ static double xlb_med(int threads, bool per_cpu)
 {
 	for (int i = 0; i < nres; i++)
 		if (!strcmp(res[i].mode, "xlb") && res[i].threads == threads)
-			return median(per_cpu ? res[i].per_cpu :
-						res[i].forwarded, res[i].n);
+			return median(per_cpu ? res[i].per_cpu
+					      : res[i].forwarded,
+				      res[i].n);
 	return -1;
 }
 
@@ -769,9 +776,10 @@ static void output(int rounds)
 		   "forwarded_pps_min\tforwarded_pps_max\tratio_to_xlb\t"
 		   "forwarded_per_cpu_s\tratio_to_xlb_per_cpu\tcpu_ns_per_pkt\t"
 		   "note\n");
-	fprintf(j, "{\n  \"tool\": \"xlb_pps\",\n  \"frame_bytes\": 60,\n"
-		   "  \"cpus\": %d,\n  \"loadavg\": \"%s\",\n"
-		   "  \"seconds_per_round\": %.1f,\n  \"results\": [\n",
+	fprintf(j,
+		"{\n  \"tool\": \"xlb_pps\",\n  \"frame_bytes\": 60,\n"
+		"  \"cpus\": %d,\n  \"loadavg\": \"%s\",\n"
+		"  \"seconds_per_round\": %.1f,\n  \"results\": [\n",
 		ncpus, la, opt.duration);
 	for (int i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
@@ -800,22 +808,25 @@ static void output(int rounds)
 			fprintf(t, "%.3f", pc / xc);
 		fprintf(t, "\t%.1f\t%s\n", median(r->ns_pkt, r->n), r->note);
 
-		fprintf(j, "    {\"mode\": \"%s\", \"path\": \"%s\", "
-			   "\"threads\": %d, \"rounds\": %d, "
-			   "\"injected_pps\": %.0f, ", r->mode,
-			mode_desc(r->mode), r->threads, r->n,
+		fprintf(j,
+			"    {\"mode\": \"%s\", \"path\": \"%s\", "
+			"\"threads\": %d, \"rounds\": %d, "
+			"\"injected_pps\": %.0f, ",
+			r->mode, mode_desc(r->mode), r->threads, r->n,
 			median(r->injected, r->n));
 		if (drop)
 			fprintf(j, "\"forwarded_pps\": null, "
 				   "\"ratio_to_xlb\": null, ");
 		else
-			fprintf(j, "\"forwarded_pps\": %.0f, "
-				   "\"forwarded_pps_min\": %.0f, "
-				   "\"forwarded_pps_max\": %.0f, "
-				   "\"ratio_to_xlb\": %.3f, ", f, mn, mx,
-				x > 0 ? f / x : 0);
-		fprintf(j, "\"forwarded_per_cpu_s\": %.0f, "
-			   "\"cpu_ns_per_pkt\": %.1f, \"note\": \"%s\"}%s\n",
+			fprintf(j,
+				"\"forwarded_pps\": %.0f, "
+				"\"forwarded_pps_min\": %.0f, "
+				"\"forwarded_pps_max\": %.0f, "
+				"\"ratio_to_xlb\": %.3f, ",
+				f, mn, mx, x > 0 ? f / x : 0);
+		fprintf(j,
+			"\"forwarded_per_cpu_s\": %.0f, "
+			"\"cpu_ns_per_pkt\": %.1f, \"note\": \"%s\"}%s\n",
 			pc, median(r->ns_pkt, r->n), r->note,
 			i + 1 < nres ? "," : "");
 	}
@@ -840,8 +851,7 @@ static int stats_hold(double secs)
 	double t0 = now_s();
 
 	if (fd < 0) {
-		fprintf(stderr, "xlb_pps: enable stats: %s\n",
-			strerror(errno));
+		fprintf(stderr, "xlb_pps: enable stats: %s\n", strerror(errno));
 		return 1;
 	}
 	signal(SIGTERM, on_hold_signal);
@@ -857,29 +867,28 @@ static int stats_hold(double secs)
 static void usage(void)
 {
 	fprintf(stderr,
-"usage: xlb_pps --lb-ns NETNS --lb-if DEV --sink-ns NETNS --sink-if DEV\n"
-"               --src-mac MAC --src IP --dst IP [--dport N]\n"
-"               [--modes drop,ref,xlb,nft] [--threads 1,2]\n"
-"               [--duration S] [--rounds N] [--pin-dir DIR] [-o DIR]\n"
-"       xlb_pps --stats-hold S\n"
-"NETNS: a namespace file (/run/netns/NAME). Frames src -> dst:dport are\n"
-"injected into DEV's XDP path; what leaves DEV is counted (and dropped)\n"
-"by a program put on the sink DEV for the run. --pin-dir: xlbd's maps,\n"
-"to check xlb's counters.\n");
+		"usage: xlb_pps --lb-ns NETNS --lb-if DEV --sink-ns NETNS --sink-if DEV\n"
+		"               --src-mac MAC --src IP --dst IP [--dport N]\n"
+		"               [--modes drop,ref,xlb,nft] [--threads 1,2]\n"
+		"               [--duration S] [--rounds N] [--pin-dir DIR] [-o DIR]\n"
+		"       xlb_pps --stats-hold S\n"
+		"NETNS: a namespace file (/run/netns/NAME). Frames src -> dst:dport are\n"
+		"injected into DEV's XDP path; what leaves DEV is counted (and dropped)\n"
+		"by a program put on the sink DEV for the run. --pin-dir: xlbd's maps,\n"
+		"to check xlb's counters.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "lb-ns", 1, 0, 'L' }, { "lb-if", 1, 0, 'l' },
-		{ "sink-ns", 1, 0, 'S' }, { "sink-if", 1, 0, 's' },
-		{ "src-mac", 1, 0, 'm' }, { "src", 1, 0, 'a' },
-		{ "dst", 1, 0, 'b' }, { "dport", 1, 0, 'p' },
-		{ "modes", 1, 0, 'M' }, { "threads", 1, 0, 't' },
-		{ "duration", 1, 0, 'd' }, { "pin-dir", 1, 0, 'P' },
+		{ "lb-ns", 1, 0, 'L' },	     { "lb-if", 1, 0, 'l' },
+		{ "sink-ns", 1, 0, 'S' },    { "sink-if", 1, 0, 's' },
+		{ "src-mac", 1, 0, 'm' },    { "src", 1, 0, 'a' },
+		{ "dst", 1, 0, 'b' },	     { "dport", 1, 0, 'p' },
+		{ "modes", 1, 0, 'M' },	     { "threads", 1, 0, 't' },
+		{ "duration", 1, 0, 'd' },   { "pin-dir", 1, 0, 'P' },
 		{ "stats-hold", 1, 0, 'H' }, { "help", 0, 0, 'h' },
-		{ "rounds", 1, 0, 'R' },
-		{ 0 },
+		{ "rounds", 1, 0, 'R' },     { 0 },
 	};
 	char modes[128], threads[64], *m, *sp1, *sp2;
 	int c, err;
@@ -887,10 +896,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'L': opt.lb_ns = optarg; break;
-		case 'l': opt.lb_if = optarg; break;
-		case 'S': opt.sink_ns = optarg; break;
-		case 's': opt.sink_if = optarg; break;
+		case 'L':
+			opt.lb_ns = optarg;
+			break;
+		case 'l':
+			opt.lb_if = optarg;
+			break;
+		case 'S':
+			opt.sink_ns = optarg;
+			break;
+		case 's':
+			opt.sink_if = optarg;
+			break;
 		case 'm':
 			if (parse_mac(optarg, opt.src_mac)) {
 				usage();
@@ -898,15 +915,33 @@ int main(int argc, char **argv)
 			}
 			mac = true;
 			break;
-		case 'a': opt.src = optarg; break;
-		case 'b': opt.dst = optarg; break;
-		case 'p': opt.dport = atoi(optarg); break;
-		case 'M': opt.modes = optarg; break;
-		case 't': opt.threads = optarg; break;
-		case 'd': opt.duration = atof(optarg); break;
-		case 'P': opt.pin_dir = optarg; break;
-		case 'R': opt.rounds = atoi(optarg); break;
-		case 'o': opt.out = optarg; break;
+		case 'a':
+			opt.src = optarg;
+			break;
+		case 'b':
+			opt.dst = optarg;
+			break;
+		case 'p':
+			opt.dport = atoi(optarg);
+			break;
+		case 'M':
+			opt.modes = optarg;
+			break;
+		case 't':
+			opt.threads = optarg;
+			break;
+		case 'd':
+			opt.duration = atof(optarg);
+			break;
+		case 'P':
+			opt.pin_dir = optarg;
+			break;
+		case 'R':
+			opt.rounds = atoi(optarg);
+			break;
+		case 'o':
+			opt.out = optarg;
+			break;
 		case 'H':
 			libbpf_set_print(NULL);
 			return stats_hold(atof(optarg));
@@ -943,8 +978,7 @@ int main(int argc, char **argv)
 		return 1;
 	lb_ifindex = if_nametoindex(opt.lb_if);
 	if (!lb_ifindex || if_mac(opt.lb_if, lb_mac)) {
-		fprintf(stderr, "xlb_pps: no %s in %s\n", opt.lb_if,
-			opt.lb_ns);
+		fprintf(stderr, "xlb_pps: no %s in %s\n", opt.lb_if, opt.lb_ns);
 		return 1;
 	}
 	if (opt.pin_dir && !xlb_dp_open_pinned(&xdp_maps, opt.pin_dir))
@@ -971,8 +1005,10 @@ int main(int argc, char **argv)
 				if (n < 1 || n > MAX_THREADS)
 					continue;
 				if (measure(m, n))
-					fprintf(stderr, "xlb_pps: %s x%d: not "
-						"measured\n", m, n);
+					fprintf(stderr,
+						"xlb_pps: %s x%d: not "
+						"measured\n",
+						m, n);
 			}
 		}
 	}

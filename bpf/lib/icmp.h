@@ -26,8 +26,8 @@ static __always_inline int icmp_quoted_ports(struct xlb_pkt *p, __u8 *l4,
 	if ((void *)(l4 + 4) > end)
 		return XLB_P_OTHER;
 	p->key.svc.proto = proto;
-	p->key.svc.port = *(__be16 *)l4;	/* reply's source: VIP port */
-	p->key.sport = *(__be16 *)(l4 + 2);	/* reply's dest: client port */
+	p->key.svc.port = *(__be16 *)l4;    /* reply's source: VIP port */
+	p->key.sport = *(__be16 *)(l4 + 2); /* reply's dest: client port */
 	return XLB_P_OK;
 }
 

@@ -132,7 +132,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __s64);	/* array slots are 8 bytes anyway */
+	__type(value, __s64); /* array slots are 8 bytes anyway */
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_BE_CONNS SEC(".maps");

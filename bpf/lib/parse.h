@@ -27,13 +27,13 @@
 #include "xlb_abi.h"
 
 enum xlb_parse {
-	XLB_P_OK = 0,		/* TCP/UDP with ports in the key */
-	XLB_P_ICMP,		/* ICMP/ICMPv6 error, cursor at the ICMP header */
-	XLB_P_NON_IP,		/* not IPv4/IPv6: pass */
-	XLB_P_OTHER,		/* IP but a protocol xlb does not serve: pass */
-	XLB_P_FRAGMENT,		/* IP fragment: key has addresses only */
-	XLB_P_EXT_LIMIT,	/* more IPv6 extension headers than we walk */
-	XLB_P_MALFORMED,	/* drop */
+	XLB_P_OK = 0,	 /* TCP/UDP with ports in the key */
+	XLB_P_ICMP,	 /* ICMP/ICMPv6 error, cursor at the ICMP header */
+	XLB_P_NON_IP,	 /* not IPv4/IPv6: pass */
+	XLB_P_OTHER,	 /* IP but a protocol xlb does not serve: pass */
+	XLB_P_FRAGMENT,	 /* IP fragment: key has addresses only */
+	XLB_P_EXT_LIMIT, /* more IPv6 extension headers than we walk */
+	XLB_P_MALFORMED, /* drop */
 };
 
 /* <linux/icmp.h> drags in libc socket headers; this is all we need. */
@@ -53,8 +53,8 @@ struct vlan_hdr {
 /* Result of parsing: the flow key plus what the forwarding step needs. */
 struct xlb_pkt {
 	struct xlb_flow_key key;
-	void *l4;		/* L4 header (ICMP header for XLB_P_ICMP) */
-	__u8 tcp_flags;		/* TCP flags byte, 0 for UDP */
+	void *l4;	/* L4 header (ICMP header for XLB_P_ICMP) */
+	__u8 tcp_flags; /* TCP flags byte, 0 for UDP */
 };
 
 /*
@@ -62,11 +62,11 @@ struct xlb_pkt {
  * also keeps pointer arithmetic within what the verifier accepts.
  */
 #define XLB_MAX_L3_LEN 0xff00
-#define XLB_MAX_IPV6_HDRS_LEN 1024	/* extension headers walked, bytes */
+#define XLB_MAX_IPV6_HDRS_LEN 1024 /* extension headers walked, bytes */
 
 #define IPV4_OPT_EOL 0
 #define IPV4_OPT_NOP 1
-#define IP_MF_OFFSET 0x3fff	/* More Fragments flag | fragment offset */
+#define IP_MF_OFFSET 0x3fff /* More Fragments flag | fragment offset */
 
 /*
  * Walks the IPv4 options at [off, off + len) of the frame and rejects the
@@ -84,7 +84,7 @@ __noinline int xlb_ipv4_opts_ok(struct xdp_md *ctx, __u32 off, __u32 len)
 
 	if (off > 64 || !len || len > XLB_MAX_IPV4_OPT_LEN)
 		return 0;
-	/*
+		/*
 	 * Unrolled: without back-edges the verifier prunes each step's states
 	 * by pos range; as a loop, the exact step counter defeats pruning.
 	 */
@@ -177,7 +177,7 @@ static __always_inline int parse_l4(struct xlb_pkt *p, void *l4, void *end,
 }
 
 static __always_inline int parse_ipv4(struct xdp_md *ctx, struct xlb_pkt *p,
-					void *l3, void *end)
+				      void *l3, void *end)
 {
 	struct iphdr *ip = l3;
 	__u32 ihl, tot;

@@ -30,15 +30,13 @@ void h_be_mac(__u32 id, __u8 mac[6])
 const char *h_action_name(__u32 action)
 {
 	static const char *const names[] = {
-		[XDP_ABORTED] = "XDP_ABORTED",
-		[XDP_DROP] = "XDP_DROP",
-		[XDP_PASS] = "XDP_PASS",
-		[XDP_TX] = "XDP_TX",
+		[XDP_ABORTED] = "XDP_ABORTED",	 [XDP_DROP] = "XDP_DROP",
+		[XDP_PASS] = "XDP_PASS",	 [XDP_TX] = "XDP_TX",
 		[XDP_REDIRECT] = "XDP_REDIRECT",
 	};
 
-	return action < sizeof(names) / sizeof(names[0]) ? names[action] :
-							    "XDP_(unknown)";
+	return action < sizeof(names) / sizeof(names[0]) ? names[action]
+							 : "XDP_(unknown)";
 }
 
 bool h_open(struct h *h)
@@ -80,8 +78,7 @@ bool h_addr(union xlb_addr *a, __u8 *family, const char *s)
 	return false;
 }
 
-bool h_svc_key(struct xlb_svc_key *k, const char *vip, __u16 port,
-	       __u8 proto)
+bool h_svc_key(struct xlb_svc_key *k, const char *vip, __u16 port, __u8 proto)
 {
 	memset(k, 0, sizeof(*k));
 	if (!h_addr(&k->vip, &k->family, vip))
@@ -117,8 +114,8 @@ bool h_service_sched(struct h *h, const char *vip, __u16 port, __u8 proto,
 			 "xlb_dp_service_publish");
 }
 
-bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto,
-	       __u32 id, const __u32 *ring, __u32 size)
+bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
+	       const __u32 *ring, __u32 size)
 {
 	return h_service_sched(h, vip, port, proto, id, XLB_SCHED_MAGLEV, ring,
 			       size);
@@ -157,7 +154,7 @@ bool h_backend(struct h *h, __u32 id, __u32 flags, __u32 gen)
 
 	h_be_mac(id, be.dmac);
 	memcpy(be.smac, H_EGRESS_MAC, 6);
-	be.addr.v4 = htonl(0x0a000000U + id);	/* 10.0.x.y, for tools */
+	be.addr.v4 = htonl(0x0a000000U + id); /* 10.0.x.y, for tools */
 	return h_backend_set(h, id, &be);
 }
 
@@ -176,13 +173,9 @@ bool h_run_if(struct h *h, const struct pkt *in, __u32 ingress_ifindex,
 		.data_end = in->len,
 		.ingress_ifindex = ingress_ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = in->len,
-		.data_out = r->out,
-		.data_size_out = sizeof(r->out),
-		.repeat = 1,
-	);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data,
+		    .data_size_in = in->len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1, );
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -277,7 +270,7 @@ bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k)
 
 	memset(k, 0, sizeof(*k));
 	if (!ASSERT_TRUE(l3 >= 0 && l4 >= 0 &&
-			 (l4t == PKT_L_TCP || l4t == PKT_L_UDP),
+				 (l4t == PKT_L_TCP || l4t == PKT_L_UDP),
 			 "frame has IP and TCP/UDP headers"))
 		return false;
 	h = p->data + l3;
@@ -305,8 +298,7 @@ bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f)
 	return !bpf_map_lookup_elem(h->dp.flow_fd, &k, f);
 }
 
-__u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring,
-		  __u32 size)
+__u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring, __u32 size)
 {
 	return ring[xlb_ring_slot(xlb_hash_flow(k, 0), size)];
 }
@@ -322,11 +314,12 @@ static bool counters_eq(const struct xlb_counters *before,
 
 	if (dp == packets && db == bytes && dn == new_flows)
 		return true;
-	xlb_test_fail(__FILE__, __LINE__,
-		      "%s %u counters moved by packets %llu bytes %llu new_flows %llu, expected %llu/%llu/%llu",
-		      what, id, (unsigned long long)dp, (unsigned long long)db,
-		      (unsigned long long)dn, (unsigned long long)packets,
-		      (unsigned long long)bytes, (unsigned long long)new_flows);
+	xlb_test_fail(
+		__FILE__, __LINE__,
+		"%s %u counters moved by packets %llu bytes %llu new_flows %llu, expected %llu/%llu/%llu",
+		what, id, (unsigned long long)dp, (unsigned long long)db,
+		(unsigned long long)dn, (unsigned long long)packets,
+		(unsigned long long)bytes, (unsigned long long)new_flows);
 	return false;
 }
 
@@ -347,8 +340,9 @@ bool h_check(struct h *h, const struct h_case *c, struct h_result *res)
 		return false;
 
 	if (r->action != c->action) {
-		xlb_test_fail(__FILE__, __LINE__, "%s: action %s (%u), expected %s (%u)",
-			      c->desc, h_action_name(r->action), r->action,
+		xlb_test_fail(__FILE__, __LINE__,
+			      "%s: action %s (%u), expected %s (%u)", c->desc,
+			      h_action_name(r->action), r->action,
 			      h_action_name(c->action), c->action);
 		ok = false;
 	}
@@ -362,11 +356,12 @@ bool h_check(struct h *h, const struct h_case *c, struct h_result *res)
 		__u64 d = after.stat[i] - before.stat[i];
 
 		if (d != c->stat[i]) {
-			xlb_test_fail(__FILE__, __LINE__,
-				      "%s: counter %s moved by %llu, expected %llu",
-				      c->desc, xlb_stat_names[i],
-				      (unsigned long long)d,
-				      (unsigned long long)c->stat[i]);
+			xlb_test_fail(
+				__FILE__, __LINE__,
+				"%s: counter %s moved by %llu, expected %llu",
+				c->desc, xlb_stat_names[i],
+				(unsigned long long)d,
+				(unsigned long long)c->stat[i]);
 			ok = false;
 		}
 	}
@@ -388,9 +383,10 @@ bool h_check(struct h *h, const struct h_case *c, struct h_result *res)
 			ok = false;
 	}
 	if (after.flows - before.flows != c->flows) {
-		xlb_test_fail(__FILE__, __LINE__,
-			      "%s: flow table grew by %ld entries, expected %ld",
-			      c->desc, after.flows - before.flows, c->flows);
+		xlb_test_fail(
+			__FILE__, __LINE__,
+			"%s: flow table grew by %ld entries, expected %ld",
+			c->desc, after.flows - before.flows, c->flows);
 		ok = false;
 	}
 	if (!ok)

@@ -34,17 +34,17 @@
 #define H_VIP4 "198.19.0.100"
 #define H_VIP4_B "198.19.0.101"
 #define H_CLIENT4 "198.18.0.2"
-#define H_OTHER4 "198.18.0.1"		/* a non-VIP address */
+#define H_OTHER4 "198.18.0.1" /* a non-VIP address */
 #define H_VIP6 "2001:db8:f::100"
 #define H_CLIENT6 "2001:db8:c::2"
 #define H_OTHER6 "2001:db8:c::1"
 
-#define H_MAX_IDS 64		/* services / backends a test may register */
+#define H_MAX_IDS 64 /* services / backends a test may register */
 #define H_OUT_MAX 4096
 
-extern const __u8 H_ROUTER_MAC[6];	/* source MAC of client frames */
-extern const __u8 H_LB_MAC[6];		/* destination MAC of client frames */
-extern const __u8 H_EGRESS_MAC[6];	/* backends' smac: our egress port */
+extern const __u8 H_ROUTER_MAC[6]; /* source MAC of client frames */
+extern const __u8 H_LB_MAC[6];	   /* destination MAC of client frames */
+extern const __u8 H_EGRESS_MAC[6]; /* backends' smac: our egress port */
 
 /* MAC of backend id: 02:be:00:00:hi:lo */
 void h_be_mac(__u32 id, __u8 mac[6]);
@@ -64,8 +64,7 @@ bool h_open(struct h *h);
 void h_close(struct h *h);
 
 /* Service key from a string VIP (IPv4 or IPv6), host-order port. */
-bool h_svc_key(struct xlb_svc_key *k, const char *vip, __u16 port,
-	       __u8 proto);
+bool h_svc_key(struct xlb_svc_key *k, const char *vip, __u16 port, __u8 proto);
 bool h_addr(union xlb_addr *a, __u8 *family, const char *s);
 
 /*
@@ -74,8 +73,8 @@ bool h_addr(union xlb_addr *a, __u8 *family, const char *s);
  */
 bool h_service_sched(struct h *h, const char *vip, __u16 port, __u8 proto,
 		     __u32 id, __u8 sched, const __u32 *ring, __u32 size);
-bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto,
-	       __u32 id, const __u32 *ring, __u32 size);
+bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
+	       const __u32 *ring, __u32 size);
 bool h_vip_mark(struct h *h, const char *vip, bool on);
 
 /*
@@ -116,9 +115,9 @@ __u32 h_out_backend(const struct h *h, const struct h_result *r);
 /* All counters of interest at one point in time. */
 struct h_snap {
 	__u64 stat[XLB_STAT_MAX];
-	struct xlb_counters svc[H_MAX_IDS];	/* by index in h->svc_ids */
-	struct xlb_counters be[H_MAX_IDS];	/* by index in h->be_ids */
-	long flows;				/* flow-table entries */
+	struct xlb_counters svc[H_MAX_IDS]; /* by index in h->svc_ids */
+	struct xlb_counters be[H_MAX_IDS];  /* by index in h->be_ids */
+	long flows;			    /* flow-table entries */
 };
 
 bool h_snap(struct h *h, struct h_snap *s);
@@ -133,8 +132,7 @@ bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k);
 /* Look a frame's flow up in the flow table. false: not there. */
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f);
 /* ring[xlb_ring_slot(xlb_hash_flow(key, 0), size)]: Maglev's expected pick */
-__u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring,
-		  __u32 size);
+__u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring, __u32 size);
 
 /*
  * A client frame, described rather than built, so a test can build the
@@ -142,14 +140,14 @@ __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring,
  * frame with the MACs xlb must write) from one description.
  */
 struct h_frame {
-	const char *src, *dst;	/* IPv4 or IPv6, by syntax */
-	__u8 proto;		/* IPPROTO_UDP, else TCP */
+	const char *src, *dst; /* IPv4 or IPv6, by syntax */
+	__u8 proto;	       /* IPPROTO_UDP, else TCP */
 	__u16 sport, dport;
-	__u8 flags;		/* TCP flags */
-	__u32 seq;		/* TCP sequence number */
-	int vlans;		/* 0..2 tags: 2 is 802.1ad outer, 802.1Q inner */
-	__u16 vid[2];		/* outermost first */
-	size_t payload;		/* bytes of payload */
+	__u8 flags;	/* TCP flags */
+	__u32 seq;	/* TCP sequence number */
+	int vlans;	/* 0..2 tags: 2 is 802.1ad outer, 802.1Q inner */
+	__u16 vid[2];	/* outermost first */
+	size_t payload; /* bytes of payload */
 };
 
 void h_build(struct pkt *p, const struct h_frame *f, const __u8 smac[6],
@@ -163,10 +161,10 @@ void h_build_to(struct pkt *p, const struct h_frame *f, __u32 be_id);
 struct h_case {
 	const char *desc;
 	const struct pkt *in;
-	__u32 ingress_ifindex;		/* 0: the test-run default (lo) */
-	__u32 action;			/* expected XDP_* */
-	const struct pkt *out;		/* expected frame; NULL: in unchanged */
-	__u64 stat[XLB_STAT_MAX];	/* exact deltas; all others stay */
+	__u32 ingress_ifindex;	  /* 0: the test-run default (lo) */
+	__u32 action;		  /* expected XDP_* */
+	const struct pkt *out;	  /* expected frame; NULL: in unchanged */
+	__u64 stat[XLB_STAT_MAX]; /* exact deltas; all others stay */
 	/*
 	 * Forwarded packets: the service and backend it is accounted to
 	 * (packets +1, bytes + frame length, new_flows + new_flow). Every
@@ -176,7 +174,7 @@ struct h_case {
 	__u32 svc_id;
 	__u32 be_id;
 	bool new_flow;
-	long flows;			/* change in flow-table entries */
+	long flows; /* change in flow-table entries */
 };
 
 /* Run c->in and check everything c expects. Output kept in *r if non-NULL. */

@@ -13,11 +13,14 @@
 #include "harness.h"
 
 static bool send_pkt(struct h *h, int i, __u8 flags, struct xlb_flow_key *k,
-		 __u32 *be)
+		     __u32 *be)
 {
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4,
-		.sport = 30000 + i, .dport = 80, .flags = flags,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 30000 + i,
+		.dport = 80,
+		.flags = flags,
 	};
 	struct h_result r;
 	struct pkt in;
@@ -59,8 +62,11 @@ static bool check(struct h *h, int i, __u8 flags, enum xlb_explain_how want,
 	struct xlb_explain e;
 	__u32 be;
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 30000 + i,
-		.dport = 80, .flags = flags,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 30000 + i,
+		.dport = 80,
+		.flags = flags,
 	};
 	struct pkt in;
 
@@ -108,7 +114,8 @@ TEST(explain_agrees_with_the_program_for_every_scheduler)
 				   "established: flow table"))
 				goto next;
 		/* backend 2 dies: its flows are scheduled again */
-		if (!h_backend(&h, 2, 0, 1) || !h_publish(&h, sched, (const __u32[]){ 100, 0, 100 }, 3))
+		if (!h_backend(&h, 2, 0, 1) ||
+		    !h_publish(&h, sched, (const __u32[]){ 100, 0, 100 }, 3))
 			goto next;
 		for (int i = 0; i < 24; i++) {
 			struct xlb_flow_key k;
@@ -132,8 +139,7 @@ TEST(explain_not_a_vip_and_no_backend)
 	struct xlb_explain e;
 	struct h h;
 
-	if (!h_open(&h) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, NULL, 0))
+	if (!h_open(&h) || !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, NULL, 0))
 		goto out;
 	h_svc_key(&k.svc, H_VIP4, 81, IPPROTO_TCP);
 	ASSERT_OK(xlb_explain(&h.dp, &k, false, 0, &e), "explain");

@@ -30,7 +30,10 @@ TEST(flow_last_seen_moves_with_packets_and_matches_user_clock)
 {
 	const __u32 w[2] = { 100, 100 };
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 5555, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 5555,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct xlb_flow fl;

@@ -10,7 +10,6 @@
 #include "harness.h"
 #include "xlb_util.h"
 
-
 /* A ring of n slots all holding backend id. */
 static void ring_fill(__u32 *ring, __u32 n, __u32 id)
 {
@@ -72,7 +71,10 @@ static bool check_pass(struct h *h, const char *desc, const struct pkt *in,
 TEST(tcp4_syn_to_vip)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct xlb_flow flow;
@@ -101,7 +103,10 @@ TEST(tcp4_established_same_backend)
 {
 	const __u32 ring[7] = { 1, 2, 3, 1, 2, 3, 1 };
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40001, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40001,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct xlb_flow_key k;
@@ -137,8 +142,12 @@ out:
 TEST(udp4_to_udp_vip)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .proto = IPPROTO_UDP,
-		.sport = 5353, .dport = 53, .payload = 40,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.proto = IPPROTO_UDP,
+		.sport = 5353,
+		.dport = 53,
+		.payload = 40,
 	};
 	struct xlb_flow flow;
 	struct pkt in;
@@ -159,7 +168,10 @@ out:
 TEST(tcp_to_udp_only_service_passes)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 53,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 53,
 		.flags = PKT_SYN,
 	};
 	struct pkt in;
@@ -176,7 +188,10 @@ out:
 TEST(tcp6_to_vip)
 {
 	struct h_frame f = {
-		.src = H_CLIENT6, .dst = H_VIP6, .sport = 40000, .dport = 443,
+		.src = H_CLIENT6,
+		.dst = H_VIP6,
+		.sport = 40000,
+		.dport = 443,
 		.flags = PKT_SYN,
 	};
 	struct xlb_flow flow;
@@ -230,8 +245,7 @@ static void tcp6_ext(struct pkt *p, const __u8 *smac, const __u8 *dmac,
 	pkt_finish(p);
 }
 
-static bool check_ext_fwd(struct h *h, const char *chain, __u16 sport,
-			  __u32 be)
+static bool check_ext_fwd(struct h *h, const char *chain, __u16 sport, __u32 be)
 {
 	struct pkt in, exp;
 	__u8 mac[6];
@@ -294,8 +308,14 @@ out:
 TEST(vlan_tagged_to_vip)
 {
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
-		.flags = PKT_SYN, .vlans = 1, .vid = { 100 }, .payload = 10,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.vlans = 1,
+		.vid = { 100 },
+		.payload = 10,
 	};
 	struct h h;
 
@@ -364,8 +384,12 @@ out:
 TEST(non_vip_and_non_ip_pass)
 {
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_OTHER4, .sport = 40000, .dport = 80,
-		.flags = PKT_SYN, .payload = 20,
+		.src = H_CLIENT4,
+		.dst = H_OTHER4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.payload = 20,
 	};
 	static const __u8 zero_mac[6];
 	struct pkt in;
@@ -399,8 +423,8 @@ TEST(non_vip_and_non_ip_pass)
 	check_pass(&h, "GRE to the VIP", &in, XLB_STAT_PASS_NON_VIP);
 
 	pkt_init(&in);
-	pkt_eth(&in, H_ROUTER_MAC, (const __u8[6]){ 0xff, 0xff, 0xff, 0xff,
-						    0xff, 0xff });
+	pkt_eth(&in, H_ROUTER_MAC,
+		(const __u8[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
 	pkt_arp(&in, 1, H_ROUTER_MAC, H_CLIENT4, zero_mac, H_VIP4);
 	pkt_finish(&in);
 	check_pass(&h, "ARP who-has VIP", &in, XLB_STAT_PASS_NON_IP);
@@ -419,7 +443,10 @@ out:
 TEST(vip_unserved_port_passes)
 {
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 22,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 22,
 		.flags = PKT_SYN,
 	};
 	struct pkt in;
@@ -493,8 +520,8 @@ TEST(ipv4_valid_options_forwarded)
 
 		tcp4_opts(&in, H_ROUTER_MAC, H_LB_MAC, cases[i].opts,
 			  cases[i].len, 43000 + i);
-		tcp4_opts(&exp, H_EGRESS_MAC, mac, cases[i].opts,
-			  cases[i].len, 43000 + i);
+		tcp4_opts(&exp, H_EGRESS_MAC, mac, cases[i].opts, cases[i].len,
+			  43000 + i);
 		h_check(&h, &c, NULL);
 	}
 out:
@@ -535,14 +562,16 @@ static __u32 other_ifindex(void)
 TEST(egress_on_ingress_is_tx)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct h h;
 
 	/* BPF_PROG_TEST_RUN's default ingress is the loopback, ifindex 1 */
-	if (!setup_one(&h, H_VIP4, 80, IPPROTO_TCP, 2) ||
-	    !backend_on(&h, 2, 1))
+	if (!setup_one(&h, H_VIP4, 80, IPPROTO_TCP, 2) || !backend_on(&h, 2, 1))
 		goto out;
 	check_fwd(&h, "backend behind the ingress port", &f, 2, true);
 out:
@@ -559,7 +588,10 @@ out:
 TEST(redirect_without_devmap_entry_drops)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct pkt in, exp;
@@ -592,8 +624,12 @@ out:
 TEST(redirect_with_devmap_entry)
 {
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
-		.flags = PKT_SYN, .payload = 64,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.payload = 64,
 	};
 	__u32 ifindex = other_ifindex();
 	struct pkt in, exp;

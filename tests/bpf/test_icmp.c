@@ -18,8 +18,8 @@ static void ring_fill(__u32 *ring, __u32 n, __u32 id)
  * vip:80 -> client:cport is too big: an error to the VIP quoting the reply
  * (its IP header and quote_l4 bytes of what follows).
  */
-static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac,
-		     bool v6, __u8 proto, __u16 cport, size_t quote_l4)
+static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac, bool v6,
+		     __u8 proto, __u16 cport, size_t quote_l4)
 {
 	struct pkt q;
 
@@ -39,11 +39,11 @@ static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac,
 	pkt_eth(p, smac, dmac);
 	if (v6) {
 		pkt_ipv6(p, H_OTHER6, H_VIP6);
-		pkt_icmp6(p, 2, 0, 1280);	/* packet too big */
+		pkt_icmp6(p, 2, 0, 1280); /* packet too big */
 		pkt_quote(p, &q, 40 + quote_l4);
 	} else {
 		pkt_ipv4(p, H_OTHER4, H_VIP4);
-		pkt_icmp(p, 3, 4, 1400);	/* frag needed */
+		pkt_icmp(p, 3, 4, 1400); /* frag needed */
 		pkt_quote(p, &q, 20 + quote_l4);
 	}
 	pkt_finish(p);
@@ -63,7 +63,10 @@ static bool syn(struct h *h, const char *src, const char *vip, __u16 sport,
 		__u32 be)
 {
 	const struct h_frame f = {
-		.src = src, .dst = vip, .sport = sport, .dport = 80,
+		.src = src,
+		.dst = vip,
+		.sport = sport,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct pkt in, exp;
@@ -85,8 +88,8 @@ static bool syn(struct h *h, const char *src, const char *vip, __u16 sport,
 }
 
 /* An ICMP error that must go to backend be, creating no flow. */
-static bool expect_icmp_fwd(struct h *h, const char *desc, bool v6,
-			    __u16 cport, size_t quote_l4, __u32 be)
+static bool expect_icmp_fwd(struct h *h, const char *desc, bool v6, __u16 cport,
+			    size_t quote_l4, __u32 be)
 {
 	struct pkt in, exp;
 	__u8 mac[6];
@@ -106,8 +109,7 @@ static bool expect_icmp_fwd(struct h *h, const char *desc, bool v6,
 	};
 
 	h_be_mac(be, mac);
-	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, v6, IPPROTO_TCP, cport,
-		 quote_l4);
+	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, v6, IPPROTO_TCP, cport, quote_l4);
 	icmp_err(&exp, H_EGRESS_MAC, mac, v6, IPPROTO_TCP, cport, quote_l4);
 	return h_check(h, &c, NULL);
 }
@@ -140,8 +142,8 @@ static void icmp_error_follows_flow(bool v6)
 	if (!h_service(&h, vip, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
 
-	if (!expect_icmp_fwd(&h, "error about the pinned flow", v6, 40000,
-			     512, 1))
+	if (!expect_icmp_fwd(&h, "error about the pinned flow", v6, 40000, 512,
+			     1))
 		goto out;
 	if (!expect_icmp_fwd(&h, "minimal quote: IP header + 8 bytes", v6,
 			     40000, 8, 1))
@@ -171,7 +173,10 @@ TEST(icmp_error_about_flow_on_dead_backend)
 	struct pkt syn_in;
 	struct h h;
 	const struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 
@@ -181,8 +186,8 @@ TEST(icmp_error_about_flow_on_dead_backend)
 	if (!h_backend(&h, 1, 0, 1) ||
 	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
-	if (!expect_icmp_fwd(&h, "error about a flow on a dead backend",
-			     false, 40000, 8, 2))
+	if (!expect_icmp_fwd(&h, "error about a flow on a dead backend", false,
+			     40000, 8, 2))
 		goto out;
 	h_build_in(&syn_in, &f);
 	if (ASSERT_TRUE(h_flow_lookup(&h, &syn_in, &fl), "flow still there"))
@@ -217,10 +222,9 @@ TEST(icmp6_dest_unreach_to_flow_backend)
 		struct pkt *p = i ? &exp : &in;
 
 		pkt_init(p);
-		pkt_eth(p, i ? H_EGRESS_MAC : H_ROUTER_MAC,
-			i ? mac : H_LB_MAC);
+		pkt_eth(p, i ? H_EGRESS_MAC : H_ROUTER_MAC, i ? mac : H_LB_MAC);
 		pkt_ipv6(p, H_OTHER6, H_VIP6);
-		pkt_icmp6_unreach(p, 3, &q);	/* address unreachable */
+		pkt_icmp6_unreach(p, 3, &q); /* address unreachable */
 		pkt_finish(p);
 	}
 	h_check(&h, &c, NULL);
@@ -348,8 +352,7 @@ static void frag(struct pkt *p, bool v6, const char *dst, __u16 offset,
 	} else {
 		/* a later fragment: no L4 header, just data */
 		if (v6)
-			pkt_set8(p, pkt_off(p, PKT_L_IPV6_EXT, 0),
-				 IPPROTO_TCP);
+			pkt_set8(p, pkt_off(p, PKT_L_IPV6_EXT, 0), IPPROTO_TCP);
 		else
 			pkt_ipv4_proto(p, IPPROTO_TCP);
 		pkt_payload_fill(p, 600, 0);
@@ -440,8 +443,7 @@ TEST(ipv6_atomic_fragment_forwarded)
 		struct pkt *p = i ? &exp : &in;
 
 		pkt_init(p);
-		pkt_eth(p, i ? H_EGRESS_MAC : H_ROUTER_MAC,
-			i ? mac : H_LB_MAC);
+		pkt_eth(p, i ? H_EGRESS_MAC : H_ROUTER_MAC, i ? mac : H_LB_MAC);
 		pkt_ipv6(p, H_CLIENT6, H_VIP6);
 		pkt_ipv6_frag(p, 0, false, 1);
 		pkt_tcp(p, 40000, 80, PKT_SYN);

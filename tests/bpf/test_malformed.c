@@ -12,7 +12,6 @@
 #include "harness.h"
 #include "xlb_util.h"
 
-
 static bool setup(struct h *h)
 {
 	const __u32 ring[7] = { 1, 1, 1, 1, 1, 1, 1 };
@@ -153,7 +152,7 @@ TEST(malformed_ipv4_header)
 
 	tcp(&in, false);
 	pkt_finish(&in);
-	pkt_set8(&in, 14, 0x65);	/* version 6 under EtherType IPv4 */
+	pkt_set8(&in, 14, 0x65); /* version 6 under EtherType IPv4 */
 	expect_malformed(&h, "IP version 6 in an IPv4 EtherType", &in);
 
 	tcp(&in, false);
@@ -197,7 +196,8 @@ TEST(malformed_ipv4_options)
 		{ "NOP, then length 0", { 1, 68, 0, 0 }, 4 },
 		{ "last byte: option without its length", { 1, 1, 1, 148 }, 4 },
 		{ "40 bytes, last option 1 byte too long",
-		  { 1, 1, 1, 1, 68, 37 }, 40 },
+		  { 1, 1, 1, 1, 68, 37 },
+		  40 },
 	};
 	struct pkt in;
 	struct h h;
@@ -246,7 +246,7 @@ static void malformed_l4(bool v6)
 	tcp(&in, v6);
 	pkt_payload(&in, "payload!", 8);
 	pkt_finish(&in);
-	pkt_tcp_set_doff(&in, 8);	/* 32 bytes, segment has 28 */
+	pkt_tcp_set_doff(&in, 8); /* 32 bytes, segment has 28 */
 	expect_malformed(&h, "TCP data offset beyond the segment", &in);
 
 	udp(&in, v6);
@@ -301,7 +301,7 @@ TEST(malformed_ipv6)
 
 	tcp(&in, true);
 	pkt_finish(&in);
-	pkt_set8(&in, 14, 0x45);	/* version 4 under EtherType IPv6 */
+	pkt_set8(&in, 14, 0x45); /* version 4 under EtherType IPv6 */
 	expect_malformed(&h, "IP version 4 in an IPv6 EtherType", &in);
 
 	tcp(&in, true);
@@ -343,7 +343,7 @@ TEST(malformed_ipv6)
 	pkt_ipv6_dstopts(&in, 8);
 	pkt_tcp(&in, 40000, 80, PKT_SYN);
 	pkt_finish(&in);
-	pkt_set8(&in, 14 + 40 + 1, 3);	/* 32 bytes; 28 are there */
+	pkt_set8(&in, 14 + 40 + 1, 3); /* 32 bytes; 28 are there */
 	expect_malformed(&h, "extension header past the payload", &in);
 
 	/* a header past the payload length, reaching into a trailer */
@@ -352,8 +352,7 @@ TEST(malformed_ipv6)
 	pkt_tcp(&in, 40000, 80, PKT_SYN);
 	pkt_finish(&in);
 	pkt_ipv6_set_plen(&in, 8);
-	expect_malformed(&h, "extension header past the payload length",
-			 &in);
+	expect_malformed(&h, "extension header past the payload length", &in);
 
 	/* IPv6 payload length covering only the extension headers */
 	start(&in, true);

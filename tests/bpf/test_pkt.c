@@ -57,9 +57,8 @@ static bool l4_verifies(const struct pkt *p, int l3, int l4, __u8 proto)
 TEST(pkt_ipv4_header_checksum_known_answer)
 {
 	static const __u8 ref[20] = {
-		0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00,
-		0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01,
-		0xc0, 0xa8, 0x00, 0xc7,
+		0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+		0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
 	};
 	struct pkt p;
 
@@ -86,7 +85,7 @@ TEST(pkt_tcp4_checksum_and_lengths)
 	pkt_eth(&p, mac_a, mac_b);
 	pkt_ipv4(&p, "198.18.0.2", "198.19.0.100");
 	pkt_tcp(&p, 40000, 80, PKT_SYN);
-	pkt_payload(&p, "hello", 5);	/* odd length: padded sum */
+	pkt_payload(&p, "hello", 5); /* odd length: padded sum */
 	if (!ASSERT_OK(pkt_finish(&p), "pkt_finish"))
 		return;
 	l3 = pkt_l3_off(&p);
@@ -236,7 +235,7 @@ TEST(pkt_misuse_is_reported)
 
 	pkt_init(&p);
 	pkt_eth(&p, mac_a, mac_b);
-	pkt_tcp(&p, 1, 2, 0);		/* TCP right after Ethernet */
+	pkt_tcp(&p, 1, 2, 0); /* TCP right after Ethernet */
 	ASSERT_NE(pkt_finish(&p), 0, "TCP after Ethernet");
 
 	pkt_init(&p);

@@ -11,7 +11,6 @@
 #include "maglev.h"
 #include "xlb_util.h"
 
-
 static void ring_fill(__u32 *ring, __u32 n, __u32 id)
 {
 	for (__u32 i = 0; i < n; i++)
@@ -23,7 +22,9 @@ static struct h_frame flow_n(int i, __u8 flags)
 {
 	static char addrs[64][INET_ADDRSTRLEN];
 	struct h_frame f = {
-		.dst = H_VIP4, .dport = 80, .flags = flags,
+		.dst = H_VIP4,
+		.dport = 80,
+		.flags = flags,
 		.sport = 10000 + i * 7,
 	};
 	int a = i % 64;
@@ -142,7 +143,10 @@ TEST(backend_choice_matches_ring_hash)
 /* Many flows over a big ring split evenly: each backend gets its share. */
 TEST(flows_spread_across_backends)
 {
-	enum { NBE = 4, NFLOWS = 1000 };
+	enum {
+		NBE = 4,
+		NFLOWS = 1000
+	};
 	__u32 *ring = malloc(sizeof(*ring) * XLB_DEFAULT_TABLE_SIZE);
 	unsigned int got[NBE + 1] = {};
 	struct h_result r;
@@ -191,7 +195,11 @@ out:
 /* End to end with the real table builder, when it is there. */
 TEST(maglev_ring_end_to_end)
 {
-	enum { NBE = 3, SIZE = 65537, NFLOWS = 600 };
+	enum {
+		NBE = 3,
+		SIZE = 65537,
+		NFLOWS = 600
+	};
 	struct xlb_maglev_backend mb[NBE] = {};
 	__u32 *ring = malloc(sizeof(*ring) * SIZE);
 	unsigned int got[NBE + 1] = {};
@@ -203,7 +211,7 @@ TEST(maglev_ring_end_to_end)
 		mb[i].id = i + 1;
 		mb[i].family = XLB_FAMILY_V4;
 		mb[i].addr.v4 = htonl(0x0a000001U + i);
-		mb[i].weight = i == 2 ? 2 : 1;	/* 1:1:2 */
+		mb[i].weight = i == 2 ? 2 : 1; /* 1:1:2 */
 	}
 	if (!ASSERT_OK(xlb_maglev_build(mb, NBE, ring, SIZE), "maglev build")) {
 		free(ring);
@@ -330,8 +338,8 @@ TEST(backend_down_reschedules)
 	ring_fill(ring, 7, 2);
 	if (!h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
-	if (!expect_fwd(&h, "ACK after backend 1 went down", &f, 2, true,
-			true, 0))
+	if (!expect_fwd(&h, "ACK after backend 1 went down", &f, 2, true, true,
+			0))
 		goto out;
 	ASSERT_EQ(pinned_to(&h, &f, &gen), 2, "re-pinned to 2");
 	ASSERT_EQ(gen, 1, "with 2's gen");
@@ -415,7 +423,10 @@ TEST(table_swap_keeps_established_flows)
 	const __u32 ring[7] = { 1, 1, 1, 1, 1, 1, 1 };
 	__u32 swapped[7];
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4, .sport = 40000, .dport = 80,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
 		.flags = PKT_SYN,
 	};
 	struct h_frame g = f;
@@ -447,8 +458,8 @@ TEST(table_swap_keeps_established_flows)
 	if (!ASSERT_TRUE(flow_in_slot(slot, 7, f.sport, &g),
 			 "another flow in the same slot"))
 		goto out;
-	if (!expect_fwd(&h, "new flow in the swapped slot", &g, 2, true,
-			false, 1))
+	if (!expect_fwd(&h, "new flow in the swapped slot", &g, 2, true, false,
+			1))
 		goto out;
 	f.flags = PKT_ACK | PKT_FIN;
 	expect_fwd(&h, "established flow still on 1", &f, 1, false, false, 0);
@@ -459,8 +470,8 @@ TEST(table_swap_keeps_established_flows)
 	 * re-pins the flow (no new entry: the old one is overwritten).
 	 */
 	f.flags = PKT_SYN;
-	if (!expect_fwd(&h, "SYN on a recycled 5-tuple follows the ring", &f,
-			2, true, false, 0))
+	if (!expect_fwd(&h, "SYN on a recycled 5-tuple follows the ring", &f, 2,
+			true, false, 0))
 		goto out;
 	f.flags = PKT_ACK;
 	expect_fwd(&h, "its next packet stays on 2", &f, 2, false, false, 0);
@@ -470,8 +481,8 @@ out:
 
 TEST(table_size_change)
 {
-	static const __u32 sizes[] = { 7, XLB_DEFAULT_TABLE_SIZE, 13, 7,
-				       XLB_MAX_TABLE_SIZE, 65521 };
+	static const __u32 sizes[] = { 7, XLB_DEFAULT_TABLE_SIZE, 13,
+				       7, XLB_MAX_TABLE_SIZE,	  65521 };
 	__u32 *ring = malloc(sizeof(*ring) * XLB_MAX_TABLE_SIZE);
 	struct h_frame est = flow_n(63, PKT_SYN);
 	__u32 est_be;
@@ -479,7 +490,7 @@ TEST(table_size_change)
 
 	if (!ASSERT_TRUE(ring, "malloc"))
 		return;
-	est.sport = 9000;	/* not one of the flow_n() ports */
+	est.sport = 9000; /* not one of the flow_n() ports */
 	if (!h_open(&h) || !h_backends_up(&h, 5))
 		goto out;
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {

@@ -18,7 +18,9 @@ static __u32 new_flow_backend(struct h *h, int i, bool v6)
 	struct h_frame f = {
 		.src = v6 ? "2001:2::2" : H_CLIENT4,
 		.dst = v6 ? "2001:2:0:100::100" : H_VIP4,
-		.sport = 10000 + i, .dport = 80, .flags = PKT_SYN,
+		.sport = 10000 + i,
+		.dport = 80,
+		.flags = PKT_SYN,
 	};
 	struct h_result r;
 	struct pkt in;
@@ -134,10 +136,11 @@ out:
 
 TEST(schedulers_skip_drained_backend)
 {
-	static const __u8 scheds[] = { XLB_SCHED_MAGLEV, XLB_SCHED_SOURCE_HASH,
-				       XLB_SCHED_ROUND_ROBIN,
-				       XLB_SCHED_WEIGHTED_RR, XLB_SCHED_RANDOM,
-				       XLB_SCHED_LEAST_CONN };
+	static const __u8 scheds[] = {
+		XLB_SCHED_MAGLEV,      XLB_SCHED_SOURCE_HASH,
+		XLB_SCHED_ROUND_ROBIN, XLB_SCHED_WEIGHTED_RR,
+		XLB_SCHED_RANDOM,      XLB_SCHED_LEAST_CONN
+	};
 	/* backend 2 drained (weight 0): xlbd builds rings without it */
 	const __u32 w[3] = { 100, 0, 100 };
 
@@ -179,8 +182,11 @@ TEST(source_hash_keeps_source_spreads_sources)
 			 1 + s % 200);
 		for (int p = 0; p < 3; p++) {
 			struct h_frame f = {
-				.src = src, .dst = H_VIP4, .sport = 20000 + p,
-				.dport = 80, .flags = PKT_SYN,
+				.src = src,
+				.dst = H_VIP4,
+				.sport = 20000 + p,
+				.dport = 80,
+				.flags = PKT_SYN,
 			};
 			struct h_result r;
 			struct pkt in;
@@ -192,7 +198,8 @@ TEST(source_hash_keeps_source_spreads_sources)
 			be = h_out_backend(&h, &r);
 			if (!p)
 				be0 = be;
-			else if (!ASSERT_EQ(be, be0, "same source, same backend"))
+			else if (!ASSERT_EQ(be, be0,
+					    "same source, same backend"))
 				goto out;
 		}
 		count[be0]++;
@@ -208,8 +215,11 @@ out:
 static __u32 flow_packet(struct h *h, int i, __u8 flags)
 {
 	struct h_frame f = {
-		.src = H_CLIENT4, .dst = H_VIP4,
-		.sport = 10000 + i, .dport = 80, .flags = flags,
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 10000 + i,
+		.dport = 80,
+		.flags = flags,
 	};
 	struct h_result r;
 	struct pkt in;

@@ -18,7 +18,9 @@ static bool publish(struct h *h, __u8 sched, __u32 seed, const __u32 *ring,
 {
 	struct xlb_svc_key k;
 	struct xlb_svc v = {
-		.id = 1, .table_size = size, .sched = sched,
+		.id = 1,
+		.table_size = size,
+		.sched = sched,
 		.hash_seed = seed,
 	};
 
@@ -33,7 +35,10 @@ static __u32 run_flow(struct h *h, int i, struct xlb_flow_key *k)
 {
 	char src[INET_ADDRSTRLEN];
 	struct h_frame f = {
-		.src = src, .dst = H_VIP4, .dport = 80, .flags = PKT_SYN,
+		.src = src,
+		.dst = H_VIP4,
+		.dport = 80,
+		.flags = PKT_SYN,
 		.sport = 20000 + i * 13,
 	};
 	struct h_result r;
@@ -57,7 +62,8 @@ static void check_sched(__u8 sched)
 	if (!h_open(&h) || !h_backends_up(&h, 7))
 		goto out;
 	for (int pass = 0; pass < 2; pass++) {
-		__u32 seed = pass ? SEED_B : SEED_A, *got = pass ? got_b : got_a;
+		__u32 seed = pass ? SEED_B : SEED_A,
+		      *got = pass ? got_b : got_a;
 
 		if (!publish(&h, sched, seed, ring, 7))
 			goto out;
@@ -65,9 +71,10 @@ static void check_sched(__u8 sched)
 			__u32 hash;
 
 			got[i] = run_flow(&h, i, &k);
-			hash = sched == XLB_SCHED_SOURCE_HASH ?
-			       xlb_hash_addr(&k.src, k.svc.family, seed) :
-			       xlb_hash_flow(&k, seed);
+			hash = sched == XLB_SCHED_SOURCE_HASH
+				       ? xlb_hash_addr(&k.src, k.svc.family,
+						       seed)
+				       : xlb_hash_flow(&k, seed);
 			if (!ASSERT_EQ(got[i], ring[xlb_ring_slot(hash, 7)],
 				       "program picks the seeded hash's slot"))
 				goto out;

@@ -46,7 +46,8 @@ void xlb_test_hexdiff(const void *exp, size_t exp_len, const void *act,
 	const unsigned char *e = exp, *a = act;
 	size_t n = exp_len > act_len ? exp_len : act_len;
 
-	fprintf(stderr, "    off   expected                                         actual\n");
+	fprintf(stderr,
+		"    off   expected                                         actual\n");
 	for (size_t off = 0; off < n; off += 16) {
 		char le[64] = "", la[64] = "";
 		int diff = 0;
@@ -63,8 +64,8 @@ void xlb_test_hexdiff(const void *exp, size_t exp_len, const void *act,
 				 ha ? "%02x%c" : "  %c", ha ? a[i] : ' ',
 				 d ? '*' : ' ');
 		}
-		fprintf(stderr, "  %c %04zx  %-48s %s\n", diff ? '>' : ' ',
-			off, le, la);
+		fprintf(stderr, "  %c %04zx  %-48s %s\n", diff ? '>' : ' ', off,
+			le, la);
 	}
 }
 

@@ -15,62 +15,60 @@
 
 #define NAME "t.yaml"
 
-static const char full_yaml[] =
-	"interface: eth1\n"					/* 1 */
-	"xdp_mode: generic\n"
-	"control_socket: /tmp/xlb.sock\n"
-	"pin_dir: /sys/fs/bpf/xlb2\n"
-	"metrics_listen: \"[::1]:9641\"\n"			/* 5 */
-	"services:\n"
-	"  - name: web\n"					/* 7 */
-	"    vip: 198.18.0.100\n"
-	"    port: 80\n"
-	"    protocol: tcp\n"					/* 10 */
-	"    scheduler: weighted-round-robin\n"
-	"    table_size: 1009\n"
-	"    on_all_down: keep_last\n"
-	"    slow_start: 1.5s\n"
-	"    health_check:\n"					/* 15 */
-	"      type: http\n"
-	"      port: 8080\n"
-	"      interval: 5s\n"
-	"      timeout: 500ms\n"
-	"      rise: 4\n"					/* 20 */
-	"      fall: 5\n"
-	"      path: /healthz\n"
-	"      host: example.org\n"
-	"      expect_status: [200, 204, 300-302]\n"
-	"      expect_body: ok\n"				/* 25 */
-	"    backends:\n"
-	"      - address: 198.18.0.11\n"			/* 27 */
-	"        weight: 50\n"
-	"      - address: 198.18.0.12\n"
-	"        weight: 0\n"					/* 30 */
-	"        health_check:\n"
-	"          port: 8081\n"
-	"          path: /other\n"
-	"  - name: dns\n"					/* 34 */
-	"    vip: 198.18.0.100\n"
-	"    port: 53\n"
-	"    protocol: udp\n"
-	"    scheduler: source-hash\n"
-	"    health_check:\n"
-	"      type: udp\n"					/* 40 */
-	"      interval: 1m\n"
-	"      timeout: 2\n"
-	"      payload: \"q\\x00\\x01\"\n"
-	"      expect: pong\n"
-	"    backends:\n"					/* 45 */
-	"      - { address: 198.18.0.21 }\n";
+static const char full_yaml[] = "interface: eth1\n" /* 1 */
+				"xdp_mode: generic\n"
+				"control_socket: /tmp/xlb.sock\n"
+				"pin_dir: /sys/fs/bpf/xlb2\n"
+				"metrics_listen: \"[::1]:9641\"\n" /* 5 */
+				"services:\n"
+				"  - name: web\n" /* 7 */
+				"    vip: 198.18.0.100\n"
+				"    port: 80\n"
+				"    protocol: tcp\n" /* 10 */
+				"    scheduler: weighted-round-robin\n"
+				"    table_size: 1009\n"
+				"    on_all_down: keep_last\n"
+				"    slow_start: 1.5s\n"
+				"    health_check:\n" /* 15 */
+				"      type: http\n"
+				"      port: 8080\n"
+				"      interval: 5s\n"
+				"      timeout: 500ms\n"
+				"      rise: 4\n" /* 20 */
+				"      fall: 5\n"
+				"      path: /healthz\n"
+				"      host: example.org\n"
+				"      expect_status: [200, 204, 300-302]\n"
+				"      expect_body: ok\n" /* 25 */
+				"    backends:\n"
+				"      - address: 198.18.0.11\n" /* 27 */
+				"        weight: 50\n"
+				"      - address: 198.18.0.12\n"
+				"        weight: 0\n" /* 30 */
+				"        health_check:\n"
+				"          port: 8081\n"
+				"          path: /other\n"
+				"  - name: dns\n" /* 34 */
+				"    vip: 198.18.0.100\n"
+				"    port: 53\n"
+				"    protocol: udp\n"
+				"    scheduler: source-hash\n"
+				"    health_check:\n"
+				"      type: udp\n" /* 40 */
+				"      interval: 1m\n"
+				"      timeout: 2\n"
+				"      payload: \"q\\x00\\x01\"\n"
+				"      expect: pong\n"
+				"    backends:\n" /* 45 */
+				"      - { address: 198.18.0.21 }\n";
 
-static const char minimal_yaml[] =
-	"interface: eth0\n"
-	"services:\n"
-	"  - name: web\n"
-	"    vip: 198.18.0.100\n"
-	"    port: 80\n"
-	"    backends:\n"
-	"      - address: 198.18.0.11\n";
+static const char minimal_yaml[] = "interface: eth0\n"
+				   "services:\n"
+				   "  - name: web\n"
+				   "    vip: 198.18.0.100\n"
+				   "    port: 80\n"
+				   "    backends:\n"
+				   "      - address: 198.18.0.11\n";
 
 /* Whether errs has a message for @line containing @needle; dumps if not. */
 static bool has_err(const struct xlb_config_errors *e, int line,
@@ -86,8 +84,8 @@ static bool has_err(const struct xlb_config_errors *e, int line,
 		if (!strncmp(e->v[i].msg, prefix, strlen(prefix)) &&
 		    strstr(e->v[i].msg, needle) && e->v[i].line == line)
 			return true;
-	fprintf(stderr, "    no error \"%s...%s\" among %zu:\n", prefix,
-		needle, e->n);
+	fprintf(stderr, "    no error \"%s...%s\" among %zu:\n", prefix, needle,
+		e->n);
 	for (size_t i = 0; i < e->n; i++)
 		fprintf(stderr, "      %s\n", e->v[i].msg);
 	return false;
@@ -115,8 +113,7 @@ static bool addr_is(const union xlb_addr *a, __u8 family, const char *s)
 {
 	char buf[XLB_ADDR_STRLEN];
 
-	return !xlb_format_addr(a, family, buf, sizeof(buf)) &&
-	       !strcmp(buf, s);
+	return !xlb_format_addr(a, family, buf, sizeof(buf)) && !strcmp(buf, s);
 }
 
 TEST(config_full)
@@ -215,7 +212,8 @@ TEST(config_defaults)
 	ASSERT_STREQ(c.control_socket, "/run/xlb/xlb.sock", "control_socket");
 	ASSERT_STREQ(c.pin_dir, "/sys/fs/bpf/xlb", "pin_dir");
 	ASSERT_STREQ(c.metrics_listen, "", "metrics off");
-	ASSERT_EQ(c.flows.tcp_timeout_ms, 900000, "tcp flows idle out after 15m");
+	ASSERT_EQ(c.flows.tcp_timeout_ms, 900000,
+		  "tcp flows idle out after 15m");
 	ASSERT_EQ(c.flows.udp_timeout_ms, 300000, "udp flows after 5m");
 	ASSERT_EQ(c.flows.closed_timeout_ms, 60000, "closed flows after 1m");
 	ASSERT_EQ(c.flows.scan_interval_ms, 5000, "scan every 5s");
@@ -248,11 +246,10 @@ out:
 
 TEST(config_empty_values)
 {
-	static const char yaml[] =
-		"interface: eth0\n"
-		"xdp_mode:\n"
-		"metrics_listen: \"\"\n"
-		"services:\n";
+	static const char yaml[] = "interface: eth0\n"
+				   "xdp_mode:\n"
+				   "metrics_listen: \"\"\n"
+				   "services:\n";
 	struct xlb_config_errors e = {};
 	struct xlb_config c;
 
@@ -309,19 +306,18 @@ out:
 
 TEST(config_anchors)
 {
-	static const char yaml[] =
-		"interface: eth0\n"
-		"services:\n"
-		"  - name: http\n"
-		"    vip: 198.18.0.1\n"
-		"    port: 80\n"
-		"    backends: &pool\n"
-		"      - address: 198.18.0.11\n"
-		"      - address: 198.18.0.12\n"
-		"  - name: https\n"
-		"    vip: 198.18.0.1\n"
-		"    port: 443\n"
-		"    backends: *pool\n";
+	static const char yaml[] = "interface: eth0\n"
+				   "services:\n"
+				   "  - name: http\n"
+				   "    vip: 198.18.0.1\n"
+				   "    port: 80\n"
+				   "    backends: &pool\n"
+				   "      - address: 198.18.0.11\n"
+				   "      - address: 198.18.0.12\n"
+				   "  - name: https\n"
+				   "    vip: 198.18.0.1\n"
+				   "    port: 443\n"
+				   "    backends: *pool\n";
 	struct xlb_config_errors e = {};
 	struct xlb_config c;
 
@@ -339,16 +335,15 @@ out:
 
 TEST(config_ipv6)
 {
-	static const char yaml[] =
-		"interface: eth0\n"
-		"services:\n"
-		"  - name: v6\n"
-		"    vip: 2001:db8::100\n"
-		"    port: 80\n"
-		"    backends:\n"
-		"      - address: 2001:db8::11\n"
-		"      - { address: \"2001:db8::12\" }\n"
-		"      - { address: fd00::1 }\n";
+	static const char yaml[] = "interface: eth0\n"
+				   "services:\n"
+				   "  - name: v6\n"
+				   "    vip: 2001:db8::100\n"
+				   "    port: 80\n"
+				   "    backends:\n"
+				   "      - address: 2001:db8::11\n"
+				   "      - { address: \"2001:db8::12\" }\n"
+				   "      - { address: fd00::1 }\n";
 	struct xlb_config_errors e = {};
 	const struct xlb_service_conf *s;
 	struct xlb_config c;
@@ -411,8 +406,9 @@ TEST(config_hc_override)
 	ASSERT_EQ(b->hc.fall, 3, "fall default via service");
 	ASSERT_STREQ(b->hc.path, "/b", "path overridden");
 	ASSERT_STREQ(b->hc.host, "h.example", "host inherited");
-	ASSERT_EQ(b->hc.set_mask, XLB_HC_SET_PATH | XLB_HC_SET_RISE |
-		  XLB_HC_SET_TIMEOUT, "set_mask = overrides");
+	ASSERT_EQ(b->hc.set_mask,
+		  XLB_HC_SET_PATH | XLB_HC_SET_RISE | XLB_HC_SET_TIMEOUT,
+		  "set_mask = overrides");
 
 	b = &c.services[0].backends[1];
 	ASSERT_EQ(b->hc.type, XLB_HC_TCP, "type overridden");
@@ -435,265 +431,243 @@ struct bad_case {
 	const char *needle;
 };
 
-#define SVC_HEAD							\
-	"interface: eth0\n"						\
-	"services:\n"							\
-	"  - name: web\n"						\
-	"    vip: 198.18.0.100\n"					\
-	"    port: 80\n"		/* lines 1..5 */
+#define SVC_HEAD                  \
+	"interface: eth0\n"       \
+	"services:\n"             \
+	"  - name: web\n"         \
+	"    vip: 198.18.0.100\n" \
+	"    port: 80\n" /* lines 1..5 */
 
 static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  "interface: eth0\n"
-	  "interfcae: eth1\n", 2, "unknown key 'interfcae'" },
-	{ "unknown service key",
-	  SVC_HEAD
-	  "    wieght: 3\n", 6, "unknown key 'wieght' in service" },
+	  "interfcae: eth1\n",
+	  2, "unknown key 'interfcae'" },
+	{ "unknown service key", SVC_HEAD "    wieght: 3\n", 6,
+	  "unknown key 'wieght' in service" },
 	{ "unknown backend key",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - { address: 198.18.0.11, wieght: 3 }\n", 7,
-	  "unknown key 'wieght' in backend" },
+	  SVC_HEAD "    backends:\n"
+		   "      - { address: 198.18.0.11, wieght: 3 }\n",
+	  7, "unknown key 'wieght' in backend" },
 	{ "unknown health_check key",
-	  SVC_HEAD
-	  "    health_check:\n"
-	  "      type: tcp\n"
-	  "      intervall: 2s\n", 8,
-	  "unknown key 'intervall' in health_check" },
+	  SVC_HEAD "    health_check:\n"
+		   "      type: tcp\n"
+		   "      intervall: 2s\n",
+	  8, "unknown key 'intervall' in health_check" },
 	{ "bad vip",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: web\n"
 	  "    vip: 198.18.0.300\n"
-	  "    port: 80\n", 4, "'198.18.0.300' is not a numeric IPv4 or IPv6" },
+	  "    port: 80\n",
+	  4, "'198.18.0.300' is not a numeric IPv4 or IPv6" },
 	{ "bad backend address",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - address: backend.example\n", 7, "'backend.example' is not" },
+	  SVC_HEAD "    backends:\n"
+		   "      - address: backend.example\n",
+	  7, "'backend.example' is not" },
 	{ "multicast vip",
 	  "interface: eth0\n"
 	  "services:\n"
-	  "  - { name: web, vip: 239.1.1.1, port: 80 }\n", 3,
-	  "239.1.1.1 cannot be used" },
+	  "  - { name: web, vip: 239.1.1.1, port: 80 }\n",
+	  3, "239.1.1.1 cannot be used" },
 	{ "vip/backend family mismatch",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - address: 198.18.0.11\n"
-	  "      - address: 2001:db8::11\n", 8,
+	  SVC_HEAD "    backends:\n"
+		   "      - address: 198.18.0.11\n"
+		   "      - address: 2001:db8::11\n",
+	  8,
 	  "address family mismatch: backend 2001:db8::11 is IPv6 but vip 198.18.0.100 is IPv4" },
 	{ "duplicate service (vip, port, proto)",
-	  SVC_HEAD
-	  "  - name: web2\n"
-	  "    vip: 198.18.0.100\n"
-	  "    port: 80\n"
-	  "    protocol: tcp\n", 6,
+	  SVC_HEAD "  - name: web2\n"
+		   "    vip: 198.18.0.100\n"
+		   "    port: 80\n"
+		   "    protocol: tcp\n",
+	  6,
 	  "duplicate service: 198.18.0.100 port 80/tcp is already service 'web' (line 3)" },
 	{ "duplicate service name",
-	  SVC_HEAD
-	  "  - name: web\n"
-	  "    vip: 198.18.0.101\n"
-	  "    port: 80\n", 6,
-	  "duplicate service name 'web' (first at line 3)" },
+	  SVC_HEAD "  - name: web\n"
+		   "    vip: 198.18.0.101\n"
+		   "    port: 80\n",
+	  6, "duplicate service name 'web' (first at line 3)" },
 	{ "duplicate backend",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - address: 198.18.0.11\n"
-	  "      - address: 198.18.0.12\n"
-	  "      - address: 198.18.0.11\n", 9,
+	  SVC_HEAD "    backends:\n"
+		   "      - address: 198.18.0.11\n"
+		   "      - address: 198.18.0.12\n"
+		   "      - address: 198.18.0.11\n",
+	  9,
 	  "duplicate backend 198.18.0.11 in service 'web' (first at line 7)" },
 	{ "port 0",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: web\n"
 	  "    vip: 198.18.0.100\n"
-	  "    port: 0\n", 5, "'port' 0 is out of range 1..65535" },
+	  "    port: 0\n",
+	  5, "'port' 0 is out of range 1..65535" },
 	{ "port 70000",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: web\n"
 	  "    vip: 198.18.0.100\n"
-	  "    port: 70000\n", 5, "'port' 70000 is out of range 1..65535" },
+	  "    port: 70000\n",
+	  5, "'port' 70000 is out of range 1..65535" },
 	{ "port not a number",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: web\n"
 	  "    vip: 198.18.0.100\n"
-	  "    port: -80\n", 5, "'port' must be a decimal integer, not '-80'" },
+	  "    port: -80\n",
+	  5, "'port' must be a decimal integer, not '-80'" },
 	{ "weight out of range",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - { address: 198.18.0.11, weight: 65536 }\n", 7,
-	  "'weight' 65536 is out of range 0..65535" },
-	{ "table_size not prime",
-	  SVC_HEAD
-	  "    table_size: 1000\n", 6,
+	  SVC_HEAD "    backends:\n"
+		   "      - { address: 198.18.0.11, weight: 65536 }\n",
+	  7, "'weight' 65536 is out of range 0..65535" },
+	{ "table_size not prime", SVC_HEAD "    table_size: 1000\n", 6,
 	  "table_size 1000 is not prime (next prime: 1009)" },
-	{ "table_size too large",
-	  SVC_HEAD
-	  "    table_size: 2000003\n", 6,
+	{ "table_size too large", SVC_HEAD "    table_size: 2000003\n", 6,
 	  "'table_size' 2000003 is out of range" },
 	{ "table_size below backend count",
-	  SVC_HEAD
-	  "    table_size: 2\n"
-	  "    backends:\n"
-	  "      - address: 198.18.0.11\n"
-	  "      - address: 198.18.0.12\n"
-	  "      - address: 198.18.0.13\n", 6,
-	  "table_size 2 is smaller than the number of backends (3)" },
-	{ "bad scheduler",
-	  SVC_HEAD
-	  "    scheduler: fastest\n", 6,
+	  SVC_HEAD "    table_size: 2\n"
+		   "    backends:\n"
+		   "      - address: 198.18.0.11\n"
+		   "      - address: 198.18.0.12\n"
+		   "      - address: 198.18.0.13\n",
+	  6, "table_size 2 is smaller than the number of backends (3)" },
+	{ "bad scheduler", SVC_HEAD "    scheduler: fastest\n", 6,
 	  "'scheduler': unknown value 'fastest' (expected one of: maglev, source-hash, round-robin, weighted-round-robin, random, least-connections)" },
-	{ "bad protocol",
-	  SVC_HEAD
-	  "    protocol: sctp\n", 6, "unknown value 'sctp'" },
+	{ "bad protocol", SVC_HEAD "    protocol: sctp\n", 6,
+	  "unknown value 'sctp'" },
 	{ "zero flow timeout",
 	  "interface: eth0\n"
-	  "flow_timeout_udp: 0s\n", 2,
-	  "'flow_timeout_udp' must be greater than 0" },
+	  "flow_timeout_udp: 0s\n",
+	  2, "'flow_timeout_udp' must be greater than 0" },
 	{ "bad scan interval",
 	  "interface: eth0\n"
-	  "flow_scan_interval: often\n", 2,
-	  "'flow_scan_interval' is not a valid duration: 'often'" },
+	  "flow_scan_interval: often\n",
+	  2, "'flow_scan_interval' is not a valid duration: 'often'" },
 	{ "bad xdp_mode",
 	  "interface: eth0\n"
-	  "xdp_mode: offload\n", 2, "'xdp_mode': unknown value 'offload'" },
-	{ "bad duration",
-	  SVC_HEAD
-	  "    slow_start: 10 seconds\n", 6,
+	  "xdp_mode: offload\n",
+	  2, "'xdp_mode': unknown value 'offload'" },
+	{ "bad duration", SVC_HEAD "    slow_start: 10 seconds\n", 6,
 	  "'slow_start' is not a valid duration: '10 seconds'" },
-	{ "sub-millisecond duration",
-	  SVC_HEAD
-	  "    slow_start: 1.0005s\n", 6,
+	{ "sub-millisecond duration", SVC_HEAD "    slow_start: 1.0005s\n", 6,
 	  "'slow_start' duration '1.0005s' is out of range" },
 	{ "zero interval",
-	  SVC_HEAD
-	  "    health_check: { type: tcp, interval: 0s }\n", 6,
+	  SVC_HEAD "    health_check: { type: tcp, interval: 0s }\n", 6,
 	  "'interval' must be greater than 0" },
 	{ "timeout > interval",
-	  SVC_HEAD
-	  "    health_check:\n"
-	  "      type: tcp\n"
-	  "      interval: 1s\n"
-	  "      timeout: 1500ms\n", 9,
-	  "health_check timeout 1500ms is longer than interval 1s" },
+	  SVC_HEAD "    health_check:\n"
+		   "      type: tcp\n"
+		   "      interval: 1s\n"
+		   "      timeout: 1500ms\n",
+	  9, "health_check timeout 1500ms is longer than interval 1s" },
 	{ "timeout > interval via backend override",
 	  SVC_HEAD
 	  "    health_check: { type: tcp, timeout: 2s, interval: 3s }\n"
 	  "    backends:\n"
 	  "      - address: 198.18.0.11\n"
-	  "        health_check: { interval: 1s }\n", 9,
-	  "timeout 2s is longer than interval 1s" },
+	  "        health_check: { interval: 1s }\n",
+	  9, "timeout 2s is longer than interval 1s" },
 	{ "rise out of range",
-	  SVC_HEAD
-	  "    health_check: { type: tcp, rise: 101 }\n", 6,
+	  SVC_HEAD "    health_check: { type: tcp, rise: 101 }\n", 6,
 	  "'rise' 101 is out of range 1..100" },
 	{ "http key on a tcp check",
-	  SVC_HEAD
-	  "    health_check:\n"
-	  "      type: tcp\n"
-	  "      path: /x\n", 8,
-	  "'path' applies only to http health checks (type is tcp)" },
+	  SVC_HEAD "    health_check:\n"
+		   "      type: tcp\n"
+		   "      path: /x\n",
+	  8, "'path' applies only to http health checks (type is tcp)" },
 	{ "path without slash",
-	  SVC_HEAD
-	  "    health_check: { type: http, path: healthz }\n", 6,
+	  SVC_HEAD "    health_check: { type: http, path: healthz }\n", 6,
 	  "'path' must start with '/'" },
 	{ "bad expect_status",
-	  SVC_HEAD
-	  "    health_check:\n"
-	  "      type: http\n"
-	  "      expect_status: [200, 399-200]\n", 8,
-	  "'399-200' is not a status code or range" },
-	{ "bad hc type",
-	  SVC_HEAD
-	  "    health_check: { type: icmp }\n", 6,
+	  SVC_HEAD "    health_check:\n"
+		   "      type: http\n"
+		   "      expect_status: [200, 399-200]\n",
+	  8, "'399-200' is not a status code or range" },
+	{ "bad hc type", SVC_HEAD "    health_check: { type: icmp }\n", 6,
 	  "'type': unknown value 'icmp' (expected one of: none, tcp, http, udp)" },
 	{ "bad service name",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: my web\n"
 	  "    vip: 198.18.0.100\n"
-	  "    port: 80\n", 3, "service name 'my web' must be 1..63" },
+	  "    port: 80\n",
+	  3, "service name 'my web' must be 1..63" },
 	{ "bad metrics_listen",
 	  "interface: eth0\n"
-	  "metrics_listen: ::1:9641\n", 2,
-	  "'metrics_listen': '::1:9641' is not ADDR:PORT" },
-	{ "bad interface",
-	  "interface: eth0/1\n", 1, "'eth0/1' is not a valid interface name" },
-	{ "interface too long",
-	  "interface: abcdefghijklmnopq\n", 1,
+	  "metrics_listen: ::1:9641\n",
+	  2, "'metrics_listen': '::1:9641' is not ADDR:PORT" },
+	{ "bad interface", "interface: eth0/1\n", 1,
+	  "'eth0/1' is not a valid interface name" },
+	{ "interface too long", "interface: abcdefghijklmnopq\n", 1,
 	  "'interface' is too long (17 bytes, at most 15)" },
 	{ "list where a scalar is expected",
-	  SVC_HEAD
-	  "    scheduler: [maglev]\n", 6,
+	  SVC_HEAD "    scheduler: [maglev]\n", 6,
 	  "'scheduler' must be a scalar, not a list" },
 	{ "mapping where a list is expected",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      address: 198.18.0.11\n", 7,
-	  "'backends' must be a list, not a mapping" },
+	  SVC_HEAD "    backends:\n"
+		   "      address: 198.18.0.11\n",
+	  7, "'backends' must be a list, not a mapping" },
 	{ "scalar where a mapping is expected",
-	  SVC_HEAD
-	  "    health_check: tcp\n", 6,
+	  SVC_HEAD "    health_check: tcp\n", 6,
 	  "health_check must be a mapping, not a scalar" },
-	{ "top level not a mapping",
-	  "- interface: eth0\n", 1,
+	{ "top level not a mapping", "- interface: eth0\n", 1,
 	  "the top level must be a mapping, not a list" },
-	{ "duplicate key",
-	  SVC_HEAD
-	  "    port: 81\n", 6,
+	{ "duplicate key", SVC_HEAD "    port: 81\n", 6,
 	  "duplicate key 'port' in service (first at line 5)" },
 	{ "YAML syntax error",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - address: 198.18.0.11\n"
-	  "     weight: 5\n", 8,
+	  SVC_HEAD "    backends:\n"
+		   "      - address: 198.18.0.11\n"
+		   "     weight: 5\n",
+	  8,
 	  "YAML syntax error: did not find expected key (while parsing a block mapping at line 3)" },
 	{ "unterminated quote",
 	  "interface: \"eth0\n"
-	  "services: []\n", 3,
-	  "YAML syntax error: found unexpected end of stream" },
+	  "services: []\n",
+	  3, "YAML syntax error: found unexpected end of stream" },
 	{ "tab indentation",
 	  "interface: eth0\n"
 	  "services:\n"
-	  "\t- name: web\n", 3, "YAML syntax error" },
+	  "\t- name: web\n",
+	  3, "YAML syntax error" },
 	{ "invalid UTF-8",
 	  "interface: eth0\n"
-	  "services: \xff\n", 0, "invalid input at byte 26" },
-	{ "undefined alias",
-	  "interface: *nic\n", 1, "YAML syntax error: found undefined alias" },
+	  "services: \xff\n",
+	  0, "invalid input at byte 26" },
+	{ "undefined alias", "interface: *nic\n", 1,
+	  "YAML syntax error: found undefined alias" },
 	{ "two documents",
 	  "interface: eth0\n"
 	  "---\n"
-	  "interface: eth1\n", 3, "only one YAML document is allowed" },
-	{ "missing interface",
-	  "services: []\n", 1,
+	  "interface: eth1\n",
+	  3, "only one YAML document is allowed" },
+	{ "missing interface", "services: []\n", 1,
 	  "the top level is missing required key 'interface'" },
 	{ "empty file", "", 1, "'interface' is required" },
 	{ "missing vip",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - name: web\n"
-	  "    port: 80\n", 3, "service is missing required key 'vip'" },
+	  "    port: 80\n",
+	  3, "service is missing required key 'vip'" },
 	{ "missing port",
 	  "interface: eth0\n"
 	  "services:\n"
-	  "  - { name: web, vip: 198.18.0.1 }\n", 3,
-	  "service is missing required key 'port'" },
+	  "  - { name: web, vip: 198.18.0.1 }\n",
+	  3, "service is missing required key 'port'" },
 	{ "missing name",
 	  "interface: eth0\n"
 	  "services:\n"
 	  "  - vip: 198.18.0.1\n"
-	  "    port: 80\n", 3, "service is missing required key 'name'" },
+	  "    port: 80\n",
+	  3, "service is missing required key 'name'" },
 	{ "missing backend address",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - weight: 5\n", 7,
-	  "backend is missing required key 'address'" },
+	  SVC_HEAD "    backends:\n"
+		   "      - weight: 5\n",
+	  7, "backend is missing required key 'address'" },
 	{ "empty required value",
-	  SVC_HEAD
-	  "    backends:\n"
-	  "      - address:\n", 7, "'address' needs a value" },
+	  SVC_HEAD "    backends:\n"
+		   "      - address:\n",
+	  7, "'address' needs a value" },
 };
 
 TEST(config_errors)
@@ -720,27 +694,30 @@ TEST(config_multiple_errors)
 {
 	static const char yaml[] =
 		"interface: eth0\n"
-		"colour: blue\n"				/* 2 */
+		"colour: blue\n" /* 2 */
 		"services:\n"
-		"  - name: web\n"				/* 4 */
+		"  - name: web\n" /* 4 */
 		"    vip: 198.18.0.100\n"
-		"    port: 70000\n"				/* 6 */
-		"    scheduler: fastest\n"			/* 7 */
-		"    table_size: 100\n"				/* 8 */
+		"    port: 70000\n"	   /* 6 */
+		"    scheduler: fastest\n" /* 7 */
+		"    table_size: 100\n"	   /* 8 */
 		"    backends:\n"
-		"      - address: 198.18.0.11\n"		/* 10 */
-		"      - address: 2001:db8::1\n"		/* 11 */
-		"      - address: 198.18.0.11\n"		/* 12 */
-		"      - { address: 1.2.3, weight: x }\n"	/* 13 */
-		"  - name: web\n"				/* 14 */
+		"      - address: 198.18.0.11\n"	  /* 10 */
+		"      - address: 2001:db8::1\n"	  /* 11 */
+		"      - address: 198.18.0.11\n"	  /* 12 */
+		"      - { address: 1.2.3, weight: x }\n" /* 13 */
+		"  - name: web\n"			  /* 14 */
 		"    vip: 198.18.0.100\n"
 		"    port: 81\n"
 		"    health_check: { interval: 1s, timeout: 2s }\n" /* 17 */
-		"  - name: other\n"				/* 18 */
+		"  - name: other\n"				    /* 18 */
 		"    vip: 198.18.0.100\n"
 		"    port: 81\n"
-		"    slow_start: forever\n";			/* 21 */
-	static const struct { int line; const char *needle; } want[] = {
+		"    slow_start: forever\n"; /* 21 */
+	static const struct {
+		int line;
+		const char *needle;
+	} want[] = {
 		{ 2, "unknown key 'colour'" },
 		{ 6, "'port' 70000 is out of range" },
 		{ 7, "unknown value 'fastest'" },
@@ -768,8 +745,7 @@ out:
 	xlb_config_errors_free(&e);
 }
 
-static bool config_equal(const struct xlb_config *a,
-			 const struct xlb_config *b)
+static bool config_equal(const struct xlb_config *a, const struct xlb_config *b)
 {
 	if (!ASSERT_TRUE(xlb_config_globals_equal(a, b), "globals equal") ||
 	    !ASSERT_EQ(a->n_services, b->n_services, "n_services"))
@@ -968,8 +944,8 @@ TEST(config_parse_helpers)
 	ASSERT_EQ(v, UINT32_MAX, "max value");
 	ASSERT_EQ(xlb_parse_u32("4294967296", 0, UINT32_MAX, &v), -ERANGE,
 		  "overflow");
-	ASSERT_EQ(xlb_parse_u32("99999999999999999999999", 0, 10, &v),
-		  -ERANGE, "huge");
+	ASSERT_EQ(xlb_parse_u32("99999999999999999999999", 0, 10, &v), -ERANGE,
+		  "huge");
 	ASSERT_EQ(xlb_parse_u32("11", 0, 10, &v), -ERANGE, "above max");
 	ASSERT_EQ(xlb_parse_u32("1", 2, 10, &v), -ERANGE, "below min");
 	ASSERT_EQ(xlb_parse_u32("", 0, 10, &v), -EINVAL, "empty");
@@ -1032,14 +1008,14 @@ TEST(config_parse_helpers)
 	ASSERT_EQ(fam, XLB_FAMILY_V4, "v4 family");
 	ASSERT_EQ(xlb_parse_addr_port("::1:80", &a, &fam, &port), -EINVAL,
 		  "v6 needs brackets");
-	ASSERT_EQ(xlb_parse_addr_port("[1.2.3.4]:80", &a, &fam, &port),
-		  -EINVAL, "v4 in brackets");
+	ASSERT_EQ(xlb_parse_addr_port("[1.2.3.4]:80", &a, &fam, &port), -EINVAL,
+		  "v4 in brackets");
 	ASSERT_EQ(xlb_parse_addr_port("1.2.3.4:0", &a, &fam, &port), -ERANGE,
 		  "port 0");
 	ASSERT_EQ(xlb_parse_addr_port("1.2.3.4", &a, &fam, &port), -EINVAL,
 		  "no port");
-	ASSERT_EQ(xlb_parse_addr_port("localhost:80", &a, &fam, &port),
-		  -EINVAL, "hostname");
+	ASSERT_EQ(xlb_parse_addr_port("localhost:80", &a, &fam, &port), -EINVAL,
+		  "hostname");
 
 	for (int i = 0; i < XLB_SCHED_MAX; i++)
 		ASSERT_EQ(xlb_parse_sched(xlb_sched_names[i]), i, "sched name");

@@ -12,19 +12,18 @@
 
 #define NAME "c.yaml"
 
-static const char cluster_yaml[] =
-	"interface: eth1\n"					/* 1 */
-	"hash_seed: 0x5eed1234\n"
-	"announce_table: 100\n"
-	"services:\n"
-	"  - name: web\n"					/* 5 */
-	"    vip: 198.18.0.100\n"
-	"    port: 80\n"
-	"    min_up_backends: 2\n"
-	"  - name: quiet\n"
-	"    vip: 198.18.0.101\n"				/* 10 */
-	"    port: 80\n"
-	"    announce: false\n";
+static const char cluster_yaml[] = "interface: eth1\n" /* 1 */
+				   "hash_seed: 0x5eed1234\n"
+				   "announce_table: 100\n"
+				   "services:\n"
+				   "  - name: web\n" /* 5 */
+				   "    vip: 198.18.0.100\n"
+				   "    port: 80\n"
+				   "    min_up_backends: 2\n"
+				   "  - name: quiet\n"
+				   "    vip: 198.18.0.101\n" /* 10 */
+				   "    port: 80\n"
+				   "    announce: false\n";
 
 static bool has_err(const struct xlb_config_errors *e, int line,
 		    const char *needle)
@@ -36,8 +35,8 @@ static bool has_err(const struct xlb_config_errors *e, int line,
 		if (!strncmp(e->v[i].msg, prefix, strlen(prefix)) &&
 		    strstr(e->v[i].msg, needle))
 			return true;
-	fprintf(stderr, "    no error \"%s...%s\" among %zu:\n", prefix,
-		needle, e->n);
+	fprintf(stderr, "    no error \"%s...%s\" among %zu:\n", prefix, needle,
+		e->n);
 	xlb_config_errors_print(e, stderr);
 	return false;
 }
@@ -71,8 +70,8 @@ TEST(config_cluster_keys)
 		ASSERT_TRUE(xlb_config_globals_equal(&c, &d), "same globals");
 		ASSERT_TRUE(xlb_service_conf_equal(&c.services[0],
 						   &d.services[0]) &&
-			    xlb_service_conf_equal(&c.services[1],
-						   &d.services[1]),
+				    xlb_service_conf_equal(&c.services[1],
+							   &d.services[1]),
 			    "same services");
 		xlb_config_free(&d);
 	}
@@ -89,15 +88,17 @@ TEST(config_cluster_defaults)
 {
 	struct xlb_config c;
 
-	if (!ASSERT_OK(xlb_config_load_str(NAME, "interface: eth0\n", &c,
-					   NULL), "load"))
+	if (!ASSERT_OK(xlb_config_load_str(NAME, "interface: eth0\n", &c, NULL),
+		       "load"))
 		return;
 	ASSERT_EQ(c.hash_seed, 0, "seed 0");
 	ASSERT_EQ(c.announce_table, 0, "announcing off");
 	xlb_config_free(&c);
-	if (!ASSERT_OK(xlb_config_load_str(NAME, "interface: eth0\n"
-					   "hash_seed: 4294967295\n", &c,
-					   NULL), "load max seed"))
+	if (!ASSERT_OK(xlb_config_load_str(NAME,
+					   "interface: eth0\n"
+					   "hash_seed: 4294967295\n",
+					   &c, NULL),
+		       "load max seed"))
 		return;
 	ASSERT_EQ(c.hash_seed, 4294967295U, "decimal seed, full range");
 	xlb_config_free(&c);
@@ -119,10 +120,11 @@ TEST(config_cluster_errors)
 		  "kernel's default, main or local table" },
 		{ "interface: e\nannounce_table: x\n", 2, "announce_table" },
 		{ "interface: e\nservices:\n  - name: a\n    vip: 198.18.0.1\n"
-		  "    port: 1\n    announce: yes\n", 6, "announce" },
+		  "    port: 1\n    announce: yes\n",
+		  6, "announce" },
 		{ "interface: e\nservices:\n  - name: a\n    vip: 198.18.0.1\n"
-		  "    port: 1\n    min_up_backends: 65536\n", 6,
-		  "min_up_backends" },
+		  "    port: 1\n    min_up_backends: 65536\n",
+		  6, "min_up_backends" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

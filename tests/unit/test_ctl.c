@@ -141,7 +141,10 @@ out:
 TEST(ctl_recv_split_writes)
 {
 	static const char *const chunks[] = {
-		"{\"cmd\":", " \"sta", "tus\", \"x\": [1, ", "2]}\n",
+		"{\"cmd\":",
+		" \"sta",
+		"tus\", \"x\": [1, ",
+		"2]}\n",
 	};
 	struct json_object *got = NULL;
 	int sv[2] = { -1, -1 };
@@ -155,8 +158,8 @@ TEST(ctl_recv_split_writes)
 	if (!ASSERT_OK(xlb_ctl_recv(sv[0], &got, TIMEOUT_MS), "recv"))
 		goto out;
 	ASSERT_TRUE(is_cmd(got, "status"), "reassembled");
-	ASSERT_EQ(json_object_array_length(json_object_object_get(got, "x")),
-		  2, "x");
+	ASSERT_EQ(json_object_array_length(json_object_object_get(got, "x")), 2,
+		  "x");
 out:
 	reap(pid);
 	json_object_put(got);
@@ -185,14 +188,14 @@ out:
 TEST(ctl_recv_malformed)
 {
 	static const char *const bad[] = {
-		"{\"cmd\": \"x\"\n",	/* unterminated object */
+		"{\"cmd\": \"x\"\n", /* unterminated object */
 		"not json\n",
-		"[1, 2]\n",		/* not an object */
+		"[1, 2]\n", /* not an object */
 		"\"status\"\n",
-		"\n",			/* empty line */
-		"{} {}\n",		/* two values on a line */
-		"{\"a\": 1,}\n",	/* trailing comma (strict) */
-		"{\"a\": \"\xff\"}\n",	/* not UTF-8 */
+		"\n",		       /* empty line */
+		"{} {}\n",	       /* two values on a line */
+		"{\"a\": 1,}\n",       /* trailing comma (strict) */
+		"{\"a\": \"\xff\"}\n", /* not UTF-8 */
 	};
 	struct json_object *got = NULL;
 	int sv[2] = { -1, -1 };
@@ -201,8 +204,8 @@ TEST(ctl_recv_malformed)
 		goto out;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		put_str(sv[1], bad[i]);
-		if (!ASSERT_EQ(xlb_ctl_recv(sv[0], &got, TIMEOUT_MS),
-			       -EBADMSG, bad[i]))
+		if (!ASSERT_EQ(xlb_ctl_recv(sv[0], &got, TIMEOUT_MS), -EBADMSG,
+			       bad[i]))
 			goto out;
 		ASSERT_TRUE(!got, "no message");
 	}
@@ -306,7 +309,7 @@ TEST(ctl_conn_read)
 	c = xlb_ctl_conn_new(sv[0]);
 	if (!ASSERT_TRUE(c, "conn_new"))
 		goto out;
-	sv[0] = -1;	/* the conn owns it now */
+	sv[0] = -1; /* the conn owns it now */
 	ASSERT_EQ(xlb_ctl_conn_read(c, &req), 0, "nothing yet");
 	/* Split: no request until the newline is in. */
 	put_str(sv[1], "{\"cmd\": \"sta");
@@ -391,8 +394,8 @@ TEST(ctl_reply)
 	if (ASSERT_OK(xlb_ctl_recv(sv[0], &resp, TIMEOUT_MS), "recv ok")) {
 		ASSERT_TRUE(xlb_ctl_resp_ok(resp, &data, &error), "ok");
 		ASSERT_STREQ(json_object_get_string(
-				     json_object_object_get(data, "k")), "v",
-			     "data");
+				     json_object_object_get(data, "k")),
+			     "v", "data");
 	}
 	json_object_put(resp);
 	ASSERT_OK(xlb_ctl_reply_ok(sv[1], NULL), "reply_ok NULL");
@@ -459,7 +462,8 @@ static void serve(int lfd)
 		for (i = 0; i < 8; i++)
 			pfd[i + 1] = (struct pollfd){
 				.fd = conns[i] ? xlb_ctl_conn_fd(conns[i]) : -1,
-				.events = POLLIN };
+				.events = POLLIN
+			};
 		if (poll(pfd, 9, 5000) <= 0)
 			_exit(1);
 		if (pfd[0].revents) {
@@ -479,7 +483,8 @@ static void serve(int lfd)
 
 				ret = xlb_ctl_conn_read(conns[i], &req);
 				if (ret == -EBADMSG) {
-					xlb_ctl_reply_err(fd, "malformed request");
+					xlb_ctl_reply_err(fd,
+							  "malformed request");
 					continue;
 				}
 				if (ret <= 0)
@@ -489,10 +494,11 @@ static void serve(int lfd)
 				if (cmd && !strcmp(cmd, "quit"))
 					quit = true;
 				if (cmd && !strcmp(cmd, "fail"))
-					xlb_ctl_reply_err(fd, "failed: %s", cmd);
+					xlb_ctl_reply_err(fd, "failed: %s",
+							  cmd);
 				else
-					xlb_ctl_reply_ok(fd, obj1("echo",
-								  cmd ?: ""));
+					xlb_ctl_reply_ok(
+						fd, obj1("echo", cmd ?: ""));
 				json_object_put(req);
 			}
 			if (ret < 0) {
@@ -548,8 +554,8 @@ TEST(ctl_listen)
 	/* The client's message when there is no daemon. */
 	snprintf(path, sizeof(path), "%s/none.sock", dir);
 	req = json_object_new_object();
-	ASSERT_EQ(xlb_ctl_call(path, req, &resp, TIMEOUT_MS, err,
-			       sizeof(err)), -ENOENT, "call without daemon");
+	ASSERT_EQ(xlb_ctl_call(path, req, &resp, TIMEOUT_MS, err, sizeof(err)),
+		  -ENOENT, "call without daemon");
 	ASSERT_TRUE(!resp, "no response");
 	ASSERT_CONTAINS(err, "is xlbd running?", "message");
 	ASSERT_CONTAINS(err, path, "message names the path");
@@ -587,7 +593,8 @@ TEST(ctl_round_trip)
 	/* One request per connection. */
 	req = obj1("cmd", "status");
 	if (ASSERT_OK(xlb_ctl_call(path, req, &resp, TIMEOUT_MS, err,
-				   sizeof(err)), err) &&
+				   sizeof(err)),
+		      err) &&
 	    ASSERT_TRUE(xlb_ctl_resp_ok(resp, &data, &error), "ok"))
 		ASSERT_STREQ(json_object_get_string(
 				     json_object_object_get(data, "echo")),
@@ -596,7 +603,8 @@ TEST(ctl_round_trip)
 	json_object_put(req);
 	req = obj1("cmd", "fail");
 	if (ASSERT_OK(xlb_ctl_call(path, req, &resp, TIMEOUT_MS, err,
-				   sizeof(err)), err)) {
+				   sizeof(err)),
+		      err)) {
 		ASSERT_TRUE(!xlb_ctl_resp_ok(resp, &data, &error), "not ok");
 		ASSERT_STREQ(error, "failed: fail", "error");
 	}
@@ -613,7 +621,8 @@ TEST(ctl_round_trip)
 	json_object_put(got);
 	if (ASSERT_OK(xlb_ctl_recv(fd, &got, TIMEOUT_MS), "oops"))
 		ASSERT_TRUE(!xlb_ctl_resp_ok(got, NULL, &error) &&
-			    !strcmp(error, "malformed request"), "oops err");
+				    !strcmp(error, "malformed request"),
+			    "oops err");
 	json_object_put(got);
 	if (ASSERT_OK(xlb_ctl_recv(fd, &got, TIMEOUT_MS), "b") &&
 	    ASSERT_TRUE(xlb_ctl_resp_ok(got, &data, NULL), "b ok"))
@@ -664,7 +673,8 @@ TEST(ctl_cli_valid)
 		/* Options may come before the positional arguments. */
 		{ "service add --proto udp a.b-c_9 10.0.0.1:65535",
 		  "{\"cmd\":\"service_add\",\"name\":\"a.b-c_9\",\"vip\":\"10.0.0.1\",\"port\":65535,\"protocol\":\"udp\"}" },
-		{ "service del web", "{\"cmd\":\"service_del\",\"name\":\"web\"}" },
+		{ "service del web",
+		  "{\"cmd\":\"service_del\",\"name\":\"web\"}" },
 		{ "backend add web 198.19.0.11",
 		  "{\"cmd\":\"backend_add\",\"service\":\"web\",\"address\":\"198.19.0.11\"}" },
 		{ "backend add web 2001:db8:0:0::11 --weight 0",
@@ -686,8 +696,8 @@ TEST(ctl_cli_valid)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		argc = xlb_test_split(cases[i].line, buf, sizeof(buf), argv);
 		err[0] = '\0';
-		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req,
-						    err, sizeof(err)),
+		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req, err,
+						    sizeof(err)),
 			       cases[i].line)) {
 			fprintf(stderr, "    error: %s\n", err);
 			continue;
@@ -705,65 +715,114 @@ TEST(ctl_cli_invalid)
 {
 	static const struct {
 		const char *line;
-		const char *err;	/* expected prefix of the message */
+		const char *err; /* expected prefix of the message */
 	} cases[] = {
 		{ "", "argument \"COMMAND\" is wrong: missing" },
 		{ "bogus", "argument \"bogus\" is wrong: unknown command" },
 		{ "service", "argument \"service\" is wrong: missing" },
-		{ "service rename web", "argument \"rename\" is wrong: unknown service command" },
-		{ "status extra", "argument \"extra\" is wrong: unexpected argument" },
+		{ "service rename web",
+		  "argument \"rename\" is wrong: unknown service command" },
+		{ "status extra",
+		  "argument \"extra\" is wrong: unexpected argument" },
 		{ "service add", "argument \"NAME\" is wrong: missing" },
-		{ "service add web", "argument \"VIP:PORT\" is wrong: missing" },
-		{ "service add web 1.2.3.4", "argument \"1.2.3.4\" is wrong: missing port" },
-		{ "service add web 1.2.3.4:", "argument \"1.2.3.4:\" is wrong: missing port" },
-		{ "service add web 1.2.3.4:0", "argument \"1.2.3.4:0\" is wrong: port must be 1..65535" },
-		{ "service add web 1.2.3.4:65536", "argument \"1.2.3.4:65536\" is wrong: port must be 1..65535" },
-		{ "service add web 1.2.3.4:99999999999", "argument \"1.2.3.4:99999999999\" is wrong: port must be 1..65535" },
-		{ "service add web 1.2.3.4:8o", "argument \"1.2.3.4:8o\" is wrong: port '8o' is not a number" },
-		{ "service add web 1.2.3.4:-1", "argument \"1.2.3.4:-1\" is wrong: port '-1' is not a number" },
-		{ "service add web 1.2.3.256:80", "argument \"1.2.3.256:80\" is wrong: '1.2.3.256' is not a numeric IP address" },
-		{ "service add web example.com:80", "argument \"example.com:80\" is wrong: 'example.com' is not a numeric IP address" },
-		{ "service add web 2001:2::100:80", "argument \"2001:2::100:80\" is wrong: an IPv6 VIP needs brackets" },
-		{ "service add web 2001:2::100", "argument \"2001:2::100\" is wrong: an IPv6 VIP needs brackets" },
-		{ "service add web [2001:2::100]", "argument \"[2001:2::100]\" is wrong: missing port" },
-		{ "service add web [2001:2::100:80", "argument \"[2001:2::100:80\" is wrong: missing ']'" },
-		{ "service add web [1.2.3.4]:80", "argument \"[1.2.3.4]:80\" is wrong: '1.2.3.4' is not an IPv6 address" },
-		{ "service add web [2001:2::100]80", "argument \"[2001:2::100]80\" is wrong: expected ':'" },
-		{ "service add web 0.0.0.0:80", "argument \"0.0.0.0:80\" is wrong: the address cannot be used" },
-		{ "service add web 239.1.1.1:80", "argument \"239.1.1.1:80\" is wrong: the address cannot be used" },
-		{ "service add web [ff02::1]:80", "argument \"[ff02::1]:80\" is wrong: the address cannot be used" },
-		{ "service add we/b 1.2.3.4:80", "argument \"we/b\" is wrong: a service name is 1..63" },
+		{ "service add web",
+		  "argument \"VIP:PORT\" is wrong: missing" },
+		{ "service add web 1.2.3.4",
+		  "argument \"1.2.3.4\" is wrong: missing port" },
+		{ "service add web 1.2.3.4:",
+		  "argument \"1.2.3.4:\" is wrong: missing port" },
+		{ "service add web 1.2.3.4:0",
+		  "argument \"1.2.3.4:0\" is wrong: port must be 1..65535" },
+		{ "service add web 1.2.3.4:65536",
+		  "argument \"1.2.3.4:65536\" is wrong: port must be 1..65535" },
+		{ "service add web 1.2.3.4:99999999999",
+		  "argument \"1.2.3.4:99999999999\" is wrong: port must be 1..65535" },
+		{ "service add web 1.2.3.4:8o",
+		  "argument \"1.2.3.4:8o\" is wrong: port '8o' is not a number" },
+		{ "service add web 1.2.3.4:-1",
+		  "argument \"1.2.3.4:-1\" is wrong: port '-1' is not a number" },
+		{ "service add web 1.2.3.256:80",
+		  "argument \"1.2.3.256:80\" is wrong: '1.2.3.256' is not a numeric IP address" },
+		{ "service add web example.com:80",
+		  "argument \"example.com:80\" is wrong: 'example.com' is not a numeric IP address" },
+		{ "service add web 2001:2::100:80",
+		  "argument \"2001:2::100:80\" is wrong: an IPv6 VIP needs brackets" },
+		{ "service add web 2001:2::100",
+		  "argument \"2001:2::100\" is wrong: an IPv6 VIP needs brackets" },
+		{ "service add web [2001:2::100]",
+		  "argument \"[2001:2::100]\" is wrong: missing port" },
+		{ "service add web [2001:2::100:80",
+		  "argument \"[2001:2::100:80\" is wrong: missing ']'" },
+		{ "service add web [1.2.3.4]:80",
+		  "argument \"[1.2.3.4]:80\" is wrong: '1.2.3.4' is not an IPv6 address" },
+		{ "service add web [2001:2::100]80",
+		  "argument \"[2001:2::100]80\" is wrong: expected ':'" },
+		{ "service add web 0.0.0.0:80",
+		  "argument \"0.0.0.0:80\" is wrong: the address cannot be used" },
+		{ "service add web 239.1.1.1:80",
+		  "argument \"239.1.1.1:80\" is wrong: the address cannot be used" },
+		{ "service add web [ff02::1]:80",
+		  "argument \"[ff02::1]:80\" is wrong: the address cannot be used" },
+		{ "service add we/b 1.2.3.4:80",
+		  "argument \"we/b\" is wrong: a service name is 1..63" },
 		{ "service add 0123456789012345678901234567890123456789012345678901234567890123 1.2.3.4:80",
 		  "argument \"0123456789012345678901234567890123456789012345678901234567890123\" is wrong: a service name" },
-		{ "service add web 1.2.3.4:80 --proto sctp", "argument \"sctp\" is wrong: protocol must be tcp or udp" },
-		{ "service add web 1.2.3.4:80 --scheduler wrr", "argument \"wrr\" is wrong: unknown scheduler (one of: maglev, source-hash," },
-		{ "service add web 1.2.3.4:80 --table-size 65536", "argument \"65536\" is wrong: table size must be a prime (next prime: 65537)" },
-		{ "service add web 1.2.3.4:80 --table-size 1", "argument \"1\" is wrong: table size must be a prime in 2..1048573" },
-		{ "service add web 1.2.3.4:80 --table-size 1048576", "argument \"1048576\" is wrong: table size must be a prime in 2..1048573" },
-		{ "service add web 1.2.3.4:80 --table-size big", "argument \"big\" is wrong: table size is not a number" },
-		{ "service add web 1.2.3.4:80 --proto", "argument \"--proto\" is wrong: missing value" },
-		{ "service add web 1.2.3.4:80 --proto tcp --proto udp", "argument \"--proto\" is wrong: given twice" },
-		{ "service add web 1.2.3.4:80 --weight 1", "argument \"--weight\" is wrong: unknown option" },
-		{ "service add web 1.2.3.4:80 -p", "argument \"-p\" is wrong: unknown option" },
-		{ "status --json", "argument \"--json\" is wrong: global options go before the command" },
+		{ "service add web 1.2.3.4:80 --proto sctp",
+		  "argument \"sctp\" is wrong: protocol must be tcp or udp" },
+		{ "service add web 1.2.3.4:80 --scheduler wrr",
+		  "argument \"wrr\" is wrong: unknown scheduler (one of: maglev, source-hash," },
+		{ "service add web 1.2.3.4:80 --table-size 65536",
+		  "argument \"65536\" is wrong: table size must be a prime (next prime: 65537)" },
+		{ "service add web 1.2.3.4:80 --table-size 1",
+		  "argument \"1\" is wrong: table size must be a prime in 2..1048573" },
+		{ "service add web 1.2.3.4:80 --table-size 1048576",
+		  "argument \"1048576\" is wrong: table size must be a prime in 2..1048573" },
+		{ "service add web 1.2.3.4:80 --table-size big",
+		  "argument \"big\" is wrong: table size is not a number" },
+		{ "service add web 1.2.3.4:80 --proto",
+		  "argument \"--proto\" is wrong: missing value" },
+		{ "service add web 1.2.3.4:80 --proto tcp --proto udp",
+		  "argument \"--proto\" is wrong: given twice" },
+		{ "service add web 1.2.3.4:80 --weight 1",
+		  "argument \"--weight\" is wrong: unknown option" },
+		{ "service add web 1.2.3.4:80 -p",
+		  "argument \"-p\" is wrong: unknown option" },
+		{ "status --json",
+		  "argument \"--json\" is wrong: global options go before the command" },
 		{ "service del", "argument \"NAME\" is wrong: missing" },
-		{ "service del web extra", "argument \"extra\" is wrong: unexpected argument" },
+		{ "service del web extra",
+		  "argument \"extra\" is wrong: unexpected argument" },
 		{ "backend add web", "argument \"ADDRESS\" is wrong: missing" },
-		{ "backend add web 10.0.0.1:80", "argument \"10.0.0.1:80\" is wrong: a backend address takes no port" },
-		{ "backend add web [2001:db8::1]", "argument \"[2001:db8::1]\" is wrong: write a backend's IPv6 address without brackets" },
-		{ "backend add web backend1", "argument \"backend1\" is wrong: not a numeric IP address" },
-		{ "backend add web 255.255.255.255", "argument \"255.255.255.255\" is wrong: the address cannot be used" },
-		{ "backend add web 10.0.0.1 --weight heavy", "argument \"heavy\" is wrong: weight is not a number" },
-		{ "backend add web 10.0.0.1 --weight 65536", "argument \"65536\" is wrong: weight must be 0..65535" },
-		{ "backend add web 10.0.0.1 --weight -1", "argument \"-1\" is wrong: weight is not a number" },
-		{ "backend del web 10.0.0.1 --weight 1", "argument \"--weight\" is wrong: unknown option" },
-		{ "backend set web 10.0.0.1", "argument \"--weight|--drain|--enable\" is wrong: missing" },
-		{ "backend set web 10.0.0.1 --weight 5 --drain", "argument \"--drain\" is wrong: only one of --weight, --drain and --enable" },
-		{ "backend set web 10.0.0.1 --enable --drain", "argument \"--drain\" is wrong: only one of" },
-		{ "backend set web 10.0.0.1 --drain --weight=5", "argument \"--weight=5\" is wrong: only one of" },
-		{ "backend set web 10.0.0.1 --drain=yes", "argument \"--drain=yes\" is wrong: takes no value" },
-		{ "backend set web 10.0.0.1 --weight 70000", "argument \"70000\" is wrong: weight must be 0..65535" },
-		{ "stats web extra", "argument \"extra\" is wrong: unexpected argument" },
+		{ "backend add web 10.0.0.1:80",
+		  "argument \"10.0.0.1:80\" is wrong: a backend address takes no port" },
+		{ "backend add web [2001:db8::1]",
+		  "argument \"[2001:db8::1]\" is wrong: write a backend's IPv6 address without brackets" },
+		{ "backend add web backend1",
+		  "argument \"backend1\" is wrong: not a numeric IP address" },
+		{ "backend add web 255.255.255.255",
+		  "argument \"255.255.255.255\" is wrong: the address cannot be used" },
+		{ "backend add web 10.0.0.1 --weight heavy",
+		  "argument \"heavy\" is wrong: weight is not a number" },
+		{ "backend add web 10.0.0.1 --weight 65536",
+		  "argument \"65536\" is wrong: weight must be 0..65535" },
+		{ "backend add web 10.0.0.1 --weight -1",
+		  "argument \"-1\" is wrong: weight is not a number" },
+		{ "backend del web 10.0.0.1 --weight 1",
+		  "argument \"--weight\" is wrong: unknown option" },
+		{ "backend set web 10.0.0.1",
+		  "argument \"--weight|--drain|--enable\" is wrong: missing" },
+		{ "backend set web 10.0.0.1 --weight 5 --drain",
+		  "argument \"--drain\" is wrong: only one of --weight, --drain and --enable" },
+		{ "backend set web 10.0.0.1 --enable --drain",
+		  "argument \"--drain\" is wrong: only one of" },
+		{ "backend set web 10.0.0.1 --drain --weight=5",
+		  "argument \"--weight=5\" is wrong: only one of" },
+		{ "backend set web 10.0.0.1 --drain=yes",
+		  "argument \"--drain=yes\" is wrong: takes no value" },
+		{ "backend set web 10.0.0.1 --weight 70000",
+		  "argument \"70000\" is wrong: weight must be 0..65535" },
+		{ "stats web extra",
+		  "argument \"extra\" is wrong: unexpected argument" },
 		{ "stats we/b", "argument \"we/b\" is wrong: a service name" },
 	};
 	const struct xlbctl_cmd *cmd;
@@ -779,9 +838,9 @@ TEST(ctl_cli_invalid)
 					   sizeof(err));
 		ASSERT_EQ(ret, -EINVAL, cases[i].line);
 		ASSERT_TRUE(!req, "no request");
-		if (!ASSERT_TRUE(!strncmp(err, cases[i].err,
-					  strlen(cases[i].err)),
-				 cases[i].line))
+		if (!ASSERT_TRUE(
+			    !strncmp(err, cases[i].err, strlen(cases[i].err)),
+			    cases[i].line))
 			fprintf(stderr, "    got \"%s\"\n    want \"%s...\"\n",
 				err, cases[i].err);
 		if (ret == 0)
@@ -792,8 +851,10 @@ TEST(ctl_cli_invalid)
 TEST(ctl_cli_help)
 {
 	static const char *const lines[] = {
-		"help", "-h", "--help", "help backend set", "service --help",
-		"backend set web 1.2.3.4 --help", "status -h",
+		"help",		  "-h",
+		"--help",	  "help backend set",
+		"service --help", "backend set web 1.2.3.4 --help",
+		"status -h",
 	};
 	const struct xlbctl_cmd *cmd;
 	char buf[256], err[256], *argv[XLB_TEST_MAX_ARGV], *out = NULL;
@@ -805,7 +866,8 @@ TEST(ctl_cli_help)
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		argc = xlb_test_split(lines[i], buf, sizeof(buf), argv);
 		ASSERT_EQ(xlbctl_build_request(argc, argv, &cmd, &req, err,
-					       sizeof(err)), 1, lines[i]);
+					       sizeof(err)),
+			  1, lines[i]);
 		ASSERT_TRUE(!req, "no request");
 	}
 	/* "help backend set" names its command. */
@@ -817,8 +879,10 @@ TEST(ctl_cli_help)
 	xlbctl_usage(cmd, f);
 	fclose(f);
 	f = NULL;
-	ASSERT_CONTAINS(out, "Usage: xlbctl [OPTIONS] backend set SERVICE ADDRESS (--weight N | --drain | --enable)",
-			"usage");
+	ASSERT_CONTAINS(
+		out,
+		"Usage: xlbctl [OPTIONS] backend set SERVICE ADDRESS (--weight N | --drain | --enable)",
+		"usage");
 out:
 	if (f)
 		fclose(f);
@@ -877,14 +941,16 @@ TEST(ctl_cli_print_status)
 
 	if (!ASSERT_TRUE(out, "render"))
 		goto out;
-	ASSERT_STREQ(out,
-		     "web   198.19.0.100:80/tcp   maglev  table 65537  ring 00c0ffee12345678\n"
-		     "  ADDRESS       WEIGHT  STATE    MAC\n"
-		     "  198.19.0.11      100  up       02:78:6c:62:00:0b\n"
-		     "  198.19.0.120    0/50  drained  -\n"
-		     "\n"
-		     "dns6  [2001:2::100]:53/udp  maglev  table 251\n"
-		     "  no backends\n", "status text");
+	ASSERT_STREQ(
+		out,
+		"web   198.19.0.100:80/tcp   maglev  table 65537  ring 00c0ffee12345678\n"
+		"  ADDRESS       WEIGHT  STATE    MAC\n"
+		"  198.19.0.11      100  up       02:78:6c:62:00:0b\n"
+		"  198.19.0.120    0/50  drained  -\n"
+		"\n"
+		"dns6  [2001:2::100]:53/udp  maglev  table 251\n"
+		"  no backends\n",
+		"status text");
 	free(out);
 	/* --json is the data itself. */
 	out = render("status", status_json, true);
@@ -902,12 +968,14 @@ out:
 
 TEST(ctl_cli_print_stats)
 {
-	char *out = render("stats",
-			   "{\"global\": {\"tx\": 1234567, \"drop_fragment\": 0},"
-			   " \"services\": [{\"name\": \"web\", \"packets\": 1000,"
-			   " \"bytes\": 123456789, \"new_flows\": 12, \"backends\":"
-			   " [{\"address\": \"198.19.0.11\", \"packets\": 999,"
-			   " \"bytes\": 1000, \"new_flows\": 12}]}]}", false);
+	char *out =
+		render("stats",
+		       "{\"global\": {\"tx\": 1234567, \"drop_fragment\": 0},"
+		       " \"services\": [{\"name\": \"web\", \"packets\": 1000,"
+		       " \"bytes\": 123456789, \"new_flows\": 12, \"backends\":"
+		       " [{\"address\": \"198.19.0.11\", \"packets\": 999,"
+		       " \"bytes\": 1000, \"new_flows\": 12}]}]}",
+		       false);
 
 	ASSERT_STREQ(out,
 		     "COUNTER            VALUE\n"

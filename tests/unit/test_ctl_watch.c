@@ -31,8 +31,7 @@ static struct json_object *entry(struct json_object *rates, int svc, int be)
 	struct json_object *s =
 		json_object_array_get_idx(jget(rates, "services"), svc);
 
-	return be < 0 ? s :
-	       json_object_array_get_idx(jget(s, "backends"), be);
+	return be < 0 ? s : json_object_array_get_idx(jget(s, "backends"), be);
 }
 
 static double num(struct json_object *o, const char *key)
@@ -104,8 +103,7 @@ TEST(watch_rates_two_snapshots)
 	ASSERT_EQ(num(entry(r, 0, 0), "bytes"), 15000, "be1 bytes/s");
 	ASSERT_EQ(num(entry(r, 0, 0), "new_flows") * 10, 15, "be1 flows/s");
 	ASSERT_EQ(num(entry(r, 0, 1), "packets"), 50, "be2 packets/s");
-	ASSERT_TRUE(!jget(entry(r, 0, 0), "health_transitions"),
-		    "only rates");
+	ASSERT_TRUE(!jget(entry(r, 0, 0), "health_transitions"), "only rates");
 	json_object_put(r);
 
 	/* The same snapshot twice: all 0. Rates round to 0.1. */
@@ -219,9 +217,9 @@ TEST(watch_rates_entries_come_and_go)
 	r = rates_of("{}", "{\"services\": [{\"backends\": [{}]}]}", 1.0);
 	if (ASSERT_TRUE(r, "rates from partial data")) {
 		ASSERT_EQ(num(entry(r, 0, -1), "packets"), 0, "no counters");
-		ASSERT_STREQ(json_object_get_string(jget(entry(r, 0, 0),
-							 "address")),
-			     "?", "no address");
+		ASSERT_STREQ(
+			json_object_get_string(jget(entry(r, 0, 0), "address")),
+			"?", "no address");
 	}
 	json_object_put(r);
 }
@@ -232,11 +230,11 @@ TEST(watch_fmt_rate)
 		double v;
 		const char *s;
 	} cases[] = {
-		{ 0, "0" }, { 0.04, "0" }, { -5, "0" }, { NAN, "0" },
-		{ 0.05, "0.1" }, { 12.34, "12.3" }, { 999.9, "999.9" },
-		{ 999.96, "1.0k" }, { 1234, "1.2k" }, { 18000, "18.0k" },
-		{ 5e6, "5.0M" }, { 144e6, "144.0M" }, { 2.5e9, "2.5G" },
-		{ 1e21, "1000.0E" },
+		{ 0, "0" },	    { 0.04, "0" },	 { -5, "0" },
+		{ NAN, "0" },	    { 0.05, "0.1" },	 { 12.34, "12.3" },
+		{ 999.9, "999.9" }, { 999.96, "1.0k" },	 { 1234, "1.2k" },
+		{ 18000, "18.0k" }, { 5e6, "5.0M" },	 { 144e6, "144.0M" },
+		{ 2.5e9, "2.5G" },  { 1e21, "1000.0E" },
 	};
 	char buf[32];
 
@@ -309,7 +307,8 @@ TEST(watch_render)
 	ASSERT_STREQ(out,
 		     "xlb stats  2025-06-01T14:03:07+02:00  every 0.5s\n"
 		     "\n"
-		     "no services\n", "no services");
+		     "no services\n",
+		     "no services");
 	free(out);
 	json_object_put(r);
 }
@@ -322,22 +321,25 @@ TEST(watch_parse_interval)
 		const char *s;
 		double v;
 	} good[] = {
-		{ "1", 1 }, { "0.5", 0.5 }, { ".25", 0.25 }, { "2.", 2 },
-		{ "+3", 3 }, { "0.1", 0.1 }, { "86400", 86400 },
-		{ "007", 7 },
+		{ "1", 1 },  { "0.5", 0.5 }, { ".25", 0.25 },	 { "2.", 2 },
+		{ "+3", 3 }, { "0.1", 0.1 }, { "86400", 86400 }, { "007", 7 },
 	};
 	static const struct {
 		const char *s;
 		const char *err;
 	} bad[] = {
-		{ "0", "argument \"0\" is wrong: the interval must be more than 0 seconds" },
+		{ "0",
+		  "argument \"0\" is wrong: the interval must be more than 0 seconds" },
 		{ "0.0", "the interval must be more than 0 seconds" },
-		{ "-1", "argument \"-1\" is wrong: the interval must be more than 0 seconds" },
+		{ "-1",
+		  "argument \"-1\" is wrong: the interval must be more than 0 seconds" },
 		{ "-0.5", "the interval must be more than 0 seconds" },
-		{ "0.05", "argument \"0.05\" is wrong: the interval must be 0.1..86400 seconds" },
+		{ "0.05",
+		  "argument \"0.05\" is wrong: the interval must be 0.1..86400 seconds" },
 		{ "86401", "the interval must be 0.1..86400 seconds" },
 		{ "", "not a number of seconds" },
-		{ "abc", "argument \"abc\" is wrong: not a number of seconds (for example 1 or 0.5)" },
+		{ "abc",
+		  "argument \"abc\" is wrong: not a number of seconds (for example 1 or 0.5)" },
 		{ "1s", "not a number of seconds" },
 		{ "1.2.3", "not a number of seconds" },
 		{ ".", "not a number of seconds" },
@@ -356,7 +358,8 @@ TEST(watch_parse_interval)
 		v = -1;
 		err[0] = '\0';
 		if (ASSERT_OK(xlb_watch_parse_interval(good[i].s, &v, err,
-						       sizeof(err)), good[i].s))
+						       sizeof(err)),
+			      good[i].s))
 			ASSERT_TRUE(fabs(v - good[i].v) < 1e-9, good[i].s);
 		else
 			fprintf(stderr, "    error: %s\n", err);
@@ -365,8 +368,8 @@ TEST(watch_parse_interval)
 		v = -1;
 		err[0] = '\0';
 		ASSERT_EQ(xlb_watch_parse_interval(bad[i].s, &v, err,
-						   sizeof(err)), -EINVAL,
-			  bad[i].s);
+						   sizeof(err)),
+			  -EINVAL, bad[i].s);
 		ASSERT_CONTAINS(err, bad[i].err, bad[i].s);
 		ASSERT_TRUE(v == -1, "output untouched");
 	}
@@ -392,9 +395,9 @@ TEST(watch_parse_count)
 		  "max");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ASSERT_EQ(xlb_watch_parse_count(bad[i][0], &n, err,
-						sizeof(err)), -EINVAL,
-			  bad[i][0]);
+		ASSERT_EQ(
+			xlb_watch_parse_count(bad[i][0], &n, err, sizeof(err)),
+			-EINVAL, bad[i][0]);
 		ASSERT_CONTAINS(err, bad[i][1], bad[i][0]);
 	}
 }
@@ -403,43 +406,65 @@ TEST(watch_cli_args)
 {
 	static const struct {
 		const char *line;
-		const char *json;	/* request sent to the daemon */
-		double interval;	/* 0: not a watch */
+		const char *json; /* request sent to the daemon */
+		double interval;  /* 0: not a watch */
 		unsigned count;
 	} good[] = {
 		{ "stats", "{\"cmd\":\"stats\"}", 0, 0 },
-		{ "stats web", "{\"cmd\":\"stats\",\"service\":\"web\"}", 0, 0 },
+		{ "stats web", "{\"cmd\":\"stats\",\"service\":\"web\"}", 0,
+		  0 },
 		{ "stats --watch", "{\"cmd\":\"stats\"}", 1, 0 },
 		{ "stats --watch 0.5", "{\"cmd\":\"stats\"}", 0.5, 0 },
-		{ "stats --watch 0.5 --count 3", "{\"cmd\":\"stats\"}", 0.5, 3 },
+		{ "stats --watch 0.5 --count 3", "{\"cmd\":\"stats\"}", 0.5,
+		  3 },
 		{ "stats --count=3 --watch .5", "{\"cmd\":\"stats\"}", 0.5, 3 },
 		{ "stats --count 2 --watch", "{\"cmd\":\"stats\"}", 1, 2 },
-		{ "stats web --watch 2", "{\"cmd\":\"stats\",\"service\":\"web\"}", 2, 0 },
-		{ "stats --watch 2 web", "{\"cmd\":\"stats\",\"service\":\"web\"}", 2, 0 },
-		{ "stats --watch web", "{\"cmd\":\"stats\",\"service\":\"web\"}", 1, 0 },
-		{ "stats --watch web --count 1", "{\"cmd\":\"stats\",\"service\":\"web\"}", 1, 1 },
+		{ "stats web --watch 2",
+		  "{\"cmd\":\"stats\",\"service\":\"web\"}", 2, 0 },
+		{ "stats --watch 2 web",
+		  "{\"cmd\":\"stats\",\"service\":\"web\"}", 2, 0 },
+		{ "stats --watch web",
+		  "{\"cmd\":\"stats\",\"service\":\"web\"}", 1, 0 },
+		{ "stats --watch web --count 1",
+		  "{\"cmd\":\"stats\",\"service\":\"web\"}", 1, 1 },
 		/* A numeric service name: not right after --watch. */
-		{ "stats 7 --watch", "{\"cmd\":\"stats\",\"service\":\"7\"}", 1, 0 },
-		{ "stats 7 --watch 3", "{\"cmd\":\"stats\",\"service\":\"7\"}", 3, 0 },
-		{ "stats --watch --count 4 7", "{\"cmd\":\"stats\",\"service\":\"7\"}", 1, 4 },
-		{ "stats --watch 1 2", "{\"cmd\":\"stats\",\"service\":\"2\"}", 1, 0 },
+		{ "stats 7 --watch", "{\"cmd\":\"stats\",\"service\":\"7\"}", 1,
+		  0 },
+		{ "stats 7 --watch 3", "{\"cmd\":\"stats\",\"service\":\"7\"}",
+		  3, 0 },
+		{ "stats --watch --count 4 7",
+		  "{\"cmd\":\"stats\",\"service\":\"7\"}", 1, 4 },
+		{ "stats --watch 1 2", "{\"cmd\":\"stats\",\"service\":\"2\"}",
+		  1, 0 },
 	};
 	static const struct {
 		const char *line;
 		const char *err;
 	} bad[] = {
-		{ "stats --count 3", "argument \"--count\" is wrong: only with --watch" },
-		{ "stats --watch 0", "argument \"0\" is wrong: the interval must be more than 0 seconds" },
-		{ "stats --watch 0.0 web", "argument \"0.0\" is wrong: the interval must be more than 0" },
-		{ "stats --watch 1s", "argument \"1s\" is wrong: not a number of seconds" },
-		{ "stats --watch web 2", "argument \"2\" is wrong: unexpected argument (SECONDS goes right after --watch)" },
-		{ "stats web extra", "argument \"extra\" is wrong: unexpected argument" },
-		{ "stats --watch we/b", "argument \"we/b\" is wrong: a service name" },
-		{ "stats --watch 0.5 --count 0", "argument \"0\" is wrong: count must be 1.." },
-		{ "stats --watch --count x", "argument \"x\" is wrong: count is not a number" },
-		{ "stats --watch --count", "argument \"--count\" is wrong: missing value" },
-		{ "stats --watch --watch", "argument \"--watch\" is wrong: given twice" },
-		{ "stats --watch=1", "argument \"--watch=1\" is wrong: takes no value" },
+		{ "stats --count 3",
+		  "argument \"--count\" is wrong: only with --watch" },
+		{ "stats --watch 0",
+		  "argument \"0\" is wrong: the interval must be more than 0 seconds" },
+		{ "stats --watch 0.0 web",
+		  "argument \"0.0\" is wrong: the interval must be more than 0" },
+		{ "stats --watch 1s",
+		  "argument \"1s\" is wrong: not a number of seconds" },
+		{ "stats --watch web 2",
+		  "argument \"2\" is wrong: unexpected argument (SECONDS goes right after --watch)" },
+		{ "stats web extra",
+		  "argument \"extra\" is wrong: unexpected argument" },
+		{ "stats --watch we/b",
+		  "argument \"we/b\" is wrong: a service name" },
+		{ "stats --watch 0.5 --count 0",
+		  "argument \"0\" is wrong: count must be 1.." },
+		{ "stats --watch --count x",
+		  "argument \"x\" is wrong: count is not a number" },
+		{ "stats --watch --count",
+		  "argument \"--count\" is wrong: missing value" },
+		{ "stats --watch --watch",
+		  "argument \"--watch\" is wrong: given twice" },
+		{ "stats --watch=1",
+		  "argument \"--watch=1\" is wrong: takes no value" },
 		{ "stats --watch -1", "argument \"-1\" is wrong" },
 	};
 	const struct xlb_watch_opts *o;
@@ -451,8 +476,8 @@ TEST(watch_cli_args)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		argc = xlb_test_split(good[i].line, buf, sizeof(buf), argv);
 		err[0] = '\0';
-		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req,
-						    err, sizeof(err)),
+		if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req, err,
+						    sizeof(err)),
 			       good[i].line)) {
 			fprintf(stderr, "    error: %s\n", err);
 			continue;
@@ -557,9 +582,10 @@ static void run_against(const char *const *replies, int n, const char *count,
 	snprintf(line, sizeof(line), "stats web --watch 0.1 --count %s", count);
 	argc = xlb_test_split(line, buf, sizeof(buf), argv);
 	if (!ASSERT_OK(xlbctl_build_request(argc, argv, &cmd, &req, res->err,
-					    sizeof(res->err)), line))
+					    sizeof(res->err)),
+		       line))
 		goto out;
-	if (n) {	/* n == 0: no daemon at all */
+	if (n) { /* n == 0: no daemon at all */
 		lfd = xlb_ctl_listen(path);
 		if (!ASSERT_TRUE(lfd >= 0, "listen"))
 			goto out;
@@ -576,8 +602,8 @@ static void run_against(const char *const *replies, int n, const char *count,
 	f = open_memstream(&res->out, &len);
 	if (!ASSERT_TRUE(f, "memstream"))
 		goto out;
-	res->ret = xlb_watch_run(path, req, true, f, res->err,
-				 sizeof(res->err));
+	res->ret =
+		xlb_watch_run(path, req, true, f, res->err, sizeof(res->err));
 	fclose(f);
 	for (char *p = res->out; p && *p; p++)
 		res->lines += *p == '\n';
@@ -594,11 +620,11 @@ out:
 	rmdir(dir);
 }
 
-#define SNAP(pkts, be_pkts)						\
-	"{\"global\": {\"tx\": " #pkts "}, \"services\": [{\"name\": \"web\","	\
-	" \"packets\": " #pkts ", \"bytes\": " #pkts "00, \"new_flows\": 1,"	\
-	" \"backends\": [{\"address\": \"198.18.0.11\", \"packets\": "	\
-	#be_pkts ", \"bytes\": " #be_pkts "00, \"new_flows\": 1}]}]}"
+#define SNAP(pkts, be_pkts)                                                     \
+	"{\"global\": {\"tx\": " #pkts "}, \"services\": [{\"name\": \"web\","  \
+	" \"packets\": " #pkts ", \"bytes\": " #pkts "00, \"new_flows\": 1,"    \
+	" \"backends\": [{\"address\": \"198.18.0.11\", \"packets\": " #be_pkts \
+	", \"bytes\": " #be_pkts "00, \"new_flows\": 1}]}]}"
 
 /* rates line i of out, parsed (caller puts it). */
 static struct json_object *line_of(const char *out, int i)
@@ -618,7 +644,9 @@ static struct json_object *line_of(const char *out, int i)
 TEST(watch_run_count)
 {
 	static const char *const replies[] = {
-		SNAP(0, 0), SNAP(100, 100), SNAP(300, 5),
+		SNAP(0, 0),
+		SNAP(100, 100),
+		SNAP(300, 5),
 	};
 	struct json_object *l;
 	struct run_result res;

@@ -139,10 +139,10 @@ TEST(hc_delays)
 /* ---- loopback servers on the test's loop ---- */
 
 enum srv_mode {
-	SRV_HTTP,		/* answer every request with status/body */
-	SRV_SILENT,		/* accept, read, never answer */
-	SRV_UDP_ECHO,		/* "echo " + payload */
-	SRV_UDP_MUTE,		/* read, never answer */
+	SRV_HTTP,     /* answer every request with status/body */
+	SRV_SILENT,   /* accept, read, never answer */
+	SRV_UDP_ECHO, /* "echo " + payload */
+	SRV_UDP_MUTE, /* read, never answer */
 };
 
 struct conn {
@@ -159,9 +159,9 @@ struct srv {
 	__u16 port;
 	int status;
 	const char *body;
-	char last_req[2048];	/* last HTTP request head received */
+	char last_req[2048]; /* last HTTP request head received */
 	int accepted;
-	struct conn *conns[64];	/* kept open by SRV_SILENT */
+	struct conn *conns[64]; /* kept open by SRV_SILENT */
 	int n_conns;
 };
 
@@ -187,7 +187,7 @@ static void conn_io(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 		if (s->mode != SRV_SILENT)
 			conn_close(c);
 		else
-			xlb_loop_del_fd(l, fd);	/* closed with the srv */
+			xlb_loop_del_fd(l, fd); /* closed with the srv */
 		return;
 	}
 	c->len += n;
@@ -206,8 +206,7 @@ static void conn_io(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 	conn_close(c);
 }
 
-static void srv_accept(struct xlb_loop *l, int fd, uint32_t events,
-		       void *ctx)
+static void srv_accept(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 {
 	struct srv *s = ctx;
 	struct conn *c;
@@ -279,9 +278,9 @@ static int bound_socket(__u8 family, int type, __u16 *port)
 		close(fd);
 		return err;
 	}
-	*port = ntohs(family == XLB_FAMILY_V6 ?
-		      ((struct sockaddr_in6 *)&ss)->sin6_port :
-		      ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ntohs(family == XLB_FAMILY_V6
+			      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			      : ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -380,8 +379,7 @@ static void run_until(struct xlb_loop *l, bool *done)
 	xlb_timer_cancel(l, guard);
 }
 
-static void conf_init(struct xlb_hc_conf *c, enum xlb_hc_type type,
-		      __u16 port)
+static void conf_init(struct xlb_hc_conf *c, enum xlb_hc_type type, __u16 port)
 {
 	xlb_hc_conf_init(c, port);
 	c->type = type;
@@ -411,10 +409,10 @@ static struct result probe(struct xlb_loop *l, __u8 family,
 	return r;
 }
 
-#define EXPECT(r, want_ok, want_reason, what)				\
-	do {								\
-		ASSERT_EQ((r).ok, (want_ok), what);			\
-		ASSERT_STREQ((r).reason, (want_reason), what);		\
+#define EXPECT(r, want_ok, want_reason, what)                  \
+	do {                                                   \
+		ASSERT_EQ((r).ok, (want_ok), what);            \
+		ASSERT_STREQ((r).reason, (want_reason), what); \
 	} while (0)
 
 static const __u8 families[] = { XLB_FAMILY_V4, XLB_FAMILY_V6 };
@@ -692,11 +690,11 @@ out:
 struct reports {
 	int n, flips;
 	bool up;
-	char seq[256];		/* verdict per report, U/D; '!': flip */
+	char seq[256]; /* verdict per report, U/D; '!': flip */
 	char reason[XLB_HC_REASON_LEN];
 	__u64 first_ms;
 	struct xlb_loop *l;
-	int stop_at;		/* stop the loop after this many */
+	int stop_at; /* stop the loop after this many */
 };
 
 static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
@@ -825,8 +823,8 @@ out:
 }
 
 /* Free from inside the report callback, and with a probe in flight. */
-static void on_report_free(struct xlb_hc *hc, void *ctx, bool up,
-			   bool changed, const char *reason)
+static void on_report_free(struct xlb_hc *hc, void *ctx, bool up, bool changed,
+			   const char *reason)
 {
 	struct reports *r = ctx;
 
@@ -859,7 +857,7 @@ TEST(hc_checker_free)
 	/* free while a probe is in flight (the silent server holds it) */
 	r.n = 0;
 	hc = xlb_hc_new(l, &a, XLB_FAMILY_V4, &c, false, on_report, &r);
-	run_for(l, 130);	/* probes at ~0-20 and ~70-120 ms */
+	run_for(l, 130); /* probes at ~0-20 and ~70-120 ms */
 	ASSERT_TRUE(r.n > 0, "probes ran");
 	xlb_hc_free(hc);
 out:
@@ -872,7 +870,10 @@ out:
 static void bench_child(int lfd)
 {
 	struct xlb_loop *l = xlb_loop_new();
-	struct srv s = { .l = l, .mode = SRV_HTTP, .fd = lfd, .status = 200,
+	struct srv s = { .l = l,
+			 .mode = SRV_HTTP,
+			 .fd = lfd,
+			 .status = 200,
 			 .body = "ok\n" };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -929,8 +930,7 @@ static void bench_one(enum xlb_hc_type type, int secs, __u16 port)
 	printf("    bench %s: 1000 checkers, %d probes in %.1f s (%.0f/s), all up: %s; CPU %.3f s (%.3f s system) = %.2f%% of one core\n",
 	       xlb_hc_type_names[type], r.n, (t1 - t0) / 1000.0,
 	       r.n * 1000.0 / (t1 - t0), ups == 1000 ? "yes" : "NO",
-	       cpu1 - cpu0, sys1 - sys0,
-	       (cpu1 - cpu0) * 100000.0 / (t1 - t0));
+	       cpu1 - cpu0, sys1 - sys0, (cpu1 - cpu0) * 100000.0 / (t1 - t0));
 	ASSERT_EQ(ups, 1000, "all up");
 	ASSERT_RANGE(r.n, secs * 900, secs * 1100, "about 1000 probes/s");
 	xlb_loop_free(l);
@@ -952,9 +952,11 @@ TEST(hc_bench)
 	/* 0.0.0.0 so that every 127.0.x.y reaches it */
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (!ASSERT_TRUE(!bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) &&
-			 !getsockname(lfd, (struct sockaddr *)&sin, &len) &&
-			 !listen(lfd, 4096), "listener"))
+	if (!ASSERT_TRUE(
+		    !bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) &&
+			    !getsockname(lfd, (struct sockaddr *)&sin, &len) &&
+			    !listen(lfd, 4096),
+		    "listener"))
 		return;
 	pid = fork();
 	if (!pid)

@@ -115,8 +115,13 @@ TEST(maglev_is_prime)
 
 TEST(maglev_balance)
 {
-	static const struct { size_t n; __u32 size; } cases[] = {
-		{ 10, 65537 }, { 100, 65537 }, { 1000, 655373 },
+	static const struct {
+		size_t n;
+		__u32 size;
+	} cases[] = {
+		{ 10, 65537 },
+		{ 100, 65537 },
+		{ 1000, 655373 },
 	};
 	struct xlb_maglev_backend be[1000];
 
@@ -289,7 +294,8 @@ TEST(maglev_determinism)
 		const struct xlb_maglev_backend *y = &owner_b[b[i]];
 
 		if (!ASSERT_TRUE(x->id && y->id && x->family == y->family &&
-				 !memcmp(&x->addr, &y->addr, sizeof(x->addr)),
+					 !memcmp(&x->addr, &y->addr,
+						 sizeof(x->addr)),
 				 "same address owns the slot"))
 			break;
 	}
@@ -414,7 +420,7 @@ TEST(maglev_bad_args)
 	ASSERT_EQ(xlb_maglev_build(NULL, 3, table, 13), -EINVAL, "NULL be");
 
 	be[2].addr = be[0].addr;
-	be[2].weight = 0;	/* still a duplicate */
+	be[2].weight = 0; /* still a duplicate */
 	ASSERT_EQ(xlb_maglev_build(be, 3, table, 13), -EINVAL, "duplicate");
 	be_v4(&be[2], 2, 3, 1);
 
@@ -431,7 +437,8 @@ TEST(maglev_bad_args)
 	ASSERT_OK(xlb_maglev_build(be, 3, table, XLB_MAX_TABLE_SIZE), "max");
 	ASSERT_OK(xlb_maglev_build(be, 3, table, 2), "size 2");
 	ASSERT_TRUE(table[0] && table[1] && table[0] != table[1] &&
-		    table[0] <= 3 && table[1] <= 3, "size 2 filled");
+			    table[0] <= 3 && table[1] <= 3,
+		    "size 2 filled");
 	free(table);
 }
 

@@ -34,9 +34,9 @@ static const __u8 mac_y[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x78 };
 
 struct env {
 	char a[32], b[32];
-	int saved_ns;		/* own netns while inside A, else -1 */
-	int ifindex;		/* va, in A */
-	struct xlb_neigh *n;	/* opened inside A */
+	int saved_ns;	     /* own netns while inside A, else -1 */
+	int ifindex;	     /* va, in A */
+	struct xlb_neigh *n; /* opened inside A */
 };
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -107,15 +107,18 @@ static bool env_up(struct env *e)
 	    sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.accept_dad=0",
 	       e->b) ||
 	    sh("ip -n %s link add va address " MAC_A " type veth peer name vb "
-	       "netns %s address " MAC_B, e->a, e->b) ||
-	    sh("ip -n %s link set lo up && ip -n %s link set va up",
-	       e->a, e->a) ||
-	    sh("ip -n %s link set lo up && ip -n %s link set vb up",
-	       e->b, e->b) ||
+	       "netns %s address " MAC_B,
+	       e->a, e->b) ||
+	    sh("ip -n %s link set lo up && ip -n %s link set va up", e->a,
+	       e->a) ||
+	    sh("ip -n %s link set lo up && ip -n %s link set vb up", e->b,
+	       e->b) ||
 	    sh("ip -n %s addr add 198.18.0.1/24 dev va && "
-	       "ip -n %s addr add 2001:2::1/64 dev va nodad", e->a, e->a) ||
+	       "ip -n %s addr add 2001:2::1/64 dev va nodad",
+	       e->a, e->a) ||
 	    sh("ip -n %s addr add 198.18.0.2/24 dev vb && "
-	       "ip -n %s addr add 2001:2::2/64 dev vb nodad", e->b, e->b)) {
+	       "ip -n %s addr add 2001:2::2/64 dev vb nodad",
+	       e->b, e->b)) {
 		xlb_test_fail(__FILE__, __LINE__, "namespace setup failed");
 		return false;
 	}
@@ -171,9 +174,9 @@ struct watch {
 	union xlb_addr addr;
 	__u8 family;
 	int ifindex;
-	const __u8 *expect;	/* wanted MAC; NULL: wanted "gone" */
-	bool hit;		/* a matching callback brought .expect */
-	int calls;		/* callbacks for this neighbour */
+	const __u8 *expect; /* wanted MAC; NULL: wanted "gone" */
+	bool hit;	    /* a matching callback brought .expect */
+	int calls;	    /* callbacks for this neighbour */
 };
 
 static void watch_cb(void *ctx, const union xlb_addr *a, __u8 family,
@@ -439,7 +442,8 @@ TEST(neigh_probe_unanswered)
 	/* One solicitation, 100 ms timeout: FAILED well inside WAIT_MS. */
 	if (sh("ip netns exec %s sysctl -qw net.ipv4.neigh.va.mcast_solicit=1 "
 	       "net.ipv4.neigh.va.app_solicit=0 "
-	       "net.ipv4.neigh.va.retrans_time_ms=100", e.a))
+	       "net.ipv4.neigh.va.retrans_time_ms=100",
+	       e.a))
 		goto fail;
 
 	watch_init(&w, &a, XLB_FAMILY_V4, e.ifindex, NULL);
@@ -474,7 +478,8 @@ TEST(neigh_probe_refreshes_stale)
 		goto out;
 	/* Skip the 5 s DELAY before the unicast probe, to stay bounded. */
 	if (sh("ip netns exec %s sysctl -qw "
-	       "net.ipv4.neigh.va.delay_first_probe_time=0", e.a))
+	       "net.ipv4.neigh.va.delay_first_probe_time=0",
+	       e.a))
 		goto fail;
 	watch_init(&w, &a, XLB_FAMILY_V4, e.ifindex, mac_b);
 	if (!ASSERT_OK(xlb_neigh_probe(e.n, &a, XLB_FAMILY_V4, e.ifindex),
@@ -490,8 +495,7 @@ TEST(neigh_probe_refreshes_stale)
 	ASSERT_OK(xlb_neigh_probe(e.n, &a, XLB_FAMILY_V4, e.ifindex),
 		  "re-probe");
 	end = now_ms() + WAIT_MS;
-	while (!neigh_state_is(&e, "198.18.0.2", "REACHABLE") &&
-	       now_ms() < end)
+	while (!neigh_state_is(&e, "198.18.0.2", "REACHABLE") && now_ms() < end)
 		usleep(20 * 1000);
 	ASSERT_TRUE(neigh_state_is(&e, "198.18.0.2", "REACHABLE"),
 		    "stale entry re-confirmed");

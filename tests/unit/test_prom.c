@@ -25,23 +25,28 @@ TEST(prom_family_and_samples)
 	xlb_prom_init(&p);
 	xlb_prom_family(&p, "xlb_backend_packets_total", XLB_PROM_COUNTER,
 			"Packets forwarded to the backend.");
-	xlb_prom_u64(&p, "xlb_backend_packets_total", XLB_PROM_L(
-		{ "service", "web" }, { "backend", "198.18.0.11" }), 1027);
-	xlb_prom_u64(&p, "xlb_backend_packets_total", XLB_PROM_L(
-		{ "service", "web" }, { "backend", "2001:2::12" }),
+	xlb_prom_u64(
+		&p, "xlb_backend_packets_total",
+		XLB_PROM_L({ "service", "web" }, { "backend", "198.18.0.11" }),
+		1027);
+	xlb_prom_u64(
+		&p, "xlb_backend_packets_total",
+		XLB_PROM_L({ "service", "web" }, { "backend", "2001:2::12" }),
 		18446744073709551615ULL);
 	xlb_prom_family(&p, "xlb_uptime_seconds", XLB_PROM_GAUGE, "Up.");
 	xlb_prom_double(&p, "xlb_uptime_seconds", XLB_PROM_NOLABELS, 12.5);
 	ASSERT_TRUE(!p.bad && !p.oom, "no error");
 	t = take(&p);
-	ASSERT_STREQ(t,
+	ASSERT_STREQ(
+		t,
 		"# HELP xlb_backend_packets_total Packets forwarded to the backend.\n"
 		"# TYPE xlb_backend_packets_total counter\n"
 		"xlb_backend_packets_total{service=\"web\",backend=\"198.18.0.11\"} 1027\n"
 		"xlb_backend_packets_total{service=\"web\",backend=\"2001:2::12\"} 18446744073709551615\n"
 		"# HELP xlb_uptime_seconds Up.\n"
 		"# TYPE xlb_uptime_seconds gauge\n"
-		"xlb_uptime_seconds 12.5\n", "rendered text");
+		"xlb_uptime_seconds 12.5\n",
+		"rendered text");
 	free(t);
 }
 
@@ -60,12 +65,13 @@ TEST(prom_escaping)
 	t = take(&p);
 	/* HELP escapes \ and newline only; label values also " */
 	ASSERT_STREQ(t,
-		"# HELP m back\\\\slash \"quotes\" stay\\nnewline\n"
-		"# TYPE m gauge\n"
-		"m{v=\"a\\\\b\\\"c\\nd\"} 1\n"
-		"m{v=\"\"} 2\n"
-		"m{v=\"\"} 3\n"
-		"m{v=\"ünïcödé {}=,\"} 4\n", "escaped text");
+		     "# HELP m back\\\\slash \"quotes\" stay\\nnewline\n"
+		     "# TYPE m gauge\n"
+		     "m{v=\"a\\\\b\\\"c\\nd\"} 1\n"
+		     "m{v=\"\"} 2\n"
+		     "m{v=\"\"} 3\n"
+		     "m{v=\"ünïcödé {}=,\"} 4\n",
+		     "escaped text");
 	free(t);
 }
 
@@ -75,11 +81,19 @@ TEST(prom_doubles)
 		double v;
 		const char *s;
 	} cases[] = {
-		{ 0, "0" }, { -0.0, "0" }, { 1, "1" }, { 0.1, "0.1" },
-		{ 0.00025, "0.00025" }, { 2.5, "2.5" }, { -3, "-3" },
-		{ 1e21, "1e+21" }, { 1700000000.123, "1700000000.123" },
+		{ 0, "0" },
+		{ -0.0, "0" },
+		{ 1, "1" },
+		{ 0.1, "0.1" },
+		{ 0.00025, "0.00025" },
+		{ 2.5, "2.5" },
+		{ -3, "-3" },
+		{ 1e21, "1e+21" },
+		{ 1700000000.123, "1700000000.123" },
 		{ 1.0 / 3, "0.3333333333333333" },
-		{ INFINITY, "+Inf" }, { -INFINITY, "-Inf" }, { NAN, "NaN" },
+		{ INFINITY, "+Inf" },
+		{ -INFINITY, "-Inf" },
+		{ NAN, "NaN" },
 	};
 	char b[40];
 
@@ -88,7 +102,8 @@ TEST(prom_doubles)
 		ASSERT_STREQ(b, cases[i].s, "formatted double");
 		/* whatever is printed reads back to the same value */
 		if (isfinite(cases[i].v))
-			ASSERT_TRUE(strtod(b, NULL) == cases[i].v, "round trip");
+			ASSERT_TRUE(strtod(b, NULL) == cases[i].v,
+				    "round trip");
 	}
 }
 
@@ -100,26 +115,27 @@ TEST(prom_histogram)
 	char *t;
 
 	xlb_prom_hist_observe(&h, bounds, 3, 0.0002);
-	xlb_prom_hist_observe(&h, bounds, 3, 0.001);	/* le is inclusive */
+	xlb_prom_hist_observe(&h, bounds, 3, 0.001); /* le is inclusive */
 	xlb_prom_hist_observe(&h, bounds, 3, 0.05);
-	xlb_prom_hist_observe(&h, bounds, 3, 7);	/* above the last */
+	xlb_prom_hist_observe(&h, bounds, 3, 7); /* above the last */
 	ASSERT_EQ(h.count, 4, "count");
 	ASSERT_EQ(h.counts[0], 2, "first bucket");
 	ASSERT_EQ(h.counts[3], 1, "+Inf only");
 	xlb_prom_init(&p);
 	xlb_prom_family(&p, "d_seconds", XLB_PROM_HISTOGRAM, "D.");
-	xlb_prom_hist(&p, "d_seconds", XLB_PROM_L({ "backend", "x" }),
-		      bounds, 3, &h);
+	xlb_prom_hist(&p, "d_seconds", XLB_PROM_L({ "backend", "x" }), bounds,
+		      3, &h);
 	t = take(&p);
 	ASSERT_STREQ(t,
-		"# HELP d_seconds D.\n"
-		"# TYPE d_seconds histogram\n"
-		"d_seconds_bucket{backend=\"x\",le=\"0.001\"} 2\n"
-		"d_seconds_bucket{backend=\"x\",le=\"0.01\"} 2\n"
-		"d_seconds_bucket{backend=\"x\",le=\"0.1\"} 3\n"
-		"d_seconds_bucket{backend=\"x\",le=\"+Inf\"} 4\n"
-		"d_seconds_sum{backend=\"x\"} 7.0512\n"
-		"d_seconds_count{backend=\"x\"} 4\n", "histogram text");
+		     "# HELP d_seconds D.\n"
+		     "# TYPE d_seconds histogram\n"
+		     "d_seconds_bucket{backend=\"x\",le=\"0.001\"} 2\n"
+		     "d_seconds_bucket{backend=\"x\",le=\"0.01\"} 2\n"
+		     "d_seconds_bucket{backend=\"x\",le=\"0.1\"} 3\n"
+		     "d_seconds_bucket{backend=\"x\",le=\"+Inf\"} 4\n"
+		     "d_seconds_sum{backend=\"x\"} 7.0512\n"
+		     "d_seconds_count{backend=\"x\"} 4\n",
+		     "histogram text");
 	free(t);
 }
 

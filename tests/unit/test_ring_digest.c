@@ -27,13 +27,15 @@ static void be_v4(struct xlb_maglev_backend *b, __u32 idx, __u32 id)
 
 /* 198.19.0.100:80/tcp */
 static const struct xlb_svc_key web = {
-	.vip.v4 = __builtin_bswap32(0xc6130064U), .port = __builtin_bswap16(80),
-	.proto = 6, .family = XLB_FAMILY_V4,
+	.vip.v4 = __builtin_bswap32(0xc6130064U),
+	.port = __builtin_bswap16(80),
+	.proto = 6,
+	.family = XLB_FAMILY_V4,
 };
 
 /* A node's ring and digest: backends given ids base + i, in order ord. */
-static bool node(__u32 seed, __u32 base, bool reverse, size_t n,
-		 __u32 *ring, __u64 *digest)
+static bool node(__u32 seed, __u32 base, bool reverse, size_t n, __u32 *ring,
+		 __u64 *digest)
 {
 	struct xlb_maglev_backend be[N_BE];
 
@@ -44,7 +46,8 @@ static bool node(__u32 seed, __u32 base, bool reverse, size_t n,
 	}
 	return ASSERT_OK(xlb_maglev_build(be, n, ring, SIZE), "maglev") &&
 	       ASSERT_OK(xlb_ring_digest(&web, seed, XLB_SCHED_MAGLEV, ring,
-					 SIZE, be, n, digest), "digest");
+					 SIZE, be, n, digest),
+			 "digest");
 }
 
 TEST(ring_digest_same_config_same_digest)
@@ -73,8 +76,9 @@ TEST(ring_digest_differs)
 		return;
 	ASSERT_NE(base, other_seed, "another seed: another digest");
 	ASSERT_NE(base, fewer, "one backend less: another digest");
-	ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_MAGLEV, NULL, 0, NULL,
-				  0, &none), "no-backend digest");
+	ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_MAGLEV, NULL, 0, NULL, 0,
+				  &none),
+		  "no-backend digest");
 	ASSERT_NE(base, none, "no backend: another digest");
 	{
 		struct xlb_svc_key other = web;
@@ -82,9 +86,11 @@ TEST(ring_digest_differs)
 
 		other.port = __builtin_bswap16(81);
 		ASSERT_OK(xlb_ring_digest(&other, 7, XLB_SCHED_MAGLEV, ring,
-					  SIZE, be, 0, &d2), "other port");
-		ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_MAGLEV, ring,
-					  SIZE, be, 0, &base), "same ring");
+					  SIZE, be, 0, &d2),
+			  "other port");
+		ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_MAGLEV, ring, SIZE,
+					  be, 0, &base),
+			  "same ring");
 		ASSERT_NE(base, d2, "another service key: another digest");
 	}
 
@@ -94,13 +100,15 @@ TEST(ring_digest_differs)
 	if (!ASSERT_OK(xlb_ring_lc_build(be, N_BE, &lc_ring, &lc_size), "lc"))
 		return;
 	ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_LEAST_CONN, lc_ring,
-				  lc_size, be, N_BE, &lc_before), "lc digest");
+				  lc_size, be, N_BE, &lc_before),
+		  "lc digest");
 	free(lc_ring);
 	be[2].weight = 50;
 	if (!ASSERT_OK(xlb_ring_lc_build(be, N_BE, &lc_ring, &lc_size), "lc"))
 		return;
 	ASSERT_OK(xlb_ring_digest(&web, 7, XLB_SCHED_LEAST_CONN, lc_ring,
-				  lc_size, be, N_BE, &lc), "lc digest");
+				  lc_size, be, N_BE, &lc),
+		  "lc digest");
 	ASSERT_NE(lc_before, lc, "least-connections weight change shows");
 	free(lc_ring);
 }
@@ -116,7 +124,8 @@ TEST(ring_digest_seed_changes_backend_choice)
 		return;
 	for (int i = 0; i < 100; i++) {
 		struct xlb_flow_key k = {
-			.svc = { .port = htons(80), .proto = 6,
+			.svc = { .port = htons(80),
+				 .proto = 6,
 				 .family = XLB_FAMILY_V4 },
 			.sport = htons(10000 + i),
 		};

@@ -21,14 +21,15 @@ static void set_be(struct xlb_maglev_backend *b, __u32 id, __u8 last,
 TEST(sched_ring_wrr_interleaves_5_1_1)
 {
 	struct xlb_maglev_backend be[3];
-	const __u32 want[] = { 1, 1, 2, 1, 3, 1, 1 };	/* a a b a c a a */
+	const __u32 want[] = { 1, 1, 2, 1, 3, 1, 1 }; /* a a b a c a a */
 	__u32 *ring = NULL, size = 0;
 
 	set_be(&be[0], 1, 11, 5);
 	set_be(&be[1], 2, 12, 1);
 	set_be(&be[2], 3, 13, 1);
 	if (!ASSERT_OK(xlb_ring_rr_build(XLB_SCHED_WEIGHTED_RR, be, 3, &ring,
-					 &size), "build"))
+					 &size),
+		       "build"))
 		return;
 	if (ASSERT_EQ(size, 7, "cycle length"))
 		ASSERT_MEMEQ(ring, sizeof(*ring) * size, want, sizeof(want),
@@ -47,7 +48,8 @@ TEST(sched_ring_rr_in_turn_and_gcd)
 	set_be(&be[1], 7, 11, 200);
 	set_be(&be[2], 8, 12, 100);
 	if (!ASSERT_OK(xlb_ring_rr_build(XLB_SCHED_ROUND_ROBIN, be, 3, &ring,
-					 &size), "build"))
+					 &size),
+		       "build"))
 		return;
 	if (ASSERT_EQ(size, 4, "cycle length"))
 		ASSERT_MEMEQ(ring, sizeof(*ring) * size, want, sizeof(want),
@@ -64,7 +66,8 @@ TEST(sched_ring_skips_drained_and_empty)
 	set_be(&be[1], 2, 12, 3);
 	set_be(&be[2], 3, 13, 0);
 	if (ASSERT_OK(xlb_ring_rr_build(XLB_SCHED_WEIGHTED_RR, be, 3, &ring,
-					&size), "build") &&
+					&size),
+		      "build") &&
 	    ASSERT_EQ(size, 1, "only the weighted one")) {
 		ASSERT_EQ(ring[0], 2, "slot");
 	}
@@ -84,11 +87,12 @@ TEST(sched_ring_exact_over_cycle_and_capped)
 	__u64 total = 0;
 
 	for (int i = 0; i < 50; i++) {
-		set_be(&be[i], i + 1, i + 1, 1000 + i * 997);	/* coprime-ish */
+		set_be(&be[i], i + 1, i + 1, 1000 + i * 997); /* coprime-ish */
 		total += be[i].weight;
 	}
 	if (!ASSERT_OK(xlb_ring_rr_build(XLB_SCHED_WEIGHTED_RR, be, 50, &ring,
-					 &size), "build"))
+					 &size),
+		       "build"))
 		return;
 	ASSERT_TRUE(size <= XLB_MAX_TABLE_SIZE, "cycle within the table limit");
 	for (__u32 i = 0; i < size; i++)

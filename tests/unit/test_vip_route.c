@@ -56,8 +56,8 @@ TEST(vip_route_announce_withdraw)
 		return;
 	}
 	snprintf(ns, sizeof(ns), "xlbr-%d", (int)getpid());
-	snprintf(path, sizeof(path), "ip netns add %s && ip -n %s link set lo up",
-		 ns, ns);
+	snprintf(path, sizeof(path),
+		 "ip netns add %s && ip -n %s link set lo up", ns, ns);
 	if (!ASSERT_OK(system(path), "namespace"))
 		goto out;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -10,10 +10,10 @@
 
 /* What the pending next-protocol field (p->next_off) holds. */
 enum {
-	NEXT_NONE,		/* nothing may follow but payload */
-	NEXT_START,		/* empty frame: anything may start it */
-	NEXT_ETHERTYPE,		/* 16-bit EtherType */
-	NEXT_IPPROTO,		/* 8-bit IP protocol / next header */
+	NEXT_NONE,	/* nothing may follow but payload */
+	NEXT_START,	/* empty frame: anything may start it */
+	NEXT_ETHERTYPE, /* 16-bit EtherType */
+	NEXT_IPPROTO,	/* 8-bit IP protocol / next header */
 };
 
 #define NO_ETHERTYPE 0
@@ -232,7 +232,7 @@ void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], const char *spa,
 	h = push(p, __func__, PKT_L_ARP, ARP_LEN);
 	if (!h)
 		return;
-	put16(h, 1);			/* Ethernet */
+	put16(h, 1); /* Ethernet */
 	put16(h + 2, ETHERTYPE_IPV4);
 	h[4] = 6;
 	h[5] = 4;
@@ -254,8 +254,8 @@ void pkt_ipv4(struct pkt *p, const char *src, const char *dst)
 	if (!h)
 		return;
 	h[0] = 0x45;
-	put16(h + 4, 0x1234);		/* id */
-	put16(h + 6, 0x4000);		/* DF */
+	put16(h + 4, 0x1234); /* id */
+	put16(h + 6, 0x4000); /* DF */
 	h[8] = 64;
 	parse_addr(p, __func__, AF_INET, src, h + 12);
 	parse_addr(p, __func__, AF_INET, dst, h + 16);
@@ -392,7 +392,8 @@ void pkt_ipv6_flow(struct pkt *p, __u8 tclass, __u32 flow_label)
 	__u8 *h = ipv6_hdr(p, __func__);
 
 	if (h)
-		put32(h, 6U << 28 | (__u32)tclass << 20 | (flow_label & 0xfffff));
+		put32(h,
+		      6U << 28 | (__u32)tclass << 20 | (flow_label & 0xfffff));
 }
 
 /* An extension header of len bytes; its next-header field is byte 0. */
@@ -427,7 +428,7 @@ static void ipv6_opts(struct pkt *p, const char *fn, __u8 proto, size_t len)
 	if (!h)
 		return;
 	h[1] = len / 8 - 1;
-	h[2] = 1;		/* PadN (RFC 8200 4.2) */
+	h[2] = 1; /* PadN (RFC 8200 4.2) */
 	h[3] = len - 4;
 }
 
@@ -447,9 +448,9 @@ void pkt_ipv6_routing(struct pkt *p, const char *addr)
 
 	if (!h)
 		return;
-	h[1] = 2;		/* (24 / 8) - 1 */
-	h[2] = 2;		/* routing type 2 */
-	h[3] = 1;		/* segments left */
+	h[1] = 2; /* (24 / 8) - 1 */
+	h[2] = 2; /* routing type 2 */
+	h[3] = 1; /* segments left */
 	parse_addr(p, __func__, AF_INET6, addr, h + 8);
 }
 
@@ -483,8 +484,8 @@ void pkt_ipv6_ah(struct pkt *p, size_t icv_len)
 	if (!h)
 		return;
 	h[1] = len / 4 - 2;
-	put32(h + 4, 0x100);	/* SPI */
-	put32(h + 8, 1);	/* sequence number */
+	put32(h + 4, 0x100); /* SPI */
+	put32(h + 8, 1);     /* sequence number */
 }
 
 void pkt_tcp(struct pkt *p, __u16 sport, __u16 dport, __u8 flags)
@@ -536,8 +537,7 @@ void pkt_tcp_options(struct pkt *p, const void *opts, size_t len)
 
 	if (p->err)
 		return;
-	if (!l || &p->layer[p->nlayers - 1] != l ||
-	    l->off + l->len != p->len) {
+	if (!l || &p->layer[p->nlayers - 1] != l || l->off + l->len != p->len) {
 		pkt_error(p, __func__, "must directly follow pkt_tcp()");
 		return;
 	}
@@ -597,9 +597,8 @@ void pkt_payload_fill(struct pkt *p, size_t len, __u8 seed)
 	pkt_payload(p, buf, len);
 }
 
-static void icmp_common(struct pkt *p, const char *fn,
-			enum pkt_layer_type type, int proto, __u8 t, __u8 code,
-			__u32 rest)
+static void icmp_common(struct pkt *p, const char *fn, enum pkt_layer_type type,
+			int proto, __u8 t, __u8 code, __u32 rest)
 {
 	__u8 *h;
 
@@ -691,8 +690,7 @@ static __u32 pseudo_sum(const struct pkt *p, const struct pkt_layer *ip,
 }
 
 /* Write the checksum of [off, len) at off + at, if the frame holds it. */
-static void l4_csum(struct pkt *p, int i, __u8 proto, size_t at,
-		    bool pseudo)
+static void l4_csum(struct pkt *p, int i, __u8 proto, size_t at, bool pseudo)
 {
 	const struct pkt_layer *l = &p->layer[i];
 	const struct pkt_layer *ip = ip_before(p, i);
@@ -728,7 +726,7 @@ int pkt_finish(struct pkt *p)
 		size_t len;
 
 		if (l->off >= p->len)
-			continue;	/* truncated away */
+			continue; /* truncated away */
 		len = p->len - l->off;
 		switch (l->type) {
 		case PKT_L_TCP:
@@ -747,16 +745,16 @@ int pkt_finish(struct pkt *p)
 			break;
 		case PKT_L_IPV6:
 			if ((size_t)l->off + 6 <= p->len)
-				put16(h + 4, len > IPV6_HLEN ?
-					     len - IPV6_HLEN : 0);
+				put16(h + 4,
+				      len > IPV6_HLEN ? len - IPV6_HLEN : 0);
 			break;
 		case PKT_L_IPV4:
 			if ((size_t)l->off + 4 <= p->len)
 				put16(h + 2, len);
 			if ((size_t)l->off + l->len <= p->len) {
 				put16(h + 10, 0);
-				put16(h + 10,
-				      pkt_csum_fold(pkt_csum_add(0, h, l->len)));
+				put16(h + 10, pkt_csum_fold(pkt_csum_add(
+						      0, h, l->len)));
 			}
 			break;
 		default:

@@ -52,8 +52,8 @@
 /* IPv4 options */
 #define PKT_IPOPT_EOL 0
 #define PKT_IPOPT_NOP 1
-#define PKT_IPOPT_RA 148	/* router alert, 4 bytes */
-#define PKT_IPOPT_TS 68		/* timestamp */
+#define PKT_IPOPT_RA 148 /* router alert, 4 bytes */
+#define PKT_IPOPT_TS 68	 /* timestamp */
 
 enum pkt_layer_type {
 	PKT_L_ETH,
@@ -61,7 +61,7 @@ enum pkt_layer_type {
 	PKT_L_ARP,
 	PKT_L_IPV4,
 	PKT_L_IPV6,
-	PKT_L_IPV6_EXT,		/* hop-by-hop, routing, fragment, dest opts */
+	PKT_L_IPV6_EXT, /* hop-by-hop, routing, fragment, dest opts */
 	PKT_L_TCP,
 	PKT_L_UDP,
 	PKT_L_ICMP,
@@ -70,8 +70,8 @@ enum pkt_layer_type {
 
 struct pkt_layer {
 	enum pkt_layer_type type;
-	__u16 off;		/* offset of the header in the frame */
-	__u16 len;		/* header length (options included) */
+	__u16 off; /* offset of the header in the frame */
+	__u16 len; /* header length (options included) */
 };
 
 struct pkt {
@@ -79,8 +79,8 @@ struct pkt {
 	size_t len;
 	struct pkt_layer layer[PKT_MAX_LAYERS];
 	int nlayers;
-	int next_off;		/* pending next-protocol field, -1: none */
-	int next_kind;		/* what that field holds, see pkt.c */
+	int next_off;  /* pending next-protocol field, -1: none */
+	int next_kind; /* what that field holds, see pkt.c */
 	bool finished;
 	int err;
 };
@@ -90,8 +90,8 @@ int pkt_finish(struct pkt *p);
 
 /* L2 */
 void pkt_eth(struct pkt *p, const __u8 src[6], const __u8 dst[6]);
-void pkt_vlan(struct pkt *p, __u16 vid);			/* 802.1Q */
-void pkt_vlan_tpid(struct pkt *p, __u16 tpid, __u16 vid);	/* 802.1ad: 0x88a8 */
+void pkt_vlan(struct pkt *p, __u16 vid);		  /* 802.1Q */
+void pkt_vlan_tpid(struct pkt *p, __u16 tpid, __u16 vid); /* 802.1ad: 0x88a8 */
 void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], const char *spa,
 	     const __u8 tha[6], const char *tpa);
 /* Anything else: sets the previous EtherType, appends nothing. */
@@ -148,11 +148,11 @@ void pkt_quote(struct pkt *p, const struct pkt *inner, size_t max);
 /* Raw hooks, for malformed frames. */
 void pkt_truncate(struct pkt *p, size_t len);
 void pkt_set8(struct pkt *p, size_t off, __u8 v);
-void pkt_set16(struct pkt *p, size_t off, __u16 v);	/* big endian */
-void pkt_ipv4_set_ihl(struct pkt *p, __u8 ihl);		/* 32-bit words */
+void pkt_set16(struct pkt *p, size_t off, __u16 v); /* big endian */
+void pkt_ipv4_set_ihl(struct pkt *p, __u8 ihl);	    /* 32-bit words */
 void pkt_ipv4_set_tot_len(struct pkt *p, __u16 len);
 void pkt_ipv6_set_plen(struct pkt *p, __u16 len);
-void pkt_tcp_set_doff(struct pkt *p, __u8 doff);	/* 32-bit words */
+void pkt_tcp_set_doff(struct pkt *p, __u8 doff); /* 32-bit words */
 
 /* Layout queries: offset of the nth (0-based) layer of a type, or -1. */
 int pkt_off(const struct pkt *p, enum pkt_layer_type type, int nth);

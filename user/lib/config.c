@@ -11,7 +11,6 @@
 
 #include "config.h"
 
-
 void xlb_hc_conf_init(struct xlb_hc_conf *hc, __u16 port)
 {
 	memset(hc, 0, sizeof(*hc));
@@ -132,8 +131,7 @@ void xlb_config_free(struct xlb_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-bool xlb_hc_conf_equal(const struct xlb_hc_conf *a,
-		       const struct xlb_hc_conf *b)
+bool xlb_hc_conf_equal(const struct xlb_hc_conf *a, const struct xlb_hc_conf *b)
 {
 	/*
 	 * The general keys count even for type none: a backend that

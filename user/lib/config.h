@@ -160,7 +160,6 @@
 #define XLB_CONFIG_WEIGHT 100
 #define XLB_CONFIG_MIN_UP 1
 
-
 /* xlb_hc_conf.set_mask: keys given explicitly in the file. */
 enum {
 	XLB_HC_SET_TYPE = 1U << 0,
@@ -200,7 +199,7 @@ struct xlb_hc_conf {
 	__u16 status_hi[XLB_HC_MAX_STATUS];
 	int n_status;
 	char expect_body[XLB_HC_STR_LEN];
-	char payload[XLB_HC_STR_LEN];	/* binary: see payload_len */
+	char payload[XLB_HC_STR_LEN]; /* binary: see payload_len */
 	size_t payload_len;
 	char expect[XLB_HC_STR_LEN];
 	/*
@@ -209,57 +208,57 @@ struct xlb_hc_conf {
 	 * by xlb_hc_conf_merge(), which can be rerun if the service changes.
 	 */
 	unsigned int set_mask;
-	int line;			/* of the health_check mapping, or 0 */
+	int line; /* of the health_check mapping, or 0 */
 };
 
 struct xlb_backend_conf {
-	union xlb_addr addr;		/* unused bytes zero */
-	__u8 family;			/* enum xlb_family */
-	__u32 weight;			/* 0..65535 */
-	bool has_hc;			/* had a health_check mapping */
-	struct xlb_hc_conf hc;		/* effective, after the merge */
-	int line;			/* of the backend item, or 0 */
+	union xlb_addr addr;   /* unused bytes zero */
+	__u8 family;	       /* enum xlb_family */
+	__u32 weight;	       /* 0..65535 */
+	bool has_hc;	       /* had a health_check mapping */
+	struct xlb_hc_conf hc; /* effective, after the merge */
+	int line;	       /* of the backend item, or 0 */
 };
 
 struct xlb_service_conf {
 	char name[64];
-	union xlb_addr vip;		/* unused bytes zero */
-	__u8 family;			/* enum xlb_family */
-	__u16 port;			/* host order */
-	__u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	union xlb_addr vip; /* unused bytes zero */
+	__u8 family;	    /* enum xlb_family */
+	__u16 port;	    /* host order */
+	__u8 proto;	    /* IPPROTO_TCP or IPPROTO_UDP */
 	enum xlb_sched sched;
 	__u32 table_size;
-	bool keep_last;			/* on_all_down: keep_last */
+	bool keep_last; /* on_all_down: keep_last */
 	__u32 slow_start_ms;
-	bool announce;			/* this node may announce the vip */
-	__u32 min_up_backends;		/* ... while this many are up */
-	struct xlb_hc_conf hc;		/* effective, service level */
-	struct xlb_backend_conf *backends;	/* malloc'd, n_backends */
+	bool announce;			   /* this node may announce the vip */
+	__u32 min_up_backends;		   /* ... while this many are up */
+	struct xlb_hc_conf hc;		   /* effective, service level */
+	struct xlb_backend_conf *backends; /* malloc'd, n_backends */
 	size_t n_backends;
-	int line;			/* of the service item, or 0 */
+	int line; /* of the service item, or 0 */
 };
 
 struct xlb_config {
 	char interface[IFNAMSIZ];
 	bool xdp_generic;
-	char control_socket[108];	/* sizeof(sockaddr_un.sun_path) */
+	char control_socket[108]; /* sizeof(sockaddr_un.sun_path) */
 	char pin_dir[256];
-	char metrics_listen[128];	/* "" = off */
-	__u32 hash_seed;		/* xlb_svc.hash_seed of every service */
-	__u32 announce_table;		/* 0: announcing off */
+	char metrics_listen[128]; /* "" = off */
+	__u32 hash_seed;	  /* xlb_svc.hash_seed of every service */
+	__u32 announce_table;	  /* 0: announcing off */
 	struct xlb_flow_conf {
-		__u32 tcp_timeout_ms;	/* idle established TCP flow */
-		__u32 udp_timeout_ms;	/* idle UDP flow */
+		__u32 tcp_timeout_ms;	 /* idle established TCP flow */
+		__u32 udp_timeout_ms;	 /* idle UDP flow */
 		__u32 closed_timeout_ms; /* idle after FIN or RST */
-		__u32 scan_interval_ms;	/* flow-table walk period */
+		__u32 scan_interval_ms;	 /* flow-table walk period */
 	} flows;
-	struct xlb_service_conf *services;	/* malloc'd, n_services */
+	struct xlb_service_conf *services; /* malloc'd, n_services */
 	size_t n_services;
 };
 
 struct xlb_config_error {
-	int line;			/* 1-based; 0: about the whole file */
-	char *msg;			/* "FILE:LINE: reason" */
+	int line;  /* 1-based; 0: about the whole file */
+	char *msg; /* "FILE:LINE: reason" */
 };
 
 /* Growable list of errors; zero-initialise before the first use. */
@@ -283,7 +282,8 @@ int xlb_config_load_str(const char *name, const char *yaml,
 void xlb_config_free(struct xlb_config *c);
 /* Calls fn for every key the loader accepts, section by section. */
 void xlb_config_keys(void (*fn)(const char *section, const char *key,
-				void *ctx), void *ctx);
+				void *ctx),
+		     void *ctx);
 
 /*
  * Write c as YAML that xlb_config_load() accepts and that loads back to a

@@ -337,8 +337,10 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 			&def.flows.scan_interval_ms,
 		};
 		static const char *const key[] = {
-			"flow_timeout_tcp", "flow_timeout_udp",
-			"flow_timeout_closed", "flow_scan_interval",
+			"flow_timeout_tcp",
+			"flow_timeout_udp",
+			"flow_timeout_closed",
+			"flow_scan_interval",
 		};
 		char buf[32];
 

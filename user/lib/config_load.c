@@ -75,11 +75,10 @@ static bool get_status(struct yr_ctx *x, const struct yr_field *f,
 
 		if (!s)
 			return false;
-		if (!parse_status_item(s, &h->status_lo[0],
-				       &h->status_hi[0])) {
+		if (!parse_status_item(s, &h->status_lo[0], &h->status_hi[0])) {
 			yr_err(x, yr_node_line(n),
-			     "'expect_status': '%s' is not a status code or range in 100..599 (e.g. 200, 200-399)",
-			     s);
+			       "'expect_status': '%s' is not a status code or range in 100..599 (e.g. 200, 200-399)",
+			       s);
 			return false;
 		}
 		h->n_status = 1;
@@ -87,20 +86,20 @@ static bool get_status(struct yr_ctx *x, const struct yr_field *f,
 	}
 	if (n->type != YAML_SEQUENCE_NODE) {
 		yr_err(x, yr_node_line(n),
-		     "'expect_status' must be a code, a range or a list, not %s",
-		     yr_kind(n));
+		       "'expect_status' must be a code, a range or a list, not %s",
+		       yr_kind(n));
 		return false;
 	}
-	for (it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++, cnt++) {
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, cnt++) {
 		const char *s;
 
 		item.val = yr_node(x, *it);
 		item.line = yr_node_line(item.val);
 		if (cnt == XLB_HC_MAX_STATUS) {
 			yr_err(x, item.line,
-			     "'expect_status' has more than %d entries",
-			     XLB_HC_MAX_STATUS);
+			       "'expect_status' has more than %d entries",
+			       XLB_HC_MAX_STATUS);
 			return false;
 		}
 		s = yr_scalar(x, &item, "expect_status");
@@ -111,8 +110,8 @@ static bool get_status(struct yr_ctx *x, const struct yr_field *f,
 		if (!parse_status_item(s, &h->status_lo[cnt],
 				       &h->status_hi[cnt])) {
 			yr_err(x, item.line,
-			     "'expect_status': '%s' is not a status code or range in 100..599",
-			     s);
+			       "'expect_status': '%s' is not a status code or range in 100..599",
+			       s);
 			ok = false;
 		}
 	}
@@ -126,8 +125,19 @@ static bool get_status(struct yr_ctx *x, const struct yr_field *f,
 
 /* Order is the XLB_HC_SET_* bit order: key i sets bit i. */
 enum {
-	H_TYPE, H_PORT, H_INTERVAL, H_TIMEOUT, H_RISE, H_FALL, H_PATH,
-	H_HOST, H_STATUS, H_BODY, H_PAYLOAD, H_EXPECT, H_N
+	H_TYPE,
+	H_PORT,
+	H_INTERVAL,
+	H_TIMEOUT,
+	H_RISE,
+	H_FALL,
+	H_PATH,
+	H_HOST,
+	H_STATUS,
+	H_BODY,
+	H_PAYLOAD,
+	H_EXPECT,
+	H_N
 };
 
 static const char *const hc_keys[H_N] = {
@@ -155,7 +165,7 @@ static bool type_ok(struct yr_ctx *x, const struct yr_field *f, int k,
 	if (eff < 0 || eff == (int)want)
 		return true;
 	yr_err(x, f->line, "'%s' applies only to %s health checks (type is %s)",
-	     hc_keys[k], xlb_hc_type_names[want], xlb_hc_type_names[eff]);
+	       hc_keys[k], xlb_hc_type_names[want], xlb_hc_type_names[eff]);
 	return false;
 }
 
@@ -183,7 +193,7 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 	eff = base->type;
 	if (f[H_TYPE].val) {
 		i = yr_get_enum(x, &f[H_TYPE], "type", xlb_hc_type_names,
-			     XLB_HC_MAX);
+				XLB_HC_MAX);
 		if (i >= 0) {
 			h.type = i;
 			h.set_mask |= XLB_HC_SET_TYPE;
@@ -194,8 +204,8 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 		h.port = v;
 		h.set_mask |= XLB_HC_SET_PORT;
 	}
-	if (f[H_INTERVAL].val &&
-	    yr_get_duration(x, &f[H_INTERVAL], "interval", true, &h.interval_ms))
+	if (f[H_INTERVAL].val && yr_get_duration(x, &f[H_INTERVAL], "interval",
+						 true, &h.interval_ms))
 		h.set_mask |= XLB_HC_SET_INTERVAL;
 	else if (f[H_INTERVAL].val)
 		tbad = true;
@@ -216,7 +226,7 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 	    yr_get_str(x, &f[H_PATH], "path", h.path, sizeof(h.path))) {
 		if (h.path[0] != '/' || !http_token_ok(h.path))
 			yr_err(x, yr_node_line(f[H_PATH].val),
-			     "'path' must start with '/' and contain no spaces or control characters");
+			       "'path' must start with '/' and contain no spaces or control characters");
 		else
 			h.set_mask |= XLB_HC_SET_PATH;
 	}
@@ -224,7 +234,7 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 	    yr_get_str(x, &f[H_HOST], "host", h.host, sizeof(h.host))) {
 		if (!http_token_ok(h.host))
 			yr_err(x, yr_node_line(f[H_HOST].val),
-			     "'host' must contain no spaces or control characters");
+			       "'host' must contain no spaces or control characters");
 		else
 			h.set_mask |= XLB_HC_SET_HOST;
 	}
@@ -234,7 +244,7 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 		h.set_mask |= XLB_HC_SET_STATUS;
 	if (f[H_BODY].val && type_ok(x, &f[H_BODY], H_BODY, XLB_HC_HTTP, eff) &&
 	    yr_get_str(x, &f[H_BODY], "expect_body", h.expect_body,
-		    sizeof(h.expect_body)))
+		       sizeof(h.expect_body)))
 		h.set_mask |= XLB_HC_SET_BODY;
 	if (f[H_PAYLOAD].val &&
 	    type_ok(x, &f[H_PAYLOAD], H_PAYLOAD, XLB_HC_UDP, eff)) {
@@ -243,11 +253,12 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 
 		if (p->type != YAML_SCALAR_NODE) {
 			yr_err(x, yr_node_line(p),
-			     "'payload' must be a scalar, not %s", yr_kind(p));
+			       "'payload' must be a scalar, not %s",
+			       yr_kind(p));
 		} else if (p->data.scalar.length >= sizeof(h.payload)) {
 			yr_err(x, yr_node_line(p),
-			     "'payload' is too long (%zu bytes, at most %zu)",
-			     p->data.scalar.length, sizeof(h.payload) - 1);
+			       "'payload' is too long (%zu bytes, at most %zu)",
+			       p->data.scalar.length, sizeof(h.payload) - 1);
 		} else {
 			h.payload_len = p->data.scalar.length;
 			memcpy(h.payload, p->data.scalar.value, h.payload_len);
@@ -271,15 +282,22 @@ static void parse_hc(struct yr_ctx *x, yaml_node_t *n, struct xlb_hc_conf *out,
 
 		xlb_format_duration_ms(h.timeout_ms, t, sizeof(t));
 		xlb_format_duration_ms(h.interval_ms, iv, sizeof(iv));
-		yr_err(x, f[H_TIMEOUT].line ? f[H_TIMEOUT].line :
-		     f[H_INTERVAL].line ? f[H_INTERVAL].line : h.line,
-		     "health_check timeout %s is longer than interval %s", t,
-		     iv);
+		yr_err(x,
+		       f[H_TIMEOUT].line    ? f[H_TIMEOUT].line
+		       : f[H_INTERVAL].line ? f[H_INTERVAL].line
+					    : h.line,
+		       "health_check timeout %s is longer than interval %s", t,
+		       iv);
 	}
 	*out = h;
 }
 
-enum { B_ADDRESS, B_WEIGHT, B_HC, B_N };
+enum {
+	B_ADDRESS,
+	B_WEIGHT,
+	B_HC,
+	B_N
+};
 
 static const char *const backend_keys[B_N] = {
 	[B_ADDRESS] = "address",
@@ -300,15 +318,15 @@ static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 	if (!f[B_ADDRESS].val) {
 		yr_missing(x, n, &f[B_ADDRESS], "address", "backend");
 	} else if (yr_get_addr(x, &f[B_ADDRESS], "address", &b->addr,
-			    &b->family) &&
+			       &b->family) &&
 		   s->family && b->family != s->family) {
 		char a[XLB_ADDR_STRLEN], v[XLB_ADDR_STRLEN];
 
 		xlb_format_addr(&b->addr, b->family, a, sizeof(a));
 		xlb_format_addr(&s->vip, s->family, v, sizeof(v));
 		yr_err(x, yr_node_line(f[B_ADDRESS].val),
-		     "address family mismatch: backend %s is IPv%d but vip %s is IPv%d",
-		     a, b->family, v, s->family);
+		       "address family mismatch: backend %s is IPv%d but vip %s is IPv%d",
+		       a, b->family, v, s->family);
 	}
 	if (f[B_WEIGHT].val)
 		yr_get_u32(x, &f[B_WEIGHT], "weight", 0, 65535, &b->weight);
@@ -366,8 +384,8 @@ static void check_backend_dups(struct yr_ctx *x, struct xlb_service_conf *s)
 		}
 		xlb_format_addr(&v[i]->addr, v[i]->family, a, sizeof(a));
 		yr_err(x, v[i]->line,
-		     "duplicate backend %s in service '%s' (first at line %d)",
-		     a, s->name, v[first]->line);
+		       "duplicate backend %s in service '%s' (first at line %d)",
+		       a, s->name, v[first]->line);
 	}
 	free(v);
 }
@@ -379,7 +397,7 @@ static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 
 	if (n->type != YAML_SEQUENCE_NODE) {
 		yr_err(x, yr_node_line(n), "'backends' must be a list, not %s",
-		     yr_kind(n));
+		       yr_kind(n));
 		return;
 	}
 	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
@@ -398,8 +416,19 @@ static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 }
 
 enum {
-	S_NAME, S_VIP, S_PORT, S_PROTO, S_SCHED, S_TABLE, S_ALL_DOWN,
-	S_SLOW_START, S_ANNOUNCE, S_MIN_UP, S_HC, S_BACKENDS, S_N
+	S_NAME,
+	S_VIP,
+	S_PORT,
+	S_PROTO,
+	S_SCHED,
+	S_TABLE,
+	S_ALL_DOWN,
+	S_SLOW_START,
+	S_ANNOUNCE,
+	S_MIN_UP,
+	S_HC,
+	S_BACKENDS,
+	S_N
 };
 
 static const char *const service_keys[S_N] = {
@@ -433,11 +462,12 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 
 	if (!f[S_NAME].val) {
 		yr_missing(x, n, &f[S_NAME], "name", "service");
-	} else if (yr_get_str(x, &f[S_NAME], "name", s->name, sizeof(s->name)) &&
+	} else if (yr_get_str(x, &f[S_NAME], "name", s->name,
+			      sizeof(s->name)) &&
 		   !xlb_name_ok(s->name)) {
 		yr_err(x, yr_node_line(f[S_NAME].val),
-		     "service name '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
-		     s->name);
+		       "service name '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
+		       s->name);
 		s->name[0] = '\0';
 	}
 	if (!f[S_VIP].val)
@@ -450,38 +480,39 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 		s->port = v;
 	if (f[S_PROTO].val) {
 		i = yr_get_enum(x, &f[S_PROTO], "protocol", xlb_proto_names,
-			     ARRAY_SIZE(xlb_proto_names));
+				ARRAY_SIZE(xlb_proto_names));
 		/* Unknown: 0 keeps it out of the duplicate check. */
 		s->proto = i < 0 ? 0 : xlb_proto_nums[i];
 	}
 	if (f[S_SCHED].val) {
 		i = yr_get_enum(x, &f[S_SCHED], "scheduler", xlb_sched_names,
-			     XLB_SCHED_MAX);
+				XLB_SCHED_MAX);
 		if (i >= 0)
 			s->sched = i;
 	}
 	if (f[S_TABLE].val) {
 		table_ok = yr_get_u32(x, &f[S_TABLE], "table_size", 1,
-				   XLB_MAX_TABLE_SIZE, &s->table_size);
+				      XLB_MAX_TABLE_SIZE, &s->table_size);
 		if (table_ok && !xlb_is_prime(s->table_size)) {
 			__u32 p = s->table_size + 1;
 
 			while (p < XLB_MAX_TABLE_SIZE && !xlb_is_prime(p))
 				p++;
 			yr_err(x, yr_node_line(f[S_TABLE].val),
-			     "table_size %u is not prime (next prime: %u)",
-			     s->table_size, p);
+			       "table_size %u is not prime (next prime: %u)",
+			       s->table_size, p);
 			table_ok = false;
 		}
 	}
 	if (f[S_ALL_DOWN].val) {
 		i = yr_get_enum(x, &f[S_ALL_DOWN], "on_all_down",
-			     on_all_down_names, ARRAY_SIZE(on_all_down_names));
+				on_all_down_names,
+				ARRAY_SIZE(on_all_down_names));
 		s->keep_last = i == 1;
 	}
 	if (f[S_SLOW_START].val)
 		yr_get_duration(x, &f[S_SLOW_START], "slow_start", false,
-			     &s->slow_start_ms);
+				&s->slow_start_ms);
 	if (f[S_ANNOUNCE].val) {
 		i = yr_get_enum(x, &f[S_ANNOUNCE], "announce", bool_names,
 				ARRAY_SIZE(bool_names));
@@ -501,8 +532,8 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 		parse_backends(x, f[S_BACKENDS].val, s);
 	if (table_ok && s->n_backends > s->table_size)
 		yr_err(x, f[S_TABLE].line ? f[S_TABLE].line : s->line,
-		     "table_size %u is smaller than the number of backends (%zu)",
-		     s->table_size, s->n_backends);
+		       "table_size %u is smaller than the number of backends (%zu)",
+		       s->table_size, s->n_backends);
 }
 
 static void check_services(struct yr_ctx *x, struct xlb_config *c)
@@ -521,8 +552,8 @@ static void check_services(struct yr_ctx *x, struct xlb_config *c)
 
 			if (s->name[0] && !strcmp(s->name, o->name))
 				yr_err(x, s->line,
-				     "duplicate service name '%s' (first at line %d)",
-				     s->name, o->line);
+				       "duplicate service name '%s' (first at line %d)",
+				       s->name, o->line);
 			/* Fields that failed to parse are 0: skip them. */
 			if (!s->family || !s->port || !s->proto ||
 			    s->port != o->port || s->proto != o->proto ||
@@ -530,19 +561,19 @@ static void check_services(struct yr_ctx *x, struct xlb_config *c)
 				continue;
 			xlb_format_addr(&s->vip, s->family, a, sizeof(a));
 			yr_err(x, s->line,
-			     "duplicate service: %s%s%s port %u/%s is already service '%s' (line %d)",
-			     s->family == XLB_FAMILY_V6 ? "[" : "", a,
-			     s->family == XLB_FAMILY_V6 ? "]" : "", s->port,
-			     xlb_proto_name(s->proto), o->name, o->line);
+			       "duplicate service: %s%s%s port %u/%s is already service '%s' (line %d)",
+			       s->family == XLB_FAMILY_V6 ? "[" : "", a,
+			       s->family == XLB_FAMILY_V6 ? "]" : "", s->port,
+			       xlb_proto_name(s->proto), o->name, o->line);
 		}
 	}
 	if (c->n_services > XLB_MAX_SERVICES - 1)
 		yr_err(x, c->services[XLB_MAX_SERVICES - 1].line,
-		     "too many services (%zu, at most %d)", c->n_services,
-		     XLB_MAX_SERVICES - 1);
+		       "too many services (%zu, at most %d)", c->n_services,
+		       XLB_MAX_SERVICES - 1);
 	if (total > XLB_MAX_BACKENDS - 1)
-		yr_err(x, 0, "too many backends in all (%zu, at most %d)", total,
-		     XLB_MAX_BACKENDS - 1);
+		yr_err(x, 0, "too many backends in all (%zu, at most %d)",
+		       total, XLB_MAX_BACKENDS - 1);
 }
 
 static void parse_services(struct yr_ctx *x, yaml_node_t *n,
@@ -552,7 +583,7 @@ static void parse_services(struct yr_ctx *x, yaml_node_t *n,
 
 	if (n->type != YAML_SEQUENCE_NODE) {
 		yr_err(x, yr_node_line(n), "'services' must be a list, not %s",
-		     yr_kind(n));
+		       yr_kind(n));
 		return;
 	}
 	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
@@ -582,9 +613,19 @@ static bool ifname_ok(const char *s)
 }
 
 enum {
-	G_INTERFACE, G_XDP_MODE, G_CONTROL_SOCKET, G_PIN_DIR, G_METRICS,
-	G_FLOW_TCP, G_FLOW_UDP, G_FLOW_CLOSED, G_FLOW_SCAN, G_HASH_SEED,
-	G_ANNOUNCE_TABLE, G_SERVICES, G_N
+	G_INTERFACE,
+	G_XDP_MODE,
+	G_CONTROL_SOCKET,
+	G_PIN_DIR,
+	G_METRICS,
+	G_FLOW_TCP,
+	G_FLOW_UDP,
+	G_FLOW_CLOSED,
+	G_FLOW_SCAN,
+	G_HASH_SEED,
+	G_ANNOUNCE_TABLE,
+	G_SERVICES,
+	G_N
 };
 
 static const char *const global_keys[G_N] = {
@@ -602,8 +643,8 @@ static const char *const global_keys[G_N] = {
 	[G_SERVICES] = "services",
 };
 
-static void get_path(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		     char *buf, size_t size)
+static void get_path(struct yr_ctx *x, const struct yr_field *f,
+		     const char *key, char *buf, size_t size)
 {
 	if (yr_get_str(x, f, key, buf, size) && !*buf)
 		yr_err(x, yr_node_line(f->val), "'%s' must not be empty", key);
@@ -630,7 +671,8 @@ static void get_seed(struct yr_ctx *x, const struct yr_field *f, __u32 *out)
 	*out = v;
 }
 
-static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c)
+static void parse_root(struct yr_ctx *x, yaml_node_t *root,
+		       struct xlb_config *c)
 {
 	struct yr_field f[G_N];
 	int i;
@@ -639,17 +681,17 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c
 		return;
 	if (!f[G_INTERFACE].val) {
 		yr_missing(x, root, &f[G_INTERFACE], "interface",
-			"the top level");
+			   "the top level");
 	} else if (yr_get_str(x, &f[G_INTERFACE], "interface", c->interface,
-			   sizeof(c->interface)) &&
+			      sizeof(c->interface)) &&
 		   !ifname_ok(c->interface)) {
 		yr_err(x, yr_node_line(f[G_INTERFACE].val),
-		     "'interface': '%s' is not a valid interface name",
-		     c->interface);
+		       "'interface': '%s' is not a valid interface name",
+		       c->interface);
 	}
 	if (f[G_XDP_MODE].val) {
 		i = yr_get_enum(x, &f[G_XDP_MODE], "xdp_mode", xdp_mode_names,
-			     ARRAY_SIZE(xdp_mode_names));
+				ARRAY_SIZE(xdp_mode_names));
 		c->xdp_generic = i == 1;
 	}
 	if (f[G_CONTROL_SOCKET].val)
@@ -660,7 +702,7 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c
 			 sizeof(c->pin_dir));
 	if (f[G_METRICS].val &&
 	    yr_get_str(x, &f[G_METRICS], "metrics_listen", c->metrics_listen,
-		    sizeof(c->metrics_listen)) &&
+		       sizeof(c->metrics_listen)) &&
 	    c->metrics_listen[0]) {
 		union xlb_addr a;
 		__u16 port;
@@ -668,8 +710,8 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c
 
 		if (xlb_parse_addr_port(c->metrics_listen, &a, &fam, &port))
 			yr_err(x, yr_node_line(f[G_METRICS].val),
-			     "'metrics_listen': '%s' is not ADDR:PORT with a numeric address and port 1..65535 (e.g. 127.0.0.1:9641, [::1]:9641)",
-			     c->metrics_listen);
+			       "'metrics_listen': '%s' is not ADDR:PORT with a numeric address and port 1..65535 (e.g. 127.0.0.1:9641, [::1]:9641)",
+			       c->metrics_listen);
 	}
 	{
 		__u32 *ms[] = {
@@ -682,13 +724,13 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root, struct xlb_config *c
 		for (i = G_FLOW_TCP; i <= G_FLOW_SCAN; i++)
 			if (f[i].val)
 				yr_get_duration(x, &f[i], global_keys[i], true,
-					     ms[i]);
+						ms[i]);
 	}
 	if (f[G_HASH_SEED].val)
 		get_seed(x, &f[G_HASH_SEED], &c->hash_seed);
 	if (f[G_ANNOUNCE_TABLE].val &&
-	    yr_get_u32(x, &f[G_ANNOUNCE_TABLE], "announce_table", 0,
-		       UINT32_MAX, &c->announce_table) &&
+	    yr_get_u32(x, &f[G_ANNOUNCE_TABLE], "announce_table", 0, UINT32_MAX,
+		       &c->announce_table) &&
 	    c->announce_table >= RT_TABLE_DEFAULT &&
 	    c->announce_table <= RT_TABLE_LOCAL) {
 		yr_err(x, yr_node_line(f[G_ANNOUNCE_TABLE].val),
@@ -709,17 +751,17 @@ static void parser_error(struct yr_ctx *x, const yaml_parser_t *p)
 		break;
 	case YAML_READER_ERROR:
 		yr_err(x, 0, "invalid input at byte %zu: %s", p->problem_offset,
-		     p->problem);
+		       p->problem);
 		break;
 	default:
 		if (p->context) {
 			yr_err(x, p->problem_mark.line + 1,
-			     "YAML syntax error: %s (%s at line %zu)",
-			     p->problem, p->context,
-			     p->context_mark.line + 1);
+			       "YAML syntax error: %s (%s at line %zu)",
+			       p->problem, p->context,
+			       p->context_mark.line + 1);
 		} else {
 			yr_err(x, p->problem_mark.line + 1,
-			     "YAML syntax error: %s", p->problem);
+			       "YAML syntax error: %s", p->problem);
 		}
 		break;
 	}
@@ -759,7 +801,7 @@ static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
 
 		if (r)
 			yr_err(&x, yr_node_line(r),
-			     "only one YAML document is allowed");
+			       "only one YAML document is allowed");
 		yaml_document_delete(&extra);
 	}
 	parse_root(&x, root, &c);
@@ -834,7 +876,8 @@ out:
  * completeness test reads the loader, not a copy of it).
  */
 void xlb_config_keys(void (*fn)(const char *section, const char *key,
-				void *ctx), void *ctx)
+				void *ctx),
+		     void *ctx)
 {
 	static const struct {
 		const char *section;

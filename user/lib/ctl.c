@@ -29,9 +29,9 @@
 struct xlb_ctl_conn {
 	int fd;
 	char *buf;
-	size_t len;		/* bytes held; buf[0] starts a message */
+	size_t len; /* bytes held; buf[0] starts a message */
 	size_t cap;
-	size_t scanned;		/* buf[0..scanned) is known to hold no "\n" */
+	size_t scanned; /* buf[0..scanned) is known to hold no "\n" */
 };
 
 static long long now_ms(void)
@@ -74,8 +74,7 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-int xlb_ctl_add(struct json_object *o, const char *key,
-		struct json_object *v)
+int xlb_ctl_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (!v)
 		return -ENOMEM;
@@ -105,7 +104,7 @@ static int parse_line(const char *line, size_t len, struct json_object **out)
 	if (!tok)
 		return -ENOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-			       JSON_TOKENER_VALIDATE_UTF8);
+					    JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, line, len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
@@ -193,9 +192,9 @@ int xlb_ctl_send(int fd, struct json_object *msg)
 	if (!json_object_is_type(msg, json_type_object))
 		return -EINVAL;
 	/* PLAIN has no newlines: json-c escapes them inside strings. */
-	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE,
-					      &len);
+	s = json_object_to_json_string_length(
+		msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
 	if (!s)
 		return -ENOMEM;
 	if (len + 1 > XLB_CTL_MAX_MSG)
@@ -324,18 +323,21 @@ static void call_err(char *err, size_t errlen, const char *path, int ret,
 	case -EACCES:
 	case -EPERM:
 		/* The daemon creates the socket 0600. */
-		snprintf(err, errlen,
-			 "cannot connect to %s: %s (run xlbctl as xlbd's user, usually root)",
-			 path, strerror(-ret));
+		snprintf(
+			err, errlen,
+			"cannot connect to %s: %s (run xlbctl as xlbd's user, usually root)",
+			path, strerror(-ret));
 		break;
 	case -ENAMETOOLONG:
-		snprintf(err, errlen,
-			 "cannot connect to %s: socket path longer than %zu bytes",
-			 path, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		snprintf(
+			err, errlen,
+			"cannot connect to %s: socket path longer than %zu bytes",
+			path, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 		break;
 	case -ETIMEDOUT:
-		snprintf(err, errlen, "no response from xlbd on %s within %d ms",
-			 path, timeout_ms);
+		snprintf(err, errlen,
+			 "no response from xlbd on %s within %d ms", path,
+			 timeout_ms);
 		break;
 	case -ECONNRESET:
 	case -EPIPE:
@@ -344,9 +346,10 @@ static void call_err(char *err, size_t errlen, const char *path, int ret,
 			 path);
 		break;
 	case -EPROTO:
-		snprintf(err, errlen,
-			 "xlbd on %s closed the connection in the middle of its response",
-			 path);
+		snprintf(
+			err, errlen,
+			"xlbd on %s closed the connection in the middle of its response",
+			path);
 		break;
 	case -EMSGSIZE:
 		snprintf(err, errlen, "%s exceeds the %d byte limit", stage,
@@ -554,9 +557,9 @@ int xlb_ctl_conn_read(struct xlb_ctl_conn *c, struct json_object **req)
 
 	*req = NULL;
 	for (;;) {
-		nl = c->len > c->scanned ?
-		     memchr(c->buf + c->scanned, '\n', c->len - c->scanned) :
-		     NULL;
+		nl = c->len > c->scanned ? memchr(c->buf + c->scanned, '\n',
+						  c->len - c->scanned)
+					 : NULL;
 		if (nl) {
 			line = nl - c->buf;
 			err = parse_line(c->buf, line, req);
@@ -685,6 +688,7 @@ const char *xlb_json_str(struct json_object *o, const char *key)
 
 size_t xlb_json_len(struct json_object *arr)
 {
-	return json_object_is_type(arr, json_type_array) ?
-	       json_object_array_length(arr) : 0;
+	return json_object_is_type(arr, json_type_array)
+		       ? json_object_array_length(arr)
+		       : 0;
 }

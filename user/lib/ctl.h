@@ -113,8 +113,8 @@
 #include <json-c/json.h>
 
 #define XLB_CTL_SOCKET "/run/xlb/xlb.sock"
-#define XLB_CTL_MAX_MSG (1 << 20)	/* bytes, including the "\n" */
-#define XLB_CTL_TIMEOUT_MS 10000	/* xlbctl's wait for a response */
+#define XLB_CTL_MAX_MSG (1 << 20) /* bytes, including the "\n" */
+#define XLB_CTL_TIMEOUT_MS 10000  /* xlbctl's wait for a response */
 /*
  * How long the daemon's replies may wait for a client that does not read:
  * xlb_ctl_reply_*() write synchronously, so this bounds the stall.
@@ -126,8 +126,7 @@
  * with the caller when the insert fails): builds a message in a chain of
  * calls with one check. v NULL (a failed json_object_new_*()) is -ENOMEM.
  */
-int xlb_ctl_add(struct json_object *o, const char *key,
-		struct json_object *v);
+int xlb_ctl_add(struct json_object *o, const char *key, struct json_object *v);
 
 /* Client side */
 

@@ -125,11 +125,12 @@ void xlb_dp_close(struct xlb_dp *dp)
 		/* the skeleton owns its fds */
 		xlb_bpf__destroy(dp->skel);
 	} else {
-		int *fds[] = { &dp->svc_fd, &dp->ring_fd, &dp->be_fd,
-			       &dp->flow_fd, &dp->stats_fd, &dp->svc_stats_fd,
+		int *fds[] = { &dp->svc_fd,	 &dp->ring_fd,
+			       &dp->be_fd,	 &dp->flow_fd,
+			       &dp->stats_fd,	 &dp->svc_stats_fd,
 			       &dp->be_stats_fd, &dp->tx_ports_fd,
-			       &dp->conns_fd, &dp->runtime_fd, &dp->trace_fd,
-			       &dp->rr_fd };
+			       &dp->conns_fd,	 &dp->runtime_fd,
+			       &dp->trace_fd,	 &dp->rr_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -152,7 +153,7 @@ static int ring_create(const __u32 *ring, __u32 size)
 	if (fd < 0)
 		return -errno;
 	keys = malloc(sizeof(*keys) * n);
-	chunks = calloc(n, sizeof(*chunks));	/* tail slots stay 0 */
+	chunks = calloc(n, sizeof(*chunks)); /* tail slots stay 0 */
 	if (!keys || !chunks) {
 		err = -ENOMEM;
 		goto out;
@@ -222,7 +223,7 @@ int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	if (ring_first && bpf_map_update_elem(dp->svc_fd, k, v, BPF_ANY))
 		err = -errno;
 out:
-	close(fd);	/* the outer map holds the reference now */
+	close(fd); /* the outer map holds the reference now */
 	return err;
 }
 
@@ -239,22 +240,21 @@ int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	return err;
 }
 
-int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
-		    __u8 family, bool on)
+int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
+		    bool on)
 {
 	struct xlb_svc_key k = { .vip = *vip, .family = family };
 	struct xlb_svc v = { .flags = XLB_SVC_F_ADDR_MARK };
 
 	if (on)
-		return bpf_map_update_elem(dp->svc_fd, &k, &v, BPF_ANY) ?
-			-errno : 0;
+		return bpf_map_update_elem(dp->svc_fd, &k, &v, BPF_ANY) ? -errno
+									: 0;
 	if (bpf_map_delete_elem(dp->svc_fd, &k) && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
-		     __u32 size)
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
 {
 	struct xlb_ring_chunk c;
 	__u32 inner_id;
@@ -271,8 +271,10 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
 		if (bpf_map_lookup_elem(fd, &i, &c))
 			err = -errno;
 		else
-			memcpy(ring + i * XLB_RING_CHUNK, c.id, sizeof(__u32) *
-			       (n < XLB_RING_CHUNK ? n : XLB_RING_CHUNK));
+			memcpy(ring + i * XLB_RING_CHUNK, c.id,
+			       sizeof(__u32) * (n < XLB_RING_CHUNK
+							? n
+							: XLB_RING_CHUNK));
 	}
 	close(fd);
 	return err;
@@ -309,7 +311,7 @@ int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out)
 	else if (bpf_map_lookup_elem(dp->rr_fd, &svc_id, v))
 		err = -errno;
 	else
-		*out = v[cpu * 2];	/* per-CPU values are 8-byte slots */
+		*out = v[cpu * 2]; /* per-CPU values are 8-byte slots */
 	free(v);
 	return err;
 }
@@ -333,8 +335,8 @@ int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex)
 {
 	__u32 k = ifindex, v = ifindex;
 
-	return bpf_map_update_elem(dp->tx_ports_fd, &k, &v, BPF_ANY) ?
-		-errno : 0;
+	return bpf_map_update_elem(dp->tx_ports_fd, &k, &v, BPF_ANY) ? -errno
+								     : 0;
 }
 
 int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
@@ -458,7 +460,9 @@ int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
 
 int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
 {
-	enum { BATCH = 1024 };
+	enum {
+		BATCH = 1024
+	};
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct xlb_flow_key *keys = malloc(sizeof(*keys) * BATCH);
 	struct xlb_flow *vals = malloc(sizeof(*vals) * BATCH);

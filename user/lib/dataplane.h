@@ -20,12 +20,12 @@
 struct xlb_bpf;
 
 struct xlb_dp {
-	struct xlb_bpf *skel;	/* NULL when adopted from pins only */
-	int prog_fd;		/* -1 when not loaded by us */
+	struct xlb_bpf *skel; /* NULL when adopted from pins only */
+	int prog_fd;	      /* -1 when not loaded by us */
 	int svc_fd, ring_fd, be_fd, flow_fd;
 	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
 	int conns_fd, runtime_fd, trace_fd, rr_fd;
-	__s64 *conns;		/* XLB_MAP_BE_CONNS, mapped on first use */
+	__s64 *conns; /* XLB_MAP_BE_CONNS, mapped on first use */
 	int ncpus;
 };
 
@@ -54,11 +54,10 @@ int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       __u32 svc_id);
 /* VIP address marker (see XLB_SVC_ADDR_MARK_PORT): fragments to it drop. */
-int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip,
-		    __u8 family, bool on);
+int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
+		    bool on);
 /* Read back a service's live ring (for tools). -ENOENT: no backend. */
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring,
-		     __u32 size);
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size);
 
 /* One slot of a service's live ring. -ENOENT: no backend. */
 int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val);

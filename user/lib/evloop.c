@@ -11,7 +11,7 @@
 
 struct io_handler {
 	int fd;
-	bool dead;		/* removed during a dispatch batch */
+	bool dead; /* removed during a dispatch batch */
 	xlb_io_cb cb;
 	void *ctx;
 	struct io_handler *next;
@@ -19,8 +19,8 @@ struct io_handler {
 
 struct xlb_timer {
 	uint64_t deadline;
-	uint64_t seq;		/* FIFO among equal deadlines */
-	size_t idx;		/* position in the heap */
+	uint64_t seq; /* FIFO among equal deadlines */
+	size_t idx;   /* position in the heap */
 	xlb_timer_cb cb;
 	void *ctx;
 };
@@ -28,7 +28,7 @@ struct xlb_timer {
 struct xlb_loop {
 	int epfd;
 	bool stop;
-	struct io_handler *handlers;	/* all live and dead handlers */
+	struct io_handler *handlers; /* all live and dead handlers */
 	struct xlb_timer **heap;
 	size_t n_timers, cap_timers;
 	uint64_t seq;
@@ -94,8 +94,8 @@ static struct io_handler *find_handler(struct xlb_loop *l, int fd)
 	return NULL;
 }
 
-int xlb_loop_add_fd(struct xlb_loop *l, int fd, uint32_t events,
-		    xlb_io_cb cb, void *ctx)
+int xlb_loop_add_fd(struct xlb_loop *l, int fd, uint32_t events, xlb_io_cb cb,
+		    void *ctx)
 {
 	struct epoll_event ev = { .events = events };
 	struct io_handler *h = calloc(1, sizeof(*h));

@@ -22,8 +22,8 @@ typedef void (*xlb_timer_cb)(struct xlb_loop *l, void *ctx);
 struct xlb_loop *xlb_loop_new(void);
 void xlb_loop_free(struct xlb_loop *l);
 
-int xlb_loop_add_fd(struct xlb_loop *l, int fd, uint32_t events,
-		    xlb_io_cb cb, void *ctx);
+int xlb_loop_add_fd(struct xlb_loop *l, int fd, uint32_t events, xlb_io_cb cb,
+		    void *ctx);
 int xlb_loop_mod_fd(struct xlb_loop *l, int fd, uint32_t events);
 /* Stops watching fd (does not close it). */
 void xlb_loop_del_fd(struct xlb_loop *l, int fd);

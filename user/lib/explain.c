@@ -40,8 +40,8 @@ static bool flow_followed(struct xlb_dp *dp, const struct xlb_flow *f,
 	struct xlb_backend be;
 	enum xlb_flow_check c;
 
-	c = xlb_flow_check(f, xlb_dp_backend_get(dp, f->backend_id, &be) ?
-				      NULL : &be);
+	c = xlb_flow_check(f, xlb_dp_backend_get(dp, f->backend_id, &be) ? NULL
+									 : &be);
 	*why = c == XLB_FLOW_FOLLOW ? NULL : reason[c];
 	return c == XLB_FLOW_FOLLOW;
 }
@@ -66,7 +66,8 @@ static int explain_random(struct xlb_dp *dp, struct xlb_explain *e,
 		if (j < e->n_cand) {
 			e->cand[j].slots++;
 		} else {
-			struct xlb_explain_cand c = { .id = ring[i], .slots = 1 };
+			struct xlb_explain_cand c = { .id = ring[i],
+						      .slots = 1 };
 
 			add_cand(e, &c);
 		}
@@ -101,8 +102,8 @@ static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 			c.conns = n;
 			n = xlb_lc_count(n);
 			if (!pass) {
-				if (!best_w ||
-				    xlb_lc_cmp(n, c.weight, best_n, best_w) < 0) {
+				if (!best_w || xlb_lc_cmp(n, c.weight, best_n,
+							  best_w) < 0) {
 					best_n = n;
 					best_w = c.weight;
 				}
@@ -153,8 +154,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		if (err)
 			return err;
 		e->slot = xlb_rr_slot(e->slot, e->ring_size);
-		return xlb_dp_ring_get(dp, e->svc.id, e->slot,
-				       &e->backend_id);
+		return xlb_dp_ring_get(dp, e->svc.id, e->slot, &e->backend_id);
 	case XLB_SCHED_RANDOM:
 	case XLB_SCHED_LEAST_CONN:
 		ring = malloc(sizeof(*ring) * e->ring_size);

@@ -18,17 +18,17 @@ enum xlb_explain_how {
 	XLB_EXPLAIN_HASH,	/* maglev / source-hash: hash -> slot */
 	XLB_EXPLAIN_CURSOR,	/* round-robin: the CPU's next slot */
 	XLB_EXPLAIN_RANDOM,	/* random slot: any candidate, by share */
-	XLB_EXPLAIN_LEAST_CONN,	/* least loaded: one of the tied candidates */
-	XLB_EXPLAIN_NO_BACKEND,	/* the service has none: dropped */
+	XLB_EXPLAIN_LEAST_CONN, /* least loaded: one of the tied candidates */
+	XLB_EXPLAIN_NO_BACKEND, /* the service has none: dropped */
 };
 
 #define XLB_EXPLAIN_MAX_CAND 64
 
 struct xlb_explain_cand {
 	__u32 id;
-	__u32 weight;		/* least-connections: weight in effect */
-	__s64 conns;		/* least-connections: active flows */
-	__u32 slots;		/* random: ring slots it holds */
+	__u32 weight; /* least-connections: weight in effect */
+	__s64 conns;  /* least-connections: active flows */
+	__u32 slots;  /* random: ring slots it holds */
 };
 
 struct xlb_explain {
@@ -37,14 +37,14 @@ struct xlb_explain {
 	/* flow table: what is there, and why it is not followed */
 	bool flow_found;
 	struct xlb_flow flow;
-	const char *flow_skipped;	/* NULL: followed (or none) */
-	__u32 backend_id;	/* the backend; 0 with candidates or none */
-	__u32 hash, slot;	/* HASH, CURSOR */
-	int cpu;		/* CURSOR */
+	const char *flow_skipped; /* NULL: followed (or none) */
+	__u32 backend_id;	  /* the backend; 0 with candidates or none */
+	__u32 hash, slot;	  /* HASH, CURSOR */
+	int cpu;		  /* CURSOR */
 	__u32 ring_size;
-	__u32 n_cand;		/* RANDOM, LEAST_CONN (capped) */
+	__u32 n_cand; /* RANDOM, LEAST_CONN (capped) */
 	__u32 n_cand_total;
-	bool sampled;		/* LEAST_CONN over > XLB_LC_SCAN backends */
+	bool sampled; /* LEAST_CONN over > XLB_LC_SCAN backends */
 	struct xlb_explain_cand cand[XLB_EXPLAIN_MAX_CAND];
 };
 

@@ -61,13 +61,12 @@ int xlb_hc_sock_error(struct xlb_hc_probe *p)
 	return err;
 }
 
-void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt,
-			 ...)
+void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (p->done)
-		return;		/* the first result stands */
+		return; /* the first result stands */
 	p->done = true;
 	p->ok = ok;
 	va_start(ap, fmt);
@@ -105,7 +104,7 @@ static void probe_timer(struct xlb_loop *l, void *ctx)
 {
 	struct xlb_hc_probe *p = ctx;
 
-	p->timer = NULL;	/* the loop frees it once we return */
+	p->timer = NULL; /* the loop frees it once we return */
 	xlb_hc_probe_finish(p, false, "%s", p->ops->timeout_reason);
 	probe_deliver(p);
 }
@@ -144,8 +143,7 @@ static int probe_open(struct xlb_hc_probe *p)
 	} else {
 		return -EAFNOSUPPORT;
 	}
-	p->fd = socket(af, p->ops->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	p->fd = socket(af, p->ops->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return -errno;
 	if (p->ops->sock_type == SOCK_STREAM) {
@@ -213,15 +211,15 @@ struct xlb_hc_probe *xlb_hc_probe_start(struct xlb_loop *l,
 		err = xlb_loop_add_fd(l, p->fd, EPOLLIN | EPOLLOUT | EPOLLET,
 				      probe_io, p);
 	if (err)
-		xlb_hc_probe_finish(p, false, "%s",
-				    xlb_hc_errno_reason(-err, buf,
-							sizeof(buf)));
+		xlb_hc_probe_finish(
+			p, false, "%s",
+			xlb_hc_errno_reason(-err, buf, sizeof(buf)));
 	else
 		p->watched = !p->done;
 out:
 	/* a result known already is delivered from the loop too */
-	p->timer = xlb_timer_add(l, p->done ? 0 : c->timeout_ms, probe_timer,
-				 p);
+	p->timer =
+		xlb_timer_add(l, p->done ? 0 : c->timeout_ms, probe_timer, p);
 	if (!p->timer) {
 		probe_free(p);
 		errno = ENOMEM;
@@ -311,7 +309,7 @@ __u32 xlb_hc_rand(void)
 	if (!s) {
 		if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
 			s = now_us() ^ ((__u64)getpid() << 32);
-		s |= 1;		/* xorshift never leaves 0 */
+		s |= 1; /* xorshift never leaves 0 */
 	}
 	s ^= s << 13;
 	s ^= s >> 7;
@@ -326,23 +324,22 @@ struct xlb_hc {
 	struct xlb_hc_conf conf;
 	union xlb_addr addr;
 	__u8 family;
-	struct xlb_hc_probe *probe;	/* in flight */
-	struct xlb_timer *timer;	/* next probe */
-	__u64 next_ms;			/* when the next probe is due */
-	__u64 started;			/* probes started */
-	__u64 checks;			/* probes finished */
+	struct xlb_hc_probe *probe; /* in flight */
+	struct xlb_timer *timer;    /* next probe */
+	__u64 next_ms;		    /* when the next probe is due */
+	__u64 started;		    /* probes started */
+	__u64 checks;		    /* probes finished */
 	struct xlb_hc_count cnt;
 	char reason[XLB_HC_REASON_LEN];
 	__u32 latency_us;
 	xlb_hc_report_cb cb;
 	void *ctx;
-	bool last_ok;			/* of the last probe */
+	bool last_ok; /* of the last probe */
 };
 
 static void hc_fire(struct xlb_loop *l, void *ctx);
 
-static void hc_result(void *ctx, bool ok, const char *reason,
-		      __u32 latency_us)
+static void hc_result(void *ctx, bool ok, const char *reason, __u32 latency_us)
 {
 	struct xlb_hc *hc = ctx;
 	char r[XLB_HC_REASON_LEN];
@@ -372,10 +369,10 @@ static void hc_fire(struct xlb_loop *l, void *ctx)
 	__u32 iv = hc->conf.interval_ms, rnd = xlb_hc_rand();
 
 	hc->timer = NULL;
-	hc->next_ms = xlb_hc_align(xlb_now_ms() + (hc->started++ ?
-						   xlb_hc_next_delay(iv, rnd) :
-						   xlb_hc_phase_delay(iv, rnd)),
-				   iv);
+	hc->next_ms = xlb_hc_align(
+		xlb_now_ms() + (hc->started++ ? xlb_hc_next_delay(iv, rnd)
+					      : xlb_hc_phase_delay(iv, rnd)),
+		iv);
 	hc->probe = xlb_hc_probe_start(l, &hc->addr, hc->family, &hc->conf,
 				       hc_result, hc);
 	if (!hc->probe)
@@ -402,9 +399,9 @@ struct xlb_hc *xlb_hc_new(struct xlb_loop *l, const union xlb_addr *a,
 	hc->cb = cb;
 	hc->ctx = ctx;
 	xlb_hc_count_init(&hc->cnt, up);
-	hc->timer = xlb_timer_add(l, xlb_hc_first_delay(c->interval_ms,
-							xlb_hc_rand()),
-				  hc_fire, hc);
+	hc->timer = xlb_timer_add(
+		l, xlb_hc_first_delay(c->interval_ms, xlb_hc_rand()), hc_fire,
+		hc);
 	if (!hc->timer) {
 		free(hc);
 		errno = ENOMEM;

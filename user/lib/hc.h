@@ -47,11 +47,11 @@
 #include "evloop.h"
 
 #define XLB_HC_REASON_LEN 64
-#define XLB_HC_FIRST_MAX_MS 20		/* first probe: 0..this ms */
-#define XLB_HC_JITTER_PCT 10		/* interval +- this much */
-#define XLB_HC_TICK_MS 10		/* probe times are rounded to this */
-#define XLB_HC_HTTP_MAX_BODY 16384	/* expect_body: searched in this */
-#define XLB_HC_COUNT_MAX 1000000	/* counters saturate here */
+#define XLB_HC_FIRST_MAX_MS 20	   /* first probe: 0..this ms */
+#define XLB_HC_JITTER_PCT 10	   /* interval +- this much */
+#define XLB_HC_TICK_MS 10	   /* probe times are rounded to this */
+#define XLB_HC_HTTP_MAX_BODY 16384 /* expect_body: searched in this */
+#define XLB_HC_COUNT_MAX 1000000   /* counters saturate here */
 
 /* ---- probes ---- */
 
@@ -78,8 +78,8 @@ void xlb_hc_probe_cancel(struct xlb_hc_probe *p);
 
 struct xlb_hc_count {
 	bool up;
-	bool was_up;		/* has been up once: rise applies */
-	__u32 successes;	/* consecutive, saturating */
+	bool was_up;	 /* has been up once: rise applies */
+	__u32 successes; /* consecutive, saturating */
 	__u32 failures;
 };
 
@@ -130,13 +130,13 @@ void xlb_hc_free(struct xlb_hc *hc);
 struct xlb_hc_status {
 	enum xlb_hc_type type;
 	bool up;
-	bool have_result;	/* a probe has finished */
-	__u32 successes;	/* consecutive */
+	bool have_result; /* a probe has finished */
+	__u32 successes;  /* consecutive */
 	__u32 failures;
-	__u32 latency_us;	/* of the last probe */
-	__u64 checks;		/* probes finished */
-	const char *reason;	/* of the last probe, "" before the first */
-	bool last_ok;		/* the last probe succeeded */
+	__u32 latency_us;   /* of the last probe */
+	__u64 checks;	    /* probes finished */
+	const char *reason; /* of the last probe, "" before the first */
+	bool last_ok;	    /* the last probe succeeded */
 };
 
 void xlb_hc_get_status(const struct xlb_hc *hc, struct xlb_hc_status *st);
@@ -145,13 +145,13 @@ void *xlb_hc_ctx(const struct xlb_hc *hc);
 /* ---- for the check types (hc_tcp.c, hc_http.c, hc_udp.c) only ---- */
 
 struct xlb_hc_ops {
-	int sock_type;			/* SOCK_STREAM or SOCK_DGRAM */
+	int sock_type; /* SOCK_STREAM or SOCK_DGRAM */
 	const char *timeout_reason;
 	/* Socket connected (UDP) or connecting (TCP); 0 or -errno. */
 	int (*start)(struct xlb_hc_probe *p);
 	/* Readiness (edge triggered: read or write until EAGAIN). */
 	void (*io)(struct xlb_hc_probe *p, uint32_t events);
-	void (*release)(struct xlb_hc_probe *p);	/* may be NULL */
+	void (*release)(struct xlb_hc_probe *p); /* may be NULL */
 };
 
 struct xlb_hc_probe {
@@ -161,23 +161,22 @@ struct xlb_hc_probe {
 	union xlb_addr addr;
 	__u8 family;
 	int fd;
-	bool watched;			/* fd is in the loop */
-	bool done;			/* result set, delivery pending */
+	bool watched; /* fd is in the loop */
+	bool done;    /* result set, delivery pending */
 	bool ok;
-	struct xlb_timer *timer;	/* timeout, or delivery of a result */
+	struct xlb_timer *timer; /* timeout, or delivery of a result */
 	__u64 start_us;
 	char reason[XLB_HC_REASON_LEN];
-	void *priv;			/* the type's state */
+	void *priv; /* the type's state */
 	xlb_hc_probe_cb cb;
 	void *ctx;
 };
 
-extern const struct xlb_hc_ops xlb_hc_tcp_ops, xlb_hc_http_ops,
-	xlb_hc_udp_ops;
+extern const struct xlb_hc_ops xlb_hc_tcp_ops, xlb_hc_http_ops, xlb_hc_udp_ops;
 
 /* Record the result; the core delivers it once the type returns. */
-void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt,
-			 ...) __attribute__((format(printf, 3, 4)));
+void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Short reason for a socket error (positive errno). */
 const char *xlb_hc_errno_reason(int err, char *buf, size_t len);
 /* The pending error of p's socket (SO_ERROR), 0 if none. */

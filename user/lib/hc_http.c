@@ -16,19 +16,23 @@
 
 #include "hc.h"
 
-#define HTTP_HEAD_MAX 8192	/* status line and headers */
-#define HTTP_REQ_MAX 1024	/* path and host are < 256 each */
+#define HTTP_HEAD_MAX 8192 /* status line and headers */
+#define HTTP_REQ_MAX 1024  /* path and host are < 256 each */
 
-enum http_state { H_CONNECT, H_SEND, H_READ };
+enum http_state {
+	H_CONNECT,
+	H_SEND,
+	H_READ
+};
 
 struct http {
 	enum http_state st;
-	size_t len;		/* request bytes, then response bytes */
-	size_t off;		/* request bytes sent */
+	size_t len; /* request bytes, then response bytes */
+	size_t off; /* request bytes sent */
 	size_t cap;
-	size_t body;		/* where the body starts, 0: not yet */
-	long long clen;		/* Content-Length, -1 if none */
-	int status;		/* 0 until the status line is in */
+	size_t body;	/* where the body starts, 0: not yet */
+	long long clen; /* Content-Length, -1 if none */
+	int status;	/* 0 until the status line is in */
 	char buf[];
 };
 
@@ -36,8 +40,8 @@ static int http_start(struct xlb_hc_probe *p)
 {
 	const struct xlb_hc_conf *c = p->conf;
 	char host[XLB_HC_STR_LEN + XLB_ADDR_STRLEN + 8], a[XLB_ADDR_STRLEN];
-	size_t cap = c->expect_body[0] ? HTTP_HEAD_MAX + XLB_HC_HTTP_MAX_BODY :
-					 HTTP_HEAD_MAX;
+	size_t cap = c->expect_body[0] ? HTTP_HEAD_MAX + XLB_HC_HTTP_MAX_BODY
+				       : HTTP_HEAD_MAX;
 	struct http *h = malloc(sizeof(*h) + cap);
 	int n;
 
@@ -53,15 +57,16 @@ static int http_start(struct xlb_hc_probe *p)
 		if (xlb_format_addr(&p->addr, p->family, a, sizeof(a)))
 			return -EINVAL;
 		/* RFC 9110: an IPv6 literal in brackets, port unless 80 */
-		n = snprintf(host, sizeof(host), p->family == XLB_FAMILY_V6 ?
-			     "[%s]" : "%s", a);
+		n = snprintf(host, sizeof(host),
+			     p->family == XLB_FAMILY_V6 ? "[%s]" : "%s", a);
 		if (c->port != 80)
 			snprintf(host + n, sizeof(host) - n, ":%u", c->port);
 	}
 	n = snprintf(h->buf, HTTP_REQ_MAX,
 		     "GET %s HTTP/1.1\r\nHost: %s\r\n"
 		     "User-Agent: xlb-health-check\r\nAccept: */*\r\n"
-		     "Connection: close\r\n\r\n", c->path, host);
+		     "Connection: close\r\n\r\n",
+		     c->path, host);
 	if (n < 0 || n >= HTTP_REQ_MAX)
 		return -ENAMETOOLONG;
 	h->len = n;
@@ -125,9 +130,9 @@ static bool http_judge(struct xlb_hc_probe *p, bool eof)
 	if (!h->status) {
 		if (!memchr(h->buf, '\n', h->len)) {
 			if (eof)
-				xlb_hc_probe_finish(p, false, h->len ?
-						    "bad response" :
-						    "empty reply");
+				xlb_hc_probe_finish(p, false,
+						    h->len ? "bad response"
+							   : "empty reply");
 			return eof;
 		}
 		h->status = parse_status(h->buf, h->len);
@@ -177,9 +182,9 @@ static void http_io(struct xlb_hc_probe *p, uint32_t events)
 	if (h->st == H_CONNECT) {
 		err = xlb_hc_sock_error(p);
 		if (err) {
-			xlb_hc_probe_finish(p, false, "%s",
-					    xlb_hc_errno_reason(err, buf,
-								sizeof(buf)));
+			xlb_hc_probe_finish(
+				p, false, "%s",
+				xlb_hc_errno_reason(err, buf, sizeof(buf)));
 			return;
 		}
 		if (!(events & EPOLLOUT))
@@ -193,7 +198,7 @@ static void http_io(struct xlb_hc_probe *p, uint32_t events)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && errno == EAGAIN)
-				return;	/* wait for the next EPOLLOUT */
+				return; /* wait for the next EPOLLOUT */
 			if (n < 0)
 				goto fail;
 			h->off += n;

@@ -7,7 +7,7 @@
 
 static int tcp_start(struct xlb_hc_probe *p)
 {
-	return 0;	/* the core's connect is the whole check */
+	return 0; /* the core's connect is the whole check */
 }
 
 static void tcp_io(struct xlb_hc_probe *p, uint32_t events)

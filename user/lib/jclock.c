@@ -9,9 +9,12 @@
 
 #include "jclock.h"
 
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-			    .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                 \
+	((struct bpf_insn){ .code = (c),    \
+			    .dst_reg = (d), \
+			    .src_reg = (s), \
+			    .off = (o),     \
+			    .imm = (i) })
 
 static int prog_fd = -1;
 
@@ -35,9 +38,8 @@ static int clock_prog(void)
 	};
 
 	if (prog_fd < 0)
-		prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_jiffies",
-					"GPL", insns,
-					sizeof(insns) / sizeof(insns[0]),
+		prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_jiffies", "GPL",
+					insns, sizeof(insns) / sizeof(insns[0]),
 					NULL);
 	return prog_fd < 0 ? -errno : prog_fd;
 }

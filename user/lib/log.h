@@ -10,7 +10,12 @@
 
 #include <stdbool.h>
 
-enum xlb_log_level { XLB_LOG_ERR, XLB_LOG_WARN, XLB_LOG_INFO, XLB_LOG_DEBUG };
+enum xlb_log_level {
+	XLB_LOG_ERR,
+	XLB_LOG_WARN,
+	XLB_LOG_INFO,
+	XLB_LOG_DEBUG
+};
 
 void xlb_log_init(const char *prog, bool verbose);
 bool xlb_log_verbose(void);

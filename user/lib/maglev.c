@@ -31,14 +31,14 @@
 #include "xlb_hash.h"
 
 /* Distinct seeds so offset and skip are independent functions of the addr. */
-#define MAGLEV_SEED_OFFSET 0x6f666673U	/* "offs" */
-#define MAGLEV_SEED_SKIP 0x736b6970U	/* "skip" */
+#define MAGLEV_SEED_OFFSET 0x6f666673U /* "offs" */
+#define MAGLEV_SEED_SKIP 0x736b6970U   /* "skip" */
 
 struct mg_be {
 	union xlb_addr addr;
 	__u32 id;
 	__u32 weight;
-	__u32 pos;		/* next slot of this backend's permutation */
+	__u32 pos; /* next slot of this backend's permutation */
 	__u32 skip;
 	__u8 family;
 };
@@ -50,7 +50,7 @@ struct mg_be {
  */
 struct mg_group {
 	__u32 weight;
-	__u32 turns;		/* rounds in which it has taken turns so far */
+	__u32 turns; /* rounds in which it has taken turns so far */
 	__u32 first;
 	__u32 count;
 };
@@ -63,8 +63,8 @@ struct mg_group {
 struct mg_heap {
 	__u64 *key;
 	size_t len;
-	unsigned int shift;	/* bits holding the group number */
-	__u32 last_round;	/* rounds past this never come; clamp to it */
+	unsigned int shift; /* bits holding the group number */
+	__u32 last_round;   /* rounds past this never come; clamp to it */
 };
 
 bool xlb_is_prime(__u32 n)

@@ -17,10 +17,10 @@
 #include "xlb_abi.h"
 
 struct xlb_maglev_backend {
-	__u32 id;		/* written into table slots; must be > 0 */
-	union xlb_addr addr;	/* hashed; IPv4 uses only addr.v4 */
-	__u8 family;		/* enum xlb_family */
-	__u32 weight;		/* relative share of slots; 0 takes none */
+	__u32 id;	     /* written into table slots; must be > 0 */
+	union xlb_addr addr; /* hashed; IPv4 uses only addr.v4 */
+	__u8 family;	     /* enum xlb_family */
+	__u32 weight;	     /* relative share of slots; 0 takes none */
 };
 
 bool xlb_is_prime(__u32 n);

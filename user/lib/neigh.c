@@ -40,12 +40,13 @@
 #define NL_EV_BUDGET 256
 
 /* States in which the kernel holds a link-layer address we may forward to. */
-#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | \
-		    NUD_PERMANENT | NUD_NOARP)
+#define NUD_USABLE                                                           \
+	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | \
+	 NUD_NOARP)
 
 struct xlb_neigh {
-	struct mnl_socket *ev;		/* RTNLGRP_NEIGH notifications */
-	struct mnl_socket *req;		/* our requests, their replies */
+	struct mnl_socket *ev;	/* RTNLGRP_NEIGH notifications */
+	struct mnl_socket *req; /* our requests, their replies */
 	unsigned int req_portid;
 	unsigned int seq;
 	/*
@@ -61,8 +62,8 @@ struct neigh_msg {
 	bool found;
 	bool del;
 	bool has_mac;
-	__u8 family;			/* enum xlb_family */
-	__u16 state;			/* NUD_* */
+	__u8 family; /* enum xlb_family */
+	__u16 state; /* NUD_* */
 	int ifindex;
 	union xlb_addr addr;
 	__u8 mac[6];
@@ -165,7 +166,8 @@ static int parse_neigh(const struct nlmsghdr *nlh, struct neigh_msg *nm)
 	nm->has_mac = false;
 	memset(&nm->addr, 0, sizeof(nm->addr));
 
-	mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
+	{
 		switch (mnl_attr_get_type(attr)) {
 		case NDA_DST:
 			if (mnl_attr_get_payload_len(attr) != alen)
@@ -229,8 +231,8 @@ struct xlb_neigh *xlb_neigh_open(void)
 	n->req_portid = mnl_socket_get_portid(n->req);
 	/* Errors need not echo the request back; best effort. */
 	mnl_socket_setsockopt(n->req, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(n->req), SOL_SOCKET, SO_RCVTIMEO,
-		       &tv, sizeof(tv)) < 0)
+	if (setsockopt(mnl_socket_get_fd(n->req), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		       sizeof(tv)) < 0)
 		goto err;
 	return n;
 
@@ -276,14 +278,15 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	rtm = mnl_nlmsg_get_payload(nlh);
 	rr->found = true;
 	rr->type = rtm->rtm_type;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+	{
 		switch (mnl_attr_get_type(attr)) {
 		case RTA_OIF:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				rr->oif = mnl_attr_get_u32(attr);
 			break;
 		case RTA_GATEWAY:
-		case RTA_VIA:	/* IPv4 route with an IPv6 next hop */
+		case RTA_VIA: /* IPv4 route with an IPv6 next hop */
 			rr->gateway = true;
 			break;
 		}
@@ -368,8 +371,8 @@ static int neigh_get_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* The kernel's entry in whatever state: 0, or -ENOENT if there is none. */
-static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a,
-		     __u8 family, int ifindex, struct neigh_msg *nm)
+static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		     int ifindex, struct neigh_msg *nm)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -469,7 +472,8 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	ndm->ndm_flags = NTF_USE;
 	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
 
-	err = xlb_neigh_request(n, nlh, NULL, NULL);	/* only an ack comes back */
+	err = xlb_neigh_request(n, nlh, NULL,
+				NULL); /* only an ack comes back */
 out:
 	return err;
 }
@@ -529,7 +533,7 @@ int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 struct link_reply {
 	bool found;
 	bool has_mac;
-	unsigned short type;		/* ARPHRD_* */
+	unsigned short type; /* ARPHRD_* */
 	__u8 mac[6];
 };
 
@@ -545,7 +549,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	ifi = mnl_nlmsg_get_payload(nlh);
 	lr->found = true;
 	lr->type = ifi->ifi_type;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
+	{
 		if (mnl_attr_get_type(attr) != IFLA_ADDRESS ||
 		    mnl_attr_get_payload_len(attr) != sizeof(lr->mac))
 			continue;

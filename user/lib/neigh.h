@@ -58,7 +58,7 @@ struct xlb_neigh;
 
 /* Open the notification and request sockets. NULL and errno on error. */
 struct xlb_neigh *xlb_neigh_open(void);
-void xlb_neigh_close(struct xlb_neigh *n);	/* NULL-safe */
+void xlb_neigh_close(struct xlb_neigh *n); /* NULL-safe */
 
 /* Non-blocking fd to poll for POLLIN; then call xlb_neigh_process(). */
 int xlb_neigh_fd(struct xlb_neigh *n);

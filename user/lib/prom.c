@@ -157,7 +157,7 @@ const char *xlb_prom_fmt_double(double v, char *buf, size_t len)
 	else if (isinf(v))
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
 	else if (v == 0)
-		snprintf(buf, len, "0");	/* also -0 */
+		snprintf(buf, len, "0"); /* also -0 */
 	else {
 		/* shortest of %.15g.. %.17g that reads back exactly */
 		for (int prec = 15; prec <= 17; prec++) {
@@ -183,9 +183,9 @@ void xlb_prom_family(struct xlb_prom *p, const char *name,
 }
 
 /* name{labels[,extra="val"]} without the value; false: invalid names. */
-static bool put_series(struct xlb_prom *p, const char *name,
-		       const char *suffix, const struct xlb_prom_label *l,
-		       size_t nl, const char *extra, const char *extra_val)
+static bool put_series(struct xlb_prom *p, const char *name, const char *suffix,
+		       const struct xlb_prom_label *l, size_t nl,
+		       const char *extra, const char *extra_val)
 {
 	size_t n = 0;
 
@@ -264,8 +264,8 @@ void xlb_prom_hist(struct xlb_prom *p, const char *name,
 		cum += h->counts[i];
 		if (!put_series(p, name, "_bucket", l, nl, "le",
 				i < nb ? xlb_prom_fmt_double(bounds[i], b,
-							     sizeof(b)) :
-				"+Inf"))
+							     sizeof(b))
+				       : "+Inf"))
 			return;
 		putf(p, " %llu\n", (unsigned long long)cum);
 	}

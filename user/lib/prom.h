@@ -33,10 +33,10 @@ enum xlb_prom_type {
 };
 
 struct xlb_prom {
-	char *buf;		/* NUL-terminated text, malloc'd */
+	char *buf; /* NUL-terminated text, malloc'd */
 	size_t len, cap;
-	bool oom;		/* memory ran out: output incomplete */
-	bool bad;		/* an invalid name was given */
+	bool oom; /* memory ran out: output incomplete */
+	bool bad; /* an invalid name was given */
 };
 
 struct xlb_prom_label {
@@ -45,10 +45,10 @@ struct xlb_prom_label {
 };
 
 /* Labels as an array and its count: XLB_PROM_L({ "service", name }, ...) */
-#define XLB_PROM_L(...)							\
-	(const struct xlb_prom_label[]){ __VA_ARGS__ },			\
-	sizeof((const struct xlb_prom_label[]){ __VA_ARGS__ }) /	\
-		sizeof(struct xlb_prom_label)
+#define XLB_PROM_L(...)                                                  \
+	(const struct xlb_prom_label[]){ __VA_ARGS__ },                  \
+		sizeof((const struct xlb_prom_label[]){ __VA_ARGS__ }) / \
+			sizeof(struct xlb_prom_label)
 #define XLB_PROM_NOLABELS NULL, 0
 
 void xlb_prom_init(struct xlb_prom *p);

@@ -14,7 +14,7 @@
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 #define MIX_MUL 0x9e3779b97f4a7c15ULL
-#define UNKNOWN_BE 0x756e6b6e6f776e21ULL	/* "unknown!" */
+#define UNKNOWN_BE 0x756e6b6e6f776e21ULL /* "unknown!" */
 
 struct id_hash {
 	__u32 id;
@@ -70,8 +70,9 @@ int xlb_ring_digest(const struct xlb_svc_key *key, __u32 seed, int sched,
 		__u64 h = fnv(FNV_OFFSET, &be[i].family, 1);
 
 		t[i].id = be[i].id;
-		t[i].h = fnv(h, &be[i].addr, be[i].family == XLB_FAMILY_V4 ?
-			     4 : sizeof(be[i].addr));
+		t[i].h = fnv(
+			h, &be[i].addr,
+			be[i].family == XLB_FAMILY_V4 ? 4 : sizeof(be[i].addr));
 	}
 	qsort(t, n, sizeof(*t), by_id);
 

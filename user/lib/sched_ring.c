@@ -26,8 +26,8 @@ static int by_addr(const void *a, const void *b)
 	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
-int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be,
-		      size_t n, __u32 **ring, __u32 *size)
+int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be, size_t n,
+		      __u32 **ring, __u32 *size)
 {
 	struct xlb_maglev_backend *v;
 	__u64 g = 0, total = 0;
@@ -59,8 +59,8 @@ int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be,
 		__u64 t = 0;
 
 		for (size_t i = 0; i < m; i++) {
-			__u64 w = (__u64)v[i].weight * (XLB_MAX_TABLE_SIZE - m) /
-				  total;
+			__u64 w = (__u64)v[i].weight *
+				  (XLB_MAX_TABLE_SIZE - m) / total;
 
 			v[i].weight = w ? w : 1;
 			t += v[i].weight;

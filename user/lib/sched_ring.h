@@ -25,8 +25,8 @@
  * malloc'd *ring of *size slots. -ENOENT: no backend with weight > 0;
  * -EINVAL: bad scheduler; -ENOMEM.
  */
-int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be,
-		      size_t n, __u32 **ring, __u32 *size);
+int xlb_ring_rr_build(int sched, const struct xlb_maglev_backend *be, size_t n,
+		      __u32 **ring, __u32 *size);
 
 /*
  * least-connections: the candidate list, one slot per backend with weight

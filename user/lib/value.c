@@ -24,7 +24,6 @@ const char *const xlb_hc_type_names[XLB_HC_MAX] = {
 const char *const xlb_proto_names[XLB_N_PROTOS] = { "tcp", "udp" };
 const __u8 xlb_proto_nums[XLB_N_PROTOS] = { IPPROTO_TCP, IPPROTO_UDP };
 
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -181,8 +180,7 @@ int xlb_parse_addr_port(const char *s, union xlb_addr *a, __u8 *family,
 	return 0;
 }
 
-int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf,
-		    size_t len)
+int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf, size_t len)
 {
 	int af;
 
@@ -212,7 +210,9 @@ int xlb_parse_sched(const char *s)
 
 int xlb_parse_proto(const char *s)
 {
-	int i = s ? xlb_value_lookup(s, xlb_proto_names, ARRAY_SIZE(xlb_proto_names)) : -1;
+	int i = s ? xlb_value_lookup(s, xlb_proto_names,
+				     ARRAY_SIZE(xlb_proto_names))
+		  : -1;
 
 	return i < 0 ? -1 : xlb_proto_nums[i];
 }
@@ -234,9 +234,8 @@ const char *xlb_proto_name(__u8 proto)
 
 bool xlb_addr_usable(const union xlb_addr *a, __u8 family)
 {
-	static const __u8 v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
+	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0,    0,
+					   0, 0, 0, 0, 0xff, 0xff };
 	static const union xlb_addr zero;
 
 	if (!memcmp(a, &zero, sizeof(*a)))
@@ -261,4 +260,3 @@ bool xlb_value_is_null(const char *s)
 	return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
 	       !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
-

@@ -12,7 +12,7 @@
 
 #include "xlb_abi.h"
 
-#define XLB_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
+#define XLB_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 
 enum xlb_hc_type {
 	XLB_HC_NONE = 0,

@@ -93,7 +93,8 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    rtm->rtm_dst_len != (family == XLB_FAMILY_V4 ? 32 : 128))
 		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+	{
 		size_t alen = family == XLB_FAMILY_V4 ? 4 : 16;
 
 		switch (mnl_attr_get_type(attr)) {

@@ -38,8 +38,8 @@ static int errs_insert(struct yr_ctx *x, int line, char *msg)
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4)))
-void yr_err(struct yr_ctx *x, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void yr_err(struct yr_ctx *x, int line,
+						  const char *fmt, ...)
 {
 	char reason[512], *msg;
 	va_list ap;
@@ -99,39 +99,39 @@ bool yr_is_null(const yaml_node_t *n)
  * reporting unknown and duplicate keys. False if @map is not a mapping.
  */
 bool yr_collect(struct yr_ctx *x, yaml_node_t *map, const char *what,
-		    const char *const *keys, size_t n, struct yr_field *f)
+		const char *const *keys, size_t n, struct yr_field *f)
 {
 	yaml_node_pair_t *p;
 
 	memset(f, 0, n * sizeof(*f));
 	if (map->type != YAML_MAPPING_NODE) {
-		yr_err(x, yr_node_line(map), "%s must be a mapping, not %s", what,
-		     yr_kind(map));
+		yr_err(x, yr_node_line(map), "%s must be a mapping, not %s",
+		       what, yr_kind(map));
 		return false;
 	}
-	for (p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yr_node(x, p->key), *v = yr_node(x, p->value);
 		const char *ks;
 		int i;
 
 		if (k->type != YAML_SCALAR_NODE) {
 			yr_err(x, yr_node_line(k),
-			     "%s: a key must be a scalar, not %s", what,
-			     yr_kind(k));
+			       "%s: a key must be a scalar, not %s", what,
+			       yr_kind(k));
 			continue;
 		}
 		ks = (const char *)k->data.scalar.value;
 		i = xlb_value_lookup(ks, keys, n);
 		if (i < 0) {
 			yr_err(x, yr_node_line(k), "unknown key '%s' in %s", ks,
-			     what);
+			       what);
 			continue;
 		}
 		if (f[i].line) {
 			yr_err(x, yr_node_line(k),
-			     "duplicate key '%s' in %s (first at line %d)", ks,
-			     what, f[i].line);
+			       "duplicate key '%s' in %s (first at line %d)",
+			       ks, what, f[i].line);
 			continue;
 		}
 		f[i].line = yr_node_line(k);
@@ -141,25 +141,25 @@ bool yr_collect(struct yr_ctx *x, yaml_node_t *map, const char *what,
 }
 
 void yr_missing(struct yr_ctx *x, const yaml_node_t *map,
-		    const struct yr_field *f, const char *key, const char *what)
+		const struct yr_field *f, const char *key, const char *what)
 {
 	if (f->line)
 		yr_err(x, f->line, "'%s' needs a value", key);
 	else
 		yr_err(x, yr_node_line(map), "%s is missing required key '%s'",
-		     what, key);
+		       what, key);
 }
 
 /* The text of scalar @f->val, or NULL after reporting why not. */
 const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
-			  const char *key)
+		      const char *key)
 {
 	const yaml_node_t *n = f->val;
 	const char *s;
 
 	if (n->type != YAML_SCALAR_NODE) {
 		yr_err(x, yr_node_line(n), "'%s' must be a scalar, not %s", key,
-		     yr_kind(n));
+		       yr_kind(n));
 		return NULL;
 	}
 	s = (const char *)n->data.scalar.value;
@@ -171,7 +171,7 @@ const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
 }
 
 bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    char *buf, size_t size)
+		char *buf, size_t size)
 {
 	const char *s = yr_scalar(x, f, key);
 	size_t len;
@@ -181,8 +181,8 @@ bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
 	len = strlen(s);
 	if (len >= size) {
 		yr_err(x, yr_node_line(f->val),
-		     "'%s' is too long (%zu bytes, at most %zu)", key, len,
-		     size - 1);
+		       "'%s' is too long (%zu bytes, at most %zu)", key, len,
+		       size - 1);
 		return false;
 	}
 	memcpy(buf, s, len + 1);
@@ -190,7 +190,7 @@ bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
 }
 
 bool yr_get_u32(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    __u32 min, __u32 max, __u32 *out)
+		__u32 min, __u32 max, __u32 *out)
 {
 	const char *s = yr_scalar(x, f, key);
 	int err;
@@ -199,16 +199,16 @@ bool yr_get_u32(struct yr_ctx *x, const struct yr_field *f, const char *key,
 		return false;
 	err = xlb_parse_u32(s, min, max, out);
 	if (err == -ERANGE)
-		yr_err(x, yr_node_line(f->val), "'%s' %s is out of range %u..%u",
-		     key, s, min, max);
+		yr_err(x, yr_node_line(f->val),
+		       "'%s' %s is out of range %u..%u", key, s, min, max);
 	else if (err)
 		yr_err(x, yr_node_line(f->val),
-		     "'%s' must be a decimal integer, not '%s'", key, s);
+		       "'%s' must be a decimal integer, not '%s'", key, s);
 	return !err;
 }
 
 bool yr_get_duration(struct yr_ctx *x, const struct yr_field *f,
-			 const char *key, bool nonzero, __u32 *ms)
+		     const char *key, bool nonzero, __u32 *ms)
 {
 	const char *s = yr_scalar(x, f, key);
 	__u32 v;
@@ -219,18 +219,19 @@ bool yr_get_duration(struct yr_ctx *x, const struct yr_field *f,
 	err = xlb_parse_duration_ms(s, &v);
 	if (err == -ERANGE) {
 		yr_err(x, yr_node_line(f->val),
-		     "'%s' duration '%s' is out of range (whole milliseconds, at most %ums)",
-		     key, s, UINT32_MAX);
+		       "'%s' duration '%s' is out of range (whole milliseconds, at most %ums)",
+		       key, s, UINT32_MAX);
 		return false;
 	}
 	if (err) {
 		yr_err(x, yr_node_line(f->val),
-		     "'%s' is not a valid duration: '%s' (e.g. 500ms, 2s, 1.5s, 1m)",
-		     key, s);
+		       "'%s' is not a valid duration: '%s' (e.g. 500ms, 2s, 1.5s, 1m)",
+		       key, s);
 		return false;
 	}
 	if (nonzero && !v) {
-		yr_err(x, yr_node_line(f->val), "'%s' must be greater than 0", key);
+		yr_err(x, yr_node_line(f->val), "'%s' must be greater than 0",
+		       key);
 		return false;
 	}
 	*ms = v;
@@ -239,7 +240,7 @@ bool yr_get_duration(struct yr_ctx *x, const struct yr_field *f,
 
 /* Index of the value in names[], or -1 after listing the choices. */
 int yr_get_enum(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    const char *const *names, size_t n)
+		const char *const *names, size_t n)
 {
 	const char *s = yr_scalar(x, f, key);
 	char list[256] = "";
@@ -255,12 +256,12 @@ int yr_get_enum(struct yr_ctx *x, const struct yr_field *f, const char *key,
 		len += snprintf(list + len, sizeof(list) - len, "%s%s",
 				j ? ", " : "", names[j]);
 	yr_err(x, yr_node_line(f->val),
-	     "'%s': unknown value '%s' (expected one of: %s)", key, s, list);
+	       "'%s': unknown value '%s' (expected one of: %s)", key, s, list);
 	return -1;
 }
 
 bool yr_get_addr(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		     union xlb_addr *a, __u8 *family)
+		 union xlb_addr *a, __u8 *family)
 {
 	const char *s = yr_scalar(x, f, key);
 
@@ -268,14 +269,14 @@ bool yr_get_addr(struct yr_ctx *x, const struct yr_field *f, const char *key,
 		return false;
 	if (xlb_parse_addr(s, a, family)) {
 		yr_err(x, yr_node_line(f->val),
-		     "'%s': '%s' is not a numeric IPv4 or IPv6 address", key,
-		     s);
+		       "'%s': '%s' is not a numeric IPv4 or IPv6 address", key,
+		       s);
 		return false;
 	}
 	if (!xlb_addr_usable(a, *family)) {
 		yr_err(x, yr_node_line(f->val),
-		     "'%s': %s cannot be used (unspecified, multicast, broadcast or IPv4-mapped)",
-		     key, s);
+		       "'%s': %s cannot be used (unspecified, multicast, broadcast or IPv4-mapped)",
+		       key, s);
 		*family = 0;
 		return false;
 	}

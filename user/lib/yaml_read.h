@@ -15,9 +15,9 @@
 #include "config.h"
 
 struct yr_ctx {
-	const char *name;		/* FILE in the messages */
+	const char *name; /* FILE in the messages */
 	yaml_document_t *doc;
-	struct xlb_config_errors *errs;	/* may be NULL */
+	struct xlb_config_errors *errs; /* may be NULL */
 	size_t errs_from;		/* first entry of this load */
 	int n_err;
 	bool nomem;
@@ -25,8 +25,8 @@ struct yr_ctx {
 
 /* A value given for a key, or not. */
 struct yr_field {
-	yaml_node_t *val;		/* NULL if absent or empty */
-	int line;			/* of the key; 0 if absent */
+	yaml_node_t *val; /* NULL if absent or empty */
+	int line;	  /* of the key; 0 if absent */
 };
 
 void yr_err(struct yr_ctx *x, int line, const char *fmt, ...);
@@ -44,29 +44,29 @@ bool yr_is_null(const yaml_node_t *n);
  * reporting unknown and duplicate keys. False if @map is not a mapping.
  */
 bool yr_collect(struct yr_ctx *x, yaml_node_t *map, const char *what,
-		    const char *const *keys, size_t n, struct yr_field *f);
+		const char *const *keys, size_t n, struct yr_field *f);
 
 void yr_missing(struct yr_ctx *x, const yaml_node_t *map,
-		    const struct yr_field *f, const char *key, const char *what);
+		const struct yr_field *f, const char *key, const char *what);
 
 /* The text of scalar @f->val, or NULL after reporting why not. */
 const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
-			  const char *key);
+		      const char *key);
 
 bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    char *buf, size_t size);
+		char *buf, size_t size);
 
 bool yr_get_u32(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    __u32 min, __u32 max, __u32 *out);
+		__u32 min, __u32 max, __u32 *out);
 
 bool yr_get_duration(struct yr_ctx *x, const struct yr_field *f,
-			 const char *key, bool nonzero, __u32 *ms);
+		     const char *key, bool nonzero, __u32 *ms);
 
 /* Index of the value in names[], or -1 after listing the choices. */
 int yr_get_enum(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		    const char *const *names, size_t n);
+		const char *const *names, size_t n);
 
 bool yr_get_addr(struct yr_ctx *x, const struct yr_field *f, const char *key,
-		     union xlb_addr *a, __u8 *family);
+		 union xlb_addr *a, __u8 *family);
 
 #endif /* XLB_YAML_READ_H */

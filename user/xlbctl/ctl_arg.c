@@ -7,8 +7,8 @@
 
 #include "ctl_arg.h"
 
-int xlbctl_arg_err(char *err, size_t errlen, const char *arg,
-		   const char *fmt, ...)
+int xlbctl_arg_err(char *err, size_t errlen, const char *arg, const char *fmt,
+		   ...)
 {
 	size_t n;
 	va_list ap;

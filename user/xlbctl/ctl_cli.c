@@ -24,11 +24,11 @@
 #include "maglev.h"
 #include "xlb_abi.h"
 
-#define MAX_POS 2		/* positional arguments of any command */
-#define MAX_OPTS 3		/* options of any command */
+#define MAX_POS 2  /* positional arguments of any command */
+#define MAX_OPTS 3 /* options of any command */
 
 struct xlbctl_opt {
-	const char *name;	/* without the leading "--" */
+	const char *name; /* without the leading "--" */
 	bool has_arg;
 };
 
@@ -37,21 +37,21 @@ struct args {
 	const struct xlbctl_cmd *cmd;
 	const char *pos[MAX_POS];
 	int npos;
-	const char *val[MAX_OPTS];	/* value ("" for a flag), NULL: absent */
-	int at[MAX_OPTS];		/* index in argv, to name the later one */
-	const char *given[MAX_OPTS];	/* as typed, for messages */
+	const char *val[MAX_OPTS];   /* value ("" for a flag), NULL: absent */
+	int at[MAX_OPTS];	     /* index in argv, to name the later one */
+	const char *given[MAX_OPTS]; /* as typed, for messages */
 };
 
 struct xlbctl_cmd {
-	const char *word[2];		/* "backend", "set"; [1] NULL if none */
-	const char *req;		/* protocol command */
-	const char *pos[MAX_POS];	/* positional arguments, in order */
-	int npos_min;			/* how many of them are required */
+	const char *word[2];	  /* "backend", "set"; [1] NULL if none */
+	const char *req;	  /* protocol command */
+	const char *pos[MAX_POS]; /* positional arguments, in order */
+	int npos_min;		  /* how many of them are required */
 	struct xlbctl_opt opts[MAX_OPTS];
-	const char *usage;		/* arguments, as shown in the usage */
-	const char *help;		/* what it does, then any notes */
-	int (*build)(const struct args *a, struct json_object *req,
-		     char *err, size_t errlen);
+	const char *usage; /* arguments, as shown in the usage */
+	const char *help;  /* what it does, then any notes */
+	int (*build)(const struct args *a, struct json_object *req, char *err,
+		     size_t errlen);
 	int (*print)(struct json_object *data, FILE *f);
 };
 
@@ -80,7 +80,7 @@ static int check_name(const char *s, char *err, size_t errlen)
 	if (xlb_name_ok(s))
 		return 0;
 	return xlbctl_arg_err(err, errlen, s,
-		       "a service name is 1..63 of A-Z a-z 0-9 _ . -");
+			      "a service name is 1..63 of A-Z a-z 0-9 _ . -");
 }
 
 static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
@@ -88,8 +88,9 @@ static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
 {
 	if (xlb_addr_usable(a, family))
 		return 0;
-	return xlbctl_arg_err(err, errlen, s,
-		       "the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");
+	return xlbctl_arg_err(
+		err, errlen, s,
+		"the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");
 }
 
 /*
@@ -111,45 +112,51 @@ static int parse_vip_port(const char *s, union xlb_addr *a, __u8 *family,
 			return xlbctl_arg_err(err, errlen, s, "missing ']'");
 		hlen = end - s - 1;
 		if (hlen >= sizeof(host))
-			return xlbctl_arg_err(err, errlen, s,
-				       "not an IPv6 address in brackets");
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"not an IPv6 address in brackets");
 		memcpy(host, s + 1, hlen);
 		host[hlen] = '\0';
-		if (xlb_parse_addr(host, a, family) ||
-		    *family != XLB_FAMILY_V6)
-			return xlbctl_arg_err(err, errlen, s,
-				       "'%s' is not an IPv6 address (brackets are for IPv6 only)",
-				       host);
+		if (xlb_parse_addr(host, a, family) || *family != XLB_FAMILY_V6)
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"'%s' is not an IPv6 address (brackets are for IPv6 only)",
+				host);
 		if (!end[1])
 			return xlbctl_arg_err(err, errlen, s,
-				       "missing port: write [VIP]:PORT");
+					      "missing port: write [VIP]:PORT");
 		if (end[1] != ':')
-			return xlbctl_arg_err(err, errlen, s,
-				       "expected ':' and a port after ']'");
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"expected ':' and a port after ']'");
 		pstr = end + 2;
 	} else {
 		end = strrchr(s, ':');
 		if (!end) {
 			if (!xlb_parse_addr(s, a, family))
-				return xlbctl_arg_err(err, errlen, s,
-					       "missing port: write VIP:PORT");
-			return xlbctl_arg_err(err, errlen, s,
-				       "not VIP:PORT with a numeric VIP");
+				return xlbctl_arg_err(
+					err, errlen, s,
+					"missing port: write VIP:PORT");
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"not VIP:PORT with a numeric VIP");
 		}
 		/* More than one ':' can only be meant as IPv6. */
 		if (memchr(s, ':', end - s))
-			return xlbctl_arg_err(err, errlen, s,
-				       "an IPv6 VIP needs brackets: [VIP]:PORT");
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"an IPv6 VIP needs brackets: [VIP]:PORT");
 		hlen = end - s;
 		if (hlen >= sizeof(host))
-			return xlbctl_arg_err(err, errlen, s,
-				       "not VIP:PORT with a numeric VIP");
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"not VIP:PORT with a numeric VIP");
 		memcpy(host, s, hlen);
 		host[hlen] = '\0';
 		if (xlb_parse_addr(host, a, family))
-			return xlbctl_arg_err(err, errlen, s,
-				       "'%s' is not a numeric IP address",
-				       host);
+			return xlbctl_arg_err(
+				err, errlen, s,
+				"'%s' is not a numeric IP address", host);
 		pstr = end + 1;
 	}
 	if (!*pstr)
@@ -158,25 +165,27 @@ static int parse_vip_port(const char *s, union xlb_addr *a, __u8 *family,
 	if (ret == -ERANGE)
 		return xlbctl_arg_err(err, errlen, s, "port must be 1..65535");
 	if (ret)
-		return xlbctl_arg_err(err, errlen, s, "port '%s' is not a number",
-			       pstr);
+		return xlbctl_arg_err(err, errlen, s,
+				      "port '%s' is not a number", pstr);
 	*port = p;
 	return check_usable(s, a, *family, err, errlen);
 }
 
-static int parse_backend_addr(const char *s, union xlb_addr *a,
-			      __u8 *family, char *err, size_t errlen)
+static int parse_backend_addr(const char *s, union xlb_addr *a, __u8 *family,
+			      char *err, size_t errlen)
 {
 	__u16 port = 0;
 
 	if (!xlb_parse_addr(s, a, family))
 		return check_usable(s, a, *family, err, errlen);
 	if (!xlb_parse_addr_port(s, a, family, &port))
-		return xlbctl_arg_err(err, errlen, s,
-			       "a backend address takes no port (backends receive on the service's port)");
+		return xlbctl_arg_err(
+			err, errlen, s,
+			"a backend address takes no port (backends receive on the service's port)");
 	if (s[0] == '[')
-		return xlbctl_arg_err(err, errlen, s,
-			       "write a backend's IPv6 address without brackets");
+		return xlbctl_arg_err(
+			err, errlen, s,
+			"write a backend's IPv6 address without brackets");
 	return xlbctl_arg_err(err, errlen, s, "not a numeric IP address");
 }
 
@@ -185,10 +194,11 @@ static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
 	int ret = xlb_parse_u32(s, 0, 65535, w);
 
 	if (ret == -ERANGE)
-		return xlbctl_arg_err(err, errlen, s, "weight must be 0..65535");
+		return xlbctl_arg_err(err, errlen, s,
+				      "weight must be 0..65535");
 	if (ret)
 		return xlbctl_arg_err(err, errlen, s,
-			       "weight is not a number (0..65535)");
+				      "weight is not a number (0..65535)");
 	return 0;
 }
 
@@ -203,7 +213,7 @@ static int parse_sched(const char *s, char *err, size_t errlen)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", xlb_sched_names[i]);
 	return xlbctl_arg_err(err, errlen, s, "unknown scheduler (one of: %s)",
-		       list);
+			      list);
 }
 
 static int parse_table_size(const char *s, __u32 *size, char *err,
@@ -214,23 +224,25 @@ static int parse_table_size(const char *s, __u32 *size, char *err,
 
 	if (ret == -ERANGE)
 		return xlbctl_arg_err(err, errlen, s,
-			       "table size must be a prime in 2..%u",
-			       XLB_MAX_TABLE_SIZE);
+				      "table size must be a prime in 2..%u",
+				      XLB_MAX_TABLE_SIZE);
 	if (ret)
-		return xlbctl_arg_err(err, errlen, s, "table size is not a number");
+		return xlbctl_arg_err(err, errlen, s,
+				      "table size is not a number");
 	if (xlb_is_prime(*size))
 		return 0;
 	/* XLB_MAX_TABLE_SIZE is prime, so this stops in range. */
 	for (next = *size + 1; !xlb_is_prime(next); next++)
 		;
 	return xlbctl_arg_err(err, errlen, s,
-		       "table size must be a prime (next prime: %u)", next);
+			      "table size must be a prime (next prime: %u)",
+			      next);
 }
 
 /* Request builders: the positional count is already checked. */
 
-static int build_none(const struct args *a, struct json_object *req,
-		      char *err, size_t errlen)
+static int build_none(const struct args *a, struct json_object *req, char *err,
+		      size_t errlen)
 {
 	return 0;
 }
@@ -258,7 +270,7 @@ static int build_service_add(const struct args *a, struct json_object *req,
 		proto = xlb_parse_proto(proto_s);
 		if (proto < 0)
 			return xlbctl_arg_err(err, errlen, proto_s,
-				       "protocol must be tcp or udp");
+					      "protocol must be tcp or udp");
 	}
 	if (sched_s) {
 		sched = parse_sched(sched_s, err, errlen);
@@ -272,12 +284,12 @@ static int build_service_add(const struct args *a, struct json_object *req,
 	}
 	/* Canonical form, so the daemon and its logs see one spelling. */
 	if (xlb_format_addr(&addr, family, vip, sizeof(vip)))
-		return xlbctl_arg_err(err, errlen, a->pos[1], "cannot format VIP");
+		return xlbctl_arg_err(err, errlen, a->pos[1],
+				      "cannot format VIP");
 	if (add_str(req, "name", a->pos[0]) || add_str(req, "vip", vip) ||
 	    add_int(req, "port", port) ||
 	    add_str(req, "protocol", xlb_proto_name(proto)) ||
-	    (sched >= 0 &&
-	     add_str(req, "scheduler", xlb_sched_names[sched])) ||
+	    (sched >= 0 && add_str(req, "scheduler", xlb_sched_names[sched])) ||
 	    (table_s && add_int(req, "table_size", table)))
 		return -ENOMEM;
 	return 0;
@@ -310,7 +322,7 @@ static int build_backend_key(const struct args *a, struct json_object *req,
 		return ret;
 	if (xlb_format_addr(&addr, family, addr_s, sizeof(addr_s)))
 		return xlbctl_arg_err(err, errlen, a->pos[1],
-			       "cannot format address");
+				      "cannot format address");
 	if (add_str(req, "service", a->pos[0]) ||
 	    add_str(req, "address", addr_s))
 		return -ENOMEM;
@@ -350,10 +362,11 @@ static int build_backend_set(const struct args *a, struct json_object *req,
 	}
 	if (!n)
 		return xlbctl_arg_err(err, errlen, "--weight|--drain|--enable",
-			       "missing: give one of them");
+				      "missing: give one of them");
 	if (n > 1)
-		return xlbctl_arg_err(err, errlen, a->given[later],
-			       "only one of --weight, --drain and --enable");
+		return xlbctl_arg_err(
+			err, errlen, a->given[later],
+			"only one of --weight, --drain and --enable");
 	ret = build_backend_key(a, req, err, errlen);
 	if (ret)
 		return ret;
@@ -390,15 +403,16 @@ static int pos_after_opt(const struct args *a, int o)
 }
 
 /* stats [SERVICE] [--watch [SECONDS] [--count N]] */
-static int build_stats(const struct args *a, struct json_object *req,
-		       char *err, size_t errlen)
+static int build_stats(const struct args *a, struct json_object *req, char *err,
+		       size_t errlen)
 {
 	const char *watch = optval(a, "watch"), *count = optval(a, "count");
 	const char *service = NULL, *seconds = NULL;
 	int after = watch ? pos_after_opt(a, 0 /* watch */) : -1, ret;
 
 	if (count && !watch)
-		return xlbctl_arg_err(err, errlen, "--count", "only with --watch");
+		return xlbctl_arg_err(err, errlen, "--count",
+				      "only with --watch");
 	/* SECONDS is a number right after --watch; anything else SERVICE. */
 	for (int i = 0; i < a->npos; i++) {
 		if (i == after && xlb_watch_is_seconds(a->pos[i]))
@@ -406,9 +420,10 @@ static int build_stats(const struct args *a, struct json_object *req,
 		else if (!service)
 			service = a->pos[i];
 		else
-			return xlbctl_arg_err(err, errlen, a->pos[i], watch ?
-				       "unexpected argument (SECONDS goes right after --watch)" :
-				       "unexpected argument");
+			return xlbctl_arg_err(
+				err, errlen, a->pos[i],
+				watch ? "unexpected argument (SECONDS goes right after --watch)"
+				      : "unexpected argument");
 	}
 	if (service) {
 		ret = check_name(service, err, errlen);
@@ -434,14 +449,14 @@ static int opt_num(const struct args *a, const char *name, long lo, long hi,
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < lo || n > hi)
-		return xlbctl_arg_err(err, errlen, v, "--%s must be %ld..%ld", name,
-			       lo, hi);
+		return xlbctl_arg_err(err, errlen, v, "--%s must be %ld..%ld",
+				      name, lo, hi);
 	json_object_object_add(req, key, json_object_new_int64(n));
 	return 0;
 }
 
-static int build_flows(const struct args *a, struct json_object *req,
-		       char *err, size_t errlen)
+static int build_flows(const struct args *a, struct json_object *req, char *err,
+		       size_t errlen)
 {
 	if (a->npos) {
 		int ret = check_name(a->pos[0], err, errlen);
@@ -451,8 +466,7 @@ static int build_flows(const struct args *a, struct json_object *req,
 		json_object_object_add(req, "service",
 				       json_object_new_string(a->pos[0]));
 	}
-	return opt_num(a, "limit", 1, XLB_MAX_FLOWS, req, "limit", err,
-		       errlen);
+	return opt_num(a, "limit", 1, XLB_MAX_FLOWS, req, "limit", err, errlen);
 }
 
 static int add_addr_port(struct json_object *req, const char *s,
@@ -487,7 +501,7 @@ static int build_explain(const struct args *a, struct json_object *req,
 	if (proto) {
 		if (xlb_parse_proto(proto) < 0)
 			return xlbctl_arg_err(err, errlen, proto,
-				       "protocol must be tcp or udp");
+					      "protocol must be tcp or udp");
 		json_object_object_add(req, "protocol",
 				       json_object_new_string(proto));
 	}
@@ -496,8 +510,8 @@ static int build_explain(const struct args *a, struct json_object *req,
 	return opt_num(a, "cpu", 0, 4095, req, "cpu", err, errlen);
 }
 
-static int build_trace(const struct args *a, struct json_object *req,
-		       char *err, size_t errlen)
+static int build_trace(const struct args *a, struct json_object *req, char *err,
+		       size_t errlen)
 {
 	const char *secs = optval(a, "seconds");
 	char *end;
@@ -507,66 +521,96 @@ static int build_trace(const struct args *a, struct json_object *req,
 		errno = 0;
 		d = strtod(secs, &end);
 		if (errno || end == secs || *end || !(d > 0 && d <= 86400))
-			return xlbctl_arg_err(err, errlen, secs,
-				       "--seconds must be more than 0 and at most 86400");
+			return xlbctl_arg_err(
+				err, errlen, secs,
+				"--seconds must be more than 0 and at most 86400");
 		json_object_object_add(req, "seconds",
 				       json_object_new_double(d));
 	}
 	if (!optval(a, "count"))
 		json_object_object_add(req, "count", json_object_new_int(20));
-	return opt_num(a, "count", 1, 1000000, req, "count", err, errlen) ?:
-	       opt_num(a, "sample", 1, 1000000, req, "sample", err, errlen);
+	return opt_num(a, "count", 1, 1000000, req, "count", err, errlen)
+		       ?: opt_num(a, "sample", 1, 1000000, req, "sample", err,
+				  errlen);
 }
 
 static const struct xlbctl_cmd cmds[] = {
 	{
-		.word = { "status" }, .req = "status",
+		.word = { "status" },
+		.req = "status",
 		.usage = "",
 		.help = "Services and their backends: weight, state, MAC.",
-		.build = build_none, .print = xlbctl_print_status,
-	}, {
-		.word = { "service", "add" }, .req = "service_add",
-		.pos = { "NAME", "VIP:PORT" }, .npos_min = 2,
-		.opts = { { "proto", true }, { "scheduler", true },
+		.build = build_none,
+		.print = xlbctl_print_status,
+	},
+	{
+		.word = { "service", "add" },
+		.req = "service_add",
+		.pos = { "NAME", "VIP:PORT" },
+		.npos_min = 2,
+		.opts = { { "proto", true },
+			  { "scheduler", true },
 			  { "table-size", true } },
-		.usage = "NAME VIP:PORT [--proto tcp|udp] [--scheduler NAME] [--table-size N]",
+		.usage =
+			"NAME VIP:PORT [--proto tcp|udp] [--scheduler NAME] [--table-size N]",
 		.help = "Add a service. An IPv6 VIP goes in brackets: [2001:db8::1]:80.\n"
 			"Defaults: --proto tcp, --scheduler maglev, --table-size 65537 (a prime).\n"
 			"Schedulers: maglev, source-hash, round-robin, weighted-round-robin,\n"
 			"random, least-connections.",
-		.build = build_service_add, .print = xlbctl_print_change,
-	}, {
-		.word = { "service", "del" }, .req = "service_del",
-		.pos = { "NAME" }, .npos_min = 1,
+		.build = build_service_add,
+		.print = xlbctl_print_change,
+	},
+	{
+		.word = { "service", "del" },
+		.req = "service_del",
+		.pos = { "NAME" },
+		.npos_min = 1,
 		.usage = "NAME",
 		.help = "Delete a service and its backends.",
-		.build = build_service_del, .print = xlbctl_print_change,
-	}, {
-		.word = { "backend", "add" }, .req = "backend_add",
-		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
+		.build = build_service_del,
+		.print = xlbctl_print_change,
+	},
+	{
+		.word = { "backend", "add" },
+		.req = "backend_add",
+		.pos = { "SERVICE", "ADDRESS" },
+		.npos_min = 2,
 		.opts = { { "weight", true } },
 		.usage = "SERVICE ADDRESS [--weight N]",
 		.help = "Add a backend (an address, no port) to a service.\n"
 			"Weight 0..65535, default 100; 0 takes no new flows.",
-		.build = build_backend_add, .print = xlbctl_print_change,
-	}, {
-		.word = { "backend", "del" }, .req = "backend_del",
-		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
+		.build = build_backend_add,
+		.print = xlbctl_print_change,
+	},
+	{
+		.word = { "backend", "del" },
+		.req = "backend_del",
+		.pos = { "SERVICE", "ADDRESS" },
+		.npos_min = 2,
 		.usage = "SERVICE ADDRESS",
 		.help = "Remove a backend from a service.",
-		.build = build_backend_key, .print = xlbctl_print_change,
-	}, {
-		.word = { "backend", "set" }, .req = "backend_set",
-		.pos = { "SERVICE", "ADDRESS" }, .npos_min = 2,
-		.opts = { { "weight", true }, { "drain", false },
+		.build = build_backend_key,
+		.print = xlbctl_print_change,
+	},
+	{
+		.word = { "backend", "set" },
+		.req = "backend_set",
+		.pos = { "SERVICE", "ADDRESS" },
+		.npos_min = 2,
+		.opts = { { "weight", true },
+			  { "drain", false },
 			  { "enable", false } },
 		.usage = "SERVICE ADDRESS (--weight N | --drain | --enable)",
 		.help = "Change a backend's weight, drain it (no new flows, existing\n"
 			"ones stay) or enable it again after a drain.",
-		.build = build_backend_set, .print = xlbctl_print_change,
-	}, {
-		.word = { "stats" }, .req = "stats",
-		.pos = { "SERVICE", "SECONDS" }, .npos_min = 0,
+		.build = build_backend_set,
+		.print = xlbctl_print_change,
+	},
+	{
+		.word = { "stats" },
+		.req = "stats",
+		.pos = { "SERVICE", "SECONDS" },
+		.npos_min = 0,
 		.opts = { { "watch", false }, { "count", true } },
 		.usage = "[SERVICE] [--watch [SECONDS] [--count N]]",
 		.help = "Global counters, and packets, bytes and new flows per service\n"
@@ -575,54 +619,79 @@ static const struct xlbctl_cmd cmds[] = {
 			"fractions allowed) until Ctrl-C, or N times with --count; redrawn\n"
 			"in place on a terminal, one block (--json: one line) per refresh\n"
 			"otherwise.",
-		.build = build_stats, .print = xlbctl_print_stats,
-	}, {
-		.word = { "flows" }, .req = "flows",
-		.pos = { "SERVICE" }, .npos_min = 0,
+		.build = build_stats,
+		.print = xlbctl_print_stats,
+	},
+	{
+		.word = { "flows" },
+		.req = "flows",
+		.pos = { "SERVICE" },
+		.npos_min = 0,
 		.opts = { { "limit", true } },
 		.usage = "[SERVICE] [--limit N]",
 		.help = "The flow table (only SERVICE's if given): client, VIP,\n"
 			"backend, age, idle time and state (open, closed after a FIN\n"
 			"or RST, stale when its backend is gone). At most N rows\n"
 			"(default 100); the last line says how many flows there are.",
-		.build = build_flows, .print = xlbctl_print_flows,
-	}, {
-		.word = { "explain" }, .req = "explain",
-		.pos = { "SRC:PORT", "VIP:PORT" }, .npos_min = 2,
-		.opts = { { "proto", true }, { "syn", false }, { "cpu", true } },
-		.usage = "SRC_IP:SRC_PORT VIP:PORT [--proto tcp|udp] [--syn] [--cpu N]",
+		.build = build_flows,
+		.print = xlbctl_print_flows,
+	},
+	{
+		.word = { "explain" },
+		.req = "explain",
+		.pos = { "SRC:PORT", "VIP:PORT" },
+		.npos_min = 2,
+		.opts = { { "proto", true },
+			  { "syn", false },
+			  { "cpu", true } },
+		.usage =
+			"SRC_IP:SRC_PORT VIP:PORT [--proto tcp|udp] [--syn] [--cpu N]",
 		.help = "Which backend a packet with this tuple would reach and why:\n"
 			"a flow-table hit, or the scheduler's choice (hash and slot,\n"
 			"the round-robin cursor of CPU N (default 0), the candidates of\n"
 			"random and least-connections). --syn: as a TCP SYN, which is\n"
 			"always scheduled afresh. IPv6: [2001:db8::1]:40000.",
-		.build = build_explain, .print = xlbctl_print_explain,
-	}, {
-		.word = { "trace" }, .req = "trace",
-		.opts = { { "count", true }, { "sample", true },
+		.build = build_explain,
+		.print = xlbctl_print_explain,
+	},
+	{
+		.word = { "trace" },
+		.req = "trace",
+		.opts = { { "count", true },
+			  { "sample", true },
 			  { "seconds", true } },
 		.usage = "[--count N] [--sample N] [--seconds S]",
 		.help = "Print packets the XDP program handles, with verdict, reason\n"
 			"and backend, as they come: N of them (default 20), one in\n"
 			"--sample N (default every one), for at most S seconds.\n"
 			"Tracing is on only while this runs.",
-		.build = build_trace, .print = xlbctl_print_none,
-	}, {
-		.word = { "config" }, .req = "config",
+		.build = build_trace,
+		.print = xlbctl_print_none,
+	},
+	{
+		.word = { "config" },
+		.req = "config",
 		.usage = "",
 		.help = "The configuration in effect, as YAML.",
-		.build = build_none, .print = xlbctl_print_config,
-	}, {
-		.word = { "node", "drain" }, .req = "node_drain",
+		.build = build_none,
+		.print = xlbctl_print_config,
+	},
+	{
+		.word = { "node", "drain" },
+		.req = "node_drain",
 		.usage = "",
 		.help = "Withdraw every VIP this node announces (announce_table);\n"
 			"forwarding goes on for whatever the routers still send.",
-		.build = build_none, .print = xlbctl_print_node,
-	}, {
-		.word = { "node", "undrain" }, .req = "node_undrain",
+		.build = build_none,
+		.print = xlbctl_print_node,
+	},
+	{
+		.word = { "node", "undrain" },
+		.req = "node_undrain",
 		.usage = "",
 		.help = "Announce this node's VIPs again (those whose services qualify).",
-		.build = build_none, .print = xlbctl_print_node,
+		.build = build_none,
+		.print = xlbctl_print_node,
 	},
 };
 
@@ -680,9 +749,9 @@ static int find_cmd(int argc, char **argv, const struct xlbctl_cmd **cmd,
 	list_subcommands(argv[0], subs, sizeof(subs));
 	if (argc < 2)
 		return xlbctl_arg_err(err, errlen, argv[0],
-			       "missing what to do: %s", subs);
+				      "missing what to do: %s", subs);
 	return xlbctl_arg_err(err, errlen, argv[1], "unknown %s command (%s)",
-		       argv[0], subs);
+			      argv[0], subs);
 }
 
 static const char *const global_opts[] = { "json", "socket", "s" };
@@ -705,7 +774,7 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 		if (opts_done || s[0] != '-' || !s[1]) {
 			if (a->npos == npos_max)
 				return xlbctl_arg_err(err, errlen, s,
-					       "unexpected argument");
+						      "unexpected argument");
 			a->pos[a->npos++] = s;
 			continue;
 		}
@@ -726,9 +795,10 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 			for (size_t g = 0; g < 3; g++)
 				if (strlen(global_opts[g]) == nlen &&
 				    !strncmp(global_opts[g], name, nlen))
-					return xlbctl_arg_err(err, errlen, s,
-						       "global options go before the command: xlbctl %s ...",
-						       s);
+					return xlbctl_arg_err(
+						err, errlen, s,
+						"global options go before the command: xlbctl %s ...",
+						s);
 			return xlbctl_arg_err(err, errlen, s, "unknown option");
 		}
 		if (a->val[o])
@@ -738,7 +808,7 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 		if (!cmd->opts[o].has_arg) {
 			if (eq)
 				return xlbctl_arg_err(err, errlen, s,
-					       "takes no value");
+						      "takes no value");
 			a->val[o] = "";
 		} else if (eq) {
 			a->val[o] = eq + 1;
@@ -749,7 +819,8 @@ static int parse_args(const struct xlbctl_cmd *cmd, int argc, char **argv,
 		}
 	}
 	if (a->npos < cmd->npos_min)
-		return xlbctl_arg_err(err, errlen, cmd->pos[a->npos], "missing");
+		return xlbctl_arg_err(err, errlen, cmd->pos[a->npos],
+				      "missing");
 	return 0;
 }
 
@@ -763,8 +834,8 @@ int xlbctl_build_request(int argc, char **argv, const struct xlbctl_cmd **cmd,
 	*req = NULL;
 	if (argc > 0 && !strcmp(argv[0], "help")) {
 		/* "help [COMMAND]" */
-		if (argc == 1 || find_cmd(argc - 1, argv + 1, cmd, &nwords,
-					  NULL, 0) < 0)
+		if (argc == 1 ||
+		    find_cmd(argc - 1, argv + 1, cmd, &nwords, NULL, 0) < 0)
 			*cmd = NULL;
 		return 1;
 	}
@@ -798,9 +869,10 @@ int xlbctl_print(const struct xlbctl_cmd *cmd, struct json_object *data,
 
 	if (json) {
 		/* Exactly the daemon's data, for jq and scripts. */
-		const char *s = json_object_to_json_string_ext(data,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE);
+		const char *s = json_object_to_json_string_ext(
+			data, JSON_C_TO_STRING_PRETTY |
+				      JSON_C_TO_STRING_SPACED |
+				      JSON_C_TO_STRING_NOSLASHESCAPE);
 
 		/* json-c would spread an empty object over two lines. */
 		if (!data || (json_object_is_type(data, json_type_object) &&
@@ -856,7 +928,8 @@ void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
 		"  -V, --version      version and git revision\n"
 		"  -h, --help         this help; COMMAND --help for one command\n"
 		"\n"
-		"Commands:\n", XLB_CTL_SOCKET);
+		"Commands:\n",
+		XLB_CTL_SOCKET);
 	for (size_t i = 0; i < N_CMDS; i++) {
 		cmd_name(&cmds[i], name, sizeof(name));
 		fprintf(f, "  %s%s%s\n", name, cmds[i].usage[0] ? " " : "",

@@ -16,13 +16,13 @@
 #include "ctl_print.h"
 #include "maglev.h"
 
-#define MAX_COLS 8		/* columns of any text table */
+#define MAX_COLS 8 /* columns of any text table */
 
 /* Text tables: columns sized to their widest cell, two blanks apart. */
 
 struct row {
-	int group;		/* rows of a group share column widths */
-	int ncols;		/* 0: blank line; 1: free text, not sized */
+	int group; /* rows of a group share column widths */
+	int ncols; /* 0: blank line; 1: free text, not sized */
 	char *cell[MAX_COLS];
 };
 
@@ -34,7 +34,7 @@ struct table {
 
 struct group_fmt {
 	int indent;
-	const char *align;	/* 'l' or 'r' per column */
+	const char *align; /* 'l' or 'r' per column */
 };
 
 /* Add a row of ncols strings (copied); failures surface in table_print(). */
@@ -111,7 +111,7 @@ static int table_print(struct table *t, const struct group_fmt *groups,
 
 			if (g->align[c] == 'r')
 				fprintf(f, "%*s", pad, r->cell[c]);
-			else if (last)	/* no trailing blanks */
+			else if (last) /* no trailing blanks */
 				fputs(r->cell[c], f);
 			else
 				fprintf(f, "%-*s", pad, r->cell[c]);
@@ -151,7 +151,8 @@ static void fmt_health(struct json_object *h, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!json_object_is_type(h, json_type_object))
 		return;
-	json_object_object_foreach(h, key, v) {
+	json_object_object_foreach(h, key, v)
+	{
 		snprintf(buf + o, len - o, "%s%s=%s", o ? " " : "", key,
 			 v ? json_object_get_string(v) : "null");
 		o += strlen(buf + o);
@@ -176,13 +177,14 @@ int xlbctl_print_node(struct json_object *data, FILE *f)
 			drained ? "drained" : "not drained");
 		return 0;
 	}
-	fprintf(f, "node: %s, table %s, announced:", drained ? "drained" :
-		"serving", table);
+	fprintf(f, "node: %s, table %s, announced:",
+		drained ? "drained" : "serving", table);
 	if (!xlb_json_len(vips))
 		fputs(" none", f);
 	for (size_t i = 0; i < xlb_json_len(vips); i++)
-		fprintf(f, " %s", json_object_get_string(
-			json_object_array_get_idx(vips, i)));
+		fprintf(f, " %s",
+			json_object_get_string(
+				json_object_array_get_idx(vips, i)));
 	fputc('\n', f);
 	return 0;
 }
@@ -209,11 +211,12 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 	}
 	/* One HEALTH column for all or none, so the columns line up. */
 	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
-		struct json_object *bes =
-			xlb_json_get(json_object_array_get_idx(svcs, i), "backends");
+		struct json_object *bes = xlb_json_get(
+			json_object_array_get_idx(svcs, i), "backends");
 
 		for (size_t j = 0; j < xlb_json_len(bes); j++)
-			if (xlb_json_get(json_object_array_get_idx(bes, j), "health"))
+			if (xlb_json_get(json_object_array_get_idx(bes, j),
+					 "health"))
 				health = true;
 	}
 	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
@@ -223,9 +226,10 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 		const char *digest = xlb_json_str(s, "ring_digest");
 		char where[96], table[32], ring[32];
 
-		snprintf(where, sizeof(where), strchr(vip, ':') ?
-			 "[%s]:%s/%s" : "%s:%s/%s", vip,
-			 xlb_json_str(s, "port") ?: "?", xlb_json_str(s, "protocol") ?: "?");
+		snprintf(where, sizeof(where),
+			 strchr(vip, ':') ? "[%s]:%s/%s" : "%s:%s/%s", vip,
+			 xlb_json_str(s, "port") ?: "?",
+			 xlb_json_str(s, "protocol") ?: "?");
 		snprintf(table, sizeof(table), "table %s",
 			 xlb_json_str(s, "table_size") ?: "?");
 		if (i)
@@ -241,20 +245,23 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 		table_row(&t, 1, health ? 5 : 4, "ADDRESS", "WEIGHT", "STATE",
 			  "MAC", "HEALTH");
 		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
+			struct json_object *b =
+				json_object_array_get_idx(bes, j);
 			const char *w = xlb_json_str(b, "weight") ?: "?";
 			const char *cw = xlb_json_str(b, "config_weight");
 			char weight[48], hc[256];
 
 			/* Effective/configured when they differ (slow start). */
 			if (cw && strcmp(w, cw))
-				snprintf(weight, sizeof(weight), "%s/%s", w, cw);
+				snprintf(weight, sizeof(weight), "%s/%s", w,
+					 cw);
 			else
 				snprintf(weight, sizeof(weight), "%s", w);
 			fmt_health(xlb_json_get(b, "health"), hc, sizeof(hc));
-			table_row(&t, 1, health ? 5 : 4, xlb_json_str(b, "address"),
-				  weight, xlb_json_str(b, "state"), xlb_json_str(b, "mac"),
-				  hc[0] ? hc : "-");
+			table_row(&t, 1, health ? 5 : 4,
+				  xlb_json_str(b, "address"), weight,
+				  xlb_json_str(b, "state"),
+				  xlb_json_str(b, "mac"), hc[0] ? hc : "-");
 		}
 	}
 	err = table_print(&t, groups, 2, f);
@@ -263,8 +270,9 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 		fputs("\nchanged at runtime; a reload (SIGHUP) puts the file back:\n",
 		      f);
 		for (size_t i = 0; i < xlb_json_len(undone); i++)
-			fprintf(f, "  %s\n", json_object_get_string(
-				json_object_array_get_idx(undone, i)));
+			fprintf(f, "  %s\n",
+				json_object_get_string(
+					json_object_array_get_idx(undone, i)));
 	}
 	return err;
 }
@@ -274,18 +282,18 @@ int xlbctl_print_change(struct json_object *data, FILE *f)
 {
 	const char *what = xlb_json_str(data, "change");
 
-	if (!what)		/* a daemon that answers {} */
+	if (!what) /* a daemon that answers {} */
 		return 0;
 	fprintf(f, "%s:\n", what);
 	return xlbctl_print_status(data, f);
 }
 
-static void stats_row(struct table *t, struct json_object *o,
-		      const char *name)
+static void stats_row(struct table *t, struct json_object *o, const char *name)
 {
 	char p[32], b[32], n[32];
 
-	table_row(t, 1, 4, name, jcount(xlb_json_get(o, "packets"), p, sizeof(p)),
+	table_row(t, 1, 4, name,
+		  jcount(xlb_json_get(o, "packets"), p, sizeof(p)),
 		  jcount(xlb_json_get(o, "bytes"), b, sizeof(b)),
 		  jcount(xlb_json_get(o, "new_flows"), n, sizeof(n)));
 }
@@ -309,8 +317,7 @@ int xlbctl_print_stats(struct json_object *data, FILE *f)
 	if (xlb_json_len(svcs)) {
 		if (t.n)
 			table_row(&t, 1, 0);
-		table_row(&t, 1, 4, "SERVICE", "PACKETS", "BYTES",
-			  "NEW_FLOWS");
+		table_row(&t, 1, 4, "SERVICE", "PACKETS", "BYTES", "NEW_FLOWS");
 	}
 	for (size_t i = 0; i < xlb_json_len(svcs); i++) {
 		struct json_object *s = json_object_array_get_idx(svcs, i);
@@ -318,7 +325,8 @@ int xlbctl_print_stats(struct json_object *data, FILE *f)
 
 		stats_row(&t, s, xlb_json_str(s, "name"));
 		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
+			struct json_object *b =
+				json_object_array_get_idx(bes, j);
 			char name[XLB_ADDR_STRLEN + 2];
 
 			/* Indented under its service, in the same columns. */
@@ -343,8 +351,8 @@ int xlbctl_print_config(struct json_object *data, FILE *f)
 
 int xlbctl_print_flows(struct json_object *data, FILE *f)
 {
-	static const struct group_fmt groups[] = {
-		{ 0, "lllllrrl" }, { 0, "l" } };
+	static const struct group_fmt groups[] = { { 0, "lllllrrl" },
+						   { 0, "l" } };
 	struct json_object *flows = xlb_json_get(data, "flows");
 	struct table t = {};
 
@@ -357,22 +365,26 @@ int xlbctl_print_flows(struct json_object *data, FILE *f)
 		bool v6 = strchr(xlb_json_str(o, "client") ?: "", ':');
 
 		snprintf(cl, sizeof(cl), v6 ? "[%s]:%s" : "%s:%s",
-			 xlb_json_str(o, "client") ?: "?", xlb_json_str(o, "client_port") ?: "?");
+			 xlb_json_str(o, "client") ?: "?",
+			 xlb_json_str(o, "client_port") ?: "?");
 		snprintf(vip, sizeof(vip), v6 ? "[%s]:%s" : "%s:%s",
-			 xlb_json_str(o, "vip") ?: "?", xlb_json_str(o, "port") ?: "?");
+			 xlb_json_str(o, "vip") ?: "?",
+			 xlb_json_str(o, "port") ?: "?");
 		snprintf(age, sizeof(age), "%.1f",
 			 json_object_get_double(xlb_json_get(o, "age_s")));
 		snprintf(idle, sizeof(idle), "%.1f",
 			 json_object_get_double(xlb_json_get(o, "idle_s")));
 		table_row(&t, 0, 8, xlb_json_str(o, "service"), cl, vip,
-			  xlb_json_str(o, "protocol"), xlb_json_str(o, "backend"), age, idle,
+			  xlb_json_str(o, "protocol"),
+			  xlb_json_str(o, "backend"), age, idle,
 			  xlb_json_str(o, "state"));
 	}
 	{
 		char line[96];
 
 		snprintf(line, sizeof(line), "%s of %s flows shown",
-			 xlb_json_str(data, "shown") ?: "?", xlb_json_str(data, "total") ?: "?");
+			 xlb_json_str(data, "shown") ?: "?",
+			 xlb_json_str(data, "total") ?: "?");
 		table_row(&t, 1, 1, line);
 	}
 	return table_print(&t, groups, 2, f);
@@ -380,20 +392,25 @@ int xlbctl_print_flows(struct json_object *data, FILE *f)
 
 int xlbctl_print_explain(struct json_object *data, FILE *f)
 {
-	struct json_object *flow = xlb_json_get(data, "flow"), *c = xlb_json_get(data, "candidates");
+	struct json_object *flow = xlb_json_get(data, "flow"),
+			   *c = xlb_json_get(data, "candidates");
 	const char *be = xlb_json_str(data, "backend");
 
-	fprintf(f, "service:   %s (%s)\n", xlb_json_str(data, "service") ?: "none",
+	fprintf(f, "service:   %s (%s)\n",
+		xlb_json_str(data, "service") ?: "none",
 		xlb_json_str(data, "scheduler") ?: "-");
 	if (flow)
-		fprintf(f, "flow:      backend %s, age %.1fs, idle %.1fs%s%s%s\n",
+		fprintf(f,
+			"flow:      backend %s, age %.1fs, idle %.1fs%s%s%s\n",
 			xlb_json_str(flow, "backend") ?: "?",
 			json_object_get_double(xlb_json_get(flow, "age_s")),
 			json_object_get_double(xlb_json_get(flow, "idle_s")),
-			json_object_get_boolean(xlb_json_get(flow, "closed")) ?
-			", closed" : "",
-			json_object_get_boolean(xlb_json_get(flow, "followed")) ?
-			"" : "; not followed: ",
+			json_object_get_boolean(xlb_json_get(flow, "closed"))
+				? ", closed"
+				: "",
+			json_object_get_boolean(xlb_json_get(flow, "followed"))
+				? ""
+				: "; not followed: ",
 			xlb_json_str(flow, "not_followed_because") ?: "");
 	else if (xlb_json_str(data, "service"))
 		fprintf(f, "flow:      not in the flow table\n");
@@ -404,9 +421,11 @@ int xlbctl_print_explain(struct json_object *data, FILE *f)
 		if (xlb_json_get(o, "share"))
 			fprintf(f, "candidate: %s  share %.1f%%\n",
 				xlb_json_str(o, "backend") ?: "?",
-				100 * json_object_get_double(xlb_json_get(o, "share")));
+				100 * json_object_get_double(
+					      xlb_json_get(o, "share")));
 		else
-			fprintf(f, "candidate: %s  active flows %s, weight %s\n",
+			fprintf(f,
+				"candidate: %s  active flows %s, weight %s\n",
 				xlb_json_str(o, "backend") ?: "?",
 				xlb_json_str(o, "active_flows") ?: "?",
 				xlb_json_str(o, "weight") ?: "?");

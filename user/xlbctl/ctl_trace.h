@@ -12,10 +12,10 @@
 #include <json-c/json.h>
 
 bool xlb_trace_is(struct json_object *req);
-int xlb_trace_run(const char *sock, struct json_object *req, bool json,
-		  FILE *f, char *err, size_t errlen);
+int xlb_trace_run(const char *sock, struct json_object *req, bool json, FILE *f,
+		  char *err, size_t errlen);
 /* One event as a text line (no newline). */
-void xlb_trace_format(struct json_object *ev, double wall_minus_mono,
-		      char *buf, size_t len);
+void xlb_trace_format(struct json_object *ev, double wall_minus_mono, char *buf,
+		      size_t len);
 
 #endif /* XLB_CTL_TRACE_H */

@@ -49,33 +49,34 @@ int xlb_watch_parse_interval(const char *s, double *sec, char *err,
 			break;
 	}
 	if (*p || !digits || dots > 1)
-		return xlbctl_arg_err(err, errlen, s,
-			       "not a number of seconds (for example 1 or 0.5)");
+		return xlbctl_arg_err(
+			err, errlen, s,
+			"not a number of seconds (for example 1 or 0.5)");
 	v = strtod(s, NULL);
 	if (!(v > 0))
-		return xlbctl_arg_err(err, errlen, s,
-			       "the interval must be more than 0 seconds");
+		return xlbctl_arg_err(
+			err, errlen, s,
+			"the interval must be more than 0 seconds");
 	if (v < XLB_WATCH_MIN_S || v > XLB_WATCH_MAX_S)
 		return xlbctl_arg_err(err, errlen, s,
-			       "the interval must be %g..%g seconds",
-			       XLB_WATCH_MIN_S, XLB_WATCH_MAX_S);
+				      "the interval must be %g..%g seconds",
+				      XLB_WATCH_MIN_S, XLB_WATCH_MAX_S);
 	*sec = v;
 	return 0;
 }
 
-int xlb_watch_parse_count(const char *s, unsigned *n, char *err,
-			  size_t errlen)
+int xlb_watch_parse_count(const char *s, unsigned *n, char *err, size_t errlen)
 {
 	__u32 v;
 	int ret = xlb_parse_u32(s, 1, XLB_WATCH_MAX_COUNT, &v);
 
 	if (ret == -ERANGE)
 		return xlbctl_arg_err(err, errlen, s, "count must be 1..%u",
-			       XLB_WATCH_MAX_COUNT);
+				      XLB_WATCH_MAX_COUNT);
 	if (ret)
 		return xlbctl_arg_err(err, errlen, s,
-			       "count is not a number (1..%u)",
-			       XLB_WATCH_MAX_COUNT);
+				      "count is not a number (1..%u)",
+				      XLB_WATCH_MAX_COUNT);
 	*n = v;
 	return 0;
 }
@@ -159,13 +160,12 @@ static struct json_object *jrate(double v)
 {
 	v = round(v * 10) / 10;
 	if (!(v > 0))
-		v = 0;		/* no -0.0, no NaN */
+		v = 0; /* no -0.0, no NaN */
 	return jdouble(v, "%.1f");
 }
 
 /* Per second; 0 for a counter absent before or that went backwards. */
-static double rate(bool have_prev, uint64_t prev, uint64_t cur,
-		   double elapsed)
+static double rate(bool have_prev, uint64_t prev, uint64_t cur, double elapsed)
 {
 	if (!have_prev || cur < prev)
 		return 0;
@@ -188,8 +188,8 @@ static int add_entry_rates(struct json_object *dst, struct json_object *prev,
 
 	for (int i = 0; i < 3; i++) {
 		jcounter(cur, entry_fields[i], &c[i]);
-		if (prev && (!jcounter(prev, entry_fields[i], &p[i]) ||
-			     c[i] < p[i]))
+		if (prev &&
+		    (!jcounter(prev, entry_fields[i], &p[i]) || c[i] < p[i]))
 			valid = false;
 	}
 	for (int i = 0; i < 3; i++)
@@ -211,7 +211,8 @@ static int add_global(struct json_object *dst, struct json_object *prev,
 		return -ENOMEM;
 	if (!json_object_is_type(cur, json_type_object))
 		return 0;
-	json_object_object_foreach(cur, name, v) {
+	json_object_object_foreach(cur, name, v)
+	{
 		uint64_t p = 0, c = 0;
 		bool have = jcounter(prev, name, &p);
 
@@ -242,19 +243,22 @@ static int add_services(struct json_object *dst, struct json_object *prev,
 			json_object_put(o);
 			return -ENOMEM;
 		}
-		if (xlb_ctl_add(o, "name", json_object_new_string(name ?: "?")) ||
+		if (xlb_ctl_add(o, "name",
+				json_object_new_string(name ?: "?")) ||
 		    add_entry_rates(o, ps, s, elapsed))
 			return -ENOMEM;
 		ob = json_object_new_array();
 		if (xlb_ctl_add(o, "backends", ob))
 			return -ENOMEM;
 		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
+			struct json_object *b =
+				json_object_array_get_idx(bes, j);
 			const char *addr = xlb_json_str(b, "address");
 			struct json_object *pb, *bo;
 
-			pb = ps ? find_by(xlb_json_get(ps, "backends"), "address",
-					  addr) : NULL;
+			pb = ps ? find_by(xlb_json_get(ps, "backends"),
+					  "address", addr)
+				: NULL;
 			bo = json_object_new_object();
 			if (!bo || json_object_array_add(ob, bo)) {
 				json_object_put(bo);
@@ -283,10 +287,10 @@ struct json_object *xlb_watch_rates(struct json_object *prev,
 	if ((time && xlb_ctl_add(r, "time", json_object_new_string(time))) ||
 	    xlb_ctl_add(r, "interval", jdouble(interval, "%g")) ||
 	    xlb_ctl_add(r, "elapsed", jdouble(elapsed, "%.3f")) ||
-	    add_global(r, xlb_json_get(prev, "global"), xlb_json_get(cur, "global"),
-		       elapsed) ||
-	    add_services(r, xlb_json_get(prev, "services"), xlb_json_get(cur, "services"),
-			 elapsed)) {
+	    add_global(r, xlb_json_get(prev, "global"),
+		       xlb_json_get(cur, "global"), elapsed) ||
+	    add_services(r, xlb_json_get(prev, "services"),
+			 xlb_json_get(cur, "services"), elapsed)) {
 		json_object_put(r);
 		return NULL;
 	}
@@ -377,14 +381,15 @@ int xlb_watch_render_text(struct json_object *rates, FILE *f)
 	if (json_object_is_type(global, json_type_object))
 		nglobal = json_object_object_length(global);
 	for (size_t i = 0; i < xlb_json_len(svcs); i++)
-		nsvc += 1 + xlb_json_len(xlb_json_get(json_object_array_get_idx(svcs, i),
-				      "backends"));
+		nsvc += 1 + xlb_json_len(xlb_json_get(
+				    json_object_array_get_idx(svcs, i),
+				    "backends"));
 	cap = 1 + (nglobal > nsvc ? nglobal : nsvc);
 	rows = calloc(cap, sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	fprintf(f, "xlb stats  %s  every %gs\n", xlb_json_str(rates, "time") ?: "-",
-		jnum(rates, "interval"));
+	fprintf(f, "xlb stats  %s  every %gs\n",
+		xlb_json_str(rates, "time") ?: "-", jnum(rates, "interval"));
 	if (nglobal) {
 		/* Two columns, down then across: passes left, drops right. */
 		size_t half = (nglobal + 1) / 2, k = 0;
@@ -395,7 +400,8 @@ int xlb_watch_render_text(struct json_object *rates, FILE *f)
 			snprintf(rows[0].cell[c + 1],
 				 sizeof(rows[0].cell[c + 1]), "/s");
 		}
-		json_object_object_foreach(global, name, v) {
+		json_object_object_foreach(global, name, v)
+		{
 			struct trow *r = &rows[1 + k % half];
 			int c = k++ < half ? 0 : 2;
 
@@ -425,7 +431,8 @@ int xlb_watch_render_text(struct json_object *rates, FILE *f)
 
 		entry_row(&rows[n++], xlb_json_str(s, "name") ?: "?", s);
 		for (size_t j = 0; j < xlb_json_len(bes); j++) {
-			struct json_object *b = json_object_array_get_idx(bes, j);
+			struct json_object *b =
+				json_object_array_get_idx(bes, j);
 			char name[64];
 
 			/* Indented under its service, in the same columns. */
@@ -442,8 +449,8 @@ out:
 
 int xlb_watch_render_json(struct json_object *rates, FILE *f)
 {
-	const char *s = json_object_to_json_string_ext(rates,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(
+		rates, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (!s)
 		return -ENOMEM;
@@ -461,7 +468,7 @@ int xlb_watch_render_json(struct json_object *rates, FILE *f)
  */
 static volatile sig_atomic_t stop_sig, in_call, echo_applied;
 static bool term_active, term_echo_off;
-static int term_fd = STDOUT_FILENO;	/* the terminal we draw on */
+static int term_fd = STDOUT_FILENO; /* the terminal we draw on */
 static struct termios term_saved;
 
 /* Async-signal-safe, like everything the handlers call below. */
@@ -524,7 +531,7 @@ static void on_tstp(int sig)
 
 	term_restore();
 	signal(SIGTSTP, SIG_DFL);
-	raise(SIGTSTP);		/* delivered (stops us) when this returns */
+	raise(SIGTSTP); /* delivered (stops us) when this returns */
 	errno = e;
 }
 
@@ -720,7 +727,8 @@ int xlb_watch_run(const char *sock, struct json_object *req, bool json,
 		goto out;
 	if (tty) {
 		now_str(when, sizeof(when));
-		fprintf(out, "\033[H\033[Jxlb stats  %s  every %gs\n\nmeasuring...\n",
+		fprintf(out,
+			"\033[H\033[Jxlb stats  %s  every %gs\n\nmeasuring...\n",
 			when, o->interval);
 		fflush(out);
 	}
@@ -728,8 +736,8 @@ int xlb_watch_run(const char *sock, struct json_object *req, bool json,
 	while (!o->count || n < o->count) {
 		if (!sleep_until(next, &sigs.orig))
 			break;
-		ret = snapshot(sock, req, &sigs.orig, &cur, &cdata, &t_cur,
-			       err, errlen);
+		ret = snapshot(sock, req, &sigs.orig, &cur, &cdata, &t_cur, err,
+			       errlen);
 		if (ret) {
 			char why[512];
 

@@ -39,8 +39,8 @@
 #define XLB_WATCH_MAX_COUNT 1000000000U
 
 struct xlb_watch_opts {
-	double interval;	/* seconds between refreshes */
-	unsigned count;		/* refreshes, then stop; 0: until a signal */
+	double interval; /* seconds between refreshes */
+	unsigned count;	 /* refreshes, then stop; 0: until a signal */
 };
 
 /* Arguments. Errors are 'argument "X" is wrong: reason', -EINVAL. */
@@ -51,8 +51,7 @@ bool xlb_watch_is_seconds(const char *s);
 int xlb_watch_parse_interval(const char *s, double *sec, char *err,
 			     size_t errlen);
 /* 1..XLB_WATCH_MAX_COUNT. */
-int xlb_watch_parse_count(const char *s, unsigned *n, char *err,
-			  size_t errlen);
+int xlb_watch_parse_count(const char *s, unsigned *n, char *err, size_t errlen);
 /*
  * Parse SECONDS (NULL: the default) and --count's value (NULL: none) and
  * attach the result to a "stats" request, marking it as a watch. The

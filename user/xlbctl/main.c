@@ -65,7 +65,8 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'V':
-			printf("xlbctl %s (git %s)\n", XLB_VERSION, XLB_GIT_REV);
+			printf("xlbctl %s (git %s)\n", XLB_VERSION,
+			       XLB_GIT_REV);
 			return 0;
 		case 'h':
 			xlbctl_usage(NULL, stdout);
@@ -90,14 +91,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
-	if (xlb_watch_opts_of(req)) {	/* stats --watch: a loop of calls */
+	if (xlb_watch_opts_of(req)) { /* stats --watch: a loop of calls */
 		if (xlb_watch_run(sock, req, json, stdout, err, sizeof(err)))
 			fprintf(stderr, "Error: %s\n", err);
 		else
 			ret = 0;
 		goto out;
 	}
-	if (xlb_trace_is(req)) {	/* trace: a loop of calls */
+	if (xlb_trace_is(req)) { /* trace: a loop of calls */
 		if (xlb_trace_run(sock, req, json, stdout, err, sizeof(err)))
 			fprintf(stderr, "Error: %s\n", err);
 		else

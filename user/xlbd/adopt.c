@@ -17,8 +17,8 @@
 struct adopted {
 	bool is_svc;
 	bool claimed;
-	struct xlb_svc_key key;		/* service */
-	struct xlb_backend be;		/* backend entry as found */
+	struct xlb_svc_key key; /* service */
+	struct xlb_backend be;	/* backend entry as found */
 	__u32 id;
 };
 
@@ -56,8 +56,10 @@ int xlbd_adopt_maps(struct xlbd *d)
 		    (v.flags & XLB_SVC_F_ADDR_MARK) || !v.id ||
 		    v.id >= XLB_MAX_SERVICES)
 			continue;
-		if (adopted_push(d, &cap, &(struct adopted){
-				.is_svc = true, .key = k, .id = v.id }))
+		if (adopted_push(d, &cap,
+				 &(struct adopted){ .is_svc = true,
+						    .key = k,
+						    .id = v.id }))
 			return -ENOMEM;
 		d->svc_used[v.id] = true;
 	}
@@ -66,7 +68,8 @@ int xlbd_adopt_maps(struct xlbd *d)
 
 		if (bpf_map_lookup_elem(d->dp.be_fd, &id, &be) || !be.svc_id)
 			continue;
-		if (adopted_push(d, &cap, &(struct adopted){ .be = be, .id = id }))
+		if (adopted_push(d, &cap,
+				 &(struct adopted){ .be = be, .id = id }))
 			return -ENOMEM;
 		d->be_used[id] = true;
 		if (be.gen > d->next_gen)
@@ -118,7 +121,7 @@ void xlbd_adopt_release_unclaimed(struct xlbd *d)
 				       sizeof(k.vip));
 		if (!used) {
 			xlb_dp_vip_mark(&d->dp, &k.vip, k.family, false);
-			prev = NULL;	/* restart: the key is gone */
+			prev = NULL; /* restart: the key is gone */
 		}
 	}
 }
@@ -128,7 +131,8 @@ __u32 xlbd_adopt_svc_id(struct xlbd *d, const struct xlb_svc_key *k)
 	for (size_t i = 0; i < d->n_adopted; i++) {
 		struct adopted *a = &d->adopted[i];
 
-		if (a->is_svc && !a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
+		if (a->is_svc && !a->claimed &&
+		    !memcmp(&a->key, k, sizeof(*k))) {
 			a->claimed = true;
 			return a->id;
 		}
@@ -144,7 +148,7 @@ __u32 xlbd_adopt_svc_id(struct xlbd *d, const struct xlb_svc_key *k)
 
 /* Adopted backend entry for (service, address), or a fresh id. */
 __u32 xlbd_adopt_be_id(struct xlbd *d, __u32 svc_id, struct be_rt *b,
-			bool *adopted_up)
+		       bool *adopted_up)
 {
 	static __u32 cursor = 1;
 

@@ -145,7 +145,7 @@ void xlbd_announce_sync(struct xlbd *d)
 		for (size_t i = d->ann.n; i-- > 0;)
 			withdraw(d, i, "announce_table changed");
 		if (d->ann.n)
-			return;		/* retried by the timer */
+			return; /* retried by the timer */
 		d->ann.table = d->cfg.announce_table;
 	}
 	if (!d->ann.table)
@@ -230,9 +230,9 @@ void xlbd_announce_stop(struct xlbd *d)
 void xlbd_announce_drain(struct xlbd *d, bool drained)
 {
 	if (d->ann.drained != drained)
-		pr_info("announce: node %s", drained ?
-			"drained: withdrawing every VIP, forwarding continues" :
-			"undrained");
+		pr_info("announce: node %s",
+			drained ? "drained: withdrawing every VIP, forwarding continues"
+				: "undrained");
 	d->ann.drained = drained;
 	xlbd_announce_sync(d);
 }

@@ -108,8 +108,8 @@ static struct xdp_program *find_attached(int ifindex,
 
 int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 {
-	enum xdp_attach_mode mode = d->cfg.xdp_generic ? XDP_MODE_SKB :
-							 XDP_MODE_NATIVE;
+	enum xdp_attach_mode mode =
+		d->cfg.xdp_generic ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, popts,
 			    .prog_name = XLB_PROG_NAME);
 	struct xdp_multiprog *mp;
@@ -126,7 +126,7 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 	err = xlb_link_mac(d->neigh, d->ifindex, d->if_mac);
 	if (err) {
 		pr_err("interface %s: cannot read its MAC: %s",
-			d->cfg.interface, strerror(-err));
+		       d->cfg.interface, strerror(-err));
 		return err;
 	}
 	err = xlbd_mount_bpffs(d->cfg.pin_dir);
@@ -150,8 +150,9 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		/* libxdp cannot move a running program between modes */
 		pr_err("XDP program id %u runs on %s in %s mode; the config says xdp_mode: %s: run xlbd --teardown first (it stops forwarding), then start",
 		       xdp_program__id(prog), d->cfg.interface,
-		       xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ?
-		       "generic" : "native",
+		       xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
+			       ? "generic"
+			       : "native",
 		       mode == XDP_MODE_SKB ? "generic" : "native");
 		xdp_multiprog__close(mp);
 		return -EBUSY;
@@ -166,7 +167,7 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 			return 0;
 		}
 		pr_err("XDP program attached to %s but its maps are not pinned in %s (%s); run xlbd --teardown first",
-			d->cfg.interface, d->cfg.pin_dir, strerror(-err));
+		       d->cfg.interface, d->cfg.pin_dir, strerror(-err));
 		xdp_multiprog__close(mp);
 		return err;
 	}
@@ -188,11 +189,11 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 	if (err) {
 		libxdp_strerror(err, errmsg, sizeof(errmsg));
 		pr_err("cannot attach XDP to %s in %s mode: %s%s",
-			d->cfg.interface, mode == XDP_MODE_NATIVE ? "native" :
-			"generic", errmsg,
-			mode == XDP_MODE_NATIVE ?
-			"; the driver may lack native XDP: try xdp_mode: generic" :
-			"");
+		       d->cfg.interface,
+		       mode == XDP_MODE_NATIVE ? "native" : "generic", errmsg,
+		       mode == XDP_MODE_NATIVE
+			       ? "; the driver may lack native XDP: try xdp_mode: generic"
+			       : "");
 		xdp_program__close(prog);
 		return err;
 	}
@@ -230,9 +231,9 @@ int xlbd_teardown(const struct xlb_config *c)
 		if (xdp_multiprog__is_legacy(mp))
 			err = xdp_multiprog__detach(mp);
 		else
-			err = xdp_program__detach(prog, ifindex,
-						  xdp_multiprog__attach_mode(mp),
-						  0);
+			err = xdp_program__detach(
+				prog, ifindex, xdp_multiprog__attach_mode(mp),
+				0);
 		if (err)
 			pr_warn("cannot detach from %s: %s", c->interface,
 				strerror(-err));

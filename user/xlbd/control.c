@@ -35,8 +35,8 @@ static int get_addr(struct json_object *req, union xlb_addr *a, __u8 *family,
 	if (!s)
 		return -EINVAL;
 	if (xlb_parse_addr(s, a, family) || !xlb_addr_usable(a, *family)) {
-		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
-			 s);
+		snprintf(err, XLBD_ERR_LEN,
+			 "\"%s\" is not a usable IPv4 or IPv6 address", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -49,15 +49,17 @@ static json_object *status_backend(const struct svc_rt *s,
 	enum be_state st = xlbd_be_state(b);
 	char mac[18];
 
-	json_object_object_add(o, "address", xlbd_req_json_addr(&b->conf.addr,
-						   b->conf.family));
+	json_object_object_add(
+		o, "address",
+		xlbd_req_json_addr(&b->conf.addr, b->conf.family));
 	/* in effect: 0 when drained, ramping during slow start */
-	json_object_object_add(o, "weight", json_object_new_int(
-		xlbd_be_weight(s, b, xlb_now_ms())));
+	json_object_object_add(
+		o, "weight",
+		json_object_new_int(xlbd_be_weight(s, b, xlb_now_ms())));
 	json_object_object_add(o, "config_weight",
 			       json_object_new_int(b->conf.weight));
-	json_object_object_add(o, "state", json_object_new_string(
-		xlbd_be_state_name(st)));
+	json_object_object_add(o, "state",
+			       json_object_new_string(xlbd_be_state_name(st)));
 	if (b->mac_ok) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 b->mac[0], b->mac[1], b->mac[2], b->mac[3], b->mac[4],
@@ -86,12 +88,15 @@ static json_object *status_service(const struct svc_rt *s,
 	char digest[XLB_RING_DIGEST_STRLEN];
 
 	json_object_object_add(o, "name", json_object_new_string(s->conf.name));
-	json_object_object_add(o, "vip", xlbd_req_json_addr(&s->conf.vip, s->conf.family));
+	json_object_object_add(
+		o, "vip", xlbd_req_json_addr(&s->conf.vip, s->conf.family));
 	json_object_object_add(o, "port", json_object_new_int(s->conf.port));
-	json_object_object_add(o, "protocol", json_object_new_string(
-		xlb_proto_name(s->conf.proto)));
-	json_object_object_add(o, "scheduler", json_object_new_string(
-		xlb_sched_names[s->conf.sched]));
+	json_object_object_add(
+		o, "protocol",
+		json_object_new_string(xlb_proto_name(s->conf.proto)));
+	json_object_object_add(
+		o, "scheduler",
+		json_object_new_string(xlb_sched_names[s->conf.sched]));
 	json_object_object_add(o, "table_size",
 			       json_object_new_int64(s->conf.table_size));
 	json_object_object_add(o, "id", json_object_new_int(s->id));
@@ -101,7 +106,8 @@ static json_object *status_service(const struct svc_rt *s,
 	bes = json_object_new_array();
 	for (size_t i = 0; i < s->n_bes; i++)
 		if (!only || s->bes[i] == only)
-			json_object_array_add(bes, status_backend(s, s->bes[i]));
+			json_object_array_add(bes,
+					      status_backend(s, s->bes[i]));
 	json_object_object_add(o, "backends", bes);
 	return o;
 }
@@ -121,8 +127,8 @@ static json_object *status_node(const struct xlbd *d)
 	for (size_t i = 0; i < d->ann.n; i++) {
 		const struct xlbd_vip *v = &d->ann.vips[i];
 
-		json_object_array_add(vips, xlbd_req_json_addr(&v->addr,
-							       v->family));
+		json_object_array_add(vips,
+				      xlbd_req_json_addr(&v->addr, v->family));
 	}
 	json_object_object_add(o, "announced", vips);
 	return o;
@@ -196,8 +202,10 @@ static int cmd_node_undrain(struct xlbd *d, struct json_object *req,
 static int cmd_service_add(struct xlbd *d, struct json_object *req,
 			   json_object **data, char *err)
 {
-	static const char *const allowed[] = { "name", "vip", "port",
-		"protocol", "scheduler", "table_size", NULL };
+	static const char *const allowed[] = { "name",	    "vip",
+					       "port",	    "protocol",
+					       "scheduler", "table_size",
+					       NULL };
 	struct xlb_service_conf c;
 	const char *name, *vip, *proto, *sched;
 	long port, size;
@@ -210,7 +218,8 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	if (!name)
 		return -EINVAL;
 	if (!xlb_name_ok(name)) {
-		snprintf(err, XLBD_ERR_LEN, "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
+		snprintf(err, XLBD_ERR_LEN,
+			 "bad service name \"%s\": 1-63 of A-Z a-z 0-9 _ . -",
 			 name);
 		return -EINVAL;
 	}
@@ -220,14 +229,15 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 		return -EINVAL;
 	if (xlb_parse_addr(vip, &c.vip, &c.family) ||
 	    !xlb_addr_usable(&c.vip, c.family)) {
-		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not a usable IPv4 or IPv6 address",
-			 vip);
+		snprintf(err, XLBD_ERR_LEN,
+			 "\"%s\" is not a usable IPv4 or IPv6 address", vip);
 		return -EINVAL;
 	}
 	r = xlbd_req_uint(req, "port", 1, 65535, &port, err);
 	if (r <= 0) {
 		if (!r)
-			snprintf(err, XLBD_ERR_LEN, "missing argument \"port\"");
+			snprintf(err, XLBD_ERR_LEN,
+				 "missing argument \"port\"");
 		return -EINVAL;
 	}
 	c.port = port;
@@ -237,7 +247,8 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	if (proto) {
 		r = xlb_parse_proto(proto);
 		if (r < 0) {
-			snprintf(err, XLBD_ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
+			snprintf(err, XLBD_ERR_LEN,
+				 "protocol must be tcp or udp, not \"%s\"",
 				 proto);
 			return -EINVAL;
 		}
@@ -249,7 +260,8 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	if (sched) {
 		r = xlb_parse_sched(sched);
 		if (r < 0) {
-			snprintf(err, XLBD_ERR_LEN, "unknown scheduler \"%s\"", sched);
+			snprintf(err, XLBD_ERR_LEN, "unknown scheduler \"%s\"",
+				 sched);
 			return -EINVAL;
 		}
 		c.sched = r;
@@ -259,7 +271,8 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 		return -EINVAL;
 	if (r) {
 		if (!xlb_is_prime(size)) {
-			snprintf(err, XLBD_ERR_LEN, "table_size %ld is not prime", size);
+			snprintf(err, XLBD_ERR_LEN,
+				 "table_size %ld is not prime", size);
 			return -EINVAL;
 		}
 		c.table_size = size;
@@ -268,8 +281,9 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 	*data = NULL;
 	r = xlbd_svc_add(d, &c, err, XLBD_ERR_LEN);
 	if (!r)
-		*data = change_reply("added", status_service(
-			xlbd_svc_find(d, c.name), NULL));
+		*data = change_reply(
+			"added",
+			status_service(xlbd_svc_find(d, c.name), NULL));
 	return r;
 }
 
@@ -323,8 +337,9 @@ static int cmd_backend_add(struct xlbd *d, struct json_object *req,
 	*data = NULL;
 	r = xlbd_be_add(d, s, &c, err, XLBD_ERR_LEN);
 	if (!r)
-		*data = change_reply("added", status_service(
-			s, xlbd_be_find(s, &c.addr, c.family)));
+		*data = change_reply(
+			"added",
+			status_service(s, xlbd_be_find(s, &c.addr, c.family)));
 	return r;
 }
 
@@ -342,8 +357,8 @@ static struct be_rt *get_be(struct xlbd *d, struct json_object *req,
 	if (!b)
 		snprintf(err, XLBD_ERR_LEN, "service %s has no backend %s",
 			 (*sp)->conf.name,
-			 json_object_get_string(json_object_object_get(req,
-								      "address")));
+			 json_object_get_string(
+				 json_object_object_get(req, "address")));
 	return b;
 }
 
@@ -375,7 +390,7 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 			   json_object **data, char *err)
 {
 	static const char *const allowed[] = { "service", "address", "weight",
-					       "drain", "enable", NULL };
+					       "drain",	  "enable",  NULL };
 	struct json_object *v;
 	int nopts = 0, drain = 0, r;
 	long weight = -1;
@@ -393,7 +408,8 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	if (json_object_object_get_ex(req, "drain", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) ||
 		    !json_object_get_boolean(v)) {
-			snprintf(err, XLBD_ERR_LEN, "argument \"drain\" must be true");
+			snprintf(err, XLBD_ERR_LEN,
+				 "argument \"drain\" must be true");
 			return -EINVAL;
 		}
 		drain = 1;
@@ -402,14 +418,16 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	if (json_object_object_get_ex(req, "enable", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) ||
 		    !json_object_get_boolean(v)) {
-			snprintf(err, XLBD_ERR_LEN, "argument \"enable\" must be true");
+			snprintf(err, XLBD_ERR_LEN,
+				 "argument \"enable\" must be true");
 			return -EINVAL;
 		}
 		drain = -1;
 		nopts++;
 	}
 	if (nopts != 1) {
-		snprintf(err, XLBD_ERR_LEN, "give exactly one of weight, drain, enable");
+		snprintf(err, XLBD_ERR_LEN,
+			 "give exactly one of weight, drain, enable");
 		return -EINVAL;
 	}
 	*data = NULL;
@@ -473,12 +491,13 @@ static int cmd_stats(struct xlbd *d, struct json_object *req,
 
 			xlb_dp_stats_be(&d->dp, s->bes[j]->id, &c);
 			bo = jcounters(&c);
-			json_object_object_add(bo, "health_transitions",
-					       json_object_new_int64(
-						       s->bes[j]->transitions));
-			json_object_object_add(bo, "address",
-					       xlbd_req_json_addr(&s->bes[j]->conf.addr,
-						     s->bes[j]->conf.family));
+			json_object_object_add(
+				bo, "health_transitions",
+				json_object_new_int64(s->bes[j]->transitions));
+			json_object_object_add(
+				bo, "address",
+				xlbd_req_json_addr(&s->bes[j]->conf.addr,
+						   s->bes[j]->conf.family));
 			json_object_array_add(bes, bo);
 		}
 		json_object_object_add(o, "backends", bes);
@@ -514,7 +533,8 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 	fclose(f);
 	xlb_config_free(&c);
 	if (ret) {
-		snprintf(err, XLBD_ERR_LEN, "cannot write config: %s", strerror(-ret));
+		snprintf(err, XLBD_ERR_LEN, "cannot write config: %s",
+			 strerror(-ret));
 		free(buf);
 		return ret;
 	}
@@ -567,8 +587,8 @@ static void handle(struct xlbd *d, int fd, struct json_object *req)
 			continue;
 		if (cmds[i].fn(d, req, &data, err)) {
 			json_object_put(data);
-			xlb_ctl_reply_err(fd, "%s", err[0] ? err :
-					  "request failed");
+			xlb_ctl_reply_err(fd, "%s",
+					  err[0] ? err : "request failed");
 			pr_debug("control: %s refused: %s", cmd, err);
 		} else {
 			xlb_ctl_reply_ok(fd, data);
@@ -589,7 +609,8 @@ static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 		json_object_put(req);
 	}
 	if (r == -EBADMSG) {
-		xlb_ctl_reply_err(fd, "malformed request: not a JSON object line");
+		xlb_ctl_reply_err(fd,
+				  "malformed request: not a JSON object line");
 		return;
 	}
 	if (r < 0) {
@@ -627,8 +648,9 @@ int xlbd_control_start(struct xlbd *d)
 	listen_fd = xlb_ctl_listen(d->cfg.control_socket);
 	if (listen_fd < 0) {
 		pr_err("control socket %s: %s%s", d->cfg.control_socket,
-			strerror(-listen_fd),
-			listen_fd == -EADDRINUSE ? " (another xlbd is running)" : "");
+		       strerror(-listen_fd),
+		       listen_fd == -EADDRINUSE ? " (another xlbd is running)"
+						: "");
 		return listen_fd;
 	}
 	err = xlb_loop_add_fd(d->loop, listen_fd, EPOLLIN, on_listen, d);

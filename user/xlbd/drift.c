@@ -65,19 +65,22 @@ static void be_diff(const struct xlb_service_conf *rs,
 
 	for (size_t i = 0; i < rs->n_backends; i++) {
 		const struct xlb_backend_conf *r = &rs->backends[i];
-		const struct xlb_backend_conf *t = be_in(ts, r), *l = be_in(ls, r);
+		const struct xlb_backend_conf *t = be_in(ts, r),
+					      *l = be_in(ls, r);
 
 		xlbd_addr_str(&r->addr, r->family, a, sizeof(a));
 		if (!t)
-			snprintf(msg, sizeof(msg),
-				 "service %s: backend %s is not in the file: removed",
-				 rs->name, a);
+			snprintf(
+				msg, sizeof(msg),
+				"service %s: backend %s is not in the file: removed",
+				rs->name, a);
 		else if (!be_same(r, t))
 			snprintf(msg, sizeof(msg),
 				 "service %s: backend %s: weight %u -> %u%s",
 				 rs->name, a, r->weight, t->weight,
-				 xlb_hc_conf_equal(&r->hc, &t->hc) ? "" :
-				 ", health check as in the file");
+				 xlb_hc_conf_equal(&r->hc, &t->hc)
+					 ? ""
+					 : ", health check as in the file");
 		else
 			continue;
 		fn(ctx, !be_same(r, l), msg);
@@ -111,16 +114,18 @@ int xlbd_drift(struct xlbd *d, const struct xlb_config *target,
 		const struct xlb_service_conf *l = svc_in(last, r->name);
 
 		if (!t) {
-			snprintf(msg, sizeof(msg),
-				 "service %s is not in the file: deleted with its %zu backends",
-				 r->name, r->n_backends);
+			snprintf(
+				msg, sizeof(msg),
+				"service %s is not in the file: deleted with its %zu backends",
+				r->name, r->n_backends);
 			fn(ctx, !l, msg);
 			continue;
 		}
 		if (!svc_same(r, t)) {
-			snprintf(msg, sizeof(msg),
-				 "service %s: settings (vip, port, protocol, scheduler, table_size, health check) as in the file",
-				 r->name);
+			snprintf(
+				msg, sizeof(msg),
+				"service %s: settings (vip, port, protocol, scheduler, table_size, health check) as in the file",
+				r->name);
 			fn(ctx, !svc_same(r, l), msg);
 		}
 		be_diff(r, t, l, fn, ctx);
@@ -134,6 +139,6 @@ int xlbd_drift(struct xlbd *d, const struct xlb_config *target,
 			 "service %s is in the file: added back", t->name);
 		fn(ctx, svc_in(last, t->name) != NULL, msg);
 	}
-	xlb_config_free(&run);	/* its services only: the rest is d->cfg's */
+	xlb_config_free(&run); /* its services only: the rest is d->cfg's */
 	return 0;
 }

@@ -23,13 +23,13 @@
 #include "log.h"
 #include "xlbd.h"
 
-static __u32 *counts;		/* active flows by backend id, this walk */
-static __u32 *gens;		/* backend id -> gen, for stale entries */
+static __u32 *counts; /* active flows by backend id, this walk */
+static __u32 *gens;   /* backend id -> gen, for stale entries */
 static struct xlb_timer *timer;
 
 struct walk {
 	struct xlbd *d;
-	__u32 now;		/* jiffies, low 32 bits */
+	__u32 now; /* jiffies, low 32 bits */
 	int hz;
 	__u64 total, expired;
 };
@@ -39,8 +39,8 @@ static __u32 timeout_ms(const struct xlb_flow_conf *c,
 {
 	if (f->flags & XLB_FLOW_F_CLOSED)
 		return c->closed_timeout_ms;
-	return k->svc.proto == IPPROTO_UDP ? c->udp_timeout_ms :
-					     c->tcp_timeout_ms;
+	return k->svc.proto == IPPROTO_UDP ? c->udp_timeout_ms
+					   : c->tcp_timeout_ms;
 }
 
 static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,

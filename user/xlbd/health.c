@@ -62,7 +62,7 @@ int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 		set_initial(b, true);
 		goto out;
 	}
-	if (!c.port)		/* built without a file: the service port */
+	if (!c.port) /* built without a file: the service port */
 		c.port = s->conf.port;
 	o = malloc(sizeof(*o));
 	if (!o) {
@@ -113,24 +113,31 @@ struct json_object *xlbd_health_json(const struct be_rt *b)
 		return NULL;
 	xlb_hc_get_status(b->hc, &st);
 	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string(
-		xlb_hc_type_names[st.type]));
-	json_object_object_add(o, "state", json_object_new_string(
-		b->healthy ? "up" : "down"));
-	json_object_object_add(o, "result", json_object_new_string(
-		st.have_result && b->health_why[0] ? b->health_why :
-		"pending"));
+	json_object_object_add(
+		o, "type", json_object_new_string(xlb_hc_type_names[st.type]));
+	json_object_object_add(
+		o, "state", json_object_new_string(b->healthy ? "up" : "down"));
+	json_object_object_add(
+		o, "result",
+		json_object_new_string(st.have_result && b->health_why[0]
+					       ? b->health_why
+					       : "pending"));
 	json_object_object_add(o, "successes",
 			       json_object_new_int64(st.successes));
 	json_object_object_add(o, "failures",
 			       json_object_new_int64(st.failures));
-	json_object_object_add(o, "since_s", json_object_new_int64(
-		now > b->health_since_ms ?
-		(now - b->health_since_ms) / 1000 : 0));
+	json_object_object_add(
+		o, "since_s",
+		json_object_new_int64(now > b->health_since_ms
+					      ? (now - b->health_since_ms) /
+							1000
+					      : 0));
 	/* sub-millisecond on a LAN: two decimals say more than an int */
 	snprintf(lat, sizeof(lat), "%.2f", st.latency_us / 1000.0);
-	json_object_object_add(o, "latency_ms", st.have_result ?
-			       json_object_new_double_s(st.latency_us / 1000.0,
-							lat) : NULL);
+	json_object_object_add(
+		o, "latency_ms",
+		st.have_result
+			? json_object_new_double_s(st.latency_us / 1000.0, lat)
+			: NULL);
 	return o;
 }

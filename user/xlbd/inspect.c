@@ -55,7 +55,8 @@ static struct svc_rt *svc_by_key(struct xlbd *d, const struct xlb_svc_key *k)
 static json_object *jbackend(struct be_rt *const *idx, __u32 id)
 {
 	if (id && id < XLB_MAX_BACKENDS && idx[id])
-		return xlbd_req_json_addr(&idx[id]->conf.addr, idx[id]->conf.family);
+		return xlbd_req_json_addr(&idx[id]->conf.addr,
+					  idx[id]->conf.family);
 	return NULL;
 }
 
@@ -76,24 +77,28 @@ static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 	if (!src)
 		return -EINVAL;
 	if (xlb_parse_addr(src, &k->src, &fam)) {
-		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", src);
+		snprintf(err, XLBD_ERR_LEN,
+			 "\"%s\" is not an IPv4 or IPv6 address", src);
 		return -EINVAL;
 	}
 	vip = xlbd_req_str(req, "vip", true, err);
 	if (!vip)
 		return -EINVAL;
 	if (xlb_parse_addr(vip, &k->svc.vip, &k->svc.family)) {
-		snprintf(err, XLBD_ERR_LEN, "\"%s\" is not an IPv4 or IPv6 address", vip);
+		snprintf(err, XLBD_ERR_LEN,
+			 "\"%s\" is not an IPv4 or IPv6 address", vip);
 		return -EINVAL;
 	}
 	if (fam != k->svc.family) {
-		snprintf(err, XLBD_ERR_LEN, "src and vip must be of the same family");
+		snprintf(err, XLBD_ERR_LEN,
+			 "src and vip must be of the same family");
 		return -EINVAL;
 	}
 	if (xlbd_req_uint(req, "sport", 1, 65535, &sport, err) <= 0 ||
 	    xlbd_req_uint(req, "port", 1, 65535, &port, err) <= 0) {
 		if (!err[0])
-			snprintf(err, XLBD_ERR_LEN, "missing argument \"sport\" or \"port\"");
+			snprintf(err, XLBD_ERR_LEN,
+				 "missing argument \"sport\" or \"port\"");
 		return -EINVAL;
 	}
 	k->sport = htons(sport);
@@ -105,7 +110,8 @@ static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 	if (proto) {
 		r = xlb_parse_proto(proto);
 		if (r < 0) {
-			snprintf(err, XLBD_ERR_LEN, "protocol must be tcp or udp, not \"%s\"",
+			snprintf(err, XLBD_ERR_LEN,
+				 "protocol must be tcp or udp, not \"%s\"",
 				 proto);
 			return -EINVAL;
 		}
@@ -129,8 +135,8 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 {
 	struct flow_list *l = ctx;
 	struct svc_rt *s = svc_by_key(l->d, &k->svc);
-	struct be_rt *b = f->backend_id < XLB_MAX_BACKENDS ?
-			  l->idx[f->backend_id] : NULL;
+	struct be_rt *b =
+		f->backend_id < XLB_MAX_BACKENDS ? l->idx[f->backend_id] : NULL;
 	const char *state = "open";
 	json_object *o;
 
@@ -143,19 +149,24 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	else if (f->flags & XLB_FLOW_F_CLOSED)
 		state = "closed";
 	o = json_object_new_object();
-	json_object_object_add(o, "service", s ?
-			       json_object_new_string(s->conf.name) : NULL);
-	json_object_object_add(o, "client", xlbd_req_json_addr(&k->src, k->svc.family));
+	json_object_object_add(o, "service",
+			       s ? json_object_new_string(s->conf.name) : NULL);
+	json_object_object_add(o, "client",
+			       xlbd_req_json_addr(&k->src, k->svc.family));
 	json_object_object_add(o, "client_port",
 			       json_object_new_int(ntohs(k->sport)));
-	json_object_object_add(o, "vip", xlbd_req_json_addr(&k->svc.vip, k->svc.family));
-	json_object_object_add(o, "port", json_object_new_int(ntohs(k->svc.port)));
-	json_object_object_add(o, "protocol", json_object_new_string(
-		xlb_proto_name(k->svc.proto)));
+	json_object_object_add(o, "vip",
+			       xlbd_req_json_addr(&k->svc.vip, k->svc.family));
+	json_object_object_add(o, "port",
+			       json_object_new_int(ntohs(k->svc.port)));
+	json_object_object_add(
+		o, "protocol",
+		json_object_new_string(xlb_proto_name(k->svc.proto)));
 	json_object_object_add(o, "backend", jbackend(l->idx, f->backend_id));
 	json_object_object_add(o, "backend_id",
 			       json_object_new_int(f->backend_id));
-	json_object_object_add(o, "age_s", jseconds(l->now - f->created, l->hz));
+	json_object_object_add(o, "age_s",
+			       jseconds(l->now - f->created, l->hz));
 	json_object_object_add(o, "idle_s",
 			       jseconds((__u32)l->now - f->seen, l->hz));
 	json_object_object_add(o, "state", json_object_new_string(state));
@@ -164,8 +175,8 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	return 0;
 }
 
-int xlbd_inspect_flows(struct xlbd *d, struct json_object *req, json_object **data,
-	      char *err)
+int xlbd_inspect_flows(struct xlbd *d, struct json_object *req,
+		       json_object **data, char *err)
 {
 	static const char *const allowed[] = { "service", "limit", NULL };
 	struct flow_list l = { .d = d, .limit = 100 };
@@ -194,7 +205,8 @@ int xlbd_inspect_flows(struct xlbd *d, struct json_object *req, json_object **da
 	free(l.idx);
 	free(l.svc_of);
 	if (e) {
-		snprintf(err, XLBD_ERR_LEN, "reading the flow table: %s", strerror(-e));
+		snprintf(err, XLBD_ERR_LEN, "reading the flow table: %s",
+			 strerror(-e));
 		json_object_put(l.list);
 		return e;
 	}
@@ -214,20 +226,27 @@ static const char *explain_summary(const struct xlb_explain *e, char *buf,
 	case XLB_EXPLAIN_FLOW:
 		return "flow-table hit: the flow stays on its backend";
 	case XLB_EXPLAIN_HASH:
-		snprintf(buf, len, "flow-table miss: %s hash %#010x -> slot %u of %u",
-			 e->svc.sched == XLB_SCHED_SOURCE_HASH ?
-			 "source-address" : "5-tuple", e->hash, e->slot,
-			 e->ring_size);
+		snprintf(buf, len,
+			 "flow-table miss: %s hash %#010x -> slot %u of %u",
+			 e->svc.sched == XLB_SCHED_SOURCE_HASH
+				 ? "source-address"
+				 : "5-tuple",
+			 e->hash, e->slot, e->ring_size);
 		return buf;
 	case XLB_EXPLAIN_CURSOR:
-		snprintf(buf, len, "flow-table miss: CPU %d's round-robin cursor is at slot %u of %u",
-			 e->cpu, e->slot, e->ring_size);
+		snprintf(
+			buf, len,
+			"flow-table miss: CPU %d's round-robin cursor is at slot %u of %u",
+			e->cpu, e->slot, e->ring_size);
 		return buf;
 	case XLB_EXPLAIN_RANDOM:
 		return "flow-table miss: a random slot, so any candidate by its share of the ring";
 	case XLB_EXPLAIN_LEAST_CONN:
-		snprintf(buf, len, "flow-table miss: the lowest (active flows + 1) / weight%s",
-			 e->sampled ? " within a random window of 32 backends" : "");
+		snprintf(
+			buf, len,
+			"flow-table miss: the lowest (active flows + 1) / weight%s",
+			e->sampled ? " within a random window of 32 backends"
+				   : "");
 		return buf;
 	case XLB_EXPLAIN_NO_BACKEND:
 		return "the service has no backend available: dropped";
@@ -235,11 +254,12 @@ static const char *explain_summary(const struct xlb_explain *e, char *buf,
 	return "?";
 }
 
-int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **data,
-		char *err)
+int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
+			 json_object **data, char *err)
 {
-	static const char *const allowed[] = { "src", "sport", "vip", "port",
-		"protocol", "syn", "cpu", NULL };
+	static const char *const allowed[] = { "src",  "sport",	   "vip",
+					       "port", "protocol", "syn",
+					       "cpu",  NULL };
 	struct svc_rt **svc_of = NULL, *s;
 	struct xlb_flow_key k;
 	struct xlb_explain e;
@@ -256,14 +276,16 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "syn", &v)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			snprintf(err, XLBD_ERR_LEN, "argument \"syn\" must be true or false");
+			snprintf(err, XLBD_ERR_LEN,
+				 "argument \"syn\" must be true or false");
 			return -EINVAL;
 		}
 		syn = json_object_get_boolean(v);
 	}
 	r = xlb_explain(&d->dp, &k, syn, cpu, &e);
 	if (r) {
-		snprintf(err, XLBD_ERR_LEN, "reading the maps: %s", strerror(-r));
+		snprintf(err, XLBD_ERR_LEN, "reading the maps: %s",
+			 strerror(-r));
 		return r;
 	}
 	idx = be_index(d, &svc_of);
@@ -275,42 +297,57 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **
 	xlb_jiffies(&now);
 	s = svc_by_key(d, &k.svc);
 	*data = json_object_new_object();
-	json_object_object_add(*data, "service", s && e.how != XLB_EXPLAIN_NOT_VIP ?
-			       json_object_new_string(s->conf.name) : NULL);
+	json_object_object_add(*data, "service",
+			       s && e.how != XLB_EXPLAIN_NOT_VIP
+				       ? json_object_new_string(s->conf.name)
+				       : NULL);
 	if (e.how != XLB_EXPLAIN_NOT_VIP)
-		json_object_object_add(*data, "scheduler", json_object_new_string(
-			xlb_sched_names[e.svc.sched < XLB_SCHED_MAX ?
-					e.svc.sched : 0]));
-	json_object_object_add(*data, "decision",
-			       json_object_new_string(xlb_explain_how_name(e.how)));
+		json_object_object_add(
+			*data, "scheduler",
+			json_object_new_string(
+				xlb_sched_names[e.svc.sched < XLB_SCHED_MAX
+							? e.svc.sched
+							: 0]));
+	json_object_object_add(
+		*data, "decision",
+		json_object_new_string(xlb_explain_how_name(e.how)));
 	json_object_object_add(*data, "backend", jbackend(idx, e.backend_id));
-	json_object_object_add(*data, "why", json_object_new_string(
-		explain_summary(&e, buf, sizeof(buf))));
+	json_object_object_add(
+		*data, "why",
+		json_object_new_string(explain_summary(&e, buf, sizeof(buf))));
 	if (e.flow_found) {
 		o = json_object_new_object();
 		json_object_object_add(o, "backend",
 				       jbackend(idx, e.flow.backend_id));
-		json_object_object_add(o, "age_s", jseconds(now - e.flow.created, hz));
+		json_object_object_add(o, "age_s",
+				       jseconds(now - e.flow.created, hz));
 		json_object_object_add(o, "idle_s",
 				       jseconds((__u32)now - e.flow.seen, hz));
-		json_object_object_add(o, "closed", json_object_new_boolean(
-			e.flow.flags & XLB_FLOW_F_CLOSED));
-		json_object_object_add(o, "followed",
-				       json_object_new_boolean(!e.flow_skipped));
+		json_object_object_add(
+			o, "closed",
+			json_object_new_boolean(e.flow.flags &
+						XLB_FLOW_F_CLOSED));
+		json_object_object_add(
+			o, "followed",
+			json_object_new_boolean(!e.flow_skipped));
 		if (e.flow_skipped)
-			json_object_object_add(o, "not_followed_because",
+			json_object_object_add(
+				o, "not_followed_because",
 				json_object_new_string(e.flow_skipped));
 		json_object_object_add(*data, "flow", o);
 	}
 	if (e.how == XLB_EXPLAIN_HASH || e.how == XLB_EXPLAIN_CURSOR) {
-		json_object_object_add(*data, "slot", json_object_new_int64(e.slot));
+		json_object_object_add(*data, "slot",
+				       json_object_new_int64(e.slot));
 		json_object_object_add(*data, "table_size",
 				       json_object_new_int64(e.ring_size));
 	}
 	if (e.how == XLB_EXPLAIN_HASH)
-		json_object_object_add(*data, "hash", json_object_new_int64(e.hash));
+		json_object_object_add(*data, "hash",
+				       json_object_new_int64(e.hash));
 	if (e.how == XLB_EXPLAIN_CURSOR)
-		json_object_object_add(*data, "cpu", json_object_new_int(e.cpu));
+		json_object_object_add(*data, "cpu",
+				       json_object_new_int(e.cpu));
 	if (e.how == XLB_EXPLAIN_RANDOM || e.how == XLB_EXPLAIN_LEAST_CONN) {
 		json_object *list = json_object_new_array();
 
@@ -319,13 +356,19 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **
 			json_object_object_add(o, "backend",
 					       jbackend(idx, e.cand[i].id));
 			if (e.how == XLB_EXPLAIN_RANDOM) {
-				json_object_object_add(o, "share", json_object_new_double(
-					(double)e.cand[i].slots / e.ring_size));
+				json_object_object_add(
+					o, "share",
+					json_object_new_double(
+						(double)e.cand[i].slots /
+						e.ring_size));
 			} else {
-				json_object_object_add(o, "active_flows",
+				json_object_object_add(
+					o, "active_flows",
 					json_object_new_int64(e.cand[i].conns));
-				json_object_object_add(o, "weight",
-					json_object_new_int64(e.cand[i].weight));
+				json_object_object_add(
+					o, "weight",
+					json_object_new_int64(
+						e.cand[i].weight));
 			}
 			json_object_array_add(list, o);
 		}
@@ -344,7 +387,7 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req, json_object **
 static struct {
 	struct xlbd *d;
 	struct ring_buffer *rb;
-	int fd;			/* client waiting, -1: none */
+	int fd; /* client waiting, -1: none */
 	long want;
 	json_object *events;
 	struct xlb_timer *timer;
@@ -356,7 +399,7 @@ static struct {
 static const char *action_name(__u8 a)
 {
 	static const char *const n[] = { "aborted", "drop", "pass", "tx",
-					  "redirect" };
+					 "redirect" };
 
 	return a < 5 ? n[a] : "?";
 }
@@ -371,13 +414,21 @@ static json_object *event_json(const struct xlb_trace_event *ev)
 	json_object_object_add(o, "ifindex", json_object_new_int(ev->ifindex));
 	json_object_object_add(o, "len", json_object_new_int(ev->len));
 	if (k->svc.family == XLB_FAMILY_V4 || k->svc.family == XLB_FAMILY_V6) {
-		json_object_object_add(o, "src", xlbd_req_json_addr(&k->src, k->svc.family));
-		json_object_object_add(o, "dst", xlbd_req_json_addr(&k->svc.vip, k->svc.family));
-		json_object_object_add(o, "sport", json_object_new_int(ntohs(k->sport)));
-		json_object_object_add(o, "dport", json_object_new_int(ntohs(k->svc.port)));
-		json_object_object_add(o, "protocol", json_object_new_string(
-			k->svc.proto == IPPROTO_TCP ? "tcp" :
-			k->svc.proto == IPPROTO_UDP ? "udp" : "other"));
+		json_object_object_add(
+			o, "src", xlbd_req_json_addr(&k->src, k->svc.family));
+		json_object_object_add(
+			o, "dst",
+			xlbd_req_json_addr(&k->svc.vip, k->svc.family));
+		json_object_object_add(o, "sport",
+				       json_object_new_int(ntohs(k->sport)));
+		json_object_object_add(o, "dport",
+				       json_object_new_int(ntohs(k->svc.port)));
+		json_object_object_add(
+			o, "protocol",
+			json_object_new_string(
+				k->svc.proto == IPPROTO_TCP   ? "tcp"
+				: k->svc.proto == IPPROTO_UDP ? "udp"
+							      : "other"));
 	}
 	if (k->svc.proto == IPPROTO_TCP) {
 		static const char f[] = "FSRPAU";
@@ -386,19 +437,28 @@ static json_object *event_json(const struct xlb_trace_event *ev)
 			if (ev->tcp_flags & (1 << i))
 				*p++ = f[i];
 		*p = 0;
-		json_object_object_add(o, "tcp_flags", json_object_new_string(flags));
+		json_object_object_add(o, "tcp_flags",
+				       json_object_new_string(flags));
 	}
 	json_object_object_add(o, "action",
 			       json_object_new_string(action_name(ev->action)));
-	json_object_object_add(o, "reason", json_object_new_string(
-		ev->reason < XLB_STAT_MAX ? xlb_stat_names[ev->reason] : "?"));
-	json_object_object_add(o, "backend", ev->backend_id && tr.idx ?
-			       jbackend(tr.idx, ev->backend_id) : NULL);
-	if (ev->backend_id && ev->backend_id < XLB_MAX_BACKENDS &&
-	    tr.svc_of && tr.svc_of[ev->backend_id])
-		json_object_object_add(o, "service", json_object_new_string(
-			tr.svc_of[ev->backend_id]->conf.name));
-	json_object_object_add(o, "new_flow", json_object_new_boolean(ev->new_flow));
+	json_object_object_add(
+		o, "reason",
+		json_object_new_string(ev->reason < XLB_STAT_MAX
+					       ? xlb_stat_names[ev->reason]
+					       : "?"));
+	json_object_object_add(o, "backend",
+			       ev->backend_id && tr.idx
+				       ? jbackend(tr.idx, ev->backend_id)
+				       : NULL);
+	if (ev->backend_id && ev->backend_id < XLB_MAX_BACKENDS && tr.svc_of &&
+	    tr.svc_of[ev->backend_id])
+		json_object_object_add(
+			o, "service",
+			json_object_new_string(
+				tr.svc_of[ev->backend_id]->conf.name));
+	json_object_object_add(o, "new_flow",
+			       json_object_new_boolean(ev->new_flow));
 	return o;
 }
 
@@ -415,7 +475,7 @@ static void trace_finish(bool complete)
 		json_object_object_add(data, "events", tr.events);
 		json_object_object_add(data, "complete",
 				       json_object_new_boolean(complete));
-		xlb_ctl_reply_ok(tr.fd, data);	/* takes data */
+		xlb_ctl_reply_ok(tr.fd, data); /* takes data */
 	} else {
 		json_object_put(tr.events);
 	}
@@ -434,7 +494,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	json_object_array_add(tr.events, event_json(data));
 	if ((long)json_object_array_length(tr.events) >= tr.want) {
 		trace_finish(true);
-		return -EINTR;	/* stop consuming: the rest is not asked for */
+		return -EINTR; /* stop consuming: the rest is not asked for */
 	}
 	return 0;
 }
@@ -452,10 +512,11 @@ static void on_timeout(struct xlb_loop *l, void *ctx)
 		trace_finish(false);
 }
 
-int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req, char *err)
+int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
+		       char *err)
 {
 	static const char *const allowed[] = { "count", "timeout_ms", "sample",
-		NULL };
+					       NULL };
 	long count = 100, timeout = 1000, sample = 1;
 	int e;
 

@@ -21,8 +21,7 @@
 #include "xlbd.h"
 
 /* "pin-sys-fs-bpf-xlb": the path, '/' as '-', anything odd as %XX */
-static void lock_name(char *buf, size_t len, const char *kind,
-		      const char *key)
+static void lock_name(char *buf, size_t len, const char *kind, const char *key)
 {
 	size_t n = snprintf(buf, len, "%s/%s", XLBD_LOCK_DIR, kind);
 
@@ -98,10 +97,11 @@ static int lock_one(const char *kind, const char *key, int *fdp,
 static void write_holder(int fd, const struct xlbd *d)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf),
-			 "pid %d\nsocket %s\ninterface %s\nifindex %d\nnetns %lu\n",
-			 (int)getpid(), d->cfg.control_socket,
-			 d->cfg.interface, d->ifindex, netns_ino());
+	int n = snprintf(
+		buf, sizeof(buf),
+		"pid %d\nsocket %s\ninterface %s\nifindex %d\nnetns %lu\n",
+		(int)getpid(), d->cfg.control_socket, d->cfg.interface,
+		d->ifindex, netns_ino());
 
 	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n)
 		pr_warn("lock file: cannot record this daemon: %s",

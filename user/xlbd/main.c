@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"  -v, --verbose            debug logging, including libbpf's and libxdp's\n"
 		"  -V, --version            version and git revision; exit\n"
 		"  -h, --help               this text; exit\n"
-		"See xlbd(8) and xlb.yaml(5).\n", DEFAULT_CONFIG, DEFAULT_CONFIG);
+		"See xlbd(8) and xlb.yaml(5).\n",
+		DEFAULT_CONFIG, DEFAULT_CONFIG);
 }
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
@@ -51,8 +52,8 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 }
 
 /* fatal: at startup a bad file is an error (we exit), on reload a warning */
-static int load_config(const char *path, struct xlb_config *c,
-		       const char *what, bool fatal)
+static int load_config(const char *path, struct xlb_config *c, const char *what,
+		       bool fatal)
 {
 	struct xlb_config_errors errs = {};
 	int err = xlb_config_load(path, c, &errs);
@@ -92,7 +93,9 @@ static void reload(struct xlbd *d)
 		pr_warn("reload refused: the running configuration stays");
 		d->reloads_failed++;
 		d->reload_last_failed = true;
-		sd_notify(0, "READY=1\nSTATUS=reload refused; running the previous configuration");
+		sd_notify(
+			0,
+			"READY=1\nSTATUS=reload refused; running the previous configuration");
 		return;
 	}
 	if (strcmp(c.interface, d->cfg.interface) ||
@@ -100,7 +103,7 @@ static void reload(struct xlbd *d)
 	    strcmp(c.pin_dir, d->cfg.pin_dir) ||
 	    strcmp(c.control_socket, d->cfg.control_socket))
 		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
-	d->cfg.flows = c.flows;		/* timeouts apply at the next scan */
+	d->cfg.flows = c.flows; /* timeouts apply at the next scan */
 	d->cfg.announce_table = c.announce_table; /* applied by the sync */
 	if (c.hash_seed != d->cfg.hash_seed) {
 		pr_info("reload: hash_seed changed; republishing every ring");
@@ -113,7 +116,7 @@ static void reload(struct xlbd *d)
 	xlbd_drift(d, &c, reload_undoes, NULL);
 	err = xlbd_apply_config(d, &c) ?: err;
 	xlb_config_free(&d->file);
-	d->file = c;		/* runtime changes count from here */
+	d->file = c; /* runtime changes count from here */
 	pr_info("reload done: %zu services", d->n_svcs);
 	sd_notifyf(0, "READY=1\nSTATUS=%zu services on %s%s", d->n_svcs,
 		   d->cfg.interface, err ? " (last reload partly failed)" : "");
@@ -224,7 +227,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "xlbd: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "xlbd: unexpected argument \"%s\"\n",
+			argv[optind]);
 		usage(stderr);
 		return 2;
 	}
@@ -301,13 +305,14 @@ int main(int argc, char **argv)
 	}
 	/* without it flows never idle out; forwarding is unaffected */
 	xlbd_flows_start(&d);
-	xlb_dp_trace_set(&d.dp, 0);	/* a crashed daemon's trace */
+	xlb_dp_trace_set(&d.dp, 0); /* a crashed daemon's trace */
 	err = xlbd_control_start(&d);
 	if (err)
 		goto out;
 	err = xlbd_metrics_start(&d);
 	if (err)
-		pr_err("cannot start: metrics endpoint %s", d.cfg.metrics_listen);
+		pr_err("cannot start: metrics endpoint %s",
+		       d.cfg.metrics_listen);
 	else if ((err = xlbd_announce_start(&d)))
 		pr_err("cannot start: VIP announcement");
 	if (err) {
@@ -320,7 +325,9 @@ int main(int argc, char **argv)
 	sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=%zu services on %s",
 		   (int)getpid(), d.n_svcs, d.cfg.interface);
 	err = xlb_loop_run(d.loop);
-	sd_notify(0, "STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");
+	sd_notify(
+		0,
+		"STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");
 	/* first: the routers stop sending before anything else stops */
 	xlbd_announce_stop(&d);
 	xlbd_metrics_stop(&d);

@@ -48,11 +48,11 @@
 struct metrics {
 	struct xlbd *d;
 	struct MHD_Daemon *mhd;
-	int epfd;			/* MHD's, in our loop */
-	struct xlb_timer *timer;	/* MHD_get_timeout() */
+	int epfd;		 /* MHD's, in our loop */
+	struct xlb_timer *timer; /* MHD_get_timeout() */
 };
 
-static struct metrics *cur;		/* the one endpoint, NULL: off */
+static struct metrics *cur; /* the one endpoint, NULL: off */
 /* scrapes and render time outlive a rebind */
 static __u64 scrapes;
 static double render_s;
@@ -82,8 +82,8 @@ static double unix_now(void)
 
 /* Upper bounds of xlb_backend_health_check_duration_seconds. */
 static const double hc_bounds[] = {
-	0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-	0.25, 0.5, 1, 2.5, 5,
+	0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05,	 0.1,	 0.25,	0.5,	1,     2.5,  5,
 };
 #define N_HC_BOUNDS (sizeof(hc_bounds) / sizeof(hc_bounds[0]))
 _Static_assert(N_HC_BOUNDS <= XLB_PROM_HIST_MAX, "histogram bounds");
@@ -99,8 +99,7 @@ void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us)
 /* ---- rendering ---- */
 
 #define L_SVC(s) XLB_PROM_L({ "service", (s)->conf.name })
-#define L_BE(s, a) XLB_PROM_L({ "service", (s)->conf.name }, \
-			      { "backend", (a) })
+#define L_BE(s, a) XLB_PROM_L({ "service", (s)->conf.name }, { "backend", (a) })
 
 static void be_addr(const struct be_rt *b, char *buf, size_t len)
 {
@@ -110,9 +109,9 @@ static void be_addr(const struct be_rt *b, char *buf, size_t len)
 
 /* Counters of every service and backend, read once per scrape. */
 struct snap {
-	struct xlb_counters *svc;	/* [n_svcs] */
+	struct xlb_counters *svc; /* [n_svcs] */
 	bool *svc_ok;
-	struct xlb_counters **be;	/* [n_svcs][n_bes] */
+	struct xlb_counters **be; /* [n_svcs][n_bes] */
 	bool **be_ok;
 	char (**addr)[XLB_ADDR_STRLEN];
 };
@@ -157,9 +156,8 @@ static int snap_take(struct xlbd *d, struct snap *sn)
 		if (!sn->be[i] || !sn->be_ok[i] || !sn->addr[i])
 			return -ENOMEM;
 		for (size_t j = 0; j < s->n_bes; j++) {
-			sn->be_ok[i][j] = !xlb_dp_stats_be(&d->dp,
-							   s->bes[j]->id,
-							   &sn->be[i][j]);
+			sn->be_ok[i][j] = !xlb_dp_stats_be(
+				&d->dp, s->bes[j]->id, &sn->be[i][j]);
 			be_addr(s->bes[j], sn->addr[i][j],
 				sizeof(sn->addr[i][j]));
 		}
@@ -199,15 +197,17 @@ static void render_traffic(struct xlb_prom *p, struct xlbd *d,
 					continue;
 				xlb_prom_u64(p, fam[f].be,
 					     L_BE(s, sn->addr[i][j]),
-					     f == 0 ? c->packets : f == 1 ?
-					     c->bytes : c->new_flows);
+					     f == 0   ? c->packets
+					     : f == 1 ? c->bytes
+						      : c->new_flows);
 			}
 			if (!backend && sn->svc_ok[i]) {
 				const struct xlb_counters *c = &sn->svc[i];
 
 				xlb_prom_u64(p, fam[f].svc, L_SVC(s),
-					     f == 0 ? c->packets : f == 1 ?
-					     c->bytes : c->new_flows);
+					     f == 0   ? c->packets
+					     : f == 1 ? c->bytes
+						      : c->new_flows);
 			}
 		}
 	}
@@ -221,10 +221,12 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 		 libbpf_minor_version());
 	xlb_prom_family(p, "xlb_build_info", XLB_PROM_GAUGE,
 			"Always 1; the labels say which xlbd this is.");
-	xlb_prom_u64(p, "xlb_build_info", XLB_PROM_L(
-		{ "version", XLB_VERSION }, { "compiler", __VERSION__ },
-		{ "libbpf", libbpf },
-		{ "libmicrohttpd", MHD_get_version() }), 1);
+	xlb_prom_u64(p, "xlb_build_info",
+		     XLB_PROM_L({ "version", XLB_VERSION },
+				{ "compiler", __VERSION__ },
+				{ "libbpf", libbpf },
+				{ "libmicrohttpd", MHD_get_version() }),
+		     1);
 	xlb_prom_family(p, "xlb_start_time_seconds", XLB_PROM_GAUGE,
 			"When xlbd started, in seconds since the Unix epoch.");
 	xlb_prom_double(p, "xlb_start_time_seconds", XLB_PROM_NOLABELS,
@@ -234,20 +236,22 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 	xlb_prom_double(p, "xlb_uptime_seconds", XLB_PROM_NOLABELS,
 			(xlb_now_ms() - start_mono_ms) / 1e3);
 
-	xlb_prom_family(p, "xlb_config_reloads_total", XLB_PROM_COUNTER,
-			"SIGHUP reloads of the configuration file, by result (failure: refused, or not applied in full).");
+	xlb_prom_family(
+		p, "xlb_config_reloads_total", XLB_PROM_COUNTER,
+		"SIGHUP reloads of the configuration file, by result (failure: refused, or not applied in full).");
 	xlb_prom_u64(p, "xlb_config_reloads_total",
 		     XLB_PROM_L({ "result", "success" }), d->reloads_ok);
 	xlb_prom_u64(p, "xlb_config_reloads_total",
 		     XLB_PROM_L({ "result", "failure" }), d->reloads_failed);
-	xlb_prom_family(p, "xlb_config_last_reload_successful",
-			XLB_PROM_GAUGE,
-			"1 if the last reload succeeded (or none was tried), else 0.");
-	xlb_prom_u64(p, "xlb_config_last_reload_successful",
-		     XLB_PROM_NOLABELS, !d->reload_last_failed);
-	xlb_prom_family(p, "xlb_config_last_reload_success_timestamp_seconds",
-			XLB_PROM_GAUGE,
-			"When the configuration was last loaded in full (at start or by SIGHUP), Unix seconds.");
+	xlb_prom_family(
+		p, "xlb_config_last_reload_successful", XLB_PROM_GAUGE,
+		"1 if the last reload succeeded (or none was tried), else 0.");
+	xlb_prom_u64(p, "xlb_config_last_reload_successful", XLB_PROM_NOLABELS,
+		     !d->reload_last_failed);
+	xlb_prom_family(
+		p, "xlb_config_last_reload_success_timestamp_seconds",
+		XLB_PROM_GAUGE,
+		"When the configuration was last loaded in full (at start or by SIGHUP), Unix seconds.");
 	xlb_prom_double(p, "xlb_config_last_reload_success_timestamp_seconds",
 			XLB_PROM_NOLABELS, d->config_ok_time);
 }
@@ -255,11 +259,13 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 /* announce.c's state: what the routers are told, and how often it changed */
 static void render_announce(struct xlb_prom *p, struct xlbd *d)
 {
-	xlb_prom_family(p, "xlb_node_drained", XLB_PROM_GAUGE,
-			"1 while the node is drained (xlbctl node drain): no VIP announced, forwarding goes on.");
+	xlb_prom_family(
+		p, "xlb_node_drained", XLB_PROM_GAUGE,
+		"1 while the node is drained (xlbctl node drain): no VIP announced, forwarding goes on.");
 	xlb_prom_u64(p, "xlb_node_drained", XLB_PROM_NOLABELS, d->ann.drained);
-	xlb_prom_family(p, "xlb_vip_announced", XLB_PROM_GAUGE,
-			"1 if the VIP's route is in announce_table (BIRD exports it), else 0; one per VIP address of a service.");
+	xlb_prom_family(
+		p, "xlb_vip_announced", XLB_PROM_GAUGE,
+		"1 if the VIP's route is in announce_table (BIRD exports it), else 0; one per VIP address of a service.");
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		const struct svc_rt *s = d->svcs[i];
 		char vip[XLB_ADDR_STRLEN];
@@ -270,15 +276,15 @@ static void render_announce(struct xlb_prom *p, struct xlbd *d)
 			first = d->svcs[j]->conf.family != s->conf.family ||
 				memcmp(&d->svcs[j]->conf.vip, &s->conf.vip,
 				       sizeof(s->conf.vip));
-		if (!first || xlb_format_addr(&s->conf.vip, s->conf.family,
-					      vip, sizeof(vip)))
+		if (!first || xlb_format_addr(&s->conf.vip, s->conf.family, vip,
+					      sizeof(vip)))
 			continue;
-		xlb_prom_u64(p, "xlb_vip_announced",
-			     XLB_PROM_L({ "vip", vip }),
+		xlb_prom_u64(p, "xlb_vip_announced", XLB_PROM_L({ "vip", vip }),
 			     xlbd_announce_is(d, &s->conf.vip, s->conf.family));
 	}
-	xlb_prom_family(p, "xlb_announce_events_total", XLB_PROM_COUNTER,
-			"VIP routes added (announce) and removed (withdraw), and route changes the kernel refused (failure).");
+	xlb_prom_family(
+		p, "xlb_announce_events_total", XLB_PROM_COUNTER,
+		"VIP routes added (announce) and removed (withdraw), and route changes the kernel refused (failure).");
 	xlb_prom_u64(p, "xlb_announce_events_total",
 		     XLB_PROM_L({ "event", "announce" }), d->ann.announces);
 	xlb_prom_u64(p, "xlb_announce_events_total",
@@ -293,21 +299,24 @@ static void render_global(struct xlb_prom *p, struct xlbd *d)
 	double scan_ts = 0;
 	__u64 now = xlb_now_ms();
 
-	xlb_prom_family(p, "xlb_dataplane_packets_total", XLB_PROM_COUNTER,
-			"Data plane counters by reason: every packet gets one verdict (tx, redirect, pass_*, drop_*); new_flow, rescheduled, flow_insert_failed and icmp_forwarded count events on the way.");
+	xlb_prom_family(
+		p, "xlb_dataplane_packets_total", XLB_PROM_COUNTER,
+		"Data plane counters by reason: every packet gets one verdict (tx, redirect, pass_*, drop_*); new_flow, rescheduled, flow_insert_failed and icmp_forwarded count events on the way.");
 	if (!xlb_dp_stats_global(&d->dp, g)) {
 		for (int i = 0; i < XLB_STAT_MAX; i++)
-			xlb_prom_u64(p, "xlb_dataplane_packets_total",
-				     XLB_PROM_L({ "reason", xlb_stat_names[i] }),
-				     g[i]);
+			xlb_prom_u64(
+				p, "xlb_dataplane_packets_total",
+				XLB_PROM_L({ "reason", xlb_stat_names[i] }),
+				g[i]);
 	}
 
 	xlb_prom_family(p, "xlb_flow_table_entries", XLB_PROM_GAUGE,
 			"Entries in the flow table at the last scan.");
 	xlb_prom_u64(p, "xlb_flow_table_entries", XLB_PROM_NOLABELS,
 		     d->flows_total);
-	xlb_prom_family(p, "xlb_flow_table_capacity", XLB_PROM_GAUGE,
-			"Size of the flow table (LRU: the oldest flows are evicted beyond it).");
+	xlb_prom_family(
+		p, "xlb_flow_table_capacity", XLB_PROM_GAUGE,
+		"Size of the flow table (LRU: the oldest flows are evicted beyond it).");
 	xlb_prom_u64(p, "xlb_flow_table_capacity", XLB_PROM_NOLABELS,
 		     XLB_MAX_FLOWS);
 	xlb_prom_family(p, "xlb_flows_expired_total", XLB_PROM_COUNTER,
@@ -316,9 +325,9 @@ static void render_global(struct xlb_prom *p, struct xlbd *d)
 		     d->flows_expired);
 	if (d->flow_scan_ms && d->flow_scan_ms <= now)
 		scan_ts = unix_now() - (now - d->flow_scan_ms) / 1e3;
-	xlb_prom_family(p, "xlb_flow_table_last_scan_timestamp_seconds",
-			XLB_PROM_GAUGE,
-			"When the last flow-table scan finished, Unix seconds (0: none yet).");
+	xlb_prom_family(
+		p, "xlb_flow_table_last_scan_timestamp_seconds", XLB_PROM_GAUGE,
+		"When the last flow-table scan finished, Unix seconds (0: none yet).");
 	xlb_prom_double(p, "xlb_flow_table_last_scan_timestamp_seconds",
 			XLB_PROM_NOLABELS, scan_ts);
 }
@@ -336,34 +345,42 @@ static void render_services(struct xlb_prom *p, struct xlbd *d,
 				    sizeof(vip)))
 			snprintf(vip, sizeof(vip), "?");
 		snprintf(port, sizeof(port), "%u", s->conf.port);
-		xlb_prom_u64(p, "xlb_service_info", XLB_PROM_L(
-			{ "service", s->conf.name }, { "vip", vip },
-			{ "port", port },
-			{ "protocol", xlb_proto_name(s->conf.proto) },
-			{ "scheduler", (unsigned int)s->conf.sched <
-				XLB_SCHED_MAX ? xlb_sched_names[s->conf.sched] :
-				"?" }), 1);
+		xlb_prom_u64(
+			p, "xlb_service_info",
+			XLB_PROM_L(
+				{ "service", s->conf.name }, { "vip", vip },
+				{ "port", port },
+				{ "protocol", xlb_proto_name(s->conf.proto) },
+				{ "scheduler",
+				  (unsigned int)s->conf.sched < XLB_SCHED_MAX
+					  ? xlb_sched_names[s->conf.sched]
+					  : "?" }),
+			1);
 	}
 	render_traffic(p, d, sn, false);
-	xlb_prom_family(p, "xlb_service_active_flows", XLB_PROM_GAUGE,
-			"Active flows of the service at the last flow-table scan.");
+	xlb_prom_family(
+		p, "xlb_service_active_flows", XLB_PROM_GAUGE,
+		"Active flows of the service at the last flow-table scan.");
 	for (size_t i = 0; i < d->n_svcs; i++)
 		xlb_prom_u64(p, "xlb_service_active_flows", L_SVC(d->svcs[i]),
 			     d->svcs[i]->active_flows);
-	xlb_prom_family(p, "xlb_service_table_swaps_total", XLB_PROM_COUNTER,
-			"Scheduling tables (rings) published for the service, each one atomic swap.");
+	xlb_prom_family(
+		p, "xlb_service_table_swaps_total", XLB_PROM_COUNTER,
+		"Scheduling tables (rings) published for the service, each one atomic swap.");
 	for (size_t i = 0; i < d->n_svcs; i++)
 		xlb_prom_u64(p, "xlb_service_table_swaps_total",
 			     L_SVC(d->svcs[i]), d->svcs[i]->swaps);
-	xlb_prom_family(p, "xlb_service_ring_info", XLB_PROM_GAUGE,
-			"Always 1; digest: of the service's ring (hash seed, scheduler, backend address per slot). Nodes with the same config show the same digest.");
+	xlb_prom_family(
+		p, "xlb_service_ring_info", XLB_PROM_GAUGE,
+		"Always 1; digest: of the service's ring (hash seed, scheduler, backend address per slot). Nodes with the same config show the same digest.");
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		char digest[XLB_RING_DIGEST_STRLEN];
 
 		xlb_ring_digest_format(d->svcs[i]->ring_digest, digest);
-		xlb_prom_u64(p, "xlb_service_ring_info", XLB_PROM_L(
-			{ "service", d->svcs[i]->conf.name },
-			{ "digest", digest }), 1);
+		xlb_prom_u64(p, "xlb_service_ring_info",
+			     XLB_PROM_L({ "service", d->svcs[i]->conf.name },
+					{ "digest", digest }),
+			     1);
 	}
 }
 
@@ -371,44 +388,53 @@ static void render_backends(struct xlb_prom *p, struct xlbd *d,
 			    const struct snap *sn)
 {
 	static const enum be_state states[] = {
-		BE_UP, BE_DOWN, BE_DRAINED, BE_UNRESOLVED,
+		BE_UP,
+		BE_DOWN,
+		BE_DRAINED,
+		BE_UNRESOLVED,
 	};
 	__u64 now = xlb_now_ms();
 
 	render_traffic(p, d, sn, true);
 
-#define EACH_BE(body)							\
-	for (size_t i = 0; i < d->n_svcs; i++) {			\
-		struct svc_rt *s = d->svcs[i];				\
-		for (size_t j = 0; j < s->n_bes; j++) {			\
-			struct be_rt *b = s->bes[j];			\
-			const char *a = sn->addr[i][j];			\
-			(void)b; (void)a;				\
-			body						\
-		}							\
+#define EACH_BE(body)                                   \
+	for (size_t i = 0; i < d->n_svcs; i++) {        \
+		struct svc_rt *s = d->svcs[i];          \
+		for (size_t j = 0; j < s->n_bes; j++) { \
+			struct be_rt *b = s->bes[j];    \
+			const char *a = sn->addr[i][j]; \
+			(void)b;                        \
+			(void)a;                        \
+			body                            \
+		}                                       \
 	}
 
-	xlb_prom_family(p, "xlb_backend_active_flows", XLB_PROM_GAUGE,
-			"Active flows pinned to the backend at the last flow-table scan.");
+	xlb_prom_family(
+		p, "xlb_backend_active_flows", XLB_PROM_GAUGE,
+		"Active flows pinned to the backend at the last flow-table scan.");
 	EACH_BE(xlb_prom_u64(p, "xlb_backend_active_flows", L_BE(s, a),
 			     b->active_flows);)
-	xlb_prom_family(p, "xlb_backend_weight", XLB_PROM_GAUGE,
-			"Weight in effect (0 when drained, ramping during slow start).");
+	xlb_prom_family(
+		p, "xlb_backend_weight", XLB_PROM_GAUGE,
+		"Weight in effect (0 when drained, ramping during slow start).");
 	EACH_BE(xlb_prom_u64(p, "xlb_backend_weight", L_BE(s, a),
 			     xlbd_be_weight(s, b, now));)
 	xlb_prom_family(p, "xlb_backend_healthy", XLB_PROM_GAUGE,
 			"Health verdict: 1 up (or no health check), 0 down.");
-	EACH_BE(xlb_prom_u64(p, "xlb_backend_healthy", L_BE(s, a),
-			     b->healthy);)
-	xlb_prom_family(p, "xlb_backend_state", XLB_PROM_GAUGE,
-			"1 for the backend's state (up, down, drained, unresolved), 0 for the others.");
+	EACH_BE(xlb_prom_u64(p, "xlb_backend_healthy", L_BE(s, a), b->healthy);)
+	xlb_prom_family(
+		p, "xlb_backend_state", XLB_PROM_GAUGE,
+		"1 for the backend's state (up, down, drained, unresolved), 0 for the others.");
 	EACH_BE({
 		enum be_state st = xlbd_be_state(b);
 
 		for (size_t k = 0; k < 4; k++)
-			xlb_prom_u64(p, "xlb_backend_state", XLB_PROM_L(
-				{ "service", s->conf.name }, { "backend", a },
-				{ "state", xlbd_be_state_name(states[k]) }),
+			xlb_prom_u64(
+				p, "xlb_backend_state",
+				XLB_PROM_L({ "service", s->conf.name },
+					   { "backend", a },
+					   { "state",
+					     xlbd_be_state_name(states[k]) }),
 				st == states[k]);
 	})
 	xlb_prom_family(p, "xlb_backend_health_transitions_total",
@@ -420,23 +446,22 @@ static void render_backends(struct xlb_prom *p, struct xlbd *d,
 	/* the health-check families: backends with a running check */
 	xlb_prom_family(p, "xlb_backend_health_check_failures_total",
 			XLB_PROM_COUNTER, "Health-check probes that failed.");
-	EACH_BE(if (b->hc)
-			xlb_prom_u64(p, "xlb_backend_health_check_failures_total",
-				     L_BE(s, a), b->hc_failed);)
-	xlb_prom_family(p, "xlb_backend_health_check_duration_seconds",
-			XLB_PROM_HISTOGRAM,
-			"Duration of the health-check probes, failed ones included (_count: probes finished).");
-	EACH_BE(if (b->hc)
-			xlb_prom_hist(p, "xlb_backend_health_check_duration_seconds",
-				      L_BE(s, a), hc_bounds, N_HC_BOUNDS,
-				      &b->hc_latency);)
+	EACH_BE(if (b->hc) xlb_prom_u64(
+			p, "xlb_backend_health_check_failures_total",
+			L_BE(s, a), b->hc_failed);)
+	xlb_prom_family(
+		p, "xlb_backend_health_check_duration_seconds",
+		XLB_PROM_HISTOGRAM,
+		"Duration of the health-check probes, failed ones included (_count: probes finished).");
+	EACH_BE(if (b->hc) xlb_prom_hist(
+			p, "xlb_backend_health_check_duration_seconds",
+			L_BE(s, a), hc_bounds, N_HC_BOUNDS, &b->hc_latency);)
 	xlb_prom_family(p, "xlb_backend_health_check_last_duration_seconds",
 			XLB_PROM_GAUGE,
 			"Duration of the last health-check probe.");
-	EACH_BE(if (b->hc && b->hc_latency.count)
-			xlb_prom_double(p, "xlb_backend_health_check_last_duration_seconds",
-					L_BE(s, a),
-					b->hc_last_latency_us / 1e6);)
+	EACH_BE(if (b->hc && b->hc_latency.count) xlb_prom_double(
+			p, "xlb_backend_health_check_last_duration_seconds",
+			L_BE(s, a), b->hc_last_latency_us / 1e6);)
 #undef EACH_BE
 }
 
@@ -446,9 +471,9 @@ static void render_self(struct xlb_prom *p)
 			"Requests for /metrics served, this one included.");
 	xlb_prom_u64(p, "xlb_metrics_scrapes_total", XLB_PROM_NOLABELS,
 		     scrapes);
-	xlb_prom_family(p, "xlb_metrics_render_duration_seconds",
-			XLB_PROM_GAUGE,
-			"Time the previous scrape took to read the counters and render this text.");
+	xlb_prom_family(
+		p, "xlb_metrics_render_duration_seconds", XLB_PROM_GAUGE,
+		"Time the previous scrape took to read the counters and render this text.");
 	xlb_prom_double(p, "xlb_metrics_render_duration_seconds",
 			XLB_PROM_NOLABELS, render_s);
 }
@@ -495,8 +520,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				metrics ? CONTENT_TYPE :
-				"text/plain; charset=utf-8");
+				metrics ? CONTENT_TYPE
+					: "text/plain; charset=utf-8");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, code, r);
@@ -574,7 +599,7 @@ static void m_run(struct metrics *m)
 	m->timer = NULL;
 	if (MHD_get_timeout(m->mhd, &ms) == MHD_YES) {
 		m->timer = xlb_timer_add(m->d->loop, ms, on_timer, m);
-		if (!m->timer)	/* out of memory: MHD waits for the next fd */
+		if (!m->timer) /* out of memory: MHD waits for the next fd */
 			pr_warn("metrics: cannot arm a timer");
 	}
 }
@@ -630,7 +655,7 @@ static void m_free(struct metrics *m)
 	if (m->epfd >= 0)
 		xlb_loop_del_fd(m->d->loop, m->epfd);
 	if (m->mhd)
-		MHD_stop_daemon(m->mhd);	/* closes the listening socket */
+		MHD_stop_daemon(m->mhd); /* closes the listening socket */
 	free(m);
 }
 
@@ -653,18 +678,15 @@ static int m_open(struct xlbd *d, const char *addr, struct metrics **out)
 	}
 	m->d = d;
 	m->epfd = -1;
-	m->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-				  (strchr(addr, '[') ? MHD_USE_IPv6 : 0),
-				  0, NULL, NULL, on_request, m,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned int)METRICS_MAX_CONNS,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				  (unsigned int)METRICS_MAX_PER_IP,
-				  MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned int)METRICS_TIMEOUT_S,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				  MHD_OPTION_END);
+	m->mhd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			(strchr(addr, '[') ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_MAX_CONNS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)METRICS_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)METRICS_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_END);
 	if (!m->mhd) {
 		/* MHD may have closed fd on its way out: leave it */
 		pr_warn("metrics: cannot start the HTTP server on %s", addr);
@@ -694,7 +716,7 @@ static int m_open(struct xlbd *d, const char *addr, struct metrics **out)
 int xlbd_metrics_start(struct xlbd *d)
 {
 	if (!d->cfg.metrics_listen[0])
-		return 0;		/* off */
+		return 0; /* off */
 	return m_open(d, d->cfg.metrics_listen, &cur);
 }
 

@@ -13,16 +13,18 @@
 
 /* Every key of req must be "cmd" or in allowed (NULL-terminated). */
 bool xlbd_req_keys_ok(struct json_object *req, const char *const *allowed,
-		    char *err)
+		      char *err)
 {
-	json_object_object_foreach(req, key, val) {
+	json_object_object_foreach(req, key, val)
+	{
 		bool ok = !strcmp(key, "cmd");
 
 		(void)val;
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(key, *a);
 		if (!ok) {
-			snprintf(err, XLBD_ERR_LEN, "unknown argument \"%s\"", key);
+			snprintf(err, XLBD_ERR_LEN, "unknown argument \"%s\"",
+				 key);
 			return false;
 		}
 	}
@@ -30,24 +32,26 @@ bool xlbd_req_keys_ok(struct json_object *req, const char *const *allowed,
 }
 
 const char *xlbd_req_str(struct json_object *req, const char *key,
-			   bool required, char *err)
+			 bool required, char *err)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(req, key, &v)) {
 		if (required)
-			snprintf(err, XLBD_ERR_LEN, "missing argument \"%s\"", key);
+			snprintf(err, XLBD_ERR_LEN, "missing argument \"%s\"",
+				 key);
 		return NULL;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		snprintf(err, XLBD_ERR_LEN, "argument \"%s\" must be a string", key);
+		snprintf(err, XLBD_ERR_LEN, "argument \"%s\" must be a string",
+			 key);
 		return NULL;
 	}
 	return json_object_get_string(v);
 }
 
-int xlbd_req_uint(struct json_object *req, const char *key, long min,
-		    long max, long *out, char *err)
+int xlbd_req_uint(struct json_object *req, const char *key, long min, long max,
+		  long *out, char *err)
 {
 	struct json_object *v;
 	int64_t n;
@@ -55,13 +59,15 @@ int xlbd_req_uint(struct json_object *req, const char *key, long min,
 	if (!json_object_object_get_ex(req, key, &v))
 		return 0;
 	if (!json_object_is_type(v, json_type_int)) {
-		snprintf(err, XLBD_ERR_LEN, "argument \"%s\" must be an integer", key);
+		snprintf(err, XLBD_ERR_LEN,
+			 "argument \"%s\" must be an integer", key);
 		return -1;
 	}
 	n = json_object_get_int64(v);
 	if (n < min || n > max) {
-		snprintf(err, XLBD_ERR_LEN, "argument \"%s\" is %lld, must be %ld..%ld",
-			 key, (long long)n, min, max);
+		snprintf(err, XLBD_ERR_LEN,
+			 "argument \"%s\" is %lld, must be %ld..%ld", key,
+			 (long long)n, min, max);
 		return -1;
 	}
 	*out = n;
@@ -69,7 +75,7 @@ int xlbd_req_uint(struct json_object *req, const char *key, long min,
 }
 
 struct svc_rt *xlbd_req_svc(struct xlbd *d, struct json_object *req,
-			      const char *key, char *err)
+			    const char *key, char *err)
 {
 	const char *name = xlbd_req_str(req, key, true, err);
 	struct svc_rt *s;

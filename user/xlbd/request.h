@@ -24,8 +24,8 @@ bool xlbd_req_keys_ok(struct json_object *req, const char *const *allowed,
 const char *xlbd_req_str(struct json_object *req, const char *key,
 			 bool required, char *err);
 /* 1: present and valid, 0: absent, -1: invalid (err set). */
-int xlbd_req_uint(struct json_object *req, const char *key, long min,
-		  long max, long *out, char *err);
+int xlbd_req_uint(struct json_object *req, const char *key, long min, long max,
+		  long *out, char *err);
 /* The service named by argument key, or NULL (err set). */
 struct svc_rt *xlbd_req_svc(struct xlbd *d, struct json_object *req,
 			    const char *key, char *err);

@@ -25,9 +25,10 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
 	if (err) {
 		snprintf(b->why, sizeof(b->why), "%s",
-			 err == -EHOSTUNREACH ? "not on a directly connected network" :
-			 err == -EADDRNOTAVAIL ? "is a local address" :
-			 "no route");
+			 err == -EHOSTUNREACH
+				 ? "not on a directly connected network"
+			 : err == -EADDRNOTAVAIL ? "is a local address"
+						 : "no route");
 		b->mac_ok = false;
 		if (had)
 			pr_warn("backend %s: %s", a, b->why);
@@ -48,8 +49,8 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 		memcpy(b->smac, d->if_mac, 6);
 	}
 	b->ifindex = ifindex;
-	err = xlb_neigh_lookup(d->neigh, &b->conf.addr, b->conf.family,
-			       ifindex, mac);
+	err = xlb_neigh_lookup(d->neigh, &b->conf.addr, b->conf.family, ifindex,
+			       mac);
 	if (!err) {
 		memcpy(b->mac, mac, 6);
 		b->mac_ok = true;
@@ -62,7 +63,7 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 }
 
 void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
-		      int ifindex, const __u8 *mac)
+			int ifindex, const __u8 *mac)
 {
 	struct xlbd *d = ctx;
 
@@ -90,8 +91,8 @@ void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
 				b->mac_ok = false;
 				snprintf(b->why, sizeof(b->why),
 					 "neighbour entry failed or removed");
-				pr_warn("service %s: backend %s: %s", s->conf.name,
-					as, b->why);
+				pr_warn("service %s: backend %s: %s",
+					s->conf.name, as, b->why);
 				changed = true;
 			}
 		}

@@ -20,8 +20,7 @@
 /* The daemon, for timer callbacks; set by xlbd_state_init(). */
 static struct xlbd *the_d;
 
-void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf,
-		   size_t len)
+void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf, size_t len)
 {
 	if (xlb_format_addr(a, family, buf, len))
 		snprintf(buf, len, "?");
@@ -41,13 +40,12 @@ int xlbd_state_init(struct xlbd *d)
 	d->be_used = calloc(XLB_MAX_BACKENDS, sizeof(bool));
 	if (!d->be_used)
 		return -ENOMEM;
-	d->svc_used[0] = d->be_used[0] = true;	/* id 0 means "none" */
+	d->svc_used[0] = d->be_used[0] = true; /* id 0 means "none" */
 	the_d = d;
 	return 0;
 }
 
-static void be_write(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-		     bool up)
+static void be_write(struct xlbd *d, struct svc_rt *s, struct be_rt *b, bool up)
 {
 	struct xlb_backend v = {
 		.ifindex = b->ifindex,
@@ -63,8 +61,8 @@ static void be_write(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 	memcpy(v.smac, b->smac, 6);
 	err = xlb_dp_backend_set(&d->dp, b->id, &v);
 	if (err)
-		pr_warn("service %s: cannot write backend %u: %s",
-			s->conf.name, b->id, strerror(-err));
+		pr_warn("service %s: cannot write backend %u: %s", s->conf.name,
+			b->id, strerror(-err));
 }
 
 enum be_state xlbd_be_state(const struct be_rt *b)
@@ -81,8 +79,10 @@ enum be_state xlbd_be_state(const struct be_rt *b)
 const char *xlbd_be_state_name(enum be_state st)
 {
 	static const char *const names[] = {
-		[BE_UP] = "up", [BE_DRAINED] = "drained",
-		[BE_DOWN] = "down", [BE_UNRESOLVED] = "unresolved",
+		[BE_UP] = "up",
+		[BE_DRAINED] = "drained",
+		[BE_DOWN] = "down",
+		[BE_UNRESOLVED] = "unresolved",
 	};
 
 	return names[st];
@@ -186,9 +186,10 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		if (!w)
 			continue;
 		ramping |= w != b->conf.weight;
-		mb[n++] = (struct xlb_maglev_backend){
-			.id = b->id, .addr = b->conf.addr,
-			.family = b->conf.family, .weight = w };
+		mb[n++] = (struct xlb_maglev_backend){ .id = b->id,
+						       .addr = b->conf.addr,
+						       .family = b->conf.family,
+						       .weight = w };
 	}
 
 	if (!n && s->conf.keep_last && s->ring && n_down) {
@@ -229,7 +230,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 			    ring ? v.table_size : 0, mb, n, &s->ring_digest))
 		s->ring_digest = 0;
 	s->n_up = n;
-	s->swaps++;		/* metrics: xlb_service_table_swaps_total */
+	s->swaps++; /* metrics: xlb_service_table_swaps_total */
 	if (!ring && s->ring)
 		pr_warn("service %s: no backend available; dropping its traffic",
 			s->conf.name);
@@ -289,8 +290,8 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 
 	xlbd_addr_str(&c->addr, c->family, a, sizeof(a));
 	if (c->family != s->conf.family) {
-		snprintf(err, errlen, "backend %s: not the address family of VIP",
-			 a);
+		snprintf(err, errlen,
+			 "backend %s: not the address family of VIP", a);
 		return -EINVAL;
 	}
 	if (xlbd_be_find(s, &c->addr, c->family)) {
@@ -299,7 +300,8 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 		return -EEXIST;
 	}
 	if (s->n_bes + 1 > s->conf.table_size) {
-		snprintf(err, errlen, "service %s: more backends than table_size %u",
+		snprintf(err, errlen,
+			 "service %s: more backends than table_size %u",
 			 s->conf.name, s->conf.table_size);
 		return -ENOSPC;
 	}
@@ -378,8 +380,8 @@ int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b)
 	return err;
 }
 
-int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-		long weight, int drain)
+int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b, long weight,
+		int drain)
 {
 	char a[XLB_ADDR_STRLEN];
 
@@ -400,8 +402,8 @@ int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 	return xlbd_svc_publish(d, s);
 }
 
-int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
-		 char *err, size_t errlen)
+int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c, char *err,
+		 size_t errlen)
 {
 	struct svc_rt *s, **v;
 	char a[XLB_ADDR_STRLEN];
@@ -419,8 +421,9 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
 	svc_key_of(c, &s->key);
 	if (svc_find_key(d, &s->key)) {
 		xlbd_addr_str(&c->vip, c->family, a, sizeof(a));
-		snprintf(err, errlen, "%s:%u/%s is already served by another service",
-			 a, c->port, xlb_proto_name(c->proto));
+		snprintf(err, errlen,
+			 "%s:%u/%s is already served by another service", a,
+			 c->port, xlb_proto_name(c->proto));
 		free(s);
 		return -EEXIST;
 	}
@@ -520,7 +523,7 @@ int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen)
 	}
 	svc_destroy(d, s);
 	pr_info("service %s removed", name);
-	xlbd_announce_sync(d);	/* its VIP may no longer qualify */
+	xlbd_announce_sync(d); /* its VIP may no longer qualify */
 	return 0;
 }
 
@@ -623,7 +626,7 @@ int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c)
 			same = xlb_service_conf_equal(&cur, nc);
 			xlb_service_conf_free(&cur);
 			if (same)
-				continue;	/* untouched */
+				continue; /* untouched */
 		}
 		pr_info("service %s: updating", nc->name);
 		svc_update(d, s, nc);
@@ -639,8 +642,7 @@ int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
 
 	if (err)
 		return err;
-	out->backends = calloc(s->n_bes ? s->n_bes : 1,
-			       sizeof(*out->backends));
+	out->backends = calloc(s->n_bes ? s->n_bes : 1, sizeof(*out->backends));
 	if (!out->backends) {
 		xlb_service_conf_free(out);
 		return -ENOMEM;
@@ -657,8 +659,8 @@ int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
 int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
 {
 	*out = d->cfg;
-	out->services = calloc(d->n_svcs ? d->n_svcs : 1,
-			       sizeof(*out->services));
+	out->services =
+		calloc(d->n_svcs ? d->n_svcs : 1, sizeof(*out->services));
 	out->n_services = 0;
 	if (!out->services)
 		return -ENOMEM;

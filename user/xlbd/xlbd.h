@@ -16,50 +16,50 @@
 #include "prom.h"
 
 enum be_state {
-	BE_UP,			/* in the ring (weight > 0) */
-	BE_DRAINED,		/* weight 0: keeps its flows, gets no new ones */
-	BE_DOWN,		/* failed health check */
-	BE_UNRESOLVED,		/* no MAC (or not on-link): never used */
+	BE_UP,	       /* in the ring (weight > 0) */
+	BE_DRAINED,    /* weight 0: keeps its flows, gets no new ones */
+	BE_DOWN,       /* failed health check */
+	BE_UNRESOLVED, /* no MAC (or not on-link): never used */
 };
 
-struct xlb_hc;				/* health.c: one backend's checker */
+struct xlb_hc; /* health.c: one backend's checker */
 
 struct be_rt {
-	struct xlb_backend_conf conf;	/* conf.weight: configured weight */
-	struct xlb_hc *hc;		/* NULL: no health check */
-	__u32 id, gen;			/* slot in XLB_MAP_BACKENDS */
-	bool drained;			/* xlbctl --drain (weight 0) */
-	bool healthy;			/* health verdict (true: no check) */
+	struct xlb_backend_conf conf; /* conf.weight: configured weight */
+	struct xlb_hc *hc;	      /* NULL: no health check */
+	__u32 id, gen;		      /* slot in XLB_MAP_BACKENDS */
+	bool drained;		      /* xlbctl --drain (weight 0) */
+	bool healthy;		      /* health verdict (true: no check) */
 	bool mac_ok;
 	__u8 mac[6];
 	__u8 smac[6];
-	int ifindex;			/* egress interface */
-	char why[96];			/* why unresolved, for status */
-	char health_why[96];		/* last check's result, for status */
-	__u64 health_since_ms;		/* when healthy last flipped */
-	__u64 up_since_ms;		/* slow start ramps from here */
-	__u32 transitions;		/* health flips, for stats */
+	int ifindex;	       /* egress interface */
+	char why[96];	       /* why unresolved, for status */
+	char health_why[96];   /* last check's result, for status */
+	__u64 health_since_ms; /* when healthy last flipped */
+	__u64 up_since_ms;     /* slow start ramps from here */
+	__u32 transitions;     /* health flips, for stats */
 	/* flows.c: from the last flow-table scan (every scan interval) */
-	__u64 active_flows;		/* pinned, not closed, not idle-expired */
-	__s64 lc_before;		/* least-connections count before it */
+	__u64 active_flows; /* pinned, not closed, not idle-expired */
+	__s64 lc_before;    /* least-connections count before it */
 	/* health.c -> metrics.c: every probe finished since it was added */
-	__u64 hc_failed;		/* probes that failed */
+	__u64 hc_failed;		 /* probes that failed */
 	struct xlb_prom_hist hc_latency; /* probe durations, seconds */
-	__u32 hc_last_latency_us;	/* of the last probe */
+	__u32 hc_last_latency_us;	 /* of the last probe */
 };
 
 struct svc_rt {
-	struct xlb_service_conf conf;	/* conf.backends unused (NULL) */
+	struct xlb_service_conf conf; /* conf.backends unused (NULL) */
 	struct be_rt **bes;
 	size_t n_bes;
 	__u32 id;
 	struct xlb_svc_key key;
-	__u32 *ring;			/* last published, NULL: no backend */
-	struct xlb_timer *ramp;		/* slow start republish timer */
-	__u64 active_flows;		/* flows.c: sum over its backends */
-	__u64 swaps;			/* rings published (state.c) */
-	__u64 ring_digest;		/* of the last published ring */
-	size_t n_up;			/* backends in it (weight > 0) */
+	__u32 *ring;		/* last published, NULL: no backend */
+	struct xlb_timer *ramp; /* slow start republish timer */
+	__u64 active_flows;	/* flows.c: sum over its backends */
+	__u64 swaps;		/* rings published (state.c) */
+	__u64 ring_digest;	/* of the last published ring */
+	size_t n_up;		/* backends in it (weight > 0) */
 };
 
 /* A VIP address (any port), as announced. */
@@ -70,19 +70,19 @@ struct xlbd_vip {
 
 /* announce.c: VIP routes this node offers to its routing daemon. */
 struct xlbd_announce {
-	struct xlbd_vip *vips;		/* routes in the table now */
+	struct xlbd_vip *vips; /* routes in the table now */
 	size_t n, cap;
-	__u32 table;			/* they are in; 0: off */
+	__u32 table; /* they are in; 0: off */
 	bool started, stopping;
-	bool drained;			/* xlbctl node drain */
-	bool attached;			/* last check of the XDP program */
+	bool drained;  /* xlbctl node drain */
+	bool attached; /* last check of the XDP program */
 	struct xlb_timer *timer;
-	__u64 announces, withdrawals, failures;	/* metrics */
+	__u64 announces, withdrawals, failures; /* metrics */
 };
 
 struct xlbd {
-	struct xlb_config cfg;		/* globals; cfg.services unused */
-	struct xlb_config file;		/* the file as last applied (drift.c) */
+	struct xlb_config cfg;	/* globals; cfg.services unused */
+	struct xlb_config file; /* the file as last applied (drift.c) */
 	const char *config_path;
 	struct svc_rt **svcs;
 	size_t n_svcs;
@@ -93,18 +93,18 @@ struct xlbd {
 	__u8 if_mac[6];
 	__u32 next_gen;
 	bool svc_used[XLB_MAX_SERVICES];
-	bool *be_used;			/* XLB_MAX_BACKENDS */
+	bool *be_used; /* XLB_MAX_BACKENDS */
 	/* ids found in pinned maps at start, claimed as config is applied */
 	struct adopted *adopted;
 	size_t n_adopted;
 	/* flows.c: last flow-table scan */
-	__u64 flows_total;		/* entries in XLB_MAP_FLOWS */
-	__u64 flows_expired;		/* idle entries deleted, since start */
-	__u64 flow_scan_ms;		/* when it finished (monotonic ms) */
+	__u64 flows_total;   /* entries in XLB_MAP_FLOWS */
+	__u64 flows_expired; /* idle entries deleted, since start */
+	__u64 flow_scan_ms;  /* when it finished (monotonic ms) */
 	/* main.c -> metrics.c: SIGHUP reloads */
 	__u64 reloads_ok, reloads_failed;
 	bool reload_last_failed;
-	double config_ok_time;		/* unix s: last good load (or start) */
+	double config_ok_time; /* unix s: last good load (or start) */
 	/* lock.c: held for the daemon's life (-1: not held) */
 	int lock_pin_fd, lock_if_fd;
 	struct xlbd_announce ann;
@@ -114,8 +114,7 @@ struct xlbd {
 int xlbd_state_init(struct xlbd *d);
 void xlbd_state_free(struct xlbd *d);
 /* "ADDR" of a for messages ("?" if it cannot be formatted). */
-void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf,
-		   size_t len);
+void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf, size_t len);
 
 /*
  * adopt.c: ids. adopt_maps reads what a previous xlbd left in the pinned
@@ -127,17 +126,17 @@ int xlbd_adopt_maps(struct xlbd *d);
 void xlbd_adopt_release_unclaimed(struct xlbd *d);
 __u32 xlbd_adopt_svc_id(struct xlbd *d, const struct xlb_svc_key *k);
 __u32 xlbd_adopt_be_id(struct xlbd *d, __u32 svc_id, struct be_rt *b,
-			bool *adopted_up);
+		       bool *adopted_up);
 int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c);
-int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c,
-		 char *err, size_t errlen);
+int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c, char *err,
+		 size_t errlen);
 int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen);
 int xlbd_be_add(struct xlbd *d, struct svc_rt *s,
 		const struct xlb_backend_conf *c, char *err, size_t errlen);
 int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b);
 /* weight >= 0: set it; drain/enable: toggle drain. Republishes. */
-int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
-		long weight, int drain);
+int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b, long weight,
+		int drain);
 int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s);
 struct svc_rt *xlbd_svc_find(struct xlbd *d, const char *name);
 struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
@@ -162,8 +161,8 @@ __u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
  * reason and, when the verdict flips, logs the one line and republishes
  * the service), so health.c never calls back into state.c.
  */
-typedef void xlbd_verdict_fn(struct xlbd *d, struct svc_rt *s,
-			     struct be_rt *b, bool up, const char *reason);
+typedef void xlbd_verdict_fn(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
+			     bool up, const char *reason);
 int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 		       bool adopted_up, xlbd_verdict_fn *verdict);
 void xlbd_health_detach(struct xlbd *d, struct be_rt *b);
@@ -173,7 +172,7 @@ struct json_object *xlbd_health_json(const struct be_rt *b);
 /* resolve.c: a backend's route and MACs; netlink events; refresh timer. */
 void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b);
 void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
-		      int ifindex, const __u8 *mac);
+			int ifindex, const __u8 *mac);
 void xlbd_resolve_refresh(struct xlbd *d);
 
 /*
@@ -188,7 +187,7 @@ struct xlbd_lock_info {
 	char socket[108];
 	char ifname[IFNAMSIZ];
 	int ifindex;
-	unsigned long netns;		/* inode of its network namespace */
+	unsigned long netns; /* inode of its network namespace */
 };
 int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev);
 bool xlbd_lock_same_netns(const struct xlbd_lock_info *li);

@@ -51,6 +51,46 @@ check "xlbd --help: no option listed that main.c does not parse" \
 	test "$(grep -oE -- '^  (-[a-zA-Z], |    )--[a-z-]+' <<<"$help" | sed 's/.*--//' | sort | xargs)" = \
 	"$(sort <<<"$longs" | xargs)"
 
+# --- --check-config looks at this host too ---------------------------------
+out=$($LAB_LB_EXEC "$XLBD" --check-config "$CFG" 2>&1)
+rc=$?
+check "check-config: the lab's config passes without a warning" \
+	bash -c '[[ $1 -eq 0 && $2 != *warning* ]]' _ $rc "$out"
+{
+	config_header | sed "s/^interface: .*/interface: nosuch$$/"
+	cat <<-EOF
+	  - name: web
+	    vip: $VIP
+	    port: 80
+	    backends:
+	      - address: $LAB_BE1_IP4
+	      - address: 203.0.113.9
+	  - name: web6
+	    vip: $LAB_VIP6
+	    port: 80
+	    backends:
+	      - address: 2001:db8:ffff::9
+	EOF
+} >"$ITEST_DIR/host.yaml"
+out=$($LAB_LB_EXEC "$XLBD" --check-config "$ITEST_DIR/host.yaml" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  | /'
+check "check-config: host warnings do not fail the file (exit $rc)" test $rc -eq 0
+check "check-config: a missing interface: the daemon will refuse to start" \
+	grep -q "^$ITEST_DIR/host.yaml: warning: interface nosuch$$ does not exist on this host: xlbd will refuse to start" <<<"$out"
+check "check-config: an off-net IPv4 backend named with its line" \
+	grep -q "^$ITEST_DIR/host.yaml:$(grep -n 203.0.113.9 "$ITEST_DIR/host.yaml" | cut -d: -f1): warning: service web: backend 203.0.113.9 is not usable on this host" <<<"$out"
+check "check-config: an off-net IPv6 backend named with its line" \
+	grep -q "^$ITEST_DIR/host.yaml:$(grep -n 2001:db8:ffff::9 "$ITEST_DIR/host.yaml" | cut -d: -f1): warning: service web6: backend 2001:db8:ffff::9 is not usable on this host" <<<"$out"
+check "check-config: the on-link backend is not warned about" \
+	test "$(grep -c "$LAB_BE1_IP4" <<<"$out")" -eq 0
+# a gateway route to it: still not directly connected
+$LAB_LB_EXEC ip route add 203.0.113.0/24 via "$LAB_BE2_IP4"
+out=$($LAB_LB_EXEC "$XLBD" --check-config "$ITEST_DIR/host.yaml" 2>&1)
+$LAB_LB_EXEC ip route del 203.0.113.0/24 via "$LAB_BE2_IP4"
+check "check-config: a backend behind a gateway: not on a directly connected network" \
+	grep -q "backend 203.0.113.9 is not usable on this host (not on a directly connected network)" <<<"$out"
+
 # --- sd_notify and journald prefixes -------------------------------------
 # A notify socket of our own; on READY=1 it records what a client sees
 # right then: the daemon's log so far and xlbctl status.

@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	struct xlbd_lock_info prev;
 	struct xlbd d = {};
 	sigset_t mask;
-	int opt, sfd = -1, err;
+	int opt, sfd = -1, err, n;
 
 	while ((opt = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -244,7 +244,9 @@ int main(int argc, char **argv)
 		xlb_config_errors_free(&errs);
 		if (err)
 			return 1;
-		printf("%s: OK (%zu services)\n", check, d.cfg.n_services);
+		n = xlbd_check_host(&d.cfg, check, stderr);
+		printf("%s: OK (%zu services)%s\n", check, d.cfg.n_services,
+		       n ? "; warnings about this host above" : "");
 		xlb_config_free(&d.cfg);
 		return 0;
 	}

@@ -24,11 +24,7 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
 	if (err) {
-		snprintf(b->why, sizeof(b->why), "%s",
-			 err == -EHOSTUNREACH
-				 ? "not on a directly connected network"
-			 : err == -EADDRNOTAVAIL ? "is a local address"
-						 : "no route");
+		snprintf(b->why, sizeof(b->why), "%s", xlbd_resolve_why(err));
 		b->mac_ok = false;
 		if (had)
 			pr_warn("backend %s: %s", a, b->why);

@@ -8,6 +8,7 @@
 #define XLBD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "dataplane.h"
@@ -174,6 +175,15 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b);
 void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
 			int ifindex, const __u8 *mac);
 void xlbd_resolve_refresh(struct xlbd *d);
+
+/*
+ * check.c: xlbd --check-config on this host. Prints one warning per
+ * problem to f (a missing interface, a backend not on a directly connected
+ * network) and returns their number. resolve_why: xlb_route_get()'s error
+ * in words, for the check and for a backend's status alike.
+ */
+int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f);
+const char *xlbd_resolve_why(int err);
 
 /*
  * lock.c: one daemon per pin directory and per interface (flock, dropped

@@ -12,7 +12,8 @@
 #             BIRD (tools/bird/router.conf): eBGP + BFD with every node,
 #             `merge paths on`: one ECMP route per VIP;
 #             fib_multipath_hash_policy=1 (L4 hash), forwarding on
-#   NAME-sw   bridge br0: rt, n1 n2 n3, be1..beN (xdp_pass on each port)
+#   NAME-sw   bridge br0: rt, n1 n2 n3, be1..beN (xdp_pass on each port;
+#             no unknown-unicast flooding to n1..n3)
 #   NAME-nI   eth0 198.18.0.(1+I)/24, I = 1..3: xlbd (XDP on eth0,
 #             announce_table 100) and BIRD (tools/bird/node.conf)
 #   NAME-beI  eth0 198.18.0.(10+I)/24, VIPs on lo, default via the router
@@ -174,7 +175,14 @@ cmd_up() {
 		route add default via $SCALE_CL_RT
 	EOF
 
-	for i in $(seq "$SCALE_NODES"); do add_node "n$i"; done
+	# A node's port gets no flooded unknown unicast: a real NIC drops
+	# frames for another MAC, but XDP on a veth sees them before that
+	# check, so a flood after a dead node's port goes down would hand
+	# its traffic to the live nodes and hide the failure.
+	for i in $(seq "$SCALE_NODES"); do
+		add_node "n$i"
+		in_ns "$sw" bridge link set dev "n$i" flood off
+	done
 	for i in $(seq "$BACKENDS"); do
 		setup_backend "be$i"
 		ip -n "$(ns_of "be$i")" route add $SCALE_CL_NET via $SCALE_RT_IP4

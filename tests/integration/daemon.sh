@@ -313,4 +313,37 @@ check "refused restart: the old interface still forwards" \
 ip -n "$LAB_LB_NS" link del "$DUM"
 write_config generic "$LAB_LB_IF"
 
+# --- --bpf-object: another build of the program, checked before loading --
+$LAB_LB_EXEC "$XLBD" -c "$CFG" --teardown >/dev/null 2>&1
+xdp_on() { $LAB_LB_EXEC ip link show "$LAB_LB_IF" | grep -q 'prog/xdp'; }
+no_xdp() { ! xdp_on; }
+check "after --teardown no XDP program on $LAB_LB_IF" no_xdp
+obj_refused() { # OBJECT PATTERN
+	: >"$ITEST_DIR/obj.log"
+	timeout 20 $LAB_LB_EXEC "$XLBD" -c "$CFG" --bpf-object "$1" \
+		2>>"$ITEST_DIR/obj.log" >/dev/null
+	local rc=$?
+	sed 's/^/  | /' "$ITEST_DIR/obj.log"
+	[[ $rc -eq 1 ]] && grep -q "error: cannot open the XDP object $1: $2" \
+		"$ITEST_DIR/obj.log" && ! xdp_on
+}
+check "--bpf-object: a missing file refused, nothing attached" \
+	obj_refused "$ITEST_DIR/none.bpf.o" "No such file or directory"
+check "--bpf-object: another program refused, nothing attached" \
+	obj_refused "$ROOT/build/xdp_pass.bpf.o" "its program or one of its maps is not this xlbd's"
+# the same source with a smaller flow table: the maps disagree
+clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -I"$ROOT/include" \
+	-I"$ROOT/bpf" -I/usr/include/"$(uname -m)"-linux-gnu -DXLB_MAX_FLOWS=4096 \
+	-c "$ROOT/bpf/xlb.bpf.c" -o "$ITEST_DIR/small.bpf.o"
+check "--bpf-object: a build with other map sizes refused, naming the map" \
+	obj_refused "$ITEST_DIR/small.bpf.o" "map xlb_flows is type [0-9]*, key [0-9]*, value [0-9]*, 4096 entries; this xlbd's is type [0-9]*, key [0-9]*, value [0-9]*, 1048576 entries"
+cp "$ROOT/build/xlb.bpf.o" "$ITEST_DIR/copy.bpf.o"
+: >"$XLBD_LOG"
+xlbd_start --bpf-object "$ITEST_DIR/copy.bpf.o" || { itest_finish; exit 1; }
+check "--bpf-object: this build's object from a file is loaded" \
+	grep -q "attached XDP program .* to $LAB_LB_IF in generic mode, object $ITEST_DIR/copy.bpf.o" "$XLBD_LOG"
+wait_resolved >/dev/null
+check "--bpf-object: it forwards (20 requests)" test "$(http_many "$URL" 20 | grep -c .)" -eq 20
+xlbd_stop
+
 itest_finish

@@ -21,21 +21,133 @@ static void dp_reset(struct xlb_dp *dp)
 	dp->rr_fd = -1;
 }
 
-int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
+/*
+ * The object a file holds must be this build's program in all but code:
+ * the same maps, each of the same type and sizes, or what the daemon
+ * writes would not be what the program reads. Compared with the
+ * compiled-in object, opened (not loaded) for the purpose.
+ */
+static int same_maps(struct bpf_object *obj, char *why, size_t len)
+{
+	struct xlb_bpf *ref = xlb_bpf__open();
+	struct bpf_map *m, *o;
+	int err = 0;
+
+	if (!ref)
+		return -errno;
+	bpf_object__for_each_map(m, ref->obj)
+	{
+		const char *name = bpf_map__name(m);
+
+		o = bpf_object__find_map_by_name(obj, name);
+		if (!o) {
+			snprintf(why, len, "it has no map %s", name);
+			err = -EINVAL;
+			break;
+		}
+		if (bpf_map__type(o) != bpf_map__type(m) ||
+		    bpf_map__key_size(o) != bpf_map__key_size(m) ||
+		    bpf_map__value_size(o) != bpf_map__value_size(m) ||
+		    bpf_map__max_entries(o) != bpf_map__max_entries(m)) {
+			snprintf(
+				why, len,
+				"map %s is type %d, key %u, value %u, %u entries; this xlbd's is type %d, key %u, value %u, %u entries",
+				name, bpf_map__type(o), bpf_map__key_size(o),
+				bpf_map__value_size(o), bpf_map__max_entries(o),
+				bpf_map__type(m), bpf_map__key_size(m),
+				bpf_map__value_size(m),
+				bpf_map__max_entries(m));
+			err = -EINVAL;
+			break;
+		}
+	}
+	xlb_bpf__destroy(ref);
+	return err;
+}
+
+/* The skeleton over the bytes of file @path instead of its own. */
+static int open_file(struct xlb_dp *dp, const char *path,
+		     const struct bpf_object_open_opts *opts, char *why,
+		     size_t len)
+{
+	struct xlb_bpf *skel;
+	FILE *f;
+	long n = -1;
+	int err;
+
+	errno = 0;
+	f = fopen(path, "rb");
+	if (f && !fseek(f, 0, SEEK_END))
+		n = ftell(f);
+	if (n <= 0 || fseek(f, 0, SEEK_SET) || !(dp->obj_buf = malloc(n)) ||
+	    fread(dp->obj_buf, 1, n, f) != (size_t)n) {
+		err = f && n == 0 ? -ENOEXEC : errno ? -errno : -EIO;
+		snprintf(why, len, "%s", strerror(-err));
+		if (f)
+			fclose(f);
+		return err;
+	}
+	fclose(f);
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return -ENOMEM;
+	err = xlb_bpf__create_skeleton(skel);
+	if (!err) {
+		/* libbpf reads the bytes until load: dp->obj_buf lives on */
+		skel->skeleton->data = dp->obj_buf;
+		skel->skeleton->data_sz = n;
+		err = bpf_object__open_skeleton(skel->skeleton, opts);
+		if (err)
+			snprintf(
+				why, len, "%s",
+				err == -ESRCH
+					? "its program or one of its maps is not this xlbd's (xlb_xdp and every xlb_* map)"
+					: strerror(-err));
+	}
+	if (!err)
+		err = same_maps(skel->obj, why, len);
+	if (err) {
+		xlb_bpf__destroy(skel);
+		return err;
+	}
+	dp->skel = skel;
+	return 0;
+}
+
+int xlb_dp_open_obj(struct xlb_dp *dp, const char *pin_dir, const char *path,
+		    char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct bpf_map *map;
+	int err = 0;
 
 	dp_reset(dp);
-	dp->skel = xlb_bpf__open_opts(&opts);
-	if (!dp->skel)
-		return -errno;
+	if (path) {
+		err = open_file(dp, path, &opts, why, whylen);
+	} else {
+		dp->skel = xlb_bpf__open_opts(&opts);
+		if (!dp->skel)
+			err = -errno;
+		snprintf(why, whylen, "%s", strerror(-err));
+	}
+	if (err) {
+		free(dp->obj_buf);
+		dp->obj_buf = NULL;
+		return err;
+	}
 	if (!pin_dir) {
 		bpf_object__for_each_map(map, dp->skel->obj)
 			bpf_map__set_pin_path(map, NULL);
 	}
 	dp->ncpus = libbpf_num_possible_cpus();
 	return dp->ncpus < 0 ? dp->ncpus : 0;
+}
+
+int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
+{
+	char why[16];
+
+	return xlb_dp_open_obj(dp, pin_dir, NULL, why, sizeof(why));
 }
 
 int xlb_dp_loaded(struct xlb_dp *dp)
@@ -124,6 +236,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 	if (dp->skel) {
 		/* the skeleton owns its fds */
 		xlb_bpf__destroy(dp->skel);
+		free(dp->obj_buf); /* after: libbpf may read it until then */
 	} else {
 		int *fds[] = { &dp->svc_fd,	 &dp->ring_fd,
 			       &dp->be_fd,	 &dp->flow_fd,

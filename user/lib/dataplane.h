@@ -25,7 +25,8 @@ struct xlb_dp {
 	int svc_fd, ring_fd, be_fd, flow_fd;
 	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
 	int conns_fd, runtime_fd, trace_fd, rr_fd;
-	__s64 *conns; /* XLB_MAP_BE_CONNS, mapped on first use */
+	__s64 *conns;  /* XLB_MAP_BE_CONNS, mapped on first use */
+	void *obj_buf; /* the object file's bytes (xlb_dp_open_obj) */
 	int ncpus;
 };
 
@@ -37,6 +38,14 @@ struct xlb_dp {
  * dp->skel's object to libxdp and call xlb_dp_loaded() afterwards.
  */
 int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir);
+/*
+ * The same with the object in file @path instead of the one compiled in
+ * (NULL: that one): another build of bpf/xlb.bpf.c with the same maps,
+ * checked map by map (type, key and value size, entries). On an error
+ * @why says what is wrong with the file.
+ */
+int xlb_dp_open_obj(struct xlb_dp *dp, const char *pin_dir, const char *path,
+		    char *why, size_t whylen);
 int xlb_dp_load(struct xlb_dp *dp);
 int xlb_dp_loaded(struct xlb_dp *dp);
 /* Use the maps pinned under pin_dir without opening the object. */

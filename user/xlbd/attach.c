@@ -163,6 +163,9 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		if (!err) {
 			pr_info("adopted running XDP program (id %u) on %s",
 				xdp_program__id(prog), d->cfg.interface);
+			if (d->bpf_object)
+				pr_warn("--bpf-object %s not loaded: the running program stays (xlbd --teardown first to load another)",
+					d->bpf_object);
 			xdp_multiprog__close(mp);
 			return 0;
 		}
@@ -172,9 +175,11 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		return err;
 	}
 
-	err = xlb_dp_open(&d->dp, d->cfg.pin_dir);
+	err = xlb_dp_open_obj(&d->dp, d->cfg.pin_dir, d->bpf_object, errmsg,
+			      sizeof(errmsg));
 	if (err) {
-		pr_err("cannot open the XDP object: %s", strerror(-err));
+		pr_err("cannot open the XDP object %s: %s",
+		       d->bpf_object ?: "compiled into xlbd", errmsg);
 		return err;
 	}
 	popts.obj = d->dp.skel->obj;
@@ -198,9 +203,10 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		return err;
 	}
 	err = xlb_dp_loaded(&d->dp);
-	pr_info("attached XDP program (id %u) to %s in %s mode",
+	pr_info("attached XDP program (id %u) to %s in %s mode, object %s",
 		xdp_program__id(prog), d->cfg.interface,
-		mode == XDP_MODE_NATIVE ? "native" : "generic");
+		mode == XDP_MODE_NATIVE ? "native" : "generic",
+		d->bpf_object ?: "compiled into xlbd");
 	/* the program stays attached after we exit; only detach drops it */
 	xdp_program__close(prog);
 	return err;

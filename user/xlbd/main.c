@@ -29,18 +29,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xlbd [-v] [-c FILE]        run the daemon (default config %s)\n"
+		"Usage: xlbd [-v] [-c FILE] [--bpf-object FILE]  run the daemon\n"
 		"       xlbd --check-config FILE   validate FILE, print every problem\n"
 		"       xlbd [-c FILE] --teardown  detach the XDP program, remove pinned maps\n"
 		"Options:\n"
 		"  -c, --config FILE        config file to run with (default %s)\n"
 		"      --check-config FILE  check FILE and this host (interface, networks); exit\n"
 		"      --teardown           detach the XDP program, remove the pinned maps; exit\n"
+		"      --bpf-object FILE    load this XDP object, not the one compiled in\n"
 		"  -v, --verbose            debug logging, including libbpf's and libxdp's\n"
 		"  -V, --version            version and git revision; exit\n"
 		"  -h, --help               this text; exit\n"
 		"See xlbd(8) and xlb.yaml(5).\n",
-		DEFAULT_CONFIG, DEFAULT_CONFIG);
+		DEFAULT_CONFIG);
 }
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "teardown", no_argument, NULL, 'T' },
+		{ "bpf-object", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -211,6 +213,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			teardown = true;
+			break;
+		case 'B':
+			d.bpf_object = optarg;
 			break;
 		case 'v':
 			verbose = true;

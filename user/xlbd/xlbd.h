@@ -85,6 +85,7 @@ struct xlbd {
 	struct xlb_config cfg;	/* globals; cfg.services unused */
 	struct xlb_config file; /* the file as last applied (drift.c) */
 	const char *config_path;
+	const char *bpf_object; /* --bpf-object FILE; NULL: compiled in */
 	struct svc_rt **svcs;
 	size_t n_svcs;
 	struct xlb_dp dp;

@@ -115,6 +115,24 @@ enum xlb_sched {
 #define XLB_LC_ID(e) ((e)&0xffff)
 #define XLB_LC_WEIGHT(e) ((e) >> 16)
 
+/* Largest backend weight the config accepts (XLB_LC_ENTRY keeps 16 bits). */
+#define XLB_MAX_WEIGHT 65535
+
+/*
+ * The limits above may be overridden (-DXLB_MAX_BACKENDS=...), but a
+ * least-connections slot keeps the backend id and the weight in 16 bits
+ * each: a larger limit would silently truncate ids (flows to the wrong
+ * backend) or weights. Refuse to build instead.
+ */
+_Static_assert(XLB_MAX_BACKENDS - 1 <= 0xffff,
+	       "XLB_MAX_BACKENDS: backend ids must fit XLB_LC_ID (16 bits)");
+_Static_assert(XLB_MAX_WEIGHT <= 0xffff,
+	       "XLB_MAX_WEIGHT must fit XLB_LC_WEIGHT (16 bits)");
+_Static_assert(XLB_MAX_SERVICES >= 2 && XLB_MAX_BACKENDS >= 2,
+	       "ids start at 1: a limit below 2 leaves no usable id");
+_Static_assert(XLB_DEFAULT_TABLE_SIZE <= XLB_MAX_TABLE_SIZE,
+	       "XLB_DEFAULT_TABLE_SIZE above XLB_MAX_TABLE_SIZE");
+
 /* xlb_svc.flags */
 #define XLB_SVC_F_ADDR_MARK (1U << 0) /* address marker, not a service */
 

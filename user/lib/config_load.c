@@ -329,7 +329,8 @@ static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 		       a, b->family, v, s->family);
 	}
 	if (f[B_WEIGHT].val)
-		yr_get_u32(x, &f[B_WEIGHT], "weight", 0, 65535, &b->weight);
+		yr_get_u32(x, &f[B_WEIGHT], "weight", 0, XLB_MAX_WEIGHT,
+			   &b->weight);
 	if (f[B_HC].val) {
 		b->has_hc = true;
 		parse_hc(x, f[B_HC].val, &b->hc, &s->hc, true);

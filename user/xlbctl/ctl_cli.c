@@ -191,7 +191,7 @@ static int parse_backend_addr(const char *s, union xlb_addr *a, __u8 *family,
 
 static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
 {
-	int ret = xlb_parse_u32(s, 0, 65535, w);
+	int ret = xlb_parse_u32(s, 0, XLB_MAX_WEIGHT, w);
 
 	if (ret == -ERANGE)
 		return xlbctl_arg_err(err, errlen, s,

@@ -329,7 +329,7 @@ static int cmd_backend_add(struct xlbd *d, struct json_object *req,
 	xlb_backend_conf_init(&c, &s->conf);
 	if (get_addr(req, &c.addr, &c.family, err))
 		return -EINVAL;
-	r = xlbd_req_uint(req, "weight", 0, 65535, &weight, err);
+	r = xlbd_req_uint(req, "weight", 0, XLB_MAX_WEIGHT, &weight, err);
 	if (r < 0)
 		return -EINVAL;
 	if (r)
@@ -402,7 +402,7 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	b = get_be(d, req, &s, err);
 	if (!b)
 		return -ENOENT;
-	if (xlbd_req_uint(req, "weight", 0, 65535, &weight, err) < 0)
+	if (xlbd_req_uint(req, "weight", 0, XLB_MAX_WEIGHT, &weight, err) < 0)
 		return -EINVAL;
 	nopts += weight >= 0;
 	if (json_object_object_get_ex(req, "drain", &v)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Data plane maps: open, publish services and rings, read counters. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +11,33 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "xlb_util.h"
 #include "xlb.skel.h"
+
+#define XLB_STR_(x) #x
+#define XLB_STR(x) XLB_STR_(x)
+
+/* XLB_DP_MAPS as data: where each fd lives in struct xlb_dp, its name. */
+static const struct {
+	size_t off;
+	const char *name;
+} dp_maps[] = {
+#define DP_MAP(fd, map) { offsetof(struct xlb_dp, fd), XLB_STR(map) },
+	XLB_DP_MAPS(DP_MAP)
+#undef DP_MAP
+};
+
+static int *dp_map_fd(struct xlb_dp *dp, size_t i)
+{
+	return (int *)((char *)dp + dp_maps[i].off);
+}
 
 static void dp_reset(struct xlb_dp *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->svc_fd = dp->ring_fd = dp->be_fd = dp->flow_fd = -1;
-	dp->stats_fd = dp->svc_stats_fd = dp->be_stats_fd = -1;
-	dp->tx_ports_fd = dp->conns_fd = dp->runtime_fd = dp->trace_fd = -1;
-	dp->rr_fd = -1;
+	dp->prog_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++)
+		*dp_map_fd(dp, i) = -1;
 }
 
 /*
@@ -155,22 +174,14 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 	struct xlb_bpf *s = dp->skel;
 
 	dp->prog_fd = bpf_program__fd(s->progs.xlb_xdp);
-	dp->svc_fd = bpf_map__fd(s->maps.XLB_MAP_SERVICES);
-	dp->ring_fd = bpf_map__fd(s->maps.XLB_MAP_RINGS);
-	dp->be_fd = bpf_map__fd(s->maps.XLB_MAP_BACKENDS);
-	dp->flow_fd = bpf_map__fd(s->maps.XLB_MAP_FLOWS);
-	dp->stats_fd = bpf_map__fd(s->maps.XLB_MAP_STATS);
-	dp->svc_stats_fd = bpf_map__fd(s->maps.XLB_MAP_SVC_STATS);
-	dp->be_stats_fd = bpf_map__fd(s->maps.XLB_MAP_BE_STATS);
-	dp->tx_ports_fd = bpf_map__fd(s->maps.XLB_MAP_TX_PORTS);
-	dp->conns_fd = bpf_map__fd(s->maps.XLB_MAP_BE_CONNS);
-	dp->runtime_fd = bpf_map__fd(s->maps.XLB_MAP_RUNTIME);
-	dp->trace_fd = bpf_map__fd(s->maps.XLB_MAP_TRACE);
-	dp->rr_fd = bpf_map__fd(s->maps.XLB_MAP_RR_CURSOR);
-	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
-	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->conns_fd < 0 ||
-	    dp->runtime_fd < 0 || dp->trace_fd < 0 || dp->rr_fd < 0)
-		return -EBADF;
+	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++) {
+		int fd = bpf_object__find_map_fd_by_name(s->obj,
+							 dp_maps[i].name);
+
+		if (fd < 0)
+			return -EBADF;
+		*dp_map_fd(dp, i) = fd;
+	}
 	return 0;
 }
 
@@ -180,9 +191,6 @@ int xlb_dp_load(struct xlb_dp *dp)
 
 	return err ? err : xlb_dp_loaded(dp);
 }
-
-#define XLB_STR_(x) #x
-#define XLB_STR(x) XLB_STR_(x)
 
 static int pinned_fd(const char *dir, const char *name)
 {
@@ -196,26 +204,16 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 {
 	dp_reset(dp);
 	dp->ncpus = libbpf_num_possible_cpus();
-	dp->svc_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_SERVICES));
-	dp->ring_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RINGS));
-	dp->be_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BACKENDS));
-	dp->flow_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_FLOWS));
-	dp->stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_STATS));
-	dp->svc_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_SVC_STATS));
-	dp->be_stats_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_STATS));
-	dp->tx_ports_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TX_PORTS));
-	dp->conns_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_BE_CONNS));
-	dp->runtime_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RUNTIME));
-	dp->trace_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_TRACE));
-	dp->rr_fd = pinned_fd(pin_dir, XLB_STR(XLB_MAP_RR_CURSOR));
-	if (dp->svc_fd < 0 || dp->ring_fd < 0 || dp->be_fd < 0 ||
-	    dp->flow_fd < 0 || dp->stats_fd < 0 || dp->svc_stats_fd < 0 ||
-	    dp->be_stats_fd < 0 || dp->tx_ports_fd < 0 || dp->conns_fd < 0 ||
-	    dp->runtime_fd < 0 || dp->trace_fd < 0 || dp->rr_fd < 0) {
-		int err = -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++) {
+		int fd = pinned_fd(pin_dir, dp_maps[i].name);
 
-		xlb_dp_close(dp);
-		return err ? err : -ENOENT;
+		if (fd < 0) {
+			int err = -errno;
+
+			xlb_dp_close(dp);
+			return err ? err : -ENOENT;
+		}
+		*dp_map_fd(dp, i) = fd;
 	}
 	return 0;
 }
@@ -238,16 +236,9 @@ void xlb_dp_close(struct xlb_dp *dp)
 		xlb_bpf__destroy(dp->skel);
 		free(dp->obj_buf); /* after: libbpf may read it until then */
 	} else {
-		int *fds[] = { &dp->svc_fd,	 &dp->ring_fd,
-			       &dp->be_fd,	 &dp->flow_fd,
-			       &dp->stats_fd,	 &dp->svc_stats_fd,
-			       &dp->be_stats_fd, &dp->tx_ports_fd,
-			       &dp->conns_fd,	 &dp->runtime_fd,
-			       &dp->trace_fd,	 &dp->rr_fd };
-
-		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			if (*fds[i] >= 0)
-				close(*fds[i]);
+		for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++)
+			if (*dp_map_fd(dp, i) >= 0)
+				close(*dp_map_fd(dp, i));
 	}
 	dp_reset(dp);
 }

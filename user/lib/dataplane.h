@@ -19,12 +19,31 @@
 
 struct xlb_bpf;
 
+/*
+ * The data plane's maps, each once: the struct xlb_dp member holding its fd
+ * and the map's name (XLB_MAP_*, also its pin name). Opening, adopting from
+ * pins and closing all walk this list, so a new map is one line here.
+ */
+#define XLB_DP_MAPS(X)                     \
+	X(svc_fd, XLB_MAP_SERVICES)        \
+	X(ring_fd, XLB_MAP_RINGS)          \
+	X(be_fd, XLB_MAP_BACKENDS)         \
+	X(flow_fd, XLB_MAP_FLOWS)          \
+	X(stats_fd, XLB_MAP_STATS)         \
+	X(svc_stats_fd, XLB_MAP_SVC_STATS) \
+	X(be_stats_fd, XLB_MAP_BE_STATS)   \
+	X(tx_ports_fd, XLB_MAP_TX_PORTS)   \
+	X(conns_fd, XLB_MAP_BE_CONNS)      \
+	X(runtime_fd, XLB_MAP_RUNTIME)     \
+	X(trace_fd, XLB_MAP_TRACE)         \
+	X(rr_fd, XLB_MAP_RR_CURSOR)
+
+#define XLB_DP_MAP_MEMBER(fd, map) int fd;
+
 struct xlb_dp {
-	struct xlb_bpf *skel; /* NULL when adopted from pins only */
-	int prog_fd;	      /* -1 when not loaded by us */
-	int svc_fd, ring_fd, be_fd, flow_fd;
-	int stats_fd, svc_stats_fd, be_stats_fd, tx_ports_fd;
-	int conns_fd, runtime_fd, trace_fd, rr_fd;
+	struct xlb_bpf *skel;	       /* NULL when adopted from pins only */
+	int prog_fd;		       /* -1 when not loaded by us */
+	XLB_DP_MAPS(XLB_DP_MAP_MEMBER) /* svc_fd, ring_fd, ...: -1 if none */
 	__s64 *conns;  /* XLB_MAP_BE_CONNS, mapped on first use */
 	void *obj_buf; /* the object file's bytes (xlb_dp_open_obj) */
 	int ncpus;

@@ -73,11 +73,54 @@ static __always_inline void flow_close(const struct xlb_svc *svc,
 }
 
 /*
+ * The per-CPU new-flow rate limit (xlb_runtime.new_flow_limit per second,
+ * in fixed one-second windows). Only reached by packets that would create
+ * a flow-table entry, so the clock read is not on the established path.
+ */
+static __always_inline bool flow_rate_ok(void)
+{
+	struct xlb_flow_rate *r;
+	struct xlb_runtime *rt;
+	__u32 zero = 0;
+	__u64 t;
+
+	rt = bpf_map_lookup_elem(&XLB_MAP_RUNTIME, &zero);
+	if (!rt || !rt->new_flow_limit)
+		return true;
+	r = bpf_map_lookup_elem(&XLB_MAP_FLOW_RATE, &zero);
+	if (!r)
+		return true;
+	t = bpf_ktime_get_ns();
+	if (t - r->start >= 1000000000ULL) {
+		r->start = t;
+		r->count = 0;
+	}
+	if (r->count >= rt->new_flow_limit)
+		return false;
+	r->count++;
+	return true;
+}
+
+/* A followed entry saw a packet: refresh it, note a close. */
+static __always_inline void flow_touch(const struct xlb_svc *svc,
+				       const struct xlb_pkt *p,
+				       struct xlb_flow *f, __u64 now)
+{
+	if ((__u32)now != f->seen)
+		f->seen = now;
+	if (p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
+		flow_close(svc, f);
+}
+
+/*
  * Send the packet to the flow's backend. A flow-table hit whose backend is
- * still up and still the same assignment (gen) is the fast path: no ring,
- * no hash, and the clock is one inlined load (jiffies). Otherwise the
- * scheduler picks, and when @pin the choice is stored so later packets take
- * the fast path. ICMP errors are not pinned: they must not create flows.
+ * still up and still the same assignment (gen) is the fast path: one
+ * lookup, no ring, no hash, and the clock is one inlined load (jiffies).
+ * A TCP packet that misses may belong to a connection whose SYN is waiting
+ * in the unconfirmed table: its first non-SYN packet moves the entry to
+ * the main table (promotion). Otherwise the scheduler picks, and when @pin
+ * the choice is stored so later packets take the fast path. ICMP errors
+ * are not pinned: they must not create flows.
  */
 static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 				   const struct xlb_svc *svc, bool pin,
@@ -87,36 +130,65 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	void *end = (void *)(long)ctx->data_end;
 	bool lc = svc->sched == XLB_SCHED_LEAST_CONN;
 	bool syn = is_syn(p), resched = false;
+	bool tcp = p->key.svc.proto == IPPROTO_TCP;
 	struct ethhdr *eth = data;
 	struct xlb_backend *be;
-	struct xlb_flow *f;
+	struct xlb_flow *f, *sf = NULL;
 	__u32 be_id, reason = XLB_STAT_TX;
 	__u64 now = bpf_jiffies64();
 	int act = XDP_TX;
 
 	/*
-	 * A SYN opens a new connection: schedule it afresh rather than
-	 * follow an entry a previous connection on the same 5-tuple (a
+	 * A SYN opens a new connection: it is scheduled afresh rather than
+	 * following an entry a previous connection on the same 5-tuple (a
 	 * recycled client port) left behind, which may point at a backend
-	 * the current ring no longer favours. least-connections still looks
-	 * the old entry up, to take it off its backend's count.
+	 * the current ring no longer favours. That entry is still looked up:
+	 * the new choice replaces it in place (least-connections also takes
+	 * the old one off its backend's count), or the connection's next
+	 * packet would follow the stale entry.
 	 */
-	f = syn && !lc ? NULL : bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
+	f = bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
 	if (f && !syn) {
 		be_id = f->backend_id;
 		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 		if (xlb_flow_check(f, be) == XLB_FLOW_FOLLOW) {
-			if ((__u32)now != f->seen)
-				f->seen = now;
-			if (p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
-				flow_close(svc, f);
+			flow_touch(svc, p, f, now);
 			goto out;
 		}
 		resched = pin;
+	} else if (!f && tcp && (!syn || lc)) {
+		sf = bpf_map_lookup_elem(&XLB_MAP_SYN_FLOWS, &p->key);
+		if (sf && !syn) {
+			be_id = sf->backend_id;
+			be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
+			if (xlb_flow_check(sf, be) == XLB_FLOW_FOLLOW) {
+				struct xlb_flow nf = *sf;
+
+				/* an ICMP error follows, confirms nothing */
+				if (!pin)
+					goto out;
+
+				/* handshake done: confirm the flow */
+				flow_touch(svc, p, &nf, now);
+				if (bpf_map_update_elem(&XLB_MAP_FLOWS, &p->key,
+							&nf, BPF_ANY))
+					stat_inc(XLB_STAT_FLOW_TABLE_FULL);
+				else
+					bpf_map_delete_elem(&XLB_MAP_SYN_FLOWS,
+							    &p->key);
+				stat_inc(XLB_STAT_FLOW_PROMOTED);
+				goto out;
+			}
+			resched = pin;
+		}
 	}
 	/* the old assignment stops counting (the new entry replaces it) */
-	if (f && pin && lc)
-		flow_close(svc, f);
+	if (pin && lc) {
+		if (f)
+			flow_close(svc, f);
+		else if (sf)
+			flow_close(svc, sf);
+	}
 
 	/*
 	 * An ICMP error about a flow we no longer (or never) pinned: only a
@@ -125,6 +197,17 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	 */
 	if (!pin && !xlb_sched_is_hash(svc))
 		return pass(v, XLB_STAT_PASS_ICMP);
+	/*
+	 * Over the new-flow rate limit: a hashing scheduler finds the same
+	 * backend for the flow's next packet without an entry, so forward
+	 * unpinned; the others could not, so the excess is dropped.
+	 */
+	if (pin && !f && !flow_rate_ok()) {
+		if (!xlb_sched_is_hash(svc))
+			return drop(v, XLB_STAT_DROP_FLOW_RATE);
+		stat_inc(XLB_STAT_FLOW_RATE_UNPINNED);
+		pin = false;
+	}
 	be_id = sched_pick(svc, &p->key);
 	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 	if (!be_id || !be || !(be->flags & XLB_BE_F_UP))
@@ -136,11 +219,22 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 			.created = now,
 			.seen = now,
 		};
+		long err;
 
-		if (bpf_map_update_elem(&XLB_MAP_FLOWS, &p->key, &nf, BPF_ANY))
+		/* an unconfirmed SYN waits in the small table */
+		if (syn && !f)
+			err = bpf_map_update_elem(&XLB_MAP_SYN_FLOWS, &p->key,
+						  &nf, BPF_ANY);
+		else
+			err = bpf_map_update_elem(&XLB_MAP_FLOWS, &p->key, &nf,
+						  BPF_ANY);
+		if (err)
 			stat_inc(XLB_STAT_FLOW_TABLE_FULL);
 		else if (lc)
 			conns_add(be_id, 1);
+		/* rescheduled off an unconfirmed entry: the new one replaces it */
+		if (!err && sf && !syn)
+			bpf_map_delete_elem(&XLB_MAP_SYN_FLOWS, &p->key);
 		/* only now has the flow moved: a drop above does not count */
 		if (resched)
 			stat_inc(XLB_STAT_RESCHEDULED);

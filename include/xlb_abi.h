@@ -22,6 +22,9 @@
 #ifndef XLB_MAX_FLOWS
 #define XLB_MAX_FLOWS (1 << 20) /* flow (connection) table entries */
 #endif
+#ifndef XLB_MAX_SYN_FLOWS
+#define XLB_MAX_SYN_FLOWS (1 << 17) /* unconfirmed TCP flows (SYN seen) */
+#endif
 #ifndef XLB_MAX_IFACES
 #define XLB_MAX_IFACES 64 /* devmap entries for XDP_REDIRECT */
 #endif
@@ -37,6 +40,8 @@
 #define XLB_MAP_RINGS xlb_rings
 #define XLB_MAP_BACKENDS xlb_backends
 #define XLB_MAP_FLOWS xlb_flows
+#define XLB_MAP_SYN_FLOWS xlb_syn_flows
+#define XLB_MAP_FLOW_RATE xlb_flow_rate
 #define XLB_MAP_STATS xlb_stats
 #define XLB_MAP_SVC_STATS xlb_svc_stats
 #define XLB_MAP_BE_STATS xlb_be_stats
@@ -206,10 +211,20 @@ struct xlb_backend {
  * Value of XLB_MAP_RUNTIME (one slot): switches xlbd flips at run time.
  * trace: 0 off (the default: one load and a branch per packet), N > 0 put
  * one packet in N into the XLB_MAP_TRACE ring buffer.
+ * new_flow_limit: 0 unlimited, N > 0 at most N new flow-table entries per
+ * second on each CPU (config new_flow_rate_limit); beyond it a hashing
+ * service forwards without an entry, the others drop. The field was
+ * padding before, so an older program simply ignores it.
  */
 struct xlb_runtime {
 	__u32 trace;
-	__u32 pad;
+	__u32 new_flow_limit;
+};
+
+/* Value of XLB_MAP_FLOW_RATE (per CPU): the current one-second window. */
+struct xlb_flow_rate {
+	__u64 start; /* bpf_ktime_get_ns() at the window's first new flow */
+	__u64 count; /* new entries created in the window */
 };
 
 /* Verdicts in trace events (the XDP action the program returned). */
@@ -237,21 +252,24 @@ struct xlb_counters {
  * Global counters, one per verdict reason, in the per-CPU array
  * XLB_MAP_STATS. X-macro so the enum and the printable names cannot drift.
  */
-#define XLB_STATS(X)                                                          \
-	X(TX, "tx")			    /* VIP traffic sent: XDP_TX */    \
-	X(REDIRECT, "redirect")		    /* VIP traffic: XDP_REDIRECT */   \
-	X(PASS_NON_IP, "pass_non_ip")	    /* ARP, LLDP, ... */              \
-	X(PASS_NON_VIP, "pass_non_vip")	    /* IP, not a served VIP:port */   \
-	X(PASS_EXT_LIMIT, "pass_ext_limit") /* too many IPv6 ext hdrs */      \
-	X(PASS_ICMP, "pass_icmp")	    /* ICMP not about a VIP flow */   \
-	X(ICMP_FORWARDED, "icmp_forwarded") /* error sent to backend */       \
-	X(NEW_FLOW, "new_flow")		    /* flow scheduled */              \
-	X(RESCHEDULED, "rescheduled") /* flow moved off a dead backend */     \
-	X(FLOW_TABLE_FULL, "flow_insert_failed") /* not pinned */             \
-	X(DROP_MALFORMED, "drop_malformed")	 /* truncated, bad lengths */ \
-	X(DROP_NO_BACKEND, "drop_no_backend")	 /* service has none up */    \
-	X(DROP_FRAGMENT, "drop_fragment")	 /* IP fragment to a VIP */   \
-	X(DROP_REDIRECT, "drop_redirect")	 /* redirect target missing */
+#define XLB_STATS(X)                                                           \
+	X(TX, "tx")			    /* VIP traffic sent: XDP_TX */     \
+	X(REDIRECT, "redirect")		    /* VIP traffic: XDP_REDIRECT */    \
+	X(PASS_NON_IP, "pass_non_ip")	    /* ARP, LLDP, ... */               \
+	X(PASS_NON_VIP, "pass_non_vip")	    /* IP, not a served VIP:port */    \
+	X(PASS_EXT_LIMIT, "pass_ext_limit") /* too many IPv6 ext hdrs */       \
+	X(PASS_ICMP, "pass_icmp")	    /* ICMP not about a VIP flow */    \
+	X(ICMP_FORWARDED, "icmp_forwarded") /* error sent to backend */        \
+	X(NEW_FLOW, "new_flow")		    /* flow scheduled */               \
+	X(RESCHEDULED, "rescheduled") /* flow moved off a dead backend */      \
+	X(FLOW_TABLE_FULL, "flow_insert_failed") /* not pinned */              \
+	X(DROP_MALFORMED, "drop_malformed")	 /* truncated, bad lengths */  \
+	X(DROP_NO_BACKEND, "drop_no_backend")	 /* service has none up */     \
+	X(DROP_FRAGMENT, "drop_fragment")	 /* IP fragment to a VIP */    \
+	X(DROP_REDIRECT, "drop_redirect")	 /* redirect target missing */ \
+	X(FLOW_RATE_UNPINNED, "flow_rate_unpinned") /* hashed, no entry */     \
+	X(DROP_FLOW_RATE, "drop_flow_rate") /* over new_flow_rate_limit */     \
+	X(FLOW_PROMOTED, "flow_promoted")   /* handshake done: main table */
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
@@ -281,6 +299,7 @@ _Static_assert(sizeof(struct xlb_svc) == 20, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");
+_Static_assert(sizeof(struct xlb_flow_rate) == 16, "xlb_flow_rate layout");
 _Static_assert(sizeof(struct xlb_ring_chunk) == 64, "xlb_ring_chunk layout");
 _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");

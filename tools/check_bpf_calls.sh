@@ -25,15 +25,20 @@ if [[ $EUID -ne 0 ]]; then
 	exec sudo -- "$0" "$@"
 fi
 
-PIN=/sys/fs/bpf/xlb_check_calls_$$
-trap 'rm -f "$PIN"' EXIT
+# Load in a private mount namespace with a fresh bpffs on /sys/fs/bpf:
+# bpftool pins LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf, and would
+# otherwise reuse (or refuse, after a layout change) whatever xlb_* maps an
+# earlier run or another tool left there. Everything goes with the namespace.
 # libbpf retries the inner-map template without BTF: that notice is noise.
-if ! out=$("$BPFTOOL" prog load "$OBJ" "$PIN" type xdp 2>&1); then
-	echo "check_bpf_calls: $OBJ did not load:" >&2
-	echo "$out" >&2
+if ! xlated=$(unshare -m --propagation private env BPFTOOL="$BPFTOOL" OBJ="$OBJ" sh -c '
+	mount -t bpf bpf /sys/fs/bpf || exit 1
+	"$BPFTOOL" prog load "$OBJ" /sys/fs/bpf/xlb_check_calls type xdp >/tmp/.xlb_check_calls.$$ 2>&1 ||
+		{ cat /tmp/.xlb_check_calls.$$ >&2; rm -f /tmp/.xlb_check_calls.$$; exit 1; }
+	rm -f /tmp/.xlb_check_calls.$$
+	"$BPFTOOL" prog dump xlated pinned /sys/fs/bpf/xlb_check_calls'); then
+	echo "check_bpf_calls: $OBJ did not load (see above)" >&2
 	exit 1
 fi
-xlated=$("$BPFTOOL" prog dump xlated pinned "$PIN")
 calls=$(grep -o 'call [A-Za-z_0-9]*' <<<"$xlated" | sort | uniq -c)
 # The direct forms are e.g. array_map_lookup_elem, __htab_map_lookup_elem;
 # only a call site the verifier could not bind keeps the generic name.

@@ -66,18 +66,44 @@ struct {
 /*
  * 5-tuple -> pinned backend. One table shared by all CPUs, so a flow keeps
  * its backend whichever queue its packets arrive on (RSS changes, generic
- * XDP, veth), and xlbd can list and repair it in one walk. Its LRU lists are
- * per CPU (BPF_F_NO_COMMON_LRU), so inserting on one CPU never takes a lock
- * another CPU is spinning on; the price is that eviction is per CPU.
+ * XDP, veth), and xlbd can list and repair it in one walk. Only confirmed
+ * flows live here: TCP flows once a non-SYN packet follows their SYN, UDP
+ * flows from their first packet (UDP has no handshake to wait for; the
+ * new-flow rate limit bounds a UDP flood). A SYN flood therefore churns
+ * XLB_MAP_SYN_FLOWS, never this table. One common LRU (no
+ * BPF_F_NO_COMMON_LRU): with per-CPU LRU lists each CPU could fill only its
+ * share of the table, so a flood arriving on one CPU evicted flows while
+ * the rest of the table sat free.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct xlb_flow_key);
 	__type(value, struct xlb_flow);
 	__uint(max_entries, XLB_MAX_FLOWS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_FLOWS SEC(".maps");
+
+/*
+ * Unconfirmed TCP flows: a SYN's choice waits here until the connection's
+ * first non-SYN packet moves it to XLB_MAP_FLOWS. Small, so a flood of
+ * SYNs from spoofed sources evicts only other unconfirmed entries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+	__uint(max_entries, XLB_MAX_SYN_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_SYN_FLOWS SEC(".maps");
+
+/* Per-CPU new-flow rate window (xlb_runtime.new_flow_limit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_flow_rate);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_FLOW_RATE SEC(".maps");
 
 /* Global counters by verdict reason (enum xlb_stat). */
 struct {

@@ -208,18 +208,29 @@ __u32 h_out_backend(const struct h *h, const struct h_result *r)
 	return 0;
 }
 
-long h_flow_count(struct h *h)
+static long map_count(int fd)
 {
 	struct xlb_flow_key k, next;
 	long n = 0;
 	void *prev = NULL;
 
-	while (!bpf_map_get_next_key(h->dp.flow_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		k = next;
 		prev = &k;
 		n++;
 	}
 	return n;
+}
+
+/* Flows pinned anywhere: confirmed ones and SYNs awaiting their ACK. */
+long h_flow_count(struct h *h)
+{
+	return map_count(h->dp.flow_fd) + map_count(h->dp.syn_flow_fd);
+}
+
+long h_flow_count_main(struct h *h)
+{
+	return map_count(h->dp.flow_fd);
 }
 
 bool h_counters_svc(struct h *h, __u32 id, struct xlb_counters *c)
@@ -289,13 +300,24 @@ bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k)
 	return true;
 }
 
+bool h_flow_unconfirmed(struct h *h, const struct pkt *p)
+{
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	return h_pkt_key(p, &k) &&
+	       !bpf_map_lookup_elem(h->dp.syn_flow_fd, &k, &f) &&
+	       bpf_map_lookup_elem(h->dp.flow_fd, &k, &f);
+}
+
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f)
 {
 	struct xlb_flow_key k;
 
 	if (!h_pkt_key(p, &k))
 		return false;
-	return !bpf_map_lookup_elem(h->dp.flow_fd, &k, f);
+	return !bpf_map_lookup_elem(h->dp.flow_fd, &k, f) ||
+	       !bpf_map_lookup_elem(h->dp.syn_flow_fd, &k, f);
 }
 
 __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring, __u32 size)
@@ -452,6 +474,12 @@ void h_maglev_backend(struct xlb_maglev_backend *b, __u32 id, __u32 weight)
 
 bool h_publish(struct h *h, __u8 sched, const __u32 *w, int n)
 {
+	return h_publish_on(h, 80, 1, sched, w, n);
+}
+
+bool h_publish_on(struct h *h, __u16 port, __u32 id, __u8 sched, const __u32 *w,
+		  int n)
+{
 	struct xlb_maglev_backend be[64];
 	__u32 *ring = NULL, size = XLB_DEFAULT_TABLE_SIZE;
 	int err;
@@ -473,7 +501,8 @@ bool h_publish(struct h *h, __u8 sched, const __u32 *w, int n)
 		free(ring);
 		return false;
 	}
-	ok = h_service_sched(h, H_VIP4, 80, IPPROTO_TCP, 1, sched, ring, size);
+	ok = h_service_sched(h, H_VIP4, port, IPPROTO_TCP, id, sched, ring,
+			     size);
 	free(ring);
 	return ok;
 }

@@ -92,6 +92,9 @@ bool h_backends_up(struct h *h, __u32 n);
  * 1..n of the given weights, with the ring xlbd would build for it.
  */
 bool h_publish(struct h *h, __u8 sched, const __u32 *weights, int n);
+/* The same for service id on H_VIP4:port/tcp. */
+bool h_publish_on(struct h *h, __u16 port, __u32 id, __u8 sched,
+		  const __u32 *weights, int n);
 struct xlb_maglev_backend;
 /* Backend id at 198.18.0.(10 + id) with a weight, for ring builders. */
 void h_maglev_backend(struct xlb_maglev_backend *b, __u32 id, __u32 weight);
@@ -121,7 +124,9 @@ struct h_snap {
 };
 
 bool h_snap(struct h *h, struct h_snap *s);
+/* Entries in both flow tables (main and unconfirmed), or the main one. */
 long h_flow_count(struct h *h);
+long h_flow_count_main(struct h *h);
 bool h_counters_svc(struct h *h, __u32 id, struct xlb_counters *c);
 bool h_counters_be(struct h *h, __u32 id, struct xlb_counters *c);
 __u64 h_stat(struct h *h, enum xlb_stat stat);
@@ -129,8 +134,10 @@ __u64 h_stat(struct h *h, enum xlb_stat stat);
 /* The flow key of a frame, derived by the test side from the builder's
  * layout (not by the program): client -> VIP 5-tuple. */
 bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k);
-/* Look a frame's flow up in the flow table. false: not there. */
+/* Look a frame's flow up in the flow tables. false: not there. */
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f);
+/* Only in the unconfirmed table: a SYN was pinned, nothing since. */
+bool h_flow_unconfirmed(struct h *h, const struct pkt *p);
 /* ring[xlb_ring_slot(xlb_hash_flow(key, 0), size)]: Maglev's expected pick */
 __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring, __u32 size);
 

@@ -51,6 +51,9 @@ static bool check_fwd(struct h *h, const char *desc, const struct h_frame *f,
 
 	h_build_in(&in, f);
 	h_build_to(&exp, f, be_id);
+	/* the first packet after a SYN confirms the flow (main table) */
+	c.stat[XLB_STAT_FLOW_PROMOTED] =
+		!new_flow && h_flow_unconfirmed(h, &in);
 	return h_check(h, &c, NULL);
 }
 
@@ -124,10 +127,16 @@ TEST(tcp4_established_same_backend)
 	if (!check_fwd(&h, "SYN", &f, be, true))
 		goto out;
 
+	h_build_in(&in, &f);
+	ASSERT_TRUE(h_flow_unconfirmed(&h, &in), "SYN waits unconfirmed");
+	ASSERT_EQ(h_flow_count_main(&h), 0, "main table untouched by a SYN");
 	f.flags = PKT_ACK;
 	f.seq = 2;
 	if (!check_fwd(&h, "ACK of the handshake", &f, be, false))
 		goto out;
+	h_build_in(&in, &f);
+	ASSERT_TRUE(!h_flow_unconfirmed(&h, &in), "ACK confirmed the flow");
+	ASSERT_EQ(h_flow_count_main(&h), 1, "confirmed flow in main table");
 	f.flags = PKT_ACK | PKT_PSH;
 	f.payload = 700;
 	if (!check_fwd(&h, "data", &f, be, false))
@@ -676,6 +685,7 @@ TEST(redirect_with_devmap_entry)
 	c.stat[XLB_STAT_NEW_FLOW] = 0;
 	c.stat[XLB_STAT_REDIRECT] = 0;
 	c.stat[XLB_STAT_TX] = 1;
+	c.stat[XLB_STAT_FLOW_PROMOTED] = 1; /* confirms the SYN's entry */
 	c.new_flow = false;
 	c.flows = 0;
 	h_check(&h, &c, NULL);

@@ -60,6 +60,9 @@ static bool expect_fwd(struct h *h, const char *desc, const struct h_frame *f,
 
 	h_build_in(&in, f);
 	h_build_to(&exp, f, be);
+	/* the first packet after a SYN confirms the flow (main table) */
+	c.stat[XLB_STAT_FLOW_PROMOTED] =
+		!new_flow && h_flow_unconfirmed(h, &in);
 	return h_check(h, &c, NULL);
 }
 

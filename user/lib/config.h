@@ -251,6 +251,8 @@ struct xlb_config {
 		__u32 udp_timeout_ms;	 /* idle UDP flow */
 		__u32 closed_timeout_ms; /* idle after FIN or RST */
 		__u32 scan_interval_ms;	 /* flow-table walk period */
+		/* new_flow_rate_limit: new entries/s per CPU, 0: unlimited */
+		__u32 new_flow_limit;
 	} flows;
 	struct xlb_service_conf *services; /* malloc'd, n_services */
 	size_t n_services;

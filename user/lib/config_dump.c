@@ -325,6 +325,9 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 		fprintf(f, "hash_seed: 0x%08x\n", c->hash_seed);
 	if (c->announce_table)
 		fprintf(f, "announce_table: %u\n", c->announce_table);
+	if (c->flows.new_flow_limit)
+		fprintf(f, "new_flow_rate_limit: %u\n",
+			c->flows.new_flow_limit);
 	{
 		struct xlb_config def;
 		const __u32 *now[] = {

@@ -623,6 +623,7 @@ enum {
 	G_FLOW_UDP,
 	G_FLOW_CLOSED,
 	G_FLOW_SCAN,
+	G_FLOW_LIMIT,
 	G_HASH_SEED,
 	G_ANNOUNCE_TABLE,
 	G_SERVICES,
@@ -639,6 +640,7 @@ static const char *const global_keys[G_N] = {
 	[G_FLOW_UDP] = "flow_timeout_udp",
 	[G_FLOW_CLOSED] = "flow_timeout_closed",
 	[G_FLOW_SCAN] = "flow_scan_interval",
+	[G_FLOW_LIMIT] = "new_flow_rate_limit",
 	[G_HASH_SEED] = "hash_seed",
 	[G_ANNOUNCE_TABLE] = "announce_table",
 	[G_SERVICES] = "services",
@@ -727,6 +729,9 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 				yr_get_duration(x, &f[i], global_keys[i], true,
 						ms[i]);
 	}
+	if (f[G_FLOW_LIMIT].val)
+		yr_get_u32(x, &f[G_FLOW_LIMIT], "new_flow_rate_limit", 0,
+			   UINT32_MAX, &c->flows.new_flow_limit);
 	if (f[G_HASH_SEED].val)
 		get_seed(x, &f[G_HASH_SEED], &c->hash_seed);
 	if (f[G_ANNOUNCE_TABLE].val &&

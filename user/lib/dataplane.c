@@ -21,8 +21,9 @@
 static const struct {
 	size_t off;
 	const char *name;
+	bool required; /* when adopting a running program's pins */
 } dp_maps[] = {
-#define DP_MAP(fd, map) { offsetof(struct xlb_dp, fd), XLB_STR(map) },
+#define DP_MAP(fd, map, req) { offsetof(struct xlb_dp, fd), XLB_STR(map), req },
 	XLB_DP_MAPS(DP_MAP)
 #undef DP_MAP
 };
@@ -207,6 +208,8 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++) {
 		int fd = pinned_fd(pin_dir, dp_maps[i].name);
 
+		if (fd < 0 && !dp_maps[i].required && errno == ENOENT)
+			continue;
 		if (fd < 0) {
 			int err = -errno;
 
@@ -551,15 +554,30 @@ int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta)
 	return 0;
 }
 
-int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
+static int runtime_set(struct xlb_dp *dp, bool trace, __u32 val)
 {
 	struct xlb_runtime rt;
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(dp->runtime_fd, &zero, &rt))
 		return -errno;
-	rt.trace = rate;
+	if (trace)
+		rt.trace = val;
+	else
+		rt.new_flow_limit = val;
 	return bpf_map_update_elem(dp->runtime_fd, &zero, &rt, 0) ? -errno : 0;
+}
+
+int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
+{
+	return runtime_set(dp, true, rate);
+}
+
+int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
+{
+	if (dp->flow_rate_fd < 0 && per_cpu_per_sec)
+		return -EOPNOTSUPP;
+	return runtime_set(dp, false, per_cpu_per_sec);
 }
 
 int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)

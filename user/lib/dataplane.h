@@ -23,22 +23,28 @@ struct xlb_bpf;
  * The data plane's maps, each once: the struct xlb_dp member holding its fd
  * and the map's name (XLB_MAP_*, also its pin name). Opening, adopting from
  * pins and closing all walk this list, so a new map is one line here.
+ * required 0: a running program older than the map may lack it; adopting
+ * that program leaves the fd -1 (the unconfirmed-flow table and the
+ * new-flow rate window: such a program pins SYNs in the main table and
+ * ignores the limit).
  */
-#define XLB_DP_MAPS(X)                     \
-	X(svc_fd, XLB_MAP_SERVICES)        \
-	X(ring_fd, XLB_MAP_RINGS)          \
-	X(be_fd, XLB_MAP_BACKENDS)         \
-	X(flow_fd, XLB_MAP_FLOWS)          \
-	X(stats_fd, XLB_MAP_STATS)         \
-	X(svc_stats_fd, XLB_MAP_SVC_STATS) \
-	X(be_stats_fd, XLB_MAP_BE_STATS)   \
-	X(tx_ports_fd, XLB_MAP_TX_PORTS)   \
-	X(conns_fd, XLB_MAP_BE_CONNS)      \
-	X(runtime_fd, XLB_MAP_RUNTIME)     \
-	X(trace_fd, XLB_MAP_TRACE)         \
-	X(rr_fd, XLB_MAP_RR_CURSOR)
+#define XLB_DP_MAPS(X)                        \
+	X(svc_fd, XLB_MAP_SERVICES, 1)        \
+	X(ring_fd, XLB_MAP_RINGS, 1)          \
+	X(be_fd, XLB_MAP_BACKENDS, 1)         \
+	X(flow_fd, XLB_MAP_FLOWS, 1)          \
+	X(stats_fd, XLB_MAP_STATS, 1)         \
+	X(svc_stats_fd, XLB_MAP_SVC_STATS, 1) \
+	X(be_stats_fd, XLB_MAP_BE_STATS, 1)   \
+	X(tx_ports_fd, XLB_MAP_TX_PORTS, 1)   \
+	X(conns_fd, XLB_MAP_BE_CONNS, 1)      \
+	X(runtime_fd, XLB_MAP_RUNTIME, 1)     \
+	X(trace_fd, XLB_MAP_TRACE, 1)         \
+	X(rr_fd, XLB_MAP_RR_CURSOR, 1)        \
+	X(syn_flow_fd, XLB_MAP_SYN_FLOWS, 0)  \
+	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0)
 
-#define XLB_DP_MAP_MEMBER(fd, map) int fd;
+#define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
 struct xlb_dp {
 	struct xlb_bpf *skel;	       /* NULL when adopted from pins only */
@@ -123,5 +129,10 @@ int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx);
 
 /* Packet tracing: 0 off, N > 0 one packet in N to XLB_MAP_TRACE. */
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);
+/*
+ * New flow-table entries allowed per second on each CPU, 0: unlimited.
+ * -EOPNOTSUPP: the running program predates the limit.
+ */
+int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec);
 
 #endif /* XLB_DATAPLANE_H */

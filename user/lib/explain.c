@@ -115,6 +115,22 @@ static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 	return 0;
 }
 
+/*
+ * The entry the program would consult: the main table, else (for a TCP
+ * packet other than a SYN) the unconfirmed-flow table its SYN filled.
+ */
+static bool flow_find(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
+		      struct xlb_explain *e)
+{
+	if (!bpf_map_lookup_elem(dp->flow_fd, k, &e->flow))
+		return true;
+	if (syn || k->svc.proto != IPPROTO_TCP || dp->syn_flow_fd < 0 ||
+	    bpf_map_lookup_elem(dp->syn_flow_fd, k, &e->flow))
+		return false;
+	e->flow_unconfirmed = true;
+	return true;
+}
+
 int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		int cpu, struct xlb_explain *e)
 {
@@ -129,7 +145,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		return 0;
 	}
 	syn = syn && k->svc.proto == IPPROTO_TCP;
-	if (!bpf_map_lookup_elem(dp->flow_fd, k, &e->flow)) {
+	if (flow_find(dp, k, syn, e)) {
 		e->flow_found = true;
 		if (syn)
 			e->flow_skipped = "a SYN is scheduled afresh";

@@ -38,6 +38,7 @@ struct xlb_explain {
 	bool flow_found;
 	struct xlb_flow flow;
 	const char *flow_skipped; /* NULL: followed (or none) */
+	bool flow_unconfirmed;	  /* found in the SYN table, not the main */
 	__u32 backend_id;	  /* the backend; 0 with candidates or none */
 	__u32 hash, slot;	  /* HASH, CURSOR */
 	int cpu;		  /* CURSOR */

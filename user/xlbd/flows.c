@@ -131,6 +131,20 @@ int xlbd_flows_scan(struct xlbd *d)
 	return 0;
 }
 
+/* new_flow_rate_limit into the running program (start and reload). */
+void xlbd_flows_limit_apply(struct xlbd *d)
+{
+	__u32 n = d->cfg.flows.new_flow_limit;
+	int err = xlb_dp_flow_limit_set(&d->dp, n);
+
+	if (err == -EOPNOTSUPP)
+		pr_warn("new_flow_rate_limit: the running XDP program predates it and ignores it; it takes effect after xlbd --teardown and a fresh start");
+	else if (err)
+		pr_warn("new_flow_rate_limit: %s", strerror(-err));
+	else if (n)
+		pr_info("new flows limited to %u per second per CPU", n);
+}
+
 static void tick(struct xlb_loop *l, void *ctx)
 {
 	struct xlbd *d = ctx;

@@ -330,6 +330,9 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
 		json_object_object_add(
 			o, "followed",
 			json_object_new_boolean(!e.flow_skipped));
+		json_object_object_add(
+			o, "unconfirmed",
+			json_object_new_boolean(e.flow_unconfirmed));
 		if (e.flow_skipped)
 			json_object_object_add(
 				o, "not_followed_because",

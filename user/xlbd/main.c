@@ -105,6 +105,7 @@ static void reload(struct xlbd *d)
 	    strcmp(c.control_socket, d->cfg.control_socket))
 		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
 	d->cfg.flows = c.flows; /* timeouts apply at the next scan */
+	xlbd_flows_limit_apply(d);
 	d->cfg.announce_table = c.announce_table; /* applied by the sync */
 	if (c.hash_seed != d->cfg.hash_seed) {
 		pr_info("reload: hash_seed changed; republishing every ring");
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 		d.file = file;
 	}
 	xlbd_adopt_release_unclaimed(&d);
+	xlbd_flows_limit_apply(&d);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

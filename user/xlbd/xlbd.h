@@ -243,6 +243,7 @@ void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us);
 int xlbd_flows_start(struct xlbd *d);
 void xlbd_flows_stop(struct xlbd *d);
 int xlbd_flows_scan(struct xlbd *d);
+void xlbd_flows_limit_apply(struct xlbd *d);
 
 /*
  * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a

@@ -30,6 +30,19 @@ write_config() { # MODE IFACE
 }
 write_config native "$LAB_LB_IF"
 
+# xlbd_once LOG ARGS...: one xlbd run that should end by itself (bounded),
+# its stderr in LOG as its journal stream; shows LOG, returns its status
+xlbd_once() {
+	local log=$1 rc
+	shift
+	: >"$log"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$log") timeout 20 \
+		$LAB_LB_EXEC "$XLBD" "$@" 2>>"$log" >/dev/null
+	rc=$?
+	sed 's/^/  | /' "$log"
+	return $rc
+}
+
 # --- xlbd --help: every option of main.c's table, one line each --------
 help=$("$XLBD" --help)
 src=$ROOT/user/xlbd/main.c
@@ -159,15 +172,14 @@ check "first daemon forwards (40 requests)" test "$(grep -c . <<<"$out")" -eq 40
 
 # --- a second daemon ----------------------------------------------------
 # Its config points at other backends: had it taken over, be3 would serve.
-before=$(xlbctl --json status | python3 -c '
+# what the first serves: services and backends with their ids and weights
+served() {
+	xlbctl --json status | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print(json.dumps([(s["name"], s["id"], [(b["address"], b["id"], b["config_weight"]) for b in s["backends"]]) for s in d["services"]]))')
-second() { # CONFIG LOG: runs a second xlbd with stderr as its journal stream
-	: >"$2"
-	JOURNAL_STREAM=$(stat -c '%d:%i' "$2") timeout 20 \
-		$LAB_LB_EXEC "$XLBD" -c "$1" 2>>"$2" >/dev/null
+print(json.dumps([(s["name"], s["id"], [(b["address"], b["id"], b["config_weight"]) for b in s["backends"]]) for s in d["services"]]))'
 }
+before=$(served)
 C2=$ITEST_DIR/second.yaml
 {
 	config_header | sed "s|^control_socket: .*|control_socket: $ITEST_DIR/second.sock|"
@@ -179,7 +191,7 @@ C2=$ITEST_DIR/second.yaml
 	      - address: $LAB_BE3_IP4
 	EOF
 } >"$C2"
-second "$C2" "$ITEST_DIR/second.log"
+xlbd_once "$ITEST_DIR/second.log" -c "$C2"
 rc=$?
 check "second xlbd, same pin dir: refused (exit $rc)" test $rc -eq 1
 check "second xlbd, same pin dir: names the first's pid and socket" \
@@ -190,7 +202,7 @@ check "second xlbd: opened no control socket" test ! -e "$ITEST_DIR/second.sock"
 # same interface, another pin directory: refused too, and made no pin dir
 PIN2=$PIN-second
 sed -e "s|^pin_dir: .*|pin_dir: $PIN2|" "$C2" >"$ITEST_DIR/second2.yaml"
-second "$ITEST_DIR/second2.yaml" "$ITEST_DIR/second2.log"
+xlbd_once "$ITEST_DIR/second2.log" -c "$ITEST_DIR/second2.yaml"
 rc=$?
 check "second xlbd, same interface: refused (exit $rc)" test $rc -eq 1
 check "second xlbd, same interface: names the first's pid and socket" \
@@ -199,10 +211,7 @@ check "second xlbd, same interface: names the first's pid and socket" \
 check "second xlbd: touched no pin directory" test ! -e "$PIN2"
 rmdir "$PIN2" 2>/dev/null
 check "first xlbd still running" kill -0 "$FIRST_PID"
-after=$(xlbctl --json status | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(json.dumps([(s["name"], s["id"], [(b["address"], b["id"], b["config_weight"]) for b in s["backends"]]) for s in d["services"]]))')
+after=$(served)
 check "first xlbd's status unchanged" test "$before" = "$after"
 out=$(http_many "$URL" 60)
 echo "  after the refusals: be1=$(count_of be1 <<<"$out") be2=$(count_of be2 <<<"$out") be3=$(count_of be3 <<<"$out")"
@@ -274,11 +283,8 @@ check "after the reload status lists no runtime change" \
 xlbd_stop
 check "sd_notify: STOPPING=1 on exit" grep -q "STOPPING=1" "$ITEST_DIR/notify.msgs"
 write_config generic "$LAB_LB_IF"
-: >"$ITEST_DIR/mode.log"
-JOURNAL_STREAM=$(stat -c '%d:%i' "$ITEST_DIR/mode.log") timeout 20 \
-	$LAB_LB_EXEC "$XLBD" -c "$CFG" 2>>"$ITEST_DIR/mode.log" >/dev/null
+xlbd_once "$ITEST_DIR/mode.log" -c "$CFG"
 rc=$?
-sed 's/^/  | /' "$ITEST_DIR/mode.log"
 check "restart with xdp_mode: generic over a native program: refused (exit $rc)" test $rc -eq 1
 check "xdp_mode refusal says why and what to do (<3>)" \
 	grep -q "^<3>xlbd: error: XDP program id [0-9]* runs on $LAB_LB_IF in native mode; the config says xdp_mode: generic: run xlbd --teardown first" \
@@ -300,13 +306,11 @@ DUM=xd${$}
 ip -n "$LAB_LB_NS" link add "$DUM" type veth peer name "${DUM}p" &&
 	ip -n "$LAB_LB_NS" link set "$DUM" up
 write_config generic "$DUM"
-: >"$ITEST_DIR/if.log"
-timeout 20 $LAB_LB_EXEC "$XLBD" -c "$CFG" 2>>"$ITEST_DIR/if.log" >/dev/null
+xlbd_once "$ITEST_DIR/if.log" -c "$CFG"
 rc=$?
-sed 's/^/  | /' "$ITEST_DIR/if.log"
 check "restart with another interface while the old one runs: refused (exit $rc)" test $rc -eq 1
 check "interface refusal names the pin dir, the old and the new interface" \
-	grep -q "error: pin directory $PIN still serves interface $LAB_LB_IF (XDP program id [0-9]* attached); the config says $DUM: run xlbd --teardown with the old config first" \
+	grep -q "^<3>xlbd: error: pin directory $PIN still serves interface $LAB_LB_IF (XDP program id [0-9]* attached); the config says $DUM: run xlbd --teardown with the old config first" \
 	"$ITEST_DIR/if.log"
 check "refused restart: the old interface still forwards" \
 	test "$(http_many "$URL" 20 | grep -c .)" -eq 20
@@ -319,12 +323,8 @@ xdp_on() { $LAB_LB_EXEC ip link show "$LAB_LB_IF" | grep -q 'prog/xdp'; }
 no_xdp() { ! xdp_on; }
 check "after --teardown no XDP program on $LAB_LB_IF" no_xdp
 obj_refused() { # OBJECT PATTERN
-	: >"$ITEST_DIR/obj.log"
-	timeout 20 $LAB_LB_EXEC "$XLBD" -c "$CFG" --bpf-object "$1" \
-		2>>"$ITEST_DIR/obj.log" >/dev/null
-	local rc=$?
-	sed 's/^/  | /' "$ITEST_DIR/obj.log"
-	[[ $rc -eq 1 ]] && grep -q "error: cannot open the XDP object $1: $2" \
+	xlbd_once "$ITEST_DIR/obj.log" -c "$CFG" --bpf-object "$1"
+	[[ $? -eq 1 ]] && grep -q "^<3>xlbd: error: cannot open the XDP object $1: $2" \
 		"$ITEST_DIR/obj.log" && ! xdp_on
 }
 check "--bpf-object: a missing file refused, nothing attached" \

@@ -148,13 +148,14 @@ static bool type_ok(struct yr_ctx *x, const struct yr_field *f, int k,
 	if (eff < 0 || eff == (int)want)
 		return true;
 	yr_err(x, f->line, "'%s' applies only to %s health checks (type is %s)",
-	       xlb_config_hc_keys[k], xlb_hc_type_names[want], xlb_hc_type_names[eff]);
+	       xlb_config_hc_keys[k], xlb_hc_type_names[want],
+	       xlb_hc_type_names[eff]);
 	return false;
 }
 
 void xlb_config_parse_hc(struct yr_ctx *x, yaml_node_t *n,
-			 struct xlb_hc_conf *out, const struct xlb_hc_conf *base,
-			 bool backend)
+			 struct xlb_hc_conf *out,
+			 const struct xlb_hc_conf *base, bool backend)
 {
 	struct yr_field f[H_N];
 	struct xlb_hc_conf h;

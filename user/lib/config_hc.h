@@ -23,7 +23,7 @@ extern const char *const xlb_config_hc_keys[XLB_CONFIG_HC_N_KEYS];
  * Problems are reported through @x.
  */
 void xlb_config_parse_hc(struct yr_ctx *x, yaml_node_t *n,
-			 struct xlb_hc_conf *out, const struct xlb_hc_conf *base,
-			 bool backend);
+			 struct xlb_hc_conf *out,
+			 const struct xlb_hc_conf *base, bool backend);
 
 #endif /* XLB_CONFIG_HC_H */

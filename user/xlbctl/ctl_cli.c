@@ -73,172 +73,6 @@ static int add_int(struct json_object *o, const char *key, int64_t v)
 	return xlb_ctl_add(o, key, json_object_new_int64(v));
 }
 
-/* Validation */
-
-static int check_name(const char *s, char *err, size_t errlen)
-{
-	if (xlb_name_ok(s))
-		return 0;
-	return xlbctl_arg_err(err, errlen, s,
-			      "a service name is 1..63 of A-Z a-z 0-9 _ . -");
-}
-
-static int check_usable(const char *s, const union xlb_addr *a, __u8 family,
-			char *err, size_t errlen)
-{
-	if (xlb_addr_usable(a, family))
-		return 0;
-	return xlbctl_arg_err(
-		err, errlen, s,
-		"the address cannot be used (unspecified, multicast, broadcast or IPv4-mapped)");
-}
-
-/*
- * VIP:PORT or [V6]:PORT. Done by hand rather than with
- * xlb_parse_addr_port() to tell the user which part is wrong.
- */
-static int parse_vip_port(const char *s, union xlb_addr *a, __u8 *family,
-			  __u16 *port, char *err, size_t errlen)
-{
-	char host[XLB_ADDR_STRLEN];
-	const char *end, *pstr;
-	size_t hlen;
-	__u32 p;
-	int ret;
-
-	if (s[0] == '[') {
-		end = strchr(s, ']');
-		if (!end)
-			return xlbctl_arg_err(err, errlen, s, "missing ']'");
-		hlen = end - s - 1;
-		if (hlen >= sizeof(host))
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"not an IPv6 address in brackets");
-		memcpy(host, s + 1, hlen);
-		host[hlen] = '\0';
-		if (xlb_parse_addr(host, a, family) || *family != XLB_FAMILY_V6)
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"'%s' is not an IPv6 address (brackets are for IPv6 only)",
-				host);
-		if (!end[1])
-			return xlbctl_arg_err(err, errlen, s,
-					      "missing port: write [VIP]:PORT");
-		if (end[1] != ':')
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"expected ':' and a port after ']'");
-		pstr = end + 2;
-	} else {
-		end = strrchr(s, ':');
-		if (!end) {
-			if (!xlb_parse_addr(s, a, family))
-				return xlbctl_arg_err(
-					err, errlen, s,
-					"missing port: write VIP:PORT");
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"not VIP:PORT with a numeric VIP");
-		}
-		/* More than one ':' can only be meant as IPv6. */
-		if (memchr(s, ':', end - s))
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"an IPv6 VIP needs brackets: [VIP]:PORT");
-		hlen = end - s;
-		if (hlen >= sizeof(host))
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"not VIP:PORT with a numeric VIP");
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-		if (xlb_parse_addr(host, a, family))
-			return xlbctl_arg_err(
-				err, errlen, s,
-				"'%s' is not a numeric IP address", host);
-		pstr = end + 1;
-	}
-	if (!*pstr)
-		return xlbctl_arg_err(err, errlen, s, "missing port after ':'");
-	ret = xlb_parse_u32(pstr, 1, 65535, &p);
-	if (ret == -ERANGE)
-		return xlbctl_arg_err(err, errlen, s, "port must be 1..65535");
-	if (ret)
-		return xlbctl_arg_err(err, errlen, s,
-				      "port '%s' is not a number", pstr);
-	*port = p;
-	return check_usable(s, a, *family, err, errlen);
-}
-
-static int parse_backend_addr(const char *s, union xlb_addr *a, __u8 *family,
-			      char *err, size_t errlen)
-{
-	__u16 port = 0;
-
-	if (!xlb_parse_addr(s, a, family))
-		return check_usable(s, a, *family, err, errlen);
-	if (!xlb_parse_addr_port(s, a, family, &port))
-		return xlbctl_arg_err(
-			err, errlen, s,
-			"a backend address takes no port (backends receive on the service's port)");
-	if (s[0] == '[')
-		return xlbctl_arg_err(
-			err, errlen, s,
-			"write a backend's IPv6 address without brackets");
-	return xlbctl_arg_err(err, errlen, s, "not a numeric IP address");
-}
-
-static int parse_weight(const char *s, __u32 *w, char *err, size_t errlen)
-{
-	int ret = xlb_parse_u32(s, 0, XLB_MAX_WEIGHT, w);
-
-	if (ret == -ERANGE)
-		return xlbctl_arg_err(err, errlen, s,
-				      "weight must be 0..65535");
-	if (ret)
-		return xlbctl_arg_err(err, errlen, s,
-				      "weight is not a number (0..65535)");
-	return 0;
-}
-
-static int parse_sched(const char *s, char *err, size_t errlen)
-{
-	char list[256] = "";
-	int i = xlb_parse_sched(s);
-
-	if (i >= 0)
-		return i;
-	for (i = 0; i < XLB_SCHED_MAX; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", i ? ", " : "", xlb_sched_names[i]);
-	return xlbctl_arg_err(err, errlen, s, "unknown scheduler (one of: %s)",
-			      list);
-}
-
-static int parse_table_size(const char *s, __u32 *size, char *err,
-			    size_t errlen)
-{
-	int ret = xlb_parse_u32(s, 2, XLB_MAX_TABLE_SIZE, size);
-	__u32 next;
-
-	if (ret == -ERANGE)
-		return xlbctl_arg_err(err, errlen, s,
-				      "table size must be a prime in 2..%u",
-				      XLB_MAX_TABLE_SIZE);
-	if (ret)
-		return xlbctl_arg_err(err, errlen, s,
-				      "table size is not a number");
-	if (xlb_is_prime(*size))
-		return 0;
-	/* XLB_MAX_TABLE_SIZE is prime, so this stops in range. */
-	for (next = *size + 1; !xlb_is_prime(next); next++)
-		;
-	return xlbctl_arg_err(err, errlen, s,
-			      "table size must be a prime (next prime: %u)",
-			      next);
-}
-
 /* Request builders: the positional count is already checked. */
 
 static int build_none(const struct args *a, struct json_object *req, char *err,
@@ -260,10 +94,10 @@ static int build_service_add(const struct args *a, struct json_object *req,
 	__u8 family = 0;
 	__u16 port = 0;
 
-	ret = check_name(a->pos[0], err, errlen);
+	ret = xlbctl_arg_name(a->pos[0], err, errlen);
 	if (!ret)
-		ret = parse_vip_port(a->pos[1], &addr, &family, &port, err,
-				     errlen);
+		ret = xlbctl_arg_vip_port(a->pos[1], &addr, &family, &port, err,
+					  errlen);
 	if (ret)
 		return ret;
 	if (proto_s) {
@@ -273,12 +107,12 @@ static int build_service_add(const struct args *a, struct json_object *req,
 					      "protocol must be tcp or udp");
 	}
 	if (sched_s) {
-		sched = parse_sched(sched_s, err, errlen);
+		sched = xlbctl_arg_sched(sched_s, err, errlen);
 		if (sched < 0)
 			return sched;
 	}
 	if (table_s) {
-		ret = parse_table_size(table_s, &table, err, errlen);
+		ret = xlbctl_arg_table_size(table_s, &table, err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -298,7 +132,7 @@ static int build_service_add(const struct args *a, struct json_object *req,
 static int build_service_del(const struct args *a, struct json_object *req,
 			     char *err, size_t errlen)
 {
-	int ret = check_name(a->pos[0], err, errlen);
+	int ret = xlbctl_arg_name(a->pos[0], err, errlen);
 
 	if (ret)
 		return ret;
@@ -314,10 +148,10 @@ static int build_backend_key(const struct args *a, struct json_object *req,
 	__u8 family = 0;
 	int ret;
 
-	ret = check_name(a->pos[0], err, errlen);
+	ret = xlbctl_arg_name(a->pos[0], err, errlen);
 	if (!ret)
-		ret = parse_backend_addr(a->pos[1], &addr, &family, err,
-					 errlen);
+		ret = xlbctl_arg_backend_addr(a->pos[1], &addr, &family, err,
+					      errlen);
 	if (ret)
 		return ret;
 	if (xlb_format_addr(&addr, family, addr_s, sizeof(addr_s)))
@@ -339,7 +173,7 @@ static int build_backend_add(const struct args *a, struct json_object *req,
 	ret = build_backend_key(a, req, err, errlen);
 	if (ret || !weight_s)
 		return ret;
-	ret = parse_weight(weight_s, &weight, err, errlen);
+	ret = xlbctl_arg_weight(weight_s, &weight, err, errlen);
 	if (ret)
 		return ret;
 	return add_int(req, "weight", weight);
@@ -371,7 +205,7 @@ static int build_backend_set(const struct args *a, struct json_object *req,
 	if (ret)
 		return ret;
 	if (weight_s) {
-		ret = parse_weight(weight_s, &weight, err, errlen);
+		ret = xlbctl_arg_weight(weight_s, &weight, err, errlen);
 		if (ret)
 			return ret;
 		return add_int(req, "weight", weight);
@@ -426,7 +260,7 @@ static int build_stats(const struct args *a, struct json_object *req, char *err,
 				      : "unexpected argument");
 	}
 	if (service) {
-		ret = check_name(service, err, errlen);
+		ret = xlbctl_arg_name(service, err, errlen);
 		if (!ret)
 			ret = add_str(req, "service", service);
 		if (ret)
@@ -459,7 +293,7 @@ static int build_flows(const struct args *a, struct json_object *req, char *err,
 		       size_t errlen)
 {
 	if (a->npos) {
-		int ret = check_name(a->pos[0], err, errlen);
+		int ret = xlbctl_arg_name(a->pos[0], err, errlen);
 
 		if (ret)
 			return ret;
@@ -477,7 +311,7 @@ static int add_addr_port(struct json_object *req, const char *s,
 	union xlb_addr a;
 	__u8 fam;
 	__u16 port;
-	int ret = parse_vip_port(s, &a, &fam, &port, err, errlen);
+	int ret = xlbctl_arg_vip_port(s, &a, &fam, &port, err, errlen);
 
 	if (ret)
 		return ret;

@@ -138,6 +138,21 @@ _Static_assert(XLB_MAX_SERVICES >= 2 && XLB_MAX_BACKENDS >= 2,
 _Static_assert(XLB_DEFAULT_TABLE_SIZE <= XLB_MAX_TABLE_SIZE,
 	       "XLB_DEFAULT_TABLE_SIZE above XLB_MAX_TABLE_SIZE");
 
+/*
+ * How a service's packets reach the chosen backend (enum order is ABI;
+ * names in xlb_fwd_names below). l2: rewrite MACs only (direct server
+ * return, the VIP on every backend); ipip/gue: encapsulate to the
+ * backend; nat: full NAT (SNAT address:port -> backend address:port, the
+ * replies come back through the load balancer).
+ */
+enum xlb_fwd {
+	XLB_FWD_L2 = 0,
+	XLB_FWD_IPIP = 1,
+	XLB_FWD_GUE = 2,
+	XLB_FWD_NAT = 3,
+	XLB_FWD_MAX
+};
+
 /* xlb_svc.flags */
 #define XLB_SVC_F_ADDR_MARK (1U << 0) /* address marker, not a service */
 
@@ -146,7 +161,8 @@ struct xlb_svc {
 	__u32 id;	  /* index into rings and per-service stats */
 	__u32 table_size; /* slots in this service's ring (prime) */
 	__u8 sched;	  /* enum xlb_sched */
-	__u8 pad[3];
+	__u8 fwd;	  /* enum xlb_fwd (was padding: 0 is l2) */
+	__u8 pad[2];
 	__u32 flags; /* XLB_SVC_F_* */
 	/*
 	 * Cluster-wide flow hash seed (config hash_seed), mixed into
@@ -290,6 +306,13 @@ static const char *const xlb_sched_names[XLB_SCHED_MAX] = {
 	[XLB_SCHED_WEIGHTED_RR] = "weighted-round-robin",
 	[XLB_SCHED_RANDOM] = "random",
 	[XLB_SCHED_LEAST_CONN] = "least-connections",
+};
+
+static const char *const xlb_fwd_names[XLB_FWD_MAX] = {
+	[XLB_FWD_L2] = "l2",
+	[XLB_FWD_IPIP] = "ipip",
+	[XLB_FWD_GUE] = "gue",
+	[XLB_FWD_NAT] = "nat",
 };
 #endif
 

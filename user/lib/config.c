@@ -82,6 +82,7 @@ void xlb_service_conf_init(struct xlb_service_conf *s)
 	memset(s, 0, sizeof(*s));
 	s->proto = IPPROTO_TCP;
 	s->sched = XLB_SCHED_MAGLEV;
+	s->fwd = XLB_FWD_L2;
 	s->table_size = XLB_DEFAULT_TABLE_SIZE;
 	s->announce = true;
 	s->min_up_backends = XLB_CONFIG_MIN_UP;
@@ -160,12 +161,17 @@ bool xlb_hc_conf_equal(const struct xlb_hc_conf *a, const struct xlb_hc_conf *b)
 	return true;
 }
 
+bool xlb_fwd_supported(enum xlb_fwd fwd)
+{
+	return fwd == XLB_FWD_L2;
+}
+
 bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 			    const struct xlb_service_conf *b)
 {
 	if (strcmp(a->name, b->name) || a->family != b->family ||
 	    memcmp(&a->vip, &b->vip, sizeof(a->vip)) || a->port != b->port ||
-	    a->proto != b->proto || a->sched != b->sched ||
+	    a->proto != b->proto || a->sched != b->sched || a->fwd != b->fwd ||
 	    a->table_size != b->table_size || a->keep_last != b->keep_last ||
 	    a->slow_start_ms != b->slow_start_ms ||
 	    a->announce != b->announce ||

@@ -58,6 +58,9 @@
  *	scheduler: maglev
  *		maglev | source-hash | round-robin | weighted-round-robin |
  *		random | least-connections. Default maglev.
+ *	forwarding: l2
+ *		l2 | ipip | gue | nat (enum xlb_fwd). Default l2; a mode
+ *		not implemented (xlb_fwd_supported()) is an error.
  *	table_size: 65537
  *		Lookup table slots: a prime in 2..XLB_MAX_TABLE_SIZE
  *		(1048573), at least the number of backends. Default
@@ -227,6 +230,7 @@ struct xlb_service_conf {
 	__u16 port;	    /* host order */
 	__u8 proto;	    /* IPPROTO_TCP or IPPROTO_UDP */
 	enum xlb_sched sched;
+	enum xlb_fwd fwd; /* forwarding: default l2 */
 	__u32 table_size;
 	bool keep_last; /* on_all_down: keep_last */
 	__u32 slow_start_ms;
@@ -297,6 +301,9 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f);
 
 void xlb_config_errors_free(struct xlb_config_errors *e);
 void xlb_config_errors_print(const struct xlb_config_errors *e, FILE *f);
+
+/* Forwarding modes this build implements (the others are refused). */
+bool xlb_fwd_supported(enum xlb_fwd fwd);
 
 /* Defaults, for code that builds a config without a file. */
 void xlb_config_init(struct xlb_config *c);

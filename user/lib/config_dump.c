@@ -243,6 +243,7 @@ static bool config_dumpable(const struct xlb_config *c)
 		const struct xlb_service_conf *s = &c->services[i];
 
 		if (!family_ok(s->family) || s->sched >= XLB_SCHED_MAX ||
+		    s->fwd >= XLB_FWD_MAX ||
 		    !strcmp(xlb_proto_name(s->proto), "?") ||
 		    !hc_dumpable(&s->hc) ||
 		    !str_dumpable(s->name, strlen(s->name)))
@@ -270,6 +271,8 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 	fprintf(f, "\n    port: %u\n", s->port);
 	fprintf(f, "    protocol: %s\n", xlb_proto_name(s->proto));
 	fprintf(f, "    scheduler: %s\n", xlb_sched_names[s->sched]);
+	if (s->fwd != XLB_FWD_L2)
+		fprintf(f, "    forwarding: %s\n", xlb_fwd_names[s->fwd]);
 	if (s->table_size != XLB_DEFAULT_TABLE_SIZE)
 		fprintf(f, "    table_size: %u\n", s->table_size);
 	if (s->keep_last)

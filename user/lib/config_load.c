@@ -159,6 +159,7 @@ enum {
 	S_PORT,
 	S_PROTO,
 	S_SCHED,
+	S_FWD,
 	S_TABLE,
 	S_ALL_DOWN,
 	S_SLOW_START,
@@ -175,6 +176,7 @@ static const char *const service_keys[S_N] = {
 	[S_PORT] = "port",
 	[S_PROTO] = "protocol",
 	[S_SCHED] = "scheduler",
+	[S_FWD] = "forwarding",
 	[S_TABLE] = "table_size",
 	[S_ALL_DOWN] = "on_all_down",
 	[S_SLOW_START] = "slow_start",
@@ -227,6 +229,16 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 				XLB_SCHED_MAX);
 		if (i >= 0)
 			s->sched = i;
+	}
+	if (f[S_FWD].val) {
+		i = yr_get_enum(x, &f[S_FWD], "forwarding", xlb_fwd_names,
+				XLB_FWD_MAX);
+		if (i >= 0 && !xlb_fwd_supported(i))
+			yr_err(x, yr_node_line(f[S_FWD].val),
+			       "'forwarding': %s is not implemented yet",
+			       xlb_fwd_names[i]);
+		else if (i >= 0)
+			s->fwd = i;
 	}
 	if (f[S_TABLE].val) {
 		table_ok = yr_get_u32(x, &f[S_TABLE], "table_size", 1,

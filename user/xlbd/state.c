@@ -162,6 +162,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		.id = s->id,
 		.table_size = s->conf.table_size,
 		.sched = s->conf.sched,
+		.fwd = s->conf.fwd,
 		.hash_seed = d->cfg.hash_seed,
 	};
 	size_t n = 0, n_down = 0;
@@ -553,6 +554,7 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 		xlbd_be_del(d, s, b);
 	}
 	s->conf.sched = c->sched;
+	s->conf.fwd = c->fwd;
 	s->conf.table_size = c->table_size;
 	s->conf.keep_last = c->keep_last;
 	s->conf.slow_start_ms = c->slow_start_ms;

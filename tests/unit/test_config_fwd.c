@@ -36,11 +36,12 @@ TEST(config_forwarding)
 	struct xlb_config_errors e = {};
 	struct xlb_config c, d;
 
-	if (ASSERT_OK(xlb_config_load_str(NAME,
-					  "interface: eth0\n"
-					  "services:\n"
-					  "  - { name: a, vip: 10.0.0.1, port: 1 }\n",
-					  &c, NULL),
+	if (ASSERT_OK(xlb_config_load_str(
+			      NAME,
+			      "interface: eth0\n"
+			      "services:\n"
+			      "  - { name: a, vip: 10.0.0.1, port: 1 }\n",
+			      &c, NULL),
 		      "default"))
 		ASSERT_EQ(c.services[0].fwd, XLB_FWD_L2, "l2 by default");
 	xlb_config_free(&c);
@@ -50,8 +51,9 @@ TEST(config_forwarding)
 
 		if (!xlb_fwd_supported(i)) {
 			ASSERT_EQ(err, -EINVAL, xlb_fwd_names[i]);
-			ASSERT_TRUE(e.n && !strncmp(e.v[e.n - 1].msg,
-						    NAME ":6: ", 7) &&
+			ASSERT_TRUE(e.n &&
+					    !strncmp(e.v[e.n - 1].msg,
+						     NAME ":6: ", 7) &&
 					    strstr(e.v[e.n - 1].msg,
 						   "not implemented"),
 				    "refused at its line");

@@ -83,15 +83,20 @@ static bool status_expected(const struct xlb_hc_conf *c, int status)
 	return false;
 }
 
-/* "HTTP/1.1 200 OK": the code, or -1. */
+/*
+ * "HTTP/1.1 200 OK": the code, or -1. Only the first line is the status
+ * line (RFC 9112 section 4): a code on a later line does not count.
+ */
 static int parse_status(const char *s, size_t len)
 {
-	const char *sp;
+	const char *nl = memchr(s, '\n', len), *sp;
 
+	if (nl)
+		len = nl + 1 - s;
 	if (len < 12 || memcmp(s, "HTTP/", 5))
 		return -1;
 	sp = memchr(s, ' ', len);
-	if (!sp || sp + 4 > s + len || !isdigit(sp[1]) || !isdigit(sp[2]) ||
+	if (!sp || sp + 4 >= s + len || !isdigit(sp[1]) || !isdigit(sp[2]) ||
 	    !isdigit(sp[3]) || (sp[4] != ' ' && sp[4] != '\r' && sp[4] != '\n'))
 		return -1;
 	return (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');

@@ -12,6 +12,10 @@
 #   tests/lib/*.c    -> test framework, linked into both test binaries
 #   tests/unit/*.c   -> build/tests/test_unit
 #   tests/bpf/*.c    -> build/tests/test_bpf (BPF_PROG_TEST_RUN packet tests)
+#   tests/fuzz/fuzz_*.c -> build/fuzz/tests/fuzz/fuzz_* (libFuzzer targets,
+#                       clang with ASan+UBSan: make fuzz, README
+#                       "Reliability"); tests/fuzz/fake_*.c replace the
+#                       kernel's side (maps, netlink) and the log in them
 
 BUILD    ?= build
 CC       ?= gcc
@@ -78,10 +82,18 @@ TOOLS      := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 TLIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 UNIT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 TBPF_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/bpf/*.c))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_FAKES := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/fake_*.c))
+FUZZ_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_SRCS)) $(FUZZ_FAKES)
+FUZZ_BINS  := $(patsubst %.c,$(BUILD)/%,$(FUZZ_SRCS))
+# the library and the daemon without what the fakes stand in for
+FUZZ_LIB   := $(BUILD)/libxlb_fuzz.a
+FUZZ_XLBD  := $(BUILD)/libxlbd_fuzz.a
+FUZZ_LIB_OBJS := $(filter-out $(addprefix $(BUILD)/user/lib/,dataplane.o neigh.o log.o),$(LIB_OBJS))
 
 USER_OBJS  := $(LIB_OBJS) $(XLBD_OBJS) $(CTL_MAIN) $(CTLLIB_OBJS) $(TOOLLIB_OBJS) \
 	      $(patsubst $(BUILD)/tools/%,$(BUILD)/tools/%.o,$(TOOLS)) \
-	      $(TLIB_OBJS) $(UNIT_OBJS) $(TBPF_OBJS)
+	      $(TLIB_OBJS) $(UNIT_OBJS) $(TBPF_OBJS) $(FUZZ_OBJS)
 
 PROGS := $(if $(XLBD_OBJS),$(BUILD)/xlbd) $(BUILD)/xlbctl
 TESTS := $(if $(UNIT_OBJS),$(BUILD)/tests/test_unit) \
@@ -90,13 +102,15 @@ TESTS := $(if $(UNIT_OBJS),$(BUILD)/tests/test_unit) \
 MAN_SRCS   := $(wildcard user/*/*.[1-8].scd)
 MANS       := $(patsubst %.scd,$(BUILD)/man/%,$(notdir $(MAN_SRCS)))
 
-.PHONY: all deps test demo bench lab-up lab-down clean install uninstall \
+.PHONY: all deps test fuzz fuzz-build fuzz-bins demo bench lab-up lab-down clean install uninstall \
 	man deb check check-bpf-calls check-format check-warnings format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
+# The fuzz targets' objects too (not linked: that needs clang's libFuzzer),
+# so a normal build and make check see their warnings.
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(PROGS) $(TOOLS) $(TESTS) $(MANS) \
-	$(BUILD)/xlbd.service
+	$(BUILD)/xlbd.service $(FUZZ_OBJS)
 
 # Rewritten only when the version or revision changed, so a commit
 # relinks the two programs and nothing else.
@@ -110,8 +124,24 @@ deps:
 	$(Q)./tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
 	$(Q)./tests/run.sh
+
+# Fuzzing: the libFuzzer targets, built by Debian's clang with ASan and
+# UBSan into $(BUILD)/fuzz, each run for FUZZ_SECONDS (tests/fuzz/run.sh
+# says where crashes and new inputs go). make test runs them briefly.
+FUZZ_BUILD ?= $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined,fuzzer-no-link \
+	-fno-sanitize-recover=undefined
+fuzz: deps fuzz-build
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		./tests/fuzz/run.sh fuzz
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(CLANG) \
+		CFLAGS='$(FUZZ_CFLAGS)' fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -185,6 +215,17 @@ $(BUILD)/tests/test_unit: $(UNIT_OBJS) $(TLIB_OBJS) $(CTLLIB) $(TOOLLIB) $(LIB)
 $(BUILD)/tests/test_bpf: $(TBPF_OBJS) $(TLIB_OBJS) $(TOOLLIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(link)
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+$(FUZZ_XLBD): $(filter-out $(BUILD)/user/xlbd/main.o,$(XLBD_OBJS))
+$(FUZZ_LIB) $(FUZZ_XLBD):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_FAKES) \
+		$(FUZZ_XLBD) $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(link) -fsanitize=fuzzer $(XLBD_LDLIBS)
 
 -include $(USER_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
 

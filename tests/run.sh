@@ -45,6 +45,8 @@ fi
 
 run_suite unit ./build/tests/test_unit
 run_suite bpf ./build/tests/test_bpf
+# libFuzzer targets (make fuzz-build): corpus, then a short run each
+run_suite fuzz ./tests/fuzz/run.sh test
 for t in tests/integration/*.sh; do
 	[[ -x "$t" ]] || continue
 	run_suite "integration/$(basename "$t" .sh)" "$t"

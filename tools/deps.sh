@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS=(
 	make gcc clang llvm pkg-config           # build
 	clang-format                             # make check: the tree's style
+	libclang-rt-14-dev                       # make fuzz: libFuzzer, ASan, UBSan runtimes
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libyaml-dev libjson-c-dev libmnl-dev     # config, control socket, netlink
 	iproute2 ethtool procps curl python3     # lab and tests

@@ -15,15 +15,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define fuzz_assert(cond, ...)                                              \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: property broken: %s: ",     \
-				__FILE__, __LINE__, #cond);                 \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fputc('\n', stderr);                                \
-			abort();                                            \
-		}                                                           \
+#define fuzz_assert(cond, ...)                                            \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			fprintf(stderr,                                   \
+				"%s:%d: property broken: %s: ", __FILE__, \
+				__LINE__, #cond);                         \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+			abort();                                          \
+		}                                                         \
 	} while (0)
 
 #endif /* XLB_FUZZ_H */

@@ -82,11 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(!c.services && !c.n_services,
 			    "a refused config owns services");
 		for (size_t i = 0; i < errs.n; i++)
-			fuzz_assert(!strncmp(errs.v[i].msg, path,
-					     strlen(path)) &&
-					    errs.v[i].msg[strlen(path)] == ':',
-				    "error without the file name: %s",
-				    errs.v[i].msg);
+			fuzz_assert(
+				!strncmp(errs.v[i].msg, path, strlen(path)) &&
+					errs.v[i].msg[strlen(path)] == ':',
+				"error without the file name: %s",
+				errs.v[i].msg);
 	} else {
 		check_roundtrip(&c);
 		xlb_config_free(&c);

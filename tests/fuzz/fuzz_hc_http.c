@@ -30,8 +30,12 @@ static const char *const reasons[] = { "ok", "bad response", "empty reply",
 
 static void conf_of(__u8 b, struct xlb_hc_conf *c)
 {
-	static const __u16 lo[][3] = { {}, { 200 }, { 200, 204, 300 }, { 500 } };
-	static const __u16 hi[][3] = { {}, { 200 }, { 200, 204, 302 }, { 599 } };
+	static const __u16 lo[][3] = {
+		{}, { 200 }, { 200, 204, 300 }, { 500 }
+	};
+	static const __u16 hi[][3] = {
+		{}, { 200 }, { 200, 204, 302 }, { 599 }
+	};
 	static const int n[] = { 0, 1, 3, 1 };
 	int k = (b >> 1) & 3;
 
@@ -127,8 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		known |= !strcmp(p.reason, reasons[i]);
 	known |= !strncmp(p.reason, "status ", 7);
 	fuzz_assert(known, "undocumented reason \"%s\"", p.reason);
-	fuzz_assert(p.ok == !strcmp(p.reason, "ok"), "ok %d with \"%s\"",
-		    p.ok, p.reason);
+	fuzz_assert(p.ok == !strcmp(p.reason, "ok"), "ok %d with \"%s\"", p.ok,
+		    p.reason);
 	if (p.ok)
 		fuzz_assert(may_be_ok(&conf, resp, off),
 			    "ok for an answer that cannot pass");

@@ -563,7 +563,7 @@ static const struct {
 	{ "node_undrain", cmd_node_undrain },
 };
 
-static void handle(struct xlbd *d, int fd, struct json_object *req)
+void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req)
 {
 	const char *cmd = NULL;
 	json_object *data = NULL, *v;
@@ -605,7 +605,7 @@ static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 	int r;
 
 	while ((r = xlb_ctl_conn_read(cl->c, &req)) > 0) {
-		handle(cl->d, fd, req);
+		xlbd_control_handle(cl->d, fd, req);
 		json_object_put(req);
 	}
 	if (r == -EBADMSG) {

@@ -261,5 +261,8 @@ bool xlbd_announce_is(const struct xlbd *d, const union xlb_addr *vip,
 /* control.c */
 int xlbd_control_start(struct xlbd *d);
 void xlbd_control_stop(struct xlbd *d);
+struct json_object;
+/* One request (a JSON object), its reply written to fd (fuzzing calls it). */
+void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req);
 
 #endif /* XLBD_H */

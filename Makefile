@@ -17,6 +17,13 @@
 #                       "Reliability"); tests/fuzz/fake_*.c replace the
 #                       kernel's side (maps, netlink) and the log in them
 
+# make SANITIZE=1: the same programs and tests with ASan and UBSan, in
+# their own directory (make test runs the unit and daemon tests on them).
+ifeq ($(SANITIZE),1)
+BUILD    ?= build/san
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined
+endif
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
@@ -30,7 +37,7 @@ CFLAGS   ?= -O2 -g
 XLB_CFLAGS := $(XLB_WERROR) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/xlbctl \
 	    -Itools/lib -Itests/lib -I$(BUILD) \
-	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SAN_CFLAGS)
 XLB_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 # Only the daemon talks to systemd (sd_notify); the CLI does not link it.
 XLBD_LDLIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
@@ -125,6 +132,7 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all fuzz-build
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/san all
 	$(Q)./tests/run.sh
 
 # Fuzzing: the libFuzzer targets, built by Debian's clang with ASan and

@@ -47,6 +47,10 @@ run_suite unit ./build/tests/test_unit
 run_suite bpf ./build/tests/test_bpf
 # libFuzzer targets (make fuzz-build): corpus, then a short run each
 run_suite fuzz ./tests/fuzz/run.sh test
+# the ASan+UBSan build (make SANITIZE=1): any sanitizer report fails
+run_suite san/unit ./tests/san.sh test_unit
+run_suite san/integration/xlbd ./tests/san.sh tests/integration/xlbd.sh
+run_suite san/integration/daemon ./tests/san.sh tests/integration/daemon.sh
 for t in tests/integration/*.sh; do
 	[[ -x "$t" ]] || continue
 	run_suite "integration/$(basename "$t" .sh)" "$t"

@@ -5,8 +5,10 @@
 # Every wait here is bounded; nothing leaves the lab's namespaces.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-XLBD=$ROOT/build/xlbd
-XLBCTL=$ROOT/build/xlbctl
+# XLB_BIN_DIR: another build of the programs (tests/san.sh: build/san)
+XLB_BIN_DIR=${XLB_BIN_DIR:-$ROOT/build}
+XLBD=$XLB_BIN_DIR/xlbd
+XLBCTL=$XLB_BIN_DIR/xlbctl
 PASSED=0
 FAILED=0
 

@@ -13,7 +13,8 @@
  * fails. Sections:
  *
  *  packet	per-packet cost (below) and how it scales with backends,
- *		services and flows
+ *		services and flows; two CPUs on one service against one
+ *		(scale_row(), a ratio of packet rates)
  *  scheduler	each scheduler on its own service of 100 backends, with the
  *		ring xlbd would publish for it (same library calls): the
  *		established hit and a new flow (SYN)
@@ -65,6 +66,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,6 +550,29 @@ static int gen_syn(struct pkt *p, struct xlb_flow_key *k)
 	return build_v4(p, saddr, sport, syn_vip, PKT_SYN);
 }
 
+/* A first UDP packet of a new client of VIP4:53: a new main-table flow. */
+static int gen_udp(struct pkt *p, struct xlb_flow_key *k)
+{
+	__u32 n = syn_seq++;
+	__u32 saddr = SYN_SRC_BASE + n;
+	__u16 sport = 10000 + (n % 50000);
+	struct in_addr a = { .s_addr = htonl(saddr) };
+	char src[INET_ADDRSTRLEN];
+	struct frame f = {
+		.src = src,
+		.dst = VIP4,
+		.proto = IPPROTO_UDP,
+		.sport = sport,
+		.dport = 53,
+	};
+
+	v4_key(k, VIP4, saddr, sport);
+	k->svc.port = htons(53);
+	k->svc.proto = IPPROTO_UDP;
+	inet_ntop(AF_INET, &a, src, sizeof(src));
+	return build(p, &f);
+}
+
 static __u32 rnd_state = 2463534242U;
 
 static __u32 xorshift(void)
@@ -626,9 +651,19 @@ static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
 		stats(s1);
 		nf += s1[XLB_STAT_NEW_FLOW] - s0[XLB_STAT_NEW_FLOW];
 		want += new_flows ? singles : 0;
+		/*
+		 * A SYN waits in the unconfirmed table, a UDP flow is in
+		 * the main one: take them out of both, or the small table
+		 * fills up over the rows and every later row measures
+		 * eviction.
+		 */
 		if (new_flows && !keep_new_flows)
-			for (int i = 0; i < singles; i++)
+			for (int i = 0; i < singles; i++) {
 				bpf_map_delete_elem(dp.flow_fd, &keys[i]);
+				if (dp.syn_flow_fd >= 0)
+					bpf_map_delete_elem(dp.syn_flow_fd,
+							    &keys[i]);
+			}
 		ta = trimmed_total(a, singles, &ca);
 		tb = trimmed_total(b, singles, &cb);
 		fig[round] = est_ns + ta / ca - tb / cb;
@@ -666,6 +701,11 @@ out:
 	free(b);
 	free(keys);
 	return err;
+}
+
+static int udp_flow_row(const char *name, const struct pkt *est)
+{
+	return delta_row(name, gen_udp, est, true, NULL, NULL, 0);
 }
 
 static int new_flow_row(const char *name, const char *vip,
@@ -731,6 +771,116 @@ out:
 	free(k);
 	free(v);
 	return err;
+}
+
+/* Two CPUs at once ----------------------------------------------------- */
+
+/*
+ * Each thread runs its own frame (its own flow of the same service) on its
+ * own CPU, amortized; the threads start together behind a barrier and run
+ * equally long, so the runs overlap. A cache line every packet writes on
+ * every CPU (a shared counter, a lock) shows as two CPUs forwarding less
+ * than twice what one does.
+ */
+struct par {
+	struct pkt p;
+	int cpu;
+	pthread_barrier_t *bar;
+	__u32 dur, ret;
+	int err;
+};
+
+static void *par_main(void *arg)
+{
+	struct par *a = arg;
+
+	pin_cpu(a->cpu);
+	pthread_barrier_wait(a->bar);
+	a->err = run(dp.prog_fd, &a->p, repeat, &a->dur, &a->ret);
+	return NULL;
+}
+
+/* Packets per second of a[0..n-1] run at once, each on its CPU. */
+static int par_rate(struct par *a, int n, double *pps)
+{
+	pthread_barrier_t bar;
+	pthread_t t[2];
+	int err = 0;
+
+	pthread_barrier_init(&bar, NULL, n);
+	for (int i = 0; i < n; i++) {
+		a[i].bar = &bar;
+		if (pthread_create(&t[i], NULL, par_main, &a[i]))
+			return -EAGAIN;
+	}
+	*pps = 0;
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		if (a[i].err)
+			err = a[i].err;
+		else if (a[i].ret != XDP_TX)
+			err = -EPROTO;
+		else
+			*pps += a[i].dur ? 1e9 / a[i].dur : 0;
+	}
+	pthread_barrier_destroy(&bar);
+	return err;
+}
+
+/*
+ * "2 CPUs / 1 CPU" rows: RUNS rounds, each one CPU alone (bench_cpu) then
+ * both CPUs at once, on the same service (VIP4:80). est: established
+ * flows (one per CPU); otherwise the same SYN over and over on each CPU,
+ * every one scheduled afresh and written into the unconfirmed table.
+ */
+static int scale_row(const char *name, bool est)
+{
+	double ratio[RUNS], one[RUNS], two[RUNS];
+	__u64 s0[XLB_STAT_MAX], s1[XLB_STAT_MAX], nf;
+	struct par a[2];
+	struct row *r;
+	int err = 0;
+
+	if (libbpf_num_possible_cpus() < 2)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		struct frame f = {
+			.src = CLIENT4,
+			.dst = VIP4,
+			.proto = IPPROTO_TCP,
+			.sport = (est ? 41000 : 42000) + i,
+			.dport = 80,
+			.flags = est ? PKT_ACK : PKT_SYN,
+		};
+		__u32 dur, ret;
+
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].cpu = i ? bench_cpu : bench_cpu - 1;
+		if (build(&a[i].p, &f))
+			return -EINVAL;
+		/* an established flow's first packet makes its entry */
+		err = run(dp.prog_fd, &a[i].p, 1, &dur, &ret);
+		if (err)
+			return err;
+	}
+	stats(s0);
+	for (int round = 0; round < RUNS && !err; round++) {
+		err = par_rate(&a[1], 1, &one[round]);
+		if (!err)
+			err = par_rate(a, 2, &two[round]);
+		ratio[round] = one[round] > 0 ? two[round] / one[round] : 0;
+	}
+	pin_cpu(bench_cpu);
+	if (err)
+		return err;
+	stats(s1);
+	nf = s1[XLB_STAT_NEW_FLOW] - s0[XLB_STAT_NEW_FLOW];
+	r = add_row(name, "x", "2 threads", ratio, RUNS);
+	snprintf(r->note, sizeof(r->note),
+		 "%.1f Mpps on one CPU, %.1f on two; new_flow +%llu%s",
+		 median(one, RUNS) / 1e6, median(two, RUNS) / 1e6,
+		 (unsigned long long)nf, est && nf ? " UNVERIFIED" : "");
+	return 0;
 }
 
 /* Schedulers ----------------------------------------------------------- */
@@ -1340,6 +1490,14 @@ static int bench_xlb(void)
 	if (err)
 		goto out;
 
+	err = udp_flow_row("udp4 first packet, new flow", &est);
+	if (!err)
+		err = scale_row("2 CPUs / 1 CPU, established", true);
+	if (!err)
+		err = scale_row("2 CPUs / 1 CPU, new flow (SYN)", false);
+	if (err)
+		goto out;
+
 	/* ring size: the new-flow path picks a slot of the service's ring */
 	err = add_service(VIP4_R1, 80, IPPROTO_TCP, 4, 0);
 	if (!err)
@@ -1365,13 +1523,31 @@ static int bench_xlb(void)
 		err = est_row("established, 1000 services", &tcp4, XDP_TX,
 			      XLB_STAT_TX, NULL, 0);
 	if (!err)
+		err = new_flow_row("new flow, 1000 services", VIP4, &est, NULL,
+				   NULL, 0);
+	if (!err)
 		err = filler_services(6, 1000, false);
 	if (err)
 		goto out;
 
-	/* flow-table size: 1M flows, hits (hot and cold) and misses */
-	progress("prefilling 1M flows");
+	/* flow-table size: 10 flows, then 1M: hits (hot and cold), misses */
 	ncpu = libbpf_num_possible_cpus();
+	err = prefill(0, 10 / ncpu);
+	if (err)
+		goto out;
+	nflows = count_flows();
+	err = est_row("established, 10 flows", &tcp4, XDP_TX, XLB_STAT_TX, NULL,
+		      0);
+	if (err)
+		goto out;
+	r = &rows[nrows - 1];
+	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
+		 "; %llu flows", (unsigned long long)nflows);
+	err = new_flow_row("new flow, 10 flows in table", VIP4, &est, NULL,
+			   NULL, 0);
+	if (err)
+		goto out;
+	progress("prefilling 1M flows");
 	err = prefill(0, PREFILL_FLOWS / ncpu);
 	if (err) {
 		fprintf(stderr, "xlb_bench: prefill: %s\n", strerror(-err));
@@ -1483,7 +1659,7 @@ out:
 /* Decimals a unit is printed with. */
 static int decimals(const char *unit)
 {
-	if (!strcmp(unit, "ms"))
+	if (!strcmp(unit, "ms") || !strcmp(unit, "x"))
 		return 2;
 	if (!strcmp(unit, "ns/pkt") || !strcmp(unit, "B"))
 		return 0;

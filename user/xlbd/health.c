@@ -24,6 +24,23 @@ struct hc_owner {
 	xlbd_verdict_fn *verdict;
 };
 
+/* Upper bounds of xlb_backend_health_check_duration_seconds. */
+const double xlbd_health_latency_bounds[XLBD_HEALTH_N_LATENCY_BOUNDS] = {
+	0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05,	 0.1,	 0.25,	0.5,	1,     2.5,  5,
+};
+_Static_assert(XLBD_HEALTH_N_LATENCY_BOUNDS <= XLB_PROM_HIST_MAX,
+	       "histogram bounds");
+
+/* One finished probe of b, for the metrics. */
+static void record_probe(struct be_rt *b, bool ok, __u32 latency_us)
+{
+	b->hc_failed += !ok;
+	b->hc_last_latency_us = latency_us;
+	xlb_prom_hist_observe(&b->hc_latency, xlbd_health_latency_bounds,
+			      XLBD_HEALTH_N_LATENCY_BOUNDS, latency_us / 1e6);
+}
+
 static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
 		      const char *reason)
 {
@@ -31,7 +48,7 @@ static void on_report(struct xlb_hc *hc, void *ctx, bool up, bool changed,
 	struct xlb_hc_status st;
 
 	xlb_hc_get_status(hc, &st);
-	xlbd_metrics_probe(o->b, st.last_ok, st.latency_us);
+	record_probe(o->b, st.last_ok, st.latency_us);
 	/* same state: only stores the reason; a flip logs and publishes */
 	o->verdict(o->d, o->s, o->b, up, reason);
 }

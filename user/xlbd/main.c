@@ -152,10 +152,11 @@ static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 {
 	struct xlbd *d = ctx;
 
-	if (xlb_neigh_process(d->neigh, xlbd_resolve_event, d) == -ENOBUFS) {
+	if (xlb_neigh_process(d->neigh, xlbd_state_neigh_event, d) ==
+	    -ENOBUFS) {
 		/* notifications lost: ask again about everyone */
 		pr_debug("neighbour notifications overran; rechecking all");
-		xlbd_resolve_refresh(d);
+		xlbd_state_refresh_neigh(d);
 	}
 }
 
@@ -170,12 +171,12 @@ static void on_neigh_timer(struct xlb_loop *l, void *ctx)
 	 * keeps their entries (XDP traffic never refreshes them).
 	 */
 	if (++ticks % XLB_NEIGH_REFRESH_SEC == 0) {
-		xlbd_resolve_refresh(d);
+		xlbd_state_refresh_neigh(d);
 	} else {
 		for (size_t i = 0; i < d->n_svcs; i++) {
 			for (size_t j = 0; j < d->svcs[i]->n_bes; j++) {
 				if (!d->svcs[i]->bes[j]->mac_ok) {
-					xlbd_resolve_refresh(d);
+					xlbd_state_refresh_neigh(d);
 					goto out;
 				}
 			}

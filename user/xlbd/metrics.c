@@ -78,24 +78,6 @@ static double unix_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- health-check probes (called by health.c) ---- */
-
-/* Upper bounds of xlb_backend_health_check_duration_seconds. */
-static const double hc_bounds[] = {
-	0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-	0.05,	 0.1,	 0.25,	0.5,	1,     2.5,  5,
-};
-#define N_HC_BOUNDS (sizeof(hc_bounds) / sizeof(hc_bounds[0]))
-_Static_assert(N_HC_BOUNDS <= XLB_PROM_HIST_MAX, "histogram bounds");
-
-void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us)
-{
-	b->hc_failed += !ok;
-	b->hc_last_latency_us = latency_us;
-	xlb_prom_hist_observe(&b->hc_latency, hc_bounds, N_HC_BOUNDS,
-			      latency_us / 1e6);
-}
-
 /* ---- rendering ---- */
 
 #define L_SVC(s) XLB_PROM_L({ "service", (s)->conf.name })
@@ -455,7 +437,8 @@ static void render_backends(struct xlb_prom *p, struct xlbd *d,
 		"Duration of the health-check probes, failed ones included (_count: probes finished).");
 	EACH_BE(if (b->hc) xlb_prom_hist(
 			p, "xlb_backend_health_check_duration_seconds",
-			L_BE(s, a), hc_bounds, N_HC_BOUNDS, &b->hc_latency);)
+			L_BE(s, a), xlbd_health_latency_bounds,
+			XLBD_HEALTH_N_LATENCY_BOUNDS, &b->hc_latency);)
 	xlb_prom_family(p, "xlb_backend_health_check_last_duration_seconds",
 			XLB_PROM_GAUGE,
 			"Duration of the last health-check probe.");

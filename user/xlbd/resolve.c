@@ -58,69 +58,55 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 	xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family, ifindex);
 }
 
-void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
-			int ifindex, const __u8 *mac)
+/*
+ * A neighbour event for a, family on ifindex (mac NULL: the entry failed or
+ * went away) applied to backend b of s. True if b changed: the caller
+ * republishes s.
+ */
+bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
+			      const union xlb_addr *a, __u8 family, int ifindex,
+			      const __u8 *mac)
 {
-	struct xlbd *d = ctx;
+	char as[XLB_ADDR_STRLEN];
 
-	for (size_t i = 0; i < d->n_svcs; i++) {
-		struct svc_rt *s = d->svcs[i];
-		bool changed = false;
-
-		for (size_t j = 0; j < s->n_bes; j++) {
-			struct be_rt *b = s->bes[j];
-			char as[XLB_ADDR_STRLEN];
-
-			if (b->conf.family != family || b->ifindex != ifindex ||
-			    memcmp(&b->conf.addr, a, sizeof(*a)))
-				continue;
-			xlbd_addr_str(a, family, as, sizeof(as));
-			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
-				memcpy(b->mac, mac, 6);
-				b->mac_ok = true;
-				b->why[0] = 0;
-				pr_info("service %s: backend %s resolved to %02x:%02x:%02x:%02x:%02x:%02x",
-					s->conf.name, as, mac[0], mac[1],
-					mac[2], mac[3], mac[4], mac[5]);
-				changed = true;
-			} else if (!mac && b->mac_ok) {
-				b->mac_ok = false;
-				snprintf(b->why, sizeof(b->why),
-					 "neighbour entry failed or removed");
-				pr_warn("service %s: backend %s: %s",
-					s->conf.name, as, b->why);
-				changed = true;
-			}
-		}
-		if (changed)
-			xlbd_svc_publish(d, s);
+	if (b->conf.family != family || b->ifindex != ifindex ||
+	    memcmp(&b->conf.addr, a, sizeof(*a)))
+		return false;
+	xlbd_addr_str(a, family, as, sizeof(as));
+	if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
+		memcpy(b->mac, mac, 6);
+		b->mac_ok = true;
+		b->why[0] = 0;
+		pr_info("service %s: backend %s resolved to %02x:%02x:%02x:%02x:%02x:%02x",
+			s->conf.name, as, mac[0], mac[1], mac[2], mac[3],
+			mac[4], mac[5]);
+		return true;
 	}
+	if (!mac && b->mac_ok) {
+		b->mac_ok = false;
+		snprintf(b->why, sizeof(b->why),
+			 "neighbour entry failed or removed");
+		pr_warn("service %s: backend %s: %s", s->conf.name, as, b->why);
+		return true;
+	}
+	return false;
 }
 
 /*
  * XDP traffic bypasses the kernel's neighbour code, so entries would go
  * stale and be collected; probing keeps them fresh and retries the
- * unresolved ones. Called on a timer.
+ * unresolved ones. Called on a timer for each backend; true if b changed
+ * (the caller republishes its service).
  */
-void xlbd_resolve_refresh(struct xlbd *d)
+bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b)
 {
-	for (size_t i = 0; i < d->n_svcs; i++) {
-		struct svc_rt *s = d->svcs[i];
-		bool changed = false;
+	bool had = b->mac_ok;
 
-		for (size_t j = 0; j < s->n_bes; j++) {
-			struct be_rt *b = s->bes[j];
-			bool had = b->mac_ok;
-
-			if (b->mac_ok) {
-				xlb_neigh_probe(d->neigh, &b->conf.addr,
-						b->conf.family, b->ifindex);
-				continue;
-			}
-			xlbd_resolve_backend(d, b);
-			changed |= had != b->mac_ok;
-		}
-		if (changed)
-			xlbd_svc_publish(d, s);
+	if (b->mac_ok) {
+		xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family,
+				b->ifindex);
+		return false;
 	}
+	xlbd_resolve_backend(d, b);
+	return had != b->mac_ok;
 }

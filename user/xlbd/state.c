@@ -20,12 +20,6 @@
 /* The daemon, for timer callbacks; set by xlbd_state_init(). */
 static struct xlbd *the_d;
 
-void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf, size_t len)
-{
-	if (xlb_format_addr(a, family, buf, len))
-		snprintf(buf, len, "?");
-}
-
 static void svc_key_of(const struct xlb_service_conf *c, struct xlb_svc_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -698,4 +692,34 @@ void xlbd_state_free(struct xlbd *d)
 	free(d->adopted);
 	d->svcs = NULL;
 	d->n_svcs = 0;
+}
+
+void xlbd_state_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
+			    int ifindex, const __u8 *mac)
+{
+	struct xlbd *d = ctx;
+
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+		bool changed = false;
+
+		for (size_t j = 0; j < s->n_bes; j++)
+			changed |= xlbd_resolve_neigh_event(
+				s, s->bes[j], a, family, ifindex, mac);
+		if (changed)
+			xlbd_svc_publish(d, s);
+	}
+}
+
+void xlbd_state_refresh_neigh(struct xlbd *d)
+{
+	for (size_t i = 0; i < d->n_svcs; i++) {
+		struct svc_rt *s = d->svcs[i];
+		bool changed = false;
+
+		for (size_t j = 0; j < s->n_bes; j++)
+			changed |= xlbd_resolve_refresh(d, s->bes[j]);
+		if (changed)
+			xlbd_svc_publish(d, s);
+	}
 }

@@ -115,8 +115,21 @@ struct xlbd {
 /* state.c: every change to services and backends goes through here. */
 int xlbd_state_init(struct xlbd *d);
 void xlbd_state_free(struct xlbd *d);
+/*
+ * Neighbour events (a xlb_neigh_process() callback, ctx the xlbd) and the
+ * refresh timer, for every backend (resolve.c); republishes what changed.
+ */
+void xlbd_state_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
+			    int ifindex, const __u8 *mac);
+void xlbd_state_refresh_neigh(struct xlbd *d);
+
 /* "ADDR" of a for messages ("?" if it cannot be formatted). */
-void xlbd_addr_str(const union xlb_addr *a, __u8 family, char *buf, size_t len);
+static inline void xlbd_addr_str(const union xlb_addr *a, __u8 family,
+				 char *buf, size_t len)
+{
+	if (xlb_format_addr(a, family, buf, len))
+		snprintf(buf, len, "?");
+}
 
 /*
  * adopt.c: ids. adopt_maps reads what a previous xlbd left in the pinned
@@ -170,12 +183,19 @@ int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 void xlbd_health_detach(struct xlbd *d, struct be_rt *b);
 /* The "health" object of `xlbctl status` (NULL when no check). */
 struct json_object *xlbd_health_json(const struct be_rt *b);
+/* Buckets of each backend's probe-latency histogram (be_rt.hc_latency). */
+#define XLBD_HEALTH_N_LATENCY_BOUNDS 14
+extern const double xlbd_health_latency_bounds[XLBD_HEALTH_N_LATENCY_BOUNDS];
 
-/* resolve.c: a backend's route and MACs; netlink events; refresh timer. */
+/*
+ * resolve.c: a backend's route and MACs; a netlink neighbour event and the
+ * refresh timer applied to one backend (true: it changed, republish).
+ */
 void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b);
-void xlbd_resolve_event(void *ctx, const union xlb_addr *a, __u8 family,
-			int ifindex, const __u8 *mac);
-void xlbd_resolve_refresh(struct xlbd *d);
+bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
+			      const union xlb_addr *a, __u8 family, int ifindex,
+			      const __u8 *mac);
+bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b);
 
 /*
  * check.c: xlbd --check-config on this host. Prints one warning per
@@ -233,8 +253,6 @@ int xlbd_mount_bpffs(const char *pin_dir);
 int xlbd_metrics_start(struct xlbd *d);
 void xlbd_metrics_stop(struct xlbd *d);
 int xlbd_metrics_reload(struct xlbd *d, const char *listen);
-/* health.c: one finished probe of b */
-void xlbd_metrics_probe(struct be_rt *b, bool ok, __u32 latency_us);
 
 /*
  * flows.c: walk the flow table every cfg.flows.scan_interval_ms: expire

@@ -110,7 +110,7 @@ MAN_SRCS   := $(wildcard user/*/*.[1-8].scd)
 MANS       := $(patsubst %.scd,$(BUILD)/man/%,$(notdir $(MAN_SRCS)))
 
 .PHONY: all deps test fuzz fuzz-build fuzz-bins demo bench lab-up lab-down clean install uninstall \
-	man deb check check-bpf-calls check-format check-warnings format FORCE
+	man deb check check-bpf-calls check-includes check-format check-warnings format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -162,11 +162,14 @@ bench: deps
 # `make check`: the tree is formatted (.clang-format, kernel style), every
 # C file compiles without a warning (-Werror, in its own build directory so
 # the normal build keeps its objects), and no map lookup call site in the
-# translated program is shared by two maps. `make format` fixes the first.
+# translated program is shared by two maps; no file of user/ or tools/
+# includes a .c file and the files of user/ include each other one way
+# only (tools/check_includes.py). `make format` fixes the first.
 FMT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 CLANG_FORMAT ?= clang-format
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-format check-warnings check-bpf-calls
+	$(Q)$(MAKE) --no-print-directory check-format check-warnings check-bpf-calls \
+		check-includes
 check-format:
 	$(Q)$(CLANG_FORMAT) --dry-run -Werror $(FMT_SRCS)
 	$(Q)echo "check-format: ok: $(words $(FMT_SRCS)) files"
@@ -176,6 +179,8 @@ check-warnings:
 	$(Q)echo "check-warnings: ok: no compiler warning"
 format:
 	$(Q)$(CLANG_FORMAT) -i $(FMT_SRCS)
+check-includes:
+	$(Q)./tools/check_includes.py
 check-bpf-calls: $(BUILD)/xlb.bpf.o
 	$(Q)./tools/check_bpf_calls.sh $<
 

@@ -280,6 +280,19 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 	return ret;
 }
 
+/*
+ * May @vip be a VIP address? False only when no service key holds it:
+ * then the packet is not ours without a services lookup (an array load,
+ * inlined by the verifier, against a hash of 20 bytes and a bucket walk).
+ */
+static __always_inline bool vip_maybe(const union xlb_addr *vip)
+{
+	__u32 bit = xlb_vip_filter_bit(vip), word = bit / 64;
+	__u64 *w = bpf_map_lookup_elem(&XLB_MAP_VIP_FILTER, &word);
+
+	return !w || (*w >> (bit % 64)) & 1;
+}
+
 static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 				   struct verdict *v)
 {
@@ -302,6 +315,8 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	switch (ret) {
 	case XLB_P_OK:
+		if (!vip_maybe(&p->key.svc.vip))
+			return pass(v, XLB_STAT_PASS_NON_VIP);
 		break;
 	case XLB_P_ICMP:
 		return handle_icmp(ctx, p, v);
@@ -315,7 +330,8 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		 * the key is exactly the VIP address marker xlbd installs,
 		 * so fragments to a VIP are dropped, others go to the kernel.
 		 */
-		if (bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
+		if (vip_maybe(&p->key.svc.vip) &&
+		    bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
 			return drop(v, XLB_STAT_DROP_FRAGMENT);
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	default:

@@ -50,6 +50,7 @@
 #define XLB_MAP_BE_CONNS xlb_be_conns
 #define XLB_MAP_RUNTIME xlb_runtime
 #define XLB_MAP_TRACE xlb_trace
+#define XLB_MAP_VIP_FILTER xlb_vip_filter
 
 /*
  * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
@@ -236,6 +237,18 @@ struct xlb_runtime {
 	__u32 trace;
 	__u32 new_flow_limit;
 };
+
+/*
+ * XLB_MAP_VIP_FILTER: one bit per hash of a destination address
+ * (xlb_vip_filter_bit() in xlb_decide.h), set for every address some
+ * service key (or VIP address marker) holds, in XLB_VIP_FILTER_WORDS
+ * 64-bit words. A clear bit proves a packet is not VIP traffic, so most
+ * non-VIP packets leave after one inlined array load instead of a hash
+ * lookup. A set bit proves nothing: the services map decides. Bits of
+ * removed services may stay set until the next program load rebuilds it.
+ */
+#define XLB_VIP_FILTER_BITS 65536
+#define XLB_VIP_FILTER_WORDS (XLB_VIP_FILTER_BITS / 64)
 
 /* Value of XLB_MAP_FLOW_RATE (per CPU): the current one-second window. */
 struct xlb_flow_rate {

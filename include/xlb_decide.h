@@ -18,6 +18,18 @@
 #include "xlb_abi.h"
 #include "xlb_hash.h"
 
+/*
+ * The VIP filter bit of a destination address (XLB_MAP_VIP_FILTER). IPv4
+ * keys have v6[1..3] zero, so one function serves both families. Only
+ * needs to spread addresses; a collision costs a services lookup.
+ */
+XLB_HASH_INLINE __u32 xlb_vip_filter_bit(const union xlb_addr *a)
+{
+	__u32 x = a->v6[0] ^ a->v6[1] ^ a->v6[2] ^ a->v6[3];
+
+	return (x * 0x9e3779b1U) >> 16;
+}
+
 /* Why a flow-table entry is, or is not, followed. */
 enum xlb_flow_check {
 	XLB_FLOW_FOLLOW = 0,	/* same backend, same gen, up */

@@ -163,6 +163,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_BE_CONNS SEC(".maps");
 
+/* Addresses that may be VIPs, one bit per hash (see the ABI). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XLB_VIP_FILTER_WORDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_VIP_FILTER SEC(".maps");
+
 /* One slot of run-time switches (struct xlb_runtime). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "xlb_decide.h"
 #include "xlb_util.h"
 #include "xlb.skel.h"
 
@@ -170,6 +171,71 @@ int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
 	return xlb_dp_open_obj(dp, pin_dir, NULL, why, sizeof(why));
 }
 
+/*
+ * The VIP filter (XLB_MAP_VIP_FILTER): a service's address bit is set
+ * before its key is written, so the program never sees a service its
+ * filter hides. Bits are not cleared when a service goes (another key may
+ * share the bit, and a stale bit only costs a services lookup);
+ * vip_filter_rebuild() recomputes them all from the services map.
+ */
+static int vip_filter_set(struct xlb_dp *dp, const union xlb_addr *vip)
+{
+	__u32 bit = xlb_vip_filter_bit(vip), word = bit / 64;
+	__u64 w = 0, m = 1ULL << (bit % 64);
+
+	if (dp->vip_filter_fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(dp->vip_filter_fd, &word, &w))
+		return -errno;
+	if (w & m)
+		return 0;
+	w |= m;
+	return bpf_map_update_elem(dp->vip_filter_fd, &word, &w, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+/*
+ * Exactly the bits the services map needs, each word written only when it
+ * changes: a word loses only bits no service key holds, so a program
+ * running on these maps meanwhile never misses a VIP. After a load, which
+ * may have reused the pinned services of an earlier program and a new,
+ * empty filter.
+ */
+static int vip_filter_rebuild(struct xlb_dp *dp)
+{
+	__u64 *want = calloc(XLB_VIP_FILTER_WORDS, sizeof(*want));
+	struct xlb_svc_key k, next;
+	void *prev = NULL;
+	int err = 0;
+
+	if (dp->vip_filter_fd < 0) {
+		free(want);
+		return 0;
+	}
+	if (!want)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(dp->svc_fd, prev, &next)) {
+		__u32 bit = xlb_vip_filter_bit(&next.vip);
+
+		want[bit / 64] |= 1ULL << (bit % 64);
+		k = next;
+		prev = &k;
+	}
+	for (__u32 i = 0; i < XLB_VIP_FILTER_WORDS && !err; i++) {
+		__u64 w;
+
+		if (bpf_map_lookup_elem(dp->vip_filter_fd, &i, &w))
+			err = -errno;
+		else if (w != want[i] &&
+			 bpf_map_update_elem(dp->vip_filter_fd, &i, &want[i],
+					     BPF_ANY))
+			err = -errno;
+	}
+	free(want);
+	return err;
+}
+
 int xlb_dp_loaded(struct xlb_dp *dp)
 {
 	struct xlb_bpf *s = dp->skel;
@@ -183,7 +249,7 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 			return -EBADF;
 		*dp_map_fd(dp, i) = fd;
 	}
-	return 0;
+	return vip_filter_rebuild(dp);
 }
 
 int xlb_dp_load(struct xlb_dp *dp)
@@ -300,6 +366,9 @@ int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	if (ring && (!size || size != v->table_size))
 		return -EINVAL;
 	had = !bpf_map_lookup_elem(dp->svc_fd, k, &old);
+	err = vip_filter_set(dp, &k->vip);
+	if (err)
+		return err;
 
 	if (!ring || !size) {
 		/* no ring first: from then on every packet is a counted drop */
@@ -353,9 +422,14 @@ int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 	struct xlb_svc_key k = { .vip = *vip, .family = family };
 	struct xlb_svc v = { .flags = XLB_SVC_F_ADDR_MARK };
 
-	if (on)
+	if (on) {
+		int err = vip_filter_set(dp, vip);
+
+		if (err)
+			return err;
 		return bpf_map_update_elem(dp->svc_fd, &k, &v, BPF_ANY) ? -errno
 									: 0;
+	}
 	if (bpf_map_delete_elem(dp->svc_fd, &k) && errno != ENOENT)
 		return -errno;
 	return 0;

@@ -26,7 +26,8 @@ struct xlb_bpf;
  * required 0: a running program older than the map may lack it; adopting
  * that program leaves the fd -1 (the unconfirmed-flow table and the
  * new-flow rate window: such a program pins SYNs in the main table and
- * ignores the limit).
+ * ignores the limit; the VIP filter: such a program looks every packet
+ * up in the services map).
  */
 #define XLB_DP_MAPS(X)                        \
 	X(svc_fd, XLB_MAP_SERVICES, 1)        \
@@ -42,7 +43,8 @@ struct xlb_bpf;
 	X(trace_fd, XLB_MAP_TRACE, 1)         \
 	X(rr_fd, XLB_MAP_RR_CURSOR, 1)        \
 	X(syn_flow_fd, XLB_MAP_SYN_FLOWS, 0)  \
-	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0)
+	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0) \
+	X(vip_filter_fd, XLB_MAP_VIP_FILTER, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 

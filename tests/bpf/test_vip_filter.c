@@ -109,7 +109,8 @@ TEST(vip_filter_marker_and_removed_service)
 	if (!h_open(&h) || !h_backends_up(&h, 1))
 		goto out;
 	/* an address marker alone (fragments to a VIP are dropped) */
-	if (!h_vip_mark(&h, H_VIP4_B, true) || !filter_bit(&h, H_VIP4_B, &set) ||
+	if (!h_vip_mark(&h, H_VIP4_B, true) ||
+	    !filter_bit(&h, H_VIP4_B, &set) ||
 	    !ASSERT_TRUE(set, "marked VIP address's bit set"))
 		goto out;
 	/* a removed service's packets go to the kernel, stale bit or not */

@@ -99,8 +99,11 @@ __noinline int xlb_ipv4_opts_ok(struct xdp_md *ctx, __u32 off, __u32 len)
 		idx = off + pos;
 		asm volatile("%0 &= 0x7f" : "+r"(idx));
 		p = data + idx;
+		/* the frame ends after this byte (the header ends with it,
+		 * checked by the caller): EOL and NOP need no more */
 		if ((void *)(p + 2) > end)
-			return p + 1 <= (__u8 *)end && p[0] == IPV4_OPT_EOL;
+			return p + 1 <= (__u8 *)end &&
+			       (p[0] == IPV4_OPT_EOL || p[0] == IPV4_OPT_NOP);
 		if (p[0] == IPV4_OPT_EOL)
 			return 1;
 		if (p[0] == IPV4_OPT_NOP) {

@@ -137,15 +137,20 @@ test: deps
 
 # Fuzzing: the libFuzzer targets, built by Debian's clang with ASan and
 # UBSan into $(BUILD)/fuzz, each run for FUZZ_SECONDS (tests/fuzz/run.sh
-# says where crashes and new inputs go). make test runs them briefly.
+# says where crashes and new inputs go), then PKT_FRAMES random frames
+# through the XDP program. make test runs them briefly (20,000 frames).
 FUZZ_BUILD ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined,fuzzer-no-link \
 	-fno-sanitize-recover=undefined
+# PKT_FRAMES: frames for the packet fuzzer (tests/bpf/test_pkt_fuzz.c).
+PKT_FRAMES ?= 1000000
 fuzz: deps fuzz-build
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
 		./tests/fuzz/run.sh fuzz
+	$(Q)XLB_PKT_FRAMES=$(PKT_FRAMES) $(BUILD)/tests/test_bpf pkt_fuzz
 fuzz-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(CLANG) \
 		CFLAGS='$(FUZZ_CFLAGS)' fuzz-bins

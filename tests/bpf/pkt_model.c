@@ -114,20 +114,24 @@ static const struct m_service *quoted(const struct model *m, __u8 family,
 	size_t hl;
 	__u8 proto;
 
+	/* the program does not check the quoted version either: *later
+	 * covers that too */
 	if (family == XLB_FAMILY_V4) {
-		if (n < 20 || (q[0] >> 4) != 4 || (q[0] & 15) < 5)
+		if (n < 20 || (q[0] & 15) < 5)
 			return NULL;
+		*later = (q[0] >> 4) != 4;
 		hl = (q[0] & 15) * 4;
 		proto = q[9];
 		/* a later fragment carries no ports (RFC 791); the program
 		 * reads them anyway: *later says so, the caller allows it */
-		*later = be16(q + 6) & 0x1fff;
+		*later |= (be16(q + 6) & 0x1fff) != 0;
 		if (n < hl + 4)
 			return NULL;
 		return service(m, family, q + 12, be16(q + hl), proto);
 	}
-	if (n < 44 || (q[0] >> 4) != 6)
+	if (n < 44)
 		return NULL;
+	*later = (q[0] >> 4) != 6;
 	return service(m, family, q + 8, be16(q + 40), q[6]);
 }
 

@@ -241,7 +241,7 @@ $(FUZZ_LIB) $(FUZZ_XLBD):
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_FAKES) \
-		$(FUZZ_XLBD) $(FUZZ_LIB)
+		$(FUZZ_XLBD) $(CTLLIB) $(FUZZ_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(link) -fsanitize=fuzzer $(XLBD_LDLIBS)
 

@@ -459,3 +459,33 @@ TEST(pkt_fuzz_frames_against_model)
 out:
 	h_close(&z.h);
 }
+
+/*
+ * Found by the fuzzer: IPv4 options that end with NOP at the frame's last
+ * byte (a header-only fragment) are sound; they were dropped as malformed.
+ */
+TEST(pkt_fuzz_regress_nop_options_at_frame_end)
+{
+	static const __u8 nops[4] = { 1, 1, 1, 1 };
+	struct pkt in;
+	struct fz z;
+	struct h_case c = {
+		.desc = "fragment, IHL 6 of NOPs, no payload, to a VIP",
+		.in = &in,
+		.action = XDP_DROP,
+		.stat = { [XLB_STAT_DROP_FRAGMENT] = 1 },
+	};
+
+	if (!setup(&z))
+		goto out;
+	pkt_init(&in);
+	pkt_eth(&in, H_ROUTER_MAC, H_LB_MAC);
+	pkt_ipv4(&in, H_CLIENT4, H_VIP4);
+	pkt_ipv4_options(&in, nops, sizeof(nops));
+	pkt_ipv4_frag(&in, false, true, 8);
+	pkt_ipv4_proto(&in, 47);
+	pkt_finish(&in);
+	h_check(&z.h, &c, NULL);
+out:
+	h_close(&z.h);
+}

@@ -49,17 +49,16 @@ static __always_inline int outer_len(void *l3, void *end, __u16 proto,
 	if (next == IPPROTO_UDP) {
 		struct udphdr *udp = l3 + len;
 
-		if ((void *)(udp + 1) > end ||
-		    udp->dest != bpf_htons(gue_port))
+		if ((void *)(udp + 1) > end || udp->dest != bpf_htons(gue_port))
 			return 0;
 		len += sizeof(*udp);
 		__u8 *v = l3 + len;
 
 		if ((void *)(v + 1) > end)
 			return 0;
-		next = (*v >> 4) == 4 ? IPPROTO_IPIP :
-		       (*v >> 4) == 6 ? IPPROTO_IPV6 :
-					0;
+		next = (*v >> 4) == 4	? IPPROTO_IPIP
+		       : (*v >> 4) == 6 ? IPPROTO_IPV6
+					: 0;
 	}
 	if (next == IPPROTO_IPIP)
 		*inner_proto = bpf_htons(ETH_P_IP);

@@ -10,7 +10,13 @@
 #include "harness.h"
 #include "xlb_decap.skel.h"
 
-enum outer { O_NONE, O_IPIP4, O_IPIP6, O_GUE4, O_GUE6 };
+enum outer {
+	O_NONE,
+	O_IPIP4,
+	O_IPIP6,
+	O_GUE4,
+	O_GUE6
+};
 
 static void run(enum outer o, bool inner6, __u16 port, bool decap)
 {

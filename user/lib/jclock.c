@@ -7,14 +7,8 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include "bpf_insn.h"
 #include "jclock.h"
-
-#define INSN(c, d, s, o, i)                 \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 static int prog_fd = -1;
 
@@ -22,19 +16,19 @@ static int clock_prog(void)
 {
 	const struct bpf_insn insns[] = {
 		/* r6 = ctx; r0 = bpf_jiffies64() */
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
-		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_jiffies64),
+		MOV64_REG(6, 1),
+		CALL(BPF_FUNC_jiffies64),
 		/* r2 = ctx->data; r3 = ctx->data_end */
-		INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),
-		INSN(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),
+		LDX(BPF_W, 2, 6, 0),
+		LDX(BPF_W, 3, 6, 4),
 		/* if (r2 + 8 <= r3) *(u64 *)r2 = r0 */
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 8),
-		INSN(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 1, 0),
-		INSN(BPF_STX | BPF_MEM | BPF_DW, 2, 0, 0, 0),
+		MOV64_REG(4, 2),
+		ADD64_IMM(4, 8),
+		JGT_REG(4, 3, 1),
+		STX(BPF_DW, 2, 0, 0),
 		/* return XDP_PASS */
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
-		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		MOV64_IMM(0, XDP_PASS),
+		EXIT(),
 	};
 
 	if (prog_fd < 0)

@@ -207,7 +207,7 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 					       "scheduler", "table_size",
 					       NULL };
 	struct xlb_service_conf c;
-	const char *name, *vip, *proto, *sched;
+	const char *name, *vip, *sched;
 	long port, size;
 	int r;
 
@@ -241,19 +241,9 @@ static int cmd_service_add(struct xlbd *d, struct json_object *req,
 		return -EINVAL;
 	}
 	c.port = port;
-	proto = xlbd_req_str(req, "protocol", false, err);
-	if (err[0])
-		return -EINVAL;
-	if (proto) {
-		r = xlb_parse_proto(proto);
-		if (r < 0) {
-			snprintf(err, XLBD_ERR_LEN,
-				 "protocol must be tcp or udp, not \"%s\"",
-				 proto);
-			return -EINVAL;
-		}
-		c.proto = r;
-	}
+	r = xlbd_req_proto(req, &c.proto, err);
+	if (r < 0)
+		return r;
 	sched = xlbd_req_str(req, "scheduler", false, err);
 	if (err[0])
 		return -EINVAL;

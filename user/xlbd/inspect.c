@@ -68,7 +68,7 @@ static json_object *jseconds(__u32 jiffies, int hz)
 /* Flow key from the request's src, sport, vip, port, protocol. */
 static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 {
-	const char *src = xlbd_req_str(req, "src", true, err), *vip, *proto;
+	const char *src = xlbd_req_str(req, "src", true, err), *vip;
 	long sport, port;
 	__u8 fam;
 	int r;
@@ -104,19 +104,9 @@ static int req_key(struct json_object *req, struct xlb_flow_key *k, char *err)
 	k->sport = htons(sport);
 	k->svc.port = htons(port);
 	k->svc.proto = IPPROTO_TCP;
-	proto = xlbd_req_str(req, "protocol", false, err);
-	if (err[0])
-		return -EINVAL;
-	if (proto) {
-		r = xlb_parse_proto(proto);
-		if (r < 0) {
-			snprintf(err, XLBD_ERR_LEN,
-				 "protocol must be tcp or udp, not \"%s\"",
-				 proto);
-			return -EINVAL;
-		}
-		k->svc.proto = r;
-	}
+	r = xlbd_req_proto(req, &k->svc.proto, err);
+	if (r < 0)
+		return r;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  * its error, and the address value of a reply. Shared by every command
  * handler (control.c, inspect.c).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,4 +96,23 @@ json_object *xlbd_req_json_addr(const union xlb_addr *a, __u8 family)
 	if (xlb_format_addr(a, family, buf, sizeof(buf)))
 		return json_object_new_string("?");
 	return json_object_new_string(buf);
+}
+
+int xlbd_req_proto(struct json_object *req, __u8 *proto, char *err)
+{
+	const char *s = xlbd_req_str(req, "protocol", false, err);
+	int p;
+
+	if (err[0])
+		return -EINVAL;
+	if (!s)
+		return 0;
+	p = xlb_parse_proto(s);
+	if (p < 0) {
+		snprintf(err, XLBD_ERR_LEN,
+			 "protocol must be tcp or udp, not \"%s\"", s);
+		return -EINVAL;
+	}
+	*proto = p;
+	return 1;
 }

@@ -30,6 +30,11 @@ int xlbd_req_uint(struct json_object *req, const char *key, long min, long max,
 struct svc_rt *xlbd_req_svc(struct xlbd *d, struct json_object *req,
 			    const char *key, char *err);
 /* An address as a reply value ("?" if it cannot be formatted). */
+/*
+ * Optional "protocol" ("tcp" or "udp") into *proto (IPPROTO_*): 1 if given,
+ * 0 if absent (*proto untouched), -EINVAL with err set.
+ */
+int xlbd_req_proto(struct json_object *req, __u8 *proto, char *err);
 json_object *xlbd_req_json_addr(const union xlb_addr *a, __u8 family);
 
 #endif /* XLBD_REQUEST_H */

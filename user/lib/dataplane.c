@@ -435,17 +435,26 @@ int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 	return 0;
 }
 
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
+/* An fd of service svc_id's current ring (inner map), or -errno. */
+static int ring_inner_fd(struct xlb_dp *dp, __u32 svc_id)
 {
-	struct xlb_ring_chunk c;
 	__u32 inner_id;
-	int fd, err = 0;
+	int fd;
 
 	if (bpf_map_lookup_elem(dp->ring_fd, &svc_id, &inner_id))
 		return -ENOENT;
 	fd = bpf_map_get_fd_by_id(inner_id);
+	return fd < 0 ? -errno : fd;
+}
+
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
+{
+	struct xlb_ring_chunk c;
+	int fd, err = 0;
+
+	fd = ring_inner_fd(dp, svc_id);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (__u32 i = 0; i < XLB_RING_CHUNKS(size) && !err; i++) {
 		__u32 n = size - i * XLB_RING_CHUNK;
 
@@ -463,15 +472,13 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
 
 int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val)
 {
-	__u32 inner_id, chunk = slot / XLB_RING_CHUNK;
+	__u32 chunk = slot / XLB_RING_CHUNK;
 	struct xlb_ring_chunk c;
 	int fd, err = 0;
 
-	if (bpf_map_lookup_elem(dp->ring_fd, &svc_id, &inner_id))
-		return -ENOENT;
-	fd = bpf_map_get_fd_by_id(inner_id);
+	fd = ring_inner_fd(dp, svc_id);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (bpf_map_lookup_elem(fd, &chunk, &c))
 		err = -errno;
 	else

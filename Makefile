@@ -31,8 +31,9 @@ BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 PKGS     := libbpf libxdp yaml-0.1 json-c libmnl libmicrohttpd
-# CFLAGS is the user's (make CFLAGS=-O0); the project's own flags are apart,
-# so overriding CFLAGS never drops an include path or a warning.
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's (make CFLAGS=-O0, and
+# dpkg-buildflags through debian/rules); the project's own flags are apart,
+# so overriding them never drops an include path or a warning.
 CFLAGS   ?= -O2 -g
 XLB_CFLAGS := $(XLB_WERROR) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/xlbctl \
@@ -203,7 +204,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/%.o: %.c | $(BPF_SKELS) $(BUILD)/xlb_version.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(XLB_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(XLB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 $(CTLLIB): $(CTLLIB_OBJS)

@@ -91,6 +91,22 @@ check "make deb leaves the source tree as it was (git status, ignored files too)
 deps=$(dpkg-deb -f "$deb" Depends 2>/dev/null)
 check "Depends from what the binaries link (libbpf1, libxdp1, libsystemd0): $deps" \
 	bash -c '[[ $1 == *libbpf1* && $1 == *libxdp1* && $1 == *libsystemd0* && $1 == *libyaml* ]]' _ "$deps"
+# debian/rules hands dpkg-buildflags to make as CPPFLAGS=... CFLAGS=...
+# LDFLAGS=...: the packaged programs carry Debian's hardening, which gcc
+# alone does not add
+X=$T/extracted
+dpkg-deb -x "$deb" "$X" 2>/dev/null
+hardened() { # CFLAGS: stack protector; CPPFLAGS: fortify; LDFLAGS: now
+	local syms dyn
+	syms=$(nm -D "$1") && dyn=$(readelf -d "$1") || return 1
+	grep -q ' U __stack_chk_fail@' <<<"$syms" &&
+		grep -q ' U __[a-z]*printf_chk@' <<<"$syms" &&
+		grep -q '(FLAGS).*BIND_NOW' <<<"$dyn"
+}
+for p in xlbd xlbctl; do
+	check "the package's $p is built with dpkg-buildflags (BIND_NOW, stack protector, fortify)" \
+		hardened "$X/usr/sbin/$p"
+done
 R=$T/root
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
 touch "$R/var/lib/dpkg/status"

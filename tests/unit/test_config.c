@@ -632,7 +632,7 @@ static const struct bad_case bad_cases[] = {
 	{ "invalid UTF-8",
 	  "interface: eth0\n"
 	  "services: \xff\n",
-	  0, "invalid input at byte 26" },
+	  2, "invalid input at column 11: invalid leading UTF-8 octet (#xFF)" },
 	{ "undefined alias", "interface: *nic\n", 1,
 	  "YAML syntax error: found undefined alias" },
 	{ "two documents",

@@ -285,6 +285,9 @@ int xlb_config_load(const char *path, struct xlb_config *out,
 /* Same, from a string; name is used in the messages in place of FILE. */
 int xlb_config_load_str(const char *name, const char *yaml,
 			struct xlb_config *out, struct xlb_config_errors *errs);
+/* Same, from @len bytes at @buf (NULs included). */
+int xlb_config_load_mem(const char *name, const char *buf, size_t len,
+			struct xlb_config *out, struct xlb_config_errors *errs);
 void xlb_config_free(struct xlb_config *c);
 /* Calls fn for every key the loader accepts, section by section. */
 void xlb_config_keys(void (*fn)(const char *section, const char *key,

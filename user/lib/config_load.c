@@ -128,10 +128,20 @@ static void check_backend_dups(struct yr_ctx *x, struct xlb_service_conf *s)
 	free(v);
 }
 
+/*
+ * Backend ids are shared by all services (XLB_MAX_BACKENDS - 1 of them).
+ * Past the limit no more backends are parsed: aliases repeating one long
+ * list cannot multiply the work.
+ */
+struct backend_count {
+	size_t total;  /* listed so far, parsed or not */
+	int over_line; /* of the first backend past the limit, or 0 */
+};
+
 static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
-			   struct xlb_service_conf *s)
+			   struct xlb_service_conf *s, struct backend_count *bc)
 {
-	size_t cnt;
+	size_t cnt, room = 0;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
 		yr_err(x, yr_node_line(n), "'backends' must be a list, not %s",
@@ -139,6 +149,14 @@ static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 		return;
 	}
 	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+	if (bc->total < XLB_MAX_BACKENDS - 1)
+		room = XLB_MAX_BACKENDS - 1 - bc->total;
+	if (cnt > room && !bc->over_line)
+		bc->over_line = yr_node_line(
+			yr_node(x, n->data.sequence.items.start[room]));
+	bc->total += cnt;
+	if (cnt > room)
+		cnt = room;
 	if (!cnt)
 		return;
 	s->backends = calloc(cnt, sizeof(*s->backends));
@@ -187,7 +205,7 @@ static const char *const service_keys[S_N] = {
 };
 
 static void parse_service(struct yr_ctx *x, yaml_node_t *n,
-			  struct xlb_service_conf *s)
+			  struct xlb_service_conf *s, struct backend_count *bc)
 {
 	struct yr_field f[S_N];
 	struct xlb_hc_conf base;
@@ -279,23 +297,22 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 		s->hc = base;
 
 	if (f[S_BACKENDS].val)
-		parse_backends(x, f[S_BACKENDS].val, s);
+		parse_backends(x, f[S_BACKENDS].val, s, bc);
 	if (table_ok && s->n_backends > s->table_size)
 		yr_err(x, f[S_TABLE].line ? f[S_TABLE].line : s->line,
 		       "table_size %u is smaller than the number of backends (%zu)",
 		       s->table_size, s->n_backends);
 }
 
-static void check_services(struct yr_ctx *x, struct xlb_config *c)
+static void check_services(struct yr_ctx *x, struct xlb_config *c,
+			   const struct backend_count *bc)
 {
 	/* Pairwise is fine up to the limit; far past it, just say so. */
 	bool pairwise = c->n_services < 4 * XLB_MAX_SERVICES;
-	size_t total = 0;
 
 	for (size_t i = 0; i < c->n_services; i++) {
 		struct xlb_service_conf *s = &c->services[i];
 
-		total += s->n_backends;
 		for (size_t j = 0; pairwise && j < i; j++) {
 			struct xlb_service_conf *o = &c->services[j];
 			char a[XLB_ADDR_STRLEN];
@@ -321,14 +338,16 @@ static void check_services(struct yr_ctx *x, struct xlb_config *c)
 		yr_err(x, c->services[XLB_MAX_SERVICES - 1].line,
 		       "too many services (%zu, at most %d)", c->n_services,
 		       XLB_MAX_SERVICES - 1);
-	if (total > XLB_MAX_BACKENDS - 1)
-		yr_err(x, 0, "too many backends in all (%zu, at most %d)",
-		       total, XLB_MAX_BACKENDS - 1);
+	if (bc->total > XLB_MAX_BACKENDS - 1)
+		yr_err(x, bc->over_line,
+		       "too many backends in all (%zu, at most %d): this is backend %d",
+		       bc->total, XLB_MAX_BACKENDS - 1, XLB_MAX_BACKENDS);
 }
 
 static void parse_services(struct yr_ctx *x, yaml_node_t *n,
 			   struct xlb_config *c)
 {
+	struct backend_count bc = {};
 	size_t cnt;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
@@ -347,8 +366,8 @@ static void parse_services(struct yr_ctx *x, yaml_node_t *n,
 	c->n_services = cnt;
 	for (size_t i = 0; i < cnt && !x->nomem; i++)
 		parse_service(x, yr_node(x, n->data.sequence.items.start[i]),
-			      &c->services[i]);
-	check_services(x, c);
+			      &c->services[i], &bc);
+	check_services(x, c, &bc);
 }
 
 /* As the kernel's dev_valid_name(). */
@@ -497,16 +516,25 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 		parse_services(x, f[G_SERVICES].val, c);
 }
 
-static void parser_error(struct yr_ctx *x, const yaml_parser_t *p)
+/* @buf, @len: the input, to place a reader error (libyaml gives a byte). */
+static void parser_error(struct yr_ctx *x, const yaml_parser_t *p,
+			 const char *buf, size_t len)
 {
+	int line, col;
+
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
 		x->nomem = true;
 		x->n_err++;
 		break;
 	case YAML_READER_ERROR:
-		yr_err(x, 0, "invalid input at byte %zu: %s", p->problem_offset,
-		       p->problem);
+		yr_offset_pos(buf, len, p->problem_offset, &line, &col);
+		if (p->problem_value >= 0)
+			yr_err(x, line, "invalid input at column %d: %s (#x%X)",
+			       col, p->problem, p->problem_value);
+		else
+			yr_err(x, line, "invalid input at column %d: %s", col,
+			       p->problem);
 		break;
 	default:
 		if (p->context) {
@@ -522,8 +550,8 @@ static void parser_error(struct yr_ctx *x, const yaml_parser_t *p)
 	}
 }
 
-static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
-		struct xlb_config_errors *errs)
+static int load(const char *name, const char *buf, size_t len,
+		struct xlb_config *out, struct xlb_config_errors *errs)
 {
 	struct yr_ctx x = {
 		.name = name,
@@ -533,12 +561,16 @@ static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
 	yaml_document_t doc, extra;
 	bool have_doc = false;
 	struct xlb_config c;
+	yaml_parser_t p;
 	yaml_node_t *root;
 	int err;
 
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
 	xlb_config_init(&c);
-	if (!yaml_parser_load(p, &doc)) {
-		parser_error(&x, p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		parser_error(&x, &p, buf, len);
 		goto out;
 	}
 	have_doc = true;
@@ -549,8 +581,8 @@ static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
 		goto out;
 	}
 	/* A second document would otherwise be ignored without a word. */
-	if (!yaml_parser_load(p, &extra)) {
-		parser_error(&x, p);
+	if (!yaml_parser_load(&p, &extra)) {
+		parser_error(&x, &p, buf, len);
 	} else {
 		yaml_node_t *r = yaml_document_get_root_node(&extra);
 
@@ -563,6 +595,7 @@ static int load(const char *name, yaml_parser_t *p, struct xlb_config *out,
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
 	if (x.nomem)
 		err = -ENOMEM;
 	else if (x.n_err)
@@ -575,28 +608,59 @@ out:
 	return err;
 }
 
+int xlb_config_load_mem(const char *name, const char *buf, size_t len,
+			struct xlb_config *out, struct xlb_config_errors *errs)
+{
+	memset(out, 0, sizeof(*out));
+	return load(name, buf, len, out, errs);
+}
+
 int xlb_config_load_str(const char *name, const char *yaml,
 			struct xlb_config *out, struct xlb_config_errors *errs)
 {
-	yaml_parser_t p;
-	int err;
+	return xlb_config_load_mem(name, yaml, strlen(yaml), out, errs);
+}
 
-	memset(out, 0, sizeof(*out));
-	if (!yaml_parser_initialize(&p))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&p, (const unsigned char *)yaml,
-				     strlen(yaml));
-	err = load(name, &p, out, errs);
-	yaml_parser_delete(&p);
-	return err;
+/*
+ * The whole file into *buf (malloc'd): reader errors come as byte offsets,
+ * placed on a line by reading the bytes again.
+ */
+static int read_all(FILE *f, char **buf, size_t *len)
+{
+	size_t cap = 0, n = 0, got;
+	char *b = NULL;
+
+	do {
+		if (n == cap) {
+			void *v;
+
+			cap = cap ? 2 * cap : 64 * 1024;
+			v = realloc(b, cap);
+			if (!v) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = v;
+		}
+		got = fread(b + n, 1, cap - n, f);
+		n += got;
+	} while (got);
+	if (ferror(f)) {
+		free(b);
+		return -EIO;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
 }
 
 int xlb_config_load(const char *path, struct xlb_config *out,
 		    struct xlb_config_errors *errs)
 {
 	struct yr_ctx x = { .name = path, .errs = errs };
-	yaml_parser_t p;
+	char *buf = NULL;
 	struct stat st;
+	size_t len;
 	FILE *f;
 	int err;
 
@@ -608,21 +672,20 @@ int xlb_config_load(const char *path, struct xlb_config *out,
 		yr_err(&x, 0, "cannot open: %s", strerror(-err));
 		return err;
 	}
-	/* fopen() takes a directory; libyaml would call it "input error". */
-	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+	/* fopen() takes a directory; fread() would fail with EISDIR. */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode))
 		err = -EISDIR;
-		yr_err(&x, 0, "cannot read: %s", strerror(-err));
-		goto out;
-	}
-	if (!yaml_parser_initialize(&p)) {
-		err = -ENOMEM;
-		goto out;
-	}
-	yaml_parser_set_input_file(&p, f);
-	err = load(path, &p, out, errs);
-	yaml_parser_delete(&p);
-out:
+	else
+		err = read_all(f, &buf, &len);
 	fclose(f);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		yr_err(&x, 0, "cannot read: %s", strerror(-err));
+		return err;
+	}
+	err = load(path, buf, len, out, errs);
+	free(buf);
 	return err;
 }
 

@@ -38,10 +38,50 @@ static int errs_insert(struct yr_ctx *x, int line, char *msg)
 	return 0;
 }
 
+/*
+ * Copy @s to @dst with what could break a log line or a terminal escaped:
+ * C0 controls and DEL as \n, \t, \r or \xNN, and the C1 controls and
+ * Unicode line separators (U+0080..U+009F, U+2028, U+2029) as \uNNNN.
+ * Anything else, UTF-8 included, is kept. @dst holds 6 * strlen(@s) + 1.
+ */
+static void escape(char *dst, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r') {
+			*dst++ = '\\';
+			*dst++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			dst += sprintf(dst, "\\x%02x", *p);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			dst += sprintf(dst, "\\u%04x", p[1]);
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 &&
+			   (p[2] == 0xa8 || p[2] == 0xa9)) {
+			dst += sprintf(dst, "\\u%04x", 0x2000 | (p[2] - 0x80));
+			p += 2;
+		} else {
+			*dst++ = *p;
+		}
+	}
+	*dst = '\0';
+}
+
+/* Cut @s, truncated by vsnprintf(), at a character boundary and mark it. */
+static void mark_cut(char *s, size_t size)
+{
+	size_t n = size - 4;
+
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	strcpy(s + n, "...");
+}
+
 __attribute__((format(printf, 3, 4))) void yr_err(struct yr_ctx *x, int line,
 						  const char *fmt, ...)
 {
-	char reason[512], *msg;
+	char reason[512], *msg, *name, *why;
 	va_list ap;
 	int n;
 
@@ -49,12 +89,25 @@ __attribute__((format(printf, 3, 4))) void yr_err(struct yr_ctx *x, int line,
 	if (!x->errs)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	n = vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		n = asprintf(&msg, "%s:%d: %s", x->name, line, reason);
-	else
-		n = asprintf(&msg, "%s: %s", x->name, reason);
+	if (n >= (int)sizeof(reason))
+		mark_cut(reason, sizeof(reason));
+	/* Values are quoted in the reasons; so is the file's name. */
+	name = malloc(6 * strlen(x->name) + 1);
+	why = malloc(6 * strlen(reason) + 1);
+	if (name && why) {
+		escape(name, x->name);
+		escape(why, reason);
+		if (line > 0)
+			n = asprintf(&msg, "%s:%d: %s", name, line, why);
+		else
+			n = asprintf(&msg, "%s: %s", name, why);
+	} else {
+		n = -1;
+	}
+	free(name);
+	free(why);
 	if (n < 0) {
 		x->nomem = true;
 		return;
@@ -63,6 +116,48 @@ __attribute__((format(printf, 3, 4))) void yr_err(struct yr_ctx *x, int line,
 		free(msg);
 		x->nomem = true;
 	}
+}
+
+/*
+ * The line and column (1-based, in characters) of byte @off of @buf, as
+ * libyaml counts them: CR LF, CR, LF, NEL, LS and PS end a line; a UTF-8
+ * byte order mark at the start takes no column.
+ */
+void yr_offset_pos(const char *buf, size_t len, size_t off, int *line, int *col)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t i = 0, start;
+
+	*line = 1;
+	if (off > len)
+		off = len;
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	start = i;
+	while (i < off) {
+		size_t brk = 0;
+
+		if (p[i] == '\r')
+			brk = i + 1 < len && p[i + 1] == '\n' ? 2 : 1;
+		else if (p[i] == '\n')
+			brk = 1;
+		else if (i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0x85)
+			brk = 2;
+		else if (i + 2 < len && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+			 (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			brk = 3;
+		if (brk && i + brk <= off) {
+			i += brk;
+			start = i;
+			(*line)++;
+		} else {
+			i++;
+		}
+	}
+	*col = 1;
+	for (i = start; i < off; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			(*col)++;
 }
 
 int yr_node_line(const yaml_node_t *n)

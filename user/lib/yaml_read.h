@@ -29,7 +29,16 @@ struct yr_field {
 	int line;	  /* of the key; 0 if absent */
 };
 
+/*
+ * Record "FILE:LINE: reason" (line 0: "FILE: reason"), sorted by line among
+ * this load's errors. Control characters and line separators in the file's
+ * name and in the reason (the values it quotes) are escaped.
+ */
 void yr_err(struct yr_ctx *x, int line, const char *fmt, ...);
+
+/* Line and column (1-based, characters) of byte @off of the file @buf. */
+void yr_offset_pos(const char *buf, size_t len, size_t off, int *line,
+		   int *col);
 
 int yr_node_line(const yaml_node_t *n);
 

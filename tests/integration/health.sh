@@ -93,13 +93,17 @@ for s in d["services"]:
 ' "$1" "$2"
 }
 
-# wait_health SVC ADDR up|down SECONDS: poll every 0.1 s (bounded)
+# wait_health SVC ADDR up|down SECONDS: poll every 0.1 s (bounded).
+# WH_AT: when the poll that saw the state began. xlbctl reads the state
+# first thing; what follows (python's start-up, the parse) can take a
+# few hundred ms on a saturated machine and is not the daemon's time.
 wait_health() {
-	local st hs w cw res t_end
+	local st hs w cw res t_end t0
 	t_end=$(calc "$(now) + $4")
 	while lt "$(now)" "$t_end"; do
+		t0=$(now)
 		read -r st hs w cw res < <(hq "$1" "$2")
-		[[ $hs == "$3" ]] && return 0
+		[[ $hs == "$3" ]] && WH_AT=$t0 && return 0
 		sleep 0.1
 	done
 	return 1
@@ -225,16 +229,26 @@ xlbd_start || { itest_finish; exit 1; }
 
 # ---- start: new backends come up on their first successful probe ----
 # Seen up with one success, less than rise: the second probe comes
-# interval/2 or more after the first, far beyond the polling here.
-successes_of() {
+# interval/2 or more after the first. State and count come from one
+# status read, so a slow poll cannot see the second success instead.
+up_successes() {
 	xlbctl --json status | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print([b["health"]["successes"] for s in d["services"] for b in s["backends"]
-       if s["name"] == sys.argv[1] and b["address"] == sys.argv[2]][0])
+h = [b.get("health") or {} for s in d["services"] for b in s["backends"]
+     if s["name"] == sys.argv[1] and b["address"] == sys.argv[2]][0]
+print(h.get("state", "-"), h.get("successes", -1))
 ' "$1" "$2"
 }
-first_up() { wait_health web "$BE1" up 3 && [[ $(successes_of web "$BE1") == 1 ]]; }
+first_up() {
+	local i hs n
+	for i in $(seq 30); do
+		read -r hs n < <(up_successes web "$BE1")
+		[[ $hs == up ]] && { [[ $n == 1 ]]; return; }
+		sleep 0.1
+	done
+	return 1
+}
 check "new backend up after its first success (rise 2)" first_up
 all_settled() {
 	wait_health web "$BE1" up 5 && wait_health web "$BE2" up 5 &&
@@ -306,7 +320,7 @@ sleep 2
 t_kill=$(now)
 "$LAB" backend-stop --name "$ITEST_NAME" 1
 check "killed backend marked down" wait_health web "$BE1" down 5
-t_down=$(calc "$(now) - $t_kill")
+t_down=$(calc "$WH_AT - $t_kill")
 check "reason 'connection refused'" test "$(reason_of web "$BE1")" = "connection refused"
 left=$(calc "$t_kill + 6 - $(now)")
 lt 0 "$left" && sleep "$left"
@@ -366,8 +380,10 @@ check "slow start: weight ramps from <= half to full, config_weight stays" ramp_
 tr0=$(transitions web "$BE3")
 outages=()
 for _ in 1 2 3; do
-	t=$(now)
+	# timed from when the backend is gone (backend-stop returns once the
+	# server has exited) to when it listens again (backend-start returns)
 	"$LAB" backend-stop --name "$ITEST_NAME" 3
+	t=$(now)
 	sleep 0.3
 	"$LAB" backend-start --name "$ITEST_NAME" 3
 	outages+=("$(calc "$(now) - $t")")
@@ -391,7 +407,7 @@ cut() { ip -n "$LAB_BE2_NS" route "$1" blackhole "$LAB_LB_IP4/32" &&
 t_cut=$(now)
 cut add
 check "cut backend marked down" wait_health web "$BE2" down 5
-t_det=$(calc "$(now) - $t_cut")
+t_det=$(calc "$WH_AT - $t_cut")
 check "cut backend reason 'timeout'" test "$(reason_of web "$BE2")" = timeout
 echo "  link cut detected after $t_det s"
 check "cut detected within interval x fall + 1 s (timeouts) " le "$t_det" 3.5
@@ -401,7 +417,7 @@ check "with be2 cut: 30 requests succeed, none on be2" \
 t_res=$(now)
 cut del
 check "restored backend comes back" wait_health web "$BE2" up 5
-t_back=$(calc "$(now) - $t_res")
+t_back=$(calc "$WH_AT - $t_res")
 echo "  restored link: up after $t_back s"
 check "restored within $BOUND_UP s" le "$t_back" "$BOUND_UP"
 check "drained + down + back up: health up" wait_health web2 "$BE2" up 5

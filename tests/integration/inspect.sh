@@ -137,9 +137,12 @@ for fam in 4 6; do
 		sleep 0.5
 	done
 	good=0 hits=0
-	for port in 41001 41002 41003 41004 41005 41006; do
+	# one set of client ports per family: when curl closes first, its
+	# IPv4 socket stays in TIME_WAIT and a dual-stack bind to the same
+	# port in the IPv6 round would fail
+	for port in $(seq $((fam * 10000 + 1)) $((fam * 10000 + 6))); do
 		read -r how want < <(explain_backend "$src:$port" "$vip:80" --syn)
-		got=$(ip netns exec "$LAB_CLIENT_NS" curl -s -m 5 -g \
+		got=$(ip netns exec "$LAB_CLIENT_NS" curl -sS -m 5 -g \
 			--local-port "$port" -H 'Connection: close' "$url")
 		if [[ $how == hash && -n $got && $(be_ip "$got" "$fam") == "$want" ]]; then
 			good=$((good + 1))

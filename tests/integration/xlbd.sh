@@ -121,6 +121,37 @@ check "broken reload refused with file and line" grep -q "reload refused: $CFG:[
 check "traffic flows after refused reload" test "$(http_many "$URL" 30 | grep -c .)" -eq 30
 check "services unchanged after refused reload" test "$(nsvc)" -eq 2
 
+# SIGHUP with a file nested 50,000 deep (libyaml alone takes seconds): the
+# event loop is not held; the control socket answers at once, the file is
+# refused with file:line and reason, and nothing changes.
+layout() {
+	xlbctl --json status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([(s["name"], sorted(b["address"] for b in s["backends"])) for s in d["services"]])'
+}
+before=$(layout)
+{
+	cat "$ITEST_DIR/good.yaml"
+	printf '  - name: deep\n    vip: %s\n    port: 81\n    health_check: ' "$VIP"
+	python3 -c 'print("[" * 50000 + "]" * 50000)'
+} >"$CFG"
+t0=$(date +%s%N)
+kill -HUP "$XLBD_PID"
+timeout 2 "$XLBCTL" -s "$SOCK" status >/dev/null
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "status answers right after a SIGHUP with a 50,000-deep file (rc $rc, $ms ms; at most 2 s)" \
+	test $rc -eq 0
+deep_refused() {
+	grep -q "reload refused: $CFG:$(($(wc -l <"$ITEST_DIR/good.yaml") + 4)): lists and mappings nested more than 64 deep" "$XLBD_LOG"
+}
+for _ in $(seq 50); do deep_refused && break; sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "deep reload refused with file, line and reason ($ms ms after the SIGHUP)" deep_refused
+check "deep reload: services and backends unchanged" test "$(layout)" = "$before"
+check "traffic flows after the deep reload" test "$(http_many "$URL" 30 | grep -c .)" -eq 30
+
 # SIGHUP with a good file: applied as a diff.
 cp "$ITEST_DIR/good.yaml" "$CFG"
 sed -i "/name: web6/,\$d" "$CFG"

@@ -163,6 +163,17 @@
 #define XLB_CONFIG_WEIGHT 100
 #define XLB_CONFIG_MIN_UP 1
 
+/*
+ * Bounds on the file, refused with the line where they are passed (README,
+ * "Configuration"). They hold 65,535 backends with a few keys each, and
+ * keep the time to refuse a hostile file well under a second.
+ */
+#define XLB_CONFIG_MAX_BYTES (16 << 20) /* 16 MiB */
+#define XLB_CONFIG_MAX_DEPTH 64		/* lists and mappings open */
+#define XLB_CONFIG_MAX_NODES 1000000	/* scalars, lists, maps, aliases */
+#define XLB_CONFIG_MAX_ANCHORS 256	/* &names */
+#define XLB_CONFIG_MAX_EXPANDED 4000000 /* nodes with aliases expanded */
+
 /* xlb_hc_conf.set_mask: keys given explicitly in the file. */
 enum {
 	XLB_HC_SET_TYPE = 1U << 0,

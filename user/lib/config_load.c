@@ -22,6 +22,7 @@
 #include "config.h"
 #include "config_hc.h"
 #include "maglev.h"
+#include "yaml_bounds.h"
 #include "yaml_read.h"
 #include "xlb_util.h"
 
@@ -565,6 +566,22 @@ static int load(const char *name, const char *buf, size_t len,
 	yaml_node_t *root;
 	int err;
 
+	static const struct yb_limits lim = {
+		.depth = XLB_CONFIG_MAX_DEPTH,
+		.nodes = XLB_CONFIG_MAX_NODES,
+		.anchors = XLB_CONFIG_MAX_ANCHORS,
+		.expanded = XLB_CONFIG_MAX_EXPANDED,
+	};
+	int line, col;
+
+	if (len > XLB_CONFIG_MAX_BYTES) {
+		yr_offset_pos(buf, len, XLB_CONFIG_MAX_BYTES, &line, &col);
+		yr_err(&x, line, "the file is larger than %d bytes (16 MiB)",
+		       XLB_CONFIG_MAX_BYTES);
+		return -EINVAL;
+	}
+	if (!yb_check(&x, buf, len, &lim))
+		return x.nomem ? -ENOMEM : -EINVAL;
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	xlb_config_init(&c);
@@ -623,7 +640,8 @@ int xlb_config_load_str(const char *name, const char *yaml,
 
 /*
  * The whole file into *buf (malloc'd): reader errors come as byte offsets,
- * placed on a line by reading the bytes again.
+ * placed on a line by reading the bytes again. A byte past
+ * XLB_CONFIG_MAX_BYTES is read, to be refused; no more.
  */
 static int read_all(FILE *f, char **buf, size_t *len)
 {
@@ -634,7 +652,11 @@ static int read_all(FILE *f, char **buf, size_t *len)
 		if (n == cap) {
 			void *v;
 
+			if (cap > XLB_CONFIG_MAX_BYTES)
+				break;
 			cap = cap ? 2 * cap : 64 * 1024;
+			if (cap > XLB_CONFIG_MAX_BYTES)
+				cap = XLB_CONFIG_MAX_BYTES + 1;
 			v = realloc(b, cap);
 			if (!v) {
 				free(b);

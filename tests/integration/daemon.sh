@@ -5,8 +5,8 @@
 # touches anything while the first keeps forwarding; a restart with another
 # xdp_mode or interface refused with the reason (and applied after
 # --teardown); the runtime model (change replies as status shows them, a
-# reload that undoes an xlbctl change says so); xlbd --help lists every
-# option main.c parses.
+# reload that undoes an xlbctl change says so, once per change, and undoes
+# it, drains included); xlbd --help lists every option main.c parses.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -259,12 +259,20 @@ txt=$(xlbctl backend add web "$LAB_BE2_IP4")
 check "backend add (text): says what changed and shows it" \
 	bash -c '[[ $1 == added:* && $1 == *"$2"* ]]' _ "$txt" "$LAB_BE2_IP4"
 
+xlbctl backend set web "$LAB_BE2_IP4" --drain >/dev/null
+xlbctl service add extra "$LAB_VIP4_2:80" >/dev/null
+
 st=$(xlbctl status)
 echo "$st" | sed -n '/changed at runtime/,$p' | sed 's/^/  | /'
 check "status lists the added backend a reload would remove" \
 	grep -q "service web: backend $LAB_BE3_IP4 is not in the file: removed" <<<"$st"
 check "status lists the weight a reload would put back" \
 	grep -q "service web: backend $LAB_BE1_IP4: weight 70 -> 100" <<<"$st"
+check "status lists the drain a reload would undo" \
+	grep -q "service web: backend $LAB_BE2_IP4: weight 0 -> 100" <<<"$st"
+check "status lists the added service a reload would delete" \
+	grep -q "service extra is not in the file: deleted with its 0 backends" <<<"$st"
+listed=$(xlbctl --json status | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["reload_undoes"]))')
 n0=$(grep -c . "$XLBD_LOG")
 kill -HUP "$XLBD_PID"
 for _ in $(seq 50); do grep -q "reload done" "$XLBD_LOG" && break; sleep 0.1; done
@@ -276,6 +284,24 @@ check "reload warns it removes the xlbctl-added backend (service, backend named,
 check "reload warns it puts the weight back" \
 	grep -q "^<4>xlbd: warning: reload: service web: backend $LAB_BE1_IP4: weight 70 -> 100 (undoes" \
 	"$ITEST_DIR/reload.log"
+check "reload warns it undoes the drain" \
+	grep -q "^<4>xlbd: warning: reload: service web: backend $LAB_BE2_IP4: weight 0 -> 100 (undoes" \
+	"$ITEST_DIR/reload.log"
+check "reload warns it deletes the xlbctl-added service" \
+	grep -q "^<4>xlbd: warning: reload: service extra is not in the file: deleted with its 0 backends (undoes" \
+	"$ITEST_DIR/reload.log"
+warned=$(grep -c "(undoes a change made with xlbctl)" "$ITEST_DIR/reload.log")
+check "one reload warning per change status listed ($warned warnings, $listed listed, 4 made)" \
+	test "$warned" -eq 4 -a "$listed" -eq 4
+# what runs now is the file again
+check "after the reload: the file's backends and weights, none drained" \
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+got = [(s["name"], sorted((b["address"], b["config_weight"], b["state"] == "drained") for b in s["backends"])) for s in d["services"]]
+want = [("web", sorted([(sys.argv[1], 100, False), (sys.argv[2], 100, False)]))]
+print("  ", got)
+sys.exit(0 if got == want else 1)' "$LAB_BE1_IP4" "$LAB_BE2_IP4" <<<"$(xlbctl --json status)"
 check "after the reload status lists no runtime change" \
 	test "$(xlbctl --json status | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["reload_undoes"]))')" -eq 0
 

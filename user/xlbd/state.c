@@ -561,8 +561,11 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 		if (b) {
 			bool hc_same = xlb_hc_conf_equal(&b->conf.hc, &bc->hc);
 
-			changed |= b->conf.weight != bc->weight;
+			changed |= b->conf.weight != bc->weight || b->drained;
 			b->conf = *bc;
+			/* the file is the truth: a drain made with xlbctl
+			 * ends here (the reload logged it, drift.c) */
+			b->drained = false;
 			if (!hc_same) {
 				bool up = b->healthy;
 

@@ -78,15 +78,20 @@ static int libxdp_print(enum libxdp_print_level lvl, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Our program on ifindex, if a previous xlbd attached it. */
+/*
+ * Our program on ifindex, if a previous xlbd attached it. *err is set when
+ * a program is there but cannot be read: -EPERM without CAP_SYS_ADMIN
+ * (the kernel gives a program's fd by id only with it).
+ */
 static struct xdp_program *find_attached(int ifindex,
-					 struct xdp_multiprog **mpp)
+					 struct xdp_multiprog **mpp, int *err)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p;
 
 	*mpp = NULL;
-	if (libxdp_get_error(mp) || !mp)
+	*err = libxdp_get_error(mp);
+	if (*err || !mp)
 		return NULL;
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
@@ -138,14 +143,19 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 	/* the maps are the pin directory's: one interface serves them */
 	if (prev->ifindex && prev->ifindex != d->ifindex &&
 	    xlbd_lock_same_netns(prev) &&
-	    (prog = find_attached(prev->ifindex, &mp))) {
+	    (prog = find_attached(prev->ifindex, &mp, &err))) {
 		pr_err("pin directory %s still serves interface %s (XDP program id %u attached); the config says %s: run xlbd --teardown with the old config first (it stops forwarding)",
 		       d->cfg.pin_dir, prev->ifname, xdp_program__id(prog),
 		       d->cfg.interface);
 		xdp_multiprog__close(mp);
 		return -EBUSY;
 	}
-	prog = find_attached(d->ifindex, &mp);
+	prog = find_attached(d->ifindex, &mp, &err);
+	if (err == -EPERM) {
+		pr_err("cannot read the XDP program attached to %s: %s; adopting a running program needs CAP_SYS_ADMIN (xlbd(8), CAPABILITIES)",
+		       d->cfg.interface, strerror(-err));
+		return err;
+	}
 	if (prog && xdp_multiprog__attach_mode(mp) != mode) {
 		/* libxdp cannot move a running program between modes */
 		pr_err("XDP program id %u runs on %s in %s mode; the config says xdp_mode: %s: run xlbd --teardown first (it stops forwarding), then start",
@@ -196,7 +206,9 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		pr_err("cannot attach XDP to %s in %s mode: %s%s",
 		       d->cfg.interface,
 		       mode == XDP_MODE_NATIVE ? "native" : "generic", errmsg,
-		       mode == XDP_MODE_NATIVE
+		       err == -EPERM
+			       ? "; attaching needs CAP_NET_ADMIN (xlbd(8), CAPABILITIES)"
+		       : mode == XDP_MODE_NATIVE
 			       ? "; the driver may lack native XDP: try xdp_mode: generic"
 			       : "");
 		xdp_program__close(prog);
@@ -215,7 +227,8 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 bool xlbd_attached(struct xlbd *d)
 {
 	struct xdp_multiprog *mp;
-	bool on = find_attached(d->ifindex, &mp) != NULL;
+	int err;
+	bool on = find_attached(d->ifindex, &mp, &err) != NULL;
 
 	if (mp)
 		xdp_multiprog__close(mp);
@@ -233,7 +246,14 @@ int xlbd_teardown(const struct xlb_config *c)
 
 	libxdp_set_print(libxdp_print);
 	ifindex = if_nametoindex(c->interface);
-	if (ifindex && (prog = find_attached(ifindex, &mp))) {
+	prog = ifindex ? find_attached(ifindex, &mp, &err) : NULL;
+	if (err == -EPERM) {
+		/* the maps stay too: a program without them would not forward */
+		pr_err("cannot read the XDP program attached to %s: %s; --teardown needs CAP_SYS_ADMIN (xlbd(8), CAPABILITIES)",
+		       c->interface, strerror(-err));
+		return err;
+	}
+	if (prog) {
 		if (xdp_multiprog__is_legacy(mp))
 			err = xdp_multiprog__detach(mp);
 		else

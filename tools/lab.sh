@@ -191,28 +191,29 @@ backend_pid() {
 	echo "$pid"
 }
 
+# pids_gone TENTHS PID...: wait up to TENTHS tenths of a second until
+# none of the PIDs is alive.
+pids_gone() {
+	local n=$1 pid i alive
+	shift
+	for i in $(seq "$n"); do
+		alive=0
+		for pid in "$@"; do
+			pid_alive "$pid" && alive=1
+		done
+		[ $alive -eq 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # TERM, wait up to ~3 s, then KILL.
 stop_pids() {
-	local pid i alive
 	[ $# -gt 0 ] || return 0
 	kill -TERM "$@" 2>/dev/null || true
-	for i in $(seq 30); do
-		alive=0
-		for pid in "$@"; do
-			pid_alive "$pid" && alive=1
-		done
-		[ $alive -eq 0 ] && return 0
-		sleep 0.1
-	done
+	pids_gone 30 "$@" && return 0
 	kill -KILL "$@" 2>/dev/null || true
-	for i in $(seq 20); do
-		alive=0
-		for pid in "$@"; do
-			pid_alive "$pid" && alive=1
-		done
-		[ $alive -eq 0 ] && return 0
-		sleep 0.1
-	done
+	pids_gone 20 "$@" || true
 }
 
 backend_start() {
@@ -364,15 +365,12 @@ nodes() {
 	for i in $(seq "$BACKENDS"); do echo "be$i"; done
 }
 
-cmd_up() {
-	local sw i
-	[ "$(id -u)" -eq 0 ] || die "must run as root"
-	[[ $BACKENDS =~ ^[0-9]+$ ]] && [ "$BACKENDS" -ge 1 ] &&
-		[ "$BACKENDS" -le $MAX_BACKENDS ] ||
-		die "--backends: 1..$MAX_BACKENDS"
-	[[ $CLIENTS =~ ^[0-9]+$ ]] && [ "$CLIENTS" -ge 1 ] &&
-		[ "$CLIENTS" -le $MAX_CLIENTS ] ||
-		die "--clients: 1..$MAX_CLIENTS"
+# up_begin LAB_CONF: the start of every topology's bring-up: programs
+# built, the lab locked and any earlier one torn down, a failed bring-up
+# torn down on exit, LAB_CONF (load_conf's lines) written to the run
+# dir, and the switch namespace with its bridge.
+up_begin() {
+	local sw
 	ensure_built
 	lock
 	teardown
@@ -380,8 +378,7 @@ cmd_up() {
 	trap '[ $UP_DONE -eq 1 ] || { echo "lab: bring-up of $NAME failed, tearing down" >&2; teardown; forget_lock; }' EXIT
 
 	mkdir -p "$(run_dir)"
-	printf 'BACKENDS=%s\nCLIENTS=%s\n' "$BACKENDS" "$CLIENTS" \
-		>"$(run_dir)/lab.conf"
+	printf '%s\n' "$1" >"$(run_dir)/lab.conf"
 
 	sw=$(ns_of sw)
 	ip netns add "$sw"
@@ -392,6 +389,18 @@ cmd_up() {
 	ip -n "$sw" link add "$BRIDGE" type bridge stp_state 0 \
 		forward_delay 0 mcast_snooping 0
 	ip -n "$sw" link set "$BRIDGE" up
+}
+
+cmd_up() {
+	local i
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	[[ $BACKENDS =~ ^[0-9]+$ ]] && [ "$BACKENDS" -ge 1 ] &&
+		[ "$BACKENDS" -le $MAX_BACKENDS ] ||
+		die "--backends: 1..$MAX_BACKENDS"
+	[[ $CLIENTS =~ ^[0-9]+$ ]] && [ "$CLIENTS" -ge 1 ] &&
+		[ "$CLIENTS" -le $MAX_CLIENTS ] ||
+		die "--clients: 1..$MAX_CLIENTS"
+	up_begin "$(printf 'BACKENDS=%s\nCLIENTS=%s' "$BACKENDS" "$CLIENTS")"
 
 	setup_lb
 	for i in $(seq "$CLIENTS"); do setup_client "cl$i"; done

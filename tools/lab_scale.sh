@@ -134,23 +134,8 @@ cmd_up() {
 	[ -x "$BIRD_BIN" ] || die "no $BIRD_BIN: install bird2 (make deps)"
 	[ -x "$XLBD_BIN" ] || die "no $XLBD_BIN: make all"
 	CLIENTS=1
-	ensure_built
-	lock
-	teardown
-	UP_DONE=0
-	trap '[ $UP_DONE -eq 1 ] || { echo "lab: bring-up of $NAME failed, tearing down" >&2; teardown; forget_lock; }' EXIT
-
-	mkdir -p "$(run_dir)"
-	printf 'BACKENDS=%s\nCLIENTS=1\nTOPOLOGY=scale\n' "$BACKENDS" \
-		>"$(run_dir)/lab.conf"
+	up_begin "$(printf 'BACKENDS=%s\nCLIENTS=1\nTOPOLOGY=scale' "$BACKENDS")"
 	sw=$(ns_of sw)
-	ip netns add "$sw"
-	in_ns "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$sw" link set lo up
-	ip -n "$sw" link add "$BRIDGE" type bridge stp_state 0 \
-		forward_delay 0 mcast_snooping 0
-	ip -n "$sw" link set "$BRIDGE" up
 
 	# router: switch side by add_node, client side by hand
 	add_node rt

@@ -37,6 +37,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/tools/lib/xlb_lab.sh"
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 LOAD=$ROOT/build/tools/xlb_load
 PPS=$ROOT/build/tools/xlb_pps
@@ -299,10 +300,7 @@ xlbd_start() {	# xlbd_start CONFIG
 	XLBD_PID=$!
 	PIDS+=("$XLBD_PID")
 	for i in $(seq 100); do
-		if "$XLBCTL" -s "$SOCK" --json status 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if all(b["state"] == "up" for s in d["services"] for b in s["backends"]) else 1)' 2>/dev/null; then
+		if xlb_all_up "$XLBCTL" "$SOCK"; then
 			XDP_ID=$(ip -n "$LB" -d link show "$LAB_LB_IF" |
 				sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n1)
 			return 0
@@ -321,31 +319,11 @@ xlbd_stop() {
 	XLBD_PID='' XLBD_CFG='' XDP_ID=''
 }
 
-config_head() {
-	cat <<-EOF
-	interface: $LAB_LB_IF
-	xdp_mode: native
-	control_socket: $SOCK
-	pin_dir: $PIN
-	services:
-	EOF
-}
+config_head() { xlb_config_head "$SOCK" "$PIN"; }
 
 run_xlb() {
 	local holder
-	config_head >"$TMP/xlb.yaml"
-	cat >>"$TMP/xlb.yaml" <<-EOF
-	  - name: web
-	    vip: $LAB_VIP4
-	    port: 80
-	    protocol: tcp
-	    scheduler: maglev
-	    health_check: { type: http, path: /, interval: 1s, timeout: 500ms, rise: 2, fall: 2 }
-	    backends:
-	      - { address: $LAB_BE1_IP4, weight: 100 }
-	      - { address: $LAB_BE2_IP4, weight: 100 }
-	      - { address: $LAB_BE3_IP4, weight: 100 }
-	EOF
+	{ config_head; xlb_web_service; } >"$TMP/xlb.yaml"
 	if ! xlbd_start "$TMP/xlb.yaml"; then
 		xlbd_stop
 		skip xlb "xlbd did not start"

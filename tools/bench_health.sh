@@ -21,6 +21,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/tools/lib/xlb_lab.sh"
 N=1000
 SECS=20
 TYPE=http
@@ -74,12 +75,8 @@ for ((i = 0; i < N; i++)); do
 done | ip -n "$LAB_BE1_NS" -b -
 
 {
+	xlb_config_head "$SOCK" "$PIN"
 	cat <<-EOF
-	interface: $LAB_LB_IF
-	xdp_mode: native
-	control_socket: $SOCK
-	pin_dir: $PIN
-	services:
 	  - name: bench
 	    vip: $LAB_VIP6
 	    port: 80
@@ -98,11 +95,9 @@ $LAB_LB_EXEC "$ROOT/build/xlbd" -c "$DIR/xlb.yaml" >"$DIR/xlbd.log" 2>&1 &
 XLBD_PID=$!
 
 n_up() {
-	"$ROOT/build/xlbctl" -s "$SOCK" --json status 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(sum(b["state"] == "up" for s in d["services"] for b in s["backends"]))' \
-		2>/dev/null || echo 0
+	local c
+	c=$(xlb_up_count "$ROOT/build/xlbctl" "$SOCK") || c=0
+	echo "${c% *}"
 }
 
 # calc EXPR: decimal arithmetic, 2 decimals

@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+. tools/lib/xlb_lab.sh
 
 LAB=xlbdemo
 OUT=$ROOT/build/demo
@@ -33,31 +34,16 @@ eval "$(tools/lab.sh env --name "$LAB")"
 LB_EXEC=$LAB_LB_EXEC
 SOCK=/run/xlb-$LAB/xlb.sock
 
-cat >"$OUT/xlb.yaml" <<YAML
-interface: $LAB_LB_IF
-control_socket: $SOCK
-pin_dir: /sys/fs/bpf/xlb-$LAB
-services:
-  - name: web
-    vip: $LAB_VIP4
-    port: 80
-    protocol: tcp
-    scheduler: maglev
-    health_check: { type: http, path: /, interval: 1s, timeout: 500ms, rise: 2, fall: 2 }
-    backends:
-      - { address: $LAB_BE1_IP4, weight: 100 }
-      - { address: $LAB_BE2_IP4, weight: 100 }
-      - { address: $LAB_BE3_IP4, weight: 100 }
-YAML
+{
+	xlb_config_head "$SOCK" "/sys/fs/bpf/xlb-$LAB"
+	xlb_web_service
+} >"$OUT/xlb.yaml"
 
 say "2/5 xlbd: attach XDP to $LAB_LB_IF in $LAB_LB_NS, config $OUT/xlb.yaml"
 $LB_EXEC build/xlbd -c "$OUT/xlb.yaml" 2>"$OUT/xlbd.log" &
 XLBD_PID=$!
 for _ in $(seq 50); do
-	if build/xlbctl -s "$SOCK" --json status 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if all(b["state"] == "up" for s in d["services"] for b in s["backends"]) else 1)'; then
+	if xlb_all_up build/xlbctl "$SOCK"; then
 		break
 	fi
 	sleep 0.2

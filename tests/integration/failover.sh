@@ -25,12 +25,7 @@ BOUND_MS=$((INTERVAL_MS * FALL + TIMEOUT_MS))
 EOF
 } >"$CFG"
 xlbd_start || { itest_finish; exit 1; }
-all_up() {
-	xlbctl --json status | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-sys.exit(0 if all(b["state"] == "up" for s in d["services"] for b in s["backends"]) else 1)'
-}
+all_up() { xlb_all_up "$XLBCTL" "$SOCK"; }
 for _ in $(seq 50); do all_up && break; sleep 0.2; done
 check "all backends up" all_up
 

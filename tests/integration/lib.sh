@@ -9,6 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 XLB_BIN_DIR=${XLB_BIN_DIR:-$ROOT/build}
 XLBD=$XLB_BIN_DIR/xlbd
 XLBCTL=$XLB_BIN_DIR/xlbctl
+. "$ROOT/tools/lib/xlb_lab.sh"
 PASSED=0
 FAILED=0
 
@@ -60,15 +61,7 @@ itest_init() {
 }
 
 # Config header for this lab; append services after it.
-config_header() {
-	cat <<-EOF
-	interface: $LAB_LB_IF
-	xdp_mode: native
-	control_socket: $SOCK
-	pin_dir: $PIN
-	services:
-	EOF
-}
+config_header() { xlb_config_head "$SOCK" "$PIN"; }
 
 xlbd_start() {
 	$LAB_LB_EXEC "$XLBD" -c "$CFG" "$@" >>"$XLBD_LOG" 2>&1 &

@@ -101,6 +101,32 @@ static __always_inline bool flow_rate_ok(void)
 	return true;
 }
 
+/*
+ * Flow sync: tell xlbd about a flow just pinned (XLB_SVC_F_SYNC). Out of
+ * line, like trace(): only new flows of synced services reach it. A full
+ * ring buffer loses the record (counted), the packet goes on.
+ */
+static __attribute__((noinline)) void sync_emit(const struct xlb_pkt *p,
+						const struct xlb_backend *be,
+						__u32 be_id, bool unconfirmed)
+{
+	struct xlb_sync_rec *r;
+
+	r = bpf_ringbuf_reserve(&XLB_MAP_FLOW_SYNC, sizeof(*r), 0);
+	if (!r) {
+		stat_inc(XLB_STAT_SYNC_LOST);
+		return;
+	}
+	__builtin_memcpy(&r->key, &p->key, sizeof(r->key));
+	__builtin_memcpy(&r->be_addr, &be->addr, sizeof(r->be_addr));
+	__builtin_memset(&r->snat_addr, 0, sizeof(r->snat_addr));
+	r->snat_port = 0;
+	r->be_family = be->family;
+	r->flags = unconfirmed ? XLB_SYNC_F_SYN : 0;
+	r->backend_id = be_id;
+	bpf_ringbuf_submit(r, 0);
+}
+
 /* A followed entry saw a packet: refresh it, note a close. */
 static __always_inline void flow_touch(const struct xlb_svc *svc,
 				       const struct xlb_pkt *p,
@@ -232,6 +258,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 			stat_inc(XLB_STAT_FLOW_TABLE_FULL);
 		else if (lc)
 			conns_add(be_id, 1);
+		if (!err && (svc->flags & XLB_SVC_F_SYNC))
+			sync_emit(p, be, be_id, syn && !f);
 		/* rescheduled off an unconfirmed entry: the new one replaces it */
 		if (!err && sf && !syn)
 			bpf_map_delete_elem(&XLB_MAP_SYN_FLOWS, &p->key);

@@ -51,6 +51,7 @@
 #define XLB_MAP_RUNTIME xlb_runtime
 #define XLB_MAP_TRACE xlb_trace
 #define XLB_MAP_VIP_FILTER xlb_vip_filter
+#define XLB_MAP_FLOW_SYNC xlb_flow_sync
 
 /*
  * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
@@ -156,6 +157,14 @@ enum xlb_fwd {
 
 /* xlb_svc.flags */
 #define XLB_SVC_F_ADDR_MARK (1U << 0) /* address marker, not a service */
+/*
+ * Flow sync: each flow-table entry the program creates for the service is
+ * also written to XLB_MAP_FLOW_SYNC (struct xlb_sync_rec) for xlbd to send
+ * to its peers. A flag of the service value the program has already
+ * loaded, read only on the new-flow path: the established path is the
+ * same instructions with or without it.
+ */
+#define XLB_SVC_F_SYNC (1U << 1)
 
 /* Value of XLB_MAP_SERVICES. */
 struct xlb_svc {
@@ -250,6 +259,27 @@ struct xlb_runtime {
 #define XLB_VIP_FILTER_BITS 65536
 #define XLB_VIP_FILTER_WORDS (XLB_VIP_FILTER_BITS / 64)
 
+/* xlb_sync_rec.flags */
+#define XLB_SYNC_F_SYN (1U << 0) /* entry in XLB_MAP_SYN_FLOWS (unconfirmed) */
+
+/*
+ * One record of XLB_MAP_FLOW_SYNC (a ring buffer): a flow the program just
+ * pinned on a service with XLB_SVC_F_SYNC. The backend is named by its
+ * address, which every node shares (ids are each node's own); backend_id
+ * is this node's, for its own tools. snat_*: full NAT's SNAT source for
+ * the flow (zero while there is none), so a peer that takes the flow over
+ * rewrites it exactly as this node did.
+ */
+struct xlb_sync_rec {
+	struct xlb_flow_key key;  /* as the client sent it */
+	union xlb_addr be_addr;	  /* chosen backend's address */
+	union xlb_addr snat_addr; /* full NAT: source address used, or 0 */
+	__be16 snat_port;	  /* full NAT: source port used, or 0 */
+	__u8 be_family;		  /* enum xlb_family */
+	__u8 flags;		  /* XLB_SYNC_F_* */
+	__u32 backend_id;	  /* this node's id of the backend */
+};
+
 /* Value of XLB_MAP_FLOW_RATE (per CPU): the current one-second window. */
 struct xlb_flow_rate {
 	__u64 start; /* bpf_ktime_get_ns() at the window's first new flow */
@@ -298,7 +328,8 @@ struct xlb_counters {
 	X(DROP_REDIRECT, "drop_redirect")	 /* redirect target missing */ \
 	X(FLOW_RATE_UNPINNED, "flow_rate_unpinned") /* hashed, no entry */     \
 	X(DROP_FLOW_RATE, "drop_flow_rate") /* over new_flow_rate_limit */     \
-	X(FLOW_PROMOTED, "flow_promoted")   /* handshake done: main table */
+	X(FLOW_PROMOTED, "flow_promoted")   /* handshake done: main table */   \
+	X(SYNC_LOST, "flow_sync_lost")	    /* sync record: ring buffer full */
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
@@ -340,5 +371,6 @@ _Static_assert(sizeof(struct xlb_ring_chunk) == 64, "xlb_ring_chunk layout");
 _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
+_Static_assert(sizeof(struct xlb_sync_rec) == 80, "xlb_sync_rec layout");
 
 #endif /* XLB_ABI_H */

@@ -924,6 +924,86 @@ static int sched_ring(int sched, const struct xlb_maglev_backend *be, size_t n,
  * the same 100 backends: the established hit (amortized) and a new flow
  * (SYN, est+delta against that service's own established frame).
  */
+/* Flow sync: a thread drains XLB_MAP_FLOW_SYNC as xlbd would. */
+static volatile bool sync_stop;
+static __u64 sync_recs;
+
+static int sync_count(void *ctx, void *data, size_t len)
+{
+	sync_recs++;
+	return 0;
+}
+
+static void *sync_drain(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	pin_cpu(bench_cpu ? 0 : 1);
+	while (!sync_stop)
+		ring_buffer__poll(rb, 10);
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
+/*
+ * The round-robin service again with XLB_SVC_F_SYNC: each new flow also
+ * writes its record to the ring buffer, drained on another CPU. The
+ * established row shows the flag costs established packets nothing.
+ */
+static int bench_sync(const struct xlb_svc_key *k, struct xlb_svc *v,
+		      const struct xlb_maglev_backend *mb,
+		      const struct frame *f, const struct pkt *est)
+{
+	__u64 lost0, s[XLB_STAT_MAX];
+	struct ring_buffer *rb;
+	pthread_t th;
+	__u32 *ring = NULL;
+	struct row *r;
+	int err;
+
+	rb = ring_buffer__new(dp.flow_sync_fd, sync_count, NULL, NULL);
+	if (!rb)
+		return -errno;
+	err = sched_ring(v->sched, mb, SCHED_BE, &ring, &v->table_size);
+	if (err)
+		goto out;
+	v->flags = XLB_SVC_F_SYNC;
+	err = xlb_dp_service_publish(&dp, k, v, ring, v->table_size);
+	free(ring);
+	if (err)
+		goto out;
+	stats(s);
+	lost0 = s[XLB_STAT_SYNC_LOST];
+	sync_stop = false;
+	sync_recs = 0;
+	err = -pthread_create(&th, NULL, sync_drain, rb);
+	if (err)
+		goto out;
+	err = est_row("round-robin, established, flow sync on", f, XDP_TX,
+		      XLB_STAT_TX, NULL, 0);
+	if (!err)
+		err = new_flow_row("round-robin, new flow (SYN), flow sync on",
+				   f->dst, est, NULL, NULL, 0);
+	sync_stop = true;
+	pthread_join(th, NULL);
+	if (err)
+		goto out;
+	stats(s);
+	r = &rows[nrows - 1];
+	snprintf(r->note, sizeof(r->note), "%llu records, %llu lost (%zu B)",
+		 (unsigned long long)sync_recs,
+		 (unsigned long long)(s[XLB_STAT_SYNC_LOST] - lost0),
+		 sizeof(struct xlb_sync_rec));
+	v->flags = 0;
+	err = sched_ring(v->sched, mb, SCHED_BE, &ring, &v->table_size);
+	if (!err)
+		err = xlb_dp_service_publish(&dp, k, v, ring, v->table_size);
+	free(ring);
+out:
+	ring_buffer__free(rb);
+	return err;
+}
+
 static int bench_sched(void)
 {
 	struct xlb_maglev_backend mb[SCHED_BE];
@@ -984,6 +1064,8 @@ static int bench_sched(void)
 		snprintf(name, sizeof(name), "%s, new flow (SYN)",
 			 xlb_sched_names[sched]);
 		err = new_flow_row(name, vip, &est, NULL, NULL, 0);
+		if (!err && sched == XLB_SCHED_ROUND_ROBIN)
+			err = bench_sync(&k, &v, mb, &f, &est);
 	}
 	est_ns = saved_est;
 	cur_sec = SEC_PKT;

@@ -188,6 +188,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_TRACE SEC(".maps");
 
+/*
+ * New flows of services with XLB_SVC_F_SYNC, for xlbd's flow sync (struct
+ * xlb_sync_rec, 88 bytes with the ring's header: about 11,900 records).
+ * A record that does not fit is counted (flow_sync_lost), never waited on.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_FLOW_SYNC SEC(".maps");
+
 /* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

@@ -29,22 +29,23 @@ struct xlb_bpf;
  * ignores the limit; the VIP filter: such a program looks every packet
  * up in the services map).
  */
-#define XLB_DP_MAPS(X)                        \
-	X(svc_fd, XLB_MAP_SERVICES, 1)        \
-	X(ring_fd, XLB_MAP_RINGS, 1)          \
-	X(be_fd, XLB_MAP_BACKENDS, 1)         \
-	X(flow_fd, XLB_MAP_FLOWS, 1)          \
-	X(stats_fd, XLB_MAP_STATS, 1)         \
-	X(svc_stats_fd, XLB_MAP_SVC_STATS, 1) \
-	X(be_stats_fd, XLB_MAP_BE_STATS, 1)   \
-	X(tx_ports_fd, XLB_MAP_TX_PORTS, 1)   \
-	X(conns_fd, XLB_MAP_BE_CONNS, 1)      \
-	X(runtime_fd, XLB_MAP_RUNTIME, 1)     \
-	X(trace_fd, XLB_MAP_TRACE, 1)         \
-	X(rr_fd, XLB_MAP_RR_CURSOR, 1)        \
-	X(syn_flow_fd, XLB_MAP_SYN_FLOWS, 0)  \
-	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0) \
-	X(vip_filter_fd, XLB_MAP_VIP_FILTER, 0)
+#define XLB_DP_MAPS(X)                          \
+	X(svc_fd, XLB_MAP_SERVICES, 1)          \
+	X(ring_fd, XLB_MAP_RINGS, 1)            \
+	X(be_fd, XLB_MAP_BACKENDS, 1)           \
+	X(flow_fd, XLB_MAP_FLOWS, 1)            \
+	X(stats_fd, XLB_MAP_STATS, 1)           \
+	X(svc_stats_fd, XLB_MAP_SVC_STATS, 1)   \
+	X(be_stats_fd, XLB_MAP_BE_STATS, 1)     \
+	X(tx_ports_fd, XLB_MAP_TX_PORTS, 1)     \
+	X(conns_fd, XLB_MAP_BE_CONNS, 1)        \
+	X(runtime_fd, XLB_MAP_RUNTIME, 1)       \
+	X(trace_fd, XLB_MAP_TRACE, 1)           \
+	X(rr_fd, XLB_MAP_RR_CURSOR, 1)          \
+	X(syn_flow_fd, XLB_MAP_SYN_FLOWS, 0)    \
+	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0)   \
+	X(vip_filter_fd, XLB_MAP_VIP_FILTER, 0) \
+	X(flow_sync_fd, XLB_MAP_FLOW_SYNC, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 

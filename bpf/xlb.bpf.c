@@ -327,7 +327,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct xlb_svc *svc;
-	__be16 proto;
+	__u32 proto;
 	void *l3;
 	int ret;
 
@@ -336,7 +336,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		ret = parse_ipv4(ctx, p, l3, end);
 	else if (proto == bpf_htons(ETH_P_IPV6))
 		ret = parse_ipv6(p, l3, end);
-	else if (proto)
+	else if (proto != XLB_ETH_TRUNCATED)
 		return pass(v, XLB_STAT_PASS_NON_IP);
 	else
 		return drop(v, XLB_STAT_DROP_MALFORMED);

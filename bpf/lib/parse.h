@@ -121,18 +121,23 @@ __noinline int xlb_ipv4_opts_ok(struct xdp_md *ctx, __u32 off, __u32 len)
 	return 1;
 }
 
+/* parse_eth's answer for a frame cut short: no EtherType has this value */
+#define XLB_ETH_TRUNCATED 0xffffffffu
+
 /*
  * Ethernet and up to XLB_MAX_VLAN_DEPTH 802.1Q/802.1ad tags. Returns the
- * inner EtherType (network order) with *l3 set, or 0 when truncated.
+ * inner EtherType (network order, zero-extended) with *l3 set, or
+ * XLB_ETH_TRUNCATED. Every 16-bit value is a legal EtherType or 802.3
+ * length (0 included), so truncation needs a value of its own.
  */
-static __always_inline __be16 parse_eth(void *data, void *end, void **l3)
+static __always_inline __u32 parse_eth(void *data, void *end, void **l3)
 {
 	struct ethhdr *eth = data;
 	struct vlan_hdr *vh;
 	__be16 proto;
 
 	if ((void *)(eth + 1) > end)
-		return 0;
+		return XLB_ETH_TRUNCATED;
 	proto = eth->h_proto;
 	vh = (void *)(eth + 1);
 #pragma unroll
@@ -141,7 +146,7 @@ static __always_inline __be16 parse_eth(void *data, void *end, void **l3)
 		    proto != bpf_htons(ETH_P_8021AD))
 			break;
 		if ((void *)(vh + 1) > end)
-			return 0;
+			return XLB_ETH_TRUNCATED;
 		proto = vh->proto;
 		vh++;
 	}

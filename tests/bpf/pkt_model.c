@@ -360,10 +360,6 @@ void m_classify(const struct m_service *svcs, int n, const __u8 *f, size_t len,
 		ipv4(&m, f + off, len - off, e);
 	else if (type == ETH_IPV6)
 		ipv6(&m, f + off, len - off, e);
-	else if (type < 0x600) /* 802.3 length: a legal frame, not ours */
-		/* the program drops EtherType 0x0000 as malformed today:
-		 * issue #18 ("What broke"); strict once that is fixed */
-		set(e, M_BIT(M_NON_IP) | (type == 0 ? M_BIT(M_MALFORMED) : 0));
-	else /* any other EtherType: not ours */
+	else /* any other EtherType, or an 802.3 length (0 too): not ours */
 		set(e, M_BIT(M_NON_IP));
 }

@@ -445,6 +445,22 @@ TEST(non_vip_and_non_ip_pass)
 	pkt_payload_fill(&in, 46, 0);
 	pkt_finish(&in);
 	check_pass(&h, "LLDP", &in, XLB_STAT_PASS_NON_IP);
+
+	/* EtherType 0 is an 802.3 frame of length 0, not a cut-short one;
+	 * behind a VLAN tag as well */
+	pkt_init(&in);
+	pkt_eth(&in, H_ROUTER_MAC, H_LB_MAC);
+	pkt_ethertype(&in, 0x0000);
+	pkt_payload_fill(&in, 46, 0);
+	pkt_finish(&in);
+	check_pass(&h, "EtherType 0", &in, XLB_STAT_PASS_NON_IP);
+	pkt_init(&in);
+	pkt_eth(&in, H_ROUTER_MAC, H_LB_MAC);
+	pkt_vlan(&in, 100);
+	pkt_ethertype(&in, 0x0000);
+	pkt_payload_fill(&in, 42, 0);
+	pkt_finish(&in);
+	check_pass(&h, "EtherType 0 behind 802.1Q", &in, XLB_STAT_PASS_NON_IP);
 out:
 	h_close(&h);
 }

@@ -16,7 +16,7 @@ enum {
 	NEXT_IPPROTO,	/* 8-bit IP protocol / next header */
 };
 
-#define NO_ETHERTYPE 0
+#define NO_ETHERTYPE -1 /* 0 is an EtherType (802.3 length 0) */
 #define NO_IPPROTO -1
 
 #define ETH_HLEN 14
@@ -135,8 +135,7 @@ static __u8 *push(struct pkt *p, const char *fn, enum pkt_layer_type type,
  * header's next-protocol field. ethertype/ipproto say what this header is
  * called at L2 and at L3 (NO_ETHERTYPE / NO_IPPROTO: cannot appear there).
  */
-static bool link_prev(struct pkt *p, const char *fn, __u16 ethertype,
-		      int ipproto)
+static bool link_prev(struct pkt *p, const char *fn, int ethertype, int ipproto)
 {
 	if (p->err)
 		return false;

@@ -50,7 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http_token.h"
+#include "http_head.h"
 
 #define MAX_LISTEN 32 /* --listen addresses */
 #define MAX_EVENTS 512
@@ -369,25 +369,6 @@ static void respond(struct conn *c, const struct req *r)
 			       r->keep_alive));
 }
 
-static bool parse_uint(const char *s, size_t len, unsigned long long max,
-		       unsigned long long *val)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (!len)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-		if (v > max)
-			return false;
-	}
-	*val = v;
-	return true;
-}
-
 /* Path and query of the request target -> status and delay. */
 static bool parse_target(const char *t, size_t len, struct req *r)
 {
@@ -415,7 +396,7 @@ static bool parse_target(const char *t, size_t len, struct req *r)
 	}
 
 	if (plen > 8 && !memcmp(path, "/status/", 8)) {
-		if (!parse_uint(path + 8, plen - 8, 999, &v) || v < 200 ||
+		if (!xlb_http_uint(path + 8, plen - 8, 999, &v) || v < 200 ||
 		    v > 599)
 			return false;
 		r->status = v;
@@ -425,7 +406,8 @@ static bool parse_target(const char *t, size_t len, struct req *r)
 			size_t n = amp ? (size_t)(amp - q) : qlen;
 
 			if (n > 3 && !memcmp(q, "ms=", 3)) {
-				if (!parse_uint(q + 3, n - 3, MAX_SLOW_MS, &v))
+				if (!xlb_http_uint(q + 3, n - 3, MAX_SLOW_MS,
+						   &v))
 					return false;
 				r->slow_ms = v;
 			}
@@ -448,6 +430,8 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 	const char *eol = memmem(h, len, "\r\n", 2);
 	const char *line_end = eol ? eol : h + len;
 	const char *sp1, *sp2, *p;
+	struct xlb_http_field f;
+	int n;
 	bool http10, keep_alive = false, conn_close = false, chunked = false;
 	unsigned long long clen = 0;
 
@@ -468,40 +452,28 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 	if (!parse_target(sp1 + 1, sp2 - sp1 - 1, r))
 		return false;
 
-	for (p = eol ? eol + 2 : h + len; p < h + len;) {
-		const char *e = memmem(p, h + len - p, "\r\n", 2);
-		const char *colon, *v;
-		size_t nlen, vlen;
-
-		if (!e)
-			e = h + len;
-		colon = memchr(p, ':', e - p);
-		if (!colon)
-			return false;
-		nlen = colon - p;
-		v = colon + 1;
-		while (v < e && (*v == ' ' || *v == '\t'))
-			v++;
-		vlen = e - v;
-		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-
-		if (nlen == 14 && !strncasecmp(p, "Content-Length", 14)) {
-			if (!parse_uint(v, vlen, 1ULL << 62, &clen))
+	p = eol ? eol + 2 : h + len;
+	while ((n = xlb_http_next_field(&p, h + len, &f)) > 0) {
+		if (xlb_http_field_is(&f, "Content-Length")) {
+			if (!xlb_http_uint(f.value, f.value_len, 1ULL << 62,
+					   &clen))
 				return false;
-		} else if (nlen == 17 &&
-			   !strncasecmp(p, "Transfer-Encoding", 17)) {
-			if (!xlb_http_has_token(v, vlen, "identity"))
+		} else if (xlb_http_field_is(&f, "Transfer-Encoding")) {
+			if (!xlb_http_has_token(f.value, f.value_len,
+						"identity"))
 				chunked = true;
-		} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
-			conn_close |= xlb_http_has_token(v, vlen, "close");
-			keep_alive |= xlb_http_has_token(v, vlen, "keep-alive");
-		} else if (nlen == 6 && !strncasecmp(p, "Expect", 6)) {
-			*expect_continue =
-				xlb_http_has_token(v, vlen, "100-continue");
+		} else if (xlb_http_field_is(&f, "Connection")) {
+			conn_close |= xlb_http_has_token(f.value, f.value_len,
+							 "close");
+			keep_alive |= xlb_http_has_token(f.value, f.value_len,
+							 "keep-alive");
+		} else if (xlb_http_field_is(&f, "Expect")) {
+			*expect_continue = xlb_http_has_token(
+				f.value, f.value_len, "100-continue");
 		}
-		p = e + 2;
 	}
+	if (n < 0)
+		return false;
 
 	r->close = conn_close || (http10 && !keep_alive) || chunked;
 	r->keep_alive = http10 && !r->close;
@@ -987,7 +959,7 @@ static unsigned long long num_arg(const char *s, unsigned long long max)
 {
 	unsigned long long v;
 
-	if (!parse_uint(s, strlen(s), max, &v)) {
+	if (!xlb_http_uint(s, strlen(s), max, &v)) {
 		fprintf(stderr, "xlb_httpd: bad number '%s'\n", s);
 		exit(2);
 	}

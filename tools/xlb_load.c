@@ -59,7 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http_token.h"
+#include "http_head.h"
 
 #define MAX_BE 64	/* backend names, then "other" */
 #define NAME_LEN 63	/* backend name, longer is cut */
@@ -600,8 +600,9 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 {
 	const char *end = h + len, *p, *eol;
 	bool http10, ka = false, close = false, have_cl = false;
-	uint64_t cl = 0;
-	int i;
+	struct xlb_http_field f;
+	unsigned long long cl = 0;
+	int i, n;
 
 	if (len < 12 || memcmp(h, "HTTP/1.", 7) ||
 	    (h[7] != '0' && h[7] != '1') || h[8] != ' ')
@@ -617,49 +618,27 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 		return -1;
 
 	eol = memmem(h, len, "\r\n", 2);
-	for (p = eol ? eol + 2 : end; p < end;) {
-		const char *e = memmem(p, end - p, "\r\n", 2);
-		const char *colon, *v;
-		size_t nlen, vlen;
-
-		if (!e)
-			e = end;
-		colon = memchr(p, ':', e - p);
-		if (!colon)
-			return -1;
-		nlen = colon - p;
-		v = colon + 1;
-		while (v < e && (*v == ' ' || *v == '\t'))
-			v++;
-		vlen = e - v;
-		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-
-		if (nlen == 14 && !strncasecmp(p, "Content-Length", 14)) {
-			size_t k;
-
-			if (!vlen)
+	p = eol ? eol + 2 : end;
+	while ((n = xlb_http_next_field(&p, end, &f)) > 0) {
+		if (xlb_http_field_is(&f, "Content-Length")) {
+			if (!xlb_http_uint(f.value, f.value_len, 1ULL << 62,
+					   &cl))
 				return -1;
-			cl = 0;
-			for (k = 0; k < vlen; k++) {
-				if (v[k] < '0' || v[k] > '9' ||
-				    cl > (1ULL << 50))
-					return -1;
-				cl = cl * 10 + v[k] - '0';
-			}
 			have_cl = true;
-		} else if (nlen == 17 &&
-			   !strncasecmp(p, "Transfer-Encoding", 17)) {
-			if (xlb_http_has_token(v, vlen, "chunked"))
+		} else if (xlb_http_field_is(&f, "Transfer-Encoding")) {
+			if (xlb_http_has_token(f.value, f.value_len, "chunked"))
 				c->chunked = true;
-		} else if (nlen == 10 && !strncasecmp(p, "Connection", 10)) {
-			close |= xlb_http_has_token(v, vlen, "close");
-			ka |= xlb_http_has_token(v, vlen, "keep-alive");
-		} else if (nlen == 9 && !strncasecmp(p, "X-Backend", 9)) {
-			sanitize(c->backend, v, vlen);
+		} else if (xlb_http_field_is(&f, "Connection")) {
+			close |= xlb_http_has_token(f.value, f.value_len,
+						    "close");
+			ka |= xlb_http_has_token(f.value, f.value_len,
+						 "keep-alive");
+		} else if (xlb_http_field_is(&f, "X-Backend")) {
+			sanitize(c->backend, f.value, f.value_len);
 		}
-		p = e + 2;
 	}
+	if (n < 0)
+		return -1;
 
 	c->close_after = close || (http10 && !ka);
 	if (c->status == 204 || c->status == 304) {

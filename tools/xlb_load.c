@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "http_head.h"
+#include "xlb_util.h"
 
 #define MAX_BE 64	/* backend names, then "other" */
 #define NAME_LEN 63	/* backend name, longer is cut */
@@ -1210,10 +1211,37 @@ static double elapsed_s(void)
 	return (t_finish - t0) / 1e9;
 }
 
+/* The latency figures of a summary, in the order both outputs give them. */
+static const struct {
+	const char *text, *key; /* name in the text and in the JSON */
+	double pct; /* percentile; 0 for the minimum, -1 for the mean */
+} lat_cols[] = {
+	{ "min", "min", 0 },   { "mean", "mean", -1 },
+	{ "p50", "p50", 50 },  { "p90", "p90", 90 },
+	{ "p99", "p99", 99 },  { "p99.9", "p999", 99.9 },
+	{ "max", "max", 100 },
+};
+#define N_LAT ARRAY_SIZE(lat_cols)
+
+/* lat_cols' figures in ms; only with n_ok > 0. */
+static void latencies_ms(double v[N_LAT])
+{
+	unsigned int i;
+
+	for (i = 0; i < N_LAT; i++) {
+		double p = lat_cols[i].pct;
+
+		v[i] = p < 0	 ? lat_sum_us / 1000.0 / n_ok
+		       : p == 0	 ? ms(lat_min_us)
+		       : p < 100 ? ms(h_pct64(hist, n_ok, p, lat_max_us))
+				 : ms(lat_max_us);
+	}
+}
+
 static void print_text(FILE *f)
 {
 	unsigned int idx[MAX_BE + 1], nb, i, j, r;
-	double el = elapsed_s();
+	double el = elapsed_s(), lat[N_LAT];
 
 	nb = sorted_backends(idx);
 	fprintf(f, "xlb_load: %s %s, ", proto_name(), opt.target_str);
@@ -1236,18 +1264,15 @@ static void print_text(FILE *f)
 			fprintf(f, " %s %llu", reason_names[r],
 				(unsigned long long)n_reason[r]);
 	fprintf(f, "%s\n", n_failed ? "" : " none");
-	if (n_ok)
-		fprintf(f,
-			"latency ms: min %.3f mean %.3f p50 %.3f p90 %.3f"
-			" p99 %.3f p99.9 %.3f max %.3f\n",
-			ms(lat_min_us), lat_sum_us / 1000.0 / n_ok,
-			ms(h_pct64(hist, n_ok, 50, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 90, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 99, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 99.9, lat_max_us)),
-			ms(lat_max_us));
-	else
+	if (n_ok) {
+		latencies_ms(lat);
+		fprintf(f, "latency ms:");
+		for (i = 0; i < N_LAT; i++)
+			fprintf(f, " %s %.3f", lat_cols[i].text, lat[i]);
+		fprintf(f, "\n");
+	} else {
 		fprintf(f, "latency ms: no successful request\n");
+	}
 	fprintf(f, "backends:");
 	for (i = 0; i < nb; i++)
 		fprintf(f, " %s %llu (%.1f%%)", be_names[idx[i]],
@@ -1291,7 +1316,7 @@ static void print_text(FILE *f)
 static void print_json(FILE *f)
 {
 	unsigned int idx[MAX_BE + 1], nb, i, j, r;
-	double el = elapsed_s();
+	double el = elapsed_s(), lat[N_LAT];
 
 	nb = sorted_backends(idx);
 	fprintf(f, "{\n  \"target\": \"%s\",\n  \"proto\": \"%s\",\n",
@@ -1318,19 +1343,16 @@ static void print_json(FILE *f)
 		fprintf(f, "%s\"%s\": %llu", r ? ", " : "", reason_names[r],
 			(unsigned long long)n_reason[r]);
 	fprintf(f, "},\n");
-	if (n_ok)
-		fprintf(f,
-			"  \"latency_ms\": {\"min\": %.3f, \"mean\": %.3f,"
-			" \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f,"
-			" \"p999\": %.3f, \"max\": %.3f},\n",
-			ms(lat_min_us), lat_sum_us / 1000.0 / n_ok,
-			ms(h_pct64(hist, n_ok, 50, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 90, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 99, lat_max_us)),
-			ms(h_pct64(hist, n_ok, 99.9, lat_max_us)),
-			ms(lat_max_us));
-	else
+	if (n_ok) {
+		latencies_ms(lat);
+		fprintf(f, "  \"latency_ms\": {");
+		for (i = 0; i < N_LAT; i++)
+			fprintf(f, "%s\"%s\": %.3f", i ? ", " : "",
+				lat_cols[i].key, lat[i]);
+		fprintf(f, "},\n");
+	} else {
 		fprintf(f, "  \"latency_ms\": null,\n");
+	}
 	fprintf(f, "  \"backends\": {");
 	for (i = 0; i < nb; i++)
 		fprintf(f, "%s\"%s\": {\"ok\": %llu, \"pct\": %.2f}",

@@ -61,7 +61,7 @@ TEST(http_head_uint)
 	ASSERT_TRUE(!xlb_http_uint("", 0, 10, &v), "empty");
 	ASSERT_TRUE(!xlb_http_uint("1 ", 2, 10, &v), "blank");
 	ASSERT_TRUE(!xlb_http_uint("-1", 2, 10, &v), "sign");
-	ASSERT_TRUE(!xlb_http_uint("99999999999999999999999", 23, 1ULL << 62,
-				   &v),
-		    "overflow");
+	ASSERT_TRUE(
+		!xlb_http_uint("99999999999999999999999", 23, 1ULL << 62, &v),
+		"overflow");
 }

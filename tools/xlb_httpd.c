@@ -548,6 +548,12 @@ static void process(struct conn *c)
 	}
 }
 
+/* After a send or recv failed: is the socket only not ready (try later)? */
+static bool would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
 /* Returns false if the connection failed. */
 static bool flush_out(struct conn *c)
 {
@@ -558,9 +564,7 @@ static bool flush_out(struct conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return true;
-			return false;
+			return would_block();
 		}
 		c->out_off += n;
 	}
@@ -667,9 +671,7 @@ static bool conn_read(struct conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return true;
-			return false;
+			return would_block();
 		}
 		if (n == 0) {
 			c->rd_eof = true;

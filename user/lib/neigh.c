@@ -135,6 +135,28 @@ int xlb_neigh_request(struct xlb_neigh *n, struct nlmsghdr *nlh,
 	}
 }
 
+/*
+ * Start a request of @type (and @flags) in @buf: the netlink header and
+ * the zeroed family header of @hdr_len, which is returned.
+ */
+static void *nl_request(char *buf, __u16 type, __u16 flags, size_t hdr_len,
+			struct nlmsghdr **nlh)
+{
+	*nlh = mnl_nlmsg_put_header(buf);
+	(*nlh)->nlmsg_type = type;
+	(*nlh)->nlmsg_flags = flags;
+	return mnl_nlmsg_put_extra_header(*nlh, hdr_len);
+}
+
+/* The family header of a reply message of @type, or NULL (another or short). */
+static const void *nl_reply(const struct nlmsghdr *nlh, __u16 type,
+			    size_t hdr_len)
+{
+	if (nlh->nlmsg_type != type || mnl_nlmsg_get_payload_len(nlh) < hdr_len)
+		return NULL;
+	return mnl_nlmsg_get_payload(nlh);
+}
+
 /* Parse a neighbour message; -EINVAL if it is not an IPv4/IPv6 one. */
 static int parse_neigh(const struct nlmsghdr *nlh, struct neigh_msg *nm)
 {
@@ -272,10 +294,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *attr;
 	const struct rtmsg *rtm;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+	rtm = nl_reply(nlh, RTM_NEWROUTE, sizeof(*rtm));
+	if (!rtm)
 		return MNL_CB_OK;
-	rtm = mnl_nlmsg_get_payload(nlh);
 	rr->found = true;
 	rr->type = rtm->rtm_type;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
@@ -308,9 +329,7 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	if (err)
 		goto out;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm = nl_request(buf, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
 	rtm->rtm_family = af;
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, a->bytes);
@@ -388,9 +407,7 @@ static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		goto out;
 	}
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm = nl_request(buf, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
 	ndm->ndm_family = af;
 	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
@@ -462,10 +479,7 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	 * NLM_F_CREATE makes the entry if it does not exist; ndm_state is
 	 * left NUD_NONE so that a new entry is an ordinary, collectable one.
 	 */
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_CREATE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm = nl_request(buf, RTM_NEWNEIGH, NLM_F_CREATE, sizeof(*ndm), &nlh);
 	ndm->ndm_family = af;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_NONE;
@@ -543,10 +557,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	const struct ifinfomsg *ifi;
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+	ifi = nl_reply(nlh, RTM_NEWLINK, sizeof(*ifi));
+	if (!ifi)
 		return MNL_CB_OK;
-	ifi = mnl_nlmsg_get_payload(nlh);
 	lr->found = true;
 	lr->type = ifi->ifi_type;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
@@ -573,9 +586,7 @@ int xlb_link_mac(struct xlb_neigh *n, int ifindex, __u8 mac[6])
 		goto out;
 	}
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi = nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi), &nlh);
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	/* Only the address is wanted; spare the kernel the counters. */

@@ -45,21 +45,14 @@
 
 #include "config.h"
 #include "evloop.h"
+#include "hc_type.h"
 
-#define XLB_HC_REASON_LEN 64
-#define XLB_HC_FIRST_MAX_MS 20	   /* first probe: 0..this ms */
-#define XLB_HC_JITTER_PCT 10	   /* interval +- this much */
-#define XLB_HC_TICK_MS 10	   /* probe times are rounded to this */
-#define XLB_HC_HTTP_MAX_BODY 16384 /* expect_body: searched in this */
-#define XLB_HC_COUNT_MAX 1000000   /* counters saturate here */
+#define XLB_HC_FIRST_MAX_MS 20	 /* first probe: 0..this ms */
+#define XLB_HC_JITTER_PCT 10	 /* interval +- this much */
+#define XLB_HC_TICK_MS 10	 /* probe times are rounded to this */
+#define XLB_HC_COUNT_MAX 1000000 /* counters saturate here */
 
-/* ---- probes ---- */
-
-struct xlb_hc_probe;
-
-/* ok: up or not; reason as above; latency from start to result. */
-typedef void (*xlb_hc_probe_cb)(void *ctx, bool ok, const char *reason,
-				__u32 latency_us);
+/* ---- probes (struct xlb_hc_probe and xlb_hc_probe_cb: hc_type.h) ---- */
 
 /*
  * Start a probe of (a, family) on port c->port. c must stay valid until
@@ -141,45 +134,5 @@ struct xlb_hc_status {
 
 void xlb_hc_get_status(const struct xlb_hc *hc, struct xlb_hc_status *st);
 void *xlb_hc_ctx(const struct xlb_hc *hc);
-
-/* ---- for the check types (hc_tcp.c, hc_http.c, hc_udp.c) only ---- */
-
-struct xlb_hc_ops {
-	int sock_type; /* SOCK_STREAM or SOCK_DGRAM */
-	const char *timeout_reason;
-	/* Socket connected (UDP) or connecting (TCP); 0 or -errno. */
-	int (*start)(struct xlb_hc_probe *p);
-	/* Readiness (edge triggered: read or write until EAGAIN). */
-	void (*io)(struct xlb_hc_probe *p, uint32_t events);
-	void (*release)(struct xlb_hc_probe *p); /* may be NULL */
-};
-
-struct xlb_hc_probe {
-	struct xlb_loop *loop;
-	const struct xlb_hc_conf *conf;
-	const struct xlb_hc_ops *ops;
-	union xlb_addr addr;
-	__u8 family;
-	int fd;
-	bool watched; /* fd is in the loop */
-	bool done;    /* result set, delivery pending */
-	bool ok;
-	struct xlb_timer *timer; /* timeout, or delivery of a result */
-	__u64 start_us;
-	char reason[XLB_HC_REASON_LEN];
-	void *priv; /* the type's state */
-	xlb_hc_probe_cb cb;
-	void *ctx;
-};
-
-extern const struct xlb_hc_ops xlb_hc_tcp_ops, xlb_hc_http_ops, xlb_hc_udp_ops;
-
-/* Record the result; the core delivers it once the type returns. */
-void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Short reason for a socket error (positive errno). */
-const char *xlb_hc_errno_reason(int err, char *buf, size_t len);
-/* The pending error of p's socket (SO_ERROR), 0 if none. */
-int xlb_hc_sock_error(struct xlb_hc_probe *p);
 
 #endif /* XLB_HC_H */

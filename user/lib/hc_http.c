@@ -14,7 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "hc.h"
+#include "hc_type.h"
 
 #define HTTP_HEAD_MAX 8192 /* status line and headers */
 #define HTTP_REQ_MAX 1024  /* path and host are < 256 each */

@@ -3,7 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "hc.h"
+#include "hc_type.h"
 
 static int tcp_start(struct xlb_hc_probe *p)
 {

@@ -10,7 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "hc.h"
+#include "hc_type.h"
 
 #define UDP_REPLY_MAX 2048
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * xlbctl's commands: command-line arguments -> validated request, and
- * response -> text. It lives in the library, not in user/xlbctl/, so the
- * unit tests can exercise it; user/xlbctl/main.c only parses the global
- * options, makes the call and picks the exit code.
+ * response -> text. Built into libxlbctl.a with the rest of user/xlbctl/
+ * but main.c, so the unit tests can exercise it; main.c only parses the
+ * global options, makes the call and picks the exit code.
  *
  * Each command is one entry of a table (words, protocol command, arguments,
  * usage, request builder, text printer), so its usage, validation and

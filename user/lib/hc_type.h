@@ -25,7 +25,6 @@ typedef void (*xlb_hc_probe_cb)(void *ctx, bool ok, const char *reason,
 
 struct xlb_hc_probe;
 
-
 struct xlb_hc_ops {
 	int sock_type; /* SOCK_STREAM or SOCK_DGRAM */
 	const char *timeout_reason;

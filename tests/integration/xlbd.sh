@@ -152,6 +152,38 @@ check "deep reload refused with file, line and reason ($ms ms after the SIGHUP)"
 check "deep reload: services and backends unchanged" test "$(layout)" = "$before"
 check "traffic flows after the deep reload" test "$(http_many "$URL" 30 | grep -c .)" -eq 30
 
+# SIGHUP with a file at the bounds that takes a while to load (990,000
+# nodes, refused for an unknown key once loaded): the load runs beside the
+# event loop, so status answers while it is still going on.
+{
+	cat "$ITEST_DIR/good.yaml"
+	echo "bulk:"
+	python3 -c 'import sys; sys.stdout.write("- 1\n" * 990000)'
+} >"$CFG"
+bulk_refused() {
+	grep -q "reload refused: $CFG:$(($(wc -l <"$ITEST_DIR/good.yaml") + 1)): unknown key 'bulk' in the top level" "$XLBD_LOG"
+}
+t0=$(date +%s%N)
+kill -HUP "$XLBD_PID"
+timeout 5 "$XLBCTL" -s "$SOCK" status >/dev/null
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+early=yes
+bulk_refused && early=no
+check "status answers while a large reload loads (rc $rc, $ms ms, before the refusal: $early)" \
+	test $rc -eq 0 -a $early = yes
+# meanwhile a good file (without web6) and another SIGHUP: it waits its turn
+sed "/name: web6/,\$d" "$ITEST_DIR/good.yaml" >"$ITEST_DIR/next.yaml"
+mv "$ITEST_DIR/next.yaml" "$CFG"
+kill -HUP "$XLBD_PID"
+for _ in $(seq 300); do bulk_refused && break; sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "large reload refused with file, line and reason ($ms ms after the SIGHUP)" bulk_refused
+check "a SIGHUP during the large reload waits for it" \
+	grep -q "SIGHUP: a reload is running; another follows it" "$XLBD_LOG"
+for _ in $(seq 50); do [[ $(nsvc) -eq 1 ]] && break; sleep 0.1; done
+check "the reload after it applies the newer file (web6 removed)" test "$(nsvc)" -eq 1
+
 # SIGHUP with a good file: applied as a diff.
 cp "$ITEST_DIR/good.yaml" "$CFG"
 sed -i "/name: web6/,\$d" "$CFG"

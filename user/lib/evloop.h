@@ -2,7 +2,7 @@
 /*
  * The daemon's one event loop: epoll for file descriptors plus one-shot
  * timers kept in a binary heap (thousands of health-check timers cost
- * O(log n) each, and no thread is ever started).
+ * O(log n) each, and the loop starts no thread).
  *
  * Callbacks may add or remove any fd or timer, including their own.
  */

@@ -104,6 +104,8 @@ struct xlbd {
 	__u64 flows_expired; /* idle entries deleted, since start */
 	__u64 flow_scan_ms;  /* when it finished (monotonic ms) */
 	/* main.c -> metrics.c: SIGHUP reloads */
+	struct xlbd_reload *reload; /* main.c: the load running, or NULL */
+	bool reload_again;	    /* SIGHUP during it: reload after it */
 	__u64 reloads_ok, reloads_failed;
 	bool reload_last_failed;
 	double config_ok_time; /* unix s: last good load (or start) */

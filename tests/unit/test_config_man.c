@@ -20,10 +20,9 @@
 static const struct {
 	const char *section, *heading;
 } sections[] = {
-	{ "top level", "# TOP LEVEL" },
-	{ "service", "# SERVICE" },
-	{ "backend", "# BACKEND" },
-	{ "health_check", "# HEALTH CHECK" },
+	{ "top level", "# TOP LEVEL" }, { "service", "# SERVICE" },
+	{ "backend", "# BACKEND" },	{ "health_check", "# HEALTH CHECK" },
+	{ "flow_sync", "# FLOW SYNC" },
 };
 
 struct keyset {

@@ -75,6 +75,8 @@ void xlb_config_init(struct xlb_config *c)
 		.closed_timeout_ms = XLB_CONFIG_FLOW_CLOSED_MS,
 		.scan_interval_ms = XLB_CONFIG_FLOW_SCAN_MS,
 	};
+	c->sync.max_rate = XLB_SYNC_MAX_RATE;
+	c->sync.batch_ms = XLB_SYNC_BATCH_MS;
 }
 
 void xlb_service_conf_init(struct xlb_service_conf *s)
@@ -176,6 +178,7 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 	    a->slow_start_ms != b->slow_start_ms ||
 	    a->announce != b->announce ||
 	    a->min_up_backends != b->min_up_backends ||
+	    a->flow_sync != b->flow_sync ||
 	    !xlb_hc_conf_equal(&a->hc, &b->hc) ||
 	    a->n_backends != b->n_backends)
 		return false;
@@ -202,7 +205,26 @@ bool xlb_config_globals_equal(const struct xlb_config *a,
 	       !strcmp(a->metrics_listen, b->metrics_listen) &&
 	       a->hash_seed == b->hash_seed &&
 	       a->announce_table == b->announce_table &&
-	       !memcmp(&a->flows, &b->flows, sizeof(a->flows));
+	       !memcmp(&a->flows, &b->flows, sizeof(a->flows)) &&
+	       xlb_sync_conf_equal(&a->sync, &b->sync);
+}
+
+bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
+			 const struct xlb_sync_conf *b)
+{
+	if (a->on != b->on)
+		return false;
+	if (!a->on)
+		return true;
+	if (strcmp(a->address, b->address) || a->n_peers != b->n_peers ||
+	    strcmp(a->key_file, b->key_file) || a->key_len != b->key_len ||
+	    memcmp(a->key, b->key, a->key_len) || a->max_rate != b->max_rate ||
+	    a->batch_ms != b->batch_ms)
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (strcmp(a->peers[i], b->peers[i]))
+			return false;
+	return true;
 }
 
 /* Error list */

@@ -41,6 +41,26 @@
  *	/32 or /128 route through lo into for every VIP it announces; BIRD
  *	learns that table and exports it over BGP (tools/bird/). Default 0:
  *	nothing is announced.
+ *   flow_sync:
+ *	Optional mapping: share the flows of services with flow_sync: true
+ *	with peer nodes over UDP, and insert theirs (README "Several
+ *	nodes"). Keys:
+ *	address: 192.0.2.1:7800
+ *		Required. "ADDR:PORT" (numeric) this node receives on and
+ *		sends from; its peers list it.
+ *	peers: [192.0.2.2:7800, 192.0.2.3:7800]
+ *		Required, 1..XLB_SYNC_MAX_PEERS (16) "ADDR:PORT", each once,
+ *		not address.
+ *	key_file: /etc/xlb/sync.key
+ *		Required. The shared secret every node has: the file's
+ *		bytes (trailing newlines dropped), 16..256 of them. Read by
+ *		the loader, so a reload picks up a new key.
+ *	max_rate: 100000
+ *		Records per second sent and accepted, 1..10000000; beyond it
+ *		records are dropped and counted. Default 100000.
+ *	batch_delay: 5ms
+ *		How long a record may wait for others to fill a datagram,
+ *		1ms..1s. Default 5ms.
  *   services:
  *	List of services, may be empty or absent. Each item:
  *
@@ -80,6 +100,10 @@
  *		up. Default true.
  *	min_up_backends: 1
  *		0..65535. Default 1.
+ *	flow_sync: false
+ *		true | false. Send the flows this node pins for the service
+ *		to the flow_sync peers (which needs the top-level flow_sync
+ *		mapping). Default false.
  *	health_check:
  *		Optional mapping, see below. Absent: type none.
  *	backends:
@@ -162,6 +186,13 @@
 #define XLB_CONFIG_FLOW_SCAN_MS 5000
 #define XLB_CONFIG_WEIGHT 100
 #define XLB_CONFIG_MIN_UP 1
+/* flow_sync (config_sync.c) */
+#define XLB_SYNC_MAX_PEERS 16
+#define XLB_SYNC_ADDR_LEN 64	 /* "[v6]:port" */
+#define XLB_SYNC_KEY_MIN 16	 /* bytes of the shared key */
+#define XLB_SYNC_KEY_MAX 256	 /* the key file, trailing newlines dropped */
+#define XLB_SYNC_MAX_RATE 100000 /* records/s, each way, default */
+#define XLB_SYNC_BATCH_MS 5	 /* flush delay, default */
 
 /*
  * Bounds on the file, refused with the line where they are passed (README,
@@ -246,6 +277,7 @@ struct xlb_service_conf {
 	bool keep_last; /* on_all_down: keep_last */
 	__u32 slow_start_ms;
 	bool announce;			   /* this node may announce the vip */
+	bool flow_sync;			   /* XLB_SVC_F_SYNC */
 	__u32 min_up_backends;		   /* ... while this many are up */
 	struct xlb_hc_conf hc;		   /* effective, service level */
 	struct xlb_backend_conf *backends; /* malloc'd, n_backends */
@@ -269,6 +301,18 @@ struct xlb_config {
 		/* new_flow_rate_limit: new entries/s per CPU, 0: unlimited */
 		__u32 new_flow_limit;
 	} flows;
+	/* flow_sync: flows shared with peer nodes (absent: on is false) */
+	struct xlb_sync_conf {
+		bool on;
+		char address[XLB_SYNC_ADDR_LEN]; /* bind, "ADDR:PORT" */
+		char peers[XLB_SYNC_MAX_PEERS][XLB_SYNC_ADDR_LEN];
+		size_t n_peers;
+		char key_file[256];
+		__u8 key[XLB_SYNC_KEY_MAX]; /* its bytes, read by the loader */
+		size_t key_len;
+		__u32 max_rate; /* records/s sent, and accepted */
+		__u32 batch_ms; /* a record waits at most this to be sent */
+	} sync;
 	struct xlb_service_conf *services; /* malloc'd, n_services */
 	size_t n_services;
 };
@@ -343,6 +387,9 @@ bool xlb_hc_conf_equal(const struct xlb_hc_conf *a,
 		       const struct xlb_hc_conf *b);
 bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 			    const struct xlb_service_conf *b);
+/* flow_sync: the same peers, key and bounds (absent: equal to absent). */
+bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
+			 const struct xlb_sync_conf *b);
 /* Everything but the services. */
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b);

@@ -256,7 +256,27 @@ static bool config_dumpable(const struct xlb_config *c)
 	return str_dumpable(c->interface, strlen(c->interface)) &&
 	       str_dumpable(c->control_socket, strlen(c->control_socket)) &&
 	       str_dumpable(c->pin_dir, strlen(c->pin_dir)) &&
-	       str_dumpable(c->metrics_listen, strlen(c->metrics_listen));
+	       str_dumpable(c->metrics_listen, strlen(c->metrics_listen)) &&
+	       str_dumpable(c->sync.key_file, strlen(c->sync.key_file));
+}
+
+/* The key stays in its file: the dump names the file. */
+static void put_sync(FILE *f, const struct xlb_sync_conf *c)
+{
+	char buf[32];
+
+	if (!c->on)
+		return;
+	fprintf(f, "flow_sync:\n  address: \"%s\"\n  peers:\n", c->address);
+	for (size_t i = 0; i < c->n_peers; i++)
+		fprintf(f, "    - \"%s\"\n", c->peers[i]);
+	put_key_str(f, 2, "key_file", c->key_file, strlen(c->key_file));
+	if (c->max_rate != XLB_SYNC_MAX_RATE)
+		fprintf(f, "  max_rate: %u\n", c->max_rate);
+	if (c->batch_ms != XLB_SYNC_BATCH_MS) {
+		xlb_format_duration_ms(c->batch_ms, buf, sizeof(buf));
+		fprintf(f, "  batch_delay: %s\n", buf);
+	}
 }
 
 static void put_service(FILE *f, const struct xlb_service_conf *s)
@@ -285,6 +305,8 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 		fprintf(f, "    announce: false\n");
 	if (s->min_up_backends != XLB_CONFIG_MIN_UP)
 		fprintf(f, "    min_up_backends: %u\n", s->min_up_backends);
+	if (s->flow_sync)
+		fprintf(f, "    flow_sync: true\n");
 	xlb_hc_conf_init(&base, s->port);
 	put_hc(f, 4, &s->hc, &base);
 
@@ -358,6 +380,7 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 			fprintf(f, "%s: %s\n", key[i], buf);
 		}
 	}
+	put_sync(f, &c->sync);
 	if (!c->n_services)
 		fprintf(f, "services: []\n");
 	else

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "config_hc.h"
+#include "config_sync.h"
 #include "maglev.h"
 #include "yaml_bounds.h"
 #include "yaml_read.h"
@@ -184,6 +185,7 @@ enum {
 	S_SLOW_START,
 	S_ANNOUNCE,
 	S_MIN_UP,
+	S_FLOW_SYNC,
 	S_HC,
 	S_BACKENDS,
 	S_N
@@ -201,6 +203,7 @@ static const char *const service_keys[S_N] = {
 	[S_SLOW_START] = "slow_start",
 	[S_ANNOUNCE] = "announce",
 	[S_MIN_UP] = "min_up_backends",
+	[S_FLOW_SYNC] = "flow_sync",
 	[S_HC] = "health_check",
 	[S_BACKENDS] = "backends",
 };
@@ -290,6 +293,11 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 	if (f[S_MIN_UP].val)
 		yr_get_u32(x, &f[S_MIN_UP], "min_up_backends", 0, 65535,
 			   &s->min_up_backends);
+	if (f[S_FLOW_SYNC].val) {
+		i = yr_get_enum(x, &f[S_FLOW_SYNC], "flow_sync", bool_names,
+				ARRAY_SIZE(bool_names));
+		s->flow_sync = i == 1;
+	}
 
 	xlb_hc_conf_init(&base, s->port);
 	if (f[S_HC].val)
@@ -395,6 +403,7 @@ enum {
 	G_FLOW_LIMIT,
 	G_HASH_SEED,
 	G_ANNOUNCE_TABLE,
+	G_FLOW_SYNC,
 	G_SERVICES,
 	G_N
 };
@@ -412,6 +421,7 @@ static const char *const global_keys[G_N] = {
 	[G_FLOW_LIMIT] = "new_flow_rate_limit",
 	[G_HASH_SEED] = "hash_seed",
 	[G_ANNOUNCE_TABLE] = "announce_table",
+	[G_FLOW_SYNC] = "flow_sync",
 	[G_SERVICES] = "services",
 };
 
@@ -513,8 +523,15 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 		       c->announce_table);
 		c->announce_table = 0;
 	}
+	if (f[G_FLOW_SYNC].val)
+		xlb_config_parse_sync(x, f[G_FLOW_SYNC].val, &c->sync);
 	if (f[G_SERVICES].val)
 		parse_services(x, f[G_SERVICES].val, c);
+	for (size_t j = 0; j < c->n_services && !c->sync.on; j++)
+		if (c->services[j].flow_sync)
+			yr_err(x, c->services[j].line,
+			       "service '%s' has flow_sync: true but there is no top-level flow_sync mapping (address, peers, key_file)",
+			       c->services[j].name);
 }
 
 /* @buf, @len: the input, to place a reader error (libyaml gives a byte). */
@@ -728,6 +745,7 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 		{ "service", service_keys, S_N },
 		{ "backend", backend_keys, B_N },
 		{ "health_check", xlb_config_hc_keys, XLB_CONFIG_HC_N_KEYS },
+		{ "flow_sync", xlb_config_sync_keys, XLB_CONFIG_SYNC_N_KEYS },
 	};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)

@@ -157,6 +157,7 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		.table_size = s->conf.table_size,
 		.sched = s->conf.sched,
 		.fwd = s->conf.fwd,
+		.flags = s->conf.flow_sync ? XLB_SVC_F_SYNC : 0,
 		.hash_seed = d->cfg.hash_seed,
 	};
 	size_t n = 0, n_down = 0;
@@ -552,6 +553,9 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 	s->conf.table_size = c->table_size;
 	s->conf.keep_last = c->keep_last;
 	s->conf.slow_start_ms = c->slow_start_ms;
+	s->conf.announce = c->announce;
+	s->conf.min_up_backends = c->min_up_backends;
+	s->conf.flow_sync = c->flow_sync;
 	s->conf.hc = c->hc;
 	s->conf.line = c->line;
 	for (size_t j = 0; j < c->n_backends; j++) {

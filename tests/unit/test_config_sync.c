@@ -40,22 +40,23 @@ static int load(const char *fmt, const char *kf, struct xlb_config *c,
 	return xlb_config_load_str(NAME, yaml, c, e);
 }
 
-static const char sync_yaml[] = "interface: eth1\n" /* 1 */
-				"flow_sync:\n"
-				"  address: 192.0.2.1:7800\n"
-				"  peers: [192.0.2.2:7800, \"[2001:db8::3]:7801\"]\n"
-				"  key_file: %s\n" /* 5 */
-				"  max_rate: 5000\n"
-				"  batch_delay: 20ms\n"
-				"services:\n"
-				"  - name: web\n"
-				"    vip: 198.18.0.100\n" /* 10 */
-				"    port: 80\n"
-				"    scheduler: round-robin\n"
-				"    flow_sync: true\n"
-				"  - name: plain\n"
-				"    vip: 198.18.0.101\n" /* 15 */
-				"    port: 80\n";
+static const char sync_yaml[] =
+	"interface: eth1\n" /* 1 */
+	"flow_sync:\n"
+	"  address: 192.0.2.1:7800\n"
+	"  peers: [192.0.2.2:7800, \"[2001:db8::3]:7801\"]\n"
+	"  key_file: %s\n" /* 5 */
+	"  max_rate: 5000\n"
+	"  batch_delay: 20ms\n"
+	"services:\n"
+	"  - name: web\n"
+	"    vip: 198.18.0.100\n" /* 10 */
+	"    port: 80\n"
+	"    scheduler: round-robin\n"
+	"    flow_sync: true\n"
+	"  - name: plain\n"
+	"    vip: 198.18.0.101\n" /* 15 */
+	"    port: 80\n";
 
 TEST(config_sync_keys)
 {
@@ -89,9 +90,9 @@ TEST(config_sync_keys)
 	fclose(f);
 	if (ASSERT_OK(xlb_config_load_str(NAME, buf, &d, &e), "dump loads")) {
 		ASSERT_TRUE(xlb_config_globals_equal(&c, &d), "same globals");
-		ASSERT_TRUE(xlb_service_conf_equal(&c.services[0],
-						   &d.services[0]),
-			    "same service");
+		ASSERT_TRUE(
+			xlb_service_conf_equal(&c.services[0], &d.services[0]),
+			"same service");
 		xlb_config_free(&d);
 	} else {
 		fprintf(stderr, "%s", buf);
@@ -121,10 +122,11 @@ TEST(config_sync_defaults)
 	xlb_config_free(&c);
 	if (!ASSERT_TRUE(key_file(kf, sizeof(kf), KEY), "key file"))
 		return;
-	if (ASSERT_OK(load("interface: e\n"
-			   "flow_sync: { address: 10.0.0.1:1, peers: [10.0.0.2:1], key_file: %s }\n",
-			   kf, &c, NULL),
-		      "load minimal")) {
+	if (ASSERT_OK(
+		    load("interface: e\n"
+			 "flow_sync: { address: 10.0.0.1:1, peers: [10.0.0.2:1], key_file: %s }\n",
+			 kf, &c, NULL),
+		    "load minimal")) {
 		ASSERT_EQ(c.sync.max_rate, XLB_SYNC_MAX_RATE, "max_rate");
 		ASSERT_EQ(c.sync.batch_ms, XLB_SYNC_BATCH_MS, "batch_delay");
 		xlb_config_free(&c);
@@ -162,7 +164,8 @@ TEST(config_sync_errors)
 		{ "interface: e\nflow_sync:\n  address: 1.2.3.4:5\n  peers: [1.2.3.5:5]\n  key_file: /nonexistent/%s\n",
 		  5, "'key_file': cannot open /nonexistent/" },
 		{ "interface: e\n#%s\nservices:\n  - name: a\n    vip: 1.1.1.1\n    port: 1\n    flow_sync: true\n",
-		  4, "service 'a' has flow_sync: true but there is no top-level flow_sync" },
+		  4,
+		  "service 'a' has flow_sync: true but there is no top-level flow_sync" },
 		{ "interface: e\n#%s\nservices:\n  - name: a\n    vip: 1.1.1.1\n    port: 1\n    flow_sync: yes\n",
 		  7, "'flow_sync'" },
 	};
@@ -195,17 +198,19 @@ TEST(config_sync_errors)
 		content[big ? sizeof(content) - 1 : 15] = '\0';
 		if (!ASSERT_TRUE(key_file(kf, sizeof(kf), content), "key"))
 			return;
-		snprintf(yaml, sizeof(yaml),
-			 "interface: e\nflow_sync:\n  address: 1.2.3.4:5\n  peers: [1.2.3.5:5]\n  key_file: %s\n",
-			 kf);
+		snprintf(
+			yaml, sizeof(yaml),
+			"interface: e\nflow_sync:\n  address: 1.2.3.4:5\n  peers: [1.2.3.5:5]\n  key_file: %s\n",
+			kf);
 		xlb_config_errors_free(&e);
 		ASSERT_EQ(xlb_config_load_str(NAME, yaml, &c, &e), -EINVAL,
 			  "bad key length");
 		for (size_t j = 0; j < e.n; j++)
-			found |= strstr(e.v[j].msg,
-					big ? "holds more than 256 bytes; the key must be 16..256"
-					    : "holds 15 bytes; the key must be 16..256") &&
-				 !strncmp(e.v[j].msg, NAME ":5: ", 8);
+			found |=
+				strstr(e.v[j].msg,
+				       big ? "holds more than 256 bytes; the key must be 16..256"
+					   : "holds 15 bytes; the key must be 16..256") &&
+				!strncmp(e.v[j].msg, NAME ":5: ", 8);
 		if (!ASSERT_TRUE(found, big ? "key too long" : "key too short"))
 			xlb_config_errors_print(&e, stderr);
 		unlink(kf);

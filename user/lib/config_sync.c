@@ -22,10 +22,8 @@ enum {
 };
 
 const char *const xlb_config_sync_keys[XLB_CONFIG_SYNC_N_KEYS] = {
-	[Y_ADDRESS] = "address",
-	[Y_PEERS] = "peers",
-	[Y_KEY_FILE] = "key_file",
-	[Y_MAX_RATE] = "max_rate",
+	[Y_ADDRESS] = "address",   [Y_PEERS] = "peers",
+	[Y_KEY_FILE] = "key_file", [Y_MAX_RATE] = "max_rate",
 	[Y_BATCH] = "batch_delay",
 };
 
@@ -103,8 +101,8 @@ static void get_peers(struct yr_ctx *x, const struct yr_field *f,
 		if (p)
 			c->n_peers++;
 	}
-	if (!c->n_peers && n->data.sequence.items.top ==
-				   n->data.sequence.items.start)
+	if (!c->n_peers &&
+	    n->data.sequence.items.top == n->data.sequence.items.start)
 		yr_err(x, yr_node_line(n), "'peers' must not be empty");
 }
 
@@ -158,9 +156,8 @@ void xlb_config_parse_sync(struct yr_ctx *x, yaml_node_t *n,
 		get_endpoint(x, &f[Y_ADDRESS], "address", c->address);
 	if (f[Y_PEERS].val)
 		get_peers(x, &f[Y_PEERS], c);
-	if (f[Y_KEY_FILE].val &&
-	    yr_get_str(x, &f[Y_KEY_FILE], "key_file", c->key_file,
-		       sizeof(c->key_file))) {
+	if (f[Y_KEY_FILE].val && yr_get_str(x, &f[Y_KEY_FILE], "key_file",
+					    c->key_file, sizeof(c->key_file))) {
 		if (!c->key_file[0])
 			yr_err(x, yr_node_line(f[Y_KEY_FILE].val),
 			       "'key_file' must not be empty");

@@ -6,14 +6,24 @@
  * ... mod M, M prime so every slot is visited) and claims the first free
  * slot each time it is its turn, exactly as in the Maglev paper.
  *
- * Weights decide whose turn it is. Time is divided into rounds; in every
- * round each backend earns weight/max_weight of a turn and takes a turn
- * whenever its earnings reach a whole one, so after R rounds a backend has
- * taken floor(R * weight / max_weight) turns. The table fills part way
- * through a round, so every backend is within one turn of that, and its
- * slot count is off its exact weight share by less than
- * 1 + N * weight / total_weight slots: a relative error below
- * total_weight / (M * weight) + N / M, whatever the ratios.
+ * Weights decide how many slots each backend gets, and whose turn it is.
+ * How many: the exact share of a backend of weight w is w * size / W (W
+ * the sum of the weights), rarely a whole number. The backends of one
+ * weight together get their exact total rounded to a whole slot (largest
+ * remainder first, so the totals add up to size), split evenly among them:
+ * each backend gets its share rounded down or up, and each weight's
+ * backends together are within one slot of theirs, however many they are
+ * (rounding each backend alone would round all the light ones the same
+ * way).
+ *
+ * Whose turn: time is divided into rounds; in every round each backend
+ * earns weight/max_weight of a turn and takes a turn whenever its earnings
+ * reach a whole one, until it has its slots. Filling in that order (the
+ * heaviest first within a round, like the Maglev paper's round robin when
+ * the weights are equal) is what keeps the table stable when a backend
+ * comes or goes; counting the slots is what keeps the shares exact, where
+ * a table that stops when it is full would leave the light backends short
+ * of the turn they were due in the last round.
  *
  * Walking every backend every round would cost O(rounds * N), which blows
  * up when one weight dwarfs the rest (most rounds place almost nothing).
@@ -46,13 +56,16 @@ struct mg_be {
 /*
  * Backends be[first .. first + count) share one weight, hence one cadence.
  * Groups are numbered by descending weight, which also orders the turns of
- * groups firing in the same round.
+ * groups firing in the same round. Each member takes quota turns and the
+ * first extra members one more (slots = count * quota + extra).
  */
 struct mg_group {
 	__u32 weight;
 	__u32 turns; /* rounds in which it has taken turns so far */
 	__u32 first;
 	__u32 count;
+	__u32 quota;
+	__u32 extra;
 };
 
 /*
@@ -64,7 +77,6 @@ struct mg_heap {
 	__u64 *key;
 	size_t len;
 	unsigned int shift; /* bits holding the group number */
-	__u32 last_round;   /* rounds past this never come; clamp to it */
 };
 
 bool xlb_is_prime(__u32 n)
@@ -153,13 +165,20 @@ static void heap_replace_top(struct mg_heap *h, __u64 key)
 	k[i] = key;
 }
 
+/* Drop the top key (a group that has all its slots). */
+static void heap_pop(struct mg_heap *h)
+{
+	if (--h->len)
+		heap_replace_top(h, h->key[h->len]);
+}
+
 /*
  * Key for group number gi's next turn: the first round r in which it has
  * taken turns + 1 turns, i.e. the smallest r with
- * (r + 1) * weight >= (turns + 1) * max_weight (64-bit: turns < 2^20 and
- * weights reach 2^32). The heaviest group fires every round and fills a
- * slot each time, so no round reaches the table size: clamping there keeps
- * the key within 64 bits without changing the order of turns that happen.
+ * (r + 1) * weight >= (turns + 1) * max_weight. A group takes at most
+ * weight * size / W + 2 turns, so r < max_weight * size / W + 2 *
+ * max_weight / weight < 2^34 and the key fits in 64 bits with the group
+ * number (under 16 bits) below it.
  */
 static __u64 group_key(const struct mg_heap *h, const struct mg_group *g,
 		       size_t gi, __u32 max_weight)
@@ -167,8 +186,6 @@ static __u64 group_key(const struct mg_heap *h, const struct mg_group *g,
 	__u64 need = (__u64)(g->turns + 1) * max_weight;
 	__u64 round = (need + g->weight - 1) / g->weight - 1;
 
-	if (round > h->last_round)
-		round = h->last_round;
 	return round << h->shift | gi;
 }
 
@@ -196,28 +213,99 @@ static void fill_table(struct mg_be *bes, struct mg_group *groups,
 	__u32 max_weight = groups[0].weight, filled = 0;
 
 	memset(table, 0, (size_t)size * sizeof(*table));
-	for (;;) {
+	/* The groups' slots add up to size: the heap empties as it fills. */
+	while (h->len) {
 		size_t gi = h->key[0] & mask;
 		struct mg_group *g = &groups[gi];
-		__u32 i;
+		__u32 i, end;
 
-		for (i = g->first; i < g->first + g->count; i++) {
+		end = g->first + (g->turns < g->quota ? g->count : g->extra);
+		for (i = g->first; i < end; i++) {
 			be_take_slot(&bes[i], table, size);
 			if (++filled == size)
 				return;
 		}
 		g->turns++;
-		heap_replace_top(h, group_key(h, g, gi, max_weight));
+		if (g->turns < g->quota || (g->turns == g->quota && g->extra))
+			heap_replace_top(h, group_key(h, g, gi, max_weight));
+		else
+			heap_pop(h);
+	}
+}
+
+/*
+ * floor(a * m / w) and its remainder, for a <= w < 2^48 and m < 2^32,
+ * without a 128-bit product: Horner over m's bits, keeping
+ * (product so far) = q * w + r with r < w.
+ */
+static __u64 share_floor(__u64 a, __u32 m, __u64 w, __u64 *rem)
+{
+	__u64 q = 0, r = 0;
+
+	for (int bit = 31; bit >= 0; bit--) {
+		q <<= 1;
+		r <<= 1;
+		if (m >> bit & 1)
+			r += a;
+		while (r >= w) {
+			r -= w;
+			q++;
+		}
+	}
+	*rem = r;
+	return q;
+}
+
+static int u64_desc(const void *pa, const void *pb)
+{
+	__u64 a = *(const __u64 *)pa, b = *(const __u64 *)pb;
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/*
+ * Each group's slots: its exact share count * weight * size / wsum rounded
+ * down, and one more for the groups with the largest remainders until the
+ * total is size (ties to the heavier group). Then split evenly among the
+ * members. tmp holds ngroups keys: remainder (< wsum < 2^48) above
+ * 0xffff - group number (< 2^16), so one descending sort ranks them.
+ */
+static void apportion(struct mg_group *groups, size_t ngroups, __u64 wsum,
+		      __u32 size, __u64 *tmp)
+{
+	__u64 given = 0, rem;
+	size_t i;
+
+	for (i = 0; i < ngroups; i++) {
+		struct mg_group *g = &groups[i];
+		__u64 share = share_floor((__u64)g->count * g->weight, size,
+					  wsum, &rem);
+
+		/* share <= size, kept in quota until the split below */
+		g->quota = (__u32)share;
+		given += share;
+		tmp[i] = rem << 16 | (0xffff - i);
+	}
+	/* The remainders add up to (size - given) * wsum: fewer than ngroups. */
+	qsort(tmp, ngroups, sizeof(*tmp), u64_desc);
+	for (i = 0; i < size - given; i++)
+		groups[0xffff - (tmp[i] & 0xffff)].quota++;
+	for (i = 0; i < ngroups; i++) {
+		struct mg_group *g = &groups[i];
+
+		g->extra = g->quota % g->count;
+		g->quota /= g->count;
 	}
 }
 
 int xlb_maglev_build(const struct xlb_maglev_backend *be, size_t n,
 		     __u32 *table, __u32 size)
 {
-	struct mg_heap heap = { .last_round = size };
+	struct mg_heap heap = { 0 };
 	struct mg_group *groups;
 	struct mg_be *bes;
 	size_t i, active = 0, ngroups = 0;
+	__u64 wsum = 0;
 	void *mem;
 
 	if (!table || size > XLB_MAX_TABLE_SIZE || !xlb_is_prime(size))
@@ -233,6 +321,7 @@ int xlb_maglev_build(const struct xlb_maglev_backend *be, size_t n,
 			return -EINVAL;
 		if (be[i].weight)
 			active++;
+		wsum += be[i].weight;
 	}
 	/* One block: the 8-byte keys first, for their alignment. */
 	mem = malloc(n * (sizeof(*heap.key) + sizeof(*groups) + sizeof(*bes)));
@@ -290,15 +379,18 @@ int xlb_maglev_build(const struct xlb_maglev_backend *be, size_t n,
 		ngroups++;
 	}
 
+	apportion(groups, ngroups, wsum, size, heap.key);
 	while (((size_t)1 << heap.shift) < ngroups)
 		heap.shift++;
-	heap.len = ngroups;
 	/*
 	 * Groups were made in descending weight, so their keys ascend (first
-	 * round and group number both grow): already a valid min-heap.
+	 * round and group number both grow): already a valid min-heap. A
+	 * group whose share rounds to no slot stays out.
 	 */
 	for (i = 0; i < ngroups; i++)
-		heap.key[i] = group_key(&heap, &groups[i], i, groups[0].weight);
+		if (groups[i].quota || groups[i].extra)
+			heap.key[heap.len++] = group_key(&heap, &groups[i], i,
+							 groups[0].weight);
 
 	fill_table(bes, groups, &heap, table, size);
 	free(mem);

@@ -27,9 +27,11 @@ bool xlb_is_prime(__u32 n);
 
 /*
  * Fill table[0..size) with backend ids, each backend getting a share of
- * slots proportional to its weight: relative error under
- * total_weight / (size * weight) + n / size, e.g. 0.3% for 100 equal
- * backends in 65537 slots.
+ * slots proportional to its weight: its exact share weight * size /
+ * total_weight rounded down or up, and the backends of one weight together
+ * their exact total share rounded down or up (so within 2% of it once it is
+ * 50 slots or more). A weight so small that its share rounds to no slot
+ * gets none.
  *
  * size must be prime and <= XLB_MAX_TABLE_SIZE. The result depends only on
  * the set of (address, weight, id) triples, not on their order in be[].

@@ -8,7 +8,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 itest_init "fo$$" 3
-INTERVAL_MS=1000 FALL=2 TIMEOUT_MS=500
+INTERVAL_MS=1000 FALL=2 TIMEOUT_MS=500 DURATION_S=10
 BOUND_MS=$((INTERVAL_MS * FALL + TIMEOUT_MS))
 
 {
@@ -31,7 +31,7 @@ check "all backends up" all_up
 
 OUT=$ITEST_DIR/fo
 ip netns exec "$LAB_CLIENT_NS" "$ROOT/build/tools/xlb_load" \
-	--target "$LAB_VIP4:80" --rate 200 --duration 10 --timeout 500 \
+	--target "$LAB_VIP4:80" --rate 200 --duration $DURATION_S --timeout 500 \
 	--csv "$OUT" --json >"$OUT.json" 2>/dev/null &
 load=$!
 BG_PIDS+=("$load")
@@ -49,10 +49,14 @@ check "load ran" test "$sent" -ge 1800
 check "some requests failed when the server died" test "$failed" -gt 0
 check "failures stay within interval x fall + timeout" \
 	python3 -c "import sys; sys.exit(0 if $window <= $BOUND_MS else 1)"
-check "no failure in the last 4 s" python3 - "$OUT.timeline.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-sys.exit(0 if all(int(r["failed"]) == 0 for r in rows[-4:]) else 1)
+# Recovered and stays so: the run goes on at least 3 s past its last
+# failure with nothing failing. Timed from the failures themselves, not
+# from the kill, whose start a busy machine may delay by a second or two.
+check "no failure in the last 3 s of the run" python3 - "$OUT.json" "$DURATION_S" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+last = s["failure_window"]["last_ms"] or 0
+sys.exit(0 if int(sys.argv[2]) * 1000 - last >= 3000 else 1)
 PY
 "$ROOT/tools/plot.sh" "$OUT" "failover test" >/dev/null 2>&1
 check "timeline plot is a non-empty PNG" python3 -c "

@@ -14,6 +14,7 @@ PKGS=(
 	gnuplot-nox                              # load-test plots
 	nftables                                 # fault injection (link cut)
 	libmicrohttpd-dev                        # xlbd's Prometheus endpoint
+	libssl-dev                               # flow sync: HMAC-SHA256 (libcrypto)
 	prometheus                               # metrics test: a real scraper
 	bird2                                    # scale-out lab: BGP + BFD (tools/bird)
 	libsystemd-dev                           # xlbd: sd_notify (Type=notify)

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The backends' decapsulator (bpf/xlb_decap.bpf.c): an ipip or gue frame
- * from xlb comes out as the inner packet behind the same MACs; anything
- * else passes unchanged.
+ * from xlb to one of the host's addresses, carrying a packet to a VIP,
+ * comes out as the inner packet behind the same MACs; anything else
+ * (another outer destination, an inner destination that is no VIP, a
+ * frame cut short) passes unchanged, and the counters say which.
  */
+#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
 #include "harness.h"
+#include "xlb_decap.h"
 #include "xlb_decap.skel.h"
+
+#define LOCAL4 "10.0.1.10"
+#define LOCAL6 "2001:db8:2::10"
 
 enum outer {
 	O_NONE,
@@ -18,50 +25,91 @@ enum outer {
 	O_GUE6
 };
 
-static void run(enum outer o, bool inner6, __u16 port, bool decap)
+struct dcase {
+	enum outer o;
+	bool inner6;
+	__u16 port;	       /* gue: outer UDP destination */
+	const char *outer_dst; /* NULL: the local address of its family */
+	const char *inner_dst; /* NULL: the VIP of its family */
+	int cut;	       /* bytes cut off the end of the input */
+	int expect; /* XLB_DECAP_* counter that must move, -1: none */
+};
+
+static void add_addr(struct xlb_decap_bpf *s, const char *a, __u32 flags)
+{
+	struct xlb_decap_key k = {};
+
+	if (!h_addr(&k.addr, &k.family, a))
+		return;
+	ASSERT_OK(bpf_map__update_elem(s->maps.xlb_decap_addrs, &k, sizeof(k),
+				       &flags, sizeof(flags), BPF_ANY),
+		  "fill xlb_decap_addrs");
+}
+
+static __u64 counter(struct xlb_decap_bpf *s, __u32 idx)
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 v[n], sum = 0;
+
+	if (bpf_map__lookup_elem(s->maps.xlb_decap_stats, &idx, sizeof(idx), v,
+				 sizeof(v), 0))
+		return ~0ULL;
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+static void inner_ip(struct pkt *p, const struct dcase *c)
+{
+	if (c->inner6)
+		pkt_ipv6(p, H_CLIENT6, c->inner_dst ?: H_VIP6);
+	else
+		pkt_ipv4(p, H_CLIENT4, c->inner_dst ?: H_VIP4);
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_payload_fill(p, 64, 1);
+}
+
+static void run(const struct dcase *c)
 {
 	struct xlb_decap_bpf *s = xlb_decap_bpf__open_and_load();
+	bool decap = c->expect == XLB_DECAP_STRIPPED;
 	__u8 out[H_OUT_MAX];
 	struct pkt in, inner, exp;
-	int l3;
 
 	if (!ASSERT_TRUE(s, "load xlb_decap"))
 		return;
+	add_addr(s, LOCAL4, XLB_DECAP_LOCAL);
+	add_addr(s, LOCAL6, XLB_DECAP_LOCAL);
+	add_addr(s, H_VIP4, XLB_DECAP_VIP);
+	add_addr(s, H_VIP6, XLB_DECAP_VIP);
+	/* a VIP that is also an outer destination: no confusion either way */
+	add_addr(s, H_VIP4_B, XLB_DECAP_VIP | XLB_DECAP_LOCAL);
+
 	pkt_init(&inner);
-	if (inner6)
-		pkt_ipv6(&inner, H_CLIENT6, H_VIP6);
-	else
-		pkt_ipv4(&inner, H_CLIENT4, H_VIP4);
-	pkt_tcp(&inner, 40000, 80, PKT_SYN);
-	pkt_payload_fill(&inner, 64, 1);
+	inner_ip(&inner, c);
 	pkt_finish(&inner);
 
 	pkt_init(&in);
 	pkt_eth(&in, H_EGRESS_MAC, H_LB_MAC);
-	if (o == O_IPIP4 || o == O_GUE4)
-		pkt_ipv4(&in, "10.0.0.1", "10.0.1.10");
-	else if (o == O_IPIP6 || o == O_GUE6)
-		pkt_ipv6(&in, "2001:db8:1::1", "2001:db8:2::10");
-	if (o == O_GUE4 || o == O_GUE6) {
-		pkt_udp(&in, 51234, port);
+	if (c->o == O_IPIP4 || c->o == O_GUE4)
+		pkt_ipv4(&in, "10.0.0.1", c->outer_dst ?: LOCAL4);
+	else if (c->o == O_IPIP6 || c->o == O_GUE6)
+		pkt_ipv6(&in, "2001:db8:1::1", c->outer_dst ?: LOCAL6);
+	if (c->o == O_GUE4 || c->o == O_GUE6) {
+		pkt_udp(&in, 51234, c->port);
 		pkt_payload(&in, inner.data, inner.len);
-	} else if (o == O_IPIP4 || o == O_IPIP6) {
-		if (inner6)
-			pkt_ipv6(&in, H_CLIENT6, H_VIP6);
-		else
-			pkt_ipv4(&in, H_CLIENT4, H_VIP4);
-		pkt_tcp(&in, 40000, 80, PKT_SYN);
-		pkt_payload_fill(&in, 64, 1);
+	} else {
+		inner_ip(&in, c);
 	}
 	pkt_finish(&in);
 	ASSERT_EQ(in.err, 0, "input built");
+	in.len -= c->cut;
 
 	pkt_init(&exp);
 	pkt_eth(&exp, H_EGRESS_MAC, H_LB_MAC);
 	pkt_payload(&exp, inner.data, inner.len);
 	pkt_finish(&exp);
-	l3 = 12;
-	pkt_set16(&exp, l3, inner6 ? 0x86dd : 0x0800);
+	pkt_set16(&exp, 12, c->inner6 ? 0x86dd : 0x0800);
 
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.data,
 		    .data_size_in = in.len, .data_out = out,
@@ -79,46 +127,106 @@ static void run(enum outer o, bool inner6, __u16 port, bool decap)
 		xlb_test_hexdiff(want->data, want->len, out,
 				 opts.data_size_out);
 	}
+	for (__u32 i = 0; i < XLB_DECAP_NR_COUNTERS; i++)
+		ASSERT_EQ(counter(s, i), (__u64)(c->expect == (int)i),
+			  "counter");
 out:
 	xlb_decap_bpf__destroy(s);
 }
 
 TEST(decap_ipip4)
 {
-	run(O_IPIP4, false, 0, true);
+	run(&(struct dcase){ O_IPIP4, .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_ip6ip6)
 {
-	run(O_IPIP6, true, 0, true);
+	run(&(struct dcase){ O_IPIP6, true, .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_mixed_v4_in_v6)
 {
-	run(O_IPIP6, false, 0, true);
+	run(&(struct dcase){ O_IPIP6, false, .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_mixed_v6_in_v4)
 {
-	run(O_IPIP4, true, 0, true);
+	run(&(struct dcase){ O_IPIP4, true, .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_gue4)
 {
-	run(O_GUE4, false, 6080, true);
+	run(&(struct dcase){ O_GUE4, false, 6080,
+			     .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_gue6_inner4)
 {
-	run(O_GUE6, false, 6080, true);
+	run(&(struct dcase){ O_GUE6, false, 6080,
+			     .expect = XLB_DECAP_STRIPPED });
+}
+
+TEST(decap_gue6_inner6)
+{
+	run(&(struct dcase){ O_GUE6, true, 6080,
+			     .expect = XLB_DECAP_STRIPPED });
+}
+
+TEST(decap_outer_to_a_vip_that_is_local)
+{
+	run(&(struct dcase){ O_IPIP4, .outer_dst = H_VIP4_B,
+			     .expect = XLB_DECAP_STRIPPED });
 }
 
 TEST(decap_udp_other_port_unchanged)
 {
-	run(O_GUE4, false, 6081, false);
+	run(&(struct dcase){ O_GUE4, false, 6081, .expect = -1 });
 }
 
 TEST(decap_plain_tcp_unchanged)
 {
-	run(O_NONE, false, 0, false);
+	run(&(struct dcase){ O_NONE, .expect = -1 });
+}
+
+TEST(decap_outer_not_local_unchanged)
+{
+	run(&(struct dcase){ O_IPIP4, .outer_dst = "10.0.1.11",
+			     .expect = XLB_DECAP_NOT_LOCAL });
+}
+
+TEST(decap_outer6_not_local_unchanged)
+{
+	run(&(struct dcase){ O_GUE6, true, 6080, .outer_dst = "2001:db8:2::11",
+			     .expect = XLB_DECAP_NOT_LOCAL });
+}
+
+TEST(decap_outer_is_vip_not_local_unchanged)
+{
+	run(&(struct dcase){ O_IPIP4, .outer_dst = H_VIP4,
+			     .expect = XLB_DECAP_NOT_LOCAL });
+}
+
+TEST(decap_inner_not_vip_unchanged)
+{
+	run(&(struct dcase){ O_IPIP4, .inner_dst = "198.19.0.77",
+			     .expect = XLB_DECAP_NOT_VIP });
+}
+
+TEST(decap_inner6_not_vip_unchanged)
+{
+	run(&(struct dcase){ O_GUE4, true, 6080, .inner_dst = "2001:db8:f::77",
+			     .expect = XLB_DECAP_NOT_VIP });
+}
+
+TEST(decap_inner_local_not_vip_unchanged)
+{
+	run(&(struct dcase){ O_IPIP6, true, .inner_dst = LOCAL6,
+			     .expect = XLB_DECAP_NOT_VIP });
+}
+
+/* The whole inner IPv6 header must be there to read its destination. */
+TEST(decap_inner_cut_short_unchanged)
+{
+	run(&(struct dcase){ O_IPIP6, true, .cut = 64 + 20 + 1,
+			     .expect = XLB_DECAP_NOT_VIP });
 }

@@ -770,6 +770,10 @@ void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
 			cmds[i].usage);
 		print_help(cmds[i].help, 6, f);
 	}
+	fputs("  decap (attach|detach|status) DEV [--vip ADDR ...]\n"
+	      "      The backends' decapsulator for ipip and gue services, on this\n"
+	      "      host (no xlbd involved): xlbctl decap --help\n",
+	      f);
 	fputs("\nA wrong argument is reported as 'argument \"X\" is wrong' and nothing is sent.\n",
 	      f);
 }

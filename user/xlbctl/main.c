@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "ctl_cli.h"
+#include "ctl_decap.h"
 #include "ctl_trace.h"
 #include "ctl_watch.h"
 #include "xlb_version.h"
@@ -80,6 +81,9 @@ int main(int argc, char **argv)
 		xlbctl_usage(NULL, stderr);
 		return 1;
 	}
+	if (!strcmp(argv[optind], "decap")) /* local: no xlbd involved */
+		return xlb_decap_cli(argc - optind, argv + optind, json,
+				     stdout);
 	ret = xlbctl_build_request(argc - optind, argv + optind, &cmd, &req,
 				   err, sizeof(err));
 	if (ret == 1) {

@@ -20,6 +20,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "xdp_find.h"
 #include "xlb.skel.h"
 #include "xlbd.h"
 
@@ -78,37 +79,11 @@ static int libxdp_print(enum libxdp_print_level lvl, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-/*
- * Our program on ifindex, if a previous xlbd attached it. *err is set when
- * a program is there but cannot be read: -EPERM without CAP_SYS_ADMIN
- * (the kernel gives a program's fd by id only with it).
- */
+/* Our program on ifindex, if a previous xlbd attached it. */
 static struct xdp_program *find_attached(int ifindex,
 					 struct xdp_multiprog **mpp, int *err)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p;
-
-	*mpp = NULL;
-	*err = libxdp_get_error(mp);
-	if (*err || !mp)
-		return NULL;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), XLB_PROG_NAME)) {
-			*mpp = mp;
-			return p;
-		}
-	}
-	for (p = xdp_multiprog__next_prog(NULL, mp); p;
-	     p = xdp_multiprog__next_prog(p, mp)) {
-		if (!strcmp(xdp_program__name(p), XLB_PROG_NAME)) {
-			*mpp = mp;
-			return p;
-		}
-	}
-	xdp_multiprog__close(mp);
-	return NULL;
+	return xlb_xdp_find(ifindex, XLB_PROG_NAME, mpp, err);
 }
 
 int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
@@ -254,12 +229,7 @@ int xlbd_teardown(const struct xlb_config *c)
 		return err;
 	}
 	if (prog) {
-		if (xdp_multiprog__is_legacy(mp))
-			err = xdp_multiprog__detach(mp);
-		else
-			err = xdp_program__detach(
-				prog, ifindex, xdp_multiprog__attach_mode(mp),
-				0);
+		err = xlb_xdp_detach(mp, prog, ifindex);
 		if (err)
 			pr_warn("cannot detach from %s: %s", c->interface,
 				strerror(-err));

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xlbctl decap: the loader of the backends' decapsulator; see ctl_decap.h.
+ *
+ * The program's map xlb_decap_addrs (include/xlb_decap.h) holds the host's
+ * own addresses, read with getifaddrs() when attaching, and the VIPs given
+ * with --vip. The program stays attached after xlbctl exits and keeps its
+ * maps; attach on an interface that already runs it rewrites the running
+ * program's map in place (new entries first, then the stale ones go), so
+ * re-running it after an address change never drops a packet.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "ctl_decap.h"
+#include "xdp_find.h"
+#include "xlb_decap.h"
+#include "xlb_decap.skel.h"
+
+#define MAX_VIPS 1024
+
+struct addr_set {
+	struct xlb_decap_key key[XLB_DECAP_MAX_ADDRS];
+	__u32 flags[XLB_DECAP_MAX_ADDRS];
+	int n;
+};
+
+void xlb_decap_usage(FILE *f)
+{
+	fputs("Usage: xlbctl decap attach DEV --vip ADDR [--vip ADDR ...] [--mode native|generic] [--gue-port N]\n"
+	      "       xlbctl decap detach DEV\n"
+	      "       xlbctl decap status DEV\n"
+	      "\n"
+	      "The backends' decapsulator (no xlbd needed): strips xlb's ipip and gue\n"
+	      "headers from frames to one of this host's addresses whose inner\n"
+	      "destination is a --vip, and passes the inner packet to the stack\n"
+	      "(the VIP goes on lo). Host addresses are read when attaching: run\n"
+	      "attach again after changing them (it updates the running program).\n",
+	      f);
+}
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+	fputs("Error: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int set_add(struct addr_set *s, __u8 family, const void *addr,
+		   __u32 flag)
+{
+	struct xlb_decap_key k = { .family = family };
+
+	memcpy(&k.addr, addr, family == XLB_FAMILY_V4 ? 4 : 16);
+	for (int i = 0; i < s->n; i++) {
+		if (!memcmp(&s->key[i], &k, sizeof(k))) {
+			s->flags[i] |= flag;
+			return 0;
+		}
+	}
+	if (s->n == XLB_DECAP_MAX_ADDRS)
+		return -E2BIG;
+	s->key[s->n] = k;
+	s->flags[s->n++] = flag;
+	return 0;
+}
+
+static int parse_addr(const char *str, __u8 *family, union xlb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, str, &a->v4) == 1)
+		*family = XLB_FAMILY_V4;
+	else if (inet_pton(AF_INET6, str, a->bytes) == 1)
+		*family = XLB_FAMILY_V6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Every address of every interface in this network namespace. */
+static int add_local(struct addr_set *s)
+{
+	struct ifaddrs *ifa, *i;
+	int err = 0;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i && !err; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			err = set_add(
+				s, XLB_FAMILY_V4,
+				&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+				XLB_DECAP_LOCAL);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			err = set_add(s, XLB_FAMILY_V6,
+				      &((struct sockaddr_in6 *)i->ifa_addr)
+					       ->sin6_addr,
+				      XLB_DECAP_LOCAL);
+	}
+	freeifaddrs(ifa);
+	return err;
+}
+
+/* Map fd of the attached program's map called name, or -errno. */
+static int prog_map(struct xdp_program *prog, const char *name)
+{
+	__u32 ids[16], n = 16;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int pfd = xdp_program__fd(prog), fd;
+
+	info.nr_map_ids = n;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &info, &len))
+		return -errno;
+	if (info.nr_map_ids < n)
+		n = info.nr_map_ids;
+	for (__u32 i = 0; i < n; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) &&
+		    !strcmp(mi.name, name))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* Make the map hold exactly s: add and update first, then delete. */
+static int map_sync(int fd, const struct addr_set *s)
+{
+	struct xlb_decap_key k, next, *prev = NULL;
+
+	for (int i = 0; i < s->n; i++)
+		if (bpf_map_update_elem(fd, &s->key[i], &s->flags[i], BPF_ANY))
+			return -errno;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bool keep = false;
+
+		for (int i = 0; i < s->n && !keep; i++)
+			keep = !memcmp(&s->key[i], &next, sizeof(next));
+		k = next;
+		prev = &k;
+		if (!keep && !bpf_map_delete_elem(fd, &next))
+			prev = NULL; /* deleted: start over */
+	}
+	return 0;
+}
+
+static int ifindex_of(const char *dev)
+{
+	int ifindex = if_nametoindex(dev);
+
+	if (!ifindex)
+		fail("interface %s: %s", dev, strerror(errno));
+	return ifindex;
+}
+
+/*
+ * The decapsulator on dev into *prog (NULL: none; no XDP program at all
+ * is no error) and the interface's programs into *mp. 1 (reported): dev
+ * or its programs cannot be read.
+ */
+static int find(const char *dev, int *ifindex, struct xdp_multiprog **mp,
+		struct xdp_program **prog)
+{
+	int err;
+
+	*prog = NULL;
+	*ifindex = ifindex_of(dev);
+	if (!*ifindex)
+		return 1;
+	*prog = xlb_xdp_find(*ifindex, XLB_DECAP_PROG_NAME, mp, &err);
+	if (err && err != -ENOENT)
+		return fail("reading the XDP programs of %s: %s", dev,
+			    strerror(-err));
+	return 0;
+}
+
+/* find(), and there must be a decapsulator. */
+static int find_running(const char *dev, int *ifindex,
+			struct xdp_multiprog **mp, struct xdp_program **prog)
+{
+	if (find(dev, ifindex, mp, prog))
+		return 1;
+	if (!*prog)
+		return fail("no decapsulator on %s%s", dev, "");
+	return 0;
+}
+
+static int print_quiet(enum libxdp_print_level lvl, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static int attach(const char *dev, enum xdp_attach_mode mode, __u16 port,
+		  struct addr_set *s)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, popts,
+			    .prog_name = XLB_DECAP_PROG_NAME);
+	struct xlb_decap_bpf *skel = NULL;
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	char errmsg[256];
+	int ifindex, err, fd, ret = 1;
+
+	if (find(dev, &ifindex, &mp, &prog))
+		return 1;
+	err = add_local(s);
+	if (err) {
+		if (prog)
+			xdp_multiprog__close(mp);
+		return fail("reading the host's addresses: %s%s",
+			    strerror(-err), "");
+	}
+	if (prog) {
+		/* running: its GUE port is read-only, its addresses not */
+		fd = prog_map(prog, "xlb_decap_addrs");
+		if (fd < 0) {
+			fail("the decapsulator on %s: no map: %s", dev,
+			     strerror(-fd));
+		} else {
+			err = map_sync(fd, s);
+			close(fd);
+			if (err)
+				fail("updating the decapsulator's addresses on %s: %s",
+				     dev, strerror(-err));
+			else
+				ret = 0;
+		}
+		if (!ret)
+			printf("decapsulator on %s (id %u): %d addresses updated%s\n",
+			       dev, xdp_program__id(prog), s->n,
+			       xdp_multiprog__attach_mode(mp) != mode
+				       ? " (it keeps its mode: detach first to change it)"
+				       : "");
+		xdp_multiprog__close(mp);
+		return ret;
+	}
+
+	skel = xlb_decap_bpf__open();
+	if (!skel)
+		return fail("cannot open the decapsulator: %s%s",
+			    strerror(errno), "");
+	skel->rodata->gue_port = port;
+	popts.obj = skel->obj;
+	prog = xdp_program__create(&popts);
+	err = libxdp_get_error(prog);
+	if (err) {
+		libxdp_strerror(err, errmsg, sizeof(errmsg));
+		fail("cannot load the decapsulator: %s%s", errmsg, "");
+		prog = NULL;
+		goto out;
+	}
+	err = xdp_program__attach(prog, ifindex, mode, 0);
+	if (err) {
+		libxdp_strerror(err, errmsg, sizeof(errmsg));
+		fail("cannot attach the decapsulator to %s: %s", dev, errmsg);
+		if (mode == XDP_MODE_NATIVE)
+			fputs("Hint: the driver may lack native XDP: try --mode generic\n",
+			      stderr);
+		goto out;
+	}
+	/*
+	 * libxdp loads the object when attaching, so the maps exist only
+	 * now; until they are filled every frame passes, as without us.
+	 */
+	fd = bpf_map__fd(skel->maps.xlb_decap_addrs);
+	err = fd < 0 ? fd : map_sync(fd, s);
+	if (err) {
+		fail("filling the decapsulator's addresses: %s%s",
+		     strerror(-err), "");
+		xdp_program__detach(prog, ifindex, mode, 0);
+		goto out;
+	}
+	printf("decapsulator attached to %s (id %u, %s mode, GUE port %u): %d addresses\n",
+	       dev, xdp_program__id(prog),
+	       mode == XDP_MODE_NATIVE ? "native" : "generic", port, s->n);
+	ret = 0;
+out:
+	xdp_program__close(prog);
+	xlb_decap_bpf__destroy(skel);
+	return ret;
+}
+
+static int detach(const char *dev)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	int ifindex, err;
+
+	if (find_running(dev, &ifindex, &mp, &prog))
+		return 1;
+	err = xlb_xdp_detach(mp, prog, ifindex);
+	xdp_multiprog__close(mp);
+	if (err)
+		return fail("cannot detach from %s: %s", dev, strerror(-err));
+	printf("decapsulator detached from %s\n", dev);
+	return 0;
+}
+
+static __u64 stat_sum(int fd, __u32 idx)
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 sum = 0, *v;
+
+	if (n <= 0 || !(v = calloc(n, sizeof(*v))))
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &idx, v))
+		for (int i = 0; i < n; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static int status(const char *dev, bool json, FILE *out)
+{
+	static const char *const names[XLB_DECAP_NR_COUNTERS] = {
+		[XLB_DECAP_STRIPPED] = "stripped",
+		[XLB_DECAP_NOT_LOCAL] = "not_local",
+		[XLB_DECAP_NOT_VIP] = "not_vip",
+	};
+	struct xlb_decap_key k, *prev = NULL;
+	struct xdp_multiprog *mp;
+	struct xdp_program *prog;
+	int ifindex, afd, sfd;
+	char buf[INET6_ADDRSTRLEN];
+	bool first = true;
+	__u32 v;
+
+	if (find_running(dev, &ifindex, &mp, &prog))
+		return 1;
+	afd = prog_map(prog, "xlb_decap_addrs");
+	sfd = prog_map(prog, "xlb_decap_stats");
+	if (json)
+		fprintf(out,
+			"{\"interface\":\"%s\",\"id\":%u,\"mode\":\"%s\",\"vips\":[",
+			dev, xdp_program__id(prog),
+			xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
+				? "generic"
+				: "native");
+	else
+		fprintf(out, "decapsulator on %s: id %u, %s mode\n  VIPs:", dev,
+			xdp_program__id(prog),
+			xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
+				? "generic"
+				: "native");
+	while (afd >= 0 && !bpf_map_get_next_key(afd, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(afd, &k, &v) || !(v & XLB_DECAP_VIP))
+			continue;
+		inet_ntop(k.family == XLB_FAMILY_V4 ? AF_INET : AF_INET6,
+			  &k.addr, buf, sizeof(buf));
+		fprintf(out, json ? "%s\"%s\"" : "%s%s",
+			json ? (first ? "" : ",") : " ", buf);
+		first = false;
+	}
+	fputs(json ? "]" : "\n", out);
+	for (int i = 0; i < XLB_DECAP_NR_COUNTERS; i++)
+		fprintf(out, json ? ",\"%s\":%llu" : "  %s %llu\n", names[i],
+			(unsigned long long)(sfd < 0 ? 0 : stat_sum(sfd, i)));
+	if (json)
+		fputs("}\n", out);
+	if (afd >= 0)
+		close(afd);
+	if (sfd >= 0)
+		close(sfd);
+	xdp_multiprog__close(mp);
+	return 0;
+}
+
+int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
+{
+	static const struct option opts[] = {
+		{ "vip", required_argument, NULL, 'v' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "gue-port", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
+	struct addr_set *s = NULL;
+	unsigned long port = 6080;
+	int c, nvip = 0, ret = 1;
+	const char *sub, *dev;
+	union xlb_addr a;
+	char *end;
+	__u8 fam;
+
+	libxdp_set_print(print_quiet);
+	libbpf_set_print(NULL);
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		xlb_decap_usage(argc < 2 ? stderr : stdout);
+		return argc < 2;
+	}
+	sub = argv[1];
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return fail("%s%s", strerror(errno), "");
+	/* after "decap": SUB [options and DEV in any order] */
+	argc--;
+	argv++;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if (parse_addr(optarg, &fam, &a)) {
+				fail("argument \"%s\" is wrong: %s", optarg,
+				     "not an IPv4 or IPv6 address");
+				goto out;
+			}
+			if (nvip++ == MAX_VIPS ||
+			    set_add(s, fam, &a, XLB_DECAP_VIP)) {
+				fail("argument \"%s\" is wrong: %s", optarg,
+				     "too many VIPs");
+				goto out;
+			}
+			break;
+		case 'm':
+			if (!strcmp(optarg, "native") || !strcmp(optarg, "xdp"))
+				mode = XDP_MODE_NATIVE;
+			else if (!strcmp(optarg, "generic") ||
+				 !strcmp(optarg, "skb"))
+				mode = XDP_MODE_SKB;
+			else {
+				fail("argument \"%s\" is wrong: %s", optarg,
+				     "--mode is native or generic");
+				goto out;
+			}
+			break;
+		case 'p':
+			errno = 0;
+			port = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || !port ||
+			    port > 65535) {
+				fail("argument \"%s\" is wrong: %s", optarg,
+				     "--gue-port is 1..65535");
+				goto out;
+			}
+			break;
+		case 'h':
+			xlb_decap_usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			fail("argument \"%s\" is wrong: %s", argv[optind - 1],
+			     "unknown option or missing value");
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fail("xlbctl decap %s: %s", sub, "one interface, DEV");
+		goto out;
+	}
+	dev = argv[optind];
+	if (!strcmp(sub, "attach")) {
+		if (!nvip) {
+			fail("xlbctl decap attach: %s%s",
+			     "at least one --vip (the program strips only for VIPs)",
+			     "");
+			goto out;
+		}
+		ret = attach(dev, mode, port, s);
+	} else if (nvip || mode != XDP_MODE_NATIVE || port != 6080) {
+		fail("xlbctl decap %s: %s", sub,
+		     "--vip, --mode and --gue-port are for attach");
+	} else if (!strcmp(sub, "detach")) {
+		ret = detach(dev);
+	} else if (!strcmp(sub, "status")) {
+		ret = status(dev, json, out);
+	} else {
+		fail("argument \"%s\" is wrong: %s", sub,
+		     "attach, detach or status");
+	}
+out:
+	free(s);
+	return ret;
+}

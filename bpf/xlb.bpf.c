@@ -14,6 +14,7 @@
 #include "lib/parse.h"
 #include "lib/icmp.h"
 #include "lib/sched.h"
+#include "lib/nat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -290,6 +291,48 @@ out:
 	return act;
 }
 
+/*
+ * Full NAT, out of line (lib/nat.h): the parsed packet by value to the
+ * global function of its direction, its verdict counted here. @reply:
+ * a packet to an address that may be ours but no service, maybe a
+ * backend's reply to an SNAT address; when it is not, it passes as
+ * non-VIP traffic.
+ */
+static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
+			       const struct xlb_svc *svc, struct verdict *v)
+{
+	struct nat_scratch *s = nat_scratch();
+	struct nat_arg *a;
+	int act;
+
+	if (!s)
+		return drop(v, XLB_STAT_DROP_MALFORMED);
+	a = &s->a;
+	__builtin_memcpy(&a->key, &p->key, sizeof(a->key));
+	a->l4_off = p->l4 - (void *)(long)ctx->data;
+	a->tcp_flags = p->tcp_flags;
+	a->new_flow = 0;
+	a->reason = 0;
+	a->be_id = 0;
+	if (svc) {
+		__builtin_memcpy(&a->svc, svc, sizeof(a->svc));
+		act = xlb_nat_forward(ctx);
+	} else {
+		act = xlb_nat_reply(ctx);
+		if (act < 0)
+			return pass(v, XLB_STAT_PASS_NON_VIP);
+	}
+	/* the callee's writes are behind the call: look the slot up anew */
+	s = nat_scratch();
+	if (!s)
+		return drop(v, XLB_STAT_DROP_MALFORMED);
+	v->be_id = s->a.be_id;
+	v->new_flow = s->a.new_flow;
+	v->reason = s->a.reason;
+	stat_inc(s->a.reason);
+	return act;
+}
+
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 				       struct verdict *v)
 {
@@ -367,8 +410,12 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 	}
 
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
-	if (!svc || (svc->flags & XLB_SVC_F_ADDR_MARK))
+	if (!svc)
+		return nat(ctx, p, NULL, v);
+	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);
+	if (svc->fwd == XLB_FWD_NAT)
+		return nat(ctx, p, svc, v);
 	return forward(ctx, p, svc, true, v);
 }
 

@@ -28,6 +28,9 @@
 #ifndef XLB_MAX_IFACES
 #define XLB_MAX_IFACES 64 /* devmap entries for XDP_REDIRECT */
 #endif
+#ifndef XLB_MAX_NAT_FLOWS
+#define XLB_MAX_NAT_FLOWS (1 << 19) /* full NAT flows (each direction) */
+#endif
 #define XLB_MAX_VLAN_DEPTH 2	     /* 802.1Q / 802.1ad tags parsed */
 #define XLB_MAX_IPV6_EXT 6	     /* IPv6 extension headers walked */
 #define XLB_MAX_IPV4_OPT_LEN 40	     /* bytes of IPv4 options */
@@ -52,6 +55,9 @@
 #define XLB_MAP_TRACE xlb_trace
 #define XLB_MAP_VIP_FILTER xlb_vip_filter
 #define XLB_MAP_FLOW_SYNC xlb_flow_sync
+#define XLB_MAP_NAT_FWD xlb_nat_fwd
+#define XLB_MAP_NAT_REV xlb_nat_rev
+#define XLB_MAP_NAT_CFG xlb_nat_cfg
 
 /*
  * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
@@ -228,9 +234,10 @@ struct xlb_backend {
 	__u32 flags;	     /* XLB_BE_F_* */
 	__u32 gen;	     /* bumped each time the id is (re)assigned */
 	__u32 svc_id;	     /* owning service */
-	union xlb_addr addr; /* backend address, for tools (not used by XDP) */
+	union xlb_addr addr; /* backend address (full NAT's destination) */
 	__u8 family;	     /* enum xlb_family */
-	__u8 pad[3];
+	__u8 pad;
+	__be16 port; /* full NAT: destination port, 0: the VIP's port */
 };
 
 /*
@@ -279,6 +286,99 @@ struct xlb_sync_rec {
 	__u8 flags;		  /* XLB_SYNC_F_* */
 	__u32 backend_id;	  /* this node's id of the backend */
 };
+
+/*
+ * Full NAT (forwarding nat). A client's flow (its struct xlb_flow_key)
+ * leaves as SNAT address:port -> backend address:port; the backend's reply
+ * comes back to the SNAT address and leaves as VIP:port -> client. Two
+ * LRU maps hold each flow, one per direction:
+ *
+ *	XLB_MAP_NAT_FWD: client tuple -> struct xlb_nat_fwd
+ *	XLB_MAP_NAT_REV: struct xlb_nat_rev_key -> struct xlb_nat_rev
+ *
+ * A port is claimed by inserting the reverse entry with BPF_NOEXIST (the
+ * insert is atomic: of two CPUs trying one tuple, one fails and probes
+ * on), so no lock and no per-CPU ranges; the forward entry follows. The
+ * reverse key holds the backend, so one SNAT port serves one flow per
+ * backend address:port at a time. Expired entries keep their port until
+ * they are deleted (xlbd's sweep, the flow's next packet, or LRU
+ * eviction), never taken over by another CPU's new flow.
+ */
+#define XLB_NAT_PROBES 8     /* ports tried per new flow */
+#define XLB_NAT_MAX_ADDRS 16 /* SNAT addresses per family */
+
+/* TCP state of a NAT flow, as far as timeouts need it. */
+enum xlb_nat_state {
+	XLB_NAT_S_SYN = 1, /* SYN sent, no ACK from the client yet */
+	XLB_NAT_S_EST,	   /* the client acknowledged: established */
+	XLB_NAT_S_CLOSING, /* FIN or RST seen in either direction */
+	XLB_NAT_S_UDP,	   /* UDP: idle time only */
+};
+
+/* xlb_nat_rev.flags */
+#define XLB_NAT_F_REPLY_CLOSE (1U << 0) /* FIN or RST from the backend */
+
+/* Value of XLB_MAP_NAT_FWD (key: struct xlb_flow_key, client -> VIP). */
+struct xlb_nat_fwd {
+	union xlb_addr snat_addr; /* new source address */
+	union xlb_addr be_addr;	  /* new destination address */
+	__be16 snat_port;	  /* new source port */
+	__be16 be_port;		  /* new destination port */
+	__u32 backend_id;	  /* index into XLB_MAP_BACKENDS */
+	__u32 backend_gen;	  /* xlb_backend.gen when chosen */
+	__u32 seen;		  /* low 32 bits of jiffies, last packet */
+	__u64 created;		  /* jiffies at creation */
+	__u8 state;		  /* enum xlb_nat_state */
+	__u8 pad[7];
+};
+
+/* Key of XLB_MAP_NAT_REV: a reply as the backend sends it. */
+struct xlb_nat_rev_key {
+	union xlb_addr be_addr;	  /* reply's source */
+	union xlb_addr snat_addr; /* reply's destination */
+	__be16 be_port;
+	__be16 snat_port;
+	__u8 proto;
+	__u8 family; /* enum xlb_family */
+	__u8 pad[2];
+};
+
+/* Value of XLB_MAP_NAT_REV: the client's flow the reply belongs to. */
+struct xlb_nat_rev {
+	struct xlb_flow_key client; /* VIP, VIP port, client, client port */
+	__u32 seen;		    /* low 32 bits of jiffies, last reply */
+	__u32 flags;		    /* XLB_NAT_F_* */
+	__u32 backend_id;
+	__u32 pad;
+};
+
+/*
+ * Value of XLB_MAP_NAT_CFG (one slot): this node's SNAT pool and the
+ * timeouts. Ports are host order, inclusive; an address list of 0 entries
+ * means no NAT flow of that family can be made (counted as
+ * nat_pool_exhausted). Timeouts are in jiffies (xlbd converts seconds
+ * with the HZ it measures), 0: never. A flow idle past its state's
+ * timeout starts afresh on its next client packet.
+ */
+struct xlb_nat_cfg {
+	__u16 port_min, port_max;
+	__u8 n_v4, n_v6;
+	__u8 pad[2];
+	__u32 tcp_syn_timeout;	 /* XLB_NAT_S_SYN */
+	__u32 tcp_est_timeout;	 /* XLB_NAT_S_EST */
+	__u32 tcp_close_timeout; /* XLB_NAT_S_CLOSING */
+	__u32 udp_timeout;	 /* XLB_NAT_S_UDP */
+	union xlb_addr v4[XLB_NAT_MAX_ADDRS];
+	union xlb_addr v6[XLB_NAT_MAX_ADDRS];
+};
+
+/* Defaults of the config's timeouts, seconds. */
+#define XLB_NAT_DEF_TCP_SYN 30
+#define XLB_NAT_DEF_TCP_EST 7440 /* 2 h 4 min, RFC 5382 */
+#define XLB_NAT_DEF_TCP_CLOSE 10
+#define XLB_NAT_DEF_UDP 300
+#define XLB_NAT_DEF_PORT_MIN 1024
+#define XLB_NAT_DEF_PORT_MAX 65535
 
 /* Value of XLB_MAP_FLOW_RATE (per CPU): the current one-second window. */
 struct xlb_flow_rate {
@@ -329,7 +429,13 @@ struct xlb_counters {
 	X(FLOW_RATE_UNPINNED, "flow_rate_unpinned") /* hashed, no entry */     \
 	X(DROP_FLOW_RATE, "drop_flow_rate") /* over new_flow_rate_limit */     \
 	X(FLOW_PROMOTED, "flow_promoted")   /* handshake done: main table */   \
-	X(SYNC_LOST, "flow_sync_lost")	    /* sync record: ring buffer full */
+	X(SYNC_LOST, "flow_sync_lost") /* sync record: ring buffer full */     \
+	X(NAT_FWD, "nat_fwd")	       /* full NAT: client -> backend */       \
+	X(NAT_REV, "nat_rev")	       /* full NAT: reply -> client */         \
+	X(NAT_POOL_EXHAUSTED, "nat_pool_exhausted") /* no free SNAT port */    \
+	X(NAT_NO_STATE, "nat_no_state")	  /* to an SNAT address, no flow */    \
+	X(DROP_NO_ROUTE, "drop_no_route") /* FIB: no route to next hop */      \
+	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
@@ -372,5 +478,9 @@ _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
 _Static_assert(sizeof(struct xlb_counters) == 32, "xlb_counters layout");
 _Static_assert(sizeof(struct xlb_sync_rec) == 80, "xlb_sync_rec layout");
+_Static_assert(sizeof(struct xlb_nat_fwd) == 64, "xlb_nat_fwd layout");
+_Static_assert(sizeof(struct xlb_nat_rev_key) == 40, "xlb_nat_rev_key layout");
+_Static_assert(sizeof(struct xlb_nat_rev) == 56, "xlb_nat_rev layout");
+_Static_assert(sizeof(struct xlb_nat_cfg) == 536, "xlb_nat_cfg layout");
 
 #endif /* XLB_ABI_H */

@@ -11,6 +11,7 @@
  *   maglev, src-hash -> xlb_sched_hash() -> xlb_ring_slot() (xlb_hash.h)
  *   round-robin      -> xlb_rr_slot() on the CPU's cursor
  *   least-conns      -> xlb_lc_window_start(), xlb_lc_count(), xlb_lc_cmp()
+ *   full NAT         -> xlb_nat_probe_port(), xlb_nat_timeout()
  */
 #ifndef XLB_DECIDE_H
 #define XLB_DECIDE_H
@@ -110,6 +111,40 @@ XLB_HASH_INLINE int xlb_lc_cmp(__s64 n, __u32 w, __s64 best_n, __u32 best_w)
 	__s64 a = (n + 1) * best_w, b = (best_n + 1) * w;
 
 	return a < b ? -1 : a > b;
+}
+
+/*
+ * Full NAT: the SNAT port (host order) a new flow tries at probe i of
+ * XLB_NAT_PROBES, 0 to skip it. Probe 0 is the client's own port when
+ * the pool [min, max] holds it (backends then see the client's port); the
+ * others are spread over the pool from the flow's hash, a golden-ratio
+ * step apart, so two flows colliding on one port part on the next probe.
+ */
+XLB_HASH_INLINE __u16 xlb_nat_probe_port(__u32 hash, __u32 i, __u16 cport,
+					 __u16 min, __u16 max)
+{
+	__u32 range = (__u32)max - min + 1;
+
+	if (max < min)
+		return 0;
+	if (!i)
+		return cport >= min && cport <= max ? cport : 0;
+	return min + xlb_ring_slot(hash + i * 0x9e3779b9U, range);
+}
+
+/* Idle time (jiffies) after which a NAT flow in @state ends; 0: never. */
+XLB_HASH_INLINE __u32 xlb_nat_timeout(const struct xlb_nat_cfg *c, __u8 state)
+{
+	switch (state) {
+	case XLB_NAT_S_SYN:
+		return c->tcp_syn_timeout;
+	case XLB_NAT_S_EST:
+		return c->tcp_est_timeout;
+	case XLB_NAT_S_CLOSING:
+		return c->tcp_close_timeout;
+	default:
+		return c->udp_timeout;
+	}
 }
 
 #endif /* XLB_DECIDE_H */

@@ -199,6 +199,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_FLOW_SYNC SEC(".maps");
 
+/*
+ * Full NAT connection tracking, one map per direction (see the ABI). One
+ * common LRU each, like the flow table. The reverse map is the larger: a
+ * reverse entry evicted while its forward entry lives would free a port
+ * a live flow still uses, so under pressure forward entries should go
+ * first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_nat_fwd);
+	__uint(max_entries, XLB_MAX_NAT_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_NAT_FWD SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_nat_rev_key);
+	__type(value, struct xlb_nat_rev);
+	__uint(max_entries, XLB_MAX_NAT_FLOWS + XLB_MAX_NAT_FLOWS / 4);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_NAT_REV SEC(".maps");
+
+/* One slot: the SNAT pool and NAT timeouts (struct xlb_nat_cfg). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_nat_cfg);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_NAT_CFG SEC(".maps");
+
 /* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

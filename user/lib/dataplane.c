@@ -195,6 +195,26 @@ static int vip_filter_set(struct xlb_dp *dp, const union xlb_addr *vip)
 		       : 0;
 }
 
+/* The SNAT pool's addresses, which the filter must let through too. */
+static void nat_filter_bits(struct xlb_dp *dp, __u64 *want)
+{
+	struct xlb_nat_cfg c;
+	__u32 zero = 0;
+
+	if (dp->nat_cfg_fd < 0 ||
+	    bpf_map_lookup_elem(dp->nat_cfg_fd, &zero, &c))
+		return;
+	for (__u32 i = 0; i < XLB_NAT_MAX_ADDRS; i++) {
+		__u32 b4 = xlb_vip_filter_bit(&c.v4[i]);
+		__u32 b6 = xlb_vip_filter_bit(&c.v6[i]);
+
+		if (i < c.n_v4)
+			want[b4 / 64] |= 1ULL << (b4 % 64);
+		if (i < c.n_v6)
+			want[b6 / 64] |= 1ULL << (b6 % 64);
+	}
+}
+
 /*
  * Exactly the bits the services map needs, each word written only when it
  * changes: a word loses only bits no service key holds, so a program
@@ -222,6 +242,7 @@ static int vip_filter_rebuild(struct xlb_dp *dp)
 		k = next;
 		prev = &k;
 	}
+	nat_filter_bits(dp, want);
 	for (__u32 i = 0; i < XLB_VIP_FILTER_WORDS && !err; i++) {
 		__u64 w;
 
@@ -525,6 +546,26 @@ int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex)
 
 	return bpf_map_update_elem(dp->tx_ports_fd, &k, &v, BPF_ANY) ? -errno
 								     : 0;
+}
+
+int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c)
+{
+	__u32 zero = 0;
+	int err = 0;
+
+	if (dp->nat_cfg_fd < 0)
+		return -EOPNOTSUPP;
+	if (c->n_v4 > XLB_NAT_MAX_ADDRS || c->n_v6 > XLB_NAT_MAX_ADDRS)
+		return -EINVAL;
+	/* filter bits first: the program must never miss a reply */
+	for (__u32 i = 0; i < c->n_v4 && !err; i++)
+		err = vip_filter_set(dp, &c->v4[i]);
+	for (__u32 i = 0; i < c->n_v6 && !err; i++)
+		err = vip_filter_set(dp, &c->v6[i]);
+	if (err)
+		return err;
+	return bpf_map_update_elem(dp->nat_cfg_fd, &zero, c, BPF_ANY) ? -errno
+								      : 0;
 }
 
 int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])

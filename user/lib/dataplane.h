@@ -27,7 +27,7 @@ struct xlb_bpf;
  * that program leaves the fd -1 (the unconfirmed-flow table and the
  * new-flow rate window: such a program pins SYNs in the main table and
  * ignores the limit; the VIP filter: such a program looks every packet
- * up in the services map).
+ * up in the services map; the NAT maps: such a program has no full NAT).
  */
 #define XLB_DP_MAPS(X)                          \
 	X(svc_fd, XLB_MAP_SERVICES, 1)          \
@@ -45,7 +45,10 @@ struct xlb_bpf;
 	X(syn_flow_fd, XLB_MAP_SYN_FLOWS, 0)    \
 	X(flow_rate_fd, XLB_MAP_FLOW_RATE, 0)   \
 	X(vip_filter_fd, XLB_MAP_VIP_FILTER, 0) \
-	X(flow_sync_fd, XLB_MAP_FLOW_SYNC, 0)
+	X(flow_sync_fd, XLB_MAP_FLOW_SYNC, 0)   \
+	X(nat_fwd_fd, XLB_MAP_NAT_FWD, 0)       \
+	X(nat_rev_fd, XLB_MAP_NAT_REV, 0)       \
+	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
@@ -106,6 +109,12 @@ int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
 int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *be);
 /* Register an egress interface for XDP_REDIRECT. */
 int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex);
+/*
+ * Full NAT's SNAT pool and timeouts. The pool's addresses join the VIP
+ * filter (replies to them must reach the NAT lookup). -EOPNOTSUPP: the
+ * program has no NAT maps.
+ */
+int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c);
 
 /* Counters summed over CPUs. */
 int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX]);

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Full NAT (forwarding nat, see the ABI): a client's packet to VIP:port
+ * leaves as SNAT address:port -> backend address:port; the backend's reply
+ * to SNAT:port leaves as VIP:port -> client. The next hop of both comes
+ * from the kernel's FIB (lib/fib.h).
+ *
+ * Both directions are global functions, verified once on their own: the
+ * main program only gains a call, so the L2 path's instructions and its
+ * verification stay as they were. The caller leaves the parsed packet
+ * (struct nat_arg: scalars, a global function cannot receive packet
+ * pointers) in a per-CPU scratch value, which also holds the callee's
+ * larger structs: the main program's stack and a callee's together must
+ * fit 512 bytes. XDP runs to completion on its CPU, so one slot per CPU
+ * is never shared.
+ */
+#ifndef XLB_NAT_H
+#define XLB_NAT_H
+
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/sched.h"
+#include "lib/csum.h"
+#include "lib/fib.h"
+
+#define NAT_TCP_FIN 0x01
+#define NAT_TCP_SYN 0x02
+#define NAT_TCP_RST 0x04
+#define NAT_TCP_ACK 0x10
+
+/* In: the packet as parsed. Out: what happened (for counters, trace). */
+struct nat_arg {
+	struct xlb_flow_key key; /* as the packet carries it */
+	struct xlb_svc svc;	 /* forward: the service */
+	__u32 l4_off;		 /* L4 header, from the frame's start */
+	__u8 tcp_flags;
+	__u8 new_flow; /* out: a flow was made */
+	__u8 pad[2];
+	__u32 reason; /* out: enum xlb_stat of the verdict */
+	__u32 be_id;  /* out: backend, 0: none */
+};
+
+struct nat_scratch {
+	struct nat_arg a;
+	struct xlb_nat_fwd nf;
+	struct xlb_nat_rev_key rk;
+	struct xlb_nat_rev rv;
+	struct bpf_fib_lookup fl;
+};
+
+/* Not pinned: nothing in it outlives one packet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+	__uint(max_entries, 1);
+} xlb_nat_scratch SEC(".maps");
+
+static __always_inline struct nat_scratch *nat_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xlb_nat_scratch, &zero);
+}
+
+/* Past the largest L4 offset parse.h lets through (VLANs, IPv6 ext). */
+#define NAT_MAX_L4_OFF 2047
+
+/*
+ * Rewrite addresses and ports of the IPv4/IPv6 + TCP/UDP packet at l3 and
+ * l4, checksums updated incrementally. An IPv4 UDP checksum of 0 (none)
+ * stays 0; a computed UDP checksum of 0 is sent as 0xffff (RFC 768).
+ * Returns false when a header is not within the frame.
+ */
+static __always_inline bool nat_rewrite(void *l3, void *l4, void *end,
+					const struct xlb_flow_key *k,
+					const union xlb_addr *src,
+					const union xlb_addr *dst, __be16 sport,
+					__be16 dport)
+{
+	__u32 oldp, newp;
+	__u64 d = 0;
+
+	if (k->svc.family == XLB_FAMILY_V4) {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) > end)
+			return false;
+		d = csum_delta(ip->saddr, src->v4) +
+		    csum_delta(ip->daddr, dst->v4);
+		ip->check = csum_apply(ip->check, d);
+		ip->saddr = src->v4;
+		ip->daddr = dst->v4;
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return false;
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			d += csum_delta(ip6->saddr.in6_u.u6_addr32[i],
+					src->v6[i]) +
+			     csum_delta(ip6->daddr.in6_u.u6_addr32[i],
+					dst->v6[i]);
+		__builtin_memcpy(&ip6->saddr, src, 16);
+		__builtin_memcpy(&ip6->daddr, dst, 16);
+	}
+	if (k->svc.proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end)
+			return false;
+		oldp = *(__u32 *)th;
+		th->source = sport;
+		th->dest = dport;
+		newp = *(__u32 *)th;
+		th->check = csum_apply(th->check, d + csum_delta(oldp, newp));
+	} else {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return false;
+		oldp = *(__u32 *)uh;
+		uh->source = sport;
+		uh->dest = dport;
+		newp = *(__u32 *)uh;
+		if (uh->check || k->svc.family == XLB_FAMILY_V6) {
+			__u16 c = csum_apply(uh->check,
+					     d + csum_delta(oldp, newp));
+
+			uh->check = c ? c : 0xffff;
+		}
+	}
+	return true;
+}
+
+/*
+ * The rewritten packet to its next hop: MACs from the FIB, out of the
+ * ingress interface (XDP_TX) or another one (XDP_REDIRECT; two-armed).
+ */
+static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
+				    struct bpf_fib_lookup *fl,
+				    const union xlb_addr *src,
+				    const union xlb_addr *dst, __be16 sport,
+				    __be16 dport)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 off = a->l4_off, err;
+	void *l3;
+
+	err = fib_nexthop(ctx, fl, a->key.svc.family, src, dst,
+			  a->key.svc.proto);
+	if (err) {
+		a->reason = err;
+		return XDP_DROP;
+	}
+	if (parse_eth(data, end, &l3) == XLB_ETH_TRUNCATED ||
+	    off > NAT_MAX_L4_OFF ||
+	    !nat_rewrite(l3, data + off, end, &a->key, src, dst, sport,
+			 dport)) {
+		a->reason = XLB_STAT_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	if ((void *)(eth + 1) > end) {
+		a->reason = XLB_STAT_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	__builtin_memcpy(eth->h_dest, fl->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fl->smac, ETH_ALEN);
+	if (fl->ifindex == ctx->ingress_ifindex) {
+		a->reason = XLB_STAT_TX;
+		return XDP_TX;
+	}
+	a->reason = XLB_STAT_REDIRECT;
+	return bpf_redirect(fl->ifindex, 0);
+}
+
+static __always_inline bool nat_expired(const struct xlb_nat_cfg *cfg,
+					const struct xlb_nat_fwd *f, __u64 now)
+{
+	__u32 t = xlb_nat_timeout(cfg, f->state);
+
+	return t && (__u32)now - f->seen > t;
+}
+
+/* Key of the reverse entry for a flow's forward entry. */
+static __always_inline void nat_rev_key(struct xlb_nat_rev_key *rk,
+					const struct xlb_flow_key *k,
+					const struct xlb_nat_fwd *f)
+{
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->be_addr = f->be_addr;
+	rk->snat_addr = f->snat_addr;
+	rk->be_port = f->be_port;
+	rk->snat_port = f->snat_port;
+	rk->proto = k->svc.proto;
+	rk->family = k->svc.family;
+}
+
+/* TCP state after a client packet with @flags (UDP: always UDP). */
+static __always_inline __u8 nat_state(__u8 state, const struct nat_arg *a)
+{
+	__u8 fl = a->tcp_flags;
+
+	if (a->key.svc.proto != IPPROTO_TCP)
+		return XLB_NAT_S_UDP;
+	if (fl & (NAT_TCP_FIN | NAT_TCP_RST))
+		return XLB_NAT_S_CLOSING;
+	if (state == XLB_NAT_S_SYN && (fl & NAT_TCP_ACK) && !(fl & NAT_TCP_SYN))
+		return XLB_NAT_S_EST;
+	return state;
+}
+
+/*
+ * A new flow: pick a backend, claim an SNAT port by inserting the reverse
+ * entry (BPF_NOEXIST: a port another flow to the same backend holds is
+ * never taken), then insert the forward entry. Returns 0 with *f filled,
+ * or the stat to drop with.
+ */
+static __always_inline __u32 nat_new(struct nat_scratch *s,
+				     const struct xlb_nat_cfg *cfg, bool syn,
+				     __u64 now)
+{
+	struct nat_arg *a = &s->a;
+	const struct xlb_flow_key *k = &a->key;
+	struct xlb_nat_rev_key *rk = &s->rk;
+	struct xlb_nat_rev *rv = &s->rv;
+	struct xlb_nat_fwd *f = &s->nf;
+	struct xlb_backend *be;
+	__u32 be_id, hash, n, idx, i;
+	__u16 cport = bpf_ntohs(k->sport);
+
+	be_id = sched_pick(&a->svc, k);
+	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
+	if (!be_id || !be || !(be->flags & XLB_BE_F_UP) ||
+	    be->family != k->svc.family)
+		return XLB_STAT_DROP_NO_BACKEND;
+	a->be_id = be_id;
+
+	n = k->svc.family == XLB_FAMILY_V4 ? cfg->n_v4 : cfg->n_v6;
+	if (!n || n > XLB_NAT_MAX_ADDRS)
+		return XLB_STAT_NAT_POOL_EXHAUSTED;
+	hash = xlb_hash_flow(k, a->svc.hash_seed);
+	idx = xlb_ring_slot(hash, n) & (XLB_NAT_MAX_ADDRS - 1);
+
+	__builtin_memset(f, 0, sizeof(*f));
+	f->snat_addr =
+		k->svc.family == XLB_FAMILY_V4 ? cfg->v4[idx] : cfg->v6[idx];
+	f->be_addr = be->addr;
+	f->be_port = be->port ? be->port : k->svc.port;
+	f->backend_id = be_id;
+	f->backend_gen = be->gen;
+	f->created = now;
+	f->seen = now;
+	f->state = nat_state(syn ? XLB_NAT_S_SYN : XLB_NAT_S_EST, a);
+
+	__builtin_memset(rv, 0, sizeof(*rv));
+	rv->client = *k;
+	rv->seen = now;
+	rv->backend_id = be_id;
+	for (i = 0; i < XLB_NAT_PROBES; i++) {
+		__u16 port = xlb_nat_probe_port(hash, i, cport, cfg->port_min,
+						cfg->port_max);
+
+		if (!port)
+			continue;
+		f->snat_port = bpf_htons(port);
+		nat_rev_key(rk, k, f);
+		if (!bpf_map_update_elem(&XLB_MAP_NAT_REV, rk, rv, BPF_NOEXIST))
+			goto claimed;
+	}
+	return XLB_STAT_NAT_POOL_EXHAUSTED;
+claimed:
+	if (bpf_map_update_elem(&XLB_MAP_NAT_FWD, k, f, BPF_ANY)) {
+		bpf_map_delete_elem(&XLB_MAP_NAT_REV, rk);
+		return XLB_STAT_FLOW_TABLE_FULL;
+	}
+	a->new_flow = 1;
+	stat_inc(XLB_STAT_NEW_FLOW);
+	return 0;
+}
+
+/*
+ * Client -> VIP on a nat service. A flow whose entry is followed: its
+ * backend is up and the same assignment, it has not idled past its
+ * state's timeout, and it is not a SYN opening a new connection on the
+ * tuple of an established or closing one (a SYN in SYN state is a
+ * retransmission). Otherwise the old flow's entries go and a new one is
+ * made.
+ */
+__noinline int xlb_nat_forward(struct xdp_md *ctx)
+{
+	struct nat_scratch *s = nat_scratch();
+	struct xlb_nat_fwd *f, *nf;
+	struct xlb_nat_cfg *cfg;
+	struct xlb_backend *be;
+	struct nat_arg *a;
+	__u32 zero = 0, err;
+	__u64 now;
+	bool syn;
+	int act;
+
+	if (!s)
+		return XDP_ABORTED;
+	a = &s->a;
+	nf = &s->nf;
+	cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);
+	if (!cfg) {
+		a->reason = XLB_STAT_NAT_POOL_EXHAUSTED;
+		return XDP_DROP;
+	}
+	now = bpf_jiffies64();
+	syn = a->key.svc.proto == IPPROTO_TCP &&
+	      (a->tcp_flags & (NAT_TCP_SYN | NAT_TCP_ACK)) == NAT_TCP_SYN;
+	f = bpf_map_lookup_elem(&XLB_MAP_NAT_FWD, &a->key);
+	if (f) {
+		__u32 id = f->backend_id;
+
+		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &id);
+		if (be && (be->flags & XLB_BE_F_UP) &&
+		    be->gen == f->backend_gen && !nat_expired(cfg, f, now) &&
+		    !(syn && f->state != XLB_NAT_S_SYN)) {
+			if ((__u32)now != f->seen)
+				f->seen = now;
+			f->state = nat_state(f->state, a);
+			*nf = *f;
+			a->be_id = id;
+			goto send;
+		}
+		nat_rev_key(&s->rk, &a->key, f);
+		bpf_map_delete_elem(&XLB_MAP_NAT_REV, &s->rk);
+		bpf_map_delete_elem(&XLB_MAP_NAT_FWD, &a->key);
+	}
+	err = nat_new(s, cfg, syn, now);
+	if (err) {
+		a->reason = err;
+		return XDP_DROP;
+	}
+send:
+	act = nat_send(ctx, a, &s->fl, &nf->snat_addr, &nf->be_addr,
+		       nf->snat_port, nf->be_port);
+	if (act == XDP_TX || act == XDP_REDIRECT) {
+		stat_inc(XLB_STAT_NAT_FWD);
+		stat_fwd(a->svc.id, a->be_id, ctx->data_end - ctx->data,
+			 a->new_flow);
+	}
+	return act;
+}
+
+/* Is @addr one of the SNAT pool's addresses (only on a miss)? */
+static __always_inline bool nat_is_snat(const struct xlb_nat_cfg *cfg,
+					const struct xlb_flow_key *k)
+{
+	bool v4 = k->svc.family == XLB_FAMILY_V4;
+	__u32 n = v4 ? cfg->n_v4 : cfg->n_v6;
+
+	for (__u32 i = 0; i < XLB_NAT_MAX_ADDRS && i < n; i++) {
+		const union xlb_addr *s = v4 ? &cfg->v4[i] : &cfg->v6[i];
+
+		if (s->v6[0] == k->svc.vip.v6[0] &&
+		    s->v6[1] == k->svc.vip.v6[1] &&
+		    s->v6[2] == k->svc.vip.v6[2] &&
+		    s->v6[3] == k->svc.vip.v6[3])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A packet to an address that may be ours but no service: a backend's
+ * reply to an SNAT address:port, translated back to VIP:port -> client.
+ * Returns -1 when it is not NAT traffic (the caller passes it on as
+ * non-VIP), else the action, with a->reason set.
+ */
+__noinline int xlb_nat_reply(struct xdp_md *ctx)
+{
+	struct nat_scratch *s = nat_scratch();
+	const struct xlb_flow_key *k;
+	struct xlb_nat_rev_key *rk;
+	struct xlb_nat_cfg *cfg;
+	struct xlb_flow_key *c;
+	struct xlb_nat_rev *r;
+	struct nat_arg *a;
+	__u32 zero = 0;
+	__u64 now;
+	int act;
+
+	if (!s)
+		return XDP_ABORTED;
+	a = &s->a;
+	k = &a->key;
+	rk = &s->rk;
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->be_addr = k->src;
+	rk->snat_addr = k->svc.vip;
+	rk->be_port = k->sport;
+	rk->snat_port = k->svc.port;
+	rk->proto = k->svc.proto;
+	rk->family = k->svc.family;
+	r = bpf_map_lookup_elem(&XLB_MAP_NAT_REV, rk);
+	if (!r) {
+		cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);
+		if (!cfg || !nat_is_snat(cfg, k))
+			return -1;
+		/* the node's own traffic on that address, or a stale flow */
+		a->reason = XLB_STAT_NAT_NO_STATE;
+		return XDP_PASS;
+	}
+	now = bpf_jiffies64();
+	if ((__u32)now != r->seen)
+		r->seen = now;
+	if (a->tcp_flags & (NAT_TCP_FIN | NAT_TCP_RST))
+		r->flags |= XLB_NAT_F_REPLY_CLOSE;
+	c = &s->rv.client;
+	*c = r->client;
+	a->be_id = r->backend_id;
+	act = nat_send(ctx, a, &s->fl, &c->svc.vip, &c->src, c->svc.port,
+		       c->sport);
+	if (act == XDP_TX || act == XDP_REDIRECT)
+		stat_inc(XLB_STAT_NAT_REV);
+	return act;
+}
+
+#endif /* XLB_NAT_H */

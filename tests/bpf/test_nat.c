@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Full NAT (forwarding nat): a client's packet to VIP:port leaves as SNAT
+ * address:port -> backend address:port, the backend's reply to SNAT:port
+ * leaves as VIP:port -> client, each to the next hop the kernel's FIB
+ * names. The program runs in a private network namespace with two veth
+ * interfaces (clients on xc, backends on xb), routes and neighbours, so
+ * bpf_fib_lookup answers as on a real two-armed load balancer.
+ *
+ * Output frames are compared byte for byte with frames the packet builder
+ * made, and their checksums verified here from scratch (RFC 791, 793, 768,
+ * 8200 pseudo-headers), not with the program's incremental update.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+
+#include "harness.h"
+
+#define SNAT4 "10.1.0.1"
+#define BE4 "10.1.0.10"
+#define BE4_NONEIGH "10.1.0.99"
+#define SNAT6 "2001:db8:b::1"
+#define BE6 "2001:db8:b::10"
+#define CLIENT4_B "198.18.0.3"
+#define BE_PORT 8080
+
+struct natns {
+	int orig; /* the test's own netns, restored at the end */
+	__u32 xc, xb;
+};
+
+static bool sh(const char *cmd)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s >/dev/null 2>&1", cmd);
+	if (system(buf) != 0) {
+		xlb_test_fail(__FILE__, __LINE__, "setup: %s", cmd);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * xc (H_LB_MAC) faces the clients, who are directly connected with
+ * H_ROUTER_MAC (the router's MAC, as in the other tests); xb
+ * (H_EGRESS_MAC) faces the backends, h_be_mac(1) at BE4 and BE6.
+ */
+static bool ns_up(struct natns *n)
+{
+	static const char *const cmds[] = {
+		"ip link add xc address 02:78:6c:62:00:01 type veth peer name xcp",
+		"ip link add xb address 02:78:6c:62:00:02 type veth peer name xbp",
+		"ip link set xc up",
+		"ip link set xcp up",
+		"ip link set xb up",
+		"ip link set xbp up",
+		"ip addr add 198.18.0.1/24 dev xc",
+		"ip addr add 10.1.0.1/24 dev xb",
+		"ip -6 addr add 2001:db8:c::1/64 dev xc nodad",
+		"ip -6 addr add 2001:db8:b::1/64 dev xb nodad",
+		"ip neigh add 198.18.0.2 lladdr 02:00:5e:00:00:01 dev xc nud permanent",
+		"ip neigh add 198.18.0.3 lladdr 02:00:5e:00:00:01 dev xc nud permanent",
+		"ip neigh add 10.1.0.10 lladdr 02:be:00:00:00:01 dev xb nud permanent",
+		"ip -6 neigh add 2001:db8:c::2 lladdr 02:00:5e:00:00:01 dev xc nud permanent",
+		"ip -6 neigh add 2001:db8:b::10 lladdr 02:be:00:00:00:01 dev xb nud permanent",
+		"sysctl -w net.ipv4.conf.all.forwarding=1",
+		"sysctl -w net.ipv4.conf.xc.forwarding=1",
+		"sysctl -w net.ipv4.conf.xb.forwarding=1",
+		"sysctl -w net.ipv6.conf.all.forwarding=1",
+	};
+
+	n->orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!ASSERT_TRUE(n->orig >= 0, "open own netns"))
+		return false;
+	if (!ASSERT_OK(unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")) {
+		close(n->orig);
+		n->orig = -1;
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!sh(cmds[i]))
+			return false;
+	n->xc = if_nametoindex("xc");
+	n->xb = if_nametoindex("xb");
+	return ASSERT_TRUE(n->xc && n->xb, "interfaces exist");
+}
+
+/* Back to the test's netns; the private one goes with its last user. */
+static void ns_down(struct natns *n)
+{
+	if (n->orig >= 0) {
+		ASSERT_OK(setns(n->orig, CLONE_NEWNET), "setns back");
+		close(n->orig);
+	}
+	n->orig = -1;
+}
+
+/* One's complement sum over bytes, from scratch. */
+static __u32 sum16(__u32 s, const __u8 *b, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		s += b[len - 1] << 8;
+	return s;
+}
+
+static __u16 fold(__u32 s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/*
+ * Every checksum of an untagged IPv4/IPv6 TCP/UDP frame is right. An IPv4
+ * UDP checksum of 0 (none) is accepted only when @udp_none_ok.
+ */
+static bool csums_ok(const __u8 *f, size_t len, bool udp_none_ok)
+{
+	const __u8 *l3 = f + 14, *l4;
+	__u32 ps = 0;
+	size_t l4len;
+	__u8 proto;
+
+	if (len < 14 + 40)
+		return ASSERT_TRUE(false, "frame long enough");
+	if (f[12] == 0x08 && f[13] == 0x00) {
+		size_t ihl = (l3[0] & 15) * 4;
+
+		if (!ASSERT_EQ(fold(sum16(0, l3, ihl)), 0xffff,
+			       "IPv4 header checksum (from scratch)"))
+			return false;
+		l4 = l3 + ihl;
+		l4len = ((l3[2] << 8) | l3[3]) - ihl;
+		proto = l3[9];
+		ps = sum16(ps, l3 + 12, 8);
+	} else {
+		l4 = l3 + 40;
+		l4len = (l3[4] << 8) | l3[5];
+		proto = l3[6];
+		ps = sum16(ps, l3 + 8, 32);
+	}
+	ps += proto + l4len;
+	if (proto == IPPROTO_UDP && udp_none_ok && !l4[6] && !l4[7])
+		return true;
+	return ASSERT_EQ(fold(sum16(ps, l4, l4len)), 0xffff,
+			 proto == IPPROTO_TCP ? "TCP checksum (from scratch)"
+					      : "UDP checksum (from scratch)");
+}
+
+static bool nat_cfg(struct h *h, __u16 pmin, __u16 pmax)
+{
+	struct xlb_nat_cfg c = {
+		.port_min = pmin,
+		.port_max = pmax,
+		.n_v4 = 1,
+		.n_v6 = 1,
+		.tcp_syn_timeout = 1000,
+		.tcp_est_timeout = 100000,
+		.tcp_close_timeout = 500,
+		.udp_timeout = 3000,
+	};
+	__u8 fam;
+
+	if (!h_addr(&c.v4[0], &fam, SNAT4) || !h_addr(&c.v6[0], &fam, SNAT6))
+		return false;
+	return ASSERT_OK(xlb_dp_nat_cfg_set(&h->dp, &c), "nat cfg");
+}
+
+/* Service @id on @vip:80 (@proto), full NAT, backend 1 only. */
+static bool nat_service(struct h *h, const char *vip, __u8 proto, __u32 id)
+{
+	const __u32 ring[1] = { 1 };
+	struct xlb_svc_key k;
+	struct xlb_svc v = {
+		.id = id,
+		.table_size = 1,
+		.sched = XLB_SCHED_ROUND_ROBIN,
+		.fwd = XLB_FWD_NAT,
+	};
+
+	if (!h_svc_key(&k, vip, 80, proto))
+		return false;
+	if (!ASSERT_OK(xlb_dp_service_publish(&h->dp, &k, &v, ring, 1),
+		       "publish nat service"))
+		return false;
+	h->svc_ids[h->nsvc++] = id;
+	return true;
+}
+
+static bool nat_backend(struct h *h, const char *addr)
+{
+	struct xlb_backend be = {
+		.flags = XLB_BE_F_UP,
+		.gen = 1,
+		.svc_id = 1,
+		.port = htons(BE_PORT),
+	};
+
+	return h_addr(&be.addr, &be.family, addr) && h_backend_set(h, 1, &be);
+}
+
+static __u8 be1_mac[6];
+
+struct nat_env {
+	struct natns ns;
+	struct h h;
+};
+
+static bool env_up(struct nat_env *e, __u16 pmin, __u16 pmax)
+{
+	h_be_mac(1, be1_mac);
+	e->ns.orig = -1;
+	memset(&e->h, 0, sizeof(e->h));
+	if (!h_open(&e->h) || !ns_up(&e->ns) || !nat_cfg(&e->h, pmin, pmax))
+		return false;
+	return true;
+}
+
+static void env_down(struct nat_env *e)
+{
+	h_close(&e->h);
+	ns_down(&e->ns);
+}
+
+/* SNAT port the output frame carries (host order), 0 if not TCP/UDP. */
+static __u16 out_sport(const struct h_result *r)
+{
+	const __u8 *l4;
+
+	if (r->out_len < 14 + 40)
+		return 0;
+	l4 = r->out + 14 + (r->out[12] == 0x86 ? 40 : (r->out[14] & 15) * 4);
+	return (l4[0] << 8) | l4[1];
+}
+
+/*
+ * One flow through and back, IPv4 and IPv6, TCP: the client's port is
+ * kept when free, the request leaves on the backend side (another
+ * interface: XDP_REDIRECT) with the FIB's MACs, the reply on the client
+ * side as VIP:80 -> client.
+ */
+static void both_directions(const char *client, const char *vip,
+			    const char *snat, const char *be_addr)
+{
+	struct h_frame req = {
+		.src = client,
+		.dst = vip,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.seq = 7,
+		.payload = 0,
+	};
+	struct h_frame out = req, rep = {
+		.src = be_addr,
+		.dst = snat,
+		.sport = BE_PORT,
+		.dport = 40000,
+		.flags = PKT_SYN | PKT_ACK,
+		.seq = 99,
+	};
+	struct h_frame rep_out = rep;
+	struct pkt in, exp, rin, rexp;
+	struct h_result r;
+	struct nat_env e;
+
+	out.src = snat;
+	out.dst = be_addr;
+	out.dport = BE_PORT;
+	rep_out.src = vip;
+	rep_out.dst = client;
+	rep_out.sport = 80;
+	if (!env_up(&e, 1024, 65535) ||
+	    !nat_service(&e.h, vip, IPPROTO_TCP, 1) ||
+	    !nat_backend(&e.h, be_addr))
+		goto out;
+
+	h_build_in(&in, &req);
+	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
+	struct h_case fwd = {
+		.desc = "client SYN to VIP:80 leaves SNAT:40000 -> backend:8080",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_REDIRECT,
+		.out = &exp,
+		.stat = { [XLB_STAT_NEW_FLOW] = 1,
+			  [XLB_STAT_NAT_FWD] = 1,
+			  [XLB_STAT_REDIRECT] = 1 },
+		.svc_id = 1,
+		.be_id = 1,
+		.new_flow = true,
+	};
+	if (!h_check(&e.h, &fwd, &r) || !csums_ok(r.out, r.out_len, false))
+		goto out;
+
+	h_build(&rin, &rep, be1_mac, H_EGRESS_MAC);
+	h_build(&rexp, &rep_out, H_LB_MAC, H_ROUTER_MAC);
+	struct h_case back = {
+		.desc = "backend's SYN-ACK to SNAT:40000 leaves VIP:80 -> client",
+		.in = &rin,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_REDIRECT,
+		.out = &rexp,
+		.stat = { [XLB_STAT_NAT_REV] = 1, [XLB_STAT_REDIRECT] = 1 },
+	};
+	if (!h_check(&e.h, &back, &r) || !csums_ok(r.out, r.out_len, false))
+		goto out;
+
+	/* the established flow follows its entry, no new flow */
+	req.flags = PKT_ACK;
+	req.payload = 100;
+	out.flags = PKT_ACK;
+	out.payload = 100;
+	h_build_in(&in, &req);
+	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
+	fwd.desc = "client ACK with data follows the flow";
+	fwd.stat[XLB_STAT_NEW_FLOW] = 0;
+	fwd.new_flow = false;
+	if (h_check(&e.h, &fwd, &r))
+		csums_ok(r.out, r.out_len, false);
+out:
+	env_down(&e);
+}
+
+TEST(nat_ipv4_tcp_both_directions)
+{
+	both_directions(H_CLIENT4, H_VIP4, SNAT4, BE4);
+}
+
+TEST(nat_ipv6_tcp_both_directions)
+{
+	both_directions(H_CLIENT6, H_VIP6, SNAT6, BE6);
+}
+
+/*
+ * UDP: an IPv4 datagram without a checksum (0) leaves without one; one
+ * with a checksum leaves with a right one; IPv6 always has one.
+ */
+static void udp_case(const char *client, const char *vip, const char *snat,
+		     const char *be_addr, bool zero_csum)
+{
+	struct h_frame req = {
+		.src = client,
+		.dst = vip,
+		.proto = IPPROTO_UDP,
+		.sport = 5353,
+		.dport = 80,
+		.payload = 13,
+	};
+	struct h_frame out = req;
+	struct pkt in, exp;
+	struct h_result r;
+	struct nat_env e;
+
+	out.src = snat;
+	out.dst = be_addr;
+	out.dport = BE_PORT;
+	if (!env_up(&e, 1024, 65535) ||
+	    !nat_service(&e.h, vip, IPPROTO_UDP, 1) ||
+	    !nat_backend(&e.h, be_addr))
+		goto out;
+	h_build_in(&in, &req);
+	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
+	if (zero_csum) {
+		size_t off = 14 + 20 + 6;
+
+		in.data[off] = in.data[off + 1] = 0;
+		exp.data[off] = exp.data[off + 1] = 0;
+	}
+	struct h_case c = {
+		.desc = zero_csum ? "UDP without checksum stays without"
+				  : "UDP checksum updated",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_REDIRECT,
+		.out = &exp,
+		.stat = { [XLB_STAT_NEW_FLOW] = 1,
+			  [XLB_STAT_NAT_FWD] = 1,
+			  [XLB_STAT_REDIRECT] = 1 },
+		.svc_id = 1,
+		.be_id = 1,
+		.new_flow = true,
+	};
+	if (h_check(&e.h, &c, &r))
+		csums_ok(r.out, r.out_len, zero_csum);
+out:
+	env_down(&e);
+}
+
+TEST(nat_udp_checksums)
+{
+	udp_case(H_CLIENT4, H_VIP4, SNAT4, BE4, false);
+	udp_case(H_CLIENT4, H_VIP4, SNAT4, BE4, true);
+	udp_case(H_CLIENT6, H_VIP6, SNAT6, BE6, false);
+}
+
+/*
+ * Two clients with the same source port to the same backend: the second
+ * cannot have the first's SNAT port, gets another from the pool, and each
+ * reply goes back to its own client.
+ */
+TEST(nat_port_collision)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct h_frame b = a, rep = {
+		.src = BE4,
+		.dst = SNAT4,
+		.sport = BE_PORT,
+		.flags = PKT_SYN | PKT_ACK,
+	};
+	struct pkt in;
+	struct h_result r;
+	struct nat_env e;
+	__u16 pa, pb;
+
+	b.src = CLIENT4_B;
+	if (!env_up(&e, 1024, 65535) ||
+	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
+	    !nat_backend(&e.h, BE4))
+		goto out;
+	h_build_in(&in, &a);
+	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "first client forwarded"))
+		goto out;
+	pa = out_sport(&r);
+	h_build_in(&in, &b);
+	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "second client forwarded"))
+		goto out;
+	pb = out_sport(&r);
+	csums_ok(r.out, r.out_len, false);
+	ASSERT_EQ(pa, 40000, "first client keeps its port");
+	ASSERT_NE(pb, 40000, "second client gets another port");
+	ASSERT_RANGE(pb, 1024, 65535, "from the pool");
+
+	/* each reply back to its own client */
+	rep.dport = pb;
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	if (h_run_if(&e.h, &in, e.ns.xb, &r) &&
+	    ASSERT_EQ(r.action, XDP_REDIRECT, "reply to the second port")) {
+		struct in_addr dst;
+
+		memcpy(&dst, r.out + 14 + 16, 4);
+		ASSERT_STREQ(inet_ntoa(dst), CLIENT4_B, "to the second client");
+		ASSERT_EQ((r.out[14 + 20 + 2] << 8) | r.out[14 + 20 + 3], 40000,
+			  "at its own port");
+	}
+	rep.dport = pa;
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	if (h_run_if(&e.h, &in, e.ns.xb, &r) &&
+	    ASSERT_EQ(r.action, XDP_REDIRECT, "reply to the first port")) {
+		struct in_addr dst;
+
+		memcpy(&dst, r.out + 14 + 16, 4);
+		ASSERT_STREQ(inet_ntoa(dst), H_CLIENT4, "to the first client");
+	}
+out:
+	env_down(&e);
+}
+
+/*
+ * A pool of one port: the first flow takes it; a second client (another
+ * port, so it tries the pool only) finds none: dropped and counted,
+ * nothing sent. A reply with no flow to the SNAT address passes to the
+ * kernel untouched, counted; other traffic passes as before.
+ */
+TEST(nat_pool_exhausted_and_no_state)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct h_frame b = a, stray = {
+		.src = BE4,
+		.dst = SNAT4,
+		.sport = BE_PORT,
+		.dport = 2001,
+		.flags = PKT_ACK,
+	}, other = stray;
+	struct pkt in, sin, oin;
+	struct h_result r;
+	struct nat_env e;
+
+	b.src = CLIENT4_B;
+	b.sport = 40001;
+	other.dst = "10.1.0.77";
+	if (!env_up(&e, 2000, 2000) ||
+	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
+	    !nat_backend(&e.h, BE4))
+		goto out;
+	h_build_in(&in, &a);
+	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "first flow forwarded"))
+		goto out;
+	ASSERT_EQ(out_sport(&r), 2000, "the pool's only port");
+
+	h_build_in(&in, &b);
+	struct h_case c = {
+		.desc = "second flow: pool exhausted",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_DROP,
+		.stat = { [XLB_STAT_NAT_POOL_EXHAUSTED] = 1 },
+	};
+	h_check(&e.h, &c, NULL);
+
+	h_build(&sin, &stray, be1_mac, H_EGRESS_MAC);
+	struct h_case s = {
+		.desc = "to the SNAT address, no flow: passed, counted",
+		.in = &sin,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_PASS,
+		.stat = { [XLB_STAT_NAT_NO_STATE] = 1 },
+	};
+	h_check(&e.h, &s, NULL);
+
+	h_build(&oin, &other, be1_mac, H_EGRESS_MAC);
+	struct h_case o = {
+		.desc = "neither VIP nor SNAT: passed untouched",
+		.in = &oin,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_PASS,
+		.stat = { [XLB_STAT_PASS_NON_VIP] = 1 },
+	};
+	h_check(&e.h, &o, NULL);
+out:
+	env_down(&e);
+}
+
+/* A backend the kernel has no neighbour for: dropped, counted, never a
+ * frame with a made-up MAC. */
+TEST(nat_no_neighbour_dropped)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct pkt in;
+	struct nat_env e;
+
+	if (!env_up(&e, 1024, 65535) ||
+	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
+	    !nat_backend(&e.h, BE4_NONEIGH))
+		goto out;
+	h_build_in(&in, &a);
+	struct h_case c = {
+		.desc = "no neighbour for the backend",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_DROP,
+		.stat = { [XLB_STAT_NEW_FLOW] = 1,
+			  [XLB_STAT_DROP_NO_NEIGH] = 1 },
+	};
+	h_check(&e.h, &c, NULL);
+out:
+	env_down(&e);
+}
+
+static bool fwd_entry(struct h *h, const struct pkt *in, struct xlb_nat_fwd *f)
+{
+	struct xlb_flow_key k;
+
+	return h_pkt_key(in, &k) &&
+	       !bpf_map_lookup_elem(h->dp.nat_fwd_fd, &k, f);
+}
+
+static bool fwd_entry_set(struct h *h, const struct pkt *in,
+			  const struct xlb_nat_fwd *f)
+{
+	struct xlb_flow_key k;
+
+	return h_pkt_key(in, &k) &&
+	       !bpf_map_update_elem(h->dp.nat_fwd_fd, &k, f, BPF_EXIST);
+}
+
+/*
+ * TCP state for timeouts: SYN -> SYN, the client's ACK -> established,
+ * FIN -> closing. A flow idle past its state's timeout starts afresh
+ * (counted as a new flow); the same idle time in a state with a longer
+ * timeout is followed.
+ */
+TEST(nat_tcp_state_and_timeouts)
+{
+	struct h_frame syn = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct h_frame ack = syn, fin = syn;
+	struct pkt psyn, pack, pfin;
+	struct xlb_nat_fwd f;
+	struct h_result r;
+	struct nat_env e;
+	__u64 nf;
+
+	ack.flags = PKT_ACK;
+	fin.flags = PKT_FIN | PKT_ACK;
+	h_build_in(&psyn, &syn);
+	h_build_in(&pack, &ack);
+	h_build_in(&pfin, &fin);
+	if (!env_up(&e, 1024, 65535) ||
+	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
+	    !nat_backend(&e.h, BE4))
+		goto out;
+
+	if (!h_run_if(&e.h, &psyn, e.ns.xc, &r) ||
+	    !ASSERT_TRUE(fwd_entry(&e.h, &psyn, &f), "entry made"))
+		goto out;
+	ASSERT_EQ(f.state, XLB_NAT_S_SYN, "SYN: state SYN");
+	ASSERT_EQ(ntohs(f.snat_port), 40000, "client's port");
+	ASSERT_EQ(ntohs(f.be_port), BE_PORT, "backend's port");
+
+	/* a SYN idle past the SYN timeout (1000 jiffies) starts afresh */
+	f.seen -= 1001;
+	f.created -= 5;
+	fwd_entry_set(&e.h, &psyn, &f);
+	nf = h_stat(&e.h, XLB_STAT_NEW_FLOW);
+	h_run_if(&e.h, &pack, e.ns.xc, &r);
+	ASSERT_EQ(r.action, XDP_REDIRECT, "expired flow: forwarded anew");
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf + 1,
+		  "expired SYN flow: a new flow");
+	fwd_entry(&e.h, &pack, &f);
+	ASSERT_EQ(f.state, XLB_NAT_S_EST, "ACK: established");
+	ASSERT_EQ(ntohs(f.snat_port), 40000,
+		  "the old flow's port was given back and taken again");
+
+	/* established: the same idle time is well within its timeout */
+	f.seen -= 1001;
+	fwd_entry_set(&e.h, &pack, &f);
+	nf = h_stat(&e.h, XLB_STAT_NEW_FLOW);
+	h_run_if(&e.h, &pack, e.ns.xc, &r);
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf,
+		  "established flow idle 1001 jiffies: followed");
+
+	h_run_if(&e.h, &pfin, e.ns.xc, &r);
+	fwd_entry(&e.h, &pfin, &f);
+	ASSERT_EQ(f.state, XLB_NAT_S_CLOSING, "FIN: closing");
+	/* closing: 500 jiffies */
+	f.seen -= 501;
+	fwd_entry_set(&e.h, &pfin, &f);
+	nf = h_stat(&e.h, XLB_STAT_NEW_FLOW);
+	h_run_if(&e.h, &pack, e.ns.xc, &r);
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf + 1,
+		  "closed flow past its timeout: a new flow");
+
+	/* a new SYN on an established tuple is a new connection */
+	nf = h_stat(&e.h, XLB_STAT_NEW_FLOW);
+	h_run_if(&e.h, &psyn, e.ns.xc, &r);
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf + 1,
+		  "SYN on an established tuple: new flow");
+	/* a retransmitted SYN is not */
+	h_run_if(&e.h, &psyn, e.ns.xc, &r);
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf + 1,
+		  "retransmitted SYN follows");
+out:
+	env_down(&e);
+}

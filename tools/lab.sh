@@ -10,7 +10,9 @@
 #   tools/lab.sh backend-start [--name NAME] N [-- EXTRA xlb_httpd ARGS]
 #   tools/lab.sh exec   [--name NAME] NODE CMD...   (NODE: sw lb beN clN)
 #   --topology scale (with up): router + BIRD + three xlb nodes, see
-#   tools/lab_scale.sh; later commands find the topology in lab.conf
+#   tools/lab_scale.sh; --topology routed [--routed N]: a router and two
+#   backend subnets for ipip/gue, see tools/lab_routed.sh; later commands
+#   find the topology in lab.conf
 #
 # Topology (NAME defaults to xlb; every namespace is prefixed with it):
 #
@@ -586,8 +588,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--name) NAME=${2:?--name needs a value}; shift 2 ;;
 	--name=*) NAME=${1#--name=}; shift ;;
-	--backends) BACKENDS=${2:?--backends needs a value}; shift 2 ;;
-	--backends=*) BACKENDS=${1#--backends=}; shift ;;
+	--backends) BACKENDS=${2:?--backends needs a value}; BACKENDS_GIVEN=$BACKENDS; shift 2 ;;
+	--backends=*) BACKENDS=${1#--backends=}; BACKENDS_GIVEN=$BACKENDS; shift ;;
+	--routed) ROUTED=${2:?--routed needs a value}; shift 2 ;;
+	--routed=*) ROUTED=${1#--routed=}; shift ;;
 	--clients) CLIENTS=${2:?--clients needs a value}; shift 2 ;;
 	--clients=*) CLIENTS=${1#--clients=}; shift ;;
 	--topology) TOPOLOGY=${2:?--topology needs a value}; shift 2 ;;
@@ -614,7 +618,8 @@ done
 case ${TOPOLOGY:-single} in
 single) ;;
 scale) . "$ROOT/tools/lab_scale.sh" ;;
-*) die "--topology: single or scale, got '$TOPOLOGY'" ;;
+routed) . "$ROOT/tools/lab_routed.sh" ;;
+*) die "--topology: single, scale or routed, got '$TOPOLOGY'" ;;
 esac
 
 case $CMD in
@@ -647,7 +652,8 @@ backend-stop | backend-start)
 exec)
 	[ ${#ARGS[@]} -ge 2 ] || usage
 	node=${ARGS[0]}
-	[[ $node =~ ^(sw|lb|be[0-9]+|cl[0-9]+)$ ]] || die "no such node: $node"
+	[[ $node =~ ^(sw|lb|rt|be[0-9]+|cl[0-9]+|r[ab][0-9]+)$ ]] ||
+		die "no such node: $node"
 	exec ip netns exec "$(ns_of "$node")" "${ARGS[@]:1}"
 	;;
 help)

@@ -44,14 +44,6 @@ static struct be_rt **be_index(struct xlbd *d, struct svc_rt ***svc_of)
 	return idx;
 }
 
-static struct svc_rt *svc_by_key(struct xlbd *d, const struct xlb_svc_key *k)
-{
-	for (size_t i = 0; i < d->n_svcs; i++)
-		if (!memcmp(&d->svcs[i]->key, k, sizeof(*k)))
-			return d->svcs[i];
-	return NULL;
-}
-
 static json_object *jbackend(struct be_rt *const *idx, __u32 id)
 {
 	if (id && id < XLB_MAX_BACKENDS && idx[id])
@@ -124,7 +116,7 @@ static int list_flow(const struct xlb_flow_key *k, const struct xlb_flow *f,
 		     void *ctx)
 {
 	struct flow_list *l = ctx;
-	struct svc_rt *s = svc_by_key(l->d, &k->svc);
+	struct svc_rt *s = xlbd_svc_by_key(l->d, &k->svc);
 	struct be_rt *b =
 		f->backend_id < XLB_MAX_BACKENDS ? l->idx[f->backend_id] : NULL;
 	const char *state = "open";
@@ -285,7 +277,7 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
 	}
 	hz = xlb_hz();
 	xlb_jiffies(&now);
-	s = svc_by_key(d, &k.svc);
+	s = xlbd_svc_by_key(d, &k.svc);
 	*data = json_object_new_object();
 	json_object_object_add(*data, "service",
 			       s && e.how != XLB_EXPLAIN_NOT_VIP

@@ -268,7 +268,7 @@ struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
 	return NULL;
 }
 
-static struct svc_rt *svc_find_key(struct xlbd *d, const struct xlb_svc_key *k)
+struct svc_rt *xlbd_svc_by_key(struct xlbd *d, const struct xlb_svc_key *k)
 {
 	for (size_t i = 0; i < d->n_svcs; i++)
 		if (!memcmp(&d->svcs[i]->key, k, sizeof(*k)))
@@ -415,7 +415,7 @@ int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c, char *err,
 		return -ENOMEM;
 	}
 	svc_key_of(c, &s->key);
-	if (svc_find_key(d, &s->key)) {
+	if (xlbd_svc_by_key(d, &s->key)) {
 		xlbd_addr_str(&c->vip, c->family, a, sizeof(a));
 		snprintf(err, errlen,
 			 "%s:%u/%s is already served by another service", a,

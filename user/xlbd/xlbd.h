@@ -156,6 +156,7 @@ int xlbd_be_set(struct xlbd *d, struct svc_rt *s, struct be_rt *b, long weight,
 		int drain);
 int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s);
 struct svc_rt *xlbd_svc_find(struct xlbd *d, const char *name);
+struct svc_rt *xlbd_svc_by_key(struct xlbd *d, const struct xlb_svc_key *k);
 struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
 			   __u8 family);
 enum be_state xlbd_be_state(const struct be_rt *b);

@@ -381,7 +381,6 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 {
 	static const char *const allowed[] = { "service", "address", "weight",
 					       "drain",	  "enable",  NULL };
-	struct json_object *v;
 	int nopts = 0, drain = 0, r;
 	long weight = -1;
 	struct svc_rt *s;
@@ -395,23 +394,17 @@ static int cmd_backend_set(struct xlbd *d, struct json_object *req,
 	if (xlbd_req_uint(req, "weight", 0, XLB_MAX_WEIGHT, &weight, err) < 0)
 		return -EINVAL;
 	nopts += weight >= 0;
-	if (json_object_object_get_ex(req, "drain", &v)) {
-		if (!json_object_is_type(v, json_type_boolean) ||
-		    !json_object_get_boolean(v)) {
-			snprintf(err, XLBD_ERR_LEN,
-				 "argument \"drain\" must be true");
-			return -EINVAL;
-		}
+	r = xlbd_req_true(req, "drain", err);
+	if (r < 0)
+		return -EINVAL;
+	if (r) {
 		drain = 1;
 		nopts++;
 	}
-	if (json_object_object_get_ex(req, "enable", &v)) {
-		if (!json_object_is_type(v, json_type_boolean) ||
-		    !json_object_get_boolean(v)) {
-			snprintf(err, XLBD_ERR_LEN,
-				 "argument \"enable\" must be true");
-			return -EINVAL;
-		}
+	r = xlbd_req_true(req, "enable", err);
+	if (r < 0)
+		return -EINVAL;
+	if (r) {
 		drain = -1;
 		nopts++;
 	}

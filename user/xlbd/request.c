@@ -75,6 +75,21 @@ int xlbd_req_uint(struct json_object *req, const char *key, long min, long max,
 	return 1;
 }
 
+int xlbd_req_true(struct json_object *req, const char *key, char *err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean) ||
+	    !json_object_get_boolean(v)) {
+		snprintf(err, XLBD_ERR_LEN, "argument \"%s\" must be true",
+			 key);
+		return -1;
+	}
+	return 1;
+}
+
 struct svc_rt *xlbd_req_svc(struct xlbd *d, struct json_object *req,
 			    const char *key, char *err)
 {

@@ -26,6 +26,9 @@ const char *xlbd_req_str(struct json_object *req, const char *key,
 /* 1: present and valid, 0: absent, -1: invalid (err set). */
 int xlbd_req_uint(struct json_object *req, const char *key, long min, long max,
 		  long *out, char *err);
+/* A flag that can only be set: 1 if key is true, 0 if absent, -1 (err set)
+ * if anything else. */
+int xlbd_req_true(struct json_object *req, const char *key, char *err);
 /* The service named by argument key, or NULL (err set). */
 struct svc_rt *xlbd_req_svc(struct xlbd *d, struct json_object *req,
 			    const char *key, char *err);

@@ -234,6 +234,20 @@ void xlb_prom_double(struct xlb_prom *p, const char *name,
 		putf(p, " %s\n", xlb_prom_fmt_double(v, b, sizeof(b)));
 }
 
+void xlb_prom_single_u64(struct xlb_prom *p, const char *name,
+			 enum xlb_prom_type type, const char *help, __u64 v)
+{
+	xlb_prom_family(p, name, type, help);
+	xlb_prom_u64(p, name, XLB_PROM_NOLABELS, v);
+}
+
+void xlb_prom_single_double(struct xlb_prom *p, const char *name,
+			    enum xlb_prom_type type, const char *help, double v)
+{
+	xlb_prom_family(p, name, type, help);
+	xlb_prom_double(p, name, XLB_PROM_NOLABELS, v);
+}
+
 void xlb_prom_hist_observe(struct xlb_prom_hist *h, const double *bounds,
 			   size_t nb, double v)
 {

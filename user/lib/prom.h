@@ -62,6 +62,12 @@ void xlb_prom_u64(struct xlb_prom *p, const char *name,
 		  const struct xlb_prom_label *l, size_t nl, __u64 v);
 void xlb_prom_double(struct xlb_prom *p, const char *name,
 		     const struct xlb_prom_label *l, size_t nl, double v);
+/* A family of one sample without labels: HELP, TYPE and the value. */
+void xlb_prom_single_u64(struct xlb_prom *p, const char *name,
+			 enum xlb_prom_type type, const char *help, __u64 v);
+void xlb_prom_single_double(struct xlb_prom *p, const char *name,
+			    enum xlb_prom_type type, const char *help,
+			    double v);
 
 /*
  * A histogram with fixed upper bounds (ascending, at most

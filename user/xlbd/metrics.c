@@ -209,14 +209,13 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 				{ "libbpf", libbpf },
 				{ "libmicrohttpd", MHD_get_version() }),
 		     1);
-	xlb_prom_family(p, "xlb_start_time_seconds", XLB_PROM_GAUGE,
-			"When xlbd started, in seconds since the Unix epoch.");
-	xlb_prom_double(p, "xlb_start_time_seconds", XLB_PROM_NOLABELS,
-			start_unix);
-	xlb_prom_family(p, "xlb_uptime_seconds", XLB_PROM_GAUGE,
-			"Seconds since xlbd started (monotonic clock).");
-	xlb_prom_double(p, "xlb_uptime_seconds", XLB_PROM_NOLABELS,
-			(xlb_now_ms() - start_mono_ms) / 1e3);
+	xlb_prom_single_double(
+		p, "xlb_start_time_seconds", XLB_PROM_GAUGE,
+		"When xlbd started, in seconds since the Unix epoch.",
+		start_unix);
+	xlb_prom_single_double(p, "xlb_uptime_seconds", XLB_PROM_GAUGE,
+			       "Seconds since xlbd started (monotonic clock).",
+			       (xlb_now_ms() - start_mono_ms) / 1e3);
 
 	xlb_prom_family(
 		p, "xlb_config_reloads_total", XLB_PROM_COUNTER,
@@ -225,26 +224,24 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 		     XLB_PROM_L({ "result", "success" }), d->reloads_ok);
 	xlb_prom_u64(p, "xlb_config_reloads_total",
 		     XLB_PROM_L({ "result", "failure" }), d->reloads_failed);
-	xlb_prom_family(
+	xlb_prom_single_u64(
 		p, "xlb_config_last_reload_successful", XLB_PROM_GAUGE,
-		"1 if the last reload succeeded (or none was tried), else 0.");
-	xlb_prom_u64(p, "xlb_config_last_reload_successful", XLB_PROM_NOLABELS,
-		     !d->reload_last_failed);
-	xlb_prom_family(
+		"1 if the last reload succeeded (or none was tried), else 0.",
+		!d->reload_last_failed);
+	xlb_prom_single_double(
 		p, "xlb_config_last_reload_success_timestamp_seconds",
 		XLB_PROM_GAUGE,
-		"When the configuration was last loaded in full (at start or by SIGHUP), Unix seconds.");
-	xlb_prom_double(p, "xlb_config_last_reload_success_timestamp_seconds",
-			XLB_PROM_NOLABELS, d->config_ok_time);
+		"When the configuration was last loaded in full (at start or by SIGHUP), Unix seconds.",
+		d->config_ok_time);
 }
 
 /* announce.c's state: what the routers are told, and how often it changed */
 static void render_announce(struct xlb_prom *p, struct xlbd *d)
 {
-	xlb_prom_family(
+	xlb_prom_single_u64(
 		p, "xlb_node_drained", XLB_PROM_GAUGE,
-		"1 while the node is drained (xlbctl node drain): no VIP announced, forwarding goes on.");
-	xlb_prom_u64(p, "xlb_node_drained", XLB_PROM_NOLABELS, d->ann.drained);
+		"1 while the node is drained (xlbctl node drain): no VIP announced, forwarding goes on.",
+		d->ann.drained);
 	xlb_prom_family(
 		p, "xlb_vip_announced", XLB_PROM_GAUGE,
 		"1 if the VIP's route is in announce_table (BIRD exports it), else 0; one per VIP address of a service.");
@@ -292,26 +289,22 @@ static void render_global(struct xlb_prom *p, struct xlbd *d)
 				g[i]);
 	}
 
-	xlb_prom_family(p, "xlb_flow_table_entries", XLB_PROM_GAUGE,
-			"Entries in the flow table at the last scan.");
-	xlb_prom_u64(p, "xlb_flow_table_entries", XLB_PROM_NOLABELS,
-		     d->flows_total);
-	xlb_prom_family(
+	xlb_prom_single_u64(p, "xlb_flow_table_entries", XLB_PROM_GAUGE,
+			    "Entries in the flow table at the last scan.",
+			    d->flows_total);
+	xlb_prom_single_u64(
 		p, "xlb_flow_table_capacity", XLB_PROM_GAUGE,
-		"Size of the flow table (LRU: the oldest flows are evicted beyond it).");
-	xlb_prom_u64(p, "xlb_flow_table_capacity", XLB_PROM_NOLABELS,
-		     XLB_MAX_FLOWS);
-	xlb_prom_family(p, "xlb_flows_expired_total", XLB_PROM_COUNTER,
-			"Idle flows deleted from the flow table by xlbd.");
-	xlb_prom_u64(p, "xlb_flows_expired_total", XLB_PROM_NOLABELS,
-		     d->flows_expired);
+		"Size of the flow table (LRU: the oldest flows are evicted beyond it).",
+		XLB_MAX_FLOWS);
+	xlb_prom_single_u64(p, "xlb_flows_expired_total", XLB_PROM_COUNTER,
+			    "Idle flows deleted from the flow table by xlbd.",
+			    d->flows_expired);
 	if (d->flow_scan_ms && d->flow_scan_ms <= now)
 		scan_ts = unix_now() - (now - d->flow_scan_ms) / 1e3;
-	xlb_prom_family(
+	xlb_prom_single_double(
 		p, "xlb_flow_table_last_scan_timestamp_seconds", XLB_PROM_GAUGE,
-		"When the last flow-table scan finished, Unix seconds (0: none yet).");
-	xlb_prom_double(p, "xlb_flow_table_last_scan_timestamp_seconds",
-			XLB_PROM_NOLABELS, scan_ts);
+		"When the last flow-table scan finished, Unix seconds (0: none yet).",
+		scan_ts);
 }
 
 static void render_services(struct xlb_prom *p, struct xlbd *d,
@@ -450,15 +443,13 @@ static void render_backends(struct xlb_prom *p, struct xlbd *d,
 
 static void render_self(struct xlb_prom *p)
 {
-	xlb_prom_family(p, "xlb_metrics_scrapes_total", XLB_PROM_COUNTER,
-			"Requests for /metrics served, this one included.");
-	xlb_prom_u64(p, "xlb_metrics_scrapes_total", XLB_PROM_NOLABELS,
-		     scrapes);
-	xlb_prom_family(
+	xlb_prom_single_u64(p, "xlb_metrics_scrapes_total", XLB_PROM_COUNTER,
+			    "Requests for /metrics served, this one included.",
+			    scrapes);
+	xlb_prom_single_double(
 		p, "xlb_metrics_render_duration_seconds", XLB_PROM_GAUGE,
-		"Time the previous scrape took to read the counters and render this text.");
-	xlb_prom_double(p, "xlb_metrics_render_duration_seconds",
-			XLB_PROM_NOLABELS, render_s);
+		"Time the previous scrape took to read the counters and render this text.",
+		render_s);
 }
 
 static char *render(struct xlbd *d, size_t *len)

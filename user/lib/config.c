@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,40 +29,89 @@ void xlb_hc_conf_init(struct xlb_hc_conf *hc, __u16 port)
 	hc->payload_len = 4;
 }
 
+/* How two values of a key compare (XLB_HC_KEYS). */
+enum hc_cmp {
+	HC_CMP_BYTES,
+	HC_CMP_STR,
+	HC_CMP_STATUS,
+	HC_CMP_PAYLOAD
+};
+
+#define HC_OFF(f) offsetof(struct xlb_hc_conf, f)
+#define HC_END(f) (HC_OFF(f) + sizeof(((struct xlb_hc_conf *)0)->f))
+
+/* Each key's value: len bytes at off in struct xlb_hc_conf. */
+static const struct {
+	size_t off, len;
+	enum hc_cmp cmp;
+} hc_fields[XLB_HC_N_KEYS] = {
+#define HC_FIELDS(k, key, first, last, cmp)                               \
+	[XLB_HC_KEY_##k] = { HC_OFF(first), HC_END(last) - HC_OFF(first), \
+			     HC_CMP_##cmp },
+	XLB_HC_KEYS(HC_FIELDS)
+#undef HC_FIELDS
+};
+
 void xlb_hc_conf_merge(struct xlb_hc_conf *hc, const struct xlb_hc_conf *base)
 {
-	unsigned int m = hc->set_mask;
+	for (int k = 0; k < XLB_HC_N_KEYS; k++)
+		if (!(hc->set_mask & 1U << k))
+			memcpy((char *)hc + hc_fields[k].off,
+			       (const char *)base + hc_fields[k].off,
+			       hc_fields[k].len);
+}
 
-	if (!(m & XLB_HC_SET_TYPE))
-		hc->type = base->type;
-	if (!(m & XLB_HC_SET_PORT))
-		hc->port = base->port;
-	if (!(m & XLB_HC_SET_INTERVAL))
-		hc->interval_ms = base->interval_ms;
-	if (!(m & XLB_HC_SET_TIMEOUT))
-		hc->timeout_ms = base->timeout_ms;
-	if (!(m & XLB_HC_SET_RISE))
-		hc->rise = base->rise;
-	if (!(m & XLB_HC_SET_FALL))
-		hc->fall = base->fall;
-	if (!(m & XLB_HC_SET_PATH))
-		memcpy(hc->path, base->path, sizeof(hc->path));
-	if (!(m & XLB_HC_SET_HOST))
-		memcpy(hc->host, base->host, sizeof(hc->host));
-	if (!(m & XLB_HC_SET_STATUS)) {
-		memcpy(hc->status_lo, base->status_lo, sizeof(hc->status_lo));
-		memcpy(hc->status_hi, base->status_hi, sizeof(hc->status_hi));
-		hc->n_status = base->n_status;
+static bool status_equal(const struct xlb_hc_conf *a,
+			 const struct xlb_hc_conf *b)
+{
+	if (a->n_status != b->n_status)
+		return false;
+	for (int i = 0; i < a->n_status; i++)
+		if (a->status_lo[i] != b->status_lo[i] ||
+		    a->status_hi[i] != b->status_hi[i])
+			return false;
+	return true;
+}
+
+static bool hc_key_equal(const struct xlb_hc_conf *a,
+			 const struct xlb_hc_conf *b, int k)
+{
+	const char *x = (const char *)a + hc_fields[k].off;
+	const char *y = (const char *)b + hc_fields[k].off;
+
+	switch (hc_fields[k].cmp) {
+	case HC_CMP_STR:
+		return !strcmp(x, y);
+	case HC_CMP_STATUS:
+		return status_equal(a, b);
+	case HC_CMP_PAYLOAD:
+		return a->payload_len == b->payload_len &&
+		       !memcmp(a->payload, b->payload, a->payload_len);
+	default:
+		return !memcmp(x, y, hc_fields[k].len);
 	}
-	if (!(m & XLB_HC_SET_BODY))
-		memcpy(hc->expect_body, base->expect_body,
-		       sizeof(hc->expect_body));
-	if (!(m & XLB_HC_SET_PAYLOAD)) {
-		memcpy(hc->payload, base->payload, sizeof(hc->payload));
-		hc->payload_len = base->payload_len;
-	}
-	if (!(m & XLB_HC_SET_EXPECT))
-		memcpy(hc->expect, base->expect, sizeof(hc->expect));
+}
+
+unsigned int xlb_hc_conf_diff(const struct xlb_hc_conf *a,
+			      const struct xlb_hc_conf *b)
+{
+	unsigned int m = 0;
+
+	for (int k = 0; k < XLB_HC_N_KEYS; k++)
+		if (!hc_key_equal(a, b, k))
+			m |= 1U << k;
+	return m;
+}
+
+unsigned int xlb_hc_type_keys(enum xlb_hc_type t)
+{
+	unsigned int m = (1U << XLB_HC_N_KEYS) - 1;
+
+	if (t != XLB_HC_HTTP)
+		m &= ~XLB_HC_HTTP_KEYS;
+	if (t != XLB_HC_UDP)
+		m &= ~XLB_HC_UDP_KEYS;
+	return m;
 }
 
 void xlb_config_init(struct xlb_config *c)
@@ -140,27 +190,7 @@ bool xlb_hc_conf_equal(const struct xlb_hc_conf *a, const struct xlb_hc_conf *b)
 	 * The general keys count even for type none: a backend that
 	 * overrides the type inherits them.
 	 */
-	if (a->type != b->type || a->port != b->port ||
-	    a->interval_ms != b->interval_ms ||
-	    a->timeout_ms != b->timeout_ms || a->rise != b->rise ||
-	    a->fall != b->fall)
-		return false;
-	if (a->type == XLB_HC_HTTP) {
-		if (strcmp(a->path, b->path) || strcmp(a->host, b->host) ||
-		    strcmp(a->expect_body, b->expect_body) ||
-		    a->n_status != b->n_status)
-			return false;
-		for (int i = 0; i < a->n_status; i++)
-			if (a->status_lo[i] != b->status_lo[i] ||
-			    a->status_hi[i] != b->status_hi[i])
-				return false;
-	}
-	if (a->type == XLB_HC_UDP &&
-	    (a->payload_len != b->payload_len ||
-	     memcmp(a->payload, b->payload, a->payload_len) ||
-	     strcmp(a->expect, b->expect)))
-		return false;
-	return true;
+	return !(xlb_hc_conf_diff(a, b) & xlb_hc_type_keys(a->type));
 }
 
 bool xlb_fwd_supported(enum xlb_fwd fwd)

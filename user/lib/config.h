@@ -205,21 +205,45 @@
 #define XLB_CONFIG_MAX_ANCHORS 256	/* &names */
 #define XLB_CONFIG_MAX_EXPANDED 4000000 /* nodes with aliases expanded */
 
+/*
+ * The health_check keys in file order: X(NAME, "key", first, last, cmp).
+ * Key i is bit i of xlb_hc_conf.set_mask (XLB_HC_SET_NAME); its value is
+ * the fields first..last of struct xlb_hc_conf, which follow each other,
+ * and two values compare as bytes, C strings, status ranges or payloads.
+ */
+#define XLB_HC_KEYS(X)                                           \
+	X(TYPE, "type", type, type, BYTES)                       \
+	X(PORT, "port", port, port, BYTES)                       \
+	X(INTERVAL, "interval", interval_ms, interval_ms, BYTES) \
+	X(TIMEOUT, "timeout", timeout_ms, timeout_ms, BYTES)     \
+	X(RISE, "rise", rise, rise, BYTES)                       \
+	X(FALL, "fall", fall, fall, BYTES)                       \
+	X(PATH, "path", path, path, STR)                         \
+	X(HOST, "host", host, host, STR)                         \
+	X(STATUS, "expect_status", status_lo, n_status, STATUS)  \
+	X(BODY, "expect_body", expect_body, expect_body, STR)    \
+	X(PAYLOAD, "payload", payload, payload_len, PAYLOAD)     \
+	X(EXPECT, "expect", expect, expect, STR)
+
+enum xlb_hc_key {
+#define XLB_HC_KEY_INDEX(k, ...) XLB_HC_KEY_##k,
+	XLB_HC_KEYS(XLB_HC_KEY_INDEX)
+#undef XLB_HC_KEY_INDEX
+	XLB_HC_N_KEYS
+};
+
 /* xlb_hc_conf.set_mask: keys given explicitly in the file. */
 enum {
-	XLB_HC_SET_TYPE = 1U << 0,
-	XLB_HC_SET_PORT = 1U << 1,
-	XLB_HC_SET_INTERVAL = 1U << 2,
-	XLB_HC_SET_TIMEOUT = 1U << 3,
-	XLB_HC_SET_RISE = 1U << 4,
-	XLB_HC_SET_FALL = 1U << 5,
-	XLB_HC_SET_PATH = 1U << 6,
-	XLB_HC_SET_HOST = 1U << 7,
-	XLB_HC_SET_STATUS = 1U << 8,
-	XLB_HC_SET_BODY = 1U << 9,
-	XLB_HC_SET_PAYLOAD = 1U << 10,
-	XLB_HC_SET_EXPECT = 1U << 11,
+#define XLB_HC_KEY_BIT(k, ...) XLB_HC_SET_##k = 1U << XLB_HC_KEY_##k,
+	XLB_HC_KEYS(XLB_HC_KEY_BIT)
+#undef XLB_HC_KEY_BIT
 };
+
+/* The keys only one check type uses; the others apply to every type. */
+#define XLB_HC_HTTP_KEYS                                         \
+	(XLB_HC_SET_PATH | XLB_HC_SET_HOST | XLB_HC_SET_STATUS | \
+	 XLB_HC_SET_BODY)
+#define XLB_HC_UDP_KEYS (XLB_HC_SET_PAYLOAD | XLB_HC_SET_EXPECT)
 
 #define XLB_HC_MAX_STATUS 8
 #define XLB_HC_STR_LEN 256
@@ -372,6 +396,11 @@ void xlb_backend_conf_init(struct xlb_backend_conf *b,
 void xlb_hc_conf_init(struct xlb_hc_conf *hc, __u16 port);
 /* Copy into hc every field whose key is not in hc->set_mask from base. */
 void xlb_hc_conf_merge(struct xlb_hc_conf *hc, const struct xlb_hc_conf *base);
+/* The keys (XLB_HC_SET_*) whose values differ between a and b. */
+unsigned int xlb_hc_conf_diff(const struct xlb_hc_conf *a,
+			      const struct xlb_hc_conf *b);
+/* The keys a check of type t uses: the general ones and its own. */
+unsigned int xlb_hc_type_keys(enum xlb_hc_type t);
 
 /* Deep copy (dst is overwritten, not freed) and free of one service. */
 int xlb_service_conf_copy(struct xlb_service_conf *dst,

@@ -107,55 +107,14 @@ static void put_addr(FILE *f, const union xlb_addr *a, __u8 family)
 	fprintf(f, family == XLB_FAMILY_V6 ? "\"%s\"" : "%s", buf);
 }
 
-static bool status_equal(const struct xlb_hc_conf *a,
-			 const struct xlb_hc_conf *b)
-{
-	if (a->n_status != b->n_status)
-		return false;
-	for (int i = 0; i < a->n_status; i++)
-		if (a->status_lo[i] != b->status_lo[i] ||
-		    a->status_hi[i] != b->status_hi[i])
-			return false;
-	return true;
-}
-
 /* Keys of @hc to write: given, or different from what @base supplies. */
 static unsigned int hc_dump_mask(const struct xlb_hc_conf *hc,
 				 const struct xlb_hc_conf *base)
 {
-	unsigned int m = hc->set_mask;
+	unsigned int m = hc->set_mask | xlb_hc_conf_diff(hc, base);
 
-	if (hc->type != base->type)
-		m |= XLB_HC_SET_TYPE;
-	if (hc->port != base->port)
-		m |= XLB_HC_SET_PORT;
-	if (hc->interval_ms != base->interval_ms)
-		m |= XLB_HC_SET_INTERVAL;
-	if (hc->timeout_ms != base->timeout_ms)
-		m |= XLB_HC_SET_TIMEOUT;
-	if (hc->rise != base->rise)
-		m |= XLB_HC_SET_RISE;
-	if (hc->fall != base->fall)
-		m |= XLB_HC_SET_FALL;
-	if (strcmp(hc->path, base->path))
-		m |= XLB_HC_SET_PATH;
-	if (strcmp(hc->host, base->host))
-		m |= XLB_HC_SET_HOST;
-	if (!status_equal(hc, base))
-		m |= XLB_HC_SET_STATUS;
-	if (strcmp(hc->expect_body, base->expect_body))
-		m |= XLB_HC_SET_BODY;
-	if (hc->payload_len != base->payload_len ||
-	    memcmp(hc->payload, base->payload, hc->payload_len))
-		m |= XLB_HC_SET_PAYLOAD;
-	if (strcmp(hc->expect, base->expect))
-		m |= XLB_HC_SET_EXPECT;
 	/* Keys the type does not use would be rejected on load. */
-	if (hc->type != XLB_HC_HTTP)
-		m &= ~(XLB_HC_SET_PATH | XLB_HC_SET_HOST | XLB_HC_SET_STATUS |
-		       XLB_HC_SET_BODY);
-	if (hc->type != XLB_HC_UDP)
-		m &= ~(XLB_HC_SET_PAYLOAD | XLB_HC_SET_EXPECT);
+	m &= xlb_hc_type_keys(hc->type);
 	if (!hc->port)
 		m &= ~XLB_HC_SET_PORT;
 	return m;

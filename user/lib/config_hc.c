@@ -105,40 +105,19 @@ static bool get_status(struct yr_ctx *x, const struct yr_field *f,
 	return ok;
 }
 
-/* Order is the XLB_HC_SET_* bit order: key i sets bit i. */
+/* f[H_NAME] is key NAME of XLB_HC_KEYS, which sets XLB_HC_SET_NAME. */
 enum {
-	H_TYPE,
-	H_PORT,
-	H_INTERVAL,
-	H_TIMEOUT,
-	H_RISE,
-	H_FALL,
-	H_PATH,
-	H_HOST,
-	H_STATUS,
-	H_BODY,
-	H_PAYLOAD,
-	H_EXPECT,
-	H_N
+#define H_INDEX(k, ...) H_##k = XLB_HC_KEY_##k,
+	XLB_HC_KEYS(H_INDEX)
+#undef H_INDEX
+	H_N = XLB_HC_N_KEYS
 };
 
 const char *const xlb_config_hc_keys[H_N] = {
-	[H_TYPE] = "type",
-	[H_PORT] = "port",
-	[H_INTERVAL] = "interval",
-	[H_TIMEOUT] = "timeout",
-	[H_RISE] = "rise",
-	[H_FALL] = "fall",
-	[H_PATH] = "path",
-	[H_HOST] = "host",
-	[H_STATUS] = "expect_status",
-	[H_BODY] = "expect_body",
-	[H_PAYLOAD] = "payload",
-	[H_EXPECT] = "expect",
+#define H_NAME(k, key, ...) [H_##k] = key,
+	XLB_HC_KEYS(H_NAME)
+#undef H_NAME
 };
-
-_Static_assert(XLB_HC_SET_EXPECT == 1U << H_EXPECT, "hc key order");
-_Static_assert(H_N == XLB_CONFIG_HC_N_KEYS, "hc key count");
 
 /* Whether key @k of check type @want may appear when the type is @eff. */
 static bool type_ok(struct yr_ctx *x, const struct yr_field *f, int k,

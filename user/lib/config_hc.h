@@ -12,10 +12,8 @@
 #include "config.h"
 #include "yaml_read.h"
 
-#define XLB_CONFIG_HC_N_KEYS 12
-
-/* The keys a health_check mapping accepts, in XLB_HC_SET_* bit order. */
-extern const char *const xlb_config_hc_keys[XLB_CONFIG_HC_N_KEYS];
+/* The keys a health_check mapping accepts, in XLB_HC_KEYS order. */
+extern const char *const xlb_config_hc_keys[XLB_HC_N_KEYS];
 
 /*
  * Parse health_check mapping @n into *out: the keys given, and the rest

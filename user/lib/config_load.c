@@ -744,7 +744,7 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 		{ "top level", global_keys, G_N },
 		{ "service", service_keys, S_N },
 		{ "backend", backend_keys, B_N },
-		{ "health_check", xlb_config_hc_keys, XLB_CONFIG_HC_N_KEYS },
+		{ "health_check", xlb_config_hc_keys, XLB_HC_N_KEYS },
 		{ "flow_sync", xlb_config_sync_keys, XLB_CONFIG_SYNC_N_KEYS },
 	};
 

@@ -31,18 +31,13 @@ static const char *const xdp_mode_names[] = { "native", "generic" };
 static const char *const on_all_down_names[] = { "drop", "keep_last" };
 static const char *const bool_names[] = { "false", "true" };
 
-enum {
-	B_ADDRESS,
-	B_WEIGHT,
-	B_HC,
-	B_N
-};
+/* The keys of a backend item, X(B_NAME, "key"): f[B_NAME] in parse_backend(). */
+#define BACKEND_KEYS(X)         \
+	X(B_ADDRESS, "address") \
+	X(B_WEIGHT, "weight")   \
+	X(B_HC, "health_check")
 
-static const char *const backend_keys[B_N] = {
-	[B_ADDRESS] = "address",
-	[B_WEIGHT] = "weight",
-	[B_HC] = "health_check",
-};
+YR_KEYS(BACKEND_KEYS, B_N, backend_keys);
 
 static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 			  const struct xlb_service_conf *s,
@@ -105,11 +100,9 @@ static void check_backend_dups(struct yr_ctx *x, struct xlb_service_conf *s)
 
 	if (s->n_backends < 2)
 		return;
-	v = malloc(s->n_backends * sizeof(*v));
-	if (!v) {
-		x->nomem = true;
+	v = yr_calloc(x, s->n_backends, sizeof(*v));
+	if (!v)
 		return;
-	}
 	for (i = 0; i < s->n_backends; i++)
 		v[i] = &s->backends[i];
 	qsort(v, s->n_backends, sizeof(*v), backend_cmp);
@@ -143,70 +136,48 @@ struct backend_count {
 static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 			   struct xlb_service_conf *s, struct backend_count *bc)
 {
+	long len = yr_list_len(x, n, "backends");
 	size_t cnt, room = 0;
 
-	if (n->type != YAML_SEQUENCE_NODE) {
-		yr_err(x, yr_node_line(n), "'backends' must be a list, not %s",
-		       yr_kind(n));
+	if (len < 0)
 		return;
-	}
-	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+	cnt = len;
 	if (bc->total < XLB_MAX_BACKENDS - 1)
 		room = XLB_MAX_BACKENDS - 1 - bc->total;
 	if (cnt > room && !bc->over_line)
-		bc->over_line = yr_node_line(
-			yr_node(x, n->data.sequence.items.start[room]));
+		bc->over_line = yr_node_line(yr_list_item(x, n, room));
 	bc->total += cnt;
 	if (cnt > room)
 		cnt = room;
 	if (!cnt)
 		return;
-	s->backends = calloc(cnt, sizeof(*s->backends));
-	if (!s->backends) {
-		x->nomem = true;
+	s->backends = yr_calloc(x, cnt, sizeof(*s->backends));
+	if (!s->backends)
 		return;
-	}
 	s->n_backends = cnt;
 	for (size_t i = 0; i < cnt; i++)
-		parse_backend(x, yr_node(x, n->data.sequence.items.start[i]), s,
-			      &s->backends[i]);
+		parse_backend(x, yr_list_item(x, n, i), s, &s->backends[i]);
 	check_backend_dups(x, s);
 }
 
-enum {
-	S_NAME,
-	S_VIP,
-	S_PORT,
-	S_PROTO,
-	S_SCHED,
-	S_FWD,
-	S_TABLE,
-	S_ALL_DOWN,
-	S_SLOW_START,
-	S_ANNOUNCE,
-	S_MIN_UP,
-	S_FLOW_SYNC,
-	S_HC,
-	S_BACKENDS,
-	S_N
-};
+/* The keys of a service item, X(S_NAME, "key"): f[S_NAME] in parse_service(). */
+#define SERVICE_KEYS(X)                \
+	X(S_NAME, "name")              \
+	X(S_VIP, "vip")                \
+	X(S_PORT, "port")              \
+	X(S_PROTO, "protocol")         \
+	X(S_SCHED, "scheduler")        \
+	X(S_FWD, "forwarding")         \
+	X(S_TABLE, "table_size")       \
+	X(S_ALL_DOWN, "on_all_down")   \
+	X(S_SLOW_START, "slow_start")  \
+	X(S_ANNOUNCE, "announce")      \
+	X(S_MIN_UP, "min_up_backends") \
+	X(S_FLOW_SYNC, "flow_sync")    \
+	X(S_HC, "health_check")        \
+	X(S_BACKENDS, "backends")
 
-static const char *const service_keys[S_N] = {
-	[S_NAME] = "name",
-	[S_VIP] = "vip",
-	[S_PORT] = "port",
-	[S_PROTO] = "protocol",
-	[S_SCHED] = "scheduler",
-	[S_FWD] = "forwarding",
-	[S_TABLE] = "table_size",
-	[S_ALL_DOWN] = "on_all_down",
-	[S_SLOW_START] = "slow_start",
-	[S_ANNOUNCE] = "announce",
-	[S_MIN_UP] = "min_up_backends",
-	[S_FLOW_SYNC] = "flow_sync",
-	[S_HC] = "health_check",
-	[S_BACKENDS] = "backends",
-};
+YR_KEYS(SERVICE_KEYS, S_N, service_keys);
 
 static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 			  struct xlb_service_conf *s, struct backend_count *bc)
@@ -357,25 +328,16 @@ static void parse_services(struct yr_ctx *x, yaml_node_t *n,
 			   struct xlb_config *c)
 {
 	struct backend_count bc = {};
-	size_t cnt;
+	long cnt = yr_list_len(x, n, "services");
 
-	if (n->type != YAML_SEQUENCE_NODE) {
-		yr_err(x, yr_node_line(n), "'services' must be a list, not %s",
-		       yr_kind(n));
+	if (cnt <= 0)
 		return;
-	}
-	cnt = n->data.sequence.items.top - n->data.sequence.items.start;
-	if (!cnt)
+	c->services = yr_calloc(x, cnt, sizeof(*c->services));
+	if (!c->services)
 		return;
-	c->services = calloc(cnt, sizeof(*c->services));
-	if (!c->services) {
-		x->nomem = true;
-		return;
-	}
 	c->n_services = cnt;
-	for (size_t i = 0; i < cnt && !x->nomem; i++)
-		parse_service(x, yr_node(x, n->data.sequence.items.start[i]),
-			      &c->services[i], &bc);
+	for (long i = 0; i < cnt && !x->nomem; i++)
+		parse_service(x, yr_list_item(x, n, i), &c->services[i], &bc);
 	check_services(x, c, &bc);
 }
 
@@ -390,40 +352,24 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
-enum {
-	G_INTERFACE,
-	G_XDP_MODE,
-	G_CONTROL_SOCKET,
-	G_PIN_DIR,
-	G_METRICS,
-	G_FLOW_TCP,
-	G_FLOW_UDP,
-	G_FLOW_CLOSED,
-	G_FLOW_SCAN,
-	G_FLOW_LIMIT,
-	G_HASH_SEED,
-	G_ANNOUNCE_TABLE,
-	G_FLOW_SYNC,
-	G_SERVICES,
-	G_N
-};
+/* The top-level keys, X(G_NAME, "key"): f[G_NAME] in parse_root(). */
+#define GLOBAL_KEYS(X)                          \
+	X(G_INTERFACE, "interface")             \
+	X(G_XDP_MODE, "xdp_mode")               \
+	X(G_CONTROL_SOCKET, "control_socket")   \
+	X(G_PIN_DIR, "pin_dir")                 \
+	X(G_METRICS, "metrics_listen")          \
+	X(G_FLOW_TCP, "flow_timeout_tcp")       \
+	X(G_FLOW_UDP, "flow_timeout_udp")       \
+	X(G_FLOW_CLOSED, "flow_timeout_closed") \
+	X(G_FLOW_SCAN, "flow_scan_interval")    \
+	X(G_FLOW_LIMIT, "new_flow_rate_limit")  \
+	X(G_HASH_SEED, "hash_seed")             \
+	X(G_ANNOUNCE_TABLE, "announce_table")   \
+	X(G_FLOW_SYNC, "flow_sync")             \
+	X(G_SERVICES, "services")
 
-static const char *const global_keys[G_N] = {
-	[G_INTERFACE] = "interface",
-	[G_XDP_MODE] = "xdp_mode",
-	[G_CONTROL_SOCKET] = "control_socket",
-	[G_PIN_DIR] = "pin_dir",
-	[G_METRICS] = "metrics_listen",
-	[G_FLOW_TCP] = "flow_timeout_tcp",
-	[G_FLOW_UDP] = "flow_timeout_udp",
-	[G_FLOW_CLOSED] = "flow_timeout_closed",
-	[G_FLOW_SCAN] = "flow_scan_interval",
-	[G_FLOW_LIMIT] = "new_flow_rate_limit",
-	[G_HASH_SEED] = "hash_seed",
-	[G_ANNOUNCE_TABLE] = "announce_table",
-	[G_FLOW_SYNC] = "flow_sync",
-	[G_SERVICES] = "services",
-};
+YR_KEYS(GLOBAL_KEYS, G_N, global_keys);
 
 static void get_path(struct yr_ctx *x, const struct yr_field *f,
 		     const char *key, char *buf, size_t size)

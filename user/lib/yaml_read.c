@@ -170,6 +170,30 @@ yaml_node_t *yr_node(struct yr_ctx *x, int i)
 	return yaml_document_get_node(x->doc, i);
 }
 
+void *yr_calloc(struct yr_ctx *x, size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		x->nomem = true;
+	return p;
+}
+
+long yr_list_len(struct yr_ctx *x, const yaml_node_t *n, const char *key)
+{
+	if (n->type != YAML_SEQUENCE_NODE) {
+		yr_err(x, yr_node_line(n), "'%s' must be a list, not %s", key,
+		       yr_kind(n));
+		return -1;
+	}
+	return n->data.sequence.items.top - n->data.sequence.items.start;
+}
+
+yaml_node_t *yr_list_item(struct yr_ctx *x, const yaml_node_t *n, size_t i)
+{
+	return yr_node(x, n->data.sequence.items.start[i]);
+}
+
 const char *yr_kind(const yaml_node_t *n)
 {
 	switch (n->type) {

@@ -44,9 +44,29 @@ int yr_node_line(const yaml_node_t *n);
 
 yaml_node_t *yr_node(struct yr_ctx *x, int i);
 
+/* calloc(), noting x->nomem when it fails. */
+void *yr_calloc(struct yr_ctx *x, size_t n, size_t size);
+
+/* The length of list @n, the value of @key; -1 (reported) if not a list. */
+long yr_list_len(struct yr_ctx *x, const yaml_node_t *n, const char *key);
+/* Item @i of list @n. */
+yaml_node_t *yr_list_item(struct yr_ctx *x, const yaml_node_t *n, size_t i);
+
 const char *yr_kind(const yaml_node_t *n);
 
 bool yr_is_null(const yaml_node_t *n);
+
+/*
+ * A mapping's keys, from a list LIST(X) of X(INDEX, "key"): the indexes
+ * INDEX... and N in an enum, and their names in keys[N] for yr_collect().
+ */
+#define YR_KEY_INDEX(idx, key) idx,
+#define YR_KEY_NAME(idx, key) [idx] = key,
+#define YR_KEYS(LIST, N, keys)       \
+	enum {                       \
+		LIST(YR_KEY_INDEX) N \
+	};                           \
+	static const char *const keys[N] = { LIST(YR_KEY_NAME) }
 
 /*
  * Sort the pairs of mapping @map into f[] by key name (keys[i] -> f[i]),

@@ -53,8 +53,17 @@ for i in range(20):
     s.recv(4096)
     socks.append(s)
 open(stop + ".ready", "w").close()
+# One request per connection each second keeps the flows open
+# (flow_timeout_tcp is 4 s) however slowly the checks below run, until
+# ".quiet" says the test now waits for them to expire.
 deadline = time.time() + 60
+next_ping = time.time() + 1
 while time.time() < deadline and not os.path.exists(stop + ".stop"):
+    if time.time() >= next_ping and not os.path.exists(stop + ".quiet"):
+        for s in socks:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.recv(4096)
+        next_ping = time.time() + 1
     time.sleep(0.1)
 PY
 BG_PIDS+=($!)
@@ -78,8 +87,11 @@ d = json.load(sys.stdin)
 print([b["active_flows"] for s in d["services"] if s["name"] == sys.argv[1]
        for b in s["backends"] if b["address"] == sys.argv[2]][0])' "$1" "$2"
 }
-sleep 1.5
-a1=$(active_of lc "$LAB_BE1_IP4")
+for _ in $(seq 100); do	# the next flow-table scan (1 s), bounded at 10 s
+	a1=$(active_of lc "$LAB_BE1_IP4")
+	[[ $a1 -eq 20 ]] && break
+	sleep 0.1
+done
 echo "  active flows on be1 from the flow-table scan: $a1"
 check "status counts be1's 20 active flows" test "$a1" -eq 20
 
@@ -108,8 +120,12 @@ check "flows: unknown service refused" bash -c "! '$XLBCTL' -s '$SOCK' flows nos
 
 # Idle flows expire (flow_timeout_tcp 4s) and least-connections' count
 # follows: be1 takes new connections again.
-sleep 6
-a1=$(active_of lc "$LAB_BE1_IP4")
+touch "$HOLD.quiet"
+for _ in $(seq 150); do	# timeout 4 s + scan 1 s, bounded at 15 s
+	a1=$(active_of lc "$LAB_BE1_IP4")
+	[[ $a1 -eq 0 ]] && break
+	sleep 0.1
+done
 check "idle flows expired from the count" test "$a1" -eq 0
 names=$(http_many "http://$LAB_VIP4_2/" 30)
 n1=$(count_of be1 <<<"$names")

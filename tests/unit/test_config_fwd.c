@@ -2,7 +2,7 @@
 /*
  * forwarding: every name of enum xlb_fwd is either accepted (and dumped
  * back) or refused at its line as not implemented; unknown names are
- * refused listing the modes.
+ * refused listing the modes. The file has an snat pool, which nat needs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,11 +21,12 @@ static int load_fwd(const char *mode, struct xlb_config *c,
 
 	snprintf(yaml, sizeof(yaml),
 		 "interface: eth0\n"
+		 "snat: { addresses: [198.18.0.1] }\n"
 		 "services:\n"
 		 "  - name: web\n"
 		 "    vip: 198.18.0.100\n"
 		 "    port: 80\n"
-		 "    forwarding: %s\n" /* 6 */
+		 "    forwarding: %s\n" /* 7 */
 		 "    backends: [ { address: 198.18.0.11 } ]\n",
 		 mode);
 	return xlb_config_load_str(NAME, yaml, c, e);
@@ -53,7 +54,7 @@ TEST(config_forwarding)
 			ASSERT_EQ(err, -EINVAL, xlb_fwd_names[i]);
 			ASSERT_TRUE(e.n &&
 					    !strncmp(e.v[e.n - 1].msg,
-						     NAME ":6: ", 7) &&
+						     NAME ":7: ", 7) &&
 					    strstr(e.v[e.n - 1].msg,
 						   "not implemented"),
 				    "refused at its line");
@@ -89,7 +90,7 @@ TEST(config_forwarding)
 	ASSERT_TRUE(xlb_fwd_supported(XLB_FWD_L2), "l2 is implemented");
 
 	ASSERT_EQ(load_fwd("dsr", &c, &e), -EINVAL, "unknown mode");
-	ASSERT_TRUE(e.n && !strncmp(e.v[e.n - 1].msg, NAME ":6: ", 7) &&
+	ASSERT_TRUE(e.n && !strncmp(e.v[e.n - 1].msg, NAME ":7: ", 7) &&
 			    strstr(e.v[e.n - 1].msg, "l2, ipip, gue, nat"),
 		    "unknown mode refused listing the modes");
 	xlb_config_errors_free(&e);

@@ -22,7 +22,7 @@ static const struct {
 } sections[] = {
 	{ "top level", "# TOP LEVEL" }, { "service", "# SERVICE" },
 	{ "backend", "# BACKEND" },	{ "health_check", "# HEALTH CHECK" },
-	{ "flow_sync", "# FLOW SYNC" },
+	{ "flow_sync", "# FLOW SYNC" }, { "snat", "# SNAT" },
 };
 
 struct keyset {

@@ -127,6 +127,12 @@ void xlb_config_init(struct xlb_config *c)
 	};
 	c->sync.max_rate = XLB_SYNC_MAX_RATE;
 	c->sync.batch_ms = XLB_SYNC_BATCH_MS;
+	c->snat.port_min = XLB_NAT_DEF_PORT_MIN;
+	c->snat.port_max = XLB_NAT_DEF_PORT_MAX;
+	c->snat.tcp_syn_ms = XLB_NAT_DEF_TCP_SYN * 1000;
+	c->snat.tcp_est_ms = XLB_NAT_DEF_TCP_EST * 1000;
+	c->snat.tcp_close_ms = XLB_NAT_DEF_TCP_CLOSE * 1000;
+	c->snat.udp_ms = XLB_NAT_DEF_UDP * 1000;
 }
 
 void xlb_service_conf_init(struct xlb_service_conf *s)
@@ -195,7 +201,7 @@ bool xlb_hc_conf_equal(const struct xlb_hc_conf *a, const struct xlb_hc_conf *b)
 
 bool xlb_fwd_supported(enum xlb_fwd fwd)
 {
-	return fwd == XLB_FWD_L2;
+	return fwd == XLB_FWD_L2 || fwd == XLB_FWD_NAT;
 }
 
 bool xlb_service_conf_equal(const struct xlb_service_conf *a,
@@ -218,7 +224,7 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 
 		if (x->family != y->family ||
 		    memcmp(&x->addr, &y->addr, sizeof(x->addr)) ||
-		    x->weight != y->weight ||
+		    x->weight != y->weight || x->port != y->port ||
 		    !xlb_hc_conf_equal(&x->hc, &y->hc))
 			return false;
 	}
@@ -236,7 +242,23 @@ bool xlb_config_globals_equal(const struct xlb_config *a,
 	       a->hash_seed == b->hash_seed &&
 	       a->announce_table == b->announce_table &&
 	       !memcmp(&a->flows, &b->flows, sizeof(a->flows)) &&
+	       xlb_snat_conf_equal(&a->snat, &b->snat) &&
 	       xlb_sync_conf_equal(&a->sync, &b->sync);
+}
+
+bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
+			 const struct xlb_snat_conf *b)
+{
+	if (a->n_addrs != b->n_addrs || a->port_min != b->port_min ||
+	    a->port_max != b->port_max || a->tcp_syn_ms != b->tcp_syn_ms ||
+	    a->tcp_est_ms != b->tcp_est_ms ||
+	    a->tcp_close_ms != b->tcp_close_ms || a->udp_ms != b->udp_ms)
+		return false;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->families[i] != b->families[i] ||
+		    memcmp(&a->addrs[i], &b->addrs[i], sizeof(a->addrs[i])))
+			return false;
+	return true;
 }
 
 bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,

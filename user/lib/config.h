@@ -61,6 +61,23 @@
  *	batch_delay: 5ms
  *		How long a record may wait for others to fill a datagram,
  *		1ms..1s. Default 5ms.
+ *   snat:
+ *	Optional mapping: this node's source addresses and ports for
+ *	services with forwarding: nat (README "Backends you cannot touch").
+ *	Keys:
+ *	addresses: [10.1.0.1, 2001:db8:b::1]
+ *		Required, 1..XLB_NAT_MAX_ADDRS (16) numeric addresses per
+ *		family, each once: addresses this node owns, which backends
+ *		route back to it.
+ *	ports: 1024-65535
+ *		"LOW-HIGH" or one port, 1..65535. Default 1024-65535.
+ *	tcp_syn_timeout: 30s
+ *	tcp_established_timeout: 2h4m
+ *	tcp_closing_timeout: 10s
+ *	udp_timeout: 5m
+ *		Idle time after which a NAT flow ends: TCP before the
+ *		client's first ACK, established, after a FIN or RST; UDP.
+ *		Durations > 0, at most 24h.
  *   services:
  *	List of services, may be empty or absent. Each item:
  *
@@ -80,7 +97,8 @@
  *		random | least-connections. Default maglev.
  *	forwarding: l2
  *		l2 | ipip | gue | nat (enum xlb_fwd). Default l2; a mode
- *		not implemented (xlb_fwd_supported()) is an error.
+ *		not implemented (xlb_fwd_supported()) is an error. nat
+ *		needs an snat address of the vip's family.
  *	table_size: 65537
  *		Lookup table slots: a prime in 2..XLB_MAX_TABLE_SIZE
  *		(1048573), at least the number of backends. Default
@@ -116,6 +134,9 @@
  *		weight: 100
  *			0..65535, default 100. 0 drains the backend: no
  *			new flows, existing ones stay.
+ *		port: 8080
+ *			1..65535, forwarding: nat only: the port the
+ *			backend listens on. Default the service port.
  *		health_check:
  *			Optional per-backend override: the keys given here
  *			replace the service's, the others are inherited.
@@ -284,6 +305,7 @@ struct xlb_backend_conf {
 	union xlb_addr addr;   /* unused bytes zero */
 	__u8 family;	       /* enum xlb_family */
 	__u32 weight;	       /* 0..65535 */
+	__u16 port;	       /* nat: backend port, host order; 0: vip's */
 	bool has_hc;	       /* had a health_check mapping */
 	struct xlb_hc_conf hc; /* effective, after the merge */
 	int line;	       /* of the backend item, or 0 */
@@ -337,6 +359,14 @@ struct xlb_config {
 		__u32 max_rate; /* records/s sent, and accepted */
 		__u32 batch_ms; /* a record waits at most this to be sent */
 	} sync;
+	/* snat: full NAT's pool (absent: n_addrs 0) */
+	struct xlb_snat_conf {
+		union xlb_addr addrs[2 * XLB_NAT_MAX_ADDRS];
+		__u8 families[2 * XLB_NAT_MAX_ADDRS];
+		size_t n_addrs;
+		__u16 port_min, port_max;
+		__u32 tcp_syn_ms, tcp_est_ms, tcp_close_ms, udp_ms;
+	} snat;
 	struct xlb_service_conf *services; /* malloc'd, n_services */
 	size_t n_services;
 };
@@ -419,6 +449,9 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 /* flow_sync: the same peers, key and bounds (absent: equal to absent). */
 bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
 			 const struct xlb_sync_conf *b);
+/* snat: the same addresses in order, ports and timeouts. */
+bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
+			 const struct xlb_snat_conf *b);
 /* Everything but the services. */
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b);

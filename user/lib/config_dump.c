@@ -238,6 +238,41 @@ static void put_sync(FILE *f, const struct xlb_sync_conf *c)
 	}
 }
 
+static void put_snat(FILE *f, const struct xlb_snat_conf *c)
+{
+	struct xlb_config def;
+	const __u32 *now[] = { &c->tcp_syn_ms, &c->tcp_est_ms, &c->tcp_close_ms,
+			       &c->udp_ms };
+	const __u32 *was[] = { &def.snat.tcp_syn_ms, &def.snat.tcp_est_ms,
+			       &def.snat.tcp_close_ms, &def.snat.udp_ms };
+	static const char *const key[] = {
+		"tcp_syn_timeout",
+		"tcp_established_timeout",
+		"tcp_closing_timeout",
+		"udp_timeout",
+	};
+	char buf[32];
+
+	if (!c->n_addrs)
+		return;
+	xlb_config_init(&def);
+	fprintf(f, "snat:\n  addresses:\n");
+	for (size_t i = 0; i < c->n_addrs; i++) {
+		fprintf(f, "    - ");
+		put_addr(f, &c->addrs[i], c->families[i]);
+		fprintf(f, "\n");
+	}
+	if (c->port_min != def.snat.port_min ||
+	    c->port_max != def.snat.port_max)
+		fprintf(f, "  ports: %u-%u\n", c->port_min, c->port_max);
+	for (int i = 0; i < 4; i++) {
+		if (*now[i] == *was[i])
+			continue;
+		xlb_format_duration_ms(*now[i], buf, sizeof(buf));
+		fprintf(f, "  %s: %s\n", key[i], buf);
+	}
+}
+
 static void put_service(FILE *f, const struct xlb_service_conf *s)
 {
 	struct xlb_hc_conf base;
@@ -280,12 +315,17 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 		if (!hc_dump_mask(&b->hc, &s->hc)) {
 			fprintf(f, "      - { address: ");
 			put_addr(f, &b->addr, b->family);
-			fprintf(f, ", weight: %u }\n", b->weight);
+			fprintf(f, ", weight: %u", b->weight);
+			if (b->port)
+				fprintf(f, ", port: %u", b->port);
+			fprintf(f, " }\n");
 			continue;
 		}
 		fprintf(f, "      - address: ");
 		put_addr(f, &b->addr, b->family);
 		fprintf(f, "\n        weight: %u\n", b->weight);
+		if (b->port)
+			fprintf(f, "        port: %u\n", b->port);
 		put_hc(f, 8, &b->hc, &s->hc);
 	}
 }
@@ -340,6 +380,7 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 		}
 	}
 	put_sync(f, &c->sync);
+	put_snat(f, &c->snat);
 	if (!c->n_services)
 		fprintf(f, "services: []\n");
 	else

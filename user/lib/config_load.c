@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "config_hc.h"
+#include "config_nat.h"
 #include "config_sync.h"
 #include "maglev.h"
 #include "yaml_bounds.h"
@@ -35,6 +36,7 @@ static const char *const bool_names[] = { "false", "true" };
 #define BACKEND_KEYS(X)         \
 	X(B_ADDRESS, "address") \
 	X(B_WEIGHT, "weight")   \
+	X(B_PORT, "port")       \
 	X(B_HC, "health_check")
 
 YR_KEYS(BACKEND_KEYS, B_N, backend_keys);
@@ -65,6 +67,16 @@ static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 	if (f[B_WEIGHT].val)
 		yr_get_u32(x, &f[B_WEIGHT], "weight", 0, XLB_MAX_WEIGHT,
 			   &b->weight);
+	if (f[B_PORT].val) {
+		__u32 v;
+
+		if (s->fwd != XLB_FWD_NAT)
+			yr_err(x, yr_node_line(f[B_PORT].val),
+			       "backend 'port' needs forwarding: nat (with %s the backend answers on the vip's port)",
+			       xlb_fwd_names[s->fwd]);
+		else if (yr_get_u32(x, &f[B_PORT], "port", 1, 65535, &v))
+			b->port = v;
+	}
 	if (f[B_HC].val) {
 		b->has_hc = true;
 		xlb_config_parse_hc(x, f[B_HC].val, &b->hc, &s->hc, true);
@@ -367,6 +379,7 @@ static bool ifname_ok(const char *s)
 	X(G_HASH_SEED, "hash_seed")             \
 	X(G_ANNOUNCE_TABLE, "announce_table")   \
 	X(G_FLOW_SYNC, "flow_sync")             \
+	X(G_SNAT, "snat")                       \
 	X(G_SERVICES, "services")
 
 YR_KEYS(GLOBAL_KEYS, G_N, global_keys);
@@ -471,8 +484,19 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 	}
 	if (f[G_FLOW_SYNC].val)
 		xlb_config_parse_sync(x, f[G_FLOW_SYNC].val, &c->sync);
+	if (f[G_SNAT].val)
+		xlb_config_parse_snat(x, f[G_SNAT].val, &c->snat);
 	if (f[G_SERVICES].val)
 		parse_services(x, f[G_SERVICES].val, c);
+	for (size_t j = 0; j < c->n_services; j++) {
+		const struct xlb_service_conf *sv = &c->services[j];
+
+		if (sv->fwd == XLB_FWD_NAT && sv->family &&
+		    !xlb_snat_count(&c->snat, sv->family))
+			yr_err(x, sv->line,
+			       "service '%s' has forwarding: nat but snat has no IPv%d address (top-level snat: { addresses: [...] })",
+			       sv->name, sv->family);
+	}
 	for (size_t j = 0; j < c->n_services && !c->sync.on; j++)
 		if (c->services[j].flow_sync)
 			yr_err(x, c->services[j].line,
@@ -692,6 +716,7 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 		{ "backend", backend_keys, B_N },
 		{ "health_check", xlb_config_hc_keys, XLB_HC_N_KEYS },
 		{ "flow_sync", xlb_config_sync_keys, XLB_CONFIG_SYNC_N_KEYS },
+		{ "snat", xlb_config_nat_keys, XLB_CONFIG_NAT_N_KEYS },
 	};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)

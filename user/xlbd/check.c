@@ -4,7 +4,7 @@
  * now; what remains is what would go wrong here: an interface that does
  * not exist (the daemon refuses to start) and a backend the kernel does
  * not reach on a directly connected network (the daemon keeps it down,
- * since DSR rewrites only the MAC). Warnings: the file may be meant for
+ * since DSR rewrites only the MAC; a nat backend needs a route only). Warnings: the file may be meant for
  * another host. Asked the way the daemon asks (xlb_route_get), so the
  * check and the daemon cannot disagree.
  */
@@ -51,7 +51,9 @@ int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f)
 			int ifindex, err;
 
 			err = xlb_route_get(n, &b->addr, b->family, &ifindex);
-			if (!err)
+			/* nat: a route through a gateway will do */
+			if (!err ||
+			    (s->fwd == XLB_FWD_NAT && err == -EHOSTUNREACH))
 				continue;
 			xlbd_addr_str(&b->addr, b->family, a, sizeof(a));
 			fprintf(f,

@@ -130,6 +130,8 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
 	d->cfg.flows = c.flows; /* timeouts apply at the next scan */
 	xlbd_flows_limit_apply(d);
+	d->cfg.snat = c.snat;
+	xlbd_nat_apply(d);
 	d->cfg.announce_table = c.announce_table; /* applied by the sync */
 	if (c.hash_seed != d->cfg.hash_seed) {
 		pr_info("reload: hash_seed changed; republishing every ring");
@@ -418,6 +420,7 @@ int main(int argc, char **argv)
 	}
 	xlbd_adopt_release_unclaimed(&d);
 	xlbd_flows_limit_apply(&d);
+	xlbd_nat_apply(&d);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

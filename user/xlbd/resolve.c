@@ -23,6 +23,20 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 
 	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
+	/*
+	 * Full NAT: the program takes the next hop from the FIB for each
+	 * packet, so a route is enough, through a gateway too. The probe
+	 * creates the neighbour entry of an on-link backend.
+	 */
+	if (b->fib && (!err || err == -EHOSTUNREACH)) {
+		b->ifindex = err ? 0 : ifindex;
+		b->mac_ok = true;
+		b->why[0] = 0;
+		if (!err)
+			xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family,
+					ifindex);
+		return;
+	}
 	if (err) {
 		snprintf(b->why, sizeof(b->why), "%s", xlbd_resolve_why(err));
 		b->mac_ok = false;
@@ -102,7 +116,7 @@ bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b)
 {
 	bool had = b->mac_ok;
 
-	if (b->mac_ok) {
+	if (b->mac_ok && !b->fib) {
 		xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family,
 				b->ifindex);
 		return false;

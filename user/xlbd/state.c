@@ -48,6 +48,7 @@ static void be_write(struct xlbd *d, struct svc_rt *s, struct be_rt *b, bool up)
 		.svc_id = s->id,
 		.addr = b->conf.addr,
 		.family = b->conf.family,
+		.port = htons(b->conf.port),
 	};
 	int err;
 
@@ -313,6 +314,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	s->bes = v;
 	b->conf = *c;
 	b->healthy = true;
+	b->fib = s->conf.fwd == XLB_FWD_NAT;
 	b->id = xlbd_adopt_be_id(d, s->id, b, &adopted_up);
 	if (!b->id) {
 		free(b);

@@ -32,6 +32,7 @@ struct be_rt {
 	bool drained;		      /* xlbctl --drain (weight 0) */
 	bool healthy;		      /* health verdict (true: no check) */
 	bool mac_ok;
+	bool fib; /* forwarding nat: the data plane asks the FIB, no MAC */
 	__u8 mac[6];
 	__u8 smac[6];
 	int ifindex;	       /* egress interface */
@@ -265,6 +266,8 @@ int xlbd_flows_start(struct xlbd *d);
 void xlbd_flows_stop(struct xlbd *d);
 int xlbd_flows_scan(struct xlbd *d);
 void xlbd_flows_limit_apply(struct xlbd *d);
+/* snat pool and NAT timeouts into the running program (nat.c). */
+void xlbd_nat_apply(struct xlbd *d);
 
 /*
  * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Full NAT (forwarding: nat) in the namespace lab, one-armed: backends with
+# no xlb software answer connections from the load balancer's SNAT address
+# (the lab's lb address), and their replies go back through xlb to the
+# client as VIP:port. VIP port 8080 to backend port 80; IPv4 and IPv6 HTTP with a new connection per request
+# and with keep-alive, UDP request/response, the counters in xlbctl stats,
+# and flows surviving an xlbd restart.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+itest_init "nat$$" 3
+{
+	config_header | sed '$d'
+	cat <<EOF
+snat:
+  addresses: [$LAB_LB_IP4, "$LAB_LB_IP6"]
+  ports: 20000-29999
+services:
+  - name: web
+    vip: $LAB_VIP4
+    port: 8080
+    forwarding: nat
+    scheduler: round-robin
+    health_check: { type: tcp, port: 80, interval: 1s, timeout: 500ms, rise: 1 }
+    backends:
+      - { address: $LAB_BE1_IP4, port: 80 }
+      - { address: $LAB_BE2_IP4, port: 80 }
+      - { address: $LAB_BE3_IP4, port: 80 }
+  - name: web6
+    vip: $LAB_VIP6
+    port: 80
+    forwarding: nat
+    scheduler: round-robin
+    backends:
+      - { address: "$LAB_BE1_IP6" }
+      - { address: "$LAB_BE2_IP6" }
+  - name: echo
+    vip: $LAB_VIP4
+    port: 5353
+    protocol: udp
+    forwarding: nat
+    backends:
+      - { address: $LAB_BE1_IP4 }
+EOF
+} >"$CFG"
+# the FIB lookup forwards as a router would
+ip netns exec "$LAB_LB_NS" sysctl -qw net.ipv4.conf.all.forwarding=1 \
+	net.ipv6.conf.all.forwarding=1
+# the lb's neighbour entries of client and backends (ARP/ND once)
+ip netns exec "$LAB_LB_NS" ping -c1 -W1 "$LAB_CLIENT_IP4" >/dev/null 2>&1
+ip netns exec "$LAB_LB_NS" ping -6 -c1 -W1 "$LAB_CLIENT_IP6" >/dev/null 2>&1
+
+xlbd_start || exit 1
+check "backends resolved" wait_resolved
+
+stat() { xlbctl --json stats 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+g = d.get("global", d)
+print(g.get(sys.argv[1], 0))' "$1"; }
+
+# new_conns URL BACKEND...: 30 requests, a new connection each, all
+# answered, each backend among the answers (round-robin)
+new_conns() {
+	local url=$1 out
+	shift
+	out=$(http_many "$url" 30)
+	[[ $(wc -l <<<"$out") -eq 30 ]] || { echo "got: $out"; return 1; }
+	for b in "$@"; do
+		grep -qx "$b" <<<"$out" || { echo "no answer from $b"; return 1; }
+	done
+}
+check "IPv4: VIP port 8080 to backend port 80, 30 new connections, every backend" \
+	new_conns "http://$LAB_VIP4:8080/" be1 be2 be3
+check "IPv6: 30 new connections through NAT" \
+	new_conns "http://[$LAB_VIP6]/" be1 be2
+
+keepalive() {
+	local args=() out
+	for _ in $(seq 20); do args+=("http://$LAB_VIP4:8080/"); done
+	out=$(ip netns exec "$LAB_CLIENT_NS" curl -s -m 20 "${args[@]}")
+	# one connection: one backend answers all 20
+	[[ $(wc -l <<<"$out") -eq 20 && $(sort -u <<<"$out" | wc -l) -eq 1 ]] ||
+		{ echo "got: $out"; return 1; }
+}
+check "keep-alive: 20 requests on one NAT connection" keepalive
+
+udp_echo() {
+	ip netns exec "$LAB_CLIENT_NS" python3 - "$LAB_VIP4" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for i in range(5):
+    m = b"nat-%d" % i
+    s.sendto(m, (sys.argv[1], 5353))
+    d, a = s.recvfrom(2048)
+    assert a == (sys.argv[1], 5353), a
+    assert m in d, d
+EOF
+}
+check "UDP request/response through NAT, reply from VIP:5353" udp_echo
+
+n_fwd=$(stat nat_fwd) n_rev=$(stat nat_rev)
+check "requests translated (nat_fwd $n_fwd)" test "${n_fwd:-0}" -gt 0
+check "replies translated (nat_rev $n_rev)" test "${n_rev:-0}" -gt 0
+
+# a keep-alive connection across an xlbd restart: the NAT maps are pinned
+longconn_start ka "$LAB_VIP4" 8080
+restart() {
+	local first second
+	first=$(longconn_wait ka 1)
+	[[ $first == be? ]] || { echo "first: $first"; return 1; }
+	xlbd_stop
+	xlbd_start || return 1
+	second=$(longconn_next ka 2)
+	[[ $second == "$first" ]] || { echo "after: $second"; return 1; }
+}
+check "xlbd restart: a NAT connection goes on" restart
+
+itest_finish

@@ -611,28 +611,35 @@ static int reply(int fd, struct json_object *resp)
 	return err;
 }
 
-int xlb_ctl_reply_ok(int fd, struct json_object *data)
+/* Sends {"ok": ok, key: val}; takes val. */
+static int reply_with(int fd, bool ok, const char *key, struct json_object *val)
 {
-	struct json_object *resp;
+	struct json_object *resp = json_object_new_object();
 	int err;
 
-	if (!data)
-		data = json_object_new_object();
-	resp = json_object_new_object();
 	if (!resp) {
-		json_object_put(data);
+		json_object_put(val);
 		return -ENOMEM;
 	}
-	err = xlb_ctl_add(resp, "ok", json_object_new_boolean(1));
+	err = xlb_ctl_add(resp, "ok", json_object_new_boolean(ok));
 	if (!err)
-		err = xlb_ctl_add(resp, "data", data);
+		err = xlb_ctl_add(resp, key, val);
 	else
-		json_object_put(data);
+		json_object_put(val);
 	if (err) {
 		json_object_put(resp);
 		return err;
 	}
-	err = reply(fd, resp);
+	return reply(fd, resp);
+}
+
+int xlb_ctl_reply_ok(int fd, struct json_object *data)
+{
+	int err;
+
+	if (!data)
+		data = json_object_new_object();
+	err = reply_with(fd, true, "data", data);
 	/*
 	 * The client must not wait for a response that will never come:
 	 * tell it why, and still report the failure to the daemon.
@@ -645,30 +652,19 @@ int xlb_ctl_reply_ok(int fd, struct json_object *data)
 
 int xlb_ctl_reply_err(int fd, const char *fmt, ...)
 {
-	struct json_object *resp;
+	struct json_object *str;
 	char *msg;
 	va_list ap;
-	int err, n;
+	int n;
 
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -ENOMEM;
-	resp = json_object_new_object();
-	if (!resp) {
-		free(msg);
-		return -ENOMEM;
-	}
-	err = xlb_ctl_add(resp, "ok", json_object_new_boolean(0));
-	if (!err)
-		err = xlb_ctl_add(resp, "error", json_object_new_string(msg));
+	str = json_object_new_string(msg);
 	free(msg);
-	if (err) {
-		json_object_put(resp);
-		return err;
-	}
-	return reply(fd, resp);
+	return reply_with(fd, false, "error", str);
 }
 
 struct json_object *xlb_json_get(struct json_object *o, const char *key)

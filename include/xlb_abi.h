@@ -174,7 +174,17 @@ enum xlb_fwd {
 
 /* Value of XLB_MAP_SERVICES. */
 struct xlb_svc {
-	__u32 id;	  /* index into rings and per-service stats */
+	/*
+	 * Key of the service's ring in XLB_MAP_RINGS: XLB_RING_KEY(id, 0 or
+	 * 1). A publish that changes the value (table size, scheduler, ...)
+	 * writes the new ring under the other key, then the value naming it:
+	 * one update switches ring and size together, and a packet sees the
+	 * old pair or the new one. First, so that the value's address is the
+	 * ring's key and the program spends no instruction on it; an older
+	 * program's value is the rest (xlb_dp keeps such a map working).
+	 */
+	__u32 ring;
+	__u32 id;	  /* index into per-service stats and cursors */
 	__u32 table_size; /* slots in this service's ring (prime) */
 	__u8 sched;	  /* enum xlb_sched */
 	__u8 fwd;	  /* enum xlb_fwd (was padding: 0 is l2) */
@@ -188,6 +198,9 @@ struct xlb_svc {
 	 */
 	__u32 hash_seed;
 };
+
+/* A service's two ring keys: alt 0 or 1. */
+#define XLB_RING_KEY(svc_id, alt) ((svc_id) + ((alt) ? XLB_MAX_SERVICES : 0))
 
 /*
  * Key of XLB_MAP_FLOWS: the 5-tuple as the client sent it (client -> VIP).
@@ -468,7 +481,7 @@ static const char *const xlb_fwd_names[XLB_FWD_MAX] = {
 
 _Static_assert(sizeof(union xlb_addr) == 16, "xlb_addr layout");
 _Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
-_Static_assert(sizeof(struct xlb_svc) == 20, "xlb_svc layout");
+_Static_assert(sizeof(struct xlb_svc) == 24, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");

@@ -41,15 +41,17 @@ struct xlb_ring {
 };
 
 /*
- * Service id -> its ring. A new backend set is written into a fresh inner
- * map and published with one update of this outer slot, so a packet sees
- * either the old ring or the new one, never a half-written one. An empty
- * slot is the explicit "no backend" state.
+ * xlb_svc.ring -> the service's ring; two keys per service
+ * (XLB_RING_KEY()). A new backend set is written into a fresh inner map
+ * and published with one update of the slot in use, so a packet sees
+ * either the old ring or the new one, never a half-written one; a new
+ * table size goes to the other slot, switched to with the service value.
+ * An empty slot is the explicit "no backend" state.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__type(key, __u32);
-	__uint(max_entries, XLB_MAX_SERVICES);
+	__uint(max_entries, XLB_MAX_SERVICES * 2);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct xlb_ring);
 } XLB_MAP_RINGS SEC(".maps");

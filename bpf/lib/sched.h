@@ -78,7 +78,8 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 	struct xlb_ring_chunk *c;
 	void *ring;
 
-	ring = bpf_map_lookup_elem(&XLB_MAP_RINGS, &svc->id);
+	/* ring and size from one service value: always a matching pair */
+	ring = bpf_map_lookup_elem(&XLB_MAP_RINGS, &svc->ring);
 	if (!ring || !size)
 		return 0;
 	switch (svc->sched) {

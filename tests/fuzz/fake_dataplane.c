@@ -103,14 +103,23 @@ int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	return 0;
 }
 
+int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
+		       struct xlb_svc *v)
+{
+	return -ENOENT;
+}
+
 int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 		    bool on)
 {
 	return 0;
 }
 
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
+int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
+		     __u32 size)
 {
+	__u32 svc_id = v->id;
+
 	if (svc_id >= XLB_MAX_SERVICES || !fake_rings[svc_id])
 		return -ENOENT;
 	if (size != fake_ring_size[svc_id])
@@ -119,8 +128,11 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size)
 	return 0;
 }
 
-int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val)
+int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
+		    __u32 *val)
 {
+	__u32 svc_id = v->id;
+
 	if (svc_id >= XLB_MAX_SERVICES || !fake_rings[svc_id])
 		return -ENOENT;
 	if (slot >= fake_ring_size[svc_id])

@@ -56,8 +56,9 @@ struct xlb_dp {
 	struct xlb_bpf *skel;	       /* NULL when adopted from pins only */
 	int prog_fd;		       /* -1 when not loaded by us */
 	XLB_DP_MAPS(XLB_DP_MAP_MEMBER) /* svc_fd, ring_fd, ...: -1 if none */
-	__s64 *conns;  /* XLB_MAP_BE_CONNS, mapped on first use */
-	void *obj_buf; /* the object file's bytes (xlb_dp_open_obj) */
+	__s64 *conns;	/* XLB_MAP_BE_CONNS, mapped on first use */
+	__u32 svc_size; /* services map's value size (0: not read yet) */
+	void *obj_buf;	/* the object file's bytes (xlb_dp_open_obj) */
 	int ncpus;
 };
 
@@ -84,23 +85,37 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir);
 void xlb_dp_close(struct xlb_dp *dp);
 
 /*
- * Install or update a service and its ring in one consistent step.
- * ring == NULL (or size 0) installs the explicit "no backend" state.
- * v->table_size must equal size when ring != NULL.
+ * Install or update a service and its ring in one consistent step: a
+ * packet sees the old service value with the old ring or the new value
+ * with the new ring (v->ring is the dataplane's to set). ring == NULL (or
+ * size 0) installs the explicit "no backend" state. v->table_size must
+ * equal size when ring != NULL.
  */
 int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 			   const struct xlb_svc *v, const __u32 *ring,
 			   __u32 size);
 int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       __u32 svc_id);
+/*
+ * A service's value as the program reads it (also from an older program's
+ * map, whose values lack the ring key: v->ring is then its id). -ENOENT:
+ * no such service.
+ */
+int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
+		       struct xlb_svc *v);
 /* VIP address marker (see XLB_SVC_ADDR_MARK_PORT): fragments to it drop. */
 int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 		    bool on);
-/* Read back a service's live ring (for tools). -ENOENT: no backend. */
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 svc_id, __u32 *ring, __u32 size);
+/*
+ * Read back the live ring of the service whose value (as read from the
+ * services map) is v (for tools). -ENOENT: no backend.
+ */
+int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
+		     __u32 size);
 
-/* One slot of a service's live ring. -ENOENT: no backend. */
-int xlb_dp_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot, __u32 *val);
+/* One slot of that ring. -ENOENT: no backend. */
+int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
+		    __u32 *val);
 /* The round-robin cursor of one CPU (the next slot it takes). */
 int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out);
 

@@ -139,7 +139,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 
 	memset(e, 0, sizeof(*e));
 	e->cpu = cpu;
-	if (bpf_map_lookup_elem(dp->svc_fd, &k->svc, &e->svc) ||
+	if (xlb_dp_service_get(dp, &k->svc, &e->svc) ||
 	    (e->svc.flags & XLB_SVC_F_ADDR_MARK)) {
 		e->how = XLB_EXPLAIN_NOT_VIP;
 		return 0;
@@ -157,7 +157,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 	}
 
 	e->ring_size = e->svc.table_size;
-	if (!e->ring_size || xlb_dp_ring_get(dp, e->svc.id, 0, &e->slot)) {
+	if (!e->ring_size || xlb_dp_ring_get(dp, &e->svc, 0, &e->slot)) {
 		e->slot = 0;
 		e->how = XLB_EXPLAIN_NO_BACKEND;
 		return 0;
@@ -170,13 +170,13 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		if (err)
 			return err;
 		e->slot = xlb_rr_slot(e->slot, e->ring_size);
-		return xlb_dp_ring_get(dp, e->svc.id, e->slot, &e->backend_id);
+		return xlb_dp_ring_get(dp, &e->svc, e->slot, &e->backend_id);
 	case XLB_SCHED_RANDOM:
 	case XLB_SCHED_LEAST_CONN:
 		ring = malloc(sizeof(*ring) * e->ring_size);
 		if (!ring)
 			return -ENOMEM;
-		err = xlb_dp_ring_read(dp, e->svc.id, ring, e->ring_size);
+		err = xlb_dp_ring_read(dp, &e->svc, ring, e->ring_size);
 		if (!err && e->svc.sched == XLB_SCHED_RANDOM) {
 			e->how = XLB_EXPLAIN_RANDOM;
 			err = explain_random(dp, e, ring);
@@ -191,5 +191,5 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 	}
 	e->how = XLB_EXPLAIN_HASH;
 	e->slot = xlb_ring_slot(e->hash, e->ring_size);
-	return xlb_dp_ring_get(dp, e->svc.id, e->slot, &e->backend_id);
+	return xlb_dp_ring_get(dp, &e->svc, e->slot, &e->backend_id);
 }

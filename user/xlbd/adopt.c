@@ -52,7 +52,7 @@ int xlbd_adopt_maps(struct xlbd *d)
 
 		k = next;
 		prev = &k;
-		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
+		if (xlb_dp_service_get(&d->dp, &k, &v) ||
 		    (v.flags & XLB_SVC_F_ADDR_MARK) || !v.id ||
 		    v.id >= XLB_MAX_SERVICES)
 			continue;
@@ -112,7 +112,7 @@ void xlbd_adopt_release_unclaimed(struct xlbd *d)
 
 		k = next;
 		prev = &k;
-		if (bpf_map_lookup_elem(d->dp.svc_fd, &k, &v) ||
+		if (xlb_dp_service_get(&d->dp, &k, &v) ||
 		    !(v.flags & XLB_SVC_F_ADDR_MARK))
 			continue;
 		for (size_t i = 0; i < d->n_svcs && !used; i++)

@@ -278,24 +278,38 @@ static int build(struct pkt *p, const struct frame *f)
 	return pkt_finish(p);
 }
 
-/* A TCP frame from an IPv4 client given as a host-order address. */
-static int build_v4(struct pkt *p, __u32 saddr, __u16 sport, const char *dst,
-		    __u8 flags)
+/* A frame of *f from an IPv4 client given as a host-order address. */
+static int build_from(struct pkt *p, __u32 saddr, struct frame f)
 {
 	struct in_addr a = { .s_addr = htonl(saddr) };
 	char src[INET_ADDRSTRLEN];
-	struct frame f = {
-		.src = src,
-		.dst = dst,
-		.proto = IPPROTO_TCP,
-		.sport = sport,
-		.dport = 80,
-		.flags = flags,
-	};
 
 	inet_ntop(AF_INET, &a, src, sizeof(src));
+	f.src = src;
 	return build(p, &f);
 }
+
+/* A TCP frame to dst:80 from an IPv4 client. */
+static int build_v4(struct pkt *p, __u32 saddr, __u16 sport, const char *dst,
+		    __u8 flags)
+{
+	return build_from(p, saddr,
+			  (struct frame){ .dst = dst,
+					  .proto = IPPROTO_TCP,
+					  .sport = sport,
+					  .dport = 80,
+					  .flags = flags });
+}
+
+/* The established tcp4 packet most rows start from: CLIENT4:40000 -> VIP4:80. */
+static const struct frame tcp4_ack = {
+	.src = CLIENT4,
+	.dst = VIP4,
+	.proto = IPPROTO_TCP,
+	.sport = 40000,
+	.dport = 80,
+	.flags = PKT_ACK,
+};
 
 /* Test runs ------------------------------------------------------------ */
 
@@ -556,21 +570,15 @@ static int gen_udp(struct pkt *p, struct xlb_flow_key *k)
 	__u32 n = syn_seq++;
 	__u32 saddr = SYN_SRC_BASE + n;
 	__u16 sport = 10000 + (n % 50000);
-	struct in_addr a = { .s_addr = htonl(saddr) };
-	char src[INET_ADDRSTRLEN];
-	struct frame f = {
-		.src = src,
-		.dst = VIP4,
-		.proto = IPPROTO_UDP,
-		.sport = sport,
-		.dport = 53,
-	};
 
 	v4_key(k, VIP4, saddr, sport);
 	k->svc.port = htons(53);
 	k->svc.proto = IPPROTO_UDP;
-	inet_ntop(AF_INET, &a, src, sizeof(src));
-	return build(p, &f);
+	return build_from(p, saddr,
+			  (struct frame){ .dst = VIP4,
+					  .proto = IPPROTO_UDP,
+					  .sport = sport,
+					  .dport = 53 });
 }
 
 static __u32 rnd_state = 2463534242U;
@@ -844,15 +852,11 @@ static int scale_row(const char *name, bool est)
 	if (libbpf_num_possible_cpus() < 2)
 		return 0;
 	for (int i = 0; i < 2; i++) {
-		struct frame f = {
-			.src = CLIENT4,
-			.dst = VIP4,
-			.proto = IPPROTO_TCP,
-			.sport = (est ? 41000 : 42000) + i,
-			.dport = 80,
-			.flags = est ? PKT_ACK : PKT_SYN,
-		};
+		struct frame f = tcp4_ack;
 		__u32 dur, ret;
+
+		f.sport = (est ? 41000 : 42000) + i;
+		f.flags = est ? PKT_ACK : PKT_SYN;
 
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].cpu = i ? bench_cpu : bench_cpu - 1;
@@ -1455,14 +1459,6 @@ static int bench_pass_ref(const struct pkt *p)
 static int bench_ref(void)
 {
 	struct bench_ref_bpf *s = bench_ref_bpf__open_and_load();
-	struct frame f = {
-		.src = CLIENT4,
-		.dst = VIP4,
-		.proto = IPPROTO_TCP,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_ACK,
-	};
 	double v[RUNS];
 	struct pkt p;
 	struct row *r;
@@ -1470,7 +1466,7 @@ static int bench_ref(void)
 
 	if (!s)
 		return -errno;
-	err = build(&p, &f);
+	err = build(&p, &tcp4_ack);
 	if (!err)
 		err = amortized(bpf_program__fd(s->progs.bench_ref), &p, XDP_TX,
 				v);
@@ -1488,36 +1484,19 @@ static int bench_ref(void)
 
 static int bench_xlb(void)
 {
-	struct frame tcp4 = {
-		.src = CLIENT4,
-		.dst = VIP4,
-		.proto = IPPROTO_TCP,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_ACK,
-	};
-	struct frame udp4 = {
-		.src = CLIENT4,
-		.dst = VIP4,
-		.proto = IPPROTO_UDP,
-		.sport = 40000,
-		.dport = 53,
-	};
-	struct frame tcp6 = {
-		.src = CLIENT6,
-		.dst = VIP6,
-		.proto = IPPROTO_TCP,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_ACK,
-	};
-	struct frame vlan = tcp4, nonvip = tcp4;
+	struct frame tcp4 = tcp4_ack, udp4 = tcp4_ack, tcp6 = tcp4_ack;
+	struct frame vlan = tcp4_ack, nonvip = tcp4_ack;
 	struct pkt est;
 	__u32 ncpu, per_cpu;
 	struct row *r;
 	__u64 nflows;
 	int err;
 
+	udp4.proto = IPPROTO_UDP;
+	udp4.dport = 53;
+	udp4.flags = 0;
+	tcp6.src = CLIENT6;
+	tcp6.dst = VIP6;
 	vlan.vlan = 100;
 	vlan.sport = 40001;
 	nonvip.dst = OTHER4;

@@ -22,7 +22,9 @@
 # Every node runs the same xlbd config (run dir nI.yaml): service web,
 # 198.19.0.100:80 maglev over every backend, TCP health checks every
 # 500 ms (fall 2, rise 1), hash_seed 0x5eed; service web_rr the same
-# with round-robin on 198.19.0.101. Control sockets: run dir nI.sock;
+# with round-robin on 198.19.0.101 and flow_sync on: the nodes send each
+# other its flows (UDP port 7800 of each node's address, run dir sync.key
+# the shared key). Control sockets: run dir nI.sock;
 # BIRD sockets: rt.bird.ctl, nI.bird.ctl (birdc -s SOCK show route).
 #
 # env adds: LAB_TOPOLOGY=scale LAB_NODES="n1 n2 n3" LAB_RT_NS LAB_RT_IP4
@@ -36,6 +38,7 @@ SCALE_RT_IP4=198.18.0.254
 SCALE_CL_NET=10.99.0.0/24
 SCALE_CL_RT=10.99.0.1
 SCALE_CL_IP4=10.99.0.2
+SCALE_SYNC_PORT=7800
 XLBD_BIN=${XLBD:-$ROOT/build/xlbd}
 BIRD_BIN=${BIRD:-/usr/sbin/bird}
 
@@ -86,22 +89,33 @@ scale_bird_start() {
 }
 
 scale_xlbd_conf() {
-	local node=$1 i
+	local node=$1 i key
+	key="$(run_dir)/sync.key"
+	[ -s "$key" ] || head -c 32 /dev/urandom | base64 >"$key"
 	cat <<-EOF
 	interface: $NODE_IF
 	control_socket: $(run_dir)/$node.sock
 	pin_dir: $(scale_pin "$node")
 	hash_seed: 0x5eed
 	announce_table: $SCALE_TABLE
-	services:
+	flow_sync:
+	  address: $(ip4_of "$node"):$SCALE_SYNC_PORT
+	  key_file: $key
+	  peers:
 	EOF
-	for svc in "web $VIP4 maglev" "web_rr $VIP4_2 round-robin"; do
+	for i in $(seq "$SCALE_NODES"); do
+		[ "n$i" = "$node" ] ||
+			echo "    - $(ip4_of "n$i"):$SCALE_SYNC_PORT"
+	done
+	echo "services:"
+	for svc in "web $VIP4 maglev false" "web_rr $VIP4_2 round-robin true"; do
 		set -- $svc
 		cat <<-EOF
 		  - name: $1
 		    vip: $2
 		    port: $HTTP_PORT
 		    scheduler: $3
+		    flow_sync: $4
 		    health_check: { type: tcp, interval: 500ms, timeout: 400ms, rise: 1, fall: 2 }
 		    backends:
 		EOF
@@ -214,6 +228,8 @@ cmd_env() {
 	emit LAB_CLIENT_IP4 "$SCALE_CL_IP4"
 	emit LAB_CLIENT_EXEC "ip netns exec $(ns_of cl1)"
 	emit LAB_TABLE "$SCALE_TABLE"
+	emit LAB_SYNC_PORT "$SCALE_SYNC_PORT"
+	emit LAB_SYNC_KEY "$(run_dir)/sync.key"
 	emit LAB_NODES "$(seq -f 'n%g' -s ' ' "$SCALE_NODES")"
 	for i in $(seq "$SCALE_NODES"); do
 		node=n$i

@@ -1,5 +1,8 @@
 # Shared helpers for the namespace integration tests. Source it, then:
 #   itest_init NAME [BACKENDS]   lab up + cleanup trap (unique NAME)
+#   scale_init NAME              the same for the scale lab (--topology
+#                                scale): its env, DIR a scratch directory
+#   wait_for MS CMD...           poll CMD every 50 ms for at most MS
 #   check NAME CMD...            PASS/FAIL line per check
 #   itest_finish                 "N passed, N failed" and exit status
 # Every wait here is bounded; nothing leaves the lab's namespaces.
@@ -23,6 +26,38 @@ check() {
 		echo "FAIL $name"
 		FAILED=$((FAILED + 1))
 	fi
+}
+
+now_ms() { date +%s%3N; }
+
+wait_for() {
+	local until=$(($(now_ms) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[[ $(now_ms) -lt $until ]] || return 1
+		sleep 0.05
+	done
+}
+
+scale_cleanup() {
+	set +e
+	"$ROOT/tools/lab.sh" down --topology scale --name "$SCALE_NAME" \
+		>/dev/null 2>&1
+	rm -rf "$DIR"
+}
+
+scale_init() {
+	SCALE_NAME=$1
+	DIR=$(mktemp -d /tmp/xlbt-"$SCALE_NAME".XXXX)
+	trap scale_cleanup EXIT
+	if ! "$ROOT/tools/lab.sh" up --topology scale --name "$SCALE_NAME" \
+		>"$DIR/lab.log" 2>&1; then
+		cat "$DIR/lab.log"
+		echo "scale lab did not come up"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	eval "$("$ROOT/tools/lab.sh" env --topology scale --name "$SCALE_NAME")"
 }
 
 itest_finish() {

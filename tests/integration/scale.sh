@@ -14,45 +14,16 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-NAME=sc$$
-LAB=$ROOT/tools/lab.sh
-DIR=$(mktemp -d /tmp/xlbt-"$NAME".XXXX)
 # the lab's health check (tools/lab_scale.sh) and BFD (tools/bird)
 HC_INTERVAL_MS=500 HC_FALL=2 HC_TIMEOUT_MS=400 BFD_MS=300
-
-cleanup() {
-	set +e
-	"$LAB" down --topology scale --name "$NAME" >/dev/null 2>&1
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-if ! "$LAB" up --topology scale --name "$NAME" >"$DIR/lab.log" 2>&1; then
-	cat "$DIR/lab.log"
-	echo "scale lab did not come up"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-eval "$("$LAB" env --topology scale --name "$NAME")"
+scale_init sc$$
 NODE_IPS=("$LAB_N1_IP4" "$LAB_N2_IP4" "$LAB_N3_IP4")
 NODE_SOCKS=("$LAB_N1_SOCK" "$LAB_N2_SOCK" "$LAB_N3_SOCK")
-
-now_ms() { date +%s%3N; }
 
 # next hops of VIP's route on the router, sorted, one per line
 next_hops() {
 	ip -n "$LAB_RT_NS" route show "$1" 2>/dev/null |
 		sed -nE 's/.*(nexthop )?via ([0-9.]+) .*/\2/p' | sort
-}
-
-# wait_for MS CMD...: poll CMD every 50 ms for at most MS
-wait_for() {
-	local until=$(($(now_ms) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[[ $(now_ms) -lt $until ]] || return 1
-		sleep 0.05
-	done
 }
 
 all_hops() {
@@ -101,7 +72,7 @@ t_digests() {
 # out; what it forwards in XDP never meets netfilter).
 hc_block() {
 	ip netns exec "$LAB_N1_NS" nft -f - <<-EOF
-	table ip xlbt_$NAME {
+	table ip xlbt_$SCALE_NAME {
 		chain out {
 			type filter hook output priority 0;
 			ip daddr { ${LAB_BE_IP4S// /, } } tcp dport $LAB_HTTP_PORT drop
@@ -109,7 +80,7 @@ hc_block() {
 	}
 	EOF
 }
-hc_unblock() { ip netns exec "$LAB_N1_NS" nft delete table ip "xlbt_$NAME"; }
+hc_unblock() { ip netns exec "$LAB_N1_NS" nft delete table ip "xlbt_$SCALE_NAME"; }
 
 t_withdraw() {
 	local t0 ms bound vip

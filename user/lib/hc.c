@@ -76,29 +76,14 @@ static void probe_io(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 
 static int probe_open(struct xlb_hc_probe *p)
 {
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	socklen_t slen;
 	int on = 1, af;
 
-	if (p->family == XLB_FAMILY_V6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		af = AF_INET6;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p->conf->port);
-		memcpy(&s6->sin6_addr, p->addr.bytes, 16);
-		slen = sizeof(*s6);
-	} else if (p->family == XLB_FAMILY_V4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		af = AF_INET;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p->conf->port);
-		s4->sin_addr.s_addr = p->addr.v4;
-		slen = sizeof(*s4);
-	} else {
+	slen = xlb_sockaddr(&p->addr, p->family, p->conf->port, &ss);
+	if (!slen)
 		return -EAFNOSUPPORT;
-	}
+	af = ss.ss_family;
 	p->fd = socket(af, p->ops->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return -errno;

@@ -136,6 +136,52 @@ int xlb_parse_addr(const char *s, union xlb_addr *a, __u8 *family)
 	return -EINVAL;
 }
 
+socklen_t xlb_sockaddr(const union xlb_addr *a, __u8 family, __u16 port,
+		       struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == XLB_FAMILY_V6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->bytes, 16);
+		return sizeof(*s6);
+	}
+	if (family == XLB_FAMILY_V4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = a->v4;
+		return sizeof(*s4);
+	}
+	return 0;
+}
+
+int xlb_sockaddr_addr(const struct sockaddr_storage *ss, union xlb_addr *a,
+		      __u8 *family, __u16 *port)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		memcpy(a->bytes, &s6->sin6_addr, 16);
+		*family = XLB_FAMILY_V6;
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		a->v4 = s4->sin_addr.s_addr;
+		*family = XLB_FAMILY_V4;
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
 int xlb_parse_addr_port(const char *s, union xlb_addr *a, __u8 *family,
 			__u16 *port)
 {

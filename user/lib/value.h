@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "xlb_abi.h"
 
@@ -55,6 +56,15 @@ bool xlb_name_ok(const char *s);
 /* Could be a unicast endpoint: not unspecified, multicast, broadcast or
  * IPv4-mapped. Used for VIPs and backends everywhere they are given. */
 bool xlb_addr_usable(const union xlb_addr *a, __u8 family);
+
+/*
+ * Socket address of (@a, @family, @port host order) into *ss: its length,
+ * or 0 for a family that is neither. And back: 0, or -EAFNOSUPPORT.
+ */
+socklen_t xlb_sockaddr(const union xlb_addr *a, __u8 family, __u16 port,
+		       struct sockaddr_storage *ss);
+int xlb_sockaddr_addr(const struct sockaddr_storage *ss, union xlb_addr *a,
+		      __u8 *family, __u16 *port);
 
 /* Formatters: 0, -EINVAL (bad family) or -ENOSPC (buffer too small). */
 int xlb_format_addr(const union xlb_addr *a, __u8 family, char *buf,

@@ -431,6 +431,24 @@ static json_object *jcounters(const struct xlb_counters *c)
 	return o;
 }
 
+/* flow_sync.c's counters beside the data plane's flow_sync_lost */
+static void sync_counters(struct xlbd *d, json_object *g)
+{
+	char name[64];
+
+#define SYNC_JSON(f, n, help)                     \
+	json_object_object_add(g, "flow_sync_" n, \
+			       json_object_new_int64(d->sync.f));
+	XLBD_SYNC_COUNTERS(SYNC_JSON)
+#undef SYNC_JSON
+	for (int i = XLB_SYNC_R_OK + 1; i < XLB_SYNC_R_N; i++) {
+		snprintf(name, sizeof(name), "flow_sync_rejected_%s",
+			 xlb_sync_reason_names[i]);
+		json_object_object_add(
+			g, name, json_object_new_int64(d->sync.rejected[i]));
+	}
+}
+
 static int cmd_stats(struct xlbd *d, struct json_object *req,
 		     json_object **data, char *err)
 {
@@ -455,6 +473,8 @@ static int cmd_stats(struct xlbd *d, struct json_object *req,
 	for (int i = 0; i < XLB_STAT_MAX; i++)
 		json_object_object_add(g, xlb_stat_names[i],
 				       json_object_new_int64(global[i]));
+	if (d->cfg.sync.on)
+		sync_counters(d, g);
 	json_object_object_add(*data, "global", g);
 	svcs = json_object_new_array();
 	for (size_t i = 0; i < d->n_svcs; i++) {

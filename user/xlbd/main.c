@@ -141,6 +141,7 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 	}
 	if (strcmp(c.metrics_listen, d->cfg.metrics_listen))
 		err = xlbd_metrics_reload(d, c.metrics_listen);
+	err = xlbd_sync_reload(d, &c.sync) ?: err;
 	xlbd_drift(d, &c, reload_undoes, NULL);
 	err = xlbd_apply_config(d, &c) ?: err;
 	xlb_config_free(&d->file);
@@ -449,7 +450,10 @@ int main(int argc, char **argv)
 		       d.cfg.metrics_listen);
 	else if ((err = xlbd_announce_start(&d)))
 		pr_err("cannot start: VIP announcement");
+	else if ((err = xlbd_sync_start(&d)))
+		pr_err("cannot start: flow_sync");
 	if (err) {
+		xlbd_announce_stop(&d);
 		xlbd_metrics_stop(&d);
 		xlbd_control_stop(&d);
 		goto out;
@@ -465,6 +469,7 @@ int main(int argc, char **argv)
 		"STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");
 	/* first: the routers stop sending before anything else stops */
 	xlbd_announce_stop(&d);
+	xlbd_sync_stop(&d);
 	xlbd_metrics_stop(&d);
 	xlbd_control_stop(&d);
 	xlbd_flows_stop(&d);

@@ -272,6 +272,26 @@ static void render_announce(struct xlb_prom *p, struct xlbd *d)
 		     XLB_PROM_L({ "event", "failure" }), d->ann.failures);
 }
 
+/* flow_sync.c's counters (the data plane's flow_sync_lost is global) */
+static void render_sync(struct xlb_prom *p, struct xlbd *d)
+{
+	xlb_prom_family(
+		p, "xlb_flow_sync_total", XLB_PROM_COUNTER,
+		"Flow sync: records sent, dropped over max_rate, received, inserted, kept (the flow table had the flow), unknown (service or backend not on this node), insert failures; datagrams and bytes sent to each peer, send errors, datagrams received.");
+#define SYNC_PROM(f, n, help)                                              \
+	xlb_prom_u64(p, "xlb_flow_sync_total", XLB_PROM_L({ "event", n }), \
+		     d->sync.f);
+	XLBD_SYNC_COUNTERS(SYNC_PROM)
+#undef SYNC_PROM
+	xlb_prom_family(
+		p, "xlb_flow_sync_rejected_total", XLB_PROM_COUNTER,
+		"Flow sync datagrams refused, by reason: bad_mac, replay, stale (send time more than 30 s away), not_peer, malformed, version, short, oversize.");
+	for (int i = XLB_SYNC_R_OK + 1; i < XLB_SYNC_R_N; i++)
+		xlb_prom_u64(p, "xlb_flow_sync_rejected_total",
+			     XLB_PROM_L({ "reason", xlb_sync_reason_names[i] }),
+			     d->sync.rejected[i]);
+}
+
 static void render_global(struct xlb_prom *p, struct xlbd *d)
 {
 	__u64 g[XLB_STAT_MAX];
@@ -468,6 +488,7 @@ static char *render(struct xlbd *d, size_t *len)
 		render_services(&p, d, &sn);
 		render_backends(&p, d, &sn);
 		render_announce(&p, d);
+		render_sync(&p, d);
 		render_self(&p);
 		if (p.bad)
 			pr_warn("metrics: an invalid metric or label name was skipped");
@@ -581,7 +602,7 @@ static void m_run(struct metrics *m)
 /* A listening socket on exactly addr ("ADDR:PORT" or "[V6]:PORT"). */
 static int listen_on(const char *addr)
 {
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	union xlb_addr a;
 	socklen_t sl;
 	__u16 port;
@@ -590,21 +611,7 @@ static int listen_on(const char *addr)
 
 	if (xlb_parse_addr_port(addr, &a, &fam, &port))
 		return -EINVAL;
-	if (fam == XLB_FAMILY_V6) {
-		struct sockaddr_in6 *s6 = (void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a.bytes, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		s4->sin_addr.s_addr = a.v4;
-		sl = sizeof(*s4);
-	}
+	sl = xlb_sockaddr(&a, fam, port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0)

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "dataplane.h"
 #include "evloop.h"
+#include "flow_sync_wire.h"
 #include "neigh.h"
 #include "prom.h"
 
@@ -82,6 +83,47 @@ struct xlbd_announce {
 	__u64 announces, withdrawals, failures; /* metrics */
 };
 
+/*
+ * flow_sync.c's counters: field, the name xlbctl stats shows after
+ * "flow_sync_", and what it counts (records unless it says datagrams).
+ */
+#define XLBD_SYNC_COUNTERS(X)                                                 \
+	X(sent, "sent", "records sent (once, whatever the number of peers)")  \
+	X(send_dropped, "send_dropped", "records over max_rate, not sent")    \
+	X(datagrams_sent, "datagrams_sent", "datagrams sent, to each peer")   \
+	X(bytes_sent, "bytes_sent", "UDP payload bytes sent, to each peer")   \
+	X(send_errors, "send_errors", "datagrams a peer's sendto() refused")  \
+	X(datagrams_received, "datagrams_received", "datagrams accepted")     \
+	X(received, "received", "records in datagrams accepted")              \
+	X(recv_dropped, "recv_dropped", "records over max_rate, not applied") \
+	X(inserted, "inserted", "flows inserted into the flow table")         \
+	X(kept_local, "kept_local", "flows this node had already: kept")      \
+	X(unknown, "unknown", "flows of a service or backend not here")       \
+	X(insert_failed, "insert_failed", "flows the table refused")
+
+struct xlbd_sync_peer {
+	union xlb_addr addr;
+	__u8 family;
+	__u16 port;
+	struct xlb_sync_window win;
+};
+
+/* flow_sync.c: this node's side of flow sync (cfg.sync). */
+struct xlbd_sync {
+	int fd; /* UDP, bound to cfg.sync.address; -1: off */
+	struct ring_buffer *rb;
+	struct xlb_timer *flush;
+	struct xlb_sync_enc *enc;
+	struct xlb_sync_hdr hdr; /* sender, epoch, last seq */
+	struct xlbd_sync_peer peers[XLB_SYNC_MAX_PEERS];
+	size_t n_peers;
+	double send_tokens, recv_tokens;
+	__u64 send_ms, recv_ms; /* token buckets last filled */
+#define XLBD_SYNC_FIELD(f, name, help) __u64 f;
+	XLBD_SYNC_COUNTERS(XLBD_SYNC_FIELD)
+	__u64 rejected[XLB_SYNC_R_N]; /* datagrams, by reason */
+};
+
 struct xlbd {
 	struct xlb_config cfg;	/* globals; cfg.services unused */
 	struct xlb_config file; /* the file as last applied (drift.c) */
@@ -113,6 +155,7 @@ struct xlbd {
 	/* lock.c: held for the daemon's life (-1: not held) */
 	int lock_pin_fd, lock_if_fd;
 	struct xlbd_announce ann;
+	struct xlbd_sync sync;
 };
 
 /* state.c: every change to services and backends goes through here. */
@@ -281,6 +324,20 @@ void xlbd_announce_drain(struct xlbd *d, bool drained);
 void xlbd_announce_stop(struct xlbd *d);
 bool xlbd_announce_is(const struct xlbd *d, const union xlb_addr *vip,
 		      __u8 family);
+
+/*
+ * flow_sync.c: send the flows the program pins for flow_sync services to
+ * cfg.sync's peers, insert theirs. start: at startup (nothing when off);
+ * reload: a changed flow_sync mapping (restarts it; updates cfg.sync);
+ * stop: at exit (what is batched is sent first). The counters of
+ * xlbctl stats (flow_sync_*) and the metrics.
+ */
+int xlbd_sync_start(struct xlbd *d);
+int xlbd_sync_reload(struct xlbd *d, const struct xlb_sync_conf *c);
+void xlbd_sync_stop(struct xlbd *d);
+/* One datagram as received from @from (tests and fuzzing call it too). */
+void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,
+		       const struct sockaddr_storage *from, __u64 now_ms);
 
 /* control.c */
 int xlbd_control_start(struct xlbd *d);

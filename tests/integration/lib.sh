@@ -72,6 +72,7 @@ itest_cleanup() {
 		$LAB_LB_EXEC "$XLBD" -c "$CFG" --teardown >/dev/null 2>&1
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	"$ROOT/tools/lab.sh" down --name "$ITEST_NAME" >/dev/null 2>&1
+	[[ -n ${XLBT_KEEP:-} ]] && cp -a "$ITEST_DIR" /tmp/kept-"$ITEST_NAME"
 	rm -rf "$ITEST_DIR" "/run/xlbt-$ITEST_NAME"
 }
 
@@ -191,7 +192,9 @@ longconn_start() {
 	    os.rename("%s.%d.tmp" % (base, k), "%s.%d" % (base, k))
 	ask(1)
 	k = 2
-	deadline = time.time() + 120
+	# bounded, but long enough for a slow test on a busy machine; the
+	# test ends it sooner with .stop (or its cleanup kills it)
+	deadline = time.time() + 600
 	while time.time() < deadline:
 	    if os.path.exists("%s.go%d" % (base, k)):
 	        ask(k)

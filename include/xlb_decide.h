@@ -11,7 +11,8 @@
  *   maglev, src-hash -> xlb_sched_hash() -> xlb_ring_slot() (xlb_hash.h)
  *   round-robin      -> xlb_rr_slot() on the CPU's cursor
  *   least-conns      -> xlb_lc_window_start(), xlb_lc_count(), xlb_lc_cmp()
- *   full NAT         -> xlb_nat_probe_port(), xlb_nat_timeout()
+ *   full NAT         -> xlb_nat_probe_port(), xlb_nat_expired(),
+ *                       xlb_nat_rev_key_of()
  */
 #ifndef XLB_DECIDE_H
 #define XLB_DECIDE_H
@@ -145,6 +146,29 @@ XLB_HASH_INLINE __u32 xlb_nat_timeout(const struct xlb_nat_cfg *c, __u8 state)
 	default:
 		return c->udp_timeout;
 	}
+}
+
+/* Has a NAT flow in @state, last seen at @seen, idled past its timeout? */
+XLB_HASH_INLINE bool xlb_nat_expired(const struct xlb_nat_cfg *c, __u8 state,
+				     __u32 seen, __u32 now)
+{
+	__u32 t = xlb_nat_timeout(c, state);
+
+	return t && now - seen > t;
+}
+
+/* The reverse (reply) key of the NAT flow @k whose forward entry is @f. */
+XLB_HASH_INLINE void xlb_nat_rev_key_of(struct xlb_nat_rev_key *rk,
+					const struct xlb_flow_key *k,
+					const struct xlb_nat_fwd *f)
+{
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->be_addr = f->be_addr;
+	rk->snat_addr = f->snat_addr;
+	rk->be_port = f->be_port;
+	rk->snat_port = f->snat_port;
+	rk->proto = k->svc.proto;
+	rk->family = k->svc.family;
 }
 
 #endif /* XLB_DECIDE_H */

@@ -181,23 +181,7 @@ static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
 static __always_inline bool nat_expired(const struct xlb_nat_cfg *cfg,
 					const struct xlb_nat_fwd *f, __u64 now)
 {
-	__u32 t = xlb_nat_timeout(cfg, f->state);
-
-	return t && (__u32)now - f->seen > t;
-}
-
-/* Key of the reverse entry for a flow's forward entry. */
-static __always_inline void nat_rev_key(struct xlb_nat_rev_key *rk,
-					const struct xlb_flow_key *k,
-					const struct xlb_nat_fwd *f)
-{
-	__builtin_memset(rk, 0, sizeof(*rk));
-	rk->be_addr = f->be_addr;
-	rk->snat_addr = f->snat_addr;
-	rk->be_port = f->be_port;
-	rk->snat_port = f->snat_port;
-	rk->proto = k->svc.proto;
-	rk->family = k->svc.family;
+	return xlb_nat_expired(cfg, f->state, f->seen, now);
 }
 
 /* TCP state after a client packet with @flags (UDP: always UDP). */
@@ -268,7 +252,7 @@ static __always_inline __u32 nat_new(struct nat_scratch *s,
 		if (!port)
 			continue;
 		f->snat_port = bpf_htons(port);
-		nat_rev_key(rk, k, f);
+		xlb_nat_rev_key_of(rk, k, f);
 		if (!bpf_map_update_elem(&XLB_MAP_NAT_REV, rk, rv, BPF_NOEXIST))
 			goto claimed;
 	}
@@ -330,7 +314,7 @@ __noinline int xlb_nat_forward(struct xdp_md *ctx)
 			a->be_id = id;
 			goto send;
 		}
-		nat_rev_key(&s->rk, &a->key, f);
+		xlb_nat_rev_key_of(&s->rk, &a->key, f);
 		bpf_map_delete_elem(&XLB_MAP_NAT_REV, &s->rk);
 		bpf_map_delete_elem(&XLB_MAP_NAT_FWD, &a->key);
 	}

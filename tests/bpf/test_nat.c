@@ -22,6 +22,9 @@
 #include <bpf/bpf.h>
 
 #include "harness.h"
+#include "jclock.h"
+#include "nat_sweep.h"
+#include "xlb_decide.h"
 
 #define SNAT4 "10.1.0.1"
 #define BE4 "10.1.0.10"
@@ -216,14 +219,18 @@ struct nat_env {
 	struct h h;
 };
 
-static bool env_up(struct nat_env *e, __u16 pmin, __u16 pmax)
+/*
+ * The data plane, the netns, a pool of ports [pmin, pmax] and service 1 on
+ * @vip:80/@proto with full NAT to backend 1 at @be_addr:BE_PORT.
+ */
+static bool env_up(struct nat_env *e, __u16 pmin, __u16 pmax, const char *vip,
+		   __u8 proto, const char *be_addr)
 {
 	h_be_mac(1, be1_mac);
 	e->ns.orig = -1;
 	memset(&e->h, 0, sizeof(e->h));
-	if (!h_open(&e->h) || !ns_up(&e->ns) || !nat_cfg(&e->h, pmin, pmax))
-		return false;
-	return true;
+	return h_open(&e->h) && ns_up(&e->ns) && nat_cfg(&e->h, pmin, pmax) &&
+	       nat_service(&e->h, vip, proto, 1) && nat_backend(&e->h, be_addr);
 }
 
 static void env_down(struct nat_env *e)
@@ -280,9 +287,7 @@ static void both_directions(const char *client, const char *vip,
 	rep_out.src = vip;
 	rep_out.dst = client;
 	rep_out.sport = 80;
-	if (!env_up(&e, 1024, 65535) ||
-	    !nat_service(&e.h, vip, IPPROTO_TCP, 1) ||
-	    !nat_backend(&e.h, be_addr))
+	if (!env_up(&e, 1024, 65535, vip, IPPROTO_TCP, be_addr))
 		goto out;
 
 	h_build_in(&in, &req);
@@ -365,9 +370,7 @@ static void udp_case(const char *client, const char *vip, const char *snat,
 	out.src = snat;
 	out.dst = be_addr;
 	out.dport = BE_PORT;
-	if (!env_up(&e, 1024, 65535) ||
-	    !nat_service(&e.h, vip, IPPROTO_UDP, 1) ||
-	    !nat_backend(&e.h, be_addr))
+	if (!env_up(&e, 1024, 65535, vip, IPPROTO_UDP, be_addr))
 		goto out;
 	h_build_in(&in, &req);
 	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
@@ -430,9 +433,7 @@ TEST(nat_port_collision)
 	__u16 pa, pb;
 
 	b.src = CLIENT4_B;
-	if (!env_up(&e, 1024, 65535) ||
-	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
-	    !nat_backend(&e.h, BE4))
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4))
 		goto out;
 	h_build_in(&in, &a);
 	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
@@ -503,9 +504,7 @@ TEST(nat_pool_exhausted_and_no_state)
 	b.src = CLIENT4_B;
 	b.sport = 40001;
 	other.dst = "10.1.0.77";
-	if (!env_up(&e, 2000, 2000) ||
-	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
-	    !nat_backend(&e.h, BE4))
+	if (!env_up(&e, 2000, 2000, H_VIP4, IPPROTO_TCP, BE4))
 		goto out;
 	h_build_in(&in, &a);
 	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
@@ -560,9 +559,7 @@ TEST(nat_no_neighbour_dropped)
 	struct pkt in;
 	struct nat_env e;
 
-	if (!env_up(&e, 1024, 65535) ||
-	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
-	    !nat_backend(&e.h, BE4_NONEIGH))
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4_NONEIGH))
 		goto out;
 	h_build_in(&in, &a);
 	struct h_case c = {
@@ -622,9 +619,7 @@ TEST(nat_tcp_state_and_timeouts)
 	h_build_in(&psyn, &syn);
 	h_build_in(&pack, &ack);
 	h_build_in(&pfin, &fin);
-	if (!env_up(&e, 1024, 65535) ||
-	    !nat_service(&e.h, H_VIP4, IPPROTO_TCP, 1) ||
-	    !nat_backend(&e.h, BE4))
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4))
 		goto out;
 
 	if (!h_run_if(&e.h, &psyn, e.ns.xc, &r) ||
@@ -676,6 +671,120 @@ TEST(nat_tcp_state_and_timeouts)
 	h_run_if(&e.h, &psyn, e.ns.xc, &r);
 	ASSERT_EQ(h_stat(&e.h, XLB_STAT_NEW_FLOW), nf + 1,
 		  "retransmitted SYN follows");
+out:
+	env_down(&e);
+}
+
+/* Move a flow's last packet, both directions, @ago jiffies back. */
+static bool age_flow(struct h *h, const struct pkt *in, __u32 ago)
+{
+	struct xlb_nat_rev_key rk;
+	struct xlb_flow_key k;
+	struct xlb_nat_fwd f;
+	struct xlb_nat_rev r;
+
+	if (!h_pkt_key(in, &k) ||
+	    !ASSERT_OK(bpf_map_lookup_elem(h->dp.nat_fwd_fd, &k, &f),
+		       "forward entry"))
+		return false;
+	xlb_nat_rev_key_of(&rk, &k, &f);
+	if (!ASSERT_OK(bpf_map_lookup_elem(h->dp.nat_rev_fd, &rk, &r),
+		       "reverse entry"))
+		return false;
+	f.seen -= ago;
+	r.seen -= ago;
+	return !bpf_map_update_elem(h->dp.nat_fwd_fd, &k, &f, BPF_EXIST) &&
+	       !bpf_map_update_elem(h->dp.nat_rev_fd, &rk, &r, BPF_EXIST);
+}
+
+static bool sweep(struct h *h, struct xlb_nat_sweep *st)
+{
+	__u64 now;
+
+	return ASSERT_OK(xlb_jiffies(&now), "jiffies") &&
+	       ASSERT_OK(xlb_dp_nat_sweep(&h->dp, now, st), "sweep");
+}
+
+static long map_entries(int fd, size_t ksize)
+{
+	char k[64], next[64];
+	long n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(k, next, ksize);
+		prev = k;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Expiry gives ports back: with a pool of one port, a second client is
+ * refused while the first flow lives, the sweep leaves a live flow alone,
+ * deletes it once idle past its timeout (both entries), and the second
+ * client then gets the port. A reply entry left without its forward entry
+ * (evicted) goes too once idle past the closing timeout.
+ */
+TEST(nat_sweep_returns_ports)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct h_frame b = a;
+	struct xlb_nat_sweep st;
+	struct xlb_flow_key kb;
+	struct pkt pa, pb;
+	struct h_result r;
+	struct nat_env e;
+
+	b.src = CLIENT4_B;
+	b.sport = 40001;
+	h_build_in(&pa, &a);
+	h_build_in(&pb, &b);
+	if (!env_up(&e, 2000, 2000, H_VIP4, IPPROTO_TCP, BE4))
+		goto out;
+	if (!h_run_if(&e.h, &pa, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "first client forwarded"))
+		goto out;
+	h_run_if(&e.h, &pb, e.ns.xc, &r);
+	ASSERT_EQ(r.action, XDP_DROP, "second client: pool exhausted");
+
+	if (!sweep(&e.h, &st))
+		goto out;
+	ASSERT_EQ(st.flows, 1, "one flow");
+	ASSERT_EQ(st.expired, 0, "a live flow stays");
+	ASSERT_EQ(map_entries(e.h.dp.nat_fwd_fd, sizeof(struct xlb_flow_key)),
+		  1, "forward entry stays");
+
+	/* idle past the SYN timeout (1000 jiffies) */
+	if (!age_flow(&e.h, &pa, 1001) || !sweep(&e.h, &st))
+		goto out;
+	ASSERT_EQ(st.expired, 1, "idle flow expired");
+	ASSERT_EQ(map_entries(e.h.dp.nat_fwd_fd, sizeof(struct xlb_flow_key)),
+		  0, "forward entry deleted");
+	ASSERT_EQ(
+		map_entries(e.h.dp.nat_rev_fd, sizeof(struct xlb_nat_rev_key)),
+		0, "reverse entry deleted");
+	h_run_if(&e.h, &pb, e.ns.xc, &r);
+	if (ASSERT_EQ(r.action, XDP_REDIRECT, "second client now forwarded"))
+		ASSERT_EQ(out_sport(&r), 2000, "with the port given back");
+
+	/* its forward entry evicted: the reply entry still holds the port */
+	if (!age_flow(&e.h, &pb, 501) || !h_pkt_key(&pb, &kb) ||
+	    !ASSERT_OK(bpf_map_delete_elem(e.h.dp.nat_fwd_fd, &kb), "evict"))
+		goto out;
+	h_run_if(&e.h, &pa, e.ns.xc, &r);
+	ASSERT_EQ(r.action, XDP_DROP, "port held by the orphan reply entry");
+	if (!sweep(&e.h, &st))
+		goto out;
+	ASSERT_EQ(st.orphans, 1, "orphan reply entry deleted");
+	h_run_if(&e.h, &pa, e.ns.xc, &r);
+	ASSERT_EQ(r.action, XDP_REDIRECT, "first client gets the port again");
 out:
 	env_down(&e);
 }

@@ -811,18 +811,23 @@ int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 	return runtime_set(dp, false, per_cpu_per_sec);
 }
 
-int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
+int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,
+		       void *ctx)
 {
 	enum {
 		BATCH = 1024
 	};
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct xlb_flow_key *keys = malloc(sizeof(*keys) * BATCH);
-	struct xlb_flow *vals = malloc(sizeof(*vals) * BATCH);
+	char *keys = malloc(ksize * BATCH);
+	char *vals = malloc(vsize * BATCH);
 	__u32 batch, count;
 	bool first = true, last = false;
 	int err = 0;
 
+	if (fd < 0) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
@@ -830,8 +835,8 @@ int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
 	while (!last && !err) {
 		count = BATCH;
 		/* -ENOENT: this batch (possibly empty) is the last one */
-		if (bpf_map_lookup_batch(dp->flow_fd, first ? NULL : &batch,
-					 &batch, keys, vals, &count, &opts)) {
+		if (bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
+					 keys, vals, &count, &opts)) {
 			if (errno != ENOENT) {
 				err = -errno;
 				break;
@@ -840,10 +845,30 @@ int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
 		}
 		first = false;
 		for (__u32 i = 0; i < count && !err; i++)
-			err = fn(&keys[i], &vals[i], ctx);
+			err = fn(keys + i * ksize, vals + i * vsize, ctx);
 	}
 out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+struct flow_visit {
+	xlb_flow_fn fn;
+	void *ctx;
+};
+
+static int flow_visit(const void *k, const void *v, void *ctx)
+{
+	struct flow_visit *fv = ctx;
+
+	return fv->fn(k, v, fv->ctx);
+}
+
+int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx)
+{
+	struct flow_visit fv = { fn, ctx };
+
+	return xlb_dp_map_foreach(dp->flow_fd, sizeof(struct xlb_flow_key),
+				  sizeof(struct xlb_flow), flow_visit, &fv);
 }

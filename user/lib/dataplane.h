@@ -153,6 +153,13 @@ int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta);
 typedef int (*xlb_flow_fn)(const struct xlb_flow_key *k,
 			   const struct xlb_flow *f, void *ctx);
 int xlb_dp_flows_foreach(struct xlb_dp *dp, xlb_flow_fn fn, void *ctx);
+/*
+ * Every entry of hash map @fd (keys of @ksize, values of @vsize bytes),
+ * read in batches; fn's nonzero return stops the walk and is returned.
+ */
+typedef int (*xlb_map_fn)(const void *key, const void *val, void *ctx);
+int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,
+		       void *ctx);
 
 /* Packet tracing: 0 off, N > 0 one packet in N to XLB_MAP_TRACE. */
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);

@@ -152,6 +152,7 @@ static void tick(struct xlb_loop *l, void *ctx)
 
 	if (err)
 		pr_warn("flow table scan: %s", strerror(-err));
+	xlbd_nat_sweep(d);
 	timer = xlb_timer_add(l, d->cfg.flows.scan_interval_ms, tick, d);
 }
 

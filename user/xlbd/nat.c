@@ -4,12 +4,15 @@
  * timeouts in milliseconds) becomes the program's struct xlb_nat_cfg, the
  * timeouts in jiffies at the kernel's HZ. The pool's addresses join the
  * VIP filter so the backends' replies reach the program's NAT lookup.
+ * Each flow-table scan also deletes the NAT flows idle past their
+ * timeouts (nat_sweep.c), which returns their ports to the pool.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "jclock.h"
 #include "log.h"
+#include "nat_sweep.h"
 #include "xlbd.h"
 
 static __u32 ms_jiffies(__u32 ms, int hz)
@@ -58,4 +61,25 @@ void xlbd_nat_apply(struct xlbd *d)
 	else
 		pr_info("snat: %u IPv4 and %u IPv6 addresses, ports %u-%u",
 			c.n_v4, c.n_v6, c.port_min, c.port_max);
+}
+
+void xlbd_nat_sweep(struct xlbd *d)
+{
+	struct xlb_nat_sweep st;
+	__u64 now;
+	int err;
+
+	if (!d->cfg.snat.n_addrs)
+		return;
+	err = xlb_jiffies(&now);
+	if (!err)
+		err = xlb_dp_nat_sweep(&d->dp, now, &st);
+	if (err && err != -EOPNOTSUPP)
+		pr_warn("snat: expiring NAT flows: %s", strerror(-err));
+	else if (!err && (st.expired || st.orphans))
+		pr_debug(
+			"snat: %llu NAT flows, %llu expired, %llu orphan replies",
+			(unsigned long long)st.flows,
+			(unsigned long long)st.expired,
+			(unsigned long long)st.orphans);
 }

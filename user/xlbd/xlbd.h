@@ -311,6 +311,8 @@ int xlbd_flows_scan(struct xlbd *d);
 void xlbd_flows_limit_apply(struct xlbd *d);
 /* snat pool and NAT timeouts into the running program (nat.c). */
 void xlbd_nat_apply(struct xlbd *d);
+/* Delete NAT flows idle past their timeouts: their ports return (nat.c). */
+void xlbd_nat_sweep(struct xlbd *d);
 
 /*
  * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a

@@ -50,6 +50,29 @@ static __always_inline bool is_syn(const struct xlb_pkt *p)
 	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
 }
 
+/*
+ * A VIP frame not sent to our MAC is not ours (xlb_l2_dst()): it is passed
+ * as it came. rt's MAC zero: the MAC is not known. Returns the counter to
+ * pass it under, or XLB_STAT_MAX for a frame that is ours.
+ * frame: the start of the frame, bounds checked for the Ethernet header
+ * (not a struct ethhdr *: that one is packed, and clang would read the
+ * destination byte by byte).
+ */
+static __always_inline __u32 l2_not_ours(const void *frame,
+					 const struct xlb_runtime *rt)
+{
+	switch (xlb_l2_dst(*(const __u32 *)frame, *(const __u16 *)(frame + 4),
+			   *(const __u32 *)rt->if_mac,
+			   *(const __u16 *)(rt->if_mac + 4))) {
+	case XLB_L2_OURS:
+		return XLB_STAT_MAX;
+	case XLB_L2_GROUP:
+		return XLB_STAT_PASS_MAC_GROUP;
+	default:
+		return XLB_STAT_PASS_MAC_OTHER;
+	}
+}
+
 /* least-connections bookkeeping: a flow opens or closes on @be_id. */
 static __always_inline void conns_add(__u32 be_id, __s64 delta)
 {
@@ -151,6 +174,7 @@ static __always_inline void flow_touch(const struct xlb_svc *svc,
  */
 static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 				   const struct xlb_svc *svc, bool pin,
+				   const struct xlb_runtime *rt,
 				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
@@ -162,8 +186,16 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	struct xlb_backend *be;
 	struct xlb_flow *f, *sf = NULL;
 	__u32 be_id, reason = XLB_STAT_TX;
-	__u64 now = bpf_jiffies64();
+	__u64 now;
 	int act = XDP_TX;
+
+	if ((void *)(eth + 1) > end)
+		return drop(v, XLB_STAT_DROP_MALFORMED);
+	reason = l2_not_ours(data, rt);
+	if (reason != XLB_STAT_MAX)
+		return pass(v, reason);
+	reason = XLB_STAT_TX;
+	now = bpf_jiffies64();
 
 	/*
 	 * A SYN opens a new connection: it is scheduled afresh rather than
@@ -334,6 +366,7 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 }
 
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
+				       const struct xlb_runtime *rt,
 				       struct verdict *v)
 {
 	void *end = (void *)(long)ctx->data_end;
@@ -345,7 +378,7 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
 	if (!svc)
 		return pass(v, XLB_STAT_PASS_ICMP);
-	ret = forward(ctx, p, svc, false, v);
+	ret = forward(ctx, p, svc, false, rt, v);
 	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
 	return ret;
@@ -365,12 +398,13 @@ static __always_inline bool vip_maybe(const union xlb_addr *vip)
 }
 
 static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
+				   const struct xlb_runtime *rt,
 				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct xlb_svc *svc;
-	__u32 proto;
+	__u32 proto, l2;
 	void *l3;
 	int ret;
 
@@ -390,7 +424,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 			return pass(v, XLB_STAT_PASS_NON_VIP);
 		break;
 	case XLB_P_ICMP:
-		return handle_icmp(ctx, p, v);
+		return handle_icmp(ctx, p, rt, v);
 	case XLB_P_OTHER:
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	case XLB_P_EXT_LIMIT:
@@ -401,10 +435,13 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		 * the key is exactly the VIP address marker xlbd installs,
 		 * so fragments to a VIP are dropped, others go to the kernel.
 		 */
-		if (vip_maybe(&p->key.svc.vip) &&
-		    bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
-			return drop(v, XLB_STAT_DROP_FRAGMENT);
-		return pass(v, XLB_STAT_PASS_NON_VIP);
+		if (!vip_maybe(&p->key.svc.vip) ||
+		    !bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
+			return pass(v, XLB_STAT_PASS_NON_VIP);
+		l2 = l2_not_ours(data, rt);
+		if (l2 != XLB_STAT_MAX)
+			return pass(v, l2);
+		return drop(v, XLB_STAT_DROP_FRAGMENT);
 	default:
 		return drop(v, XLB_STAT_DROP_MALFORMED);
 	}
@@ -414,9 +451,13 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		return nat(ctx, p, NULL, v);
 	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);
-	if (svc->fwd == XLB_FWD_NAT)
+	if (svc->fwd == XLB_FWD_NAT) {
+		l2 = l2_not_ours(data, rt);
+		if (l2 != XLB_STAT_MAX)
+			return pass(v, l2);
 		return nat(ctx, p, svc, v);
-	return forward(ctx, p, svc, true, v);
+	}
+	return forward(ctx, p, svc, true, rt, v);
 }
 
 /* Kept out of line: the untraced path should not carry its code. */
@@ -453,9 +494,11 @@ int xlb_xdp(struct xdp_md *ctx)
 	__u32 zero = 0;
 	int act;
 
-	act = process(ctx, &p, &v);
 	rt = bpf_map_lookup_elem(&XLB_MAP_RUNTIME, &zero);
-	if (rt && rt->trace)
+	if (!rt) /* never: a one-slot array has its slot */
+		return XDP_PASS;
+	act = process(ctx, &p, rt, &v);
+	if (rt->trace)
 		trace(ctx, &p, &v, act, rt->trace);
 	return act;
 }

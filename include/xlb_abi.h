@@ -261,10 +261,16 @@ struct xlb_backend {
  * second on each CPU (config new_flow_rate_limit); beyond it a hashing
  * service forwards without an entry, the others drop. The field was
  * padding before, so an older program simply ignores it.
+ * if_mac: the MAC of the interface the program serves, written by xlbd
+ * at start; all zero: not known (only group addresses are then told
+ * apart, see xlb_l2_dst() in xlb_decide.h). The program looks this slot
+ * up for every packet anyway (trace), so the MAC costs no extra lookup.
  */
 struct xlb_runtime {
 	__u32 trace;
 	__u32 new_flow_limit;
+	__u8 if_mac[6];
+	__u8 pad[2];
 };
 
 /*
@@ -448,7 +454,9 @@ struct xlb_counters {
 	X(NAT_POOL_EXHAUSTED, "nat_pool_exhausted") /* no free SNAT port */    \
 	X(NAT_NO_STATE, "nat_no_state")	  /* to an SNAT address, no flow */    \
 	X(DROP_NO_ROUTE, "drop_no_route") /* FIB: no route to next hop */      \
-	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */
+	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */       \
+	X(PASS_MAC_GROUP, "pass_mac_multicast") /* VIP frame to a group MAC */ \
+	X(PASS_MAC_OTHER, "pass_mac_other_host") /* ... to another host's */
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
@@ -484,7 +492,7 @@ _Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
 _Static_assert(sizeof(struct xlb_svc) == 24, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
-_Static_assert(sizeof(struct xlb_runtime) == 8, "xlb_runtime layout");
+_Static_assert(sizeof(struct xlb_runtime) == 16, "xlb_runtime layout");
 _Static_assert(sizeof(struct xlb_flow_rate) == 16, "xlb_flow_rate layout");
 _Static_assert(sizeof(struct xlb_ring_chunk) == 64, "xlb_ring_chunk layout");
 _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");

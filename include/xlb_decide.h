@@ -7,6 +7,7 @@
  * program cannot disagree on a rule; each side only fetches the inputs its
  * own way (map pointers in BPF, syscalls in user space).
  *
+ *   VIP frame's MAC  -> xlb_l2_dst(): ours, or passed to the kernel
  *   flow-table hit   -> xlb_flow_check(): follow it, or why not
  *   maglev, src-hash -> xlb_sched_hash() -> xlb_ring_slot() (xlb_hash.h)
  *   round-robin      -> xlb_rr_slot() on the CPU's cursor
@@ -30,6 +31,40 @@ XLB_HASH_INLINE __u32 xlb_vip_filter_bit(const union xlb_addr *a)
 	__u32 x = a->v6[0] ^ a->v6[1] ^ a->v6[2] ^ a->v6[3];
 
 	return (x * 0x9e3779b1U) >> 16;
+}
+
+/*
+ * Whose is a VIP frame, by its destination MAC? Only a frame to the
+ * interface's own MAC is ours to forward. A broadcast or multicast frame
+ * reaches every node of the segment (several xlb nodes would each forward
+ * it: the backend would get it once per node), and a frame to another
+ * host's MAC reaches us only on a veth, in promiscuous mode or through a
+ * flooding switch: it belongs to that host. Both go to the kernel as they
+ * came (it drops a PACKET_OTHERHOST frame and forwards no link-layer
+ * broadcast). While the interface's MAC is not known (all zero) only the
+ * group bit can tell, and every unicast frame counts as ours.
+ *
+ * A MAC is given as its first four bytes and its last two, each as one
+ * load from memory (native order), so the fast path's test is two
+ * compares: dst4/dst2 the frame's destination, own4/own2 the interface's.
+ */
+enum xlb_l2_dst {
+	XLB_L2_OURS = 0,
+	XLB_L2_GROUP,	   /* broadcast or multicast: XLB_STAT_PASS_MAC_GROUP */
+	XLB_L2_OTHER_HOST, /* another host's unicast: XLB_STAT_PASS_MAC_OTHER */
+};
+
+XLB_HASH_INLINE enum xlb_l2_dst xlb_l2_dst(__u32 dst4, __u16 dst2, __u32 own4,
+					   __u16 own2)
+{
+	__u8 first;
+
+	if (dst4 == own4 && dst2 == own2)
+		return XLB_L2_OURS;
+	__builtin_memcpy(&first, &dst4, 1);
+	if (first & 1) /* the I/G bit of the first byte on the wire */
+		return XLB_L2_GROUP;
+	return own4 || own2 ? XLB_L2_OTHER_HOST : XLB_L2_OURS;
 }
 
 /* Why a flow-table entry is, or is not, followed. */

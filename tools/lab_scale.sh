@@ -176,8 +176,10 @@ cmd_up() {
 
 	# A node's port gets no flooded unknown unicast: a real NIC drops
 	# frames for another MAC, but XDP on a veth sees them before that
-	# check, so a flood after a dead node's port goes down would hand
-	# its traffic to the live nodes and hide the failure.
+	# check. xlb passes VIP frames for another MAC to the kernel (which
+	# drops them), so a flood after a dead node's port goes down no
+	# longer hands its traffic to the live nodes; without the flood the
+	# live nodes' counters show no such frames either.
 	for i in $(seq "$SCALE_NODES"); do
 		add_node "n$i"
 		in_ns "$sw" bridge link set dev "n$i" flood off

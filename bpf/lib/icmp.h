@@ -8,8 +8,14 @@
  * flow key, and the error goes to the backend that flow is pinned to, so
  * path MTU discovery works through xlb.
  *
+ * The error goes to the source of the packet it quotes (RFC 792, 4443),
+ * so one about a VIP flow's reply is addressed to that VIP. One whose
+ * outer destination is another address is not about our flow (forged, or
+ * for another host): it is not followed.
+ *
  * icmp_to_flow_key() rewrites p->key into that flow key and returns
  * XLB_P_OK, or XLB_P_OTHER when the ICMP message is not such an error.
+ * On entry p->key holds the outer header's addresses.
  */
 #ifndef XLB_ICMP_H
 #define XLB_ICMP_H
@@ -43,9 +49,9 @@ static __always_inline int icmp4_to_flow_key(struct xlb_pkt *p, void *end)
 	if ((void *)(in + 1) > end)
 		return XLB_P_OTHER;
 	ihl = in->ihl * 4;
-	if (in->version != 4 || ihl < sizeof(*in))
+	if (in->version != 4 || ihl < sizeof(*in) ||
+	    in->saddr != p->key.svc.vip.v4)
 		return XLB_P_OTHER;
-	p->key.svc.vip.v4 = in->saddr;
 	p->key.src.v4 = in->daddr;
 	return icmp_quoted_ports(p, (void *)in + ihl, end, in->protocol);
 }
@@ -63,7 +69,11 @@ static __always_inline int icmp6_to_flow_key(struct xlb_pkt *p, void *end)
 	in = (void *)(ih + 1);
 	if ((void *)(in + 1) > end)
 		return XLB_P_OTHER;
-	__builtin_memcpy(&p->key.svc.vip, &in->saddr, 16);
+	if ((p->key.svc.vip.v6[0] ^ in->saddr.s6_addr32[0]) |
+	    (p->key.svc.vip.v6[1] ^ in->saddr.s6_addr32[1]) |
+	    (p->key.svc.vip.v6[2] ^ in->saddr.s6_addr32[2]) |
+	    (p->key.svc.vip.v6[3] ^ in->saddr.s6_addr32[3]))
+		return XLB_P_OTHER;
 	__builtin_memcpy(&p->key.src, &in->daddr, 16);
 	return icmp_quoted_ports(p, (void *)(in + 1), end, in->nexthdr);
 }

@@ -27,6 +27,19 @@ void h_be_mac(__u32 id, __u8 mac[6])
 	mac[5] = id;
 }
 
+bool h_check_pass(struct h *h, const char *desc, const struct pkt *in,
+		  enum xlb_stat why)
+{
+	struct h_case c = {
+		.desc = desc,
+		.in = in,
+		.action = XDP_PASS,
+	};
+
+	c.stat[why] = 1;
+	return h_check(h, &c, NULL);
+}
+
 const char *h_action_name(__u32 action)
 {
 	static const char *const names[] = {
@@ -53,7 +66,8 @@ bool h_open(struct h *h)
 		return false;
 	}
 	h->loaded = true;
-	return true;
+	/* as xlbd does: client frames come to H_LB_MAC */
+	return ASSERT_OK(xlb_dp_if_mac_set(&h->dp, H_LB_MAC), "if_mac");
 }
 
 void h_close(struct h *h)

@@ -59,7 +59,10 @@ struct h {
 	int nbe;
 };
 
-/* Fresh data plane with the real program. false (and a failure) if not. */
+/*
+ * Fresh data plane with the real program, its interface MAC H_LB_MAC.
+ * false (and a failure) if not.
+ */
 bool h_open(struct h *h);
 void h_close(struct h *h);
 
@@ -186,6 +189,9 @@ struct h_case {
 
 /* Run c->in and check everything c expects. Output kept in *r if non-NULL. */
 bool h_check(struct h *h, const struct h_case *c, struct h_result *r);
+/* in must go to the kernel untouched, counted under why, making no flow. */
+bool h_check_pass(struct h *h, const char *desc, const struct pkt *in,
+		  enum xlb_stat why);
 
 const char *h_action_name(__u32 action);
 

@@ -29,6 +29,8 @@ const char *m_verdict_name(enum m_verdict v)
 		[M_EXT_LIMIT] = "pass_ext_limit",
 		[M_FRAGMENT] = "drop_fragment",
 		[M_MALFORMED] = "drop_malformed",
+		[M_MAC_GROUP] = "pass_mac_multicast",
+		[M_MAC_OTHER] = "pass_mac_other_host",
 	};
 
 	return v < M_N ? n[v] : "?";
@@ -155,7 +157,7 @@ static void icmp_strict(const struct model *m, __u8 family, const __u8 *dst,
 			       (err ? M_BIT(M_MALFORMED) : 0));
 		return;
 	}
-	if (later) { /* known deviation, see quoted() */
+	if (later && same_addr(s, family, dst)) { /* deviation, see quoted() */
 		e->svc_id = s->id;
 		set(e, M_BIT(M_PASS_ICMP) | M_BIT(M_MALFORMED) |
 			       (vip ? 0 : M_BIT(M_NON_VIP)) |
@@ -163,14 +165,18 @@ static void icmp_strict(const struct model *m, __u8 family, const __u8 *dst,
 						: M_BIT(M_NO_BACKEND)));
 		return;
 	}
+	/* README: an error sent to another address than the VIP it quotes
+	 * is not about that VIP's flow (RFC 792, 4443: an error goes to the
+	 * offending packet's source) */
+	if (!same_addr(s, family, dst)) {
+		set(e, M_BIT(M_PASS_ICMP) | (vip ? 0 : M_BIT(M_NON_VIP)));
+		return;
+	}
 	e->svc_id = s->id;
 	if (!s->has_backends)
 		set(e, M_BIT(M_PASS_ICMP) | M_BIT(M_NO_BACKEND));
-	else if (same_addr(s, family, dst))
+	else
 		set(e, M_BIT(M_ICMP_FWD));
-	else /* to another address than the VIP it quotes: issue #18 */
-		set(e,
-		    M_BIT(M_ICMP_FWD) | M_BIT(M_PASS_ICMP) | M_BIT(M_NON_VIP));
 }
 
 static void icmp(const struct model *m, __u8 family, const __u8 *dst,
@@ -188,7 +194,7 @@ static void icmp(const struct model *m, __u8 family, const __u8 *dst,
 	if (frame_n > n && frame_n >= 8 &&
 	    (family == XLB_FAMILY_V4 ? l4[0] == 3 : l4[0] == 1 || l4[0] == 2))
 		s = quoted(m, family, l4 + 8, frame_n - 8, &later);
-	if (s) {
+	if (s && same_addr(s, family, dst)) {
 		e->allowed |= s->has_backends ? M_BIT(M_ICMP_FWD)
 					      : M_BIT(M_NO_BACKEND);
 		e->svc_id = s->id;
@@ -328,8 +334,34 @@ static void ipv6(const struct model *m, const __u8 *p, size_t n,
 	}
 }
 
-void m_classify(const struct m_service *svcs, int n, const __u8 *f, size_t len,
-		struct m_expect *e)
+/*
+ * README: a VIP frame (one the table forwards, drops for want of a
+ * backend, or drops as a fragment to a VIP) whose destination MAC is
+ * broadcast or multicast (IEEE 802: the I/G bit, the first byte's lowest),
+ * or another host's unicast MAC, is not ours: passed untouched. With the
+ * interface's MAC not known, only group addresses are told apart.
+ */
+static void l2(const __u8 if_mac[6], const __u8 *dst, struct m_expect *e)
+{
+	static const __u8 zero[6];
+	const unsigned int vip = M_BIT(M_FWD) | M_BIT(M_ICMP_FWD) |
+				 M_BIT(M_NO_BACKEND) | M_BIT(M_FRAGMENT);
+	unsigned int to;
+
+	if (!memcmp(dst, if_mac, 6))
+		return;
+	if (dst[0] & 1)
+		to = M_BIT(M_MAC_GROUP);
+	else if (memcmp(if_mac, zero, 6))
+		to = M_BIT(M_MAC_OTHER);
+	else
+		return;
+	if (e->allowed & vip)
+		e->allowed = (e->allowed & ~vip) | to;
+}
+
+void m_classify(const struct m_service *svcs, int n, const __u8 if_mac[6],
+		const __u8 *f, size_t len, struct m_expect *e)
 {
 	struct model m = { svcs, n };
 	size_t off = 14;
@@ -362,4 +394,5 @@ void m_classify(const struct m_service *svcs, int n, const __u8 *f, size_t len,
 		ipv6(&m, f + off, len - off, e);
 	else /* any other EtherType, or an 802.3 length (0 too): not ours */
 		set(e, M_BIT(M_NON_IP));
+	l2(if_mac, f, e);
 }

@@ -27,6 +27,8 @@ enum m_verdict {
 	M_EXT_LIMIT,  /* XDP_PASS, pass_ext_limit */
 	M_FRAGMENT,   /* XDP_DROP, drop_fragment */
 	M_MALFORMED,  /* XDP_DROP, drop_malformed */
+	M_MAC_GROUP,  /* XDP_PASS, pass_mac_multicast */
+	M_MAC_OTHER,  /* XDP_PASS, pass_mac_other_host */
 	M_N
 };
 
@@ -46,8 +48,9 @@ struct m_expect {
 	__u32 svc_id;	      /* M_FWD / M_ICMP_FWD: the service */
 };
 
-void m_classify(const struct m_service *svcs, int n, const __u8 *frame,
-		size_t len, struct m_expect *e);
+/* if_mac: the interface's MAC (all zero: not known). */
+void m_classify(const struct m_service *svcs, int n, const __u8 if_mac[6],
+		const __u8 *frame, size_t len, struct m_expect *e);
 const char *m_verdict_name(enum m_verdict v);
 
 #endif /* XLB_TEST_PKT_MODEL_H */

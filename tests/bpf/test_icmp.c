@@ -15,11 +15,13 @@ static void ring_fill(__u32 *ring, __u32 n, __u32 id)
 
 /*
  * What a router on the way back sends when the backend's reply
- * vip:80 -> client:cport is too big: an error to the VIP quoting the reply
- * (its IP header and quote_l4 bytes of what follows).
+ * vip:80 -> client:cport is too big: an error to the VIP (outer_dst NULL,
+ * or another address) quoting the reply (its IP header and quote_l4 bytes
+ * of what follows).
  */
-static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac, bool v6,
-		     __u8 proto, __u16 cport, size_t quote_l4)
+static void icmp_err_to(struct pkt *p, const __u8 *smac, const __u8 *dmac,
+			bool v6, __u8 proto, __u16 cport, size_t quote_l4,
+			const char *outer_dst)
 {
 	struct pkt q;
 
@@ -38,15 +40,21 @@ static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac, bool v6,
 	pkt_init(p);
 	pkt_eth(p, smac, dmac);
 	if (v6) {
-		pkt_ipv6(p, H_OTHER6, H_VIP6);
+		pkt_ipv6(p, H_OTHER6, outer_dst ?: H_VIP6);
 		pkt_icmp6(p, 2, 0, 1280); /* packet too big */
 		pkt_quote(p, &q, 40 + quote_l4);
 	} else {
-		pkt_ipv4(p, H_OTHER4, H_VIP4);
+		pkt_ipv4(p, H_OTHER4, outer_dst ?: H_VIP4);
 		pkt_icmp(p, 3, 4, 1400); /* frag needed */
 		pkt_quote(p, &q, 20 + quote_l4);
 	}
 	pkt_finish(p);
+}
+
+static void icmp_err(struct pkt *p, const __u8 *smac, const __u8 *dmac, bool v6,
+		     __u8 proto, __u16 cport, size_t quote_l4)
+{
+	icmp_err_to(p, smac, dmac, v6, proto, cport, quote_l4, NULL);
 }
 
 /* Service 1 on vip:80/TCP, ring all 1, backends 1 and 2 UP. */
@@ -111,19 +119,6 @@ static bool expect_icmp_fwd(struct h *h, const char *desc, bool v6, __u16 cport,
 	h_be_mac(be, mac);
 	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, v6, IPPROTO_TCP, cport, quote_l4);
 	icmp_err(&exp, H_EGRESS_MAC, mac, v6, IPPROTO_TCP, cport, quote_l4);
-	return h_check(h, &c, NULL);
-}
-
-static bool expect_pass(struct h *h, const char *desc, const struct pkt *in,
-			enum xlb_stat why)
-{
-	struct h_case c = {
-		.desc = desc,
-		.in = in,
-		.action = XDP_PASS,
-	};
-
-	c.stat[why] = 1;
 	return h_check(h, &c, NULL);
 }
 
@@ -248,7 +243,7 @@ TEST(icmp_not_about_a_vip_flow_passes)
 	pkt_icmp_echo(&in, 1, 1);
 	pkt_payload_fill(&in, 56, 0);
 	pkt_finish(&in);
-	expect_pass(&h, "ping the VIP", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "ping the VIP", &in, XLB_STAT_PASS_ICMP);
 
 	pkt_init(&in);
 	pkt_eth(&in, H_ROUTER_MAC, H_LB_MAC);
@@ -256,7 +251,7 @@ TEST(icmp_not_about_a_vip_flow_passes)
 	pkt_icmp6_echo(&in, 1, 1);
 	pkt_payload_fill(&in, 56, 0);
 	pkt_finish(&in);
-	expect_pass(&h, "ping6 the VIP", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "ping6 the VIP", &in, XLB_STAT_PASS_ICMP);
 
 	/* neighbour solicitation for the VIP: the kernel's business */
 	pkt_init(&in);
@@ -266,7 +261,7 @@ TEST(icmp_not_about_a_vip_flow_passes)
 	pkt_icmp6(&in, 135, 0, 0);
 	pkt_payload_fill(&in, 16, 0);
 	pkt_finish(&in);
-	expect_pass(&h, "neighbour solicitation", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "neighbour solicitation", &in, XLB_STAT_PASS_ICMP);
 
 	/* time exceeded quoting a VIP flow: not an error xlb forwards */
 	pkt_init(&q);
@@ -279,7 +274,7 @@ TEST(icmp_not_about_a_vip_flow_passes)
 	pkt_icmp(&in, 11, 0, 0);
 	pkt_quote(&in, &q, 28);
 	pkt_finish(&in);
-	expect_pass(&h, "time exceeded", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "time exceeded", &in, XLB_STAT_PASS_ICMP);
 
 	/* frag needed quoting a flow of no service: VIP:22, and UDP */
 	pkt_init(&q);
@@ -291,24 +286,65 @@ TEST(icmp_not_about_a_vip_flow_passes)
 	pkt_ipv4(&in, H_OTHER4, H_VIP4);
 	pkt_icmp_frag_needed(&in, 1400, &q);
 	pkt_finish(&in);
-	expect_pass(&h, "frag needed about VIP:22", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "frag needed about VIP:22", &in, XLB_STAT_PASS_ICMP);
 
 	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, false, IPPROTO_UDP, 40000, 8);
-	expect_pass(&h, "frag needed about UDP VIP:80", &in,
-		    XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "frag needed about UDP VIP:80", &in,
+		     XLB_STAT_PASS_ICMP);
 
 	/* quotes too short to hold the ports */
 	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, false, IPPROTO_TCP, 40000, 3);
-	expect_pass(&h, "quote with 3 bytes of TCP", &in, XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "quote with 3 bytes of TCP", &in, XLB_STAT_PASS_ICMP);
 	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, true, IPPROTO_TCP, 40000, 3);
-	expect_pass(&h, "ICMPv6 quote with 3 bytes of TCP", &in,
-		    XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "ICMPv6 quote with 3 bytes of TCP", &in,
+		     XLB_STAT_PASS_ICMP);
 	icmp_err(&in, H_ROUTER_MAC, H_LB_MAC, false, IPPROTO_TCP, 40000, 0);
 	pkt_truncate(&in, in.len - 1);
 	pkt_finish(&in);
-	expect_pass(&h, "quote shorter than an IPv4 header", &in,
-		    XLB_STAT_PASS_ICMP);
+	h_check_pass(&h, "quote shorter than an IPv4 header", &in,
+		     XLB_STAT_PASS_ICMP);
 	ASSERT_EQ(h_flow_count(&h), 0, "no flow created");
+out:
+	h_close(&h);
+}
+
+/*
+ * An error goes to the source of the packet it quotes: one about the
+ * VIP's reply that is sent to another address (another VIP, or not a VIP)
+ * is not about that flow. Passed, and the flow stays as it was.
+ */
+TEST(icmp_error_to_another_address_than_its_vip_passes)
+{
+	static const char *const to4[] = { H_VIP4_B, H_OTHER4 };
+	static const char *const to6[] = { "2001:db8:f::101", H_OTHER6 };
+	__u32 ring[7];
+	struct pkt in;
+	struct h h;
+
+	ring_fill(ring, 7, 1);
+	if (!setup(&h, H_VIP4) ||
+	    !h_service(&h, H_VIP4_B, 80, IPPROTO_TCP, 2, ring, 7) ||
+	    !h_service(&h, H_VIP6, 80, IPPROTO_TCP, 3, ring, 7) ||
+	    !h_service(&h, to6[0], 80, IPPROTO_TCP, 4, ring, 7) ||
+	    !syn(&h, H_CLIENT4, H_VIP4, 40000, 1))
+		goto out;
+	for (int i = 0; i < 2; i++) {
+		icmp_err_to(&in, H_ROUTER_MAC, H_LB_MAC, false, IPPROTO_TCP,
+			    40000, 8, to4[i]);
+		h_check_pass(&h,
+			     i ? "frag needed about VIP:80, to a non-VIP"
+			       : "frag needed about VIP:80, to another VIP",
+			     &in, XLB_STAT_PASS_ICMP);
+		icmp_err_to(&in, H_ROUTER_MAC, H_LB_MAC, true, IPPROTO_TCP,
+			    40000, 8, to6[i]);
+		h_check_pass(&h,
+			     i ? "too big about VIP6:80, to a non-VIP"
+			       : "too big about VIP6:80, to another VIP",
+			     &in, XLB_STAT_PASS_ICMP);
+	}
+	/* the same errors to the VIP they quote still reach the backend */
+	expect_icmp_fwd(&h, "frag needed to the VIP it quotes", false, 40000, 8,
+			1);
 out:
 	h_close(&h);
 }
@@ -391,18 +427,18 @@ static void fragments(bool v6)
 	}
 
 	frag(&in, v6, other, 0, true);
-	expect_pass(&h, "first fragment to a non-VIP", &in,
-		    XLB_STAT_PASS_NON_VIP);
+	h_check_pass(&h, "first fragment to a non-VIP", &in,
+		     XLB_STAT_PASS_NON_VIP);
 	frag(&in, v6, other, 1008, false);
-	expect_pass(&h, "last fragment to a non-VIP", &in,
-		    XLB_STAT_PASS_NON_VIP);
+	h_check_pass(&h, "last fragment to a non-VIP", &in,
+		     XLB_STAT_PASS_NON_VIP);
 
 	/* VIP without the address marker: the kernel gets it */
 	if (!h_vip_mark(&h, vip, false))
 		goto out;
 	frag(&in, v6, vip, 0, true);
-	expect_pass(&h, "fragment to a VIP without the marker", &in,
-		    XLB_STAT_PASS_NON_VIP);
+	h_check_pass(&h, "fragment to a VIP without the marker", &in,
+		     XLB_STAT_PASS_NON_VIP);
 	ASSERT_EQ(h_flow_count(&h), 0, "no flow created");
 out:
 	h_close(&h);

@@ -11,10 +11,11 @@
  *    (or the flow an ICMP error quotes) is addressed to;
  *  - at the end the verdict counters add up to the frames fed, and every
  *    service counted exactly the frames forwarded to it.
- * Frames: VLAN stacks (0-3 tags), IPv4 options (valid and broken), IPv6
- * extension chains (0-8 headers), fragments, ICMP errors quoting VIP flows
- * and garbage, then mutations: truncation, lying length fields, random
- * bytes; and wholly random frames.
+ * Frames: to our MAC, or a broadcast, multicast or another host's MAC;
+ * VLAN stacks (0-3 tags), IPv4 options (valid and broken), IPv6 extension
+ * chains (0-8 headers), fragments, ICMP errors quoting VIP flows (sent to
+ * that VIP or another address) and garbage, then mutations: truncation,
+ * lying length fields, random bytes; and wholly random frames.
  *
  * XLB_PKT_FRAMES (default 20000; make fuzz: 1000000) and XLB_PKT_SEED (a
  * failure prints it: rerun with it to get the same frames) in the
@@ -110,6 +111,8 @@ static void l4(struct fz *z, struct pkt *p, bool v6, const char *vip)
 {
 	static const char *const c4[] = { H_CLIENT4, H_OTHER4 };
 	static const char *const c6[] = { H_CLIENT6, H_OTHER6 };
+	static const char *const q4[] = { H_VIP4, H_VIP4_B, H_OTHER4 };
+	static const char *const q6[] = { H_VIP6, H_OTHER6 };
 	struct pkt q;
 
 	switch (below(z, 6)) {
@@ -127,13 +130,14 @@ static void l4(struct fz *z, struct pkt *p, bool v6, const char *vip)
 	case 2:
 		pkt_udp(p, 1024 + below(z, 60000), port(z));
 		break;
-	case 3: /* an error about a reply of a (maybe served) flow */
+	case 3: /* an error about a reply of a (maybe served) flow, mostly
+		 * sent to the address it quotes */
 		pkt_init(&q);
 		if (v6)
-			pkt_ipv6(&q, chance(z, 80) ? vip : H_OTHER6,
+			pkt_ipv6(&q, chance(z, 80) ? vip : pick(z, q6, 2),
 				 pick(z, c6, 2));
 		else
-			pkt_ipv4(&q, chance(z, 80) ? vip : H_OTHER4,
+			pkt_ipv4(&q, chance(z, 80) ? vip : pick(z, q4, 3),
 				 pick(z, c4, 2));
 		if (chance(z, 50))
 			pkt_tcp(&q, port(z), 40000, PKT_ACK);
@@ -176,12 +180,19 @@ static void frame(struct fz *z, struct pkt *p)
 					  "255.255.255.255" };
 	static const char *const s6[] = { H_CLIENT6, H_OTHER6,
 					  "::", "fe80::1" };
+	static const __u8 macs[][6] = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, /* broadcast */
+		{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, /* IPv4 multicast */
+		{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, /* IPv6 multicast */
+		{ 0x02, 0x78, 0x6c, 0x62, 0x00, 0x09 }, /* another host */
+		{ 0x03, 0x78, 0x6c, 0x62, 0x00, 0x01 }, /* ours, I/G bit set */
+	};
 	__u8 b[64];
 	int tags = chance(z, 70) ? 0 : below(z, 4), k;
 	const char *dst;
 
 	pkt_init(p);
-	pkt_eth(p, H_ROUTER_MAC, H_LB_MAC);
+	pkt_eth(p, H_ROUTER_MAC, chance(z, 90) ? H_LB_MAC : macs[below(z, 5)]);
 	for (int i = 0; i < tags; i++)
 		pkt_vlan_tpid(p, chance(z, 50) ? 0x8100 : 0x88a8,
 			      below(z, 4096));
@@ -316,6 +327,8 @@ static enum m_verdict observed(__u32 action, const __u64 *d, int *moved)
 		{ XLB_STAT_DROP_FRAGMENT, M_FRAGMENT, XDP_DROP },
 		{ XLB_STAT_DROP_REDIRECT, M_N, XDP_DROP },
 		{ XLB_STAT_DROP_FLOW_RATE, M_N, XDP_DROP },
+		{ XLB_STAT_PASS_MAC_GROUP, M_MAC_GROUP, XDP_PASS },
+		{ XLB_STAT_PASS_MAC_OTHER, M_MAC_OTHER, XDP_PASS },
 	};
 	enum m_verdict v = M_N;
 
@@ -351,7 +364,7 @@ static bool one(struct fz *z, const struct pkt *in, __u64 *stats, __u64 n,
 	int moved;
 	__u32 be = 0;
 
-	m_classify(z->svc, NSVC, in->data, in->len, &e);
+	m_classify(z->svc, NSVC, H_LB_MAC, in->data, in->len, &e);
 	if (!h_run(&z->h, in, &r) ||
 	    !ASSERT_OK(xlb_dp_stats_global(&z->h.dp, now), "stats"))
 		return false;

@@ -785,30 +785,40 @@ int xlb_dp_conns_add(struct xlb_dp *dp, __u32 id, __s64 delta)
 	return 0;
 }
 
-static int runtime_set(struct xlb_dp *dp, bool trace, __u32 val)
+/*
+ * Change one field of the runtime slot: @len bytes at @off from @val. An
+ * older program's slot may be shorter (the kernel copies its own value
+ * size both ways), so the rest of rt starts zeroed.
+ */
+static int runtime_set(struct xlb_dp *dp, size_t off, const void *val,
+		       size_t len)
 {
-	struct xlb_runtime rt;
+	struct xlb_runtime rt = {};
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(dp->runtime_fd, &zero, &rt))
 		return -errno;
-	if (trace)
-		rt.trace = val;
-	else
-		rt.new_flow_limit = val;
+	memcpy((char *)&rt + off, val, len);
 	return bpf_map_update_elem(dp->runtime_fd, &zero, &rt, 0) ? -errno : 0;
 }
 
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
 {
-	return runtime_set(dp, true, rate);
+	return runtime_set(dp, offsetof(struct xlb_runtime, trace), &rate,
+			   sizeof(rate));
+}
+
+int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6])
+{
+	return runtime_set(dp, offsetof(struct xlb_runtime, if_mac), mac, 6);
 }
 
 int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 {
 	if (dp->flow_rate_fd < 0 && per_cpu_per_sec)
 		return -EOPNOTSUPP;
-	return runtime_set(dp, false, per_cpu_per_sec);
+	return runtime_set(dp, offsetof(struct xlb_runtime, new_flow_limit),
+			   &per_cpu_per_sec, sizeof(per_cpu_per_sec));
 }
 
 int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,

@@ -164,6 +164,12 @@ int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,
 /* Packet tracing: 0 off, N > 0 one packet in N to XLB_MAP_TRACE. */
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);
 /*
+ * The MAC of the interface the program serves: VIP frames to any other
+ * destination MAC are passed to the kernel (xlb_l2_dst()). All zero: not
+ * known, only broadcast and multicast frames are passed.
+ */
+int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6]);
+/*
  * New flow-table entries allowed per second on each CPU, 0: unlimited.
  * -EOPNOTSUPP: the running program predates the limit.
  */

@@ -406,6 +406,13 @@ int main(int argc, char **argv)
 	err = xlbd_state_init(&d);
 	if (!err)
 		err = xlbd_attach(&d, &prev);
+	if (!err) {
+		/* before any service: VIP frames to other MACs are not ours */
+		err = xlb_dp_if_mac_set(&d.dp, d.if_mac);
+		if (err)
+			pr_err("cannot write the interface's MAC to the data plane: %s",
+			       strerror(-err));
+	}
 	if (!err)
 		err = xlbd_adopt_maps(&d);
 	if (err)

@@ -4,8 +4,10 @@
 #   - every flow a node pins is inserted on both other nodes, none refused;
 #   - a datagram without the key, or sealed with it but not from a peer,
 #     is refused and counted, and inserts nothing;
-#   - a node's link cut under 200 long-lived round-robin connections: none
-#     breaks or moves backend;
+#   - a node's link cut under 200 long-lived round-robin connections, 9 s
+#     after they opened with flow_timeout_tcp 6s: none breaks or moves
+#     backend (their copies on the peers were sent again before they
+#     could idle out there);
 #   - the same with flow_sync turned off (SIGHUP): connections do break,
 #     so the previous check is the sync's doing.
 # Every wait is a bounded poll; the lab is torn down on exit.
@@ -109,17 +111,21 @@ t_forged() {
 	forged_flow_absent || { echo "client 10.99.9.9 in n1's flow table"; return 1; }
 }
 
-# node_lost WANT: long-lived web_rr connections while n2's link is cut;
-# WANT zero: none broken; some: at least 10 broken
+# node_lost WANT AT: long-lived web_rr connections, n2's link cut AT s
+# after they opened; WANT zero: none broken; some: at least 10 broken
 node_lost() {
-	local out=$DIR/conns.$1.json fault=$DIR/fault.sh
+	local out=$DIR/conns.$1.json fault=$DIR/fault.sh at=$2
 	echo "ip -n $LAB_SW_NS link set n2 down" >"$fault"
 	wait_for 20000 three_hops || { echo "n2 not back in the route"; return 1; }
 	ip netns exec "$LAB_CLIENT_NS" timeout 30 python3 \
 		"$ROOT/tests/integration/scale_conns.py" "$LAB_VIP4_2" \
-		"$LAB_HTTP_PORT" --long 200 --rate 50 --duration 6 --fault-at 2 \
-		-- bash "$fault" >"$out" || { cat "$out"; return 1; }
+		"$LAB_HTTP_PORT" --long 200 --rate 50 --duration $((at + 4)) \
+		--fault-at "$at" -- bash "$fault" >"$out" || { cat "$out"; return 1; }
 	echo "  $(cut -c1-200 "$out")"
+	for s in "${NODE_SOCKS[@]}"; do
+		echo "  $s: $(counter flow_sync_resent "$s") resent," \
+			"$(counter flow_sync_refreshed "$s") refreshed"
+	done
 	python3 - "$out" "$1" <<-'PY'
 	import json, sys
 	r = json.load(open(sys.argv[1]))
@@ -132,30 +138,43 @@ node_lost() {
 	PY
 }
 
-t_node_lost_synced() { node_lost zero; }
+t_node_lost_synced() { node_lost zero 9; }
 
-# flow_sync: false for web_rr on every node (SIGHUP), n2's link back up
-t_sync_off() {
-	local i p
-	ip -n "$LAB_SW_NS" link set n2 up
+reloaded_since() { [[ $(grep -c "reload done" "$1") -gt $2 ]]; }
+
+# reload_all SED: every node's config edited by SED, reloaded (SIGHUP)
+reload_all() {
+	local i p cfg log n
 	for i in 1 2 3; do
-		cfg=LAB_N${i}_CFG
-		sed -i 's/flow_sync: true/flow_sync: false/' "${!cfg}"
+		cfg=LAB_N${i}_CFG log=LAB_N${i}_LOG
+		n=$(grep -c "reload done" "${!log}")
+		sed -i "$1" "${!cfg}"
 		for p in $(ip netns pids "${NODE_NS[$((i - 1))]}"); do
 			[[ $(cat "/proc/$p/comm" 2>/dev/null) == xlbd ]] && kill -HUP "$p"
 		done
-	done
-	for i in 1 2 3; do
-		log=LAB_N${i}_LOG
-		wait_for 5000 grep -q "reload done" "${!log}" || return 1
+		wait_for 5000 reloaded_since "${!log}" "$n" ||
+			! echo "n$i: no reload" || return 1
 	done
 }
 
-t_node_lost_unsynced() { node_lost some; }
+# idle flows leave within seconds: a peer's copy must be sent again
+t_short_timeout() {
+	reload_all 's/^services:/flow_timeout_tcp: 6s\nflow_scan_interval: 1s\n&/'
+}
+
+# flow_sync: false for web_rr on every node, n2's link back up
+t_sync_off() {
+	ip -n "$LAB_SW_NS" link set n2 up
+	reload_all 's/flow_sync: true/flow_sync: false/'
+}
+
+t_node_lost_unsynced() { node_lost some 2; }
 
 check "every web_rr flow is inserted on both other nodes, none refused" t_synced
 check "datagrams without the key or not from a peer: refused, counted, nothing inserted" t_forged
-check "node link cut: 0 long-lived round-robin connections broken (flow sync)" \
+check "flow_timeout_tcp 6s, flow_scan_interval 1s on every node (SIGHUP)" \
+	t_short_timeout
+check "node link cut 9 s on: 0 long-lived round-robin connections broken (flow sync)" \
 	t_node_lost_synced
 check "flow_sync turned off by SIGHUP on every node" t_sync_off
 check "the same cut without flow sync breaks connections (the check above can fail)" \

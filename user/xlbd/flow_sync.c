@@ -112,25 +112,21 @@ static void on_flush(struct xlb_loop *l, void *ctx)
 	flush(d);
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+static void send_record(struct xlbd *d, const struct xlb_sync_rec *rp)
 {
-	struct xlbd *d = ctx;
 	struct xlbd_sync *y = &d->sync;
-	struct xlb_sync_rec r;
+	struct xlb_sync_rec r = *rp;
 
-	if (size < sizeof(r))
-		return 0;
-	memcpy(&r, data, sizeof(r));
 	if (!bucket_take(&y->send_tokens, &y->send_ms, d->cfg.sync.max_rate,
 			 xlb_now_ms(), 1)) {
 		y->send_dropped++;
-		return 0;
+		return;
 	}
 	if (!xlb_sync_enc_add(y->enc, &r)) {
 		flush(d);
 		if (!xlb_sync_enc_add(y->enc, &r)) {
 			y->send_dropped++; /* a family the wire has not */
-			return 0;
+			return;
 		}
 	}
 	if (!y->flush)
@@ -138,7 +134,46 @@ static int on_record(void *ctx, void *data, size_t size)
 					 on_flush, d);
 	if (!y->flush)
 		flush(d);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct xlb_sync_rec r;
+
+	if (size >= sizeof(r)) {
+		memcpy(&r, data, sizeof(r));
+		send_record(ctx, &r);
+	}
 	return 0;
+}
+
+void xlbd_sync_resend(struct xlbd *d, const struct xlb_flow_key *k,
+		      const struct xlb_flow *f, __u64 age_ms, __u32 timeout_ms)
+{
+	__u64 half = timeout_ms / 2, scan = d->cfg.flows.scan_interval_ms;
+	struct xlb_sync_rec r = {};
+	struct svc_rt *s;
+
+	/* once per half timeout: in the scan that crosses a multiple of it */
+	if (d->sync.fd < 0 || !half || age_ms < half ||
+	    (scan < half && age_ms % half >= scan))
+		return;
+	s = xlbd_svc_by_key(d, &k->svc);
+	if (!s || !s->conf.flow_sync)
+		return;
+	for (size_t i = 0; i < s->n_bes; i++) {
+		const struct be_rt *b = s->bes[i];
+
+		if (b->id != f->backend_id || b->gen != f->backend_gen)
+			continue;
+		r.key = *k;
+		r.be_addr = b->conf.addr;
+		r.be_family = b->conf.family;
+		r.backend_id = b->id;
+		d->sync.resent++;
+		send_record(d, &r);
+		return;
+	}
 }
 
 static void on_ring(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
@@ -164,7 +199,7 @@ static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 	struct xlbd_sync *y = &d->sync;
 	struct svc_rt *s = xlbd_svc_by_key(d, &r->key.svc);
 	struct be_rt *b = s ? xlbd_be_find(s, &r->be_addr, r->be_family) : NULL;
-	struct xlb_flow f = {};
+	struct xlb_flow f = {}, cur;
 
 	if (!b || !b->id) {
 		y->unknown++;
@@ -181,11 +216,25 @@ static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 	 */
 	if (!bpf_map_update_elem(d->dp.flow_fd, &r->key, &f, BPF_NOEXIST)) {
 		y->inserted++;
-	} else if (errno == EEXIST) {
-		y->kept_local++;
-	} else {
-		y->insert_failed++;
+		return;
 	}
+	if (errno != EEXIST) {
+		y->insert_failed++;
+		return;
+	}
+	/*
+	 * A flow sent again: a copy of ours this node never forwarded (seen
+	 * still its insertion time) restarts its idle clock; anything else
+	 * is this node's own and stays as it is.
+	 */
+	if (!bpf_map_lookup_elem(d->dp.flow_fd, &r->key, &cur) &&
+	    cur.backend_id == f.backend_id &&
+	    cur.backend_gen == f.backend_gen &&
+	    cur.seen == (__u32)cur.created && cur.seen != f.seen &&
+	    !bpf_map_update_elem(d->dp.flow_fd, &r->key, &f, BPF_EXIST))
+		y->refreshed++;
+	else
+		y->kept_local++;
 }
 
 void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,

@@ -60,6 +60,14 @@ static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
 		}
 	}
 	w->total++;
+	/* forwarded here (a packet since it was created) and not idle */
+	if (!(f->flags & XLB_FLOW_F_CLOSED) && f->seen != (__u32)f->created &&
+	    2 * xlb_jiffies_ms(w->now - f->seen, w->hz) <
+		    timeout_ms(&w->d->cfg.flows, k, f))
+		xlbd_sync_resend(
+			w->d, k, f,
+			xlb_jiffies_ms(w->now - (__u32)f->created, w->hz),
+			timeout_ms(&w->d->cfg.flows, k, f));
 	if (!(f->flags & XLB_FLOW_F_CLOSED) &&
 	    f->backend_id < XLB_MAX_BACKENDS &&
 	    gens[f->backend_id] == f->backend_gen)

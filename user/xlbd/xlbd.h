@@ -99,7 +99,9 @@ struct xlbd_announce {
 	X(inserted, "inserted", "flows inserted into the flow table")         \
 	X(kept_local, "kept_local", "flows this node had already: kept")      \
 	X(unknown, "unknown", "flows of a service or backend not here")       \
-	X(insert_failed, "insert_failed", "flows the table refused")
+	X(insert_failed, "insert_failed", "flows the table refused")          \
+	X(resent, "resent", "active flows sent again (every half timeout)")   \
+	X(refreshed, "refreshed", "peers' flows sent again: idle clock reset")
 
 struct xlbd_sync_peer {
 	union xlb_addr addr;
@@ -337,6 +339,14 @@ bool xlbd_announce_is(const struct xlbd *d, const union xlb_addr *vip,
 int xlbd_sync_start(struct xlbd *d);
 int xlbd_sync_reload(struct xlbd *d, const struct xlb_sync_conf *c);
 void xlbd_sync_stop(struct xlbd *d);
+/*
+ * flows.c's scan, for each active flow this node forwards: once every
+ * half of its idle timeout (@age_ms since created, the scan every @scan_ms)
+ * it is sent again, so its copies on the peers, which never see its
+ * packets, do not idle out while it lives here.
+ */
+void xlbd_sync_resend(struct xlbd *d, const struct xlb_flow_key *k,
+		      const struct xlb_flow *f, __u64 age_ms, __u32 timeout_ms);
 /* One datagram as received from @from (tests and fuzzing call it too). */
 void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,
 		       const struct sockaddr_storage *from, __u64 now_ms);

@@ -391,6 +391,7 @@ int main(int argc, char **argv)
 	}
 
 	d.config_path = path;
+	d.sync.fd = -1; /* flow_sync: off until xlbd_sync_start */
 	d.config_ok_time = unix_now();
 	/* before anything is touched: a second daemon goes no further */
 	if (xlbd_lock(&d, &prev)) {

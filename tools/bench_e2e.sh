@@ -293,21 +293,16 @@ wait_listen() {	# wait_listen NS ADDR:PORT
 }
 
 xlbd_start() {	# xlbd_start CONFIG
-	local i
 	XLBD_CFG=$1
 	nsenter --net="/run/netns/$LB" "$XLBD" -c "$XLBD_CFG" \
 		>>"$TMP/xlbd.log" 2>&1 &
 	XLBD_PID=$!
 	PIDS+=("$XLBD_PID")
-	for i in $(seq 100); do
-		if xlb_all_up "$XLBCTL" "$SOCK"; then
-			XDP_ID=$(ip -n "$LB" -d link show "$LAB_LB_IF" |
-				sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n1)
-			return 0
-		fi
-		kill -0 "$XLBD_PID" 2>/dev/null || break
-		sleep 0.2
-	done
+	if xlb_wait_all_up "$XLBCTL" "$SOCK" "$XLBD_PID" 20; then
+		XDP_ID=$(ip -n "$LB" -d link show "$LAB_LB_IF" |
+			sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n1)
+		return 0
+	fi
 	tail -n 5 "$TMP/xlbd.log" >&2
 	return 1
 }

@@ -42,12 +42,22 @@ SOCK=/run/xlb-$LAB/xlb.sock
 say "2/5 xlbd: attach XDP to $LAB_LB_IF in $LAB_LB_NS, config $OUT/xlb.yaml"
 $LB_EXEC build/xlbd -c "$OUT/xlb.yaml" 2>"$OUT/xlbd.log" &
 XLBD_PID=$!
-for _ in $(seq 50); do
-	if xlb_all_up build/xlbctl "$SOCK"; then
-		break
+echo "waiting for xlbd's control socket and its health checks to bring every backend up (at most 20 s)"
+rc=0
+xlb_wait_all_up build/xlbctl "$SOCK" "$XLBD_PID" 20 || rc=$?
+if ((rc == 1)); then
+	XLBD_PID=
+	echo "demo: xlbd exited; its log:" >&2
+	sed 's/^/  /' "$OUT/xlbd.log" >&2
+	exit 1
+elif ((rc == 2)); then
+	if c=$(xlb_up_count build/xlbctl "$SOCK"); then
+		c="${c/ / of } backends up"
+	else
+		c="xlbd does not answer on $SOCK"
 	fi
-	sleep 0.2
-done
+	echo "demo: after 20 s, $c; going on" >&2
+fi
 build/xlbctl -s "$SOCK" status
 
 say "3/5 load: $RATE new HTTP connections/s to $LAB_VIP4:80 for ${DURATION}s; be2 killed at ${KILL_AT}s, restarted at ${RESTART_AT}s"

@@ -49,3 +49,19 @@ xlb_all_up() {
 	c=$(xlb_up_count "$1" "$2") || return 1
 	[[ ${c% *} == "${c#* }" ]]
 }
+
+# xlb_wait_all_up XLBCTL SOCK PID SECONDS: wait, polling every 0.2 s, until
+# xlbd (process PID) answers on SOCK with every backend up. Returns 0 then,
+# 1 as soon as PID has exited, 2 once SECONDS have passed (by the clock:
+# on a busy machine one poll may take a second). Quiet: a daemon not yet
+# listening, or a reply not yet complete, is only a reason to poll again.
+xlb_wait_all_up() {
+	local end=$((SECONDS + $4))
+	while ((SECONDS < end)); do
+		xlb_all_up "$1" "$2" && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	xlb_all_up "$1" "$2" && return 0
+	return 2
+}

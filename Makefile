@@ -30,7 +30,7 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS     := libbpf libxdp yaml-0.1 json-c libmnl libmicrohttpd libcrypto
+PKGS     := libbpf libxdp yaml-0.1 json-c libmnl libmicrohttpd libcrypto libcurl
 # CFLAGS, CPPFLAGS and LDFLAGS are the user's (make CFLAGS=-O0, and
 # dpkg-buildflags through debian/rules); the project's own flags are apart,
 # so overriding them never drops an include path or a warning.

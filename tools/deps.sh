@@ -17,6 +17,8 @@ PKGS=(
 	libssl-dev                               # flow sync: HMAC-SHA256 (libcrypto)
 	prometheus                               # metrics test: a real scraper
 	bird2                                    # scale-out lab: BGP + BFD (tools/bird)
+	etcd-server                              # config_source: etcd, its tests and the lab
+	libcurl4-openssl-dev                     # xlbd's etcd client (v3 JSON gateway)
 	libsystemd-dev                           # xlbd: sd_notify (Type=notify)
 	scdoc man-db groff-base                  # man pages: build, render check
 	debhelper dpkg-dev fakeroot              # make deb
@@ -47,11 +49,14 @@ if [ ! -e "$policy" ]; then
 	trap 'rm -f "$policy"' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The tests run their own prometheus; the packaged service stays off.
-if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+# The tests run their own prometheus and etcd; the packaged services stay off.
+for svc in prometheus etcd; do
+	pkg=$svc
+	[ "$svc" = etcd ] && pkg=etcd-server
+	[[ " ${missing[*]} " == *" $pkg "* ]] || continue
 	if [ -d /run/systemd/system ]; then
-		systemctl disable --now prometheus >/dev/null 2>&1 || true
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	elif command -v update-rc.d >/dev/null; then
-		update-rc.d prometheus disable >/dev/null 2>&1 || true
+		update-rc.d "$svc" disable >/dev/null 2>&1 || true
 	fi
-fi
+done

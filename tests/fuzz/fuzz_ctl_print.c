@@ -17,7 +17,7 @@
 static int (*const printers[])(struct json_object *, FILE *) = {
 	xlbctl_print_none,  xlbctl_print_status,  xlbctl_print_change,
 	xlbctl_print_stats, xlbctl_print_config,  xlbctl_print_node,
-	xlbctl_print_flows, xlbctl_print_explain,
+	xlbctl_print_flows, xlbctl_print_explain, xlbctl_print_cluster,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

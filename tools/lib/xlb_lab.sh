@@ -65,3 +65,68 @@ xlb_wait_all_up() {
 	xlb_all_up "$1" "$2" && return 0
 	return 2
 }
+
+# etcd_up DIR [EXEC...]: one etcd (Debian etcd-server) for the lab and the
+# tests, its data and log in DIR, on 127.0.0.1 of the namespace EXEC runs
+# in (none: this one) on a random port (the same one again when DIR's
+# etcd is restarted); waits (bounded) until it answers. Sets ETCD_URL and
+# ETCD_PID; etcd_down stops it.
+etcd_up() {
+	local dir=$1 cport pport
+	shift
+	mkdir -p "$dir"
+	[[ -f $dir/port ]] || echo $((20000 + RANDOM % 20000)) >"$dir/port"
+	cport=$(<"$dir/port")
+	pport=$((cport + 1))
+	"$@" etcd --name xlb --data-dir "$dir/data" \
+		--listen-client-urls "http://127.0.0.1:$cport" \
+		--advertise-client-urls "http://127.0.0.1:$cport" \
+		--listen-peer-urls "http://127.0.0.1:$pport" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+		--initial-cluster "xlb=http://127.0.0.1:$pport" \
+		>>"$dir/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	ETCD_URL=http://127.0.0.1:$cport
+	ETCD_EXEC=("$@")
+	for _ in $(seq 100); do
+		"$@" curl -s -m 1 "$ETCD_URL/health" 2>/dev/null |
+			grep -q '"health":"true"' && return 0
+		kill -0 "$ETCD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "etcd did not start:" >&2
+	tail -5 "$dir/etcd.log" >&2
+	return 1
+}
+
+etcd_down() {
+	[[ -n "${ETCD_PID:-}" ]] || return 0
+	kill "$ETCD_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$ETCD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$ETCD_PID" 2>/dev/null
+	wait "$ETCD_PID" 2>/dev/null
+	ETCD_PID=
+}
+
+# etcd_put KEY < VALUE: write a key (base64 over the JSON gateway).
+etcd_put() {
+	local k v
+	k=$(printf %s "$1" | base64 -w0)
+	v=$(base64 -w0)
+	"${ETCD_EXEC[@]}" curl -s -m 2 -X POST "$ETCD_URL/v3/kv/put" \
+		-d "{\"key\":\"$k\",\"value\":\"$v\"}" | grep -q header
+}
+
+# etcd_get KEY: the value (empty if none).
+etcd_get() {
+	local k
+	k=$(printf %s "$1" | base64 -w0)
+	"${ETCD_EXEC[@]}" curl -s -m 2 -X POST "$ETCD_URL/v3/kv/range" \
+		-d "{\"key\":\"$k\"}" | python3 -c '
+import base64, json, sys
+kvs = json.load(sys.stdin).get("kvs", [])
+sys.stdout.write(base64.b64decode(kvs[0].get("value", "")).decode() if kvs else "")'
+}

@@ -78,6 +78,27 @@
  *		Idle time after which a NAT flow ends: TCP before the
  *		client's first ACK, established, after a FIN or RST; UDP.
  *		Durations > 0, at most 24h.
+ *   config_source: file
+ *	file | etcd. Default file: this file is the whole config. etcd:
+ *	this file is the node's bootstrap file, holding only the node's
+ *	own keys (interface, xdp_mode, control_socket, pin_dir,
+ *	metrics_listen, announce_table, flow_sync, snat) and etcd:; the cluster's keys
+ *	(hash_seed, flow_*, new_flow_rate_limit, services) are the YAML
+ *	document in the etcd key PREFIX/config, and are errors here.
+ *   etcd:
+ *	Mapping, with config_source: etcd only:
+ *	endpoints: [http://127.0.0.1:2379]
+ *		Required. 1..8 URLs (http:// or https://), < 256 bytes each,
+ *		tried in turn.
+ *	prefix: /xlb
+ *		Key prefix: starts with '/', does not end with one, < 100
+ *		bytes. Default /xlb.
+ *	name: node1
+ *		This node's name in PREFIX/nodes/NAME, 1..63 of
+ *		[A-Za-z0-9_.-]. Default the host name.
+ *	ca_file, cert_file, key_file:
+ *		TLS: the CA to check etcd's certificate with, and this
+ *		node's client certificate and key (both or neither).
  *   services:
  *	List of services, may be empty or absent. Each item:
  *
@@ -331,7 +352,26 @@ struct xlb_service_conf {
 	int line; /* of the service item, or 0 */
 };
 
+enum xlb_config_source {
+	XLB_CONFIG_SOURCE_FILE, /* this file holds everything */
+	XLB_CONFIG_SOURCE_ETCD, /* the cluster's part is in etcd */
+};
+
+#define XLB_ETCD_CONF_MAX_ENDPOINTS 8
+#define XLB_ETCD_CONF_PREFIX "/xlb"
+
+/* config_source: etcd (config.h's schema above, "etcd:") */
+struct xlb_etcd_conf {
+	char endpoints[XLB_ETCD_CONF_MAX_ENDPOINTS][256];
+	size_t n_endpoints;
+	char prefix[128]; /* keys are PREFIX/config, PREFIX/nodes/NAME */
+	char name[64];	  /* this node's; "": the host name */
+	char ca_file[256], cert_file[256], key_file[256]; /* "": none */
+};
+
 struct xlb_config {
+	enum xlb_config_source source;
+	struct xlb_etcd_conf etcd; /* source etcd only */
 	char interface[IFNAMSIZ];
 	bool xdp_generic;
 	char control_socket[108]; /* sizeof(sockaddr_un.sun_path) */
@@ -397,6 +437,18 @@ int xlb_config_load_str(const char *name, const char *yaml,
 /* Same, from @len bytes at @buf (NULs included). */
 int xlb_config_load_mem(const char *name, const char *buf, size_t len,
 			struct xlb_config *out, struct xlb_config_errors *errs);
+/*
+ * The cluster's document of a node with config_source: etcd (name:
+ * "etcd:KEY", so messages read etcd:KEY:LINE): only the shared keys
+ * (hash_seed, flow_*, new_flow_rate_limit, services); the node's own keys
+ * (interface, xdp_mode, control_socket, pin_dir, metrics_listen,
+ * announce_table, flow_sync, snat, config_source, etcd) are errors there and are copied
+ * into *out from @node, its bootstrap file as loaded.
+ */
+int xlb_config_load_shared(const char *name, const char *buf, size_t len,
+			   const struct xlb_config *node,
+			   struct xlb_config *out,
+			   struct xlb_config_errors *errs);
 void xlb_config_free(struct xlb_config *c);
 /* Calls fn for every key the loader accepts, section by section. */
 void xlb_config_keys(void (*fn)(const char *section, const char *key,
@@ -410,6 +462,8 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
  * -EIO (write error) / -EINVAL (c cannot be represented).
  */
 int xlb_config_dump(const struct xlb_config *c, FILE *f);
+/* Only the shared keys: what xlb_config_load_shared() reads. */
+int xlb_config_dump_shared(const struct xlb_config *c, FILE *f);
 
 void xlb_config_errors_free(struct xlb_config_errors *e);
 void xlb_config_errors_print(const struct xlb_config_errors *e, FILE *f);

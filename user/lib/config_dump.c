@@ -330,10 +330,12 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 	}
 }
 
-int xlb_config_dump(const struct xlb_config *c, FILE *f)
+/*
+ * The node's own keys (config.h). config_source and etcd are not written:
+ * a dump is the config as one file (xlbctl config).
+ */
+static void dump_node(const struct xlb_config *c, FILE *f)
 {
-	if (!config_dumpable(c))
-		return -EINVAL;
 	put_key_str(f, 0, "interface", c->interface, strlen(c->interface));
 	if (c->xdp_generic)
 		fprintf(f, "xdp_mode: generic\n");
@@ -345,49 +347,73 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 	if (c->metrics_listen[0])
 		put_key_str(f, 0, "metrics_listen", c->metrics_listen,
 			    strlen(c->metrics_listen));
-	if (c->hash_seed)
-		fprintf(f, "hash_seed: 0x%08x\n", c->hash_seed);
 	if (c->announce_table)
 		fprintf(f, "announce_table: %u\n", c->announce_table);
+	put_sync(f, &c->sync);
+	put_snat(f, &c->snat);
+}
+
+/* The cluster's keys: hash seed, flow settings, services. */
+static void dump_shared(const struct xlb_config *c, FILE *f)
+{
+	struct xlb_config def;
+	const __u32 *now[] = {
+		&c->flows.tcp_timeout_ms,
+		&c->flows.udp_timeout_ms,
+		&c->flows.closed_timeout_ms,
+		&c->flows.scan_interval_ms,
+	}, *was[] = {
+		&def.flows.tcp_timeout_ms,
+		&def.flows.udp_timeout_ms,
+		&def.flows.closed_timeout_ms,
+		&def.flows.scan_interval_ms,
+	};
+	static const char *const key[] = {
+		"flow_timeout_tcp",
+		"flow_timeout_udp",
+		"flow_timeout_closed",
+		"flow_scan_interval",
+	};
+	char buf[32];
+
+	if (c->hash_seed)
+		fprintf(f, "hash_seed: 0x%08x\n", c->hash_seed);
 	if (c->flows.new_flow_limit)
 		fprintf(f, "new_flow_rate_limit: %u\n",
 			c->flows.new_flow_limit);
-	{
-		struct xlb_config def;
-		const __u32 *now[] = {
-			&c->flows.tcp_timeout_ms, &c->flows.udp_timeout_ms,
-			&c->flows.closed_timeout_ms,
-			&c->flows.scan_interval_ms,
-		}, *was[] = {
-			&def.flows.tcp_timeout_ms, &def.flows.udp_timeout_ms,
-			&def.flows.closed_timeout_ms,
-			&def.flows.scan_interval_ms,
-		};
-		static const char *const key[] = {
-			"flow_timeout_tcp",
-			"flow_timeout_udp",
-			"flow_timeout_closed",
-			"flow_scan_interval",
-		};
-		char buf[32];
-
-		xlb_config_init(&def);
-		for (int i = 0; i < 4; i++) {
-			if (*now[i] == *was[i])
-				continue;
-			xlb_format_duration_ms(*now[i], buf, sizeof(buf));
-			fprintf(f, "%s: %s\n", key[i], buf);
-		}
+	xlb_config_init(&def);
+	for (int i = 0; i < 4; i++) {
+		if (*now[i] == *was[i])
+			continue;
+		xlb_format_duration_ms(*now[i], buf, sizeof(buf));
+		fprintf(f, "%s: %s\n", key[i], buf);
 	}
-	put_sync(f, &c->sync);
-	put_snat(f, &c->snat);
 	if (!c->n_services)
 		fprintf(f, "services: []\n");
 	else
 		fprintf(f, "services:\n");
 	for (size_t i = 0; i < c->n_services; i++)
 		put_service(f, &c->services[i]);
+}
+
+static int dump(const struct xlb_config *c, FILE *f, bool node)
+{
+	if (!config_dumpable(c))
+		return -EINVAL;
+	if (node)
+		dump_node(c, f);
+	dump_shared(c, f);
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;
+}
+
+int xlb_config_dump(const struct xlb_config *c, FILE *f)
+{
+	return dump(c, f, true);
+}
+
+int xlb_config_dump_shared(const struct xlb_config *c, FILE *f)
+{
+	return dump(c, f, false);
 }

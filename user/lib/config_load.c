@@ -380,9 +380,129 @@ static bool ifname_ok(const char *s)
 	X(G_ANNOUNCE_TABLE, "announce_table")   \
 	X(G_FLOW_SYNC, "flow_sync")             \
 	X(G_SNAT, "snat")                       \
+	X(G_SOURCE, "config_source")            \
+	X(G_ETCD, "etcd")                       \
 	X(G_SERVICES, "services")
 
 YR_KEYS(GLOBAL_KEYS, G_N, global_keys);
+
+/* The keys of a node's own (bootstrap file), the others the cluster's. */
+static bool node_key(int k)
+{
+	return k <= G_METRICS || k == G_ANNOUNCE_TABLE || k == G_FLOW_SYNC ||
+	       k == G_SNAT || k == G_SOURCE || k == G_ETCD;
+}
+
+static const char *const source_names[] = { "file", "etcd" };
+
+static void get_path(struct yr_ctx *x, const struct yr_field *f,
+		     const char *key, char *buf, size_t size);
+
+#define ETCD_KEYS(X)                \
+	X(E_ENDPOINTS, "endpoints") \
+	X(E_PREFIX, "prefix")       \
+	X(E_NAME, "name")           \
+	X(E_CA, "ca_file")          \
+	X(E_CERT, "cert_file")      \
+	X(E_KEY, "key_file")
+
+YR_KEYS(ETCD_KEYS, E_N, etcd_keys);
+
+static void get_endpoint(struct yr_ctx *x, yaml_node_t *n, char *buf,
+			 size_t size)
+{
+	struct yr_field f = { .val = n, .line = yr_node_line(n) };
+
+	if (!yr_get_str(x, &f, "endpoints", buf, size))
+		return;
+	if (strncmp(buf, "http://", 7) && strncmp(buf, "https://", 8))
+		yr_err(x, yr_node_line(n),
+		       "'endpoints': '%s' is not an http:// or https:// URL",
+		       buf);
+}
+
+static void parse_etcd(struct yr_ctx *x, yaml_node_t *n,
+		       struct xlb_etcd_conf *e)
+{
+	struct yr_field f[E_N];
+	yaml_node_t *ep;
+
+	if (!yr_collect(x, n, "etcd", etcd_keys, E_N, f))
+		return;
+	ep = f[E_ENDPOINTS].val;
+	if (!ep) {
+		yr_missing(x, n, &f[E_ENDPOINTS], "endpoints", "etcd");
+	} else if (ep->type == YAML_SEQUENCE_NODE) {
+		size_t cnt = yr_list_len(x, ep, "endpoints");
+
+		if (!cnt || cnt > XLB_ETCD_CONF_MAX_ENDPOINTS)
+			yr_err(x, yr_node_line(ep),
+			       "'endpoints': %zu URLs; give 1..%d", cnt,
+			       XLB_ETCD_CONF_MAX_ENDPOINTS);
+		for (size_t i = 0; i < cnt && i < XLB_ETCD_CONF_MAX_ENDPOINTS;
+		     i++)
+			get_endpoint(x, yr_list_item(x, ep, i), e->endpoints[i],
+				     sizeof(e->endpoints[i]));
+		e->n_endpoints = cnt;
+	} else {
+		get_endpoint(x, ep, e->endpoints[0], sizeof(e->endpoints[0]));
+		e->n_endpoints = 1;
+	}
+	if (f[E_PREFIX].val &&
+	    yr_get_str(x, &f[E_PREFIX], "prefix", e->prefix, 100)) {
+		size_t l = strlen(e->prefix);
+
+		if (e->prefix[0] != '/' || (l > 1 && e->prefix[l - 1] == '/') ||
+		    l < 2)
+			yr_err(x, yr_node_line(f[E_PREFIX].val),
+			       "'prefix': '%s' must start with '/' and not end with one (e.g. /xlb)",
+			       e->prefix);
+	}
+	if (f[E_NAME].val &&
+	    yr_get_str(x, &f[E_NAME], "name", e->name, sizeof(e->name)) &&
+	    !xlb_name_ok(e->name))
+		yr_err(x, yr_node_line(f[E_NAME].val),
+		       "'name': '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
+		       e->name);
+	if (f[E_CA].val)
+		get_path(x, &f[E_CA], "ca_file", e->ca_file,
+			 sizeof(e->ca_file));
+	if (f[E_CERT].val)
+		get_path(x, &f[E_CERT], "cert_file", e->cert_file,
+			 sizeof(e->cert_file));
+	if (f[E_KEY].val)
+		get_path(x, &f[E_KEY], "key_file", e->key_file,
+			 sizeof(e->key_file));
+	if (!e->prefix[0])
+		strcpy(e->prefix, XLB_ETCD_CONF_PREFIX);
+	if (!f[E_CERT].val != !f[E_KEY].val)
+		yr_err(x, f[E_CERT].line ? f[E_CERT].line : f[E_KEY].line,
+		       "'cert_file' and 'key_file' go together: give both or neither");
+}
+
+/*
+ * Keys in the wrong document: the node's own in etcd's, the cluster's in
+ * the bootstrap file of a node whose config comes from etcd.
+ */
+static void check_homes(struct yr_ctx *x, const struct yr_field *f, bool shared,
+			const struct xlb_config *c)
+{
+	for (int i = 0; i < G_N; i++) {
+		if (!f[i].line)
+			continue;
+		if (shared && node_key(i))
+			yr_err(x, f[i].line,
+			       "'%s' is this node's own: it goes in the node's bootstrap file, not in etcd",
+			       global_keys[i]);
+		else if (!shared && !node_key(i) &&
+			 c->source == XLB_CONFIG_SOURCE_ETCD)
+			yr_err(x, f[i].line,
+			       "'%s' comes from etcd (config_source: etcd): put it in %s/config, not here",
+			       global_keys[i],
+			       c->etcd.prefix[0] ? c->etcd.prefix
+						 : XLB_ETCD_CONF_PREFIX);
+	}
+}
 
 static void get_path(struct yr_ctx *x, const struct yr_field *f,
 		     const char *key, char *buf, size_t size)
@@ -413,14 +533,32 @@ static void get_seed(struct yr_ctx *x, const struct yr_field *f, __u32 *out)
 }
 
 static void parse_root(struct yr_ctx *x, yaml_node_t *root,
-		       struct xlb_config *c)
+		       struct xlb_config *c, bool shared)
 {
 	struct yr_field f[G_N];
 	int i;
 
 	if (!yr_collect(x, root, "the top level", global_keys, G_N, f))
 		return;
-	if (!f[G_INTERFACE].val) {
+	if (!shared && f[G_SOURCE].val) {
+		i = yr_get_enum(x, &f[G_SOURCE], "config_source", source_names,
+				ARRAY_SIZE(source_names));
+		if (i > 0)
+			c->source = i;
+	}
+	if (!shared && f[G_ETCD].val) {
+		if (c->source != XLB_CONFIG_SOURCE_ETCD)
+			yr_err(x, f[G_ETCD].line,
+			       "'etcd' needs config_source: etcd");
+		else
+			parse_etcd(x, f[G_ETCD].val, &c->etcd);
+	} else if (!shared && c->source == XLB_CONFIG_SOURCE_ETCD) {
+		yr_missing(x, root, &f[G_ETCD], "etcd", "the top level");
+	}
+	check_homes(x, f, shared, c);
+	if (shared) {
+		/* the node's keys are reported above; read the rest */
+	} else if (!f[G_INTERFACE].val) {
 		yr_missing(x, root, &f[G_INTERFACE], "interface",
 			   "the top level");
 	} else if (yr_get_str(x, &f[G_INTERFACE], "interface", c->interface,
@@ -538,8 +676,26 @@ static void parser_error(struct yr_ctx *x, const yaml_parser_t *p,
 	}
 }
 
+/* The node's own keys (node_key()), from its bootstrap file. */
+static void copy_node_keys(struct xlb_config *c, const struct xlb_config *node)
+{
+	c->source = node->source;
+	c->etcd = node->etcd;
+	memcpy(c->interface, node->interface, sizeof(c->interface));
+	c->xdp_generic = node->xdp_generic;
+	memcpy(c->control_socket, node->control_socket,
+	       sizeof(c->control_socket));
+	memcpy(c->pin_dir, node->pin_dir, sizeof(c->pin_dir));
+	memcpy(c->metrics_listen, node->metrics_listen,
+	       sizeof(c->metrics_listen));
+	c->announce_table = node->announce_table;
+	c->sync = node->sync;
+	c->snat = node->snat;
+}
+
 static int load(const char *name, const char *buf, size_t len,
-		struct xlb_config *out, struct xlb_config_errors *errs)
+		const struct xlb_config *node, struct xlb_config *out,
+		struct xlb_config_errors *errs)
 {
 	struct yr_ctx x = {
 		.name = name,
@@ -572,6 +728,8 @@ static int load(const char *name, const char *buf, size_t len,
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	xlb_config_init(&c);
+	if (node)
+		copy_node_keys(&c, node);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&p, &doc)) {
 		parser_error(&x, &p, buf, len);
@@ -580,6 +738,8 @@ static int load(const char *name, const char *buf, size_t len,
 	have_doc = true;
 	x.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
+	if (!root && node)
+		goto out; /* an empty cluster document: no services */
 	if (!root) {
 		yr_err(&x, 1, "the file is empty: 'interface' is required");
 		goto out;
@@ -595,7 +755,7 @@ static int load(const char *name, const char *buf, size_t len,
 			       "only one YAML document is allowed");
 		yaml_document_delete(&extra);
 	}
-	parse_root(&x, root, &c);
+	parse_root(&x, root, &c, node != NULL);
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);
@@ -616,7 +776,16 @@ int xlb_config_load_mem(const char *name, const char *buf, size_t len,
 			struct xlb_config *out, struct xlb_config_errors *errs)
 {
 	memset(out, 0, sizeof(*out));
-	return load(name, buf, len, out, errs);
+	return load(name, buf, len, NULL, out, errs);
+}
+
+int xlb_config_load_shared(const char *name, const char *buf, size_t len,
+			   const struct xlb_config *node,
+			   struct xlb_config *out,
+			   struct xlb_config_errors *errs)
+{
+	memset(out, 0, sizeof(*out));
+	return load(name, buf, len, node, out, errs);
 }
 
 int xlb_config_load_str(const char *name, const char *yaml,
@@ -693,7 +862,7 @@ int xlb_config_load(const char *path, struct xlb_config *out,
 		yr_err(&x, 0, "cannot read: %s", strerror(-err));
 		return err;
 	}
-	err = load(path, buf, len, out, errs);
+	err = load(path, buf, len, NULL, out, errs);
 	free(buf);
 	return err;
 }
@@ -717,6 +886,7 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 		{ "health_check", xlb_config_hc_keys, XLB_HC_N_KEYS },
 		{ "flow_sync", xlb_config_sync_keys, XLB_CONFIG_SYNC_N_KEYS },
 		{ "snat", xlb_config_nat_keys, XLB_CONFIG_NAT_N_KEYS },
+		{ "etcd", etcd_keys, E_N },
 	};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)

@@ -527,6 +527,18 @@ static const struct xlbctl_cmd cmds[] = {
 		.build = build_none,
 		.print = xlbctl_print_node,
 	},
+	{
+		.word = { "cluster", "status" },
+		.req = "cluster_status",
+		.usage = "",
+		.help = "Every live node (config_source: etcd) side by side: the config\n"
+			"revision it runs, the VIPs it announces, each service's ring\n"
+			"digest and each backend's health. Disagreements (digests or\n"
+			"health verdicts that differ, a service missing on a node) are\n"
+			"listed last, marked '!'.",
+		.build = build_none,
+		.print = xlbctl_print_cluster,
+	},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -189,6 +189,134 @@ int xlbctl_print_node(struct json_object *data, FILE *f)
 	return 0;
 }
 
+/* The node's names, as columns. */
+static const char *node_name(struct json_object *nodes, size_t i)
+{
+	return xlb_json_str(json_object_array_get_idx(nodes, i), "name") ?: "?";
+}
+
+static struct json_object *named(struct json_object *arr, const char *key,
+				 const char *name)
+{
+	for (size_t i = 0; i < xlb_json_len(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *v = xlb_json_str(o, key);
+
+		if (v && !strcmp(v, name))
+			return o;
+	}
+	return NULL;
+}
+
+/* One row: label, then field of each node's service (and backend). */
+static void cluster_row(struct json_object *nodes, const char *label,
+			const char *svc, const char *be, const char *field,
+			FILE *f)
+{
+	fprintf(f, "%-24s", label);
+	for (size_t i = 0; i < xlb_json_len(nodes); i++) {
+		struct json_object *s =
+			named(xlb_json_get(json_object_array_get_idx(nodes, i),
+					   "services"),
+			      "name", svc);
+
+		if (s && be)
+			s = named(xlb_json_get(s, "backends"), "address", be);
+		fprintf(f, " %-18s", s ? xlb_json_str(s, field) ?: "?" : "-");
+	}
+	fputc('\n', f);
+}
+
+int xlbctl_print_cluster(struct json_object *data, FILE *f)
+{
+	struct json_object *nodes = xlb_json_get(data, "nodes");
+	struct json_object *dis = xlb_json_get(data, "disagreements");
+	struct json_object *first;
+	size_t n = xlb_json_len(nodes);
+
+	if (!nodes || !json_object_is_type(nodes, json_type_array) || !dis)
+		return -EPROTO;
+	if (!n) {
+		fputs("no live nodes\n", f);
+		return 0;
+	}
+	fprintf(f, "%-24s", "NODE");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %-18s", node_name(nodes, i));
+	fputc('\n', f);
+	fprintf(f, "%-24s", "config revision");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %-18s",
+			xlb_json_str(json_object_array_get_idx(nodes, i),
+				     "config_revision")
+				?: "?");
+	fputc('\n', f);
+	fprintf(f, "%-24s", "announced");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = xlb_json_get(
+			json_object_array_get_idx(nodes, i), "announced");
+		char buf[64] = "none";
+
+		if (xlb_json_len(a))
+			snprintf(buf, sizeof(buf), "%s%s",
+				 json_object_get_string(
+					 json_object_array_get_idx(a, 0)),
+				 xlb_json_len(a) > 1 ? " ..." : "");
+		fprintf(f, " %-18s", buf);
+	}
+	fputc('\n', f);
+	/* the rows come from the first node; a service only elsewhere is in
+	 * the disagreements */
+	first = xlb_json_get(json_object_array_get_idx(nodes, 0), "services");
+	for (size_t i = 0; i < xlb_json_len(first); i++) {
+		struct json_object *s = json_object_array_get_idx(first, i);
+		struct json_object *bes = xlb_json_get(s, "backends");
+		const char *sn = xlb_json_str(s, "name") ?: "?";
+
+		cluster_row(nodes, sn, sn, NULL, "ring_digest", f);
+		for (size_t j = 0; j < xlb_json_len(bes); j++) {
+			const char *a = xlb_json_str(
+				json_object_array_get_idx(bes, j), "address");
+			char label[64];
+
+			if (!a)
+				continue;
+			snprintf(label, sizeof(label), "  %s", a);
+			cluster_row(nodes, label, sn, a, "health", f);
+		}
+	}
+	if (!xlb_json_len(dis)) {
+		fputs("all nodes agree\n", f);
+		return 0;
+	}
+	for (size_t i = 0; i < xlb_json_len(dis); i++)
+		fprintf(f, "! %s\n",
+			json_object_get_string(
+				json_object_array_get_idx(dis, i)));
+	return 0;
+}
+
+/* config_source: etcd: where the config comes from, and whether it can. */
+static void print_etcd(struct json_object *node, FILE *f)
+{
+	struct json_object *e = xlb_json_get(node, "etcd");
+
+	if (!e)
+		return;
+	if (json_object_get_boolean(xlb_json_get(e, "reachable")))
+		fprintf(f, "config: etcd %s revision %s (%s)\n",
+			xlb_json_str(e, "key") ?: "?",
+			xlb_json_str(e, "revision") ?: "?",
+			xlb_json_str(e, "endpoint") ?: "?");
+	else
+		fprintf(f,
+			"config: etcd %s UNREACHABLE for %s ms (%s): serving revision %s, the last one applied\n",
+			xlb_json_str(e, "key") ?: "?",
+			xlb_json_str(e, "unreachable_for_ms") ?: "?",
+			xlb_json_str(e, "why") ?: "?",
+			xlb_json_str(e, "revision") ?: "?");
+}
+
 int xlbctl_print_status(struct json_object *data, FILE *f)
 {
 	static const struct group_fmt groups[] = {
@@ -204,6 +332,8 @@ int xlbctl_print_status(struct json_object *data, FILE *f)
 	/* a node that announces says so first: what the routers see */
 	if (node && strcmp(xlb_json_str(node, "announce_table") ?: "0", "0"))
 		xlbctl_print_node(node, f);
+	if (node)
+		print_etcd(node, f);
 
 	if (!xlb_json_len(svcs)) {
 		fputs("no services\n", f);

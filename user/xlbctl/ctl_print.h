@@ -17,6 +17,8 @@ int xlbctl_print_stats(struct json_object *data, FILE *f);
 int xlbctl_print_config(struct json_object *data, FILE *f);
 /* node drain / undrain, and status's first line when announcing */
 int xlbctl_print_node(struct json_object *data, FILE *f);
+/* cluster status: the nodes side by side, disagreements flagged */
+int xlbctl_print_cluster(struct json_object *data, FILE *f);
 int xlbctl_print_flows(struct json_object *data, FILE *f);
 int xlbctl_print_explain(struct json_object *data, FILE *f);
 

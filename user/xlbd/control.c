@@ -123,6 +123,11 @@ static json_object *status_node(const struct xlbd *d)
 			       json_object_new_boolean(d->ann.drained));
 	json_object_object_add(o, "hash_seed",
 			       json_object_new_int64(d->cfg.hash_seed));
+	json_object_object_add(
+		o, "config_source",
+		json_object_new_string(d->etcd ? "etcd" : "file"));
+	if (d->etcd)
+		json_object_object_add(o, "etcd", xlbd_etcd_status_json(d));
 	vips = json_object_new_array();
 	for (size_t i = 0; i < d->ann.n; i++) {
 		const struct xlbd_vip *v = &d->ann.vips[i];
@@ -547,17 +552,24 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 	return 0;
 }
 
+/*
+ * shared: the command changes the cluster's config, which with
+ * config_source: etcd is written back there (etcd_source.c) so every
+ * node applies it; a failed write is the command's failure.
+ */
 static const struct {
 	const char *name;
 	int (*fn)(struct xlbd *d, struct json_object *req, json_object **data,
 		  char *err);
+	bool shared;
 } cmds[] = {
 	{ "status", cmd_status },
-	{ "service_add", cmd_service_add },
-	{ "service_del", cmd_service_del },
-	{ "backend_add", cmd_backend_add },
-	{ "backend_del", cmd_backend_del },
-	{ "backend_set", cmd_backend_set },
+	{ "service_add", cmd_service_add, true },
+	{ "service_del", cmd_service_del, true },
+	{ "backend_add", cmd_backend_add, true },
+	{ "backend_del", cmd_backend_del, true },
+	{ "backend_set", cmd_backend_set, true },
+	{ "cluster_status", xlbd_cluster_status },
 	{ "stats", cmd_stats },
 	{ "config", cmd_config },
 	{ "flows", xlbd_inspect_flows },
@@ -566,11 +578,24 @@ static const struct {
 	{ "node_undrain", cmd_node_undrain },
 };
 
+/* The change made here goes to etcd; data says at which revision. */
+static int write_back(struct xlbd *d, json_object *data, char *err)
+{
+	int64_t rev = 0;
+	int r = xlbd_etcd_write_back(d, err, XLBD_ERR_LEN, &rev);
+
+	if (!r && data)
+		json_object_object_add(data, "etcd_revision",
+				       json_object_new_int64(rev));
+	return r;
+}
+
 void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req)
 {
 	const char *cmd = NULL;
 	json_object *data = NULL, *v;
 	char err[XLBD_ERR_LEN] = "";
+	int r;
 
 	if (json_object_object_get_ex(req, "cmd", &v) &&
 	    json_object_is_type(v, json_type_string))
@@ -588,7 +613,10 @@ void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].name, cmd))
 			continue;
-		if (cmds[i].fn(d, req, &data, err)) {
+		r = cmds[i].fn(d, req, &data, err);
+		if (!r && cmds[i].shared && d->etcd)
+			r = write_back(d, data, err);
+		if (r) {
 			json_object_put(data);
 			xlb_ctl_reply_err(fd, "%s",
 					  err[0] ? err : "request failed");

@@ -99,7 +99,12 @@ static void reload_undoes(void *ctx, bool runtime, const char *msg)
  * the result when the eventfd says it is done.
  */
 struct xlbd_reload {
-	const char *path;
+	const char *path; /* the file; NULL: doc, from etcd */
+	char *doc;
+	size_t len;
+	int64_t rev;
+	char name[200];		/* etcd:KEY */
+	struct xlb_config node; /* the bootstrap file, for doc */
 	pthread_t tid;
 	int efd;
 	struct xlb_config cfg;
@@ -113,6 +118,8 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 	struct xlb_config c = j->cfg;
 	int err = 0;
 
+	if (!j->path)
+		xlbd_etcd_processed(d, j->rev, !j->err);
 	if (j->err) {
 		log_errors(&j->errs, "reload refused: ", false);
 		pr_warn("reload refused: the running configuration stays");
@@ -159,16 +166,31 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 	}
 }
 
+/* Touches only its job: it may run in the reload thread. */
+static void reload_run(struct xlbd_reload *j)
+{
+	if (j->path)
+		j->err = xlb_config_load(j->path, &j->cfg, &j->errs);
+	else
+		j->err = xlb_config_load_shared(j->name, j->doc, j->len,
+						&j->node, &j->cfg, &j->errs);
+}
+
 static void *reload_load(void *arg)
 {
 	struct xlbd_reload *j = arg;
 
-	j->err = xlb_config_load(j->path, &j->cfg, &j->errs);
+	reload_run(j);
 	eventfd_write(j->efd, 1);
 	return NULL;
 }
 
-static void reload_start(struct xlbd *d);
+static void reload_free(struct xlbd_reload *j)
+{
+	xlb_config_errors_free(&j->errs);
+	free(j->doc);
+	free(j);
+}
 
 /* The thread is done (or was never started): apply, then maybe again. */
 static void reload_finish(struct xlbd *d)
@@ -176,12 +198,11 @@ static void reload_finish(struct xlbd *d)
 	struct xlbd_reload *j = d->reload;
 
 	reload_apply(d, j);
-	xlb_config_errors_free(&j->errs);
-	free(j);
+	reload_free(j);
 	d->reload = NULL;
 	if (d->reload_again) {
 		d->reload_again = false;
-		reload_start(d);
+		xlbd_reload_start(d, "again");
 	}
 }
 
@@ -199,19 +220,17 @@ static void on_reload_done(struct xlb_loop *l, int fd, uint32_t events,
 	reload_finish(d);
 }
 
-static void reload_start(struct xlbd *d)
+void xlbd_reload_start(struct xlbd *d, const char *why)
 {
 	struct xlbd_reload *j;
 	int err;
 
 	if (d->reload) {
 		/* the file may have changed since that load read it */
-		pr_info("SIGHUP: a reload is running; another follows it");
+		pr_info("%s: a reload is running; another follows it", why);
 		d->reload_again = true;
 		return;
 	}
-	pr_info("SIGHUP: reloading %s", d->config_path);
-	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		pr_warn("reload refused: %s", strerror(ENOMEM));
@@ -220,7 +239,23 @@ static void reload_start(struct xlbd *d)
 		sd_notify(0, "READY=1\nSTATUS=reload refused (out of memory)");
 		return;
 	}
-	j->path = d->config_path;
+	if (d->etcd) {
+		err = xlbd_etcd_doc(d, &j->doc, &j->len, &j->rev, j->name,
+				    sizeof(j->name));
+		if (err) {
+			pr_warn("%s: nothing to reload from %s (%s)", why,
+				j->name, strerror(-err));
+			free(j);
+			return;
+		}
+		j->node = d->boot;
+		pr_info("%s: reloading %s (revision %lld)", why, j->name,
+			(long long)j->rev);
+	} else {
+		j->path = d->config_path;
+		pr_info("%s: reloading %s", why, d->config_path);
+	}
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
 	d->reload = j;
 	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	err = j->efd < 0 ? errno : 0;
@@ -237,7 +272,7 @@ static void reload_start(struct xlbd *d)
 		xlb_loop_del_fd(d->loop, j->efd);
 		close(j->efd);
 	}
-	j->err = xlb_config_load(j->path, &j->cfg, &j->errs);
+	reload_run(j);
 	reload_finish(d);
 }
 
@@ -251,8 +286,7 @@ static void reload_stop(struct xlbd *d)
 	pthread_join(j->tid, NULL);
 	close(j->efd);
 	xlb_config_free(&j->cfg);
-	xlb_config_errors_free(&j->errs);
-	free(j);
+	reload_free(j);
 	d->reload = NULL;
 }
 
@@ -263,13 +297,42 @@ static void on_signal(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload_start(d);
+			xlbd_reload_start(d, "SIGHUP");
 		} else {
 			pr_info("%s: exiting; the data plane keeps forwarding",
 				strsignal(si.ssi_signo));
 			xlb_loop_stop(l);
 		}
 	}
+}
+
+/*
+ * config_source: etcd: the bootstrap file is d->cfg so far; the config to
+ * start with is etcd's document merged with it.
+ */
+static int etcd_config(struct xlbd *d)
+{
+	struct xlb_config_errors errs = {};
+	int err;
+
+	d->boot = d->cfg;
+	if (!d->boot.etcd.name[0] &&
+	    gethostname(d->boot.etcd.name, sizeof(d->boot.etcd.name) - 1))
+		snprintf(d->boot.etcd.name, sizeof(d->boot.etcd.name), "xlb");
+	if (!xlb_name_ok(d->boot.etcd.name)) {
+		pr_err("etcd: the host name '%s' is not a node name: set etcd.name",
+		       d->boot.etcd.name);
+		return -EINVAL;
+	}
+	d->cfg = (struct xlb_config){};
+	err = xlbd_etcd_init(d, &d->cfg, &errs);
+	log_errors(&errs, "", true);
+	xlb_config_errors_free(&errs);
+	if (err) {
+		pr_err("cannot start: no configuration from etcd");
+		xlbd_etcd_stop(d);
+	}
+	return err;
 }
 
 static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
@@ -384,6 +447,9 @@ int main(int argc, char **argv)
 
 	if (load_config(path, &d.cfg, "", true))
 		return 1;
+	if (d.cfg.source == XLB_CONFIG_SOURCE_ETCD && !teardown &&
+	    etcd_config(&d))
+		return 1;
 	if (teardown) {
 		err = xlbd_teardown(&d.cfg);
 		xlb_config_free(&d.cfg);
@@ -460,7 +526,12 @@ int main(int argc, char **argv)
 		pr_err("cannot start: VIP announcement");
 	else if ((err = xlbd_sync_start(&d)))
 		pr_err("cannot start: flow_sync");
+	else if (d.etcd && ((err = xlbd_etcd_start(&d)) ||
+			    (err = xlbd_cluster_start(&d))))
+		pr_err("cannot start: etcd watch: %s", strerror(-err));
 	if (err) {
+		xlbd_cluster_stop(&d);
+		xlbd_etcd_stop(&d);
 		xlbd_announce_stop(&d);
 		xlbd_metrics_stop(&d);
 		xlbd_control_stop(&d);
@@ -472,6 +543,8 @@ int main(int argc, char **argv)
 		   (int)getpid(), d.n_svcs, d.cfg.interface);
 	err = xlb_loop_run(d.loop);
 	reload_stop(&d);
+	xlbd_cluster_stop(&d);
+	xlbd_etcd_stop(&d);
 	sd_notify(
 		0,
 		"STOPPING=1\nSTATUS=exiting; the data plane keeps forwarding");

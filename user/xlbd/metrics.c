@@ -235,6 +235,30 @@ static void render_daemon(struct xlb_prom *p, struct xlbd *d)
 		d->config_ok_time);
 }
 
+/* config_source: etcd: can the node reach it, what does it run */
+static void render_etcd(struct xlb_prom *p, struct xlbd *d)
+{
+	__u64 rev, writes, conflicts;
+	bool ok;
+
+	if (!d->etcd)
+		return;
+	xlbd_etcd_metrics(d, &ok, &rev, &writes, &conflicts);
+	xlb_prom_family(
+		p, "xlb_etcd_reachable", XLB_PROM_GAUGE,
+		"1 while etcd answers (watch up, node record's lease kept); 0: serving the last configuration.");
+	xlb_prom_u64(p, "xlb_etcd_reachable", XLB_PROM_NOLABELS, ok);
+	xlb_prom_family(p, "xlb_etcd_config_revision", XLB_PROM_GAUGE,
+			"mod_revision of the etcd config document applied.");
+	xlb_prom_u64(p, "xlb_etcd_config_revision", XLB_PROM_NOLABELS, rev);
+	xlb_prom_family(p, "xlb_etcd_write_backs_total", XLB_PROM_COUNTER,
+			"xlbctl changes written to etcd, by result.");
+	xlb_prom_u64(p, "xlb_etcd_write_backs_total",
+		     XLB_PROM_L({ "result", "success" }), writes);
+	xlb_prom_u64(p, "xlb_etcd_write_backs_total",
+		     XLB_PROM_L({ "result", "conflict" }), conflicts);
+}
+
 /* announce.c's state: what the routers are told, and how often it changed */
 static void render_announce(struct xlb_prom *p, struct xlbd *d)
 {
@@ -489,6 +513,7 @@ static char *render(struct xlbd *d, size_t *len)
 		render_backends(&p, d, &sn);
 		render_announce(&p, d);
 		render_sync(&p, d);
+		render_etcd(&p, d);
 		render_self(&p);
 		if (p.bad)
 			pr_warn("metrics: an invalid metric or label name was skipped");

@@ -8,6 +8,7 @@
 #define XLBD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -125,10 +126,16 @@ struct xlbd_sync {
 	XLBD_SYNC_COUNTERS(XLBD_SYNC_FIELD)
 	__u64 rejected[XLB_SYNC_R_N]; /* datagrams, by reason */
 };
+struct xlbd_etcd;    /* etcd_source.c */
+struct xlbd_cluster; /* cluster.c */
 
 struct xlbd {
-	struct xlb_config cfg;	/* globals; cfg.services unused */
-	struct xlb_config file; /* the file as last applied (drift.c) */
+	struct xlb_config cfg; /* globals; cfg.services unused */
+	/* config_source: etcd: the bootstrap file (no services) */
+	struct xlb_config boot;
+	struct xlbd_etcd *etcd;	      /* NULL: the config is a file */
+	struct xlbd_cluster *cluster; /* NULL: the config is a file */
+	struct xlb_config file;	      /* the file as last applied (drift.c) */
 	const char *config_path;
 	const char *bpf_object; /* --bpf-object FILE; NULL: compiled in */
 	struct svc_rt **svcs;
@@ -350,6 +357,50 @@ void xlbd_sync_resend(struct xlbd *d, const struct xlb_flow_key *k,
 /* One datagram as received from @from (tests and fuzzing call it too). */
 void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,
 		       const struct sockaddr_storage *from, __u64 now_ms);
+
+/*
+ * main.c: a reload, as SIGHUP does (from the file, or with config_source
+ * etcd the newest document etcd gave); why: for the log.
+ */
+void xlbd_reload_start(struct xlbd *d, const char *why);
+
+/*
+ * etcd_source.c: config_source: etcd. init: the first read of the
+ * document into *cfg (with the bootstrap file d->boot). start: watch it
+ * (a thread); each new revision is applied by xlbd_reload_start(). doc:
+ * a copy of the newest for the reload; processed: the reload's result.
+ * write_back: the effective config to etcd after an xlbctl change,
+ * compare-and-swap on the revision last processed (-ECANCELED: changed
+ * meanwhile, said in err; the node then goes back to etcd's document).
+ * reachable: called every second (others_ok: the node record's lease).
+ */
+int xlbd_etcd_init(struct xlbd *d, struct xlb_config *cfg,
+		   struct xlb_config_errors *errs);
+int xlbd_etcd_start(struct xlbd *d);
+void xlbd_etcd_stop(struct xlbd *d);
+int xlbd_etcd_doc(struct xlbd *d, char **buf, size_t *len, int64_t *rev,
+		  char *name, size_t namelen);
+void xlbd_etcd_processed(struct xlbd *d, int64_t rev, bool applied);
+int xlbd_etcd_write_back(struct xlbd *d, char *err, size_t errlen,
+			 int64_t *rev);
+void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why);
+int64_t xlbd_etcd_revision(const struct xlbd *d);
+struct json_object *xlbd_etcd_status_json(const struct xlbd *d);
+void xlbd_etcd_metrics(struct xlbd *d, bool *reachable, __u64 *rev,
+		       __u64 *write_backs, __u64 *conflicts);
+const char *xlbd_etcd_key(const struct xlbd *d);
+/* A client of its own (for a thread), and the event loop's. */
+struct xlb_etcd *xlbd_etcd_client(struct xlbd *d, long timeout_ms);
+struct xlb_etcd *xlbd_etcd_loop_client(struct xlbd *d);
+
+/*
+ * cluster.c: this node's record under PREFIX/nodes/NAME (a lease kept
+ * alive by a thread), and `xlbctl cluster status` (the control command).
+ */
+int xlbd_cluster_start(struct xlbd *d);
+void xlbd_cluster_stop(struct xlbd *d);
+int xlbd_cluster_status(struct xlbd *d, struct json_object *req,
+			struct json_object **data, char *err);
 
 /* control.c */
 int xlbd_control_start(struct xlbd *d);

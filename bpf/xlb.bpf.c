@@ -3,7 +3,8 @@
  * xlb: XDP L4 load balancer, L2 direct server return.
  *
  * parse -> service lookup -> flow table -> (scheduler) -> rewrite MACs ->
- * XDP_TX / XDP_REDIRECT. Anything that is not VIP traffic leaves with
+ * XDP_TX / XDP_REDIRECT (l2), or encapsulate towards the backend's route
+ * (ipip, gue: lib/encap.h). Anything that is not VIP traffic leaves with
  * XDP_PASS untouched. Every verdict is counted with a reason.
  */
 #include <linux/bpf.h>
@@ -15,6 +16,7 @@
 #include "lib/icmp.h"
 #include "lib/sched.h"
 #include "lib/nat.h"
+#include "lib/encap.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -163,6 +165,29 @@ static __always_inline void flow_touch(const struct xlb_svc *svc,
 }
 
 /*
+ * A packet of an ipip or gue service leaves encapsulated (lib/encap.h),
+ * counted like the l2 path's: service and backend bytes are the frame as
+ * received, in every mode.
+ */
+static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
+				     const struct xlb_svc *svc,
+				     const struct xlb_backend *be, __u32 be_id,
+				     struct verdict *v)
+{
+	__u32 len = ctx->data_end - ctx->data; /* as received, like l2 */
+	int r = xlb_encap_push(ctx, &p->key, be, svc->fwd, svc->hash_seed);
+	__u32 reason = XLB_ENCAP_REASON(r);
+
+	if (reason == XLB_STAT_TX || reason == XLB_STAT_REDIRECT) {
+		stat_fwd(svc->id, be_id, len, v->new_flow);
+		v->be_id = be_id;
+	}
+	v->reason = reason;
+	stat_inc(reason);
+	return XLB_ENCAP_ACT(r);
+}
+
+/*
  * Send the packet to the flow's backend. A flow-table hit whose backend is
  * still up and still the same assignment (gen) is the fast path: one
  * lookup, no ring, no hash, and the clock is one inlined load (jiffies).
@@ -303,6 +328,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		v->new_flow = true;
 	}
 out:
+	if (fwd_is_encap(svc->fwd))
+		return encap_out(ctx, p, svc, be, be_id, v);
 	if ((void *)(eth + 1) > end)
 		return drop(v, XLB_STAT_DROP_MALFORMED);
 	__builtin_memcpy(eth->h_dest, be->dmac, ETH_ALEN);

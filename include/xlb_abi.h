@@ -58,6 +58,7 @@
 #define XLB_MAP_NAT_FWD xlb_nat_fwd
 #define XLB_MAP_NAT_REV xlb_nat_rev
 #define XLB_MAP_NAT_CFG xlb_nat_cfg
+#define XLB_MAP_ENCAP xlb_encap
 
 /*
  * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
@@ -159,6 +160,21 @@ enum xlb_fwd {
 	XLB_FWD_GUE = 2,
 	XLB_FWD_NAT = 3,
 	XLB_FWD_MAX
+};
+
+/*
+ * Value of XLB_MAP_ENCAP (one slot): what the ipip and gue services'
+ * outer headers need besides the backend's address. A zero source lets
+ * the kernel's FIB choose the address it would use towards the backend
+ * (bpf_fib_lookup with BPF_FIB_LOOKUP_SRC). gue_port 0 is the default.
+ * Only the encapsulation path looks it up; the l2 path never does.
+ */
+#define XLB_GUE_PORT_DEFAULT 6080 /* Katran's */
+struct xlb_encap {
+	__be32 src4;	 /* config encap_source.ipv4, 0: the FIB's */
+	__be16 gue_port; /* config gue_port, 0: XLB_GUE_PORT_DEFAULT */
+	__u8 pad[2];
+	union xlb_addr src6; /* config encap_source.ipv6, zero: the FIB's */
 };
 
 /* xlb_svc.flags */
@@ -427,6 +443,29 @@ struct xlb_counters {
 };
 
 /*
+ * Encapsulation counters, the same four per mode (ipip, gue), in this
+ * order, so the program finds a mode's counter as its first one plus the
+ * XLB_ENCAP_* offset. ENCAP counts packets sent encapsulated (also counted
+ * tx or redirect); the others are the packet's verdict: dropped, no route
+ * to the backend (or no usable source address, or forwarding disabled on
+ * the ingress interface); dropped, the next hop's neighbour entry is not
+ * resolved (never sent to a zero MAC); over the path MTU (an ICMP error
+ * sent back to the client when allowed, else dropped).
+ */
+#define XLB_ENCAP_STATS(X, M, m)                                 \
+	X(M##_ENCAP, m "_encap")       /* sent encapsulated */   \
+	X(M##_NO_ROUTE, m "_no_route") /* dropped: no route */   \
+	X(M##_NO_NEIGH, m "_no_neigh") /* dropped: unresolved */ \
+	X(M##_TOO_BIG, m "_too_big")   /* over the path MTU */
+enum xlb_encap_stat {
+	XLB_ENCAP_SENT = 0,
+	XLB_ENCAP_NO_ROUTE,
+	XLB_ENCAP_NO_NEIGH,
+	XLB_ENCAP_TOO_BIG,
+	XLB_ENCAP_NSTATS,
+};
+
+/*
  * Global counters, one per verdict reason, in the per-CPU array
  * XLB_MAP_STATS. X-macro so the enum and the printable names cannot drift.
  */
@@ -456,7 +495,9 @@ struct xlb_counters {
 	X(DROP_NO_ROUTE, "drop_no_route") /* FIB: no route to next hop */      \
 	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */       \
 	X(PASS_MAC_GROUP, "pass_mac_multicast") /* VIP frame to a group MAC */ \
-	X(PASS_MAC_OTHER, "pass_mac_other_host") /* ... to another host's */
+	X(PASS_MAC_OTHER, "pass_mac_other_host") /* ... to another host's */   \
+	XLB_ENCAP_STATS(X, IPIP, "ipip")                                       \
+	XLB_ENCAP_STATS(X, GUE, "gue")
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {
@@ -503,5 +544,10 @@ _Static_assert(sizeof(struct xlb_nat_fwd) == 64, "xlb_nat_fwd layout");
 _Static_assert(sizeof(struct xlb_nat_rev_key) == 40, "xlb_nat_rev_key layout");
 _Static_assert(sizeof(struct xlb_nat_rev) == 56, "xlb_nat_rev layout");
 _Static_assert(sizeof(struct xlb_nat_cfg) == 536, "xlb_nat_cfg layout");
+_Static_assert(sizeof(struct xlb_encap) == 24, "xlb_encap layout");
+_Static_assert(XLB_STAT_GUE_ENCAP - XLB_STAT_IPIP_ENCAP == XLB_ENCAP_NSTATS &&
+		       XLB_STAT_IPIP_TOO_BIG - XLB_STAT_IPIP_ENCAP ==
+			       XLB_ENCAP_TOO_BIG,
+	       "encapsulation counters: XLB_ENCAP_* offsets per mode");
 
 #endif /* XLB_ABI_H */

@@ -183,6 +183,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_RUNTIME SEC(".maps");
 
+/* One slot: encapsulation sources and GUE port (struct xlb_encap). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_encap);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_ENCAP SEC(".maps");
+
 /* Sampled packets for `xlbctl trace`, written only while tracing is on. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

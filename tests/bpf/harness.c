@@ -114,11 +114,20 @@ static void remember(__u32 *ids, int *n, __u32 id)
 bool h_service_sched(struct h *h, const char *vip, __u16 port, __u8 proto,
 		     __u32 id, __u8 sched, const __u32 *ring, __u32 size)
 {
+	return h_service_fwd(h, vip, port, proto, id, sched, XLB_FWD_L2, ring,
+			     size);
+}
+
+bool h_service_fwd(struct h *h, const char *vip, __u16 port, __u8 proto,
+		   __u32 id, __u8 sched, __u8 fwd, const __u32 *ring,
+		   __u32 size)
+{
 	struct xlb_svc_key k;
 	struct xlb_svc v = {
 		.id = id,
 		.table_size = ring ? size : 0,
 		.sched = sched,
+		.fwd = fwd,
 	};
 
 	if (!h_svc_key(&k, vip, port, proto))

@@ -76,6 +76,10 @@ bool h_addr(union xlb_addr *a, __u8 *family, const char *s);
  */
 bool h_service_sched(struct h *h, const char *vip, __u16 port, __u8 proto,
 		     __u32 id, __u8 sched, const __u32 *ring, __u32 size);
+/* The same with a forwarding mode (enum xlb_fwd). */
+bool h_service_fwd(struct h *h, const char *vip, __u16 port, __u8 proto,
+		   __u32 id, __u8 sched, __u8 fwd, const __u32 *ring,
+		   __u32 size);
 bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
 	       const __u32 *ring, __u32 size);
 bool h_vip_mark(struct h *h, const char *vip, bool on);

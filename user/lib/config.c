@@ -133,6 +133,7 @@ void xlb_config_init(struct xlb_config *c)
 	c->snat.tcp_est_ms = XLB_NAT_DEF_TCP_EST * 1000;
 	c->snat.tcp_close_ms = XLB_NAT_DEF_TCP_CLOSE * 1000;
 	c->snat.udp_ms = XLB_NAT_DEF_UDP * 1000;
+	c->encap.gue_port = XLB_GUE_PORT_DEFAULT;
 }
 
 void xlb_service_conf_init(struct xlb_service_conf *s)
@@ -201,7 +202,17 @@ bool xlb_hc_conf_equal(const struct xlb_hc_conf *a, const struct xlb_hc_conf *b)
 
 bool xlb_fwd_supported(enum xlb_fwd fwd)
 {
-	return fwd == XLB_FWD_L2 || fwd == XLB_FWD_NAT;
+	return fwd == XLB_FWD_L2 || fwd == XLB_FWD_NAT || xlb_fwd_is_encap(fwd);
+}
+
+bool xlb_fwd_is_encap(enum xlb_fwd fwd)
+{
+	return fwd == XLB_FWD_IPIP || fwd == XLB_FWD_GUE;
+}
+
+bool xlb_fwd_uses_fib(enum xlb_fwd fwd)
+{
+	return fwd == XLB_FWD_NAT || xlb_fwd_is_encap(fwd);
 }
 
 bool xlb_service_conf_equal(const struct xlb_service_conf *a,
@@ -241,6 +252,7 @@ bool xlb_config_globals_equal(const struct xlb_config *a,
 	       !strcmp(a->metrics_listen, b->metrics_listen) &&
 	       a->hash_seed == b->hash_seed &&
 	       a->announce_table == b->announce_table &&
+	       !memcmp(&a->encap, &b->encap, sizeof(a->encap)) &&
 	       !memcmp(&a->flows, &b->flows, sizeof(a->flows)) &&
 	       xlb_snat_conf_equal(&a->snat, &b->snat) &&
 	       xlb_sync_conf_equal(&a->sync, &b->sync);

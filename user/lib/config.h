@@ -36,6 +36,15 @@
  *	one cluster must share it (and their backends): then every node
  *	sends a flow to the same backend, which `xlbctl status` shows as
  *	equal ring digests. Default 0.
+ *   encap_source: { ipv4: 10.0.0.1, ipv6: 2001:db8::1 }
+ *	Outer source address of ipip and gue packets, per family of the
+ *	backend (either key may be absent). Absent: the address the kernel
+ *	would use towards the backend (its FIB). Numeric, of that family,
+ *	not unspecified, multicast or broadcast.
+ *   gue_port: 6080
+ *	UDP destination port of gue packets, 1..65535, for every gue
+ *	service (the backends' decapsulators listen on one port). Default
+ *	XLB_GUE_PORT_DEFAULT (6080).
  *   announce_table: 0
  *	Kernel routing table (1..4294967295, not 253..255) that xlbd puts a
  *	/32 or /128 route through lo into for every VIP it announces; BIRD
@@ -119,7 +128,8 @@
  *	forwarding: l2
  *		l2 | ipip | gue | nat (enum xlb_fwd). Default l2; a mode
  *		not implemented (xlb_fwd_supported()) is an error. nat
- *		needs an snat address of the vip's family.
+ *		needs an snat address of the vip's family. ipip
+ *		and gue backends may be of either family.
  *	table_size: 65537
  *		Lookup table slots: a prime in 2..XLB_MAX_TABLE_SIZE
  *		(1048573), at least the number of backends. Default
@@ -150,7 +160,8 @@
  *		or flow style ({ address: 198.18.0.11, weight: 100 }):
  *
  *		address: 198.18.0.11
- *			Required, same family as the vip, unique within
+ *			Required, same family as the vip (any family
+ *			with ipip and gue), unique within
  *			the service.
  *		weight: 100
  *			0..65535, default 100. 0 drains the backend: no
@@ -379,6 +390,10 @@ struct xlb_config {
 	char metrics_listen[128]; /* "" = off */
 	__u32 hash_seed;	  /* xlb_svc.hash_seed of every service */
 	__u32 announce_table;	  /* 0: announcing off */
+	struct xlb_encap_conf {
+		union xlb_addr src4, src6; /* encap_source; zero: the FIB's */
+		__u16 gue_port;		   /* host order */
+	} encap;
 	struct xlb_flow_conf {
 		__u32 tcp_timeout_ms;	 /* idle established TCP flow */
 		__u32 udp_timeout_ms;	 /* idle UDP flow */
@@ -470,6 +485,10 @@ void xlb_config_errors_print(const struct xlb_config_errors *e, FILE *f);
 
 /* Forwarding modes this build implements (the others are refused). */
 bool xlb_fwd_supported(enum xlb_fwd fwd);
+/* ipip or gue: the backend is reached by encapsulation (any family). */
+bool xlb_fwd_is_encap(enum xlb_fwd fwd);
+/* nat, ipip, gue: the data plane finds the next hop in the kernel's FIB. */
+bool xlb_fwd_uses_fib(enum xlb_fwd fwd);
 
 /* Defaults, for code that builds a config without a file. */
 void xlb_config_init(struct xlb_config *c);

@@ -98,6 +98,11 @@ static void put_str(FILE *f, const char *s, size_t len)
 	fputc('"', f);
 }
 
+static bool addr_is_zero(const union xlb_addr *a)
+{
+	return !(a->v6[0] | a->v6[1] | a->v6[2] | a->v6[3]);
+}
+
 static void put_addr(FILE *f, const union xlb_addr *a, __u8 family)
 {
 	char buf[XLB_ADDR_STRLEN];
@@ -351,6 +356,21 @@ static void dump_node(const struct xlb_config *c, FILE *f)
 		fprintf(f, "announce_table: %u\n", c->announce_table);
 	put_sync(f, &c->sync);
 	put_snat(f, &c->snat);
+	if (c->encap.src4.v4 || !addr_is_zero(&c->encap.src6)) {
+		const char *sep = "";
+
+		fprintf(f, "encap_source: { ");
+		if (c->encap.src4.v4) {
+			fprintf(f, "ipv4: ");
+			put_addr(f, &c->encap.src4, XLB_FAMILY_V4);
+			sep = ", ";
+		}
+		if (!addr_is_zero(&c->encap.src6)) {
+			fprintf(f, "%sipv6: ", sep);
+			put_addr(f, &c->encap.src6, XLB_FAMILY_V6);
+		}
+		fprintf(f, " }\n");
+	}
 }
 
 /* The cluster's keys: hash seed, flow settings, services. */
@@ -378,6 +398,8 @@ static void dump_shared(const struct xlb_config *c, FILE *f)
 
 	if (c->hash_seed)
 		fprintf(f, "hash_seed: 0x%08x\n", c->hash_seed);
+	if (c->encap.gue_port != XLB_GUE_PORT_DEFAULT)
+		fprintf(f, "gue_port: %u\n", c->encap.gue_port);
 	if (c->flows.new_flow_limit)
 		fprintf(f, "new_flow_rate_limit: %u\n",
 			c->flows.new_flow_limit);

@@ -55,13 +55,14 @@ static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 		yr_missing(x, n, &f[B_ADDRESS], "address", "backend");
 	} else if (yr_get_addr(x, &f[B_ADDRESS], "address", &b->addr,
 			       &b->family) &&
-		   s->family && b->family != s->family) {
+		   s->family && b->family != s->family &&
+		   !xlb_fwd_is_encap(s->fwd)) {
 		char a[XLB_ADDR_STRLEN], v[XLB_ADDR_STRLEN];
 
 		xlb_format_addr(&b->addr, b->family, a, sizeof(a));
 		xlb_format_addr(&s->vip, s->family, v, sizeof(v));
 		yr_err(x, yr_node_line(f[B_ADDRESS].val),
-		       "address family mismatch: backend %s is IPv%d but vip %s is IPv%d",
+		       "address family mismatch: backend %s is IPv%d but vip %s is IPv%d (only forwarding ipip and gue mix families)",
 		       a, b->family, v, s->family);
 	}
 	if (f[B_WEIGHT].val)
@@ -382,6 +383,8 @@ static bool ifname_ok(const char *s)
 	X(G_SNAT, "snat")                       \
 	X(G_SOURCE, "config_source")            \
 	X(G_ETCD, "etcd")                       \
+	X(G_ENCAP_SOURCE, "encap_source")       \
+	X(G_GUE_PORT, "gue_port")               \
 	X(G_SERVICES, "services")
 
 YR_KEYS(GLOBAL_KEYS, G_N, global_keys);
@@ -390,7 +393,8 @@ YR_KEYS(GLOBAL_KEYS, G_N, global_keys);
 static bool node_key(int k)
 {
 	return k <= G_METRICS || k == G_ANNOUNCE_TABLE || k == G_FLOW_SYNC ||
-	       k == G_SNAT || k == G_SOURCE || k == G_ETCD;
+	       k == G_SNAT || k == G_SOURCE || k == G_ETCD ||
+	       k == G_ENCAP_SOURCE;
 }
 
 static const char *const source_names[] = { "file", "etcd" };
@@ -532,6 +536,36 @@ static void get_seed(struct yr_ctx *x, const struct yr_field *f, __u32 *out)
 	*out = v;
 }
 
+#define ENCAP_SOURCE_KEYS(X) X(ES_IPV4, "ipv4") X(ES_IPV6, "ipv6")
+YR_KEYS(ENCAP_SOURCE_KEYS, ES_N, encap_source_keys);
+
+/* encap_source: { ipv4: ADDR, ipv6: ADDR }, each of its own family. */
+static void get_encap_source(struct yr_ctx *x, yaml_node_t *n,
+			     struct xlb_encap_conf *e)
+{
+	union xlb_addr *dst[] = { &e->src4, &e->src6 };
+	const __u8 want[] = { XLB_FAMILY_V4, XLB_FAMILY_V6 };
+	struct yr_field f[ES_N];
+
+	if (!yr_collect(x, n, "encap_source", encap_source_keys, ES_N, f))
+		return;
+	for (int i = 0; i < ES_N; i++) {
+		union xlb_addr a;
+		__u8 fam;
+
+		if (!f[i].val ||
+		    !yr_get_addr(x, &f[i], encap_source_keys[i], &a, &fam))
+			continue;
+		if (fam != want[i]) {
+			yr_err(x, yr_node_line(f[i].val),
+			       "'encap_source': '%s' must be an IPv%d address",
+			       encap_source_keys[i], want[i]);
+			continue;
+		}
+		*dst[i] = a;
+	}
+}
+
 static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 		       struct xlb_config *c, bool shared)
 {
@@ -624,6 +658,14 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 		xlb_config_parse_sync(x, f[G_FLOW_SYNC].val, &c->sync);
 	if (f[G_SNAT].val)
 		xlb_config_parse_snat(x, f[G_SNAT].val, &c->snat);
+	if (f[G_ENCAP_SOURCE].val)
+		get_encap_source(x, f[G_ENCAP_SOURCE].val, &c->encap);
+	if (f[G_GUE_PORT].val) {
+		__u32 v;
+
+		if (yr_get_u32(x, &f[G_GUE_PORT], "gue_port", 1, 65535, &v))
+			c->encap.gue_port = v;
+	}
 	if (f[G_SERVICES].val)
 		parse_services(x, f[G_SERVICES].val, c);
 	for (size_t j = 0; j < c->n_services; j++) {
@@ -691,6 +733,8 @@ static void copy_node_keys(struct xlb_config *c, const struct xlb_config *node)
 	c->announce_table = node->announce_table;
 	c->sync = node->sync;
 	c->snat = node->snat;
+	c->encap.src4 = node->encap.src4;
+	c->encap.src6 = node->encap.src6;
 }
 
 static int load(const char *name, const char *buf, size_t len,
@@ -887,6 +931,7 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 		{ "flow_sync", xlb_config_sync_keys, XLB_CONFIG_SYNC_N_KEYS },
 		{ "snat", xlb_config_nat_keys, XLB_CONFIG_NAT_N_KEYS },
 		{ "etcd", etcd_keys, E_N },
+		{ "encap_source", encap_source_keys, ES_N },
 	};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)

@@ -821,6 +821,15 @@ int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 			   &per_cpu_per_sec, sizeof(per_cpu_per_sec));
 }
 
+int xlb_dp_encap_set(struct xlb_dp *dp, const struct xlb_encap *e)
+{
+	__u32 zero = 0;
+
+	if (dp->encap_fd < 0)
+		return -EOPNOTSUPP;
+	return bpf_map_update_elem(dp->encap_fd, &zero, e, 0) ? -errno : 0;
+}
+
 int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,
 		       void *ctx)
 {

@@ -27,7 +27,8 @@ struct xlb_bpf;
  * that program leaves the fd -1 (the unconfirmed-flow table and the
  * new-flow rate window: such a program pins SYNs in the main table and
  * ignores the limit; the VIP filter: such a program looks every packet
- * up in the services map; the NAT maps: such a program has no full NAT).
+ * up in the services map; the NAT maps: such a program has no full NAT; the encapsulation settings: such a program has
+ * no ipip or gue).
  */
 #define XLB_DP_MAPS(X)                          \
 	X(svc_fd, XLB_MAP_SERVICES, 1)          \
@@ -48,7 +49,8 @@ struct xlb_bpf;
 	X(flow_sync_fd, XLB_MAP_FLOW_SYNC, 0)   \
 	X(nat_fwd_fd, XLB_MAP_NAT_FWD, 0)       \
 	X(nat_rev_fd, XLB_MAP_NAT_REV, 0)       \
-	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)
+	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)       \
+	X(encap_fd, XLB_MAP_ENCAP, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
@@ -174,5 +176,10 @@ int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6]);
  * -EOPNOTSUPP: the running program predates the limit.
  */
 int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec);
+/*
+ * Encapsulation sources and GUE port (struct xlb_encap). -EOPNOTSUPP: the
+ * running program predates encapsulation.
+ */
+int xlb_dp_encap_set(struct xlb_dp *dp, const struct xlb_encap *e);
 
 #endif /* XLB_DATAPLANE_H */

@@ -51,9 +51,9 @@ int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f)
 			int ifindex, err;
 
 			err = xlb_route_get(n, &b->addr, b->family, &ifindex);
-			/* nat: a route through a gateway will do */
+			/* nat, ipip, gue: a route through a gateway will do */
 			if (!err ||
-			    (s->fwd == XLB_FWD_NAT && err == -EHOSTUNREACH))
+			    (err == -EHOSTUNREACH && xlb_fwd_uses_fib(s->fwd)))
 				continue;
 			xlbd_addr_str(&b->addr, b->family, a, sizeof(a));
 			fprintf(f,

@@ -140,6 +140,11 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 	d->cfg.snat = c.snat;
 	xlbd_nat_apply(d);
 	d->cfg.announce_table = c.announce_table; /* applied by the sync */
+	if (memcmp(&c.encap, &d->cfg.encap, sizeof(c.encap))) {
+		pr_info("reload: encap_source or gue_port changed");
+		d->cfg.encap = c.encap;
+		xlbd_encap_apply(d);
+	}
 	if (c.hash_seed != d->cfg.hash_seed) {
 		pr_info("reload: hash_seed changed; republishing every ring");
 		d->cfg.hash_seed = c.hash_seed;
@@ -484,6 +489,7 @@ int main(int argc, char **argv)
 		err = xlbd_adopt_maps(&d);
 	if (err)
 		goto out;
+	xlbd_encap_apply(&d); /* before the first encapsulated service */
 	{
 		/* the file's services become the runtime state */
 		struct xlb_config file = d.cfg;

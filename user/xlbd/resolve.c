@@ -24,8 +24,8 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
 	/*
-	 * Full NAT: the program takes the next hop from the FIB for each
-	 * packet, so a route is enough, through a gateway too. The probe
+	 * Full NAT, ipip, gue: the program takes the next hop from the FIB
+	 * for each packet, so a route is enough, through a gateway too. The probe
 	 * creates the neighbour entry of an on-link backend.
 	 */
 	if (b->fib && (!err || err == -EHOSTUNREACH)) {

@@ -286,7 +286,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	bool adopted_up = false;
 
 	xlbd_addr_str(&c->addr, c->family, a, sizeof(a));
-	if (c->family != s->conf.family) {
+	if (c->family != s->conf.family && !xlb_fwd_is_encap(s->conf.fwd)) {
 		snprintf(err, errlen,
 			 "backend %s: not the address family of VIP", a);
 		return -EINVAL;
@@ -314,7 +314,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 	s->bes = v;
 	b->conf = *c;
 	b->healthy = true;
-	b->fib = s->conf.fwd == XLB_FWD_NAT;
+	b->fib = xlb_fwd_uses_fib(s->conf.fwd);
 	b->id = xlbd_adopt_be_id(d, s->id, b, &adopted_up);
 	if (!b->id) {
 		free(b);
@@ -551,7 +551,13 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 		xlbd_be_del(d, s, b);
 	}
 	s->conf.sched = c->sched;
-	s->conf.fwd = c->fwd;
+	if (s->conf.fwd != c->fwd) {
+		s->conf.fwd = c->fwd;
+		for (size_t i = 0; i < s->n_bes; i++) {
+			s->bes[i]->fib = xlb_fwd_uses_fib(c->fwd);
+			xlbd_resolve_backend(d, s->bes[i]);
+		}
+	}
 	s->conf.table_size = c->table_size;
 	s->conf.keep_last = c->keep_last;
 	s->conf.slow_start_ms = c->slow_start_ms;

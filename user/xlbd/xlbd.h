@@ -34,7 +34,7 @@ struct be_rt {
 	bool drained;		      /* xlbctl --drain (weight 0) */
 	bool healthy;		      /* health verdict (true: no check) */
 	bool mac_ok;
-	bool fib; /* forwarding nat: the data plane asks the FIB, no MAC */
+	bool fib; /* nat, ipip, gue: the data plane asks the FIB, no MAC */
 	__u8 mac[6];
 	__u8 smac[6];
 	int ifindex;	       /* egress interface */
@@ -252,6 +252,9 @@ bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
 			      const union xlb_addr *a, __u8 family, int ifindex,
 			      const __u8 *mac);
 bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b);
+
+/* encap.c: encap_source and gue_port into the data plane (start, reload) */
+void xlbd_encap_apply(struct xlbd *d);
 
 /*
  * check.c: xlbd --check-config on this host. Prints one warning per

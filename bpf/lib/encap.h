@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Encapsulation: services with forwarding ipip or gue reach a backend on
+ * any subnet. The packet as the client sent it (from its IP header on)
+ * goes inside an outer IP header whose family follows the backend's
+ * address: IPv4 outer protocol 4 (IPv4 inner) or 41 (IPv6 inner), IPv6
+ * outer next header 41 or 4; gue puts a UDP header to the GUE port between
+ * the two (variant 1: the inner IP header right after UDP).
+ *
+ * Outer header: TTL / hop limit 64, DF on IPv4 (id 0, RFC 6864), the
+ * inner TOS / traffic class byte copied (DSCP and ECN, RFC 6040's normal
+ * mode), the IPv6 flow label and the UDP source port (49152-65535) from
+ * the flow hash so routers and the backend's NIC spread flows. The UDP
+ * checksum is 0, also over IPv6 (RFC 6935/6936 allow it for tunnels; the
+ * backend decapsulator, bpf/xlb_decap.bpf.c, does not read it).
+ *
+ * Next hop: the kernel's FIB (bpf_fib_lookup from the ingress interface's
+ * point of view, so forwarding must be enabled on it) gives the egress
+ * interface, both MACs and the MTU; a route or neighbour change is
+ * followed on the next packet. The Ethernet header (VLAN tags included)
+ * is replaced by one for that next hop. Nothing is sent to a next hop
+ * whose neighbour entry is not resolved. Not lib/fib.h's fib_nexthop():
+ * this lookup also checks the MTU (tot_len), may choose the source
+ * (BPF_FIB_LOOKUP_SRC) and counts per mode.
+ *
+ * One global function: verified once, out of line of the l2 path.
+ */
+#ifndef XLB_ENCAP_H
+#define XLB_ENCAP_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xlb_hash.h"
+#include "lib/csum.h"
+#include "lib/fib.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
+
+#ifndef IP_DF
+#define IP_DF 0x4000
+#endif
+
+#define XLB_ENCAP_TTL 64
+#define XLB_GUE_SPORT_BASE 0xc000 /* the ephemeral range, RFC 6335 */
+
+/* xlb_encap_push()'s answer: the XDP action and the verdict reason. */
+#define XLB_ENCAP_RET(act, reason) ((act) | (reason) << 8)
+#define XLB_ENCAP_ACT(r) ((r)&0xff)
+#define XLB_ENCAP_REASON(r) ((__u32)(r) >> 8)
+
+static __always_inline bool fwd_is_encap(__u8 fwd)
+{
+	return (__u8)(fwd - XLB_FWD_IPIP) <= XLB_FWD_GUE - XLB_FWD_IPIP;
+}
+
+static __always_inline __u16 ipv4_hdr_csum(const struct iphdr *ip)
+{
+	const __u16 *w = (const void *)ip;
+	__u32 s = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(*ip) / 2; i++)
+		s += w[i];
+	return (__u16)~csum_fold64(s);
+}
+
+static __always_inline void encap_ipv4(struct iphdr *ip, __u8 tos, __u16 len,
+				       __u8 proto, __be32 src, __be32 dst)
+{
+	*(__u8 *)ip = 0x45; /* version 4, IHL 5 */
+	ip->tos = tos;
+	ip->tot_len = bpf_htons(len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(IP_DF);
+	ip->ttl = XLB_ENCAP_TTL;
+	ip->protocol = proto;
+	ip->check = 0;
+	ip->saddr = src;
+	ip->daddr = dst;
+	ip->check = ipv4_hdr_csum(ip);
+}
+
+static __always_inline void encap_ipv6(struct ipv6hdr *ip6, __u8 tc, __u32 hash,
+				       __u16 plen, __u8 nh, const __be32 *src,
+				       const __be32 *dst)
+{
+	*(__be32 *)ip6 =
+		bpf_htonl(6U << 28 | (__u32)tc << 20 | (hash & 0xfffff));
+	ip6->payload_len = bpf_htons(plen);
+	ip6->nexthdr = nh;
+	ip6->hop_limit = XLB_ENCAP_TTL;
+	__builtin_memcpy(&ip6->saddr, src, 16);
+	__builtin_memcpy(&ip6->daddr, dst, 16);
+}
+
+/*
+ * Encapsulate the frame in ctx towards backend @be (mode @fwd, flow @key
+ * hashed with @seed) and choose its way out. Returns XLB_ENCAP_RET(XDP
+ * action, enum xlb_stat): XDP_TX / XLB_STAT_TX when the next hop is
+ * behind the ingress interface, XDP_REDIRECT / XLB_STAT_REDIRECT
+ * otherwise, XDP_DROP with the mode's no-route, no-neigh or too-big
+ * counter, or XDP_DROP / XLB_STAT_DROP_MALFORMED. The mode's encap
+ * counter is bumped here for every packet sent; the verdict is the
+ * caller's to count.
+ */
+__noinline int xlb_encap_push(struct xdp_md *ctx,
+			      const struct xlb_flow_key *key,
+			      const struct xlb_backend *be, __u32 fwd,
+			      __u32 seed)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 base =
+		fwd == XLB_FWD_GUE ? XLB_STAT_GUE_ENCAP : XLB_STAT_IPIP_ENCAP;
+	const __u32 drop_bad = XLB_ENCAP_RET(XDP_DROP, XLB_STAT_DROP_MALFORMED);
+	struct bpf_fib_lookup fib = {};
+	bool gue = fwd == XLB_FWD_GUE, o6;
+	__u32 l3off, inner_len, olen, hash, zero = 0, flags = 0;
+	__u8 tos, inner_nh, onh;
+	struct xlb_encap *cfg;
+	struct ethhdr *eth;
+	struct udphdr *udp;
+	__u16 gue_port;
+	void *l3;
+	long rc;
+
+	if (!key || !be)
+		return drop_bad;
+	o6 = be->family == XLB_FAMILY_V6;
+	if (parse_eth(data, end, &l3) == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) > end)
+			return drop_bad;
+		tos = ip->tos;
+		inner_nh = IPPROTO_IPIP;
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		/* the parser let only IPv4 and IPv6 this far */
+		if ((void *)(ip6 + 1) > end)
+			return drop_bad;
+		tos = ip6->priority << 4 | ip6->flow_lbl[0] >> 4;
+		inner_nh = IPPROTO_IPV6;
+	}
+	l3off = l3 - data;
+	inner_len = end - l3;
+	if (inner_len > XLB_MAX_L3_LEN)
+		return drop_bad;
+	olen = (o6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+	       (gue ? sizeof(struct udphdr) : 0);
+	onh = gue ? IPPROTO_UDP : inner_nh;
+	hash = xlb_hash_flow(key, seed);
+	cfg = bpf_map_lookup_elem(&XLB_MAP_ENCAP, &zero);
+	gue_port = cfg && cfg->gue_port ? cfg->gue_port
+					: bpf_htons(XLB_GUE_PORT_DEFAULT);
+
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.l4_protocol = onh;
+	fib.tot_len = olen + inner_len; /* checked against the MTU */
+	if (o6) {
+		fib.family = AF_INET6;
+		fib.flowinfo = bpf_htonl((__u32)tos << 20 | (hash & 0xfffff));
+		__builtin_memcpy(fib.ipv6_dst, &be->addr, 16);
+		if (cfg && (cfg->src6.v6[0] | cfg->src6.v6[1] |
+			    cfg->src6.v6[2] | cfg->src6.v6[3]))
+			__builtin_memcpy(fib.ipv6_src, &cfg->src6, 16);
+		else
+			flags |= BPF_FIB_LOOKUP_SRC;
+	} else {
+		fib.family = AF_INET;
+		fib.tos = tos;
+		fib.ipv4_dst = be->addr.v4;
+		if (cfg && cfg->src4)
+			fib.ipv4_src = cfg->src4;
+		else
+			flags |= BPF_FIB_LOOKUP_SRC;
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), flags);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_NEIGH);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_TOO_BIG);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_ROUTE);
+
+	/* Ethernet (and tags) off, Ethernet + outer headers on */
+	if (bpf_xdp_adjust_head(ctx, (int)l3off - (int)(ETH_HLEN + olen)))
+		return drop_bad;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return drop_bad;
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	if (o6) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		udp = (void *)(ip6 + 1);
+		if ((void *)(udp + 1) > end)
+			return drop_bad;
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		encap_ipv6(ip6, tos, hash, olen - sizeof(*ip6) + inner_len, onh,
+			   fib.ipv6_src, be->addr.v6);
+	} else {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		udp = (void *)(ip + 1);
+		if ((void *)(udp + 1) > end)
+			return drop_bad;
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		encap_ipv4(ip, tos, olen + inner_len, onh, fib.ipv4_src,
+			   be->addr.v4);
+	}
+	if (gue) {
+		udp->source = bpf_htons(XLB_GUE_SPORT_BASE | (hash & 0x3fff));
+		udp->dest = gue_port;
+		udp->len = bpf_htons(sizeof(*udp) + inner_len);
+		udp->check = 0;
+	}
+	stat_inc(base + XLB_ENCAP_SENT);
+	if (fib.ifindex == ctx->ingress_ifindex)
+		return XLB_ENCAP_RET(XDP_TX, XLB_STAT_TX);
+	/* the devmap when xlbd registered the port (bulk), else directly */
+	if (bpf_redirect_map(&XLB_MAP_TX_PORTS, fib.ifindex, 0) != XDP_REDIRECT)
+		bpf_redirect(fib.ifindex, 0);
+	return XLB_ENCAP_RET(XDP_REDIRECT, XLB_STAT_REDIRECT);
+}
+
+#endif /* XLB_ENCAP_H */

@@ -96,12 +96,118 @@ static __always_inline void encap_ipv6(struct ipv6hdr *ip6, __u8 tc, __u32 hash,
 }
 
 /*
+ * Over the path MTU once encapsulated: tell the client, as a router on
+ * the path would, with the MTU less the encapsulation overhead: IPv4 with
+ * DF an ICMP "fragmentation needed", IPv6 an ICMPv6 "packet too big",
+ * from the VIP, back out of the ingress interface (XDP_TX) to the MAC it
+ * came from. The reply quotes the first XLB_TOO_BIG_QUOTE bytes of the
+ * packet (its IP header and ports: what the client's stack needs to find
+ * the connection). IPv4 without DF, ICMP errors being forwarded, VLAN
+ * tagged frames and packets shorter than the quote are dropped. Counted
+ * in the mode's too_big either way. @mtu: the egress MTU, @olen: the
+ * encapsulation's overhead.
+ */
+#define XLB_TOO_BIG_QUOTE 64
+
+static __always_inline __u32 csum_words(const __u16 *w, int n, __u32 s)
+{
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		s += w[i];
+	return s;
+}
+
+static __always_inline int too_big(struct xdp_md *ctx, __u32 l3off, bool in6,
+				   __u32 mtu, __u32 olen, __u32 reason)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	const int drop = XLB_ENCAP_RET(XDP_DROP, reason);
+	int hdr = in6 ? sizeof(struct ipv6hdr) + sizeof(struct icmp6hdr)
+		      : sizeof(struct iphdr) + sizeof(struct icmphdr);
+	__u8 mac[2 * ETH_ALEN];
+	struct ethhdr *eth;
+	__u32 next = mtu > olen ? mtu - olen : 0, len, s;
+
+	if (l3off != ETH_HLEN || data + ETH_HLEN + XLB_TOO_BIG_QUOTE > end)
+		return drop;
+	if (in6) {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if (ip6->nexthdr == IPPROTO_ICMPV6)
+			return drop;
+	} else {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if (ip->protocol == IPPROTO_ICMP ||
+		    !(ip->frag_off & bpf_htons(IP_DF)))
+			return drop;
+	}
+	__builtin_memcpy(mac, data, sizeof(mac)); /* dest, source */
+	len = end - data;
+	if (bpf_xdp_adjust_head(ctx, -hdr))
+		return drop;
+	if (bpf_xdp_adjust_tail(ctx, ETH_HLEN + hdr + XLB_TOO_BIG_QUOTE -
+					     (int)(len + hdr)))
+		return drop;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if (data + ETH_HLEN + 48 + XLB_TOO_BIG_QUOTE > end && in6)
+		return drop;
+	if (data + ETH_HLEN + 28 + XLB_TOO_BIG_QUOTE > end)
+		return drop;
+	__builtin_memcpy(eth->h_dest, mac + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	if (in6) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		struct icmp6hdr *ic = (void *)(ip6 + 1);
+		struct ipv6hdr *q = (void *)(ic + 1);
+		__u32 plen = sizeof(*ic) + XLB_TOO_BIG_QUOTE;
+
+		if ((void *)(q + 1) > end)
+			return drop;
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		encap_ipv6(ip6, 0, 0, plen, IPPROTO_ICMPV6,
+			   q->daddr.in6_u.u6_addr32, q->saddr.in6_u.u6_addr32);
+		ic->icmp6_type = ICMPV6_PKT_TOOBIG;
+		ic->icmp6_code = 0;
+		ic->icmp6_cksum = 0;
+		ic->icmp6_mtu = bpf_htonl(next);
+		/* pseudo-header: addresses, length, next header */
+		s = csum_words((const __u16 *)&ip6->saddr, 16, 0);
+		s += bpf_htons(plen) + bpf_htons(IPPROTO_ICMPV6);
+		s = csum_words((const __u16 *)ic, plen / 2, s);
+		ic->icmp6_cksum = (__u16)~csum_fold64(s);
+	} else {
+		struct iphdr *ip = (void *)(eth + 1);
+		struct icmphdr *ic = (void *)(ip + 1);
+		struct iphdr *q = (void *)(ic + 1);
+
+		if ((void *)(q + 1) > end)
+			return drop;
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		encap_ipv4(ip, 0, hdr + XLB_TOO_BIG_QUOTE, IPPROTO_ICMP,
+			   q->daddr, q->saddr);
+		ic->type = ICMP_DEST_UNREACH;
+		ic->code = 4; /* fragmentation needed and DF set */
+		ic->checksum = 0;
+		ic->rest = bpf_htonl(next & 0xffff);
+		s = csum_words((const __u16 *)ic,
+			       (sizeof(*ic) + XLB_TOO_BIG_QUOTE) / 2, 0);
+		ic->checksum = (__u16)~csum_fold64(s);
+	}
+	return XLB_ENCAP_RET(XDP_TX, reason);
+}
+
+/*
  * Encapsulate the frame in ctx towards backend @be (mode @fwd, flow @key
  * hashed with @seed) and choose its way out. Returns XLB_ENCAP_RET(XDP
  * action, enum xlb_stat): XDP_TX / XLB_STAT_TX when the next hop is
  * behind the ingress interface, XDP_REDIRECT / XLB_STAT_REDIRECT
  * otherwise, XDP_DROP with the mode's no-route, no-neigh or too-big
- * counter, or XDP_DROP / XLB_STAT_DROP_MALFORMED. The mode's encap
+ * counter, XDP_TX with the too-big counter (the ICMP error to the client
+ * replaced the packet), or XDP_DROP / XLB_STAT_DROP_MALFORMED. The mode's encap
  * counter is bumped here for every packet sent; the verdict is the
  * caller's to count.
  */
@@ -182,7 +288,8 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_NEIGH);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_TOO_BIG);
+		return too_big(ctx, l3off, inner_nh == IPPROTO_IPV6,
+			       fib.mtu_result, olen, base + XLB_ENCAP_TOO_BIG);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_ROUTE);
 

@@ -14,6 +14,7 @@
  *	     10.20.0.0/16 and 2001:db8:20::/48 via the router ROUTER_IN
  *	     (permanent neighbour), 10.40.0.0/16 via 10.0.0.253 (none)
  *	xout (OUT_MAC, 10.1.0.1/24): 10.30.0.0/16 via 10.1.0.254 (ROUTER_OUT)
+ *	10.50.0.0/16, 2001:db8:50::/48 via ROUTER_IN with MTU 1400 (locked)
  *	nothing else: 10.99.0.1 has no route.
  */
 #include <arpa/inet.h>
@@ -40,6 +41,8 @@ static const __u8 ROUTER_OUT[6] = { 0x02, 0x00, 0x5e, 0x00, 0x02, 0xfe };
 #define BE4_OUT "10.30.0.10"  /* behind ROUTER_OUT, on xout */
 #define BE4_NONEIGH "10.40.0.10"
 #define BE4_NOROUTE "10.99.0.1"
+#define BE4_MTU "10.50.0.10" /* path MTU 1400 */
+#define BE6_MTU "2001:db8:50::10"
 #define SRC4 "10.0.0.1" /* the FIB's source towards BE4 */
 #define SRC6 "2001:db8:1::1"
 
@@ -95,6 +98,8 @@ static bool ns_up(struct ns *n)
 		"route add 10.30.0.0/16 via 10.1.0.254 dev xout\n"
 		"route add 10.40.0.0/16 via 10.0.0.253 dev xin\n"
 		"route add 2001:db8:20::/48 via 2001:db8:1::fe dev xin\n"
+		"route add 10.50.0.0/16 via 10.0.0.254 dev xin mtu lock 1400\n"
+		"route add 2001:db8:50::/48 via 2001:db8:1::fe dev xin mtu lock 1400\n"
 		"EOF"))
 		return false;
 	n->xin = if_nametoindex("xin");
@@ -649,4 +654,98 @@ TEST(encap_decap_roundtrip)
 	roundtrip(XLB_FWD_IPIP, false, true);
 	roundtrip(XLB_FWD_GUE, false, true);
 	roundtrip(XLB_FWD_GUE, true, true);
+}
+
+/*
+ * One byte over the path MTU once encapsulated: the client gets "fragmentation
+ * needed" (IPv4 with DF) or "packet too big" (IPv6) from the VIP, back out
+ * of the interface it came in on, with the MTU less the overhead, quoting
+ * the packet's first 64 bytes; counted too_big. IPv4 without DF: dropped,
+ * counted the same.
+ */
+static void over_mtu(__u8 fwd, bool in6, bool df)
+{
+	/* outer IPv4 for IPv4, outer IPv6 for IPv6: 20 or 40 bytes */
+	__u32 olen = (in6 ? 40 : 20) + (fwd == XLB_FWD_GUE ? 8 : 0);
+	struct ns n = { .home = -1 };
+	struct pkt in, exp;
+	struct h_case c = {
+		.desc = "over the path MTU",
+		.in = &in,
+		.action = in6 || df ? XDP_TX : XDP_DROP,
+		.out = in6 || df ? &exp : NULL,
+		.stat = { [XLB_STAT_NEW_FLOW] = 1 },
+		.flows = 1,
+	};
+	struct h h;
+	int l3;
+
+	c.stat[stat_of(fwd, XLB_ENCAP_TOO_BIG)] = 1;
+	if (!ns_up(&n) || !setup(&h, fwd, in6 ? BE6_MTU : BE4_MTU))
+		goto out;
+	c.ingress_ifindex = n.xin;
+	/* IP length 1400 - olen + 1: one byte too many */
+	pkt_init(&in);
+	pkt_eth(&in, H_ROUTER_MAC, H_LB_MAC);
+	if (in6) {
+		pkt_ipv6(&in, H_CLIENT6, H_VIP6);
+	} else {
+		pkt_ipv4(&in, H_CLIENT4, H_VIP4);
+		pkt_ipv4_frag(&in, df, false, 0);
+	}
+	pkt_udp(&in, 40005, 53);
+	pkt_payload_fill(&in, 1400 - olen + 1 - (in6 ? 48 : 28), 5);
+	pkt_finish(&in);
+	l3 = pkt_l3_off(&in);
+	pkt_init(&exp);
+	pkt_eth(&exp, H_LB_MAC, H_ROUTER_MAC);
+	if (in6) {
+		pkt_ipv6(&exp, H_VIP6, H_CLIENT6);
+		pkt_ipv6_hlim(&exp, 64);
+		pkt_icmp6(&exp, 2, 0, 1400 - olen);
+	} else {
+		pkt_ipv4(&exp, H_VIP4, H_CLIENT4);
+		pkt_ipv4_ttl(&exp, 64);
+		pkt_ipv4_id(&exp, 0);
+		pkt_icmp(&exp, 3, 4, 1400 - olen);
+	}
+	pkt_payload(&exp, in.data + l3, 64);
+	pkt_finish(&exp);
+	if (h_check(&h, &c, NULL) && !in6 && df) {
+		/* a packet that fits goes through */
+		struct h_result r;
+		struct pkt ok;
+
+		pkt_init(&ok);
+		pkt_eth(&ok, H_ROUTER_MAC, H_LB_MAC);
+		pkt_ipv4(&ok, H_CLIENT4, H_VIP4);
+		pkt_ipv4_frag(&ok, true, false, 0);
+		pkt_udp(&ok, 40005, 53);
+		pkt_payload_fill(&ok, 1400 - olen - 28, 5);
+		pkt_finish(&ok);
+		if (h_run_if(&h, &ok, n.xin, &r)) {
+			ASSERT_EQ(r.action, XDP_TX, "at the path MTU: sent");
+			ASSERT_EQ(r.out_len, 14 + 1400, "encapsulated: 1400");
+		}
+	}
+	h_close(&h);
+out:
+	ns_down(&n);
+}
+
+TEST(encap_too_big_v4_frag_needed)
+{
+	over_mtu(XLB_FWD_IPIP, false, true);
+	over_mtu(XLB_FWD_GUE, false, true);
+}
+
+TEST(encap_too_big_v6_packet_too_big)
+{
+	over_mtu(XLB_FWD_IPIP, true, true);
+	over_mtu(XLB_FWD_GUE, true, true);
+}
+
+TEST(encap_too_big_v4_no_df_dropped)
+{
+	over_mtu(XLB_FWD_IPIP, false, false);
 }

@@ -23,7 +23,7 @@ static const struct {
 	{ "top level", "# TOP LEVEL" }, { "service", "# SERVICE" },
 	{ "backend", "# BACKEND" },	{ "health_check", "# HEALTH CHECK" },
 	{ "flow_sync", "# FLOW SYNC" }, { "snat", "# SNAT" },
-	{ "etcd", "# ETCD" },
+	{ "etcd", "# ETCD" },		{ "encap_source", "# ENCAP SOURCE" },
 };
 
 struct keyset {

@@ -16,6 +16,7 @@
 #include "lib/icmp.h"
 #include "lib/sched.h"
 #include "lib/nat.h"
+#include "lib/nat_icmp.h"
 #include "lib/encap.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -351,14 +352,29 @@ out:
 }
 
 /*
- * Full NAT, out of line (lib/nat.h): the parsed packet by value to the
- * global function of its direction, its verdict counted here. @reply:
- * a packet to an address that may be ours but no service, maybe a
- * backend's reply to an SNAT address; when it is not, it passes as
- * non-VIP traffic.
+ * May @vip be a VIP address? False only when no service key holds it:
+ * then the packet is not ours without a services lookup (an array load,
+ * inlined by the verifier, against a hash of 20 bytes and a bucket walk).
+ */
+static __always_inline bool vip_maybe(const union xlb_addr *vip)
+{
+	__u32 bit = xlb_vip_filter_bit(vip), word = bit / 64;
+	__u64 *w = bpf_map_lookup_elem(&XLB_MAP_VIP_FILTER, &word);
+
+	return !w || (*w >> (bit % 64)) & 1;
+}
+
+/*
+ * Full NAT, out of line (lib/nat.h, lib/nat_icmp.h): the parsed packet by
+ * value to the global function of its direction, its verdict counted
+ * here. No @svc: a packet to an address that may be ours but no service,
+ * maybe a backend's reply (or an ICMP error about a NAT flow) to an SNAT
+ * address; when it is not, it passes as non-VIP traffic (as other ICMP).
+ * @icmp: an ICMP error, p->key the flow its quote is about.
  */
 static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
-			       const struct xlb_svc *svc, struct verdict *v)
+			       const struct xlb_svc *svc, bool icmp,
+			       struct verdict *v)
 {
 	struct nat_scratch *s = nat_scratch();
 	struct nat_arg *a;
@@ -373,14 +389,17 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 	a->new_flow = 0;
 	a->reason = 0;
 	a->be_id = 0;
-	if (svc) {
+	if (svc)
 		__builtin_memcpy(&a->svc, svc, sizeof(a->svc));
+	if (icmp)
+		act = xlb_nat_icmp(ctx, !!svc);
+	else if (svc)
 		act = xlb_nat_forward(ctx);
-	} else {
+	else
 		act = xlb_nat_reply(ctx);
-		if (act < 0)
-			return pass(v, XLB_STAT_PASS_NON_VIP);
-	}
+	if (act < 0)
+		return pass(v,
+			    icmp ? XLB_STAT_PASS_ICMP : XLB_STAT_PASS_NON_VIP);
 	/* the callee's writes are behind the call: look the slot up anew */
 	s = nat_scratch();
 	if (!s)
@@ -392,6 +411,30 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 	return act;
 }
 
+/* To a nat service's VIP: translated when the frame is ours. */
+static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
+				   const struct xlb_svc *svc, bool icmp,
+				   const struct xlb_runtime *rt,
+				   struct verdict *v)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 l2;
+
+	if (data + ETH_HLEN > end)
+		return drop(v, XLB_STAT_DROP_MALFORMED);
+	l2 = l2_not_ours(data, rt);
+	if (l2 != XLB_STAT_MAX)
+		return pass(v, l2);
+	return nat(ctx, p, svc, icmp, v);
+}
+
+/*
+ * An ICMP error about a VIP flow goes where the flow goes; one about a
+ * full-NAT flow (to its VIP, or to an SNAT address: not a service) is
+ * translated (lib/nat_icmp.h). As for the flow's own packets, a VIP
+ * frame must be ours (the SNAT side's replies are not asked).
+ */
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 				       const struct xlb_runtime *rt,
 				       struct verdict *v)
@@ -403,25 +446,17 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (icmp_to_flow_key(p, end) != XLB_P_OK)
 		return pass(v, XLB_STAT_PASS_ICMP);
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
-	if (!svc)
-		return pass(v, XLB_STAT_PASS_ICMP);
+	if (!svc) {
+		if (!vip_maybe(&p->key.svc.vip))
+			return pass(v, XLB_STAT_PASS_ICMP);
+		return nat(ctx, p, NULL, true, v);
+	}
+	if (svc->fwd == XLB_FWD_NAT)
+		return nat_vip(ctx, p, svc, true, rt, v);
 	ret = forward(ctx, p, svc, false, rt, v);
 	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
 	return ret;
-}
-
-/*
- * May @vip be a VIP address? False only when no service key holds it:
- * then the packet is not ours without a services lookup (an array load,
- * inlined by the verifier, against a hash of 20 bytes and a bucket walk).
- */
-static __always_inline bool vip_maybe(const union xlb_addr *vip)
-{
-	__u32 bit = xlb_vip_filter_bit(vip), word = bit / 64;
-	__u64 *w = bpf_map_lookup_elem(&XLB_MAP_VIP_FILTER, &word);
-
-	return !w || (*w >> (bit % 64)) & 1;
 }
 
 static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
@@ -475,15 +510,11 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
 	if (!svc)
-		return nat(ctx, p, NULL, v);
+		return nat(ctx, p, NULL, false, v);
 	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);
-	if (svc->fwd == XLB_FWD_NAT) {
-		l2 = l2_not_ours(data, rt);
-		if (l2 != XLB_STAT_MAX)
-			return pass(v, l2);
-		return nat(ctx, p, svc, v);
-	}
+	if (svc->fwd == XLB_FWD_NAT)
+		return nat_vip(ctx, p, svc, false, rt, v);
 	return forward(ctx, p, svc, true, rt, v);
 }
 

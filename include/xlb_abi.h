@@ -491,7 +491,8 @@ enum xlb_encap_stat {
 	X(NAT_FWD, "nat_fwd")	       /* full NAT: client -> backend */       \
 	X(NAT_REV, "nat_rev")	       /* full NAT: reply -> client */         \
 	X(NAT_POOL_EXHAUSTED, "nat_pool_exhausted") /* no free SNAT port */    \
-	X(NAT_NO_STATE, "nat_no_state")	  /* to an SNAT address, no flow */    \
+	X(NAT_NO_STATE, "nat_no_state")	  /* NAT reply or ICMP, no flow */     \
+	X(NAT_ICMP, "nat_icmp")		  /* ICMP error of a NAT flow: sent */ \
 	X(DROP_NO_ROUTE, "drop_no_route") /* FIB: no route to next hop */      \
 	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */       \
 	X(PASS_MAC_GROUP, "pass_mac_multicast") /* VIP frame to a group MAC */ \

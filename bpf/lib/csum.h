@@ -16,6 +16,12 @@ static __always_inline __u64 csum_delta(__u32 from, __u32 to)
 	return (__u64)(__u32)~from + to;
 }
 
+/* The same for a 16-bit field (a checksum inside a checksummed span). */
+static __always_inline __u64 csum_delta16(__u16 from, __u16 to)
+{
+	return (__u16)~from + to;
+}
+
 static __always_inline __u16 csum_fold64(__u64 s)
 {
 	s = (s & 0xffffffff) + (s >> 32);

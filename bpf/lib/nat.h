@@ -136,34 +136,32 @@ static __always_inline bool nat_rewrite(void *l3, void *l4, void *end,
 }
 
 /*
- * The rewritten packet to its next hop: MACs from the FIB, out of the
- * ingress interface (XDP_TX) or another one (XDP_REDIRECT; two-armed).
+ * The next hop of @src -> @dst (@proto: the outer header's) into *fl, or
+ * false with a->reason set: no route, no neighbour.
  */
-static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
-				    struct bpf_fib_lookup *fl,
-				    const union xlb_addr *src,
-				    const union xlb_addr *dst, __be16 sport,
-				    __be16 dport)
+static __always_inline bool nat_route(struct xdp_md *ctx, struct nat_arg *a,
+				      struct bpf_fib_lookup *fl,
+				      const union xlb_addr *src,
+				      const union xlb_addr *dst, __u8 proto)
+{
+	__u32 err = fib_nexthop(ctx, fl, a->key.svc.family, src, dst, proto);
+
+	if (err)
+		a->reason = err;
+	return !err;
+}
+
+/*
+ * The rewritten frame to the next hop in *fl: MACs from the FIB, out of
+ * the ingress interface (XDP_TX) or another one (XDP_REDIRECT; two-armed).
+ */
+static __always_inline int nat_out(struct xdp_md *ctx, struct nat_arg *a,
+				   const struct bpf_fib_lookup *fl)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	__u32 off = a->l4_off, err;
-	void *l3;
 
-	err = fib_nexthop(ctx, fl, a->key.svc.family, src, dst,
-			  a->key.svc.proto);
-	if (err) {
-		a->reason = err;
-		return XDP_DROP;
-	}
-	if (parse_eth(data, end, &l3) == XLB_ETH_TRUNCATED ||
-	    off > NAT_MAX_L4_OFF ||
-	    !nat_rewrite(l3, data + off, end, &a->key, src, dst, sport,
-			 dport)) {
-		a->reason = XLB_STAT_DROP_MALFORMED;
-		return XDP_DROP;
-	}
 	if ((void *)(eth + 1) > end) {
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
@@ -176,6 +174,30 @@ static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
 	}
 	a->reason = XLB_STAT_REDIRECT;
 	return bpf_redirect(fl->ifindex, 0);
+}
+
+/* A TCP/UDP packet rewritten to src:sport -> dst:dport, to its next hop. */
+static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
+				    struct bpf_fib_lookup *fl,
+				    const union xlb_addr *src,
+				    const union xlb_addr *dst, __be16 sport,
+				    __be16 dport)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 off = a->l4_off;
+	void *l3;
+
+	if (!nat_route(ctx, a, fl, src, dst, a->key.svc.proto))
+		return XDP_DROP;
+	if (parse_eth(data, end, &l3) == XLB_ETH_TRUNCATED ||
+	    off > NAT_MAX_L4_OFF ||
+	    !nat_rewrite(l3, data + off, end, &a->key, src, dst, sport,
+			 dport)) {
+		a->reason = XLB_STAT_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	return nat_out(ctx, a, fl);
 }
 
 static __always_inline bool nat_expired(const struct xlb_nat_cfg *cfg,
@@ -353,6 +375,19 @@ static __always_inline bool nat_is_snat(const struct xlb_nat_cfg *cfg,
 	return false;
 }
 
+/* The reverse key of a packet (or quote) from a backend to SNAT:port. */
+static __always_inline void nat_rev_key_of_reply(struct xlb_nat_rev_key *rk,
+						 const struct xlb_flow_key *k)
+{
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->be_addr = k->src;
+	rk->snat_addr = k->svc.vip;
+	rk->be_port = k->sport;
+	rk->snat_port = k->svc.port;
+	rk->proto = k->svc.proto;
+	rk->family = k->svc.family;
+}
+
 /*
  * A packet to an address that may be ours but no service: a backend's
  * reply to an SNAT address:port, translated back to VIP:port -> client.
@@ -377,13 +412,7 @@ __noinline int xlb_nat_reply(struct xdp_md *ctx)
 	a = &s->a;
 	k = &a->key;
 	rk = &s->rk;
-	__builtin_memset(rk, 0, sizeof(*rk));
-	rk->be_addr = k->src;
-	rk->snat_addr = k->svc.vip;
-	rk->be_port = k->sport;
-	rk->snat_port = k->svc.port;
-	rk->proto = k->svc.proto;
-	rk->family = k->svc.family;
+	nat_rev_key_of_reply(rk, k);
 	r = bpf_map_lookup_elem(&XLB_MAP_NAT_REV, rk);
 	if (!r) {
 		cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);

@@ -124,33 +124,58 @@ static __u16 fold(__u32 s)
 }
 
 /*
- * Every checksum of an untagged IPv4/IPv6 TCP/UDP frame is right. An IPv4
- * UDP checksum of 0 (none) is accepted only when @udp_none_ok.
+ * Every checksum of the IPv4/IPv6 packet at @l3 (@len bytes) is right:
+ * IPv4 header, TCP/UDP (pseudo-header included), ICMP (whole message) and
+ * ICMPv6 (pseudo-header included), and within an ICMP error (@quote 0)
+ * the quoted packet's: its IPv4 header and, when it is quoted whole, its
+ * TCP/UDP checksum. A UDP checksum of 0 (none) is accepted only when
+ * @udp_none_ok.
  */
-static bool csums_ok(const __u8 *f, size_t len, bool udp_none_ok)
+static bool l3_csums_ok(const __u8 *l3, size_t len, bool udp_none_ok,
+			bool quote)
 {
-	const __u8 *l3 = f + 14, *l4;
+	const __u8 *l4;
 	__u32 ps = 0;
-	size_t l4len;
+	size_t l4len, tot;
 	__u8 proto;
 
-	if (len < 14 + 40)
-		return ASSERT_TRUE(false, "frame long enough");
-	if (f[12] == 0x08 && f[13] == 0x00) {
+	if (len < ((l3[0] >> 4) == 4 ? 20 : 40))
+		return ASSERT_TRUE(false, "packet long enough");
+	if ((l3[0] >> 4) == 4) {
 		size_t ihl = (l3[0] & 15) * 4;
 
-		if (!ASSERT_EQ(fold(sum16(0, l3, ihl)), 0xffff,
-			       "IPv4 header checksum (from scratch)"))
+		if (!ASSERT_EQ(
+			    fold(sum16(0, l3, ihl)), 0xffff,
+			    quote ? "quoted IPv4 header checksum (from scratch)"
+				  : "IPv4 header checksum (from scratch)"))
 			return false;
 		l4 = l3 + ihl;
-		l4len = ((l3[2] << 8) | l3[3]) - ihl;
+		tot = (l3[2] << 8) | l3[3];
+		l4len = tot - ihl;
 		proto = l3[9];
 		ps = sum16(ps, l3 + 12, 8);
 	} else {
 		l4 = l3 + 40;
 		l4len = (l3[4] << 8) | l3[5];
+		tot = 40 + l4len;
 		proto = l3[6];
 		ps = sum16(ps, l3 + 8, 32);
+	}
+	/* a quote cut short: its L4 checksum covers bytes not there */
+	if (quote && tot > len)
+		return true;
+	if (!ASSERT_TRUE(tot <= len, "lengths within the packet"))
+		return false;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		__u32 s = proto == IPPROTO_ICMP ? 0 : ps + proto + l4len;
+
+		if (!ASSERT_EQ(fold(sum16(s, l4, l4len)), 0xffff,
+			       proto == IPPROTO_ICMP
+				       ? "ICMP checksum (from scratch)"
+				       : "ICMPv6 checksum (from scratch)"))
+			return false;
+		return quote ||
+		       l3_csums_ok(l4 + 8, l4len - 8, udp_none_ok, true);
 	}
 	ps += proto + l4len;
 	if (proto == IPPROTO_UDP && udp_none_ok && !l4[6] && !l4[7])
@@ -158,6 +183,14 @@ static bool csums_ok(const __u8 *f, size_t len, bool udp_none_ok)
 	return ASSERT_EQ(fold(sum16(ps, l4, l4len)), 0xffff,
 			 proto == IPPROTO_TCP ? "TCP checksum (from scratch)"
 					      : "UDP checksum (from scratch)");
+}
+
+/* The same for an untagged frame. */
+static bool csums_ok(const __u8 *f, size_t len, bool udp_none_ok)
+{
+	if (len < 14 + 40)
+		return ASSERT_TRUE(false, "frame long enough");
+	return l3_csums_ok(f + 14, len - 14, udp_none_ok, false);
 }
 
 static bool nat_cfg(struct h *h, __u16 pmin, __u16 pmax)
@@ -785,6 +818,330 @@ TEST(nat_sweep_returns_ports)
 	ASSERT_EQ(st.orphans, 1, "orphan reply entry deleted");
 	h_run_if(&e.h, &pa, e.ns.xc, &r);
 	ASSERT_EQ(r.action, XDP_REDIRECT, "first client gets the port again");
+out:
+	env_down(&e);
+}
+
+/*
+ * ICMP errors about NAT flows. A frame: an error from @osrc to @odst
+ * (IPv4: fragmentation needed, MTU 1400; IPv6: packet too big, MTU 1280)
+ * quoting the packet qsrc:qsport -> qdst:qdport (a TCP ACK or a UDP
+ * datagram with 20 bytes of data), @quote_l4 bytes of it past its IP
+ * header (SIZE_MAX: all of it). @udp_csum0: the quoted UDP datagram
+ * carries no checksum.
+ */
+struct icmp_err {
+	const char *osrc, *odst;
+	__u8 proto;
+	const char *qsrc, *qdst;
+	__u16 qsport, qdport;
+	size_t quote_l4;
+	bool udp_csum0;
+};
+
+#define ICMP_MTU4 1400
+#define ICMP_MTU6 1280
+
+static bool is_v6(const char *a)
+{
+	return strchr(a, ':') != NULL;
+}
+
+static void icmp_frame(struct pkt *p, const __u8 *smac, const __u8 *dmac,
+		       const struct icmp_err *e)
+{
+	bool v6 = is_v6(e->odst);
+	size_t ip = v6 ? 40 : 20;
+	struct pkt q;
+
+	pkt_init(&q);
+	if (v6)
+		pkt_ipv6(&q, e->qsrc, e->qdst);
+	else
+		pkt_ipv4(&q, e->qsrc, e->qdst);
+	if (e->proto == IPPROTO_UDP)
+		pkt_udp(&q, e->qsport, e->qdport);
+	else
+		pkt_tcp(&q, e->qsport, e->qdport, PKT_ACK);
+	pkt_payload_fill(&q, 20, 0x40);
+	pkt_finish(&q);
+	if (e->udp_csum0)
+		pkt_set16(&q, ip + 6, 0);
+
+	pkt_init(p);
+	pkt_eth(p, smac, dmac);
+	if (v6) {
+		pkt_ipv6(p, e->osrc, e->odst);
+		pkt_icmp6(p, 2, 0, ICMP_MTU6);
+	} else {
+		pkt_ipv4(p, e->osrc, e->odst);
+		pkt_icmp(p, 3, 4, ICMP_MTU4);
+	}
+	pkt_quote(p, &q, e->quote_l4 == SIZE_MAX ? q.len : ip + e->quote_l4);
+	pkt_finish(p);
+}
+
+/* The MTU an output error carries (ICMP header bytes 4..7). */
+static __u32 out_mtu(const struct h_result *r)
+{
+	const __u8 *ic;
+
+	if (r->out_len < 14 + 48)
+		return 0;
+	ic = r->out + 14 + (r->out[12] == 0x86 ? 40 : (r->out[14] & 15) * 4);
+	return (__u32)ic[4] << 24 | ic[5] << 16 | ic[6] << 8 | ic[7];
+}
+
+/* A client's SYN from @client:40000 to @vip:80 makes the NAT flow. */
+static bool nat_flow(struct nat_env *e, const char *client, const char *vip,
+		     __u8 proto)
+{
+	struct h_frame f = {
+		.src = client,
+		.dst = vip,
+		.proto = proto,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.payload = 20,
+	};
+	struct h_result r;
+	struct pkt in;
+
+	h_build_in(&in, &f);
+	return h_run_if(&e->h, &in, e->ns.xc, &r) &&
+	       ASSERT_EQ(r.action, XDP_REDIRECT, "flow made") &&
+	       ASSERT_EQ(out_sport(&r), 40000, "SNAT port 40000");
+}
+
+/*
+ * One side of the NAT: errors arrive on @ifindex from @mac[0] to @mac[1]
+ * and leave from @mac[2] to @mac[3], accounted to @svc_id (0: none).
+ */
+struct icmp_side {
+	__u32 ifindex;
+	const __u8 *mac[4];
+	__u32 svc_id;
+};
+
+/*
+ * Check one translated error: @in_e must leave as @out_e (XDP_REDIRECT:
+ * the other arm), byte for byte, every checksum right from scratch, the
+ * MTU unchanged, the NAT entries neither added nor dropped.
+ */
+static void icmp_case(struct nat_env *e, const char *desc,
+		      const struct icmp_side *sd, const struct icmp_err *in_e,
+		      const struct icmp_err *out_e)
+{
+	long nf = map_entries(e->h.dp.nat_fwd_fd, sizeof(struct xlb_flow_key));
+	struct pkt in, exp;
+	struct h_result r;
+	struct h_case c = {
+		.desc = desc,
+		.in = &in,
+		.ingress_ifindex = sd->ifindex,
+		.action = XDP_REDIRECT,
+		.out = &exp,
+		.stat = { [XLB_STAT_NAT_ICMP] = 1, [XLB_STAT_REDIRECT] = 1 },
+		.svc_id = sd->svc_id,
+		.be_id = sd->svc_id ? 1 : 0,
+	};
+
+	icmp_frame(&in, sd->mac[0], sd->mac[1], in_e);
+	icmp_frame(&exp, sd->mac[2], sd->mac[3], out_e);
+	if (!h_check(&e->h, &c, &r))
+		return;
+	csums_ok(r.out, r.out_len, out_e->udp_csum0);
+	ASSERT_EQ(out_mtu(&r), r.out[12] == 0x86 ? ICMP_MTU6 : ICMP_MTU4,
+		  "MTU unchanged");
+	ASSERT_EQ(map_entries(e->h.dp.nat_fwd_fd, sizeof(struct xlb_flow_key)),
+		  nf, "no NAT entry made or dropped");
+}
+
+/*
+ * From the backends' side: a router (or the backend itself) sends its
+ * error to the SNAT address, quoting SNAT:40000 -> backend:8080; the
+ * client gets it from the VIP, quoting client:40000 -> VIP:80, whole
+ * quote or only 8 bytes past the IP header.
+ */
+static void icmp_from_backend_side(const char *client, const char *vip,
+				   const char *snat, const char *be_addr,
+				   const char *router)
+{
+	struct icmp_err in_e = {
+		.osrc = router,
+		.odst = snat,
+		.qsrc = snat,
+		.qsport = 40000,
+		.qdst = be_addr,
+		.qdport = BE_PORT,
+		.quote_l4 = SIZE_MAX,
+	};
+	struct icmp_err out_e = {
+		.osrc = vip,
+		.odst = client,
+		.qsrc = client,
+		.qsport = 40000,
+		.qdst = vip,
+		.qdport = 80,
+		.quote_l4 = SIZE_MAX,
+	};
+	struct nat_env e;
+
+	if (!env_up(&e, 1024, 65535, vip, IPPROTO_TCP, be_addr) ||
+	    !nat_flow(&e, client, vip, IPPROTO_TCP))
+		goto out;
+	struct icmp_side sd = {
+		.ifindex = e.ns.xb,
+		.mac = { be1_mac, H_EGRESS_MAC, H_LB_MAC, H_ROUTER_MAC },
+	};
+	icmp_case(&e, "router's error about a NAT flow, whole quote", &sd,
+		  &in_e, &out_e);
+	in_e.osrc = be_addr;
+	in_e.quote_l4 = out_e.quote_l4 = 8;
+	icmp_case(&e, "backend's error about a NAT flow, 8-byte quote", &sd,
+		  &in_e, &out_e);
+out:
+	env_down(&e);
+}
+
+TEST(nat_icmp4_from_backend_side_to_client)
+{
+	icmp_from_backend_side(H_CLIENT4, H_VIP4, SNAT4, BE4, "10.1.0.254");
+}
+
+TEST(nat_icmp6_from_backend_side_to_client)
+{
+	icmp_from_backend_side(H_CLIENT6, H_VIP6, SNAT6, BE6, "2001:db8:b::fe");
+}
+
+/*
+ * From the clients' side: an error to the VIP quoting the reply
+ * VIP:80 -> client:40000 goes to the backend from the SNAT address,
+ * quoting backend:8080 -> SNAT:40000. UDP: the 8 bytes quoted hold the
+ * UDP checksum, updated; none (0) stays none on IPv4.
+ */
+static void icmp_from_client_side(const char *client, const char *vip,
+				  const char *snat, const char *be_addr,
+				  const char *router, __u8 proto)
+{
+	struct icmp_err in_e = {
+		.osrc = router,
+		.odst = vip,
+		.proto = proto,
+		.qsrc = vip,
+		.qsport = 80,
+		.qdst = client,
+		.qdport = 40000,
+		.quote_l4 = SIZE_MAX,
+	};
+	struct icmp_err out_e = {
+		.osrc = snat,
+		.odst = be_addr,
+		.proto = proto,
+		.qsrc = be_addr,
+		.qsport = BE_PORT,
+		.qdst = snat,
+		.qdport = 40000,
+		.quote_l4 = SIZE_MAX,
+	};
+	struct nat_env e;
+
+	if (!env_up(&e, 1024, 65535, vip, proto, be_addr) ||
+	    !nat_flow(&e, client, vip, proto))
+		goto out;
+	struct icmp_side sd = {
+		.ifindex = e.ns.xc,
+		.mac = { H_ROUTER_MAC, H_LB_MAC, H_EGRESS_MAC, be1_mac },
+		.svc_id = 1,
+	};
+	icmp_case(&e, "client side's error about a NAT reply, whole quote", &sd,
+		  &in_e, &out_e);
+	in_e.quote_l4 = out_e.quote_l4 = 8;
+	icmp_case(&e, "client side's error about a NAT reply, 8-byte quote",
+		  &sd, &in_e, &out_e);
+	if (proto != IPPROTO_UDP || is_v6(vip))
+		goto out;
+	in_e.udp_csum0 = out_e.udp_csum0 = true;
+	icmp_case(&e, "quoted UDP without checksum stays without", &sd, &in_e,
+		  &out_e);
+out:
+	env_down(&e);
+}
+
+TEST(nat_icmp4_from_client_side_to_backend)
+{
+	icmp_from_client_side(H_CLIENT4, H_VIP4, SNAT4, BE4, "198.18.0.254",
+			      IPPROTO_TCP);
+	icmp_from_client_side(H_CLIENT4, H_VIP4, SNAT4, BE4, "198.18.0.254",
+			      IPPROTO_UDP);
+}
+
+TEST(nat_icmp6_from_client_side_to_backend)
+{
+	icmp_from_client_side(H_CLIENT6, H_VIP6, SNAT6, BE6, "2001:db8:c::fe",
+			      IPPROTO_TCP);
+	icmp_from_client_side(H_CLIENT6, H_VIP6, SNAT6, BE6, "2001:db8:c::fe",
+			      IPPROTO_UDP);
+}
+
+/*
+ * Errors about no flow we hold pass to the kernel untouched: to the SNAT
+ * address about another port, to the VIP about another client port
+ * (both counted nat_no_state), to an address that is neither (pass_icmp).
+ */
+TEST(nat_icmp_unknown_flow_passes)
+{
+	struct icmp_err to_snat = {
+		.osrc = "10.1.0.254",
+		.odst = SNAT4,
+		.qsrc = SNAT4,
+		.qsport = 40001,
+		.qdst = BE4,
+		.qdport = BE_PORT,
+		.quote_l4 = 8,
+	};
+	struct icmp_err to_vip = {
+		.osrc = "198.18.0.254",
+		.odst = H_VIP4,
+		.qsrc = H_VIP4,
+		.qsport = 80,
+		.qdst = H_CLIENT4,
+		.qdport = 40001,
+		.quote_l4 = 8,
+	};
+	struct icmp_err other = to_snat;
+	struct pkt in;
+	struct nat_env e;
+
+	other.odst = other.qsrc = "10.1.0.77";
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !nat_flow(&e, H_CLIENT4, H_VIP4, IPPROTO_TCP))
+		goto out;
+	icmp_frame(&in, be1_mac, H_EGRESS_MAC, &to_snat);
+	struct h_case a = {
+		.desc = "error to the SNAT address about no flow",
+		.in = &in,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_PASS,
+		.stat = { [XLB_STAT_NAT_NO_STATE] = 1 },
+	};
+	h_check(&e.h, &a, NULL);
+
+	icmp_frame(&in, H_ROUTER_MAC, H_LB_MAC, &to_vip);
+	a.desc = "error to the VIP about no flow";
+	a.ingress_ifindex = e.ns.xc;
+	h_check(&e.h, &a, NULL);
+
+	icmp_frame(&in, be1_mac, H_EGRESS_MAC, &other);
+	struct h_case o = {
+		.desc = "error to neither VIP nor SNAT address",
+		.in = &in,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_PASS,
+		.stat = { [XLB_STAT_PASS_ICMP] = 1 },
+	};
+	h_check(&e.h, &o, NULL);
 out:
 	env_down(&e);
 }

@@ -99,8 +99,9 @@ static __always_inline bool nat_icmp4_rewrite(struct iphdr *ip, void *icmp,
 	q = (void *)in + ihl;
 	if ((void *)(q + 4) > end)
 		return false;
-	ip->check = csum_apply(ip->check, csum_delta(ip->saddr, src->v4) +
-						  csum_delta(ip->daddr, dst->v4));
+	ip->check =
+		csum_apply(ip->check, csum_delta(ip->saddr, src->v4) +
+					      csum_delta(ip->daddr, dst->v4));
 	ip->saddr = src->v4;
 	ip->daddr = dst->v4;
 
@@ -247,8 +248,8 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 	if (act == XDP_TX || act == XDP_REDIRECT) {
 		stat_inc(XLB_STAT_NAT_ICMP);
 		if (to_backend)
-			stat_fwd(a->svc.id, a->be_id,
-				 ctx->data_end - ctx->data, false);
+			stat_fwd(a->svc.id, a->be_id, ctx->data_end - ctx->data,
+				 false);
 	}
 	return act;
 }

@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "xlb_decap.h"
+#include "lib/counters.h"
 
 const volatile __u16 gue_port = 6080; /* host order */
 
@@ -35,20 +36,7 @@ struct {
 	__type(value, __u32); /* XLB_DECAP_LOCAL | XLB_DECAP_VIP */
 } xlb_decap_addrs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XLB_DECAP_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} xlb_decap_stats SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&xlb_decap_stats, &idx);
-
-	if (c)
-		*c += 1;
-}
+XLB_PERCPU_COUNTERS(xlb_decap_stats, XLB_DECAP_NR_COUNTERS);
 
 /* Does addr (4 or 16 bytes at p) carry flag in xlb_decap_addrs? */
 static __always_inline bool addr_is(const void *p, __u8 family, __u32 flag)

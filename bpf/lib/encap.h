@@ -33,17 +33,11 @@
 
 #include "xlb_hash.h"
 #include "lib/csum.h"
+#include "lib/encap_hdr.h"
 #include "lib/fib.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
-
-#ifndef IP_DF
-#define IP_DF 0x4000
-#endif
-
-#define XLB_ENCAP_TTL 64
-#define XLB_GUE_SPORT_BASE 0xc000 /* the ephemeral range, RFC 6335 */
 
 /* xlb_encap_push()'s answer: the XDP action and the verdict reason. */
 #define XLB_ENCAP_RET(act, reason) ((act) | (reason) << 8)
@@ -53,46 +47,6 @@
 static __always_inline bool fwd_is_encap(__u8 fwd)
 {
 	return (__u8)(fwd - XLB_FWD_IPIP) <= XLB_FWD_GUE - XLB_FWD_IPIP;
-}
-
-static __always_inline __u16 ipv4_hdr_csum(const struct iphdr *ip)
-{
-	const __u16 *w = (const void *)ip;
-	__u32 s = 0;
-
-#pragma unroll
-	for (int i = 0; i < (int)sizeof(*ip) / 2; i++)
-		s += w[i];
-	return (__u16)~csum_fold64(s);
-}
-
-static __always_inline void encap_ipv4(struct iphdr *ip, __u8 tos, __u16 len,
-				       __u8 proto, __be32 src, __be32 dst)
-{
-	*(__u8 *)ip = 0x45; /* version 4, IHL 5 */
-	ip->tos = tos;
-	ip->tot_len = bpf_htons(len);
-	ip->id = 0;
-	ip->frag_off = bpf_htons(IP_DF);
-	ip->ttl = XLB_ENCAP_TTL;
-	ip->protocol = proto;
-	ip->check = 0;
-	ip->saddr = src;
-	ip->daddr = dst;
-	ip->check = ipv4_hdr_csum(ip);
-}
-
-static __always_inline void encap_ipv6(struct ipv6hdr *ip6, __u8 tc, __u32 hash,
-				       __u16 plen, __u8 nh, const __be32 *src,
-				       const __be32 *dst)
-{
-	*(__be32 *)ip6 =
-		bpf_htonl(6U << 28 | (__u32)tc << 20 | (hash & 0xfffff));
-	ip6->payload_len = bpf_htons(plen);
-	ip6->nexthdr = nh;
-	ip6->hop_limit = XLB_ENCAP_TTL;
-	__builtin_memcpy(&ip6->saddr, src, 16);
-	__builtin_memcpy(&ip6->daddr, dst, 16);
 }
 
 /*
@@ -322,12 +276,8 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 		encap_ipv4(ip, tos, olen + inner_len, onh, fib.ipv4_src,
 			   be->addr.v4);
 	}
-	if (gue) {
-		udp->source = bpf_htons(XLB_GUE_SPORT_BASE | (hash & 0x3fff));
-		udp->dest = gue_port;
-		udp->len = bpf_htons(sizeof(*udp) + inner_len);
-		udp->check = 0;
-	}
+	if (gue)
+		encap_gue_udp(udp, hash, gue_port, inner_len);
 	stat_inc(base + XLB_ENCAP_SENT);
 	if (fib.ifindex == ctx->ingress_ifindex)
 		return XLB_ENCAP_RET(XDP_TX, XLB_STAT_TX);

@@ -76,14 +76,14 @@ itest_cleanup() {
 	rm -rf "$ITEST_DIR" "/run/xlbt-$ITEST_NAME"
 }
 
-# itest_init NAME [BACKENDS]
+# itest_init NAME [BACKENDS [LAB-UP-OPTIONS...]] (e.g. --topology routed)
 itest_init() {
 	ITEST_NAME=$1
 	BG_PIDS=()
 	ITEST_DIR=$(mktemp -d /tmp/xlbt-"$ITEST_NAME".XXXX)
 	trap itest_cleanup EXIT
 	"$ROOT/tools/lab.sh" up --name "$ITEST_NAME" --backends "${2:-3}" \
-		>"$ITEST_DIR/lab.log" 2>&1 || {
+		"${@:3}" >"$ITEST_DIR/lab.log" 2>&1 || {
 		cat "$ITEST_DIR/lab.log"
 		echo "lab did not come up"
 		echo "0 passed, 1 failed"

@@ -276,7 +276,8 @@
 	X(STATUS, "expect_status", status_lo, n_status, STATUS)  \
 	X(BODY, "expect_body", expect_body, expect_body, STR)    \
 	X(PAYLOAD, "payload", payload, payload_len, PAYLOAD)     \
-	X(EXPECT, "expect", expect, expect, STR)
+	X(EXPECT, "expect", expect, expect, STR)                 \
+	X(VIA_TUNNEL, "via_tunnel", via_tunnel, via_tunnel, BYTES)
 
 enum xlb_hc_key {
 #define XLB_HC_KEY_INDEX(k, ...) XLB_HC_KEY_##k,
@@ -324,6 +325,10 @@ struct xlb_hc_conf {
 	char payload[XLB_HC_STR_LEN]; /* binary: see payload_len */
 	size_t payload_len;
 	char expect[XLB_HC_STR_LEN];
+	/* ipip, gue: probe the VIP through the encapsulation (hc_tunnel.c) */
+	bool via_tunnel;
+	/* not a key: SO_MARK of the probes (xlbd's, via_tunnel), 0 none */
+	__u32 mark;
 	/*
 	 * XLB_HC_SET_* of the keys given at this level. For a backend these
 	 * are its overrides; the other fields were copied from the service

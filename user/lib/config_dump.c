@@ -181,6 +181,9 @@ static void put_hc(FILE *f, int ind, const struct xlb_hc_conf *hc,
 		put_key_str(f, ind, "payload", hc->payload, hc->payload_len);
 	if (m & XLB_HC_SET_EXPECT)
 		put_key_str(f, ind, "expect", hc->expect, strlen(hc->expect));
+	if (m & XLB_HC_SET_VIA_TUNNEL)
+		fprintf(f, "%*svia_tunnel: %s\n", ind, "",
+			xlb_bool_names[hc->via_tunnel]);
 }
 
 static bool hc_dumpable(const struct xlb_hc_conf *hc)

@@ -230,6 +230,15 @@ void xlb_config_parse_hc(struct yr_ctx *x, yaml_node_t *n,
 	    yr_get_str(x, &f[H_EXPECT], "expect", h.expect, sizeof(h.expect)))
 		h.set_mask |= XLB_HC_SET_EXPECT;
 
+	if (f[H_VIA_TUNNEL].val) {
+		i = yr_get_enum(x, &f[H_VIA_TUNNEL], "via_tunnel",
+				xlb_bool_names, 2);
+		if (i >= 0) {
+			h.via_tunnel = i;
+			h.set_mask |= XLB_HC_SET_VIA_TUNNEL;
+		}
+	}
+
 	xlb_hc_conf_merge(&h, base);
 	/*
 	 * A backend that only inherits both values shares the service's

@@ -30,7 +30,6 @@
 
 static const char *const xdp_mode_names[] = { "native", "generic" };
 static const char *const on_all_down_names[] = { "drop", "keep_last" };
-static const char *const bool_names[] = { "false", "true" };
 
 /* The keys of a backend item, X(B_NAME, "key"): f[B_NAME] in parse_backend(). */
 #define BACKEND_KEYS(X)         \
@@ -40,6 +39,16 @@ static const char *const bool_names[] = { "false", "true" };
 	X(B_HC, "health_check")
 
 YR_KEYS(BACKEND_KEYS, B_N, backend_keys);
+
+/* via_tunnel: true only where there is a tunnel to go through. */
+static void via_tunnel_check(struct yr_ctx *x, const struct xlb_service_conf *s,
+			     const struct xlb_hc_conf *hc, int line)
+{
+	if (hc->via_tunnel && !xlb_fwd_is_encap(s->fwd))
+		yr_err(x, line,
+		       "health_check via_tunnel needs forwarding: ipip or gue (this service's is %s)",
+		       xlb_fwd_names[s->fwd]);
+}
 
 static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 			  const struct xlb_service_conf *s,
@@ -81,7 +90,15 @@ static void parse_backend(struct yr_ctx *x, yaml_node_t *n,
 	if (f[B_HC].val) {
 		b->has_hc = true;
 		xlb_config_parse_hc(x, f[B_HC].val, &b->hc, &s->hc, true);
+		if (b->hc.set_mask & XLB_HC_SET_VIA_TUNNEL)
+			via_tunnel_check(x, s, &b->hc, b->hc.line);
 	}
+	/* the probe is the backend's own packet with the VIP put in */
+	if (b->hc.via_tunnel && xlb_fwd_is_encap(s->fwd) && b->family &&
+	    s->family && b->family != s->family)
+		yr_err(x, b->line,
+		       "health_check via_tunnel: backend is IPv%d but the vip is IPv%d (a check through the tunnel needs one family)",
+		       b->family, s->family);
 }
 
 static int addr_cmp(const union xlb_addr *a, __u8 fa, const union xlb_addr *b,
@@ -270,23 +287,24 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 		yr_get_duration(x, &f[S_SLOW_START], "slow_start", false,
 				&s->slow_start_ms);
 	if (f[S_ANNOUNCE].val) {
-		i = yr_get_enum(x, &f[S_ANNOUNCE], "announce", bool_names,
-				ARRAY_SIZE(bool_names));
+		i = yr_get_enum(x, &f[S_ANNOUNCE], "announce", xlb_bool_names,
+				ARRAY_SIZE(xlb_bool_names));
 		s->announce = i != 0;
 	}
 	if (f[S_MIN_UP].val)
 		yr_get_u32(x, &f[S_MIN_UP], "min_up_backends", 0, 65535,
 			   &s->min_up_backends);
 	if (f[S_FLOW_SYNC].val) {
-		i = yr_get_enum(x, &f[S_FLOW_SYNC], "flow_sync", bool_names,
-				ARRAY_SIZE(bool_names));
+		i = yr_get_enum(x, &f[S_FLOW_SYNC], "flow_sync", xlb_bool_names,
+				ARRAY_SIZE(xlb_bool_names));
 		s->flow_sync = i == 1;
 	}
 
 	xlb_hc_conf_init(&base, s->port);
-	if (f[S_HC].val)
+	if (f[S_HC].val) {
 		xlb_config_parse_hc(x, f[S_HC].val, &s->hc, &base, false);
-	else
+		via_tunnel_check(x, s, &s->hc, s->hc.line);
+	} else
 		s->hc = base;
 
 	if (f[S_BACKENDS].val)

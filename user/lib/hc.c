@@ -87,6 +87,10 @@ static int probe_open(struct xlb_hc_probe *p)
 	p->fd = socket(af, p->ops->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0)
 		return -errno;
+	/* via_tunnel: the mark makes xlbd's tc program tunnel it */
+	if (p->conf->mark && setsockopt(p->fd, SOL_SOCKET, SO_MARK,
+					&p->conf->mark, sizeof(p->conf->mark)))
+		return -errno;
 	if (p->ops->sock_type == SOCK_STREAM) {
 		/*
 		 * Close with a RST: the prober never holds a TIME_WAIT socket

@@ -14,6 +14,8 @@
 #include "value.h"
 #include "xlb_util.h"
 
+const char *const xlb_bool_names[2] = { "false", "true" };
+
 const char *const xlb_hc_type_names[XLB_HC_MAX] = {
 	[XLB_HC_NONE] = "none",
 	[XLB_HC_TCP] = "tcp",

@@ -24,6 +24,8 @@ enum xlb_hc_type {
 };
 
 extern const char *const xlb_hc_type_names[XLB_HC_MAX];
+/* A yes/no key's values, index 0 false, 1 true. */
+extern const char *const xlb_bool_names[2];
 
 /* Protocol names and their IPPROTO_* numbers, index for index. */
 #define XLB_N_PROTOS 2

@@ -86,6 +86,11 @@ int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 		err = -ENOMEM;
 		goto out;
 	}
+	if (c.via_tunnel && !(c.mark = xlbd_hct_add(d, s, b))) {
+		free(o);
+		err = -EIO;
+		goto out;
+	}
 	*o = (struct hc_owner){ .d = d, .s = s, .b = b, .verdict = verdict };
 	/* adopted up: it is serving now, keep it; otherwise down until the
 	 * first success, which is probed at once */
@@ -94,6 +99,7 @@ int xlbd_health_attach(struct xlbd *d, struct svc_rt *s, struct be_rt *b,
 	if (!b->hc) {
 		err = -errno;
 		free(o);
+		xlbd_hct_del(d, b);
 		goto out;
 	}
 	set_initial(b, adopted_up);
@@ -111,6 +117,7 @@ void xlbd_health_detach(struct xlbd *d, struct be_rt *b)
 {
 	struct hc_owner *o;
 
+	xlbd_hct_del(d, b);
 	if (!b->hc)
 		return;
 	o = xlb_hc_ctx(b->hc);

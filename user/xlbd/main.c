@@ -566,6 +566,7 @@ out:
 		close(sfd);
 	xlbd_state_free(&d);
 	/* maps stay pinned, the program stays attached */
+	xlbd_hct_close(&d);
 	xlb_dp_close(&d.dp);
 	xlb_neigh_close(d.neigh);
 	xlb_loop_free(d.loop);

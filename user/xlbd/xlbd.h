@@ -50,6 +50,7 @@ struct be_rt {
 	__u64 hc_failed;		 /* probes that failed */
 	struct xlb_prom_hist hc_latency; /* probe durations, seconds */
 	__u32 hc_last_latency_us;	 /* of the last probe */
+	__u32 hct_id; /* hc_tunnel.c: via_tunnel probe id, 0 none */
 };
 
 struct svc_rt {
@@ -129,6 +130,8 @@ struct xlbd_sync {
 struct xlbd_etcd;    /* etcd_source.c */
 struct xlbd_cluster; /* cluster.c */
 
+struct xlbd_hct; /* hc_tunnel.c */
+
 struct xlbd {
 	struct xlb_config cfg; /* globals; cfg.services unused */
 	/* config_source: etcd: the bootstrap file (no services) */
@@ -165,6 +168,7 @@ struct xlbd {
 	int lock_pin_fd, lock_if_fd;
 	struct xlbd_announce ann;
 	struct xlbd_sync sync;
+	struct xlbd_hct *hct; /* NULL: no via_tunnel check yet */
 };
 
 /* state.c: every change to services and backends goes through here. */
@@ -252,6 +256,15 @@ bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
 			      const union xlb_addr *a, __u8 family, int ifindex,
 			      const __u8 *mac);
 bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b);
+
+/*
+ * hc_tunnel.c: a via_tunnel check's probe mark for backend b of s (its
+ * tc program attached on first use), 0 if it cannot have one; del frees
+ * b's, close detaches everything (exit).
+ */
+__u32 xlbd_hct_add(struct xlbd *d, const struct svc_rt *s, struct be_rt *b);
+void xlbd_hct_del(struct xlbd *d, struct be_rt *b);
+void xlbd_hct_close(struct xlbd *d);
 
 /* encap.c: encap_source and gue_port into the data plane (start, reload) */
 void xlbd_encap_apply(struct xlbd *d);

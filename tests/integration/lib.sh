@@ -143,6 +143,14 @@ sys.exit(0 if all(b["state"] != "unresolved" for s in d["services"] for b in s["
 	return 1
 }
 
+# global_stat NAME: one global counter of xlbctl stats (0 when absent)
+global_stat() {
+	xlbctl --json stats 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d.get("global", d).get(sys.argv[1], 0))' "$1"
+}
+
 # http_many URL N: N requests, a new connection each, from the client.
 # Prints one backend name per successful request.
 http_many() {

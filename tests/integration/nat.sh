@@ -53,12 +53,6 @@ ip netns exec "$LAB_LB_NS" ping -6 -c1 -W1 "$LAB_CLIENT_IP6" >/dev/null 2>&1
 xlbd_start || exit 1
 check "backends resolved" wait_resolved
 
-stat() { xlbctl --json stats 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-g = d.get("global", d)
-print(g.get(sys.argv[1], 0))' "$1"; }
-
 # new_conns URL BACKEND...: 30 requests, a new connection each, all
 # answered, each backend among the answers (round-robin)
 new_conns() {
@@ -100,7 +94,7 @@ EOF
 }
 check "UDP request/response through NAT, reply from VIP:5353" udp_echo
 
-n_fwd=$(stat nat_fwd) n_rev=$(stat nat_rev)
+n_fwd=$(global_stat nat_fwd) n_rev=$(global_stat nat_rev)
 check "requests translated (nat_fwd $n_fwd)" test "${n_fwd:-0}" -gt 0
 check "replies translated (nat_rev $n_rev)" test "${n_rev:-0}" -gt 0
 

@@ -106,16 +106,23 @@ struct xlb_svc_key {
  */
 #define XLB_SVC_ADDR_MARK_PORT 0
 
-/* Schedulers (enum order is ABI; names in xlb_sched_names below). */
+/*
+ * Schedulers: X(NAME, "config name"). The order is ABI (XLB_SCHED_MAGLEV
+ * is 0); the names are xlb_sched_names below.
+ */
+#define XLB_SCHEDS(X)                                                          \
+	X(MAGLEV, "maglev")	      /* weighted Maglev on the 5-tuple */     \
+	X(SOURCE_HASH, "source-hash") /* ... on the source address */          \
+	X(ROUND_ROBIN, "round-robin") /* ring in turn: a a b c (2:1:1) */      \
+	X(WEIGHTED_RR, "weighted-round-robin") /* ring interleaved: a b a c */ \
+	X(RANDOM, "random") /* weighted Maglev ring, random slot */            \
+	X(LEAST_CONN, "least-connections") /* fewest active flows per weight */
+
+#define XLB_SCHED_ENUM(name, str) XLB_SCHED_##name,
 enum xlb_sched {
-	XLB_SCHED_MAGLEV = 0,  /* weighted Maglev on the 5-tuple */
-	XLB_SCHED_SOURCE_HASH, /* weighted Maglev on the source address */
-	XLB_SCHED_ROUND_ROBIN, /* ring in turn: a a b c (weights 2:1:1) */
-	XLB_SCHED_WEIGHTED_RR, /* ring interleaved: a b a c */
-	XLB_SCHED_RANDOM,      /* weighted Maglev ring, random slot */
-	XLB_SCHED_LEAST_CONN,  /* fewest active flows per weight */
-	XLB_SCHED_MAX,
+	XLB_SCHEDS(XLB_SCHED_ENUM) XLB_SCHED_MAX
 };
+#undef XLB_SCHED_ENUM
 
 /*
  * least-connections: the ring is not a hash table but the list of the
@@ -512,14 +519,10 @@ static const char *const xlb_stat_names[XLB_STAT_MAX] = { XLB_STATS(
 	XLB_STAT_NAME) };
 #undef XLB_STAT_NAME
 
-static const char *const xlb_sched_names[XLB_SCHED_MAX] = {
-	[XLB_SCHED_MAGLEV] = "maglev",
-	[XLB_SCHED_SOURCE_HASH] = "source-hash",
-	[XLB_SCHED_ROUND_ROBIN] = "round-robin",
-	[XLB_SCHED_WEIGHTED_RR] = "weighted-round-robin",
-	[XLB_SCHED_RANDOM] = "random",
-	[XLB_SCHED_LEAST_CONN] = "least-connections",
-};
+#define XLB_SCHED_NAME(name, str) [XLB_SCHED_##name] = str,
+static const char *const xlb_sched_names[XLB_SCHED_MAX] = { XLB_SCHEDS(
+	XLB_SCHED_NAME) };
+#undef XLB_SCHED_NAME
 
 static const char *const xlb_fwd_names[XLB_FWD_MAX] = {
 	[XLB_FWD_L2] = "l2",

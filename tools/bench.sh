@@ -32,14 +32,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/tools/xlb_bench
 OUT=$ROOT/build/bench
 
-if [[ ! -x $BIN ]]; then
-	echo "bench: $BIN missing (make build/tools/xlb_bench)" >&2
-	exit 1
-fi
-if [[ $EUID -ne 0 ]]; then
-	command -v sudo >/dev/null || { echo "bench: needs root" >&2; exit 1; }
-	exec sudo -- "$0" "$@"
-fi
+# shellcheck source=lib/tool_root.sh
+. "$ROOT/tools/lib/tool_root.sh"
+tool_need_built bench "$BIN" "make build/tools/xlb_bench"
+tool_as_root bench "$@"
 
 mkdir -p "$OUT"
 CPU=$(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")

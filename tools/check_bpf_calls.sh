@@ -16,14 +16,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OBJ=${1:-$ROOT/build/xlb.bpf.o}
 BPFTOOL=${BPFTOOL:-bpftool}
 
-if [[ ! -f $OBJ ]]; then
-	echo "check_bpf_calls: $OBJ missing (make all)" >&2
-	exit 1
-fi
-if [[ $EUID -ne 0 ]]; then
-	command -v sudo >/dev/null || { echo "check_bpf_calls: needs root" >&2; exit 1; }
-	exec sudo -- "$0" "$@"
-fi
+# shellcheck source=lib/tool_root.sh
+. "$ROOT/tools/lib/tool_root.sh"
+tool_need_built check_bpf_calls "$OBJ" "make all"
+tool_as_root check_bpf_calls "$@"
 
 # Load in a private mount namespace with a fresh bpffs on /sys/fs/bpf:
 # bpftool pins LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf, and would

@@ -464,6 +464,19 @@ emit() {
 	fi
 }
 
+# emit_server PREFIX NODE EXEC: what a test needs of a node that runs a
+# server (a backend, a routed node): its name, namespace, addresses, the
+# server's pidfile and log, and how to run a command in it.
+emit_server() {
+	emit "$1_NAME" "$2"
+	emit "$1_NS" "$(ns_of "$2")"
+	emit "$1_IP4" "$(ip4_of "$2")"
+	emit "$1_IP6" "$(ip6_of "$2")"
+	emit "$1_PIDFILE" "$(pidfile_of "$2")"
+	emit "$1_LOG" "$(run_dir)/$2.log"
+	emit "$1_EXEC" "$3"
+}
+
 cmd_env() {
 	local i node up be4 be6
 	load_conf
@@ -512,14 +525,8 @@ cmd_env() {
 	for i in $(seq "$BACKENDS"); do
 		node=be$i
 		up=LAB_BE$i
-		emit "${up}_NAME" "$node"
-		emit "${up}_NS" "$(ns_of "$node")"
-		emit "${up}_IP4" "$(ip4_of "$node")"
-		emit "${up}_IP6" "$(ip6_of "$node")"
+		emit_server "$up" "$node" "ip netns exec $(ns_of "$node")"
 		emit "${up}_MAC" "$(mac_of "$node")"
-		emit "${up}_PIDFILE" "$(pidfile_of "$node")"
-		emit "${up}_LOG" "$(run_dir)/$node.log"
-		emit "${up}_EXEC" "ip netns exec $(ns_of "$node")"
 		be4+=("$(ip4_of "$node")")
 		be6+=("$(ip6_of "$node")")
 	done
@@ -527,26 +534,37 @@ cmd_env() {
 	emit LAB_BE_IP6S "${be6[*]}"
 }
 
-cmd_status() {
-	local ok=0 node ns sw pid have
-	sw=$(ns_of sw)
+# status_load: the lab's config loaded, or fail saying the lab is down
+# (and which of its namespaces are left over).
+status_load() {
+	local have
 	if [ ! -f "$(run_dir)/lab.conf" ]; then
 		have=$(lab_namespaces | tr '\n' ' ')
 		echo "lab $NAME: down${have:+ (leftover namespaces: $have)}"
 		return 1
 	fi
 	load_conf
+}
+
+# ns_present NS HAVE: true when NS is one of the lines of HAVE; otherwise
+# says it is missing.
+ns_present() {
+	grep -qx -- "$1" <<<"$2" && return
+	echo "  $1: missing"
+	return 1
+}
+
+cmd_status() {
+	local ok=0 node ns sw pid have
+	sw=$(ns_of sw)
+	status_load || return 1
 	echo "lab $NAME: $CLIENTS client(s), $BACKENDS backend(s)," \
 		"run dir $(run_dir)"
 	have=$(lab_namespaces)
-	grep -qx -- "$sw" <<<"$have" || { echo "  $sw: missing"; ok=1; }
+	ns_present "$sw" "$have" || ok=1
 	for node in $(nodes); do
 		ns=$(ns_of "$node")
-		if ! grep -qx -- "$ns" <<<"$have"; then
-			echo "  $ns: missing"
-			ok=1
-			continue
-		fi
+		ns_present "$ns" "$have" || { ok=1; continue; }
 		local state xdp="no xdp_pass" extra=""
 		state=$(ip -n "$ns" -o link show "$NODE_IF" 2>/dev/null |
 			grep -o 'state [A-Z]*' || echo "no $NODE_IF")

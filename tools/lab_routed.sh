@@ -267,13 +267,8 @@ cmd_env() {
 		for i in $(seq "$ROUTED"); do
 			node=r$sub$i
 			up=LAB_R${sub^^}$i
-			emit "${up}_NAME" "$node"
-			emit "${up}_NS" "$(ns_of "$node")"
-			emit "${up}_IP4" "$(ip4_of "$node")"
-			emit "${up}_IP6" "$(ip6_of "$node")"
-			emit "${up}_PIDFILE" "$(pidfile_of "$node")"
-			emit "${up}_LOG" "$(run_dir)/$node.log"
-			emit "${up}_EXEC" "nsenter --net=/run/netns/$(ns_of "$node")"
+			emit_server "$up" "$node" \
+				"nsenter --net=/run/netns/$(ns_of "$node")"
 			ip4s+=("$(ip4_of "$node")")
 			ip6s+=("$(ip6_of "$node")")
 		done
@@ -284,22 +279,13 @@ cmd_env() {
 
 cmd_status() {
 	local ok=0 node ns have state pid
-	if [ ! -f "$(run_dir)/lab.conf" ]; then
-		have=$(lab_namespaces | tr '\n' ' ')
-		echo "lab $NAME: down${have:+ (leftover namespaces: $have)}"
-		return 1
-	fi
-	load_conf
+	status_load || return 1
 	echo "lab $NAME (routed): $CLIENTS client(s), $BACKENDS L2" \
 		"backend(s), $ROUTED per subnet, run dir $(run_dir)"
 	have=$(lab_namespaces)
 	for node in sw $(nodes); do
 		ns=$(ns_of "$node")
-		if ! grep -qx -- "$ns" <<<"$have"; then
-			echo "  $ns: missing"
-			ok=1
-			continue
-		fi
+		ns_present "$ns" "$have" || { ok=1; continue; }
 		state=""
 		if [[ $node == r[ab]* || $node == be* ]]; then
 			pid=$(backend_pid "$node")

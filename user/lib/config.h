@@ -484,6 +484,13 @@ void xlb_config_keys(void (*fn)(const char *section, const char *key,
 int xlb_config_dump(const struct xlb_config *c, FILE *f);
 /* Only the shared keys: what xlb_config_load_shared() reads. */
 int xlb_config_dump_shared(const struct xlb_config *c, FILE *f);
+/*
+ * The same (only the shared keys with @shared) into a string: *buf, of
+ * *len bytes and NUL-terminated, for the caller to free(). Returns 0, or
+ * -ENOMEM or xlb_config_dump()'s error with *buf NULL.
+ */
+int xlb_config_dump_str(const struct xlb_config *c, bool shared, char **buf,
+			size_t *len);
 
 void xlb_config_errors_free(struct xlb_config_errors *e);
 void xlb_config_errors_print(const struct xlb_config_errors *e, FILE *f);

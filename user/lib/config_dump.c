@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -441,4 +442,25 @@ int xlb_config_dump(const struct xlb_config *c, FILE *f)
 int xlb_config_dump_shared(const struct xlb_config *c, FILE *f)
 {
 	return dump(c, f, false);
+}
+
+int xlb_config_dump_str(const struct xlb_config *c, bool shared, char **buf,
+			size_t *len)
+{
+	FILE *f;
+	int err;
+
+	*buf = NULL;
+	*len = 0;
+	f = open_memstream(buf, len);
+	if (!f)
+		return -ENOMEM;
+	err = dump(c, f, !shared);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
 }

@@ -527,12 +527,18 @@ static int add_b64(json_object *o, const char *k, const void *v, size_t len)
 	return 0;
 }
 
-static void add_i64(json_object *o, const char *k, int64_t v)
+/* An int64 as the gateway writes one: a string. */
+static json_object *new_i64(int64_t v)
 {
 	char buf[24];
 
 	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	json_object_object_add(o, k, json_object_new_string(buf));
+	return json_object_new_string(buf);
+}
+
+static void add_i64(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, new_i64(v));
 }
 
 /* The first key after every key starting with prefix. */
@@ -745,16 +751,31 @@ out:
 	return err;
 }
 
-int xlb_etcd_lease_grant(struct xlb_etcd *e, long ttl_s, int64_t *id)
+/* The lease calls: a request of one number, {"@field": v}, to @path. */
+static int lease_request(struct xlb_etcd *e, const char *path, json_object *v,
+			 const char *field, json_object **rep)
 {
-	json_object *req = json_object_new_object(), *rep;
+	json_object *req = json_object_new_object();
 	int err;
 
-	if (!req)
+	if (!req || !v) {
+		json_object_put(req);
+		json_object_put(v);
 		return -ENOMEM;
-	json_object_object_add(req, "TTL", json_object_new_int64(ttl_s));
-	err = request(e, "/v3/lease/grant", req, &rep);
+	}
+	json_object_object_add(req, field, v);
+	err = request(e, path, req, rep);
 	json_object_put(req);
+	return err;
+}
+
+int xlb_etcd_lease_grant(struct xlb_etcd *e, long ttl_s, int64_t *id)
+{
+	json_object *rep;
+	int err;
+
+	err = lease_request(e, "/v3/lease/grant", json_object_new_int64(ttl_s),
+			    "TTL", &rep);
 	if (err)
 		return err;
 	err = get_i64(rep, "ID", id);
@@ -766,15 +787,11 @@ int xlb_etcd_lease_grant(struct xlb_etcd *e, long ttl_s, int64_t *id)
 
 int xlb_etcd_lease_keepalive(struct xlb_etcd *e, int64_t id, long *ttl_s)
 {
-	json_object *req = json_object_new_object(), *rep, *r;
+	json_object *rep, *r;
 	int64_t ttl = 0;
 	int err;
 
-	if (!req)
-		return -ENOMEM;
-	add_i64(req, "ID", id);
-	err = request(e, "/v3/lease/keepalive", req, &rep);
-	json_object_put(req);
+	err = lease_request(e, "/v3/lease/keepalive", new_i64(id), "ID", &rep);
 	if (err)
 		return err;
 	if (!json_object_object_get_ex(rep, "result", &r))
@@ -793,14 +810,10 @@ int xlb_etcd_lease_keepalive(struct xlb_etcd *e, int64_t id, long *ttl_s)
 
 int xlb_etcd_lease_revoke(struct xlb_etcd *e, int64_t id)
 {
-	json_object *req = json_object_new_object(), *rep;
+	json_object *rep;
 	int err;
 
-	if (!req)
-		return -ENOMEM;
-	add_i64(req, "ID", id);
-	err = request(e, "/v3/lease/revoke", req, &rep);
-	json_object_put(req);
+	err = lease_request(e, "/v3/lease/revoke", new_i64(id), "ID", &rep);
 	if (!err)
 		json_object_put(rep);
 	return err;

@@ -15,15 +15,10 @@
 
 const char *xlb_explain_how_name(enum xlb_explain_how how)
 {
-	static const char *const names[] = {
-		[XLB_EXPLAIN_NOT_VIP] = "not-vip",
-		[XLB_EXPLAIN_FLOW] = "flow",
-		[XLB_EXPLAIN_HASH] = "hash",
-		[XLB_EXPLAIN_CURSOR] = "cursor",
-		[XLB_EXPLAIN_RANDOM] = "random",
-		[XLB_EXPLAIN_LEAST_CONN] = "least-connections",
-		[XLB_EXPLAIN_NO_BACKEND] = "no-backend",
-	};
+#define XLB_EXPLAIN_NAME(name, str) [XLB_EXPLAIN_##name] = str,
+	static const char *const names[] = { XLB_EXPLAIN_HOWS(
+		XLB_EXPLAIN_NAME) };
+#undef XLB_EXPLAIN_NAME
 
 	return how < ARRAY_SIZE(names) ? names[how] : "?";
 }

@@ -12,15 +12,21 @@
 
 #include "dataplane.h"
 
+/* How the backend was chosen: X(NAME, "name xlb_explain_how_name gives"). */
+#define XLB_EXPLAIN_HOWS(X)                                                   \
+	X(NOT_VIP, "not-vip") /* no such service: passed to the kernel */     \
+	X(FLOW, "flow")	      /* flow-table hit on a live backend */          \
+	X(HASH, "hash")	      /* maglev / source-hash: hash -> slot */        \
+	X(CURSOR, "cursor")   /* round-robin: the CPU's next slot */          \
+	X(RANDOM, "random")   /* random slot: any candidate, by share */      \
+	X(LEAST_CONN, "least-connections") /* one of the tied least loaded */ \
+	X(NO_BACKEND, "no-backend")	   /* the service has none: dropped */
+
+#define XLB_EXPLAIN_ENUM(name, str) XLB_EXPLAIN_##name,
 enum xlb_explain_how {
-	XLB_EXPLAIN_NOT_VIP,	/* no such service: passed to the kernel */
-	XLB_EXPLAIN_FLOW,	/* flow-table hit on a live backend */
-	XLB_EXPLAIN_HASH,	/* maglev / source-hash: hash -> slot */
-	XLB_EXPLAIN_CURSOR,	/* round-robin: the CPU's next slot */
-	XLB_EXPLAIN_RANDOM,	/* random slot: any candidate, by share */
-	XLB_EXPLAIN_LEAST_CONN, /* least loaded: one of the tied candidates */
-	XLB_EXPLAIN_NO_BACKEND, /* the service has none: dropped */
+	XLB_EXPLAIN_HOWS(XLB_EXPLAIN_ENUM)
 };
+#undef XLB_EXPLAIN_ENUM
 
 #define XLB_EXPLAIN_MAX_CAND 64
 

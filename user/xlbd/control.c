@@ -519,31 +519,16 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 		      json_object **data, char *err)
 {
 	static const char *const allowed[] = { NULL };
-	struct xlb_config c;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
+	size_t len;
 	int ret;
 
 	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
-	ret = xlbd_effective_config(d, &c);
-	if (ret) {
-		snprintf(err, XLBD_ERR_LEN, "%s", strerror(-ret));
-		return ret;
-	}
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		xlb_config_free(&c);
-		return -ENOMEM;
-	}
-	ret = xlb_config_dump(&c, f);
-	fclose(f);
-	xlb_config_free(&c);
+	ret = xlbd_effective_config_yaml(d, false, &buf, &len);
 	if (ret) {
 		snprintf(err, XLBD_ERR_LEN, "cannot write config: %s",
 			 strerror(-ret));
-		free(buf);
 		return ret;
 	}
 	*data = json_object_new_object();

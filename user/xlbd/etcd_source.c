@@ -368,26 +368,12 @@ void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why)
 int xlbd_etcd_write_back(struct xlbd *d, char *err, size_t errlen, int64_t *rev)
 {
 	struct xlbd_etcd *e = d->etcd;
-	struct xlb_config c;
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf;
+	size_t len;
 	int64_t cur = 0;
-	FILE *f;
 	int r;
 
-	r = xlbd_effective_config(d, &c);
-	if (r) {
-		snprintf(err, errlen, "etcd: %s", strerror(-r));
-		return r;
-	}
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		xlb_config_free(&c);
-		return -ENOMEM;
-	}
-	r = xlb_config_dump_shared(&c, f);
-	fclose(f);
-	xlb_config_free(&c);
+	r = xlbd_effective_config_yaml(d, true, &buf, &len);
 	if (!r)
 		r = xlb_etcd_cas(e->cli, e->key, buf, len, e->processed, rev,
 				 &cur);

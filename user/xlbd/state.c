@@ -688,6 +688,21 @@ int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
 	return 0;
 }
 
+int xlbd_effective_config_yaml(struct xlbd *d, bool shared, char **buf,
+			       size_t *len)
+{
+	struct xlb_config c;
+	int err;
+
+	*buf = NULL;
+	err = xlbd_effective_config(d, &c);
+	if (err)
+		return err;
+	err = xlb_config_dump_str(&c, shared, buf, len);
+	xlb_config_free(&c);
+	return err;
+}
+
 void xlbd_state_free(struct xlbd *d)
 {
 	for (size_t i = 0; i < d->n_svcs; i++) {

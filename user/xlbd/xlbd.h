@@ -222,6 +222,9 @@ int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
 			   struct xlb_service_conf *out);
 /* The effective config (for `xlbctl config`); caller frees. */
 int xlbd_effective_config(struct xlbd *d, struct xlb_config *out);
+/* The same as YAML (only the shared keys with @shared) in *buf; free() it. */
+int xlbd_effective_config_yaml(struct xlbd *d, bool shared, char **buf,
+			       size_t *len);
 
 /* Weight in effect now: 0 if drained, ramping during slow start. */
 __u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,

@@ -122,12 +122,17 @@ lab_namespaces() {
 		grep -E "^${NAME}-(sw|lb|be[0-9]+|cl[0-9]+)\$" || true
 }
 
+# conf_num KEY: the number KEY=N of the lab's lab.conf, or nothing.
+conf_num() {
+	sed -n "s/^$1=\([0-9]\{1,\}\)\$/\1/p" "$(run_dir)/lab.conf"
+}
+
 load_conf() {
 	local conf
 	conf="$(run_dir)/lab.conf"
 	[ -f "$conf" ] || die "lab '$NAME' is not up (no $conf)"
-	BACKENDS=$(sed -n 's/^BACKENDS=\([0-9]\{1,\}\)$/\1/p' "$conf")
-	CLIENTS=$(sed -n 's/^CLIENTS=\([0-9]\{1,\}\)$/\1/p' "$conf")
+	BACKENDS=$(conf_num BACKENDS)
+	CLIENTS=$(conf_num CLIENTS)
 	[ -n "$BACKENDS" ] && [ -n "$CLIENTS" ] || die "bad $conf"
 }
 
@@ -269,6 +274,21 @@ offloads_off() {
 		>/dev/null 2>&1 || true
 }
 
+# ns_add NS [SYSCTL=V...]: namespace NS, its IPv6 quiet (no DAD, router
+# advertisements or solicitations: addresses usable at once, routes only
+# ours), and the SYSCTLs given.
+ns_add() {
+	local ns=$1
+	shift
+	ip netns add "$ns"
+	in_ns "$ns" sysctl -qw \
+		net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_ra=0 \
+		net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.default.router_solicitations=0 "$@"
+}
+
 # Create node NODE: namespace, veth into the switch, addresses.
 add_node() {
 	local node=$1 ns sw port
@@ -276,14 +296,7 @@ add_node() {
 	sw=$(ns_of sw)
 	port=$node
 
-	ip netns add "$ns"
-	in_ns "$ns" sysctl -qw \
-		net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0 \
-		net.ipv6.conf.all.accept_ra=0 \
-		net.ipv6.conf.default.accept_ra=0 \
-		net.ipv6.conf.default.router_solicitations=0 \
-		net.ipv4.conf.all.rp_filter=0 \
+	ns_add "$ns" net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
 
 	ip -n "$sw" link add "$port" address "$(port_mac_of "$node")" \

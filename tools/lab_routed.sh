@@ -110,15 +110,11 @@ nodes() {
 	routed_backends
 }
 
+eval "lab_load_conf() $(declare -f load_conf | sed 1d)"
 load_conf() {
-	local conf
-	conf="$(run_dir)/lab.conf"
-	[ -f "$conf" ] || die "lab '$NAME' is not up (no $conf)"
-	BACKENDS=$(sed -n 's/^BACKENDS=\([0-9]\{1,\}\)$/\1/p' "$conf")
-	CLIENTS=$(sed -n 's/^CLIENTS=\([0-9]\{1,\}\)$/\1/p' "$conf")
-	ROUTED=$(sed -n 's/^ROUTED=\([0-9]\{1,\}\)$/\1/p' "$conf")
-	[ -n "$BACKENDS" ] && [ -n "$CLIENTS" ] && [ -n "$ROUTED" ] ||
-		die "bad $conf"
+	lab_load_conf
+	ROUTED=$(conf_num ROUTED)
+	[ -n "$ROUTED" ] || die "bad $(run_dir)/lab.conf"
 }
 
 # The router: two ports on the switch, a bridge per backend subnet.
@@ -160,13 +156,7 @@ setup_routed_backend() {
 	ns=$(ns_of "$node")
 	rt=$(ns_of rt)
 	s=$(subnet_of "$node")
-	ip netns add "$ns"
-	in_ns "$ns" sysctl -qw \
-		net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0 \
-		net.ipv6.conf.all.accept_ra=0 \
-		net.ipv6.conf.default.accept_ra=0 \
-		net.ipv6.conf.default.router_solicitations=0
+	ns_add "$ns"
 	ip -n "$rt" link add "$node" type veth peer name "$NODE_IF" \
 		address "$(mac_of "$node")" netns "$ns"
 	ip -n "$rt" link set "$node" master "br$(subnet_of "$node" |

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config_hc.h"
+#include "config_parse.h"
 #include "value.h"
 
 /* No byte a header line or request line could be broken with. */

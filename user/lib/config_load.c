@@ -20,9 +20,7 @@
 #include <linux/rtnetlink.h>
 
 #include "config.h"
-#include "config_hc.h"
-#include "config_nat.h"
-#include "config_sync.h"
+#include "config_parse.h"
 #include "maglev.h"
 #include "yaml_bounds.h"
 #include "yaml_read.h"

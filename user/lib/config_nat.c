@@ -8,7 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config_nat.h"
+#include "config_parse.h"
 #include "value.h"
 
 enum {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config_sync.h"
+#include "config_parse.h"
 #include "value.h"
 
 enum {

@@ -13,14 +13,23 @@
 
 #include "xlb_abi.h"
 
+/*
+ * A map of the program as xlbd finds it: pinned by its name in the pin
+ * directory (so a restart adopts the flows and counters), of TYPE with
+ * MAX entries from KEY to VALUE. Maps of any other form are written out.
+ */
+#define XLB_PINNED_MAP(NAME, TYPE, KEY, VALUE, MAX)  \
+	struct {                                     \
+		__uint(type, TYPE);                  \
+		__type(key, KEY);                    \
+		__type(value, VALUE);                \
+		__uint(max_entries, MAX);            \
+		__uint(pinning, LIBBPF_PIN_BY_NAME); \
+	} NAME SEC(".maps")
+
 /* {VIP, port, proto} -> service; also VIP address markers (see ABI). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct xlb_svc_key);
-	__type(value, struct xlb_svc);
-	__uint(max_entries, XLB_MAX_SERVICES * 2);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_SERVICES SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_SERVICES, BPF_MAP_TYPE_HASH, struct xlb_svc_key,
+	       struct xlb_svc, XLB_MAX_SERVICES * 2);
 
 /*
  * Template of a service's scheduling ring: chunk -> XLB_RING_CHUNK backend
@@ -57,13 +66,8 @@ struct {
 } XLB_MAP_RINGS SEC(".maps");
 
 /* Backend id -> where to send (MACs, egress) and whether it is up. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_backend);
-	__uint(max_entries, XLB_MAX_BACKENDS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_BACKENDS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_BACKENDS, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_backend,
+	       XLB_MAX_BACKENDS);
 
 /*
  * 5-tuple -> pinned backend. One table shared by all CPUs, so a flow keeps
@@ -77,62 +81,32 @@ struct {
  * share of the table, so a flood arriving on one CPU evicted flows while
  * the rest of the table sat free.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct xlb_flow_key);
-	__type(value, struct xlb_flow);
-	__uint(max_entries, XLB_MAX_FLOWS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_FLOWS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, struct xlb_flow_key,
+	       struct xlb_flow, XLB_MAX_FLOWS);
 
 /*
  * Unconfirmed TCP flows: a SYN's choice waits here until the connection's
  * first non-SYN packet moves it to XLB_MAP_FLOWS. Small, so a flood of
  * SYNs from spoofed sources evicts only other unconfirmed entries.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct xlb_flow_key);
-	__type(value, struct xlb_flow);
-	__uint(max_entries, XLB_MAX_SYN_FLOWS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_SYN_FLOWS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_SYN_FLOWS, BPF_MAP_TYPE_LRU_HASH, struct xlb_flow_key,
+	       struct xlb_flow, XLB_MAX_SYN_FLOWS);
 
 /* Per-CPU new-flow rate window (xlb_runtime.new_flow_limit). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_flow_rate);
-	__uint(max_entries, 1);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_FLOW_RATE SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_FLOW_RATE, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct xlb_flow_rate, 1);
 
 /* Global counters by verdict reason (enum xlb_stat). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, XLB_STAT_MAX);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_STATS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u64,
+	       XLB_STAT_MAX);
 
 /* Per-service counters, indexed by service id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_counters);
-	__uint(max_entries, XLB_MAX_SERVICES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_SVC_STATS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_SVC_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct xlb_counters, XLB_MAX_SERVICES);
 
 /* Per-backend counters, indexed by backend id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_counters);
-	__uint(max_entries, XLB_MAX_BACKENDS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_BE_STATS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_BE_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+	       struct xlb_counters, XLB_MAX_BACKENDS);
 
 /*
  * Service id -> next ring slot for the round-robin schedulers. Per CPU, so
@@ -140,13 +114,8 @@ struct {
  * per CPU (with RSS spreading flows evenly, it is exact overall in the
  * long run).
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(max_entries, XLB_MAX_SERVICES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_RR_CURSOR SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_RR_CURSOR, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u32,
+	       XLB_MAX_SERVICES);
 
 /*
  * Backend id -> active flows, for least-connections. Shared by all CPUs
@@ -166,31 +135,15 @@ struct {
 } XLB_MAP_BE_CONNS SEC(".maps");
 
 /* Addresses that may be VIPs, one bit per hash (see the ABI). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, XLB_VIP_FILTER_WORDS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_VIP_FILTER SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_VIP_FILTER, BPF_MAP_TYPE_ARRAY, __u32, __u64,
+	       XLB_VIP_FILTER_WORDS);
 
 /* One slot of run-time switches (struct xlb_runtime). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_runtime);
-	__uint(max_entries, 1);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_RUNTIME SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_RUNTIME, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_runtime,
+	       1);
 
 /* One slot: encapsulation sources and GUE port (struct xlb_encap). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_encap);
-	__uint(max_entries, 1);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_ENCAP SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_ENCAP, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_encap, 1);
 
 /* Sampled packets for `xlbctl trace`, written only while tracing is on. */
 struct {
@@ -217,38 +170,18 @@ struct {
  * a live flow still uses, so under pressure forward entries should go
  * first.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct xlb_flow_key);
-	__type(value, struct xlb_nat_fwd);
-	__uint(max_entries, XLB_MAX_NAT_FLOWS);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_NAT_FWD SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_NAT_FWD, BPF_MAP_TYPE_LRU_HASH, struct xlb_flow_key,
+	       struct xlb_nat_fwd, XLB_MAX_NAT_FLOWS);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct xlb_nat_rev_key);
-	__type(value, struct xlb_nat_rev);
-	__uint(max_entries, XLB_MAX_NAT_FLOWS + XLB_MAX_NAT_FLOWS / 4);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_NAT_REV SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_NAT_REV, BPF_MAP_TYPE_LRU_HASH, struct xlb_nat_rev_key,
+	       struct xlb_nat_rev, XLB_MAX_NAT_FLOWS + XLB_MAX_NAT_FLOWS / 4);
 
 /* One slot: the SNAT pool and NAT timeouts (struct xlb_nat_cfg). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_nat_cfg);
-	__uint(max_entries, 1);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_NAT_CFG SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_NAT_CFG, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_nat_cfg,
+	       1);
 
 /* ifindex -> ifindex, for XDP_REDIRECT to backends behind other ports. */
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(max_entries, XLB_MAX_IFACES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_TX_PORTS SEC(".maps");
+XLB_PINNED_MAP(XLB_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32,
+	       XLB_MAX_IFACES);
 
 #endif /* XLB_MAPS_H */

@@ -281,38 +281,61 @@ int xlb_neigh_fd(struct xlb_neigh *n)
 	return mnl_socket_get_fd(n->ev);
 }
 
-struct route_reply {
+/*
+ * A GET answered by one message of @type: its family header is copied to
+ * @hdr (@hdr_len bytes) and each of its attributes goes to @attr(@ctx).
+ */
+struct nl_get {
+	__u16 type;
+	size_t hdr_len;
+	void *hdr;
+	void (*attr)(const struct nlattr *attr, void *ctx);
+	void *ctx;
 	bool found;
+};
+
+static int nl_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_get *g = data;
+	const void *hdr = nl_reply(nlh, g->type, g->hdr_len);
+	const struct nlattr *attr;
+
+	if (!hdr)
+		return MNL_CB_OK;
+	g->found = true;
+	memcpy(g->hdr, hdr, g->hdr_len);
+	mnl_attr_for_each(attr, nlh, g->hdr_len) g->attr(attr, g->ctx);
+	return MNL_CB_OK;
+}
+
+/* Send @nlh, reading the reply through @g: 0, -errno, or @none if none came. */
+static int nl_get(struct xlb_neigh *n, struct nlmsghdr *nlh, struct nl_get *g,
+		  int none)
+{
+	int err = xlb_neigh_request(n, nlh, nl_get_cb, g);
+
+	return !err && !g->found ? none : err;
+}
+
+struct route_reply {
 	bool gateway;
-	__u8 type;
 	int oif;
 };
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+static void route_attr(const struct nlattr *attr, void *ctx)
 {
-	struct route_reply *rr = data;
-	const struct nlattr *attr;
-	const struct rtmsg *rtm;
+	struct route_reply *rr = ctx;
 
-	rtm = nl_reply(nlh, RTM_NEWROUTE, sizeof(*rtm));
-	if (!rtm)
-		return MNL_CB_OK;
-	rr->found = true;
-	rr->type = rtm->rtm_type;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
-	{
-		switch (mnl_attr_get_type(attr)) {
-		case RTA_OIF:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				rr->oif = mnl_attr_get_u32(attr);
-			break;
-		case RTA_GATEWAY:
-		case RTA_VIA: /* IPv4 route with an IPv6 next hop */
-			rr->gateway = true;
-			break;
-		}
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_OIF:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			rr->oif = mnl_attr_get_u32(attr);
+		break;
+	case RTA_GATEWAY:
+	case RTA_VIA: /* IPv4 route with an IPv6 next hop */
+		rr->gateway = true;
+		break;
 	}
-	return MNL_CB_OK;
 }
 
 int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
@@ -320,6 +343,8 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route_reply rr = {};
+	struct rtmsg rep;
+	struct nl_get g = { RTM_NEWROUTE, sizeof(rep), &rep, route_attr, &rr };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	size_t alen;
@@ -334,7 +359,7 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, a->bytes);
 
-	err = xlb_neigh_request(n, nlh, route_cb, &rr);
+	err = nl_get(n, nlh, &g, -ENETUNREACH);
 	/*
 	 * The lookup itself fails for unreachable (-EHOSTUNREACH), blackhole
 	 * (-EINVAL) and prohibit (-EACCES) IPv4 routes. None of them is a
@@ -348,12 +373,8 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	}
 	if (err)
 		goto out;
-	if (!rr.found) {
-		err = -ENETUNREACH;
-		goto out;
-	}
 
-	switch (rr.type) {
+	switch (rep.rtm_type) {
 	case RTN_UNICAST:
 		break;
 	case RTN_LOCAL:
@@ -545,38 +566,27 @@ int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 }
 
 struct link_reply {
-	bool found;
 	bool has_mac;
-	unsigned short type; /* ARPHRD_* */
 	__u8 mac[6];
 };
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+static void link_attr(const struct nlattr *attr, void *ctx)
 {
-	struct link_reply *lr = data;
-	const struct ifinfomsg *ifi;
-	const struct nlattr *attr;
+	struct link_reply *lr = ctx;
 
-	ifi = nl_reply(nlh, RTM_NEWLINK, sizeof(*ifi));
-	if (!ifi)
-		return MNL_CB_OK;
-	lr->found = true;
-	lr->type = ifi->ifi_type;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
-	{
-		if (mnl_attr_get_type(attr) != IFLA_ADDRESS ||
-		    mnl_attr_get_payload_len(attr) != sizeof(lr->mac))
-			continue;
-		memcpy(lr->mac, mnl_attr_get_payload(attr), sizeof(lr->mac));
-		lr->has_mac = true;
-	}
-	return MNL_CB_OK;
+	if (mnl_attr_get_type(attr) != IFLA_ADDRESS ||
+	    mnl_attr_get_payload_len(attr) != sizeof(lr->mac))
+		return;
+	memcpy(lr->mac, mnl_attr_get_payload(attr), sizeof(lr->mac));
+	lr->has_mac = true;
 }
 
 int xlb_link_mac(struct xlb_neigh *n, int ifindex, __u8 mac[6])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct link_reply lr = {};
+	struct ifinfomsg rep;
+	struct nl_get g = { RTM_NEWLINK, sizeof(rep), &rep, link_attr, &lr };
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
 	int err;
@@ -592,14 +602,11 @@ int xlb_link_mac(struct xlb_neigh *n, int ifindex, __u8 mac[6])
 	/* Only the address is wanted; spare the kernel the counters. */
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 
-	err = xlb_neigh_request(n, nlh, link_cb, &lr);
+	err = nl_get(n, nlh, &g, -ENODEV);
 	if (err)
 		goto out;
-	if (!lr.found) {
-		err = -ENODEV;
-		goto out;
-	}
-	if (lr.type != ARPHRD_ETHER || !lr.has_mac || mac_is_zero(lr.mac)) {
+	if (rep.ifi_type != ARPHRD_ETHER || !lr.has_mac ||
+	    mac_is_zero(lr.mac)) {
 		err = -EOPNOTSUPP;
 		goto out;
 	}

@@ -3,7 +3,7 @@
 #
 #   tools/bench_e2e.sh [--duration S] [--pairs N] [--concurrency C]
 #                      [--no-e2e] [--no-pps]
-#                      [--targets "xlb haproxy nginx nftables"]
+#                      [--targets "xlb xlb-nat haproxy nginx nftables"]
 #
 # 1. HTTP requests/s, p50/p99 latency and the load balancer's CPU per 100k
 #    requests, with the same client load (build/tools/xlb_load, closed
@@ -15,6 +15,9 @@
 #                target and mode; ratios are the medians of the pairs')
 #      xlb       xlbd in the lb namespace (maglev, HTTP health checks, as in
 #                tools/demo.sh); XDP_TX, backends answer the client directly
+#      xlb-nat   xlbd, forwarding: nat (SNAT the lb's address) to a second
+#                xlb_httpd on port 8080 of each backend; replies back
+#                through the lb
 #      haproxy   HAProxy, mode tcp, roundrobin, in the lb namespace
 #      nginx     nginx stream module (proxy_pass to an upstream of 3)
 #      nftables  DNAT to numgen random mod 3 (kube-proxy style) and SNAT
@@ -32,7 +35,7 @@
 # run as our own processes with our own config files in a temp dir, inside
 # the lab's lb namespace only. Prints one table per part and writes
 # build/bench/e2e.{tsv,json} and build/bench/pps.{tsv,json}. Figures only:
-# it never fails on a number. Takes about 3 minutes.
+# it never fails on a number. Takes about 4 minutes.
 # shellcheck disable=SC2317 # cleanup and helpers run from traps and indirectly
 set -euo pipefail
 
@@ -49,7 +52,7 @@ PAIRS=3
 CONC=16
 DO_E2E=1
 DO_PPS=1
-TARGETS="xlb haproxy nginx nftables"
+TARGETS="xlb xlb-nat haproxy nginx nftables"
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -335,6 +338,55 @@ run_xlb() {
 	xlbd_stop
 }
 
+# xlb-nat: forwarding nat to a second xlb_httpd on port 8080 of each
+# backend (SNAT the lb's address; no health check: its connections would
+# share the lb's ports with the pool); the replies come back through the lb
+run_xlb_nat() {
+	local holder i pids=() keep=("${BE_PIDS[@]}")
+	for i in $(seq "$LAB_BACKENDS"); do
+		local ns=LAB_BE${i}_NS
+		ip netns exec "${!ns}" "$LAB_HTTPD" --name "be$i" --port 8080 \
+			--pidfile "$TMP/be$i-8080.pid" >>"$TMP/be8080.log" 2>&1 &
+		pids+=($!)
+		PIDS+=($!)
+	done
+	for i in $(seq "$LAB_BACKENDS"); do
+		local ns=LAB_BE${i}_NS
+		wait_listen "${!ns}" ":8080" ||
+			{ skip xlb-nat "be$i: port 8080 did not listen"; return; }
+	done
+	BE_PIDS+=("${pids[@]}")
+	ip netns exec "$LB" sysctl -qw net.ipv4.ip_forward=1
+	# the FIB lookup needs the neighbours (XDP takes the packets that
+	# would make the kernel resolve them)
+	for i in "$LAB_CLIENT_IP4" $LAB_BE_IP4S; do
+		ip netns exec "$LB" ping -c1 -W1 "$i" >/dev/null 2>&1 || true
+	done
+	{
+		config_head | sed '$d'
+		printf 'snat:\n  addresses: [%s]\n  ports: 1024-65000\n' "$LAB_LB_IP4"
+		printf 'services:\n  - name: web\n    vip: %s\n    port: 80\n' "$LAB_VIP4"
+		printf '    forwarding: nat\n    scheduler: maglev\n    backends:\n'
+		for i in $LAB_BE_IP4S; do
+			printf '      - { address: %s, port: 8080 }\n' "$i"
+		done
+	} >"$TMP/xlb-nat.yaml"
+	if xlbd_start "$TMP/xlb-nat.yaml"; then
+		"$PPS" --stats-hold 300 >"$TMP/stats.out" 2>&1 &
+		holder=$!
+		PIDS+=("$holder")
+		for _ in $(seq 20); do grep -q "stats on" "$TMP/stats.out" && break; sleep 0.1; done
+		measure xlb-nat "$LAB_VIP4"
+		stop_pid "$holder"
+	else
+		skip xlb-nat "xlbd did not start"
+	fi
+	xlbd_stop
+	ip netns exec "$LB" sysctl -qw net.ipv4.ip_forward=0
+	for i in "${pids[@]}"; do stop_pid "$i"; done
+	BE_PIDS=("${keep[@]}")
+}
+
 run_haproxy() {
 	local pid i
 	have_haproxy || { skip haproxy "${MISSING[haproxy]:-haproxy not installed}"; return; }
@@ -495,6 +547,7 @@ report() {
 	what = {
 	    "backend": "no load balancer: the client straight to be1",
 	    "xlb": "XDP program run time (bpf_stats run_time_ns of the program on the lb's eth0)",
+	    "xlb-nat": "XDP program run time, as for xlb (both directions cross it)",
 	    "haproxy": "haproxy process CPU time (utime+stime, /proc/PID/stat)",
 	    "nginx": "nginx master+workers CPU time (utime+stime, /proc/PID/stat)",
 	    "nftables": "softirq time of the whole machine (/proc/stat) above the paired baseline's",
@@ -525,7 +578,7 @@ report() {
 	    o["lb_cpu_s_per_100k"] = None
 	    if r["target"] in ("haproxy", "nginx"):
 	        o["lb_cpu_s_per_100k"] = sec(r["lb_ticks"])
-	    elif r["target"] == "xlb" and per and int(r["xdp_cnt"] or 0) > 0:
+	    elif r["target"] in ("xlb", "xlb-nat") and per and int(r["xdp_cnt"] or 0) > 0:
 	        o["lb_cpu_s_per_100k"] = int(r["xdp_ns"]) / 1e9 * per
 	        o["xdp_ns_per_packet"] = int(r["xdp_ns"]) / int(r["xdp_cnt"])
 	        o["xdp_packets_per_request"] = int(r["xdp_cnt"]) / ok
@@ -604,15 +657,15 @@ report() {
 	print("x: median ratio to the paired baseline run (same connection mode, seconds apart). "
 	      "CPU figures: seconds per 100k requests.")
 	print("LB CPU s, the load balancer's own CPU:")
-	for t in ("xlb", "haproxy", "nginx", "nftables"):
+	for t in ("xlb", "xlb-nat", "haproxy", "nginx", "nftables"):
 	    print("  %-9s %s" % (t, what[t]))
 	print("x srv: LB CPU over the baseline's server CPU (xlb_httpd utime+stime) per request.")
 	print("+softirq s: softirq time of the whole machine (all namespaces; other jobs too) above "
 	      "the paired baseline's: the kernel work of the extra hops (lb, switch) per path.")
 	for o in targets:
 	    if o.get("xdp_ns_per_packet"):
-	        print("xlb %s: %.0f ns per packet in XDP, %.1f client packets per request"
-	              % (o["connection"], o["xdp_ns_per_packet"], o["xdp_packets_per_request"]))
+	        print("%s %s: %.0f ns per packet in XDP, %.1f packets per request"
+	              % (o["target"], o["connection"], o["xdp_ns_per_packet"], o["xdp_packets_per_request"]))
 	cols = ["target", "connection", "requests", "failed", "req_s", "req_s_x_base",
 	        "p50_ms", "p50_ms_x_base", "p99_ms", "p99_ms_x_base", "lb_cpu_s_per_100k",
 	        "lb_cpu_x_server", "lb_cpu_measured_as", "softirq_s_per_100k",
@@ -648,6 +701,7 @@ if [[ $DO_E2E -eq 1 ]]; then
 	for t in $TARGETS; do
 		case $t in
 		xlb|haproxy|nginx|nftables) "run_$t" ;;
+		xlb-nat) run_xlb_nat ;;
 		*) log "unknown target $t" ;;
 		esac
 	done

@@ -243,4 +243,15 @@ decap attach "$LAB_LB_IF" --vip "$LAB_VIP4" --vip "$LAB_VIP4_2" \
 check "decapsulator back: rb2 comes back up" wait_for 5000 all_up
 check "the L2 service still answers" l2_echo
 
+# ---- gue_port changed by a reload: the probes follow it ----
+# (the backends' decapsulators take GUE on 6080 only: the gue checks fail)
+sed -i '$a gue_port: 7000' "$CFG"
+kill -HUP "$XLBD_PID"
+check "gue_port 7000 by SIGHUP: the gue via_tunnel probes use it (backends down)" \
+	wait_for 8000 is_state web4 "$LAB_RA1_IP4" down
+check "... the ipip checks are unaffected" is_state web6 "$LAB_RA1_IP6" up
+sed -i '/^gue_port: 7000$/d' "$CFG"
+kill -HUP "$XLBD_PID"
+check "gue_port back to 6080: every backend up again" wait_for 8000 all_up
+
 itest_finish

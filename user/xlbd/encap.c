@@ -22,6 +22,8 @@ void xlbd_encap_apply(struct xlbd *d)
 	};
 	int err = xlb_dp_encap_set(&d->dp, &e);
 
+	xlbd_hct_gue_port(d);
+
 	if (err == -EOPNOTSUPP)
 		pr_warn("encap_source, gue_port: the running XDP program predates encapsulation; ipip and gue take effect after xlbd --teardown and a fresh start");
 	else if (err)

@@ -84,6 +84,12 @@ fail:
 	return NULL;
 }
 
+static __be16 gue_port(const struct xlbd *d)
+{
+	return htons(d->cfg.encap.gue_port ? d->cfg.encap.gue_port
+					   : XLB_GUE_PORT_DEFAULT);
+}
+
 __u32 xlbd_hct_add(struct xlbd *d, const struct svc_rt *s, struct be_rt *b)
 {
 	struct xlb_hct_probe p = {
@@ -91,8 +97,7 @@ __u32 xlbd_hct_add(struct xlbd *d, const struct svc_rt *s, struct be_rt *b)
 		.backend = b->conf.addr,
 		.family = s->conf.family,
 		.fwd = s->conf.fwd,
-		.gue_port = htons(d->cfg.encap.gue_port ? d->cfg.encap.gue_port
-							: XLB_GUE_PORT_DEFAULT),
+		.gue_port = gue_port(d),
 	};
 	__u32 id;
 
@@ -130,6 +135,21 @@ void xlbd_hct_del(struct xlbd *d, struct be_rt *b)
 			     &none, sizeof(none), BPF_ANY);
 	d->hct->used[id] = false;
 	b->hct_id = 0;
+}
+
+void xlbd_hct_gue_port(struct xlbd *d)
+{
+	struct bpf_map *m = d->hct ? d->hct->skel->maps.xlb_hct_probes : NULL;
+	struct xlb_hct_probe p;
+
+	for (__u32 id = 1; m && id < XLB_HCT_MAX_PROBES; id++) {
+		if (!d->hct->used[id] ||
+		    bpf_map__lookup_elem(m, &id, sizeof(id), &p, sizeof(p), 0))
+			continue;
+		p.gue_port = gue_port(d);
+		bpf_map__update_elem(m, &id, sizeof(id), &p, sizeof(p),
+				     BPF_ANY);
+	}
 }
 
 void xlbd_hct_close(struct xlbd *d)

@@ -267,6 +267,8 @@ bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b);
  */
 __u32 xlbd_hct_add(struct xlbd *d, const struct svc_rt *s, struct be_rt *b);
 void xlbd_hct_del(struct xlbd *d, struct be_rt *b);
+/* after a reload: the probes go to the GUE port now configured */
+void xlbd_hct_gue_port(struct xlbd *d);
 void xlbd_hct_close(struct xlbd *d);
 
 /* encap.c: encap_source and gue_port into the data plane (start, reload) */

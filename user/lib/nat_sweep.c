@@ -20,6 +20,18 @@ static __u32 later(__u32 a, __u32 b)
 	return (__s32)(b - a) > 0 ? b : a;
 }
 
+/*
+ * Idle past the timeout of @state at the sweep's clock reading? The walk
+ * reads the clock once and takes a while: a flow made or refreshed after
+ * that reading is seen after it, and must not count as idle for most of
+ * the 32-bit range (it would be deleted while its connection lives).
+ */
+static bool idle_past(const struct sweep *w, __u8 state, __u32 seen)
+{
+	return (__s32)(w->now - seen) >= 0 &&
+	       xlb_nat_expired(&w->cfg, state, seen, w->now);
+}
+
 static int visit_fwd(const void *key, const void *val, void *ctx)
 {
 	const struct xlb_flow_key *k = key;
@@ -41,7 +53,7 @@ static int visit_fwd(const void *key, const void *val, void *ctx)
 		if ((r.flags & XLB_NAT_F_REPLY_CLOSE) && state == XLB_NAT_S_EST)
 			state = XLB_NAT_S_CLOSING;
 	}
-	if (!xlb_nat_expired(&w->cfg, state, seen, w->now))
+	if (!idle_past(w, state, seen))
 		return 0;
 	/* a packet meanwhile refreshed it: leave it */
 	if (bpf_map_lookup_elem(w->dp->nat_fwd_fd, k, &cur) ||
@@ -69,7 +81,7 @@ static int visit_rev(const void *key, const void *val, void *ctx)
 		if (!memcmp(&mine, rk, sizeof(mine)))
 			return 0; /* its flow's, expired with it */
 	}
-	if (!xlb_nat_expired(&w->cfg, XLB_NAT_S_CLOSING, r->seen, w->now))
+	if (!idle_past(w, XLB_NAT_S_CLOSING, r->seen))
 		return 0;
 	if (!bpf_map_delete_elem(w->dp->nat_rev_fd, rk))
 		w->out->orphans++;

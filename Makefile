@@ -6,7 +6,8 @@
 #   user/xlbd/*.c    -> build/xlbd
 #   user/xlbctl/*.c  -> build/xlbctl (all but main.c also in build/libxlbctl.a,
 #                       which the unit tests link)
-#   tools/lib/*.c    -> build/libxlbtools.a (packet builder, HTTP head reading:
+#   tools/lib/*.c    -> build/libxlbtools.a (packet builder, HTTP head reading,
+#                       the BPF tools' start:
 #                       shared by tools and tests only)
 #   tools/*.c        -> build/tools/<name> (one program per file)
 #   tests/lib/*.c    -> test framework, linked into both test binaries

@@ -91,6 +91,7 @@
 #include "bench_ref.skel.h"
 #include "xdp_pass.skel.h"
 #include "pkt.h"
+#include "bpf_tool.h"
 
 #define RUNS 5 /* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000
@@ -1904,11 +1905,8 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (geteuid()) {
-		fprintf(stderr, "xlb_bench: needs root (BPF_PROG_TEST_RUN)\n");
+	if (!xlb_bpf_tool_start("xlb_bench", " (BPF_PROG_TEST_RUN)"))
 		return 1;
-	}
-	libbpf_set_print(NULL);
 	t_start = now_ms();
 	/* the last CPU: one place for every run, away from CPU 0's IRQs */
 	bench_cpu = libbpf_num_possible_cpus() - 1;

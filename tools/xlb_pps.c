@@ -70,6 +70,7 @@
 #include "bench_ref.skel.h"
 #include "bpf_insn.h"
 #include "pkt.h"
+#include "bpf_tool.h"
 
 #define MAX_THREADS 16
 #define MAX_RES 32
@@ -945,11 +946,8 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (geteuid()) {
-		fprintf(stderr, "xlb_pps: needs root\n");
+	if (!xlb_bpf_tool_start("xlb_pps", ""))
 		return 1;
-	}
-	libbpf_set_print(NULL);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1 || ncpus > 256)
 		return 1;

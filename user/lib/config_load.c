@@ -221,11 +221,9 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 	if (!yr_collect(x, n, "service", service_keys, S_N, f))
 		return;
 
-	if (!f[S_NAME].val) {
-		yr_missing(x, n, &f[S_NAME], "name", "service");
-	} else if (yr_get_str(x, &f[S_NAME], "name", s->name,
-			      sizeof(s->name)) &&
-		   !xlb_name_ok(s->name)) {
+	if (yr_get_required_str(x, n, &f[S_NAME], "name", "service", s->name,
+				sizeof(s->name)) &&
+	    !xlb_name_ok(s->name)) {
 		yr_err(x, yr_node_line(f[S_NAME].val),
 		       "service name '%s' must be 1..63 characters of [A-Za-z0-9_.-]",
 		       s->name);
@@ -608,11 +606,9 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 	check_homes(x, f, shared, c);
 	if (shared) {
 		/* the node's keys are reported above; read the rest */
-	} else if (!f[G_INTERFACE].val) {
-		yr_missing(x, root, &f[G_INTERFACE], "interface",
-			   "the top level");
-	} else if (yr_get_str(x, &f[G_INTERFACE], "interface", c->interface,
-			      sizeof(c->interface)) &&
+	} else if (yr_get_required_str(x, root, &f[G_INTERFACE], "interface",
+				       "the top level", c->interface,
+				       sizeof(c->interface)) &&
 		   !ifname_ok(c->interface)) {
 		yr_err(x, yr_node_line(f[G_INTERFACE].val),
 		       "'interface': '%s' is not a valid interface name",

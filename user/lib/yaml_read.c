@@ -269,6 +269,17 @@ void yr_missing(struct yr_ctx *x, const yaml_node_t *map,
 		       what, key);
 }
 
+bool yr_get_required_str(struct yr_ctx *x, const yaml_node_t *map,
+			 const struct yr_field *f, const char *key,
+			 const char *what, char *buf, size_t size)
+{
+	if (!f->val) {
+		yr_missing(x, map, f, key, what);
+		return false;
+	}
+	return yr_get_str(x, f, key, buf, size);
+}
+
 /* The text of scalar @f->val, or NULL after reporting why not. */
 const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
 		      const char *key)

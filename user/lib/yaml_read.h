@@ -85,6 +85,11 @@ const char *yr_scalar(struct yr_ctx *x, const struct yr_field *f,
 bool yr_get_str(struct yr_ctx *x, const struct yr_field *f, const char *key,
 		char *buf, size_t size);
 
+/* yr_get_str() of a key @map (a @what) must have: yr_missing() if absent. */
+bool yr_get_required_str(struct yr_ctx *x, const yaml_node_t *map,
+			 const struct yr_field *f, const char *key,
+			 const char *what, char *buf, size_t size);
+
 bool yr_get_u32(struct yr_ctx *x, const struct yr_field *f, const char *key,
 		__u32 min, __u32 max, __u32 *out);
 

@@ -441,8 +441,8 @@ static void sync_counters(struct xlbd *d, json_object *g)
 {
 	char name[64];
 
-#define SYNC_JSON(f, n, help)                     \
-	json_object_object_add(g, "flow_sync_" n, \
+#define SYNC_JSON(f, help)                         \
+	json_object_object_add(g, "flow_sync_" #f, \
 			       json_object_new_int64(d->sync.f));
 	XLBD_SYNC_COUNTERS(SYNC_JSON)
 #undef SYNC_JSON

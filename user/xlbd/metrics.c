@@ -302,8 +302,8 @@ static void render_sync(struct xlb_prom *p, struct xlbd *d)
 	xlb_prom_family(
 		p, "xlb_flow_sync_total", XLB_PROM_COUNTER,
 		"Flow sync: records sent, dropped over max_rate, received, inserted, kept (the flow table had the flow), unknown (service or backend not on this node), insert failures; datagrams and bytes sent to each peer, send errors, datagrams received.");
-#define SYNC_PROM(f, n, help)                                              \
-	xlb_prom_u64(p, "xlb_flow_sync_total", XLB_PROM_L({ "event", n }), \
+#define SYNC_PROM(f, help)                                                  \
+	xlb_prom_u64(p, "xlb_flow_sync_total", XLB_PROM_L({ "event", #f }), \
 		     d->sync.f);
 	XLBD_SYNC_COUNTERS(SYNC_PROM)
 #undef SYNC_PROM

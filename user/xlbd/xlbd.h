@@ -86,24 +86,24 @@ struct xlbd_announce {
 };
 
 /*
- * flow_sync.c's counters: field, the name xlbctl stats shows after
- * "flow_sync_", and what it counts (records unless it says datagrams).
+ * flow_sync.c's counters: X(field, what it counts), records unless it says
+ * datagrams; xlbctl stats and the metrics name each "flow_sync_" #field.
  */
-#define XLBD_SYNC_COUNTERS(X)                                                 \
-	X(sent, "sent", "records sent (once, whatever the number of peers)")  \
-	X(send_dropped, "send_dropped", "records over max_rate, not sent")    \
-	X(datagrams_sent, "datagrams_sent", "datagrams sent, to each peer")   \
-	X(bytes_sent, "bytes_sent", "UDP payload bytes sent, to each peer")   \
-	X(send_errors, "send_errors", "datagrams a peer's sendto() refused")  \
-	X(datagrams_received, "datagrams_received", "datagrams accepted")     \
-	X(received, "received", "records in datagrams accepted")              \
-	X(recv_dropped, "recv_dropped", "records over max_rate, not applied") \
-	X(inserted, "inserted", "flows inserted into the flow table")         \
-	X(kept_local, "kept_local", "flows this node had already: kept")      \
-	X(unknown, "unknown", "flows of a service or backend not here")       \
-	X(insert_failed, "insert_failed", "flows the table refused")          \
-	X(resent, "resent", "active flows sent again (every half timeout)")   \
-	X(refreshed, "refreshed", "peers' flows sent again: idle clock reset")
+#define XLBD_SYNC_COUNTERS(X)                                        \
+	X(sent, "records sent (once, whatever the number of peers)") \
+	X(send_dropped, "records over max_rate, not sent")           \
+	X(datagrams_sent, "datagrams sent, to each peer")            \
+	X(bytes_sent, "UDP payload bytes sent, to each peer")        \
+	X(send_errors, "datagrams a peer's sendto() refused")        \
+	X(datagrams_received, "datagrams accepted")                  \
+	X(received, "records in datagrams accepted")                 \
+	X(recv_dropped, "records over max_rate, not applied")        \
+	X(inserted, "flows inserted into the flow table")            \
+	X(kept_local, "flows this node had already: kept")           \
+	X(unknown, "flows of a service or backend not here")         \
+	X(insert_failed, "flows the table refused")                  \
+	X(resent, "active flows sent again (every half timeout)")    \
+	X(refreshed, "peers' flows sent again: idle clock reset")
 
 struct xlbd_sync_peer {
 	union xlb_addr addr;
@@ -123,7 +123,7 @@ struct xlbd_sync {
 	size_t n_peers;
 	double send_tokens, recv_tokens;
 	__u64 send_ms, recv_ms; /* token buckets last filled */
-#define XLBD_SYNC_FIELD(f, name, help) __u64 f;
+#define XLBD_SYNC_FIELD(f, help) __u64 f;
 	XLBD_SYNC_COUNTERS(XLBD_SYNC_FIELD)
 	__u64 rejected[XLB_SYNC_R_N]; /* datagrams, by reason */
 };

@@ -176,7 +176,7 @@ static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
 				     struct verdict *v)
 {
 	__u32 len = ctx->data_end - ctx->data; /* as received, like l2 */
-	int r = xlb_encap_push(ctx, &p->key, be, svc->fwd, svc->hash_seed);
+	int r = xlb_encap_push(ctx, &p->key, svc, be, be_id);
 	__u32 reason = XLB_ENCAP_REASON(r);
 
 	if (reason == XLB_STAT_TX || reason == XLB_STAT_REDIRECT) {

@@ -180,7 +180,14 @@ enum xlb_fwd {
 struct xlb_encap {
 	__be32 src4;	 /* config encap_source.ipv4, 0: the FIB's */
 	__be16 gue_port; /* config gue_port, 0: XLB_GUE_PORT_DEFAULT */
-	__u8 pad[2];
+	/*
+	 * Next-hop generation: the program's cached next hops (lib/encap.h)
+	 * of another generation are asked again. Bumped by every write of
+	 * this value and by xlbd on route, neighbour, link and address
+	 * changes. Was padding: an older xlbd leaves it 0 and the cache
+	 * follows changes within its time to live.
+	 */
+	__u16 nh_gen;
 	union xlb_addr src6; /* config encap_source.ipv6, zero: the FIB's */
 };
 

@@ -5,7 +5,7 @@
  * takes to reach the data plane, and how much memory a service and the
  * flow table take.
  *
- *	xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES]
+ *	xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e]
  *
  * Prints one table per section on stdout and writes the same rows to
  * DIR/bench.tsv and DIR/bench.json (DIR defaults to build/bench; the
@@ -15,6 +15,8 @@
  *  packet	per-packet cost (below) and how it scales with backends,
  *		services and flows; two CPUs on one service against one
  *		(scale_row(), a ratio of packet rates)
+ *  encap		ipip and gue beside the same flow in l2 (bench_encap()); -e:
+ *		this section alone
  *  scheduler	each scheduler on its own service of 100 backends, with the
  *		ring xlbd would publish for it (same library calls): the
  *		established hit and a new flow (SYN)
@@ -69,6 +71,7 @@
  *		Hits on random flows of a 1M table are measured the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
@@ -79,15 +82,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "xlb_abi.h"
+#include "xlb_bench_encap.h"
 #include "dataplane.h"
 #include "maglev.h"
 #include "sched_ring.h"
 #include "xlb_hash.h"
+#include "bench_encap.skel.h"
 #include "bench_ref.skel.h"
 #include "xdp_pass.skel.h"
 #include "pkt.h"
@@ -117,16 +123,15 @@ static const __u8 lb_mac[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x01 };
 enum section {
 	SEC_PKT,
 	SEC_SCHED,
+	SEC_ENCAP,
 	SEC_CTL,
 	SEC_MEM,
 	SEC_MAX
 };
 
 static const char *const sec_names[SEC_MAX] = {
-	[SEC_PKT] = "packet",
-	[SEC_SCHED] = "scheduler",
-	[SEC_CTL] = "control",
-	[SEC_MEM] = "memory",
+	[SEC_PKT] = "packet",  [SEC_SCHED] = "scheduler", [SEC_ENCAP] = "encap",
+	[SEC_CTL] = "control", [SEC_MEM] = "memory",
 };
 
 static const char *const sec_titles[SEC_MAX] = {
@@ -134,6 +139,8 @@ static const char *const sec_titles[SEC_MAX] = {
 		    "one CPU",
 	[SEC_SCHED] = "per packet by scheduler: 100 backends of weight 1, "
 		      "TCP, 1 service",
+	[SEC_ENCAP] = "per packet by forwarding mode: ipip and gue beside the "
+		      "same flow in l2, same run",
 	[SEC_CTL] = "control plane: backend change -> data plane, ring builds",
 	[SEC_MEM] = "memory: per service (its ring) and per flow",
 };
@@ -158,6 +165,7 @@ static double pass_ns = -1; /* bpf/xdp_pass.bpf.c, the same frame */
 static __u32 repeat = DEF_REPEAT;
 static int singles = DEF_SINGLES;
 static int bench_cpu;
+static bool encap_only; /* -e */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -317,11 +325,20 @@ static const struct frame tcp4_ack = {
 
 /* Test runs ------------------------------------------------------------ */
 
+/* The test run's ingress interface (0: the default, lo); bench_encap()'s. */
+static __u32 run_ifindex;
+
 static int run(int fd, const struct pkt *p, __u32 rep, __u32 *dur, __u32 *ret)
 {
+	struct xdp_md ctx = { .data_end = p->len,
+			      .ingress_ifindex = run_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data,
 		    .data_size_in = p->len, .repeat = rep, );
 
+	if (run_ifindex) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
 	if (bpf_prog_test_run_opts(fd, &o))
 		return -errno;
 	*dur = o.duration;
@@ -542,10 +559,12 @@ static int est_row(const char *name, const struct frame *f, __u32 want,
 	return 0;
 }
 
-/* The next frame of a delta_row() series, and its flow key in *k. */
-typedef int (*gen_fn)(struct pkt *p, struct xlb_flow_key *k);
+/*
+ * The next frame of a delta_row() series (to vip, where the generator has
+ * a choice), and its flow key in *k.
+ */
+typedef int (*gen_fn)(struct pkt *p, struct xlb_flow_key *k, const char *vip);
 
-static const char *syn_vip;
 static __u32 syn_seq; /* new-flow clients used so far */
 
 static void v4_key(struct xlb_flow_key *k, const char *vip, __u32 saddr,
@@ -558,23 +577,42 @@ static void v4_key(struct xlb_flow_key *k, const char *vip, __u32 saddr,
 	k->pad[0] = k->pad[1] = 0;
 }
 
-static int gen_syn(struct pkt *p, struct xlb_flow_key *k)
+/*
+ * A SYN of a new client of vip:80: from SYN_SRC_BASE + n, or for an IPv6
+ * VIP from CLIENT6's /96 + n.
+ */
+static int gen_syn(struct pkt *p, struct xlb_flow_key *k, const char *vip)
 {
 	__u32 n = syn_seq++;
 	__u32 saddr = SYN_SRC_BASE + n;
 	__u16 sport = 10000 + (n % 50000);
+	struct frame f = {
+		.dst = vip,
+		.proto = IPPROTO_TCP,
+		.sport = sport,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	char src[INET6_ADDRSTRLEN];
 
-	v4_key(k, syn_vip, saddr, sport);
-	return build_v4(p, saddr, sport, syn_vip, PKT_SYN);
+	v4_key(k, vip, saddr, sport);
+	if (k->svc.family != XLB_FAMILY_V6)
+		return build_from(p, saddr, f);
+	inet_pton(AF_INET6, CLIENT6, k->src.bytes);
+	k->src.v6[3] = htonl(n + 1);
+	inet_ntop(AF_INET6, k->src.bytes, src, sizeof(src));
+	f.src = src;
+	return build(p, &f);
 }
 
 /* A first UDP packet of a new client of VIP4:53: a new main-table flow. */
-static int gen_udp(struct pkt *p, struct xlb_flow_key *k)
+static int gen_udp(struct pkt *p, struct xlb_flow_key *k, const char *vip)
 {
 	__u32 n = syn_seq++;
 	__u32 saddr = SYN_SRC_BASE + n;
 	__u16 sport = 10000 + (n % 50000);
 
+	(void)vip;
 	v4_key(k, VIP4, saddr, sport);
 	k->svc.port = htons(53);
 	k->svc.proto = IPPROTO_UDP;
@@ -601,33 +639,89 @@ static __u16 fill_sport(__u32 i)
 }
 
 /* A random one of the prefilled flows: a hit, likely cold in cache. */
-static int gen_fill(struct pkt *p, struct xlb_flow_key *k)
+static int gen_fill(struct pkt *p, struct xlb_flow_key *k, const char *vip)
 {
 	__u32 n = xorshift() % PREFILL_FLOWS;
 
+	(void)k;
+	(void)vip;
 	return build_v4(p, FILL_SRC_BASE + n, fill_sport(n), VIP4, PKT_ACK);
 }
 
 /*
- * est+delta rows (see the top of the file): RUNS rounds of `singles`
- * repeat-1 runs of gen()'s frames, each followed by a repeat-1 run of the
- * established frame est. new_flows: gen()'s frames are new flows (checked,
- * and deleted after each round). Adds the est+delta row and, if raw_name,
- * the plain repeat-1 medians of both series.
+ * A series of delta_row(): gen()'s frames (to vip), or the one frame
+ * fixed. new_flows: gen()'s frames are new flows (checked, and deleted
+ * after each round).
  */
-static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
-		     bool new_flows, const char *raw_name, const char *ref_src,
-		     double ref_val)
+struct series {
+	gen_fn gen;
+	const char *vip;
+	const struct pkt *fixed;
+	bool new_flows;
+};
+
+/* The next packet of series s, run once; XDP_TX or -EPROTO. */
+static int series_run(const char *name, const struct series *s,
+		      struct xlb_flow_key *k, double *dur)
+{
+	struct pkt p;
+	__u32 d, ret;
+	int err = 0;
+
+	if (s->gen)
+		err = s->gen(&p, k, s->vip);
+	if (!err)
+		err = run(dp.prog_fd, s->gen ? &p : s->fixed, 1, &d, &ret);
+	if (err)
+		return err;
+	if (ret != XDP_TX) {
+		fprintf(stderr, "xlb_bench: %s: XDP_%s\n", name, act_name(ret));
+		return -EPROTO;
+	}
+	*dur = d;
+	return 0;
+}
+
+/* Take series s's new flows (keys) out of both flow tables. */
+static void series_forget(const struct series *s,
+			  const struct xlb_flow_key *keys)
+{
+	if (!s->new_flows || keep_new_flows)
+		return;
+	/*
+	 * A SYN waits in the unconfirmed table, a UDP flow is in the main
+	 * one: take them out of both, or the small table fills up over the
+	 * rows and every later row measures eviction.
+	 */
+	for (int i = 0; i < singles; i++) {
+		bpf_map_delete_elem(dp.flow_fd, &keys[i]);
+		if (dp.syn_flow_fd >= 0)
+			bpf_map_delete_elem(dp.syn_flow_fd, &keys[i]);
+	}
+}
+
+/*
+ * est+delta rows (see the top of the file): RUNS rounds of `singles`
+ * repeat-1 runs of series sa, each followed by a repeat-1 run of series
+ * sb, whose cost is base (the established frame est and its amortized
+ * est_ns, for most rows). Adds the row base + mean(sa) - mean(sb) and, if
+ * raw_name, the plain repeat-1 medians of both series.
+ */
+static int delta_row(const char *name, const struct series *sa,
+		     const struct series *sb, double base, const char *raw_name,
+		     const char *ref_src, double ref_val)
 {
 	double *a = malloc(sizeof(double) * singles);
 	double *b = malloc(sizeof(double) * singles);
-	struct xlb_flow_key *keys = calloc(singles, sizeof(*keys));
+	struct xlb_flow_key *ka = calloc(singles, sizeof(*ka));
+	struct xlb_flow_key *kb = calloc(singles, sizeof(*kb));
 	double fig[RUNS], raw[RUNS], floor1[RUNS];
 	__u64 s0[XLB_STAT_MAX], s1[XLB_STAT_MAX], nf = 0, want = 0;
+	bool new_flows = sa->new_flows || sb->new_flows;
 	struct row *r;
 	int err = 0;
 
-	if (!a || !b || !keys) {
+	if (!a || !b || !ka || !kb) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -636,49 +730,21 @@ static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
 		int ca, cb;
 
 		stats(s0);
-		for (int i = 0; i < singles; i++) {
-			struct pkt p;
-			__u32 dur, ret;
-
-			err = gen(&p, &keys[i]);
-			if (err)
-				break;
-			err = run(dp.prog_fd, &p, 1, &dur, &ret);
-			if (err)
-				break;
-			if (ret != XDP_TX) {
-				fprintf(stderr, "xlb_bench: %s: XDP_%s\n", name,
-					act_name(ret));
-				err = -EPROTO;
-				break;
-			}
-			a[i] = dur;
-			err = run(dp.prog_fd, est, 1, &dur, &ret);
-			if (err)
-				break;
-			b[i] = dur;
+		for (int i = 0; i < singles && !err; i++) {
+			err = series_run(name, sa, &ka[i], &a[i]);
+			if (!err)
+				err = series_run(name, sb, &kb[i], &b[i]);
 		}
 		if (err)
 			break;
 		stats(s1);
 		nf += s1[XLB_STAT_NEW_FLOW] - s0[XLB_STAT_NEW_FLOW];
-		want += new_flows ? singles : 0;
-		/*
-		 * A SYN waits in the unconfirmed table, a UDP flow is in
-		 * the main one: take them out of both, or the small table
-		 * fills up over the rows and every later row measures
-		 * eviction.
-		 */
-		if (new_flows && !keep_new_flows)
-			for (int i = 0; i < singles; i++) {
-				bpf_map_delete_elem(dp.flow_fd, &keys[i]);
-				if (dp.syn_flow_fd >= 0)
-					bpf_map_delete_elem(dp.syn_flow_fd,
-							    &keys[i]);
-			}
+		want += (sa->new_flows + sb->new_flows) * (__u64)singles;
+		series_forget(sa, ka);
+		series_forget(sb, kb);
 		ta = trimmed_total(a, singles, &ca);
 		tb = trimmed_total(b, singles, &cb);
-		fig[round] = est_ns + ta / ca - tb / cb;
+		fig[round] = base + ta / ca - tb / cb;
 		raw[round] = median(a, singles);
 		floor1[round] = median(b, singles);
 	}
@@ -711,21 +777,27 @@ static int delta_row(const char *name, gen_fn gen, const struct pkt *est,
 out:
 	free(a);
 	free(b);
-	free(keys);
+	free(ka);
+	free(kb);
 	return err;
 }
 
 static int udp_flow_row(const char *name, const struct pkt *est)
 {
-	return delta_row(name, gen_udp, est, true, NULL, NULL, 0);
+	struct series sa = { .gen = gen_udp, .new_flows = true };
+	struct series sb = { .fixed = est };
+
+	return delta_row(name, &sa, &sb, est_ns, NULL, NULL, 0);
 }
 
 static int new_flow_row(const char *name, const char *vip,
 			const struct pkt *est, const char *raw_name,
 			const char *ref_src, double ref_val)
 {
-	syn_vip = vip;
-	return delta_row(name, gen_syn, est, true, raw_name, ref_src, ref_val);
+	struct series sa = { .gen = gen_syn, .vip = vip, .new_flows = true };
+	struct series sb = { .fixed = est };
+
+	return delta_row(name, &sa, &sb, est_ns, raw_name, ref_src, ref_val);
 }
 
 /*
@@ -1077,6 +1149,302 @@ static int bench_sched(void)
 	}
 	est_ns = saved_est;
 	cur_sec = SEC_PKT;
+	return err;
+}
+
+/* Encapsulation ---------------------------------------------------------- */
+
+/*
+ * ipip and gue beside l2: the same flow (client, ports, flags) to a VIP
+ * of each mode, in the same run. An encapsulated frame cannot be timed
+ * amortized (each iteration would see the previous one's output and wrap
+ * it again), so each encapsulated row is est+delta against the l2 frame,
+ * packet for packet:
+ *
+ *   established  l2 amortized + mean(encap singles) - mean(l2 singles)
+ *   new flow     l2 new flow + mean(encap SYNs) - mean(l2 SYNs)
+ *
+ * and its note gives the difference. bpf_fib_lookup() in a test run asks
+ * the caller's network namespace as if the packet came in on the ctx's
+ * interface, so the section runs in a private namespace: xin (the lb's
+ * MAC, 192.0.2.1/24, 2001:db8:1::1/64, forwarding on) with the backends'
+ * subnets 10.20.0.0/16 and 2001:db8:20::/48 behind a router whose
+ * neighbour entries are permanent; the test runs come in on xin, so the
+ * encapsulated packets leave by XDP_TX like the l2 ones.
+ */
+#define ENC_SVC_BASE 1001 /* 1001..1004: fillers take 6..1000 */
+#define ENC_BE_BASE 4001  /* 100 IPv4 backends, then 100 IPv6 */
+#define ENC_BE 100
+
+static const char *const enc_vip[2][2] = {
+	{ "198.19.0.110", "198.19.0.111" },	  /* IPv4: ipip, gue */
+	{ "2001:db8:f::110", "2001:db8:f::111" }, /* IPv6: ipip, gue */
+};
+
+static bool proc_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok =
+		fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Into a new namespace set up as above; *home: the one to go back to. */
+static int enc_netns(int *home)
+{
+	*home = open("/proc/self/ns/net", O_RDONLY);
+	if (*home < 0 || unshare(CLONE_NEWNET))
+		return -errno;
+	if (!proc_write("/proc/sys/net/ipv4/ip_forward", "1") ||
+	    !proc_write("/proc/sys/net/ipv6/conf/all/forwarding", "1"))
+		return -EIO;
+	if (system("ip -batch - <<'EOF'\n"
+		   "link set lo up\n"
+		   "link add xin address 02:78:6c:62:00:01 type veth peer name xinp\n"
+		   "link set xin up\nlink set xinp up\n"
+		   "addr add 192.0.2.1/24 dev xin\n"
+		   "addr add 2001:db8:1::1/64 dev xin nodad\n"
+		   "neigh add 192.0.2.254 lladdr 02:00:5e:00:00:01 dev xin nud permanent\n"
+		   "neigh add 2001:db8:1::fe lladdr 02:00:5e:00:00:01 dev xin nud permanent\n"
+		   "route add 10.20.0.0/16 via 192.0.2.254 dev xin\n"
+		   "route add 2001:db8:20::/48 via 2001:db8:1::fe dev xin\n"
+		   "EOF"))
+		return -EIO;
+	run_ifindex = if_nametoindex("xin");
+	return run_ifindex ? 0 : -ENODEV;
+}
+
+/* Backend i of a family: 10.20.0.(i+1) or 2001:db8:20::(i+1). */
+static void enc_be_addr(int v6, __u32 i, union xlb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (v6) {
+		inet_pton(AF_INET6, "2001:db8:20::", a->bytes);
+		a->v6[3] = htonl(i + 1);
+	} else {
+		a->v4 = htonl(0x0a140000U + i + 1);
+	}
+}
+
+static struct bench_encap_bpf *enc_hot; /* bpf/bench_encap.bpf.c */
+
+/*
+ * The hot row under an encapsulated established row: bench_encap's
+ * xlb_encap_push() against its l2 stand-in on the same frame, amortized
+ * runs of each in turn (the difference per pair).
+ */
+static int enc_hot_row(const char *name, const struct pkt *p,
+		       const struct frame *f, int v6, int gue)
+{
+	struct bench_encap_args a = {
+		.svc = { .id = ENC_SVC_BASE + 2 * v6 + gue,
+			 .fwd = gue ? XLB_FWD_GUE : XLB_FWD_IPIP },
+		.be = { .flags = XLB_BE_F_UP,
+			.gen = 1,
+			.family = v6 ? XLB_FAMILY_V6 : XLB_FAMILY_V4 },
+		.be_id = ENC_BE_BASE + v6 * ENC_BE,
+		.olen = (v6 ? 40 : 20) + (gue ? 8 : 0),
+	};
+	int fd = bpf_program__fd(enc_hot->progs.bench_encap);
+	int mfd = bpf_map__fd(enc_hot->maps.bench_encap_args);
+	double enc[RUNS], l2[RUNS], d[RUNS];
+	__u32 zero = 0;
+	struct row *r;
+	int err;
+
+	svc_key(&a.key.svc, f->dst, f->dport, f->proto);
+	if (v6)
+		inet_pton(AF_INET6, f->src, a.key.src.bytes);
+	else
+		inet_pton(AF_INET, f->src, &a.key.src.v4);
+	a.key.sport = htons(f->sport);
+	enc_be_addr(v6, 0, &a.be.addr);
+	memcpy(a.be.dmac, router_mac, 6);
+	memcpy(a.be.smac, lb_mac, 6);
+	/* one warm-up pair, then RUNS pairs, each run amortized */
+	for (int i = -1; i < RUNS; i++) {
+		for (int l2_run = 0; l2_run < 2; l2_run++) {
+			__u32 dur, ret;
+
+			a.l2 = l2_run;
+			if (bpf_map_update_elem(mfd, &zero, &a, 0))
+				return -errno;
+			err = run(fd, p, repeat, &dur, &ret);
+			if (!err && ret != XDP_TX)
+				err = -EPROTO;
+			if (err)
+				return err;
+			if (i >= 0)
+				(l2_run ? l2 : enc)[i] = dur;
+		}
+		if (i >= 0)
+			d[i] = enc[i] - l2[i];
+	}
+	r = add_row(name, "ns/pkt", "amortized", d, RUNS);
+	r->ratio = -1;
+	snprintf(r->note, sizeof(r->note),
+		 "bpf/bench_encap.bpf.c: %.0f - %.0f ns, every line hot",
+		 median(enc, RUNS), median(l2, RUNS));
+	return 0;
+}
+
+/* The four encapsulating services, each with a ring of 100 backends. */
+static int enc_services(void)
+{
+	struct xlb_maglev_backend mb[ENC_BE];
+	__u32 *ring = malloc(sizeof(__u32) * XLB_DEFAULT_TABLE_SIZE);
+	int err = ring ? 0 : -ENOMEM;
+
+	for (int v6 = 0; v6 < 2 && !err; v6++) {
+		for (__u32 i = 0; i < ENC_BE && !err; i++) {
+			struct xlb_backend be = {
+				.flags = XLB_BE_F_UP,
+				.gen = 1,
+				.family = v6 ? XLB_FAMILY_V6 : XLB_FAMILY_V4,
+			};
+
+			enc_be_addr(v6, i, &be.addr);
+			memset(&mb[i], 0, sizeof(mb[i]));
+			mb[i].id = ENC_BE_BASE + v6 * ENC_BE + i;
+			mb[i].addr = be.addr;
+			mb[i].family = be.family;
+			mb[i].weight = 1;
+			err = xlb_dp_backend_set(&dp, mb[i].id, &be);
+		}
+		if (!err)
+			err = xlb_maglev_build(mb, ENC_BE, ring,
+					       XLB_DEFAULT_TABLE_SIZE);
+		for (int gue = 0; gue < 2 && !err; gue++) {
+			struct xlb_svc v = {
+				.id = ENC_SVC_BASE + 2 * v6 + gue,
+				.table_size = XLB_DEFAULT_TABLE_SIZE,
+				.sched = XLB_SCHED_MAGLEV,
+				.fwd = gue ? XLB_FWD_GUE : XLB_FWD_IPIP,
+			};
+			struct xlb_svc_key k;
+
+			svc_key(&k, enc_vip[v6][gue], 80, IPPROTO_TCP);
+			err = xlb_dp_service_publish(&dp, &k, &v, ring,
+						     XLB_DEFAULT_TABLE_SIZE);
+		}
+	}
+	free(ring);
+	return err;
+}
+
+/* Append "; l2 +D ns" (the row's difference to base) to the last row. */
+static void note_over_l2(double base)
+{
+	struct row *r = &rows[nrows - 1];
+	size_t n = strlen(r->note);
+
+	snprintf(r->note + n, sizeof(r->note) - n,
+		 "; l2 %+.1f ns (%+.1f..%+.1f)", r->med - base, r->min - base,
+		 r->max - base);
+}
+
+/* One family's rows: l2, then ipip and gue, established and new flow. */
+static int enc_family(int v6)
+{
+	static const char *const mode[2] = { "ipip", "gue" };
+	const char *fam = v6 ? "tcp6" : "tcp4";
+	struct frame f = tcp4_ack;
+	double l2_est, l2_new;
+	struct pkt l2, enc;
+	char name[64];
+	__u32 dur, ret;
+	int err;
+
+	if (v6) {
+		f.src = CLIENT6;
+		f.dst = VIP6;
+	}
+	snprintf(name, sizeof(name), "%s established, l2", fam);
+	err = est_row(name, &f, XDP_TX, XLB_STAT_TX, NULL, 0);
+	if (err || build(&l2, &f))
+		return err ? err : -EINVAL;
+	l2_est = rows[nrows - 1].med;
+	snprintf(name, sizeof(name), "%s new flow (SYN), l2", fam);
+	err = delta_row(
+		name,
+		&(struct series){
+			.gen = gen_syn, .vip = f.dst, .new_flows = true },
+		&(struct series){ .fixed = &l2 }, l2_est, NULL, NULL, 0);
+	if (err)
+		return err;
+	l2_new = rows[nrows - 1].med;
+	for (int gue = 0; gue < 2 && !err; gue++) {
+		struct frame e = f;
+
+		e.dst = enc_vip[v6][gue];
+		if (build(&enc, &e))
+			return -EINVAL;
+		/* the flow's first packet makes its entry */
+		err = run(dp.prog_fd, &enc, 1, &dur, &ret);
+		if (err)
+			return err;
+		snprintf(name, sizeof(name), "%s established, %s", fam,
+			 mode[gue]);
+		err = delta_row(name, &(struct series){ .fixed = &enc },
+				&(struct series){ .fixed = &l2 }, l2_est, NULL,
+				NULL, 0);
+		if (err)
+			return err;
+		note_over_l2(l2_est);
+		snprintf(name, sizeof(name), "  %s over l2, hot", mode[gue]);
+		err = enc_hot_row(name, &enc, &e, v6, gue);
+		if (err)
+			return err;
+		snprintf(name, sizeof(name), "%s new flow (SYN), %s", fam,
+			 mode[gue]);
+		err = delta_row(name,
+				&(struct series){ .gen = gen_syn,
+						  .vip = e.dst,
+						  .new_flows = true },
+				&(struct series){ .gen = gen_syn,
+						  .vip = f.dst,
+						  .new_flows = true },
+				l2_new, NULL, NULL, 0);
+		if (!err)
+			note_over_l2(l2_new);
+	}
+	return err;
+}
+
+static int bench_encap(void)
+{
+	int home = -1, err;
+
+	progress("encapsulation: private netns, 4 services");
+	enc_hot = bench_encap_bpf__open();
+	if (!enc_hot)
+		return -errno;
+	/* its copies of xlb's maps are its own: never pinned */
+	for (struct bpf_map *m = bpf_object__next_map(enc_hot->obj, NULL); m;
+	     m = bpf_object__next_map(enc_hot->obj, m))
+		bpf_map__set_pin_path(m, NULL);
+	err = bench_encap_bpf__load(enc_hot);
+	if (!err)
+		err = enc_netns(&home);
+	if (!err)
+		err = enc_services();
+	cur_sec = SEC_ENCAP;
+	for (int v6 = 0; v6 < 2 && !err; v6++)
+		err = enc_family(v6);
+	cur_sec = SEC_PKT;
+	run_ifindex = 0;
+	if (home >= 0) {
+		if (setns(home, CLONE_NEWNET) && !err)
+			err = -errno;
+		close(home);
+	}
+	bench_encap_bpf__destroy(enc_hot);
+	if (err)
+		fprintf(stderr, "xlb_bench: encapsulation: %s\n",
+			strerror(-err));
 	return err;
 }
 
@@ -1521,6 +1889,12 @@ static int bench_xlb(void)
 	if (err)
 		goto out;
 
+	if (encap_only) {
+		err = add_service(VIP6, 80, IPPROTO_TCP, 3, 1);
+		if (!err)
+			err = bench_encap();
+		goto out;
+	}
 	/* 1 service, 1 flow */
 	err = est_row("tcp4 established", &tcp4, XDP_TX, XLB_STAT_TX, "katran",
 		      76);
@@ -1580,6 +1954,8 @@ static int bench_xlb(void)
 				   &est, NULL, NULL, 0);
 	if (!err)
 		err = bench_sched();
+	if (!err)
+		err = bench_encap();
 	if (err)
 		goto out;
 
@@ -1630,8 +2006,10 @@ static int bench_xlb(void)
 	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
 		 "; %llu flows", (unsigned long long)nflows);
 	/* a random one of the 1M per packet: the flow entry is cold */
-	err = delta_row("established, 1M flows (random)", gen_fill, &est, false,
-			NULL, NULL, 0);
+	err = delta_row("established, 1M flows (random)",
+			&(struct series){ .gen = gen_fill },
+			&(struct series){ .fixed = &est }, est_ns, NULL, NULL,
+			0);
 	if (err)
 		goto out;
 	err = new_flow_row("new flow, 1M flows in table", VIP4, &est, NULL,
@@ -1872,11 +2250,12 @@ static const char *loadavg(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES]\n"
+		"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e]\n"
 		"  -o DIR      write bench.tsv and bench.json there "
 		"(build/bench)\n"
 		"  -r REPEAT   iterations per amortized run (%u)\n"
-		"  -n SINGLES  new flows per round, 5 rounds (%d)\n",
+		"  -n SINGLES  new flows per round, 5 rounds (%d)\n"
+		"  -e          the encapsulation rows only\n",
 		DEF_REPEAT, DEF_SINGLES);
 }
 
@@ -1885,8 +2264,11 @@ int main(int argc, char **argv)
 	const char *dir = "build/bench";
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:r:n:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:r:n:eh")) != -1) {
 		switch (c) {
+		case 'e':
+			encap_only = true;
+			break;
 		case 'o':
 			dir = optarg;
 			break;
@@ -1921,9 +2303,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = bench_xlb();
-	if (!err)
+	if (!err && !encap_only)
 		err = bench_maglev(65537, 1.8);
-	if (!err)
+	if (!err && !encap_only)
 		err = bench_maglev(655373, 22.9);
 
 	printf("xlb_bench: BPF_PROG_TEST_RUN on CPU %d, repeat %u, median of "

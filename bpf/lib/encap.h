@@ -10,18 +10,31 @@
  * Outer header: TTL / hop limit 64, DF on IPv4 (id 0, RFC 6864), the
  * inner TOS / traffic class byte copied (DSCP and ECN, RFC 6040's normal
  * mode), the IPv6 flow label and the UDP source port (49152-65535) from
- * the flow hash so routers and the backend's NIC spread flows. The UDP
+ * the flow's xlb_hash_outer() so routers and the backend's NIC spread flows. The UDP
  * checksum is 0, also over IPv6 (RFC 6935/6936 allow it for tunnels; the
  * backend decapsulator, bpf/xlb_decap.bpf.c, does not read it).
  *
  * Next hop: the kernel's FIB (bpf_fib_lookup from the ingress interface's
  * point of view, so forwarding must be enabled on it) gives the egress
- * interface, both MACs and the MTU; a route or neighbour change is
- * followed on the next packet. The Ethernet header (VLAN tags included)
- * is replaced by one for that next hop. Nothing is sent to a next hop
- * whose neighbour entry is not resolved. Not lib/fib.h's fib_nexthop():
- * this lookup also checks the MTU (tot_len), may choose the source
- * (BPF_FIB_LOOKUP_SRC) and counts per mode.
+ * interface, both MACs, the source and the MTU. The Ethernet header (VLAN
+ * tags included) is replaced by one for that next hop. Nothing is sent to
+ * a next hop whose neighbour entry is not resolved. Not lib/fib.h's
+ * fib_nexthop(): this lookup also checks the MTU (tot_len), may choose
+ * the source (BPF_FIB_LOOKUP_SRC) and counts per mode.
+ *
+ * The lookup costs 240 ns (IPv4) to 750 ns (IPv6, the source choice) per
+ * packet, so its answer is cached per CPU and backend (xlb_nh_cache): a
+ * packet whose slot is its backend's (id and gen), fresh (XLB_NH_TTL
+ * jiffies) and of the current next-hop generation (xlb_encap.nh_gen,
+ * which xlbd bumps on every route, neighbour, link or address change and
+ * every write of the settings), and that fits the cached MTU, leaves with
+ * the cached answer; any other packet asks the FIB as above and refills
+ * the slot on success. So a change is followed as soon as xlbd sees it,
+ * and within XLB_NH_TTL jiffies without xlbd. The next hop is the
+ * backend's alone: the lookup gives the FIB neither the packet's DSCP nor
+ * its flow label (policy routes on TOS, multipath picks by flow label
+ * do not split one backend's traffic; the outer flow label and GUE port
+ * still spread flows beyond the next hop).
  *
  * One global function: verified once, out of line of the l2 path.
  */
@@ -38,6 +51,31 @@
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
+
+#define XLB_NH_SLOTS 4096 /* per CPU; a power of 2 */
+#define XLB_NH_TTL 32	  /* jiffies a cached next hop lives: 32-128 ms */
+
+/* A cached next hop (above): what the FIB said towards one backend. */
+struct xlb_nh {
+	__u32 be_id;  /* the slot's backend, 0: empty */
+	__u32 be_gen; /* its xlb_backend.gen */
+	__u32 stamp;  /* low 32 bits of jiffies when filled */
+	__u16 nh_gen; /* xlb_encap.nh_gen when filled */
+	__u16 pad;
+	__u32 ifindex; /* egress interface */
+	__u32 mtu;     /* the route's: a longer packet asks the FIB */
+	__u8 dmac[ETH_ALEN];
+	__u8 smac[ETH_ALEN];
+	union xlb_addr src; /* outer source: encap_source or the FIB's */
+};
+
+/* Per CPU, slot backend id % XLB_NH_SLOTS; not pinned: a cache. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_nh);
+	__uint(max_entries, XLB_NH_SLOTS);
+} xlb_nh_cache SEC(".maps");
 
 /* xlb_encap_push()'s answer: the XDP action and the verdict reason. */
 #define XLB_ENCAP_RET(act, reason) ((act) | (reason) << 8)
@@ -155,39 +193,101 @@ static __always_inline int too_big(struct xdp_md *ctx, __u32 l3off, bool in6,
 }
 
 /*
- * Encapsulate the frame in ctx towards backend @be (mode @fwd, flow @key
- * hashed with @seed) and choose its way out. Returns XLB_ENCAP_RET(XDP
- * action, enum xlb_stat): XDP_TX / XLB_STAT_TX when the next hop is
- * behind the ingress interface, XDP_REDIRECT / XLB_STAT_REDIRECT
- * otherwise, XDP_DROP with the mode's no-route, no-neigh or too-big
- * counter, XDP_TX with the too-big counter (the ICMP error to the client
- * replaced the packet), or XDP_DROP / XLB_STAT_DROP_MALFORMED. The mode's encap
- * counter is bumped here for every packet sent; the verdict is the
- * caller's to count.
+ * The FIB's next hop towards @be for an outer packet of @tot_len bytes
+ * from the ingress interface (the cache's miss path), into slot @nh on
+ * success: 0, or the FIB's BPF_FIB_LKUP_RET_* with the MTU in *mtu for
+ * FRAG_NEEDED. A second lookup, of a maximal packet, learns the route's
+ * MTU for the slot (bpf_fib_lookup() tells it only for a packet above it).
+ */
+static __always_inline long nh_fill(struct xdp_md *ctx, struct xlb_nh *nh,
+				    const struct xlb_encap *cfg,
+				    const struct xlb_backend *be, __u32 be_id,
+				    __u32 tot_len, __u16 nh_gen, __u32 *mtu)
+{
+	struct bpf_fib_lookup fib = {};
+	bool o6 = be->family == XLB_FAMILY_V6;
+	__u32 flags = 0;
+	long rc;
+
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.tot_len = tot_len; /* checked against the MTU */
+	if (o6) {
+		fib.family = AF_INET6;
+		__builtin_memcpy(fib.ipv6_dst, &be->addr, 16);
+		if (cfg && (cfg->src6.v6[0] | cfg->src6.v6[1] |
+			    cfg->src6.v6[2] | cfg->src6.v6[3]))
+			__builtin_memcpy(fib.ipv6_src, &cfg->src6, 16);
+		else
+			flags |= BPF_FIB_LOOKUP_SRC;
+	} else {
+		fib.family = AF_INET;
+		fib.ipv4_dst = be->addr.v4;
+		if (cfg && cfg->src4)
+			fib.ipv4_src = cfg->src4;
+		else
+			flags |= BPF_FIB_LOOKUP_SRC;
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), flags);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		*mtu = fib.mtu_result;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rc;
+	nh->ifindex = fib.ifindex;
+	__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+	if (o6)
+		__builtin_memcpy(&nh->src, fib.ipv6_src, 16);
+	else
+		nh->src.v4 = fib.ipv4_src;
+	/* the source is now chosen: the same route, asked for its MTU */
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.tot_len = 0xffff;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		nh->mtu = fib.mtu_result;
+	else
+		nh->mtu = rc == BPF_FIB_LKUP_RET_SUCCESS ? 0xffff : 0;
+	nh->be_id = be_id;
+	nh->be_gen = be->gen;
+	nh->nh_gen = nh_gen;
+	nh->stamp = (__u32)bpf_jiffies64();
+	return 0;
+}
+
+/*
+ * Encapsulate the frame in ctx towards backend @be (id @be_id) of service
+ * @svc (its mode and flow hash seed), flow @key, and choose its way out.
+ * Returns XLB_ENCAP_RET(XDP action, enum xlb_stat): XDP_TX / XLB_STAT_TX
+ * when the next hop is behind the ingress interface, XDP_REDIRECT /
+ * XLB_STAT_REDIRECT otherwise, XDP_DROP with the mode's no-route,
+ * no-neigh or too-big counter, XDP_TX with the too-big counter (the ICMP
+ * error to the client replaced the packet), or XDP_DROP /
+ * XLB_STAT_DROP_MALFORMED. The mode's encap counter is bumped here for
+ * every packet sent; the verdict is the caller's to count.
  */
 __noinline int xlb_encap_push(struct xdp_md *ctx,
 			      const struct xlb_flow_key *key,
-			      const struct xlb_backend *be, __u32 fwd,
-			      __u32 seed)
+			      const struct xlb_svc *svc,
+			      const struct xlb_backend *be, __u32 be_id)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 base =
-		fwd == XLB_FWD_GUE ? XLB_STAT_GUE_ENCAP : XLB_STAT_IPIP_ENCAP;
 	const __u32 drop_bad = XLB_ENCAP_RET(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	struct bpf_fib_lookup fib = {};
-	bool gue = fwd == XLB_FWD_GUE, o6;
-	__u32 l3off, inner_len, olen, hash, zero = 0, flags = 0;
+	__u32 l3off, inner_len, olen, hash, base, zero = 0, slot, mtu = 0;
 	__u8 tos, inner_nh, onh;
 	struct xlb_encap *cfg;
 	struct ethhdr *eth;
 	struct udphdr *udp;
-	__u16 gue_port;
+	struct xlb_nh *nh;
+	__u16 nh_gen;
+	bool gue, o6;
 	void *l3;
 	long rc;
 
-	if (!key || !be)
+	if (!key || !svc || !be)
 		return drop_bad;
+	gue = svc->fwd == XLB_FWD_GUE;
+	base = gue ? XLB_STAT_GUE_ENCAP : XLB_STAT_IPIP_ENCAP;
 	o6 = be->family == XLB_FAMILY_V6;
 	if (parse_eth(data, end, &l3) == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = l3;
@@ -212,40 +312,29 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 	olen = (o6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
 	       (gue ? sizeof(struct udphdr) : 0);
 	onh = gue ? IPPROTO_UDP : inner_nh;
-	hash = xlb_hash_flow(key, seed);
 	cfg = bpf_map_lookup_elem(&XLB_MAP_ENCAP, &zero);
-	gue_port = cfg && cfg->gue_port ? cfg->gue_port
-					: bpf_htons(XLB_GUE_PORT_DEFAULT);
-
-	fib.ifindex = ctx->ingress_ifindex;
-	fib.l4_protocol = onh;
-	fib.tot_len = olen + inner_len; /* checked against the MTU */
-	if (o6) {
-		fib.family = AF_INET6;
-		fib.flowinfo = bpf_htonl((__u32)tos << 20 | (hash & 0xfffff));
-		__builtin_memcpy(fib.ipv6_dst, &be->addr, 16);
-		if (cfg && (cfg->src6.v6[0] | cfg->src6.v6[1] |
-			    cfg->src6.v6[2] | cfg->src6.v6[3]))
-			__builtin_memcpy(fib.ipv6_src, &cfg->src6, 16);
-		else
-			flags |= BPF_FIB_LOOKUP_SRC;
-	} else {
-		fib.family = AF_INET;
-		fib.tos = tos;
-		fib.ipv4_dst = be->addr.v4;
-		if (cfg && cfg->src4)
-			fib.ipv4_src = cfg->src4;
-		else
-			flags |= BPF_FIB_LOOKUP_SRC;
+	nh_gen = cfg ? cfg->nh_gen : 0;
+	slot = be_id & (XLB_NH_SLOTS - 1);
+	nh = bpf_map_lookup_elem(&xlb_nh_cache, &slot);
+	if (!nh)
+		return drop_bad;
+	if (nh->be_id != be_id || nh->be_gen != be->gen ||
+	    nh->nh_gen != nh_gen ||
+	    (__u32)bpf_jiffies64() - nh->stamp >= XLB_NH_TTL ||
+	    olen + inner_len > nh->mtu) {
+		rc = nh_fill(ctx, nh, cfg, be, be_id, olen + inner_len, nh_gen,
+			     &mtu);
+		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+			return XLB_ENCAP_RET(XDP_DROP,
+					     base + XLB_ENCAP_NO_NEIGH);
+		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+			return too_big(ctx, l3off, inner_nh == IPPROTO_IPV6,
+				       mtu, olen, base + XLB_ENCAP_TOO_BIG);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return XLB_ENCAP_RET(XDP_DROP,
+					     base + XLB_ENCAP_NO_ROUTE);
 	}
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), flags);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_NEIGH);
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return too_big(ctx, l3off, inner_nh == IPPROTO_IPV6,
-			       fib.mtu_result, olen, base + XLB_ENCAP_TOO_BIG);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return XLB_ENCAP_RET(XDP_DROP, base + XLB_ENCAP_NO_ROUTE);
+	hash = xlb_hash_outer(key, svc->hash_seed);
 
 	/* Ethernet (and tags) off, Ethernet + outer headers on */
 	if (bpf_xdp_adjust_head(ctx, (int)l3off - (int)(ETH_HLEN + olen)))
@@ -255,8 +344,8 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 	eth = data;
 	if ((void *)(eth + 1) > end)
 		return drop_bad;
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	if (o6) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
@@ -265,7 +354,7 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 			return drop_bad;
 		eth->h_proto = bpf_htons(ETH_P_IPV6);
 		encap_ipv6(ip6, tos, hash, olen - sizeof(*ip6) + inner_len, onh,
-			   fib.ipv6_src, be->addr.v6);
+			   nh->src.v6, be->addr.v6);
 	} else {
 		struct iphdr *ip = (void *)(eth + 1);
 
@@ -273,17 +362,21 @@ __noinline int xlb_encap_push(struct xdp_md *ctx,
 		if ((void *)(udp + 1) > end)
 			return drop_bad;
 		eth->h_proto = bpf_htons(ETH_P_IP);
-		encap_ipv4(ip, tos, olen + inner_len, onh, fib.ipv4_src,
+		encap_ipv4(ip, tos, olen + inner_len, onh, nh->src.v4,
 			   be->addr.v4);
 	}
 	if (gue)
-		encap_gue_udp(udp, hash, gue_port, inner_len);
+		encap_gue_udp(udp, hash,
+			      cfg && cfg->gue_port
+				      ? cfg->gue_port
+				      : bpf_htons(XLB_GUE_PORT_DEFAULT),
+			      inner_len);
 	stat_inc(base + XLB_ENCAP_SENT);
-	if (fib.ifindex == ctx->ingress_ifindex)
+	if (nh->ifindex == ctx->ingress_ifindex)
 		return XLB_ENCAP_RET(XDP_TX, XLB_STAT_TX);
 	/* the devmap when xlbd registered the port (bulk), else directly */
-	if (bpf_redirect_map(&XLB_MAP_TX_PORTS, fib.ifindex, 0) != XDP_REDIRECT)
-		bpf_redirect(fib.ifindex, 0);
+	if (bpf_redirect_map(&XLB_MAP_TX_PORTS, nh->ifindex, 0) != XDP_REDIRECT)
+		bpf_redirect(nh->ifindex, 0);
 	return XLB_ENCAP_RET(XDP_REDIRECT, XLB_STAT_REDIRECT);
 }
 

@@ -184,7 +184,7 @@ static void build_out_flow(struct pkt *o, const struct pkt *in,
 	bool in6 = in->data[12] == 0x86;
 
 	ASSERT_TRUE(h_pkt_key(flow, &k), "flow key");
-	hash = xlb_hash_flow(&k, 0);
+	hash = xlb_hash_outer(&k, 0);
 	pkt_init(o);
 	pkt_eth(o, w->smac, w->dmac);
 	if (w->o6) {
@@ -452,6 +452,43 @@ TEST(encap_redirect_other_interface)
 	if (ns_up(&n))
 		run_encap(XLB_FWD_IPIP, false, &w, n.xin, XDP_REDIRECT,
 			  "ipip out of xout");
+	ns_down(&n);
+}
+
+/*
+ * The next hop is cached per backend (lib/encap.h): a route change is
+ * followed on the first packet after xlbd's xlb_dp_nexthops_changed().
+ */
+TEST(encap_route_change_followed)
+{
+	struct want w = want(false, false), w2;
+	struct ns n = { .home = -1 };
+	struct pkt in, exp;
+	struct h_result r;
+	struct h h;
+
+	w2 = w;
+	w2.src = "10.1.0.1";
+	w2.dmac = ROUTER_OUT;
+	w2.smac = OUT_MAC;
+	if (!ns_up(&n) || !setup(&h, XLB_FWD_IPIP, BE4))
+		goto out;
+	build_in(&in, false, 0, IPPROTO_UDP, 40003, 0);
+	build_out(&exp, &in, &w, 0);
+	if (h_run_if(&h, &in, n.xin, &r))
+		ASSERT_MEMEQ(r.out, r.out_len, exp.data, exp.len,
+			     "via ROUTER_IN (and now cached)");
+	if (sh("ip route replace 10.20.0.0/16 via 10.1.0.254 dev xout") &&
+	    ASSERT_OK(xlb_dp_nexthops_changed(&h.dp), "nexthops changed")) {
+		build_out(&exp, &in, &w2, 0);
+		if (h_run_if(&h, &in, n.xin, &r)) {
+			ASSERT_EQ(r.action, XDP_REDIRECT, "out of xout");
+			ASSERT_MEMEQ(r.out, r.out_len, exp.data, exp.len,
+				     "via ROUTER_OUT after the change");
+		}
+	}
+	h_close(&h);
+out:
 	ns_down(&n);
 }
 

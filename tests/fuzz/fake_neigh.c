@@ -58,6 +58,11 @@ int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 	return 0;
 }
 
+bool xlb_neigh_routes_changed(struct xlb_neigh *n)
+{
+	return false;
+}
+
 int xlb_link_mac(struct xlb_neigh *n, int ifindex, __u8 mac[6])
 {
 	static const __u8 m[6] = { 0x02, 0, 0, 0, 0, 1 };

@@ -821,13 +821,37 @@ int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 			   &per_cpu_per_sec, sizeof(per_cpu_per_sec));
 }
 
-int xlb_dp_encap_set(struct xlb_dp *dp, const struct xlb_encap *e)
+/*
+ * Write the encapsulation settings (e NULL: keep them) with the next
+ * next-hop generation, so the program asks the FIB again (lib/encap.h).
+ */
+static int encap_write(struct xlb_dp *dp, const struct xlb_encap *e)
 {
+	struct xlb_encap cur = { 0 };
 	__u32 zero = 0;
 
 	if (dp->encap_fd < 0)
 		return -EOPNOTSUPP;
-	return bpf_map_update_elem(dp->encap_fd, &zero, e, 0) ? -errno : 0;
+	if (bpf_map_lookup_elem(dp->encap_fd, &zero, &cur))
+		return -errno;
+	if (e) {
+		__u16 gen = cur.nh_gen;
+
+		cur = *e;
+		cur.nh_gen = gen;
+	}
+	cur.nh_gen++;
+	return bpf_map_update_elem(dp->encap_fd, &zero, &cur, 0) ? -errno : 0;
+}
+
+int xlb_dp_encap_set(struct xlb_dp *dp, const struct xlb_encap *e)
+{
+	return encap_write(dp, e);
+}
+
+int xlb_dp_nexthops_changed(struct xlb_dp *dp)
+{
+	return encap_write(dp, NULL);
 }
 
 int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,

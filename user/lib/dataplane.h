@@ -177,9 +177,15 @@ int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6]);
  */
 int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec);
 /*
- * Encapsulation sources and GUE port (struct xlb_encap). -EOPNOTSUPP: the
- * running program predates encapsulation.
+ * Encapsulation sources and GUE port (struct xlb_encap; its nh_gen is
+ * this function's). -EOPNOTSUPP: the running program predates
+ * encapsulation.
  */
 int xlb_dp_encap_set(struct xlb_dp *dp, const struct xlb_encap *e);
+/*
+ * A route, neighbour, link or address changed: the program's cached next
+ * hops are asked again (xlb_encap.nh_gen bumped). -EOPNOTSUPP as above.
+ */
+int xlb_dp_nexthops_changed(struct xlb_dp *dp);
 
 #endif /* XLB_DATAPLANE_H */

@@ -45,10 +45,12 @@
 	 NUD_NOARP)
 
 struct xlb_neigh {
-	struct mnl_socket *ev;	/* RTNLGRP_NEIGH notifications */
+	/* RTNLGRP_NEIGH notifications, and route, link, address ones */
+	struct mnl_socket *ev;
 	struct mnl_socket *req; /* our requests, their replies */
 	unsigned int req_portid;
 	unsigned int seq;
+	bool routes_changed; /* xlb_neigh_routes_changed() */
 	/*
 	 * Separate buffers: a notification callback may issue requests
 	 * while its datagram is still being walked.
@@ -219,7 +221,12 @@ static bool neigh_usable(const struct neigh_msg *nm)
 
 struct xlb_neigh *xlb_neigh_open(void)
 {
-	int grp = RTNLGRP_NEIGH, one = 1, rcvbuf = NL_EV_RCVBUF;
+	/* what a next hop found through the FIB depends on */
+	static const int grps[] = {
+		RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE,  RTNLGRP_IPV6_ROUTE,
+		RTNLGRP_LINK,  RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+	};
+	int one = 1, rcvbuf = NL_EV_RCVBUF;
 	struct timeval tv = {
 		.tv_sec = NL_REQ_TIMEOUT_MS / 1000,
 		.tv_usec = (NL_REQ_TIMEOUT_MS % 1000) * 1000,
@@ -236,9 +243,11 @@ struct xlb_neigh *xlb_neigh_open(void)
 		goto err;
 	if (mnl_socket_bind(n->ev, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto err;
-	if (mnl_socket_setsockopt(n->ev, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0)
-		goto err;
+	for (size_t i = 0; i < sizeof(grps) / sizeof(grps[0]); i++)
+		if (mnl_socket_setsockopt(n->ev, NETLINK_ADD_MEMBERSHIP,
+					  (void *)&grps[i],
+					  sizeof(grps[i])) < 0)
+			goto err;
 	/* FORCE needs CAP_NET_ADMIN, which xlbd has; else take the capped. */
 	fd = mnl_socket_get_fd(n->ev);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
@@ -514,6 +523,7 @@ out:
 }
 
 struct ev_ctx {
+	struct xlb_neigh *n;
 	xlb_neigh_cb cb;
 	void *ctx;
 	int count;
@@ -524,6 +534,16 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 	struct ev_ctx *ec = data;
 	struct neigh_msg nm;
 
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		ec->n->routes_changed = true;
+		return MNL_CB_OK;
+	}
 	/* Anything malformed or not an IP neighbour is skipped, not fatal. */
 	if (parse_neigh(nlh, &nm))
 		return MNL_CB_OK;
@@ -535,7 +555,7 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 
 int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 {
-	struct ev_ctx ec = { .cb = cb, .ctx = ctx };
+	struct ev_ctx ec = { .n = n, .cb = cb, .ctx = ctx };
 	bool lost = false;
 	int i;
 
@@ -555,6 +575,7 @@ int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 			 */
 			if (errno == ENOBUFS || errno == ENOSPC) {
 				lost = true;
+				n->routes_changed = true;
 				continue;
 			}
 			return -errno;
@@ -563,6 +584,14 @@ int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx)
 		mnl_cb_run(n->ev_buf, len, 0, 0, ev_cb, &ec);
 	}
 	return lost ? -ENOBUFS : ec.count;
+}
+
+bool xlb_neigh_routes_changed(struct xlb_neigh *n)
+{
+	bool c = n->routes_changed;
+
+	n->routes_changed = false;
+	return c;
 }
 
 struct link_reply {

@@ -47,6 +47,7 @@
 #ifndef XLB_NEIGH_H
 #define XLB_NEIGH_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "xlb_abi.h"
@@ -118,6 +119,13 @@ typedef void (*xlb_neigh_cb)(void *ctx, const union xlb_addr *a, __u8 family,
  * Never blocks.
  */
 int xlb_neigh_process(struct xlb_neigh *n, xlb_neigh_cb cb, void *ctx);
+
+/*
+ * True, once, when a route, link or address notification (or a lost one)
+ * came since the last call: xlb_neigh_process() reads those too, so what
+ * the kernel's FIB answers towards a backend may have changed.
+ */
+bool xlb_neigh_routes_changed(struct xlb_neigh *n);
 
 /*
  * MAC of Ethernet interface @ifindex (the source MAC for frames sent out of

@@ -343,13 +343,17 @@ static int etcd_config(struct xlbd *d)
 static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 {
 	struct xlbd *d = ctx;
+	int n = xlb_neigh_process(d->neigh, xlbd_state_neigh_event, d);
+	bool routes = xlb_neigh_routes_changed(d->neigh);
 
-	if (xlb_neigh_process(d->neigh, xlbd_state_neigh_event, d) ==
-	    -ENOBUFS) {
+	if (n == -ENOBUFS) {
 		/* notifications lost: ask again about everyone */
 		pr_debug("neighbour notifications overran; rechecking all");
 		xlbd_state_refresh_neigh(d);
 	}
+	/* the program's cached next hops (ipip, gue) are asked again */
+	if (n || routes)
+		xlb_dp_nexthops_changed(&d->dp);
 }
 
 static void on_neigh_timer(struct xlb_loop *l, void *ctx)

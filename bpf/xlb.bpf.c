@@ -373,8 +373,8 @@ static __always_inline bool vip_maybe(const union xlb_addr *vip)
  * @icmp: an ICMP error, p->key the flow its quote is about.
  */
 static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
-			       const struct xlb_svc *svc, bool icmp,
-			       struct verdict *v)
+			       const void *l3, const struct xlb_svc *svc,
+			       bool icmp, struct verdict *v)
 {
 	struct nat_scratch *s = nat_scratch();
 	struct nat_arg *a;
@@ -385,6 +385,7 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 	a = &s->a;
 	__builtin_memcpy(&a->key, &p->key, sizeof(a->key));
 	a->l4_off = p->l4 - (void *)(long)ctx->data;
+	a->l3_off = l3 - (void *)(long)ctx->data;
 	a->tcp_flags = p->tcp_flags;
 	a->new_flow = 0;
 	a->reason = 0;
@@ -413,8 +414,8 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 
 /* To a nat service's VIP: translated when the frame is ours. */
 static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
-				   const struct xlb_svc *svc, bool icmp,
-				   const struct xlb_runtime *rt,
+				   const void *l3, const struct xlb_svc *svc,
+				   bool icmp, const struct xlb_runtime *rt,
 				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
@@ -426,7 +427,7 @@ static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
 	l2 = l2_not_ours(data, rt);
 	if (l2 != XLB_STAT_MAX)
 		return pass(v, l2);
-	return nat(ctx, p, svc, icmp, v);
+	return nat(ctx, p, l3, svc, icmp, v);
 }
 
 /*
@@ -436,6 +437,7 @@ static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
  * frame must be ours (the SNAT side's replies are not asked).
  */
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
+				       const void *l3,
 				       const struct xlb_runtime *rt,
 				       struct verdict *v)
 {
@@ -449,10 +451,10 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (!svc) {
 		if (!vip_maybe(&p->key.svc.vip))
 			return pass(v, XLB_STAT_PASS_ICMP);
-		return nat(ctx, p, NULL, true, v);
+		return nat(ctx, p, l3, NULL, true, v);
 	}
 	if (svc->fwd == XLB_FWD_NAT)
-		return nat_vip(ctx, p, svc, true, rt, v);
+		return nat_vip(ctx, p, l3, svc, true, rt, v);
 	ret = forward(ctx, p, svc, false, rt, v);
 	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
@@ -486,7 +488,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 			return pass(v, XLB_STAT_PASS_NON_VIP);
 		break;
 	case XLB_P_ICMP:
-		return handle_icmp(ctx, p, rt, v);
+		return handle_icmp(ctx, p, l3, rt, v);
 	case XLB_P_OTHER:
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	case XLB_P_EXT_LIMIT:
@@ -510,11 +512,11 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
 	if (!svc)
-		return nat(ctx, p, NULL, false, v);
+		return nat(ctx, p, l3, NULL, false, v);
 	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	if (svc->fwd == XLB_FWD_NAT)
-		return nat_vip(ctx, p, svc, false, rt, v);
+		return nat_vip(ctx, p, l3, svc, false, rt, v);
 	return forward(ctx, p, svc, true, rt, v);
 }
 

@@ -509,6 +509,7 @@ enum xlb_encap_stat {
 	X(NAT_ICMP, "nat_icmp")		  /* ICMP error of a NAT flow: sent */ \
 	X(DROP_NO_ROUTE, "drop_no_route") /* FIB: no route to next hop */      \
 	X(DROP_NO_NEIGH, "drop_no_neigh") /* FIB: next hop unresolved */       \
+	X(DROP_TTL, "drop_ttl")		  /* NAT: TTL / hop limit expires */   \
 	X(PASS_MAC_GROUP, "pass_mac_multicast") /* VIP frame to a group MAC */ \
 	X(PASS_MAC_OTHER, "pass_mac_other_host") /* ... to another host's */   \
 	XLB_ENCAP_STATS(X, IPIP, "ipip")                                       \

@@ -36,9 +36,9 @@ struct nat_arg {
 	__u32 l4_off;		 /* L4 header, from the frame's start */
 	__u8 tcp_flags;
 	__u8 new_flow; /* out: a flow was made */
-	__u8 pad[2];
-	__u32 reason; /* out: enum xlb_stat of the verdict */
-	__u32 be_id;  /* out: backend, 0: none */
+	__u16 l3_off;  /* IP header, from the frame's start */
+	__u32 reason;  /* out: enum xlb_stat of the verdict */
+	__u32 be_id;   /* out: backend, 0: none */
 };
 
 struct nat_scratch {
@@ -64,12 +64,58 @@ static __always_inline struct nat_scratch *nat_scratch(void)
 	return bpf_map_lookup_elem(&xlb_nat_scratch, &zero);
 }
 
-/* Past the largest L4 offset parse.h lets through (VLANs, IPv6 ext). */
+/* Past the largest offsets parse.h lets through (VLANs, IPv6 ext). */
+#define NAT_MAX_L3_OFF 63
 #define NAT_MAX_L4_OFF 2047
 
 /*
+ * NAT forwarding is routing (RFC 1812 5.3.1): a packet whose TTL / hop
+ * limit would reach 0 here is not forwarded (dropped, counted drop_ttl;
+ * no ICMP time exceeded is sent). Asked only of packets that are to be
+ * forwarded, before any state is made for them; one to an SNAT address
+ * that is not NAT traffic is the node's own. false for a header not
+ * within the frame: the rewrite drops that one as malformed.
+ */
+static __always_inline bool nat_ttl_expired(struct xdp_md *ctx,
+					    const struct nat_arg *a)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 off = a->l3_off;
+	struct ipv6hdr *ip6;
+	struct iphdr *ip;
+
+	if (off > NAT_MAX_L3_OFF)
+		return false;
+	if (a->key.svc.family == XLB_FAMILY_V4) {
+		ip = data + off;
+		return (void *)(ip + 1) <= end && ip->ttl <= 1;
+	}
+	ip6 = data + off;
+	return (void *)(ip6 + 1) <= end && ip6->hop_limit <= 1;
+}
+
+/*
+ * One hop less on the IP header at @l3 (within the frame, its TTL > 1):
+ * returns what the IPv4 header checksum gains (IPv6 has none).
+ */
+static __always_inline __u64 nat_hop(void *l3, bool v4)
+{
+	struct iphdr *ip = l3;
+	__u16 old;
+
+	if (!v4) {
+		((struct ipv6hdr *)l3)->hop_limit--;
+		return 0;
+	}
+	old = *(__u16 *)&ip->ttl; /* TTL and protocol: one 16-bit word */
+	ip->ttl--;
+	return csum_delta16(old, *(__u16 *)&ip->ttl);
+}
+
+/*
  * Rewrite addresses and ports of the IPv4/IPv6 + TCP/UDP packet at l3 and
- * l4, checksums updated incrementally. An IPv4 UDP checksum of 0 (none)
+ * l4, one hop less (nat_hop()), checksums updated incrementally. An IPv4 UDP checksum of 0 (none)
  * stays 0; a computed UDP checksum of 0 is sent as 0xffff (RFC 768).
  * Returns false when a header is not within the frame.
  */
@@ -89,7 +135,7 @@ static __always_inline bool nat_rewrite(void *l3, void *l4, void *end,
 			return false;
 		d = csum_delta(ip->saddr, src->v4) +
 		    csum_delta(ip->daddr, dst->v4);
-		ip->check = csum_apply(ip->check, d);
+		ip->check = csum_apply(ip->check, d + nat_hop(ip, true));
 		ip->saddr = src->v4;
 		ip->daddr = dst->v4;
 	} else {
@@ -105,6 +151,7 @@ static __always_inline bool nat_rewrite(void *l3, void *l4, void *end,
 					dst->v6[i]);
 		__builtin_memcpy(&ip6->saddr, src, 16);
 		__builtin_memcpy(&ip6->daddr, dst, 16);
+		nat_hop(ip6, false);
 	}
 	if (k->svc.proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
@@ -168,6 +215,12 @@ static __always_inline int nat_out(struct xdp_md *ctx, struct nat_arg *a,
 	}
 	__builtin_memcpy(eth->h_dest, fl->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fl->smac, ETH_ALEN);
+	/*
+	 * clang would keep &ctx->ingress_ifindex from the FIB lookup's read
+	 * on the stack, and the verifier refuses a load through a ctx
+	 * pointer with an offset: read the field afresh.
+	 */
+	barrier_var(ctx);
 	if (fl->ifindex == ctx->ingress_ifindex) {
 		a->reason = XLB_STAT_TX;
 		return XDP_TX;
@@ -185,15 +238,13 @@ static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 off = a->l4_off;
-	void *l3;
+	__u32 off = a->l4_off, l3off = a->l3_off;
 
 	if (!nat_route(ctx, a, fl, src, dst, a->key.svc.proto))
 		return XDP_DROP;
-	if (parse_eth(data, end, &l3) == XLB_ETH_TRUNCATED ||
-	    off > NAT_MAX_L4_OFF ||
-	    !nat_rewrite(l3, data + off, end, &a->key, src, dst, sport,
-			 dport)) {
+	if (l3off > NAT_MAX_L3_OFF || off > NAT_MAX_L4_OFF ||
+	    !nat_rewrite(data + l3off, data + off, end, &a->key, src, dst,
+			 sport, dport)) {
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
 	}
@@ -318,6 +369,10 @@ __noinline int xlb_nat_forward(struct xdp_md *ctx)
 		a->reason = XLB_STAT_NAT_POOL_EXHAUSTED;
 		return XDP_DROP;
 	}
+	if (nat_ttl_expired(ctx, a)) {
+		a->reason = XLB_STAT_DROP_TTL;
+		return XDP_DROP;
+	}
 	now = bpf_jiffies64();
 	syn = a->key.svc.proto == IPPROTO_TCP &&
 	      (a->tcp_flags & (NAT_TCP_SYN | NAT_TCP_ACK)) == NAT_TCP_SYN;
@@ -421,6 +476,10 @@ __noinline int xlb_nat_reply(struct xdp_md *ctx)
 		/* the node's own traffic on that address, or a stale flow */
 		a->reason = XLB_STAT_NAT_NO_STATE;
 		return XDP_PASS;
+	}
+	if (nat_ttl_expired(ctx, a)) {
+		a->reason = XLB_STAT_DROP_TTL;
+		return XDP_DROP;
 	}
 	now = bpf_jiffies64();
 	if ((__u32)now != r->seen)

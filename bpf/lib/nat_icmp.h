@@ -17,7 +17,8 @@
  * hidden and the receiver gets a source it routes back through us, as
  * with Linux's conntrack NAT. Type, code and the rest of the ICMP header
  * (the MTU of a "fragmentation needed" or "packet too big") stay: both
- * legs of a NAT flow carry packets of the same size.
+ * legs of a NAT flow carry packets of the same size. The outer header
+ * loses a hop, as a routed packet does (lib/nat.h).
  *
  * Checksums are updated incrementally (RFC 1624) for every word that
  * changes: the outer IPv4 header's; the quoted IPv4 header's; the quoted
@@ -83,7 +84,7 @@ static __always_inline bool nat_icmp4_rewrite(struct iphdr *ip, void *icmp,
 {
 	struct icmphdr *ic = icmp;
 	struct iphdr *in;
-	__u64 dq, dic;
+	__u64 d, dq, dic;
 	__u32 ihl;
 	__u16 oc;
 	__u8 *q;
@@ -99,9 +100,8 @@ static __always_inline bool nat_icmp4_rewrite(struct iphdr *ip, void *icmp,
 	q = (void *)in + ihl;
 	if ((void *)(q + 4) > end)
 		return false;
-	ip->check =
-		csum_apply(ip->check, csum_delta(ip->saddr, src->v4) +
-					      csum_delta(ip->daddr, dst->v4));
+	d = csum_delta(ip->saddr, src->v4) + csum_delta(ip->daddr, dst->v4);
+	ip->check = csum_apply(ip->check, d + nat_hop(ip, true));
 	ip->saddr = src->v4;
 	ip->daddr = dst->v4;
 
@@ -146,6 +146,7 @@ static __always_inline bool nat_icmp6_rewrite(struct ipv6hdr *ip6, void *icmp,
 	q = (void *)(in + 1);
 	if ((void *)(q + 4) > end)
 		return false;
+	nat_hop(ip6, false);
 	d = nat_addr6_set(ip6->saddr.in6_u.u6_addr32, src) +
 	    nat_addr6_set(ip6->daddr.in6_u.u6_addr32, dst);
 	dq = nat_addr6_set(in->saddr.in6_u.u6_addr32, dst) +
@@ -165,15 +166,19 @@ static __always_inline int nat_icmp_send(struct xdp_md *ctx, struct nat_arg *a,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	bool v4 = a->key.svc.family == XLB_FAMILY_V4;
-	__u32 off = a->l4_off;
+	__u32 off = a->l4_off, l3off = a->l3_off;
 	bool ok;
 	void *l3;
 
+	if (nat_ttl_expired(ctx, a)) {
+		a->reason = XLB_STAT_DROP_TTL;
+		return XDP_DROP;
+	}
 	if (!nat_route(ctx, a, fl, src, dst,
 		       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 		return XDP_DROP;
-	if (parse_eth(data, end, &l3) == XLB_ETH_TRUNCATED ||
-	    off > NAT_MAX_L4_OFF) {
+	l3 = data + l3off;
+	if (l3off > NAT_MAX_L3_OFF || off > NAT_MAX_L4_OFF) {
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
 	}

@@ -448,10 +448,15 @@ void h_build(struct pkt *p, const struct h_frame *f, const __u8 smac[6],
 		pkt_vlan_tpid(p, 0x88a8, f->vid[0]);
 	if (f->vlans >= 1)
 		pkt_vlan(p, f->vid[f->vlans >= 2 ? 1 : 0]);
-	if (strchr(f->src, ':'))
+	if (strchr(f->src, ':')) {
 		pkt_ipv6(p, f->src, f->dst);
-	else
+		if (f->ttl)
+			pkt_ipv6_hlim(p, f->ttl);
+	} else {
 		pkt_ipv4(p, f->src, f->dst);
+		if (f->ttl)
+			pkt_ipv4_ttl(p, f->ttl);
+	}
 	if (f->proto == IPPROTO_UDP) {
 		pkt_udp(p, f->sport, f->dport);
 	} else {

@@ -162,6 +162,7 @@ struct h_frame {
 	int vlans;	/* 0..2 tags: 2 is 802.1ad outer, 802.1Q inner */
 	__u16 vid[2];	/* outermost first */
 	size_t payload; /* bytes of payload */
+	__u8 ttl;	/* IPv4 TTL / IPv6 hop limit, 0: the builder's (64) */
 };
 
 void h_build(struct pkt *p, const struct h_frame *f, const __u8 smac[6],

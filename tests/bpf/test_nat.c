@@ -317,9 +317,11 @@ static void both_directions(const char *client, const char *vip,
 	out.src = snat;
 	out.dst = be_addr;
 	out.dport = BE_PORT;
+	out.ttl = 63; /* routed: one hop less */
 	rep_out.src = vip;
 	rep_out.dst = client;
 	rep_out.sport = 80;
+	rep_out.ttl = 63;
 	if (!env_up(&e, 1024, 65535, vip, IPPROTO_TCP, be_addr))
 		goto out;
 
@@ -403,6 +405,7 @@ static void udp_case(const char *client, const char *vip, const char *snat,
 	out.src = snat;
 	out.dst = be_addr;
 	out.dport = BE_PORT;
+	out.ttl = 63;
 	if (!env_up(&e, 1024, 65535, vip, IPPROTO_UDP, be_addr))
 		goto out;
 	h_build_in(&in, &req);
@@ -877,6 +880,7 @@ struct icmp_err {
 	__u16 qsport, qdport;
 	size_t quote_l4;
 	bool udp_csum0;
+	__u8 ttl; /* the error's, 0: the builder's (64) */
 };
 
 #define ICMP_MTU4 1400
@@ -912,9 +916,13 @@ static void icmp_frame(struct pkt *p, const __u8 *smac, const __u8 *dmac,
 	pkt_eth(p, smac, dmac);
 	if (v6) {
 		pkt_ipv6(p, e->osrc, e->odst);
+		if (e->ttl)
+			pkt_ipv6_hlim(p, e->ttl);
 		pkt_icmp6(p, 2, 0, ICMP_MTU6);
 	} else {
 		pkt_ipv4(p, e->osrc, e->odst);
+		if (e->ttl)
+			pkt_ipv4_ttl(p, e->ttl);
 		pkt_icmp(p, 3, 4, ICMP_MTU4);
 	}
 	pkt_quote(p, &q, e->quote_l4 == SIZE_MAX ? q.len : ip + e->quote_l4);
@@ -1025,6 +1033,7 @@ static void icmp_from_backend_side(const char *client, const char *vip,
 		.qdst = vip,
 		.qdport = 80,
 		.quote_l4 = SIZE_MAX,
+		.ttl = 63,
 	};
 	struct nat_env e;
 
@@ -1084,6 +1093,7 @@ static void icmp_from_client_side(const char *client, const char *vip,
 		.qdst = snat,
 		.qdport = 40000,
 		.quote_l4 = SIZE_MAX,
+		.ttl = 63,
 	};
 	struct nat_env e;
 
@@ -1184,4 +1194,114 @@ TEST(nat_icmp_unknown_flow_passes)
 	h_check(&e.h, &o, NULL);
 out:
 	env_down(&e);
+}
+
+/*
+ * NAT forwarding is routing: a client's packet with TTL (hop limit) 2
+ * leaves with 1, its IPv4 header checksum right from scratch; one with 1
+ * is dropped and counted, making no flow; so are a reply and an ICMP
+ * error with 1. A packet with TTL 1 to the SNAT address that is no NAT
+ * flow's is the node's own: passed.
+ */
+static void ttl_case(const char *client, const char *vip, const char *snat,
+		     const char *be_addr)
+{
+	struct h_frame req = {
+		.src = client,
+		.dst = vip,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+		.ttl = 1,
+	};
+	struct h_frame out = req, rep = {
+		.src = be_addr,
+		.dst = snat,
+		.sport = BE_PORT,
+		.dport = 40000,
+		.flags = PKT_SYN | PKT_ACK,
+		.ttl = 1,
+	};
+	struct icmp_err err = {
+		.osrc = be_addr,
+		.odst = snat,
+		.qsrc = snat,
+		.qsport = 40000,
+		.qdst = be_addr,
+		.qdport = BE_PORT,
+		.quote_l4 = 8,
+		.ttl = 1,
+	};
+	struct pkt in, exp;
+	struct h_result r;
+	struct nat_env e;
+
+	out.src = snat;
+	out.dst = be_addr;
+	out.dport = BE_PORT;
+	if (!env_up(&e, 1024, 65535, vip, IPPROTO_TCP, be_addr))
+		goto out;
+	h_build_in(&in, &req);
+	struct h_case c = {
+		.desc = "client's SYN with TTL 1: dropped, no flow",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_DROP,
+		.stat = { [XLB_STAT_DROP_TTL] = 1 },
+	};
+	h_check(&e.h, &c, NULL);
+	ASSERT_EQ(map_entries(e.h.dp.nat_fwd_fd, sizeof(struct xlb_flow_key)),
+		  0, "no NAT flow made");
+
+	req.ttl = 2;
+	out.ttl = 1;
+	h_build_in(&in, &req);
+	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
+	struct h_case f = {
+		.desc = "client's SYN with TTL 2 leaves with 1",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_REDIRECT,
+		.out = &exp,
+		.stat = { [XLB_STAT_NEW_FLOW] = 1,
+			  [XLB_STAT_NAT_FWD] = 1,
+			  [XLB_STAT_REDIRECT] = 1 },
+		.svc_id = 1,
+		.be_id = 1,
+		.new_flow = true,
+	};
+	if (h_check(&e.h, &f, &r))
+		csums_ok(r.out, r.out_len, false);
+
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	c.desc = "backend's reply with TTL 1: dropped";
+	c.ingress_ifindex = e.ns.xb;
+	h_check(&e.h, &c, NULL);
+
+	icmp_frame(&in, be1_mac, H_EGRESS_MAC, &err);
+	c.desc = "ICMP error with TTL 1: dropped";
+	h_check(&e.h, &c, NULL);
+
+	rep.dport = 2001;
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	struct h_case own = {
+		.desc = "TTL 1 to the SNAT address, no flow: the node's own",
+		.in = &in,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_PASS,
+		.stat = { [XLB_STAT_NAT_NO_STATE] = 1 },
+	};
+	h_check(&e.h, &own, NULL);
+out:
+	env_down(&e);
+}
+
+TEST(nat_ipv4_ttl_decremented_dropped_at_1)
+{
+	ttl_case(H_CLIENT4, H_VIP4, SNAT4, BE4);
+}
+
+TEST(nat_ipv6_hop_limit_decremented_dropped_at_1)
+{
+	ttl_case(H_CLIENT6, H_VIP6, SNAT6, BE6);
 }

@@ -53,10 +53,11 @@ struct xlb_neigh {
 	bool routes_changed; /* xlb_neigh_routes_changed() */
 	/*
 	 * Separate buffers: a notification callback may issue requests
-	 * while its datagram is still being walked.
+	 * while its datagram is still being walked. Aligned: they are
+	 * read as struct nlmsghdr, whatever fields come before them.
 	 */
-	char ev_buf[NL_BUF_SIZE];
-	char req_buf[NL_BUF_SIZE];
+	char ev_buf[NL_BUF_SIZE] __attribute__((aligned(8)));
+	char req_buf[NL_BUF_SIZE] __attribute__((aligned(8)));
 };
 
 /* One parsed RTM_NEWNEIGH / RTM_DELNEIGH. */

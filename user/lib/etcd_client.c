@@ -257,6 +257,7 @@ static int range_from(json_object *o, struct xlb_etcd_kv **kvs, size_t *n,
 		if (err) {
 			xlb_etcd_kvs_free(*kvs, i);
 			*kvs = NULL;
+			*n = 0; /* refused: nothing kept, not the count so far */
 			return err;
 		}
 		*n = i + 1;

@@ -9,7 +9,8 @@
 #   tools/lab.sh backend-stop  [--name NAME] N
 #   tools/lab.sh backend-start [--name NAME] N [-- EXTRA xlb_httpd ARGS]
 #   tools/lab.sh exec   [--name NAME] NODE CMD...   (NODE: sw lb beN clN)
-#   --topology scale (with up): router + BIRD + three xlb nodes, see
+#   --topology scale (with up): router + BIRD + three xlb nodes (--etcd:
+#   and an etcd they take their config from; etcd-stop, etcd-start), see
 #   tools/lab_scale.sh; --topology routed [--routed N]: a router and two
 #   backend subnets for ipip/gue, see tools/lab_routed.sh; later commands
 #   find the topology in lab.conf
@@ -625,6 +626,7 @@ while [ $# -gt 0 ]; do
 	--routed=*) ROUTED=${1#--routed=}; shift ;;
 	--clients) CLIENTS=${2:?--clients needs a value}; shift 2 ;;
 	--clients=*) CLIENTS=${1#--clients=}; shift ;;
+	--etcd) ETCD=1; shift ;;
 	--topology) TOPOLOGY=${2:?--topology needs a value}; shift 2 ;;
 	--topology=*) TOPOLOGY=${1#--topology=}; shift ;;
 	-h|--help) usage 0 ;;
@@ -680,10 +682,15 @@ backend-stop | backend-start)
 		backend_start "$be" "${ARGS[@]:1}"
 	fi
 	;;
+etcd-stop | etcd-start)
+	[ ${#ARGS[@]} -eq 0 ] || usage
+	declare -F cmd_etcd >/dev/null || die "$CMD: a scale lab's command"
+	cmd_etcd "${CMD#etcd-}"
+	;;
 exec)
 	[ ${#ARGS[@]} -ge 2 ] || usage
 	node=${ARGS[0]}
-	[[ $node =~ ^(sw|lb|rt|be[0-9]+|cl[0-9]+|r[ab][0-9]+)$ ]] ||
+	[[ $node =~ ^(sw|lb|rt|et|be[0-9]+|cl[0-9]+|r[ab][0-9]+)$ ]] ||
 		die "no such node: $node"
 	exec ip netns exec "$(ns_of "$node")" "${ARGS[@]:1}"
 	;;

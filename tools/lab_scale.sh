@@ -3,8 +3,9 @@
 # `--topology scale` (after its own functions, which this file reuses or
 # replaces). Not a command of its own.
 #
-#   tools/lab.sh up --topology scale [--name NAME] [--backends N]
+#   tools/lab.sh up --topology scale [--name NAME] [--backends N] [--etcd]
 #   tools/lab.sh down --topology scale [--name NAME]     (also env, status)
+#   tools/lab.sh etcd-stop|etcd-start [--name NAME]      (an --etcd lab)
 #
 #   NAME-cl1  eth0 10.99.0.2/24, default via the router
 #       |  (veth pair)
@@ -18,8 +19,16 @@
 #             announce_table 100) and BIRD (tools/bird/node.conf)
 #   NAME-beI  eth0 198.18.0.(10+I)/24, VIPs on lo, default via the router
 #             (replies go straight back to the client: DSR)
+#   NAME-et   (--etcd) eth0 198.18.0.250/24: one etcd, client port 2379
 #
-# Every node runs the same xlbd config (run dir nI.yaml): service web,
+# Without --etcd every node's file (run dir nI.yaml) holds the whole
+# config. With --etcd the nodes run config_source: etcd: nI.yaml holds
+# only the node's own keys, the cluster's part (hash_seed, services) is
+# the document in etcd key /xlb/config (also in run dir cluster.yaml, as
+# first written), and each node publishes itself under /xlb/nodes/nI.
+# etcd-stop stops etcd (SIGTERM), etcd-start starts it again on its data.
+#
+# Every node runs the same xlbd config: service web,
 # 198.19.0.100:80 maglev over every backend, TCP health checks every
 # 500 ms (fall 2, rise 1), hash_seed 0x5eed; service web_rr the same
 # with round-robin on 198.19.0.101 and flow_sync on: the nodes send each
@@ -30,7 +39,10 @@
 # env adds: LAB_TOPOLOGY=scale LAB_NODES="n1 n2 n3" LAB_RT_NS LAB_RT_IP4
 #   LAB_RT_BIRD_SOCK LAB_CLIENT_IP4 (10.99.0.2)
 #   LAB_N<i>_{NS,IP4,SOCK,CFG,PIN,LOG,BIRD_SOCK,EXEC}
+#   LAB_ETCD (0 or 1) and with it LAB_ETCD_{NS,URL,PREFIX,KEY,EXEC,LOG}
 # Processes (xlbd, BIRD, backends) are stopped by `down` like the rest.
+
+. "$ROOT/tools/lib/xlb_lab.sh"	# etcd_up, etcd_put
 
 SCALE_NODES=3
 SCALE_TABLE=100
@@ -39,6 +51,8 @@ SCALE_CL_NET=10.99.0.0/24
 SCALE_CL_RT=10.99.0.1
 SCALE_CL_IP4=10.99.0.2
 SCALE_SYNC_PORT=7800
+SCALE_ETCD_PORT=2379
+SCALE_ETCD_PREFIX=/xlb
 XLBD_BIN=${XLBD:-$ROOT/build/xlbd}
 BIRD_BIN=${BIRD:-/usr/sbin/bird}
 
@@ -48,18 +62,20 @@ octet_of() {
 	n*) echo $((1 + ${1#n})) ;;
 	cl*) echo $((100 + ${1#cl})) ;;	# not on the switch: unused
 	be*) echo $((10 + ${1#be})) ;;
+	et) echo 250 ;;
 	*) die "no such node: $1" ;;
 	esac
 }
 
 lab_namespaces() {
 	ip netns list 2>/dev/null | awk '{ print $1 }' |
-		grep -E "^${NAME}-(sw|rt|n[0-9]+|be[0-9]+|cl[0-9]+)\$" || true
+		grep -E "^${NAME}-(sw|rt|et|n[0-9]+|be[0-9]+|cl[0-9]+)\$" || true
 }
 
 nodes() {
 	local i
 	echo rt
+	[ "${ETCD:-0}" = 1 ] && echo et
 	for i in $(seq "$SCALE_NODES"); do echo "n$i"; done
 	for i in $(seq "$BACKENDS"); do echo "be$i"; done
 }
@@ -88,7 +104,9 @@ scale_bird_start() {
 		-P "$(run_dir)/$node.bird.pid"
 }
 
-scale_xlbd_conf() {
+# The node's own keys: all of its config in a file lab, its bootstrap
+# file in an --etcd lab.
+scale_node_conf() {
 	local node=$1 i key
 	key="$(run_dir)/sync.key"
 	[ -s "$key" ] || head -c 32 /dev/urandom | base64 >"$key"
@@ -96,7 +114,6 @@ scale_xlbd_conf() {
 	interface: $NODE_IF
 	control_socket: $(run_dir)/$node.sock
 	pin_dir: $(scale_pin "$node")
-	hash_seed: 0x5eed
 	announce_table: $SCALE_TABLE
 	flow_sync:
 	  address: $(ip4_of "$node"):$SCALE_SYNC_PORT
@@ -107,6 +124,20 @@ scale_xlbd_conf() {
 		[ "n$i" = "$node" ] ||
 			echo "    - $(ip4_of "n$i"):$SCALE_SYNC_PORT"
 	done
+	[ "${ETCD:-0}" = 1 ] || return 0
+	cat <<-EOF
+	config_source: etcd
+	etcd:
+	  endpoints: [$(scale_etcd_url)]
+	  prefix: $SCALE_ETCD_PREFIX
+	  name: $node
+	EOF
+}
+
+# The cluster's keys, the same on every node.
+scale_cluster_conf() {
+	local i
+	echo "hash_seed: 0x5eed"
 	echo "services:"
 	for svc in "web $VIP4 maglev false" "web_rr $VIP4_2 round-robin true"; do
 		set -- $svc
@@ -123,6 +154,40 @@ scale_xlbd_conf() {
 			echo "      - address: $(ip4_of "be$i")"
 		done
 	done
+}
+
+scale_xlbd_conf() {
+	scale_node_conf "$1"
+	[ "${ETCD:-0}" = 1 ] || scale_cluster_conf
+}
+
+scale_etcd_url() { echo "http://$(ip4_of et):$SCALE_ETCD_PORT"; }
+
+# etcd in its namespace (tools/lib/xlb_lab.sh's etcd_up, on the lab's
+# spawn), on its data in the run dir.
+scale_etcd_start() {
+	local dir
+	dir="$(run_dir)/etcd"
+	mkdir -p "$dir"
+	echo "$SCALE_ETCD_PORT" >"$dir/port"
+	ETCD_HOST=$(ip4_of et) etcd_up "$dir" ip netns exec "$(ns_of et)" ||
+		die "etcd did not start"
+	echo "$ETCD_PID" >"$(run_dir)/etcd.pid"
+}
+
+# The pid in etcd.pid while it still is etcd.
+scale_etcd_pid() {
+	local pid
+	pid=$(tr -cd 0-9 <"$(run_dir)/etcd.pid" 2>/dev/null) || return 0
+	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = etcd ] &&
+		echo "$pid"
+	return 0
+}
+
+scale_etcd_stop() {
+	ETCD_PID=$(scale_etcd_pid)
+	etcd_down || true
+	rm -f "$(run_dir)/etcd.pid"
 }
 
 scale_xlbd_start() {
@@ -148,7 +213,10 @@ cmd_up() {
 	[ -x "$BIRD_BIN" ] || die "no $BIRD_BIN: install bird2 (make deps)"
 	[ -x "$XLBD_BIN" ] || die "no $XLBD_BIN: make all"
 	CLIENTS=1
-	up_begin "$(printf 'BACKENDS=%s\nCLIENTS=1\nTOPOLOGY=scale' "$BACKENDS")"
+	[ "${ETCD:-0}" = 0 ] || command -v etcd >/dev/null ||
+		die "no etcd: install etcd-server (make deps)"
+	up_begin "$(printf 'BACKENDS=%s\nCLIENTS=1\nTOPOLOGY=scale\nETCD=%s' \
+		"$BACKENDS" "${ETCD:-0}")"
 	sw=$(ns_of sw)
 
 	# router: switch side by add_node, client side by hand
@@ -184,6 +252,7 @@ cmd_up() {
 		add_node "n$i"
 		in_ns "$sw" bridge link set dev "n$i" flood off
 	done
+	[ "${ETCD:-0}" = 0 ] || add_node et
 	for i in $(seq "$BACKENDS"); do
 		setup_backend "be$i"
 		ip -n "$(ns_of "be$i")" route add $SCALE_CL_NET via $SCALE_RT_IP4
@@ -191,6 +260,12 @@ cmd_up() {
 	# shellcheck disable=SC2046
 	wait_links $(nodes)
 	for i in $(seq "$BACKENDS"); do backend_start "be$i"; done
+	if [ "${ETCD:-0}" = 1 ]; then
+		scale_etcd_start
+		scale_cluster_conf >"$(run_dir)/cluster.yaml"
+		etcd_put "$SCALE_ETCD_PREFIX/config" <"$(run_dir)/cluster.yaml" ||
+			die "cannot write $SCALE_ETCD_PREFIX/config to etcd"
+	fi
 	scale_bird_start rt
 	for i in $(seq "$SCALE_NODES"); do
 		scale_bird_start "n$i"
@@ -214,7 +289,7 @@ teardown() {
 
 cmd_env() {
 	local i node up be4=()
-	load_conf
+	load_conf_etcd
 	emit LAB_TOPOLOGY scale
 	emit LAB_NAME "$NAME"
 	emit LAB_RUN_DIR "$(run_dir)"
@@ -251,4 +326,30 @@ cmd_env() {
 		be4+=("$(ip4_of "be$i")")
 	done
 	emit LAB_BE_IP4S "${be4[*]}"
+	emit LAB_ETCD "$ETCD"
+	[ "$ETCD" = 1 ] || return 0
+	emit LAB_ETCD_NS "$(ns_of et)"
+	emit LAB_ETCD_URL "$(scale_etcd_url)"
+	emit LAB_ETCD_PREFIX "$SCALE_ETCD_PREFIX"
+	emit LAB_ETCD_KEY "$SCALE_ETCD_PREFIX/config"
+	emit LAB_ETCD_EXEC "ip netns exec $(ns_of et)"
+	emit LAB_ETCD_LOG "$(run_dir)/etcd/etcd.log"
+}
+
+# lab.conf's ETCD (0: a lab without etcd)
+load_conf_etcd() {
+	load_conf
+	ETCD=$(sed -n 's/^ETCD=\([01]\)$/\1/p' "$(run_dir)/lab.conf")
+	ETCD=${ETCD:-0}
+}
+
+cmd_etcd() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	load_conf_etcd
+	[ "$ETCD" = 1 ] || die "lab '$NAME' has no etcd (up --etcd)"
+	lock
+	case $1 in
+	stop) scale_etcd_stop ;;
+	start) [ -n "$(scale_etcd_pid)" ] || scale_etcd_start ;;
+	esac
 }

@@ -1,7 +1,8 @@
 # Shared helpers for the namespace integration tests. Source it, then:
 #   itest_init NAME [BACKENDS]   lab up + cleanup trap (unique NAME)
-#   scale_init NAME              the same for the scale lab (--topology
+#   scale_init NAME [UP_ARGS..]  the same for the scale lab (--topology
 #                                scale): its env, DIR a scratch directory
+#   scale_all_hops VIP           the router's route to VIP has every node
 #   wait_for MS CMD...           poll CMD every 50 ms for at most MS
 #   check NAME CMD...            PASS/FAIL line per check
 #   itest_finish                 "N passed, N failed" and exit status
@@ -51,13 +52,24 @@ scale_init() {
 	DIR=$(mktemp -d /tmp/xlbt-"$SCALE_NAME".XXXX)
 	trap scale_cleanup EXIT
 	if ! "$ROOT/tools/lab.sh" up --topology scale --name "$SCALE_NAME" \
-		>"$DIR/lab.log" 2>&1; then
+		"${@:2}" >"$DIR/lab.log" 2>&1; then
 		cat "$DIR/lab.log"
 		echo "scale lab did not come up"
 		echo "0 passed, 1 failed"
 		exit 1
 	fi
 	eval "$("$ROOT/tools/lab.sh" env --topology scale --name "$SCALE_NAME")"
+}
+
+# scale_next_hops VIP: next hops of VIP's route on the router, sorted
+scale_next_hops() {
+	ip -n "$LAB_RT_NS" route show "$1" 2>/dev/null |
+		sed -nE 's/.*(nexthop )?via ([0-9.]+) .*/\2/p' | sort
+}
+
+scale_all_hops() {
+	[[ "$(scale_next_hops "$1")" == "$(printf '%s\n' "$LAB_N1_IP4" \
+		"$LAB_N2_IP4" "$LAB_N3_IP4" | sort)" ]]
 }
 
 itest_finish() {

@@ -17,20 +17,10 @@ set -uo pipefail
 # the lab's health check (tools/lab_scale.sh) and BFD (tools/bird)
 HC_INTERVAL_MS=500 HC_FALL=2 HC_TIMEOUT_MS=400 BFD_MS=300
 scale_init sc$$
-NODE_IPS=("$LAB_N1_IP4" "$LAB_N2_IP4" "$LAB_N3_IP4")
 NODE_SOCKS=("$LAB_N1_SOCK" "$LAB_N2_SOCK" "$LAB_N3_SOCK")
 
-# next hops of VIP's route on the router, sorted, one per line
-next_hops() {
-	ip -n "$LAB_RT_NS" route show "$1" 2>/dev/null |
-		sed -nE 's/.*(nexthop )?via ([0-9.]+) .*/\2/p' | sort
-}
-
-all_hops() {
-	local vip=$1 want
-	want=$(printf '%s\n' "${NODE_IPS[@]}" | sort)
-	[[ "$(next_hops "$vip")" == "$want" ]]
-}
+next_hops() { scale_next_hops "$1"; }
+all_hops() { scale_all_hops "$1"; }
 
 without_hop() { ! next_hops "$1" | grep -qx "$2"; }
 

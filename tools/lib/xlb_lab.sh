@@ -67,28 +67,34 @@ xlb_wait_all_up() {
 }
 
 # etcd_up DIR [EXEC...]: one etcd (Debian etcd-server) for the lab and the
-# tests, its data and log in DIR, on 127.0.0.1 of the namespace EXEC runs
-# in (none: this one) on a random port (the same one again when DIR's
-# etcd is restarted); waits (bounded) until it answers. Sets ETCD_URL and
-# ETCD_PID; etcd_down stops it.
+# tests, its data and log in DIR, on ETCD_HOST (default 127.0.0.1) of the
+# namespace EXEC runs in (none: this one) on a random port (the same one
+# again when DIR's etcd is restarted; DIR/port may name one); waits
+# (bounded) until it answers. Started through the caller's spawn when it
+# has one (tools/lab.sh: detached, no inherited descriptors). Sets
+# ETCD_URL and ETCD_PID; etcd_down stops it.
 etcd_up() {
-	local dir=$1 cport pport
+	local dir=$1 cport pport host=${ETCD_HOST:-127.0.0.1} args
 	shift
 	mkdir -p "$dir"
 	[[ -f $dir/port ]] || echo $((20000 + RANDOM % 20000)) >"$dir/port"
 	cport=$(<"$dir/port")
 	pport=$((cport + 1))
-	"$@" etcd --name xlb --data-dir "$dir/data" \
-		--listen-client-urls "http://127.0.0.1:$cport" \
-		--advertise-client-urls "http://127.0.0.1:$cport" \
-		--listen-peer-urls "http://127.0.0.1:$pport" \
-		--initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-		--initial-cluster "xlb=http://127.0.0.1:$pport" \
-		>>"$dir/etcd.log" 2>&1 &
+	args=(--name xlb --data-dir "$dir/data"
+		--listen-client-urls "http://$host:$cport"
+		--advertise-client-urls "http://$host:$cport"
+		--listen-peer-urls "http://127.0.0.1:$pport"
+		--initial-advertise-peer-urls "http://127.0.0.1:$pport"
+		--initial-cluster "xlb=http://127.0.0.1:$pport")
+	if declare -F spawn >/dev/null; then
+		spawn "$dir/etcd.log" "$@" etcd "${args[@]}"
+	else
+		"$@" etcd "${args[@]}" >>"$dir/etcd.log" 2>&1 &
+	fi
 	ETCD_PID=$!
-	ETCD_URL=http://127.0.0.1:$cport
+	ETCD_URL=http://$host:$cport
 	ETCD_EXEC=("$@")
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		"$@" curl -s -m 1 "$ETCD_URL/health" 2>/dev/null |
 			grep -q '"health":"true"' && return 0
 		kill -0 "$ETCD_PID" 2>/dev/null || break

@@ -46,6 +46,7 @@ struct xlbd_etcd {
 	pthread_t tid;
 	bool running;
 	atomic_bool stop, watching;
+	atomic_bool watch_failed; /* a watch ended since the start */
 	int efd;
 	int64_t start_rev; /* watch from after this store revision */
 	/* the newest document the watch saw (mu) */
@@ -231,6 +232,7 @@ static void *watch_thread(void *arg)
 		atomic_store(&e->watching, false);
 		if (atomic_load(&e->stop))
 			break;
+		atomic_store(&e->watch_failed, true);
 		pthread_mutex_lock(&e->mu);
 		snprintf(e->why, sizeof(e->why), "%s", xlb_etcd_error(w));
 		pthread_mutex_unlock(&e->mu);
@@ -344,7 +346,9 @@ void xlbd_etcd_stop(struct xlbd *d)
 void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why)
 {
 	struct xlbd_etcd *e = d->etcd;
-	bool ok = others_ok && atomic_load(&e->watching);
+	/* a watch not yet set up at the start is no outage */
+	bool ok = others_ok &&
+		  (atomic_load(&e->watching) || !atomic_load(&e->watch_failed));
 
 	if (ok == e->reachable)
 		return;

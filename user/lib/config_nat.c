@@ -11,26 +11,17 @@
 #include "config_parse.h"
 #include "value.h"
 
-enum {
-	N_ADDRESSES,
-	N_PORTS,
-	N_TCP_SYN,
-	N_TCP_EST,
-	N_TCP_CLOSE,
-	N_UDP,
-	N_N
-};
+/* X(INDEX, "key"): f[INDEX] in xlb_config_parse_snat() */
+#define NAT_KEYS(X)                             \
+	X(N_ADDRESSES, "addresses")             \
+	X(N_PORTS, "ports")                     \
+	X(N_TCP_SYN, "tcp_syn_timeout")         \
+	X(N_TCP_EST, "tcp_established_timeout") \
+	X(N_TCP_CLOSE, "tcp_closing_timeout")   \
+	X(N_UDP, "udp_timeout")
 
-const char *const xlb_config_nat_keys[XLB_CONFIG_NAT_N_KEYS] = {
-	[N_ADDRESSES] = "addresses",
-	[N_PORTS] = "ports",
-	[N_TCP_SYN] = "tcp_syn_timeout",
-	[N_TCP_EST] = "tcp_established_timeout",
-	[N_TCP_CLOSE] = "tcp_closing_timeout",
-	[N_UDP] = "udp_timeout",
-};
-
-_Static_assert(N_N == XLB_CONFIG_NAT_N_KEYS, "snat keys");
+YR_KEYS(NAT_KEYS, N_N, nat_keys);
+const struct yr_keys xlb_config_nat_keys = { nat_keys, N_N };
 
 #define MAX_TIMEOUT_MS (24u * 3600 * 1000)
 
@@ -117,7 +108,7 @@ void xlb_config_parse_snat(struct yr_ctx *x, yaml_node_t *n,
 		[N_UDP] = &c->udp_ms,
 	};
 
-	if (!yr_collect(x, n, "snat", xlb_config_nat_keys, N_N, f))
+	if (!yr_collect(x, n, "snat", nat_keys, N_N, f))
 		return;
 	if (!f[N_ADDRESSES].val)
 		yr_missing(x, n, &f[N_ADDRESSES], "addresses", "snat");
@@ -127,12 +118,10 @@ void xlb_config_parse_snat(struct yr_ctx *x, yaml_node_t *n,
 		get_ports(x, &f[N_PORTS], c);
 	for (int i = N_TCP_SYN; i <= N_UDP; i++) {
 		if (!f[i].val ||
-		    !yr_get_duration(x, &f[i], xlb_config_nat_keys[i], true,
-				     ms[i]))
+		    !yr_get_duration(x, &f[i], nat_keys[i], true, ms[i]))
 			continue;
 		if (*ms[i] > MAX_TIMEOUT_MS)
 			yr_err(x, yr_node_line(f[i].val),
-			       "'%s' must be at most 24h",
-			       xlb_config_nat_keys[i]);
+			       "'%s' must be at most 24h", nat_keys[i]);
 	}
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The mappings of the config file that have a file of their own, for the
- * loader (config_load.c): each one's keys and its parser. health_check is
- * config_hc.c, snat config_nat.c, flow_sync config_sync.c.
+ * The parts of the config file that have a file of their own, for the
+ * loader (config_load.c): each one's keys and its parser. The services
+ * list is config_service.c, health_check config_hc.c, snat config_nat.c,
+ * flow_sync config_sync.c.
  */
 #ifndef XLB_CONFIG_PARSE_H
 #define XLB_CONFIG_PARSE_H
@@ -12,6 +13,20 @@
 
 #include "config.h"
 #include "yaml_read.h"
+
+/* services (config_service.c) */
+
+/* The keys of a service item and of a backend item. */
+extern const struct yr_keys xlb_config_service_keys;
+extern const struct yr_keys xlb_config_backend_keys;
+
+/*
+ * Parse the services list @n into c->services, with their backends and
+ * health checks; duplicates and limits across services are checked here.
+ * Problems are reported through @x.
+ */
+void xlb_config_parse_services(struct yr_ctx *x, yaml_node_t *n,
+			       struct xlb_config *c);
 
 /* health_check (config_hc.c) */
 
@@ -29,9 +44,7 @@ void xlb_config_parse_hc(struct yr_ctx *x, yaml_node_t *n,
 
 /* snat (config_nat.c) */
 
-#define XLB_CONFIG_NAT_N_KEYS 6
-
-extern const char *const xlb_config_nat_keys[XLB_CONFIG_NAT_N_KEYS];
+extern const struct yr_keys xlb_config_nat_keys;
 
 /* Parse snat mapping @n into *out. Problems are reported through @x. */
 void xlb_config_parse_snat(struct yr_ctx *x, yaml_node_t *n,
@@ -42,9 +55,7 @@ size_t xlb_snat_count(const struct xlb_snat_conf *c, __u8 family);
 
 /* flow_sync (config_sync.c) */
 
-#define XLB_CONFIG_SYNC_N_KEYS 5
-
-extern const char *const xlb_config_sync_keys[XLB_CONFIG_SYNC_N_KEYS];
+extern const struct yr_keys xlb_config_sync_keys;
 
 /*
  * Parse flow_sync mapping @n into *out (out->on set), reading the key

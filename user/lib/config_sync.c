@@ -12,22 +12,16 @@
 #include "config_parse.h"
 #include "value.h"
 
-enum {
-	Y_ADDRESS,
-	Y_PEERS,
-	Y_KEY_FILE,
-	Y_MAX_RATE,
-	Y_BATCH,
-	Y_N
-};
+/* X(INDEX, "key"): f[INDEX] in xlb_config_parse_sync() */
+#define SYNC_KEYS(X)              \
+	X(Y_ADDRESS, "address")   \
+	X(Y_PEERS, "peers")       \
+	X(Y_KEY_FILE, "key_file") \
+	X(Y_MAX_RATE, "max_rate") \
+	X(Y_BATCH, "batch_delay")
 
-const char *const xlb_config_sync_keys[XLB_CONFIG_SYNC_N_KEYS] = {
-	[Y_ADDRESS] = "address",   [Y_PEERS] = "peers",
-	[Y_KEY_FILE] = "key_file", [Y_MAX_RATE] = "max_rate",
-	[Y_BATCH] = "batch_delay",
-};
-
-_Static_assert(Y_N == XLB_CONFIG_SYNC_N_KEYS, "flow_sync keys");
+YR_KEYS(SYNC_KEYS, Y_N, sync_keys);
+const struct yr_keys xlb_config_sync_keys = { sync_keys, Y_N };
 
 static bool get_endpoint(struct yr_ctx *x, const struct yr_field *f,
 			 const char *key, char *buf)
@@ -147,7 +141,7 @@ void xlb_config_parse_sync(struct yr_ctx *x, yaml_node_t *n,
 	static const char *const req[] = { "address", "peers", "key_file" };
 
 	c->on = true;
-	if (!yr_collect(x, n, "flow_sync", xlb_config_sync_keys, Y_N, f))
+	if (!yr_collect(x, n, "flow_sync", sync_keys, Y_N, f))
 		return;
 	for (int i = Y_ADDRESS; i <= Y_KEY_FILE; i++)
 		if (!f[i].val)

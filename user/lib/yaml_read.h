@@ -68,6 +68,12 @@ bool yr_is_null(const yaml_node_t *n);
 	};                           \
 	static const char *const keys[N] = { LIST(YR_KEY_NAME) }
 
+/* A mapping's key names, exported by its parser's file for the loader. */
+struct yr_keys {
+	const char *const *names;
+	size_t n;
+};
+
 /*
  * Sort the pairs of mapping @map into f[] by key name (keys[i] -> f[i]),
  * reporting unknown and duplicate keys. False if @map is not a mapping.

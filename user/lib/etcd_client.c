@@ -26,76 +26,6 @@ struct xlb_etcd {
 	char err[256];
 };
 
-static const char b64_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *xlb_b64_encode(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i += 3) {
-		__uint32_t v = p[i] << 16;
-
-		if (i + 1 < len)
-			v |= p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		*o++ = b64_chars[v >> 18 & 63];
-		*o++ = b64_chars[v >> 12 & 63];
-		*o++ = i + 1 < len ? b64_chars[v >> 6 & 63] : '=';
-		*o++ = i + 2 < len ? b64_chars[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int b64_val(char c)
-{
-	const char *p = c ? strchr(b64_chars, c) : NULL;
-
-	return p ? (int)(p - b64_chars) : -1;
-}
-
-int xlb_b64_decode(const char *s, size_t slen, char **out, size_t *len)
-{
-	size_t n = 0, pad = 0;
-	char *o;
-
-	if (slen % 4)
-		return -EINVAL;
-	if (slen && s[slen - 1] == '=')
-		pad = slen > 1 && s[slen - 2] == '=' ? 2 : 1;
-	o = malloc(slen / 4 * 3 + 1);
-	if (!o)
-		return -ENOMEM;
-	for (size_t i = 0; i < slen; i += 4) {
-		int v[4];
-		bool last = i + 4 == slen;
-
-		for (int k = 0; k < 4; k++) {
-			v[k] = b64_val(s[i + k]);
-			if (v[k] < 0 && !(last && k >= 4 - (int)pad)) {
-				free(o);
-				return -EINVAL;
-			}
-			if (v[k] < 0)
-				v[k] = 0;
-		}
-		o[n++] = v[0] << 2 | v[1] >> 4;
-		if (!(last && pad == 2))
-			o[n++] = (v[1] & 15) << 4 | v[2] >> 2;
-		if (!(last && pad))
-			o[n++] = (v[2] & 3) << 6 | v[3];
-	}
-	o[n] = '\0';
-	*out = o;
-	*len = n;
-	return 0;
-}
-
 static void set_err(struct xlb_etcd *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void set_err(struct xlb_etcd *e, const char *fmt, ...)
@@ -117,232 +47,6 @@ const char *xlb_etcd_error(const struct xlb_etcd *e)
 const char *xlb_etcd_endpoint(const struct xlb_etcd *e)
 {
 	return e->endpoints[e->cur];
-}
-
-void xlb_etcd_kv_free(struct xlb_etcd_kv *kv)
-{
-	free(kv->key);
-	free(kv->value);
-	memset(kv, 0, sizeof(*kv));
-}
-
-void xlb_etcd_kvs_free(struct xlb_etcd_kv *kvs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		xlb_etcd_kv_free(&kvs[i]);
-	free(kvs);
-}
-
-/* etcd's int64s come as decimal strings (proto3 JSON); absent: 0. */
-static int get_i64(json_object *o, const char *k, int64_t *v)
-{
-	json_object *x;
-	const char *s;
-	char *end;
-
-	*v = 0;
-	if (!json_object_object_get_ex(o, k, &x))
-		return 0;
-	if (json_object_is_type(x, json_type_int)) {
-		*v = json_object_get_int64(x);
-		return 0;
-	}
-	if (!json_object_is_type(x, json_type_string))
-		return -EPROTO;
-	s = json_object_get_string(x);
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return !*s || *end || errno ? -EPROTO : 0;
-}
-
-static int get_b64(json_object *o, const char *k, char **out, size_t *len)
-{
-	json_object *x;
-
-	*out = NULL;
-	*len = 0;
-	if (!json_object_object_get_ex(o, k, &x))
-		return 0;
-	if (!json_object_is_type(x, json_type_string))
-		return -EPROTO;
-	if (xlb_b64_decode(json_object_get_string(x),
-			   json_object_get_string_len(x), out, len))
-		return -EPROTO;
-	return 0;
-}
-
-/* A mvccpb.KeyValue; a value absent is the empty value (not NULL). */
-static int parse_kv(json_object *o, struct xlb_etcd_kv *kv, bool want_value)
-{
-	size_t klen;
-	int err;
-
-	memset(kv, 0, sizeof(*kv));
-	if (!json_object_is_type(o, json_type_object))
-		return -EPROTO;
-	err = get_b64(o, "key", &kv->key, &klen);
-	if (!err && !kv->key)
-		err = -EPROTO;
-	if (!err && klen != strlen(kv->key))
-		err = -EPROTO; /* a NUL in a key: not one of ours */
-	if (!err)
-		err = get_b64(o, "value", &kv->value, &kv->len);
-	if (!err && want_value && !kv->value) {
-		kv->value = strdup("");
-		err = kv->value ? 0 : -ENOMEM;
-	}
-	if (!err)
-		err = get_i64(o, "create_revision", &kv->create_revision);
-	if (!err)
-		err = get_i64(o, "mod_revision", &kv->mod_revision);
-	if (!err)
-		err = get_i64(o, "version", &kv->version);
-	if (!err)
-		err = get_i64(o, "lease", &kv->lease);
-	if (err)
-		xlb_etcd_kv_free(kv);
-	return err;
-}
-
-static int header_rev(json_object *o, int64_t *rev)
-{
-	json_object *h;
-
-	if (!json_object_object_get_ex(o, "header", &h) ||
-	    !json_object_is_type(h, json_type_object))
-		return -EPROTO;
-	return get_i64(h, "revision", rev);
-}
-
-static json_object *parse_obj(const char *json, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	json_object *o;
-
-	if (!tok)
-		return NULL;
-	o = json_tokener_parse_ex(tok, json, len);
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-static int range_from(json_object *o, struct xlb_etcd_kv **kvs, size_t *n,
-		      int64_t *rev)
-{
-	json_object *a;
-	size_t cnt;
-	int err;
-
-	*kvs = NULL;
-	*n = 0;
-	err = header_rev(o, rev);
-	if (err || !json_object_object_get_ex(o, "kvs", &a))
-		return err;
-	if (!json_object_is_type(a, json_type_array))
-		return -EPROTO;
-	cnt = json_object_array_length(a);
-	if (!cnt)
-		return 0;
-	*kvs = calloc(cnt, sizeof(**kvs));
-	if (!*kvs)
-		return -ENOMEM;
-	for (size_t i = 0; i < cnt; i++) {
-		err = parse_kv(json_object_array_get_idx(a, i), &(*kvs)[i],
-			       true);
-		if (err) {
-			xlb_etcd_kvs_free(*kvs, i);
-			*kvs = NULL;
-			*n = 0; /* refused: nothing kept, not the count so far */
-			return err;
-		}
-		*n = i + 1;
-	}
-	return 0;
-}
-
-int xlb_etcd_parse_range(const char *json, size_t len, struct xlb_etcd_kv **kvs,
-			 size_t *n, int64_t *rev)
-{
-	json_object *o = parse_obj(json, len);
-	int err;
-
-	*kvs = NULL;
-	*n = 0;
-	if (!o)
-		return -EPROTO;
-	err = range_from(o, kvs, n, rev);
-	json_object_put(o);
-	return err;
-}
-
-int xlb_etcd_parse_watch(const char *line, size_t len, xlb_etcd_watch_fn *fn,
-			 void *ctx, bool *created, int64_t *rev)
-{
-	json_object *o = parse_obj(line, len), *r, *x, *evs;
-	int err = -EPROTO;
-	size_t cnt;
-
-	if (!o)
-		return -EPROTO;
-	if (!json_object_object_get_ex(o, "result", &r) ||
-	    !json_object_is_type(r, json_type_object))
-		goto out;
-	if (header_rev(r, rev))
-		goto out;
-	if (json_object_object_get_ex(r, "created", &x) &&
-	    json_object_get_boolean(x))
-		*created = true;
-	/* canceled by etcd: compacted revision, or the watch was refused */
-	if (json_object_object_get_ex(r, "canceled", &x) &&
-	    json_object_get_boolean(x))
-		goto out;
-	err = 0;
-	if (!json_object_object_get_ex(r, "events", &evs))
-		goto out;
-	if (!json_object_is_type(evs, json_type_array)) {
-		err = -EPROTO;
-		goto out;
-	}
-	cnt = json_object_array_length(evs);
-	for (size_t i = 0; i < cnt && !err; i++) {
-		json_object *ev = json_object_array_get_idx(evs, i), *kvo, *t;
-		struct xlb_etcd_kv kv;
-		bool del = false;
-
-		if (!json_object_is_type(ev, json_type_object) ||
-		    !json_object_object_get_ex(ev, "kv", &kvo)) {
-			err = -EPROTO;
-			break;
-		}
-		if (json_object_object_get_ex(ev, "type", &t)) {
-			const char *ts = json_object_get_string(t);
-
-			if (!strcmp(ts, "DELETE"))
-				del = true;
-			else if (strcmp(ts, "PUT")) {
-				err = -EPROTO;
-				break;
-			}
-		}
-		err = parse_kv(kvo, &kv, !del);
-		if (err)
-			break;
-		if (del) {
-			free(kv.value);
-			kv.value = NULL;
-			kv.len = 0;
-		}
-		err = fn(ctx, &kv, kv.mod_revision);
-		xlb_etcd_kv_free(&kv);
-	}
-out:
-	json_object_put(o);
-	return err;
 }
 
 struct xlb_etcd *xlb_etcd_new(const struct xlb_etcd_opts *o)
@@ -433,7 +137,7 @@ static size_t on_data(char *ptr, size_t sz, size_t nmemb, void *ud)
 /* etcd's error body: {"error": ..., "message": ..., "code": N} (gRPC). */
 static int http_error(struct xlb_etcd *e, long code, const struct body *b)
 {
-	json_object *o = b->p ? parse_obj(b->p, b->n) : NULL, *m, *c;
+	json_object *o = b->p ? xlb_etcd_reply_obj(b->p, b->n) : NULL, *m, *c;
 	int grpc = -1, err;
 
 	if (o && json_object_object_get_ex(o, "code", &c))
@@ -506,7 +210,7 @@ static int request(struct xlb_etcd *e, const char *path, json_object *req,
 				continue;
 			return err;
 		}
-		*out = b.p ? parse_obj(b.p, b.n) : NULL;
+		*out = b.p ? xlb_etcd_reply_obj(b.p, b.n) : NULL;
 		free(b.p);
 		if (!*out) {
 			set_err(e, "%s%s: not a JSON object", url, "");
@@ -583,7 +287,7 @@ static int range(struct xlb_etcd *e, const char *key, bool prefix,
 	json_object_put(req);
 	if (err)
 		return err;
-	err = range_from(rep, kvs, n, &r);
+	err = xlb_etcd_reply_range(rep, kvs, n, &r);
 	json_object_put(rep);
 	if (err == -EPROTO)
 		set_err(e, "%s: malformed range reply", e->endpoints[e->cur]);
@@ -646,7 +350,7 @@ int xlb_etcd_put(struct xlb_etcd *e, const char *key, const char *val,
 	json_object_put(req);
 	if (err)
 		return err;
-	err = header_rev(rep, &r);
+	err = xlb_etcd_reply_rev(rep, &r);
 	json_object_put(rep);
 	if (!err && rev)
 		*rev = r;
@@ -712,7 +416,7 @@ int xlb_etcd_cas(struct xlb_etcd *e, const char *key, const char *val,
 	err = request(e, "/v3/kv/txn", req, &rep);
 	if (err)
 		goto out;
-	err = header_rev(rep, &r);
+	err = xlb_etcd_reply_rev(rep, &r);
 	if (err)
 		goto out;
 	if (rev)
@@ -738,7 +442,7 @@ int xlb_etcd_cas(struct xlb_etcd *e, const char *key, const char *val,
 					rg, "header",
 					json_object_get(json_object_object_get(
 						rep, "header")));
-			if (!range_from(rg, &kvs, &n, &hr)) {
+			if (!xlb_etcd_reply_range(rg, &kvs, &n, &hr)) {
 				if (n)
 					*cur = kvs[0].mod_revision;
 				xlb_etcd_kvs_free(kvs, n);
@@ -779,7 +483,7 @@ int xlb_etcd_lease_grant(struct xlb_etcd *e, long ttl_s, int64_t *id)
 			    "TTL", &rep);
 	if (err)
 		return err;
-	err = get_i64(rep, "ID", id);
+	err = xlb_etcd_reply_i64(rep, "ID", id);
 	if (!err && !*id)
 		err = -EPROTO;
 	json_object_put(rep);
@@ -798,7 +502,7 @@ int xlb_etcd_lease_keepalive(struct xlb_etcd *e, int64_t id, long *ttl_s)
 	if (!json_object_object_get_ex(rep, "result", &r))
 		err = -EPROTO;
 	else
-		err = get_i64(r, "TTL", &ttl);
+		err = xlb_etcd_reply_i64(r, "TTL", &ttl);
 	json_object_put(rep);
 	if (!err && ttl <= 0) {
 		set_err(e, "lease %" PRId64 " has expired", id);

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "etcd_reply.h"
+
 #define XLB_ETCD_MAX_ENDPOINTS 8
 
 struct xlb_etcd_opts {
@@ -35,13 +37,6 @@ struct xlb_etcd_opts {
 
 struct xlb_etcd;
 
-struct xlb_etcd_kv {
-	char *key;   /* NUL-terminated */
-	char *value; /* len bytes plus a NUL */
-	size_t len;
-	int64_t create_revision, mod_revision, version, lease;
-};
-
 /* The largest value we accept (a config at its bound, base64'd, fits). */
 #define XLB_ETCD_MAX_VALUE (24 << 20)
 
@@ -50,9 +45,6 @@ void xlb_etcd_free(struct xlb_etcd *e);
 const char *xlb_etcd_error(const struct xlb_etcd *e);
 /* The endpoint that answered last (or the first). */
 const char *xlb_etcd_endpoint(const struct xlb_etcd *e);
-
-void xlb_etcd_kv_free(struct xlb_etcd_kv *kv);
-void xlb_etcd_kvs_free(struct xlb_etcd_kv *kvs, size_t n);
 
 /* One key; *rev (may be NULL): the store's revision at the read. */
 int xlb_etcd_get(struct xlb_etcd *e, const char *key, struct xlb_etcd_kv *out,
@@ -84,27 +76,8 @@ int xlb_etcd_lease_revoke(struct xlb_etcd *e, int64_t id);
  * -EPROTO with "compacted" when start_rev is gone). *created is set once
  * etcd has confirmed the watch (the events from then on are complete).
  */
-typedef int xlb_etcd_watch_fn(void *ctx, const struct xlb_etcd_kv *kv,
-			      int64_t rev);
 int xlb_etcd_watch(struct xlb_etcd *e, const char *key, int64_t start_rev,
 		   xlb_etcd_watch_fn *fn, void *ctx, atomic_bool *stop,
 		   atomic_bool *created);
-
-/*
- * The gateway's replies, parsed (exposed for the fuzzer and the tests).
- * parse_range: "kvs" into *kvs (NULL when none), header revision into
- * *rev. parse_watch: one line of the watch stream, its events to fn;
- * *created set when it confirms the watch. Both return 0, -EPROTO or
- * -ENOMEM, or fn's non-zero value.
- */
-int xlb_etcd_parse_range(const char *json, size_t len, struct xlb_etcd_kv **kvs,
-			 size_t *n, int64_t *rev);
-int xlb_etcd_parse_watch(const char *line, size_t len, xlb_etcd_watch_fn *fn,
-			 void *ctx, bool *created, int64_t *rev);
-
-/* Base64 (RFC 4648, with padding) as etcd's gateway sends it. */
-char *xlb_b64_encode(const void *data, size_t len);
-/* *out malloc'd, NUL-terminated; -EINVAL for anything but base64. */
-int xlb_b64_decode(const char *s, size_t slen, char **out, size_t *len);
 
 #endif /* XLB_ETCD_CLIENT_H */

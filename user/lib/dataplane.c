@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Data plane maps: open, publish services and rings, read counters. */
+/*
+ * Data plane maps: open, load, adopt pins, read counters, write settings
+ * (services and rings are dataplane_svc.c's).
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "dataplane_vip_filter.h"
 #include "xlb_decide.h"
 #include "xlb_util.h"
 #include "xlb.skel.h"
@@ -171,92 +175,6 @@ int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
 	return xlb_dp_open_obj(dp, pin_dir, NULL, why, sizeof(why));
 }
 
-/*
- * The VIP filter (XLB_MAP_VIP_FILTER): a service's address bit is set
- * before its key is written, so the program never sees a service its
- * filter hides. Bits are not cleared when a service goes (another key may
- * share the bit, and a stale bit only costs a services lookup);
- * vip_filter_rebuild() recomputes them all from the services map.
- */
-static int vip_filter_set(struct xlb_dp *dp, const union xlb_addr *vip)
-{
-	__u32 bit = xlb_vip_filter_bit(vip), word = bit / 64;
-	__u64 w = 0, m = 1ULL << (bit % 64);
-
-	if (dp->vip_filter_fd < 0)
-		return 0;
-	if (bpf_map_lookup_elem(dp->vip_filter_fd, &word, &w))
-		return -errno;
-	if (w & m)
-		return 0;
-	w |= m;
-	return bpf_map_update_elem(dp->vip_filter_fd, &word, &w, BPF_ANY)
-		       ? -errno
-		       : 0;
-}
-
-/* The SNAT pool's addresses, which the filter must let through too. */
-static void nat_filter_bits(struct xlb_dp *dp, __u64 *want)
-{
-	struct xlb_nat_cfg c;
-	__u32 zero = 0;
-
-	if (dp->nat_cfg_fd < 0 ||
-	    bpf_map_lookup_elem(dp->nat_cfg_fd, &zero, &c))
-		return;
-	for (__u32 i = 0; i < XLB_NAT_MAX_ADDRS; i++) {
-		__u32 b4 = xlb_vip_filter_bit(&c.v4[i]);
-		__u32 b6 = xlb_vip_filter_bit(&c.v6[i]);
-
-		if (i < c.n_v4)
-			want[b4 / 64] |= 1ULL << (b4 % 64);
-		if (i < c.n_v6)
-			want[b6 / 64] |= 1ULL << (b6 % 64);
-	}
-}
-
-/*
- * Exactly the bits the services map needs, each word written only when it
- * changes: a word loses only bits no service key holds, so a program
- * running on these maps meanwhile never misses a VIP. After a load, which
- * may have reused the pinned services of an earlier program and a new,
- * empty filter.
- */
-static int vip_filter_rebuild(struct xlb_dp *dp)
-{
-	__u64 *want = calloc(XLB_VIP_FILTER_WORDS, sizeof(*want));
-	struct xlb_svc_key k, next;
-	void *prev = NULL;
-	int err = 0;
-
-	if (dp->vip_filter_fd < 0) {
-		free(want);
-		return 0;
-	}
-	if (!want)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(dp->svc_fd, prev, &next)) {
-		__u32 bit = xlb_vip_filter_bit(&next.vip);
-
-		want[bit / 64] |= 1ULL << (bit % 64);
-		k = next;
-		prev = &k;
-	}
-	nat_filter_bits(dp, want);
-	for (__u32 i = 0; i < XLB_VIP_FILTER_WORDS && !err; i++) {
-		__u64 w;
-
-		if (bpf_map_lookup_elem(dp->vip_filter_fd, &i, &w))
-			err = -errno;
-		else if (w != want[i] &&
-			 bpf_map_update_elem(dp->vip_filter_fd, &i, &want[i],
-					     BPF_ANY))
-			err = -errno;
-	}
-	free(want);
-	return err;
-}
-
 int xlb_dp_loaded(struct xlb_dp *dp)
 {
 	struct xlb_bpf *s = dp->skel;
@@ -270,7 +188,8 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 			return -EBADF;
 		*dp_map_fd(dp, i) = fd;
 	}
-	return vip_filter_rebuild(dp);
+	return xlb_dp_vip_filter_rebuild(dp->vip_filter_fd, dp->svc_fd,
+					 dp->nat_cfg_fd);
 }
 
 int xlb_dp_load(struct xlb_dp *dp)
@@ -333,322 +252,6 @@ void xlb_dp_close(struct xlb_dp *dp)
 	dp_reset(dp);
 }
 
-/* A filled, unpublished ring: a fresh inner array map. Returns fd. */
-static int ring_create(const __u32 *ring, __u32 size)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_INNER_MAP);
-	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
-	__u32 n = XLB_RING_CHUNKS(size), *keys, count = n;
-	struct xlb_ring_chunk *chunks;
-	int fd, err = 0;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32),
-			    sizeof(*chunks), n, &mopts);
-	if (fd < 0)
-		return -errno;
-	keys = malloc(sizeof(*keys) * n);
-	chunks = calloc(n, sizeof(*chunks)); /* tail slots stay 0 */
-	if (!keys || !chunks) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(chunks, ring, sizeof(*ring) * size);
-	for (__u32 i = 0; i < n; i++)
-		keys[i] = i;
-	if (bpf_map_update_batch(fd, keys, chunks, &count, &bopts)) {
-		/* older kernels: no batch ops on arrays */
-		for (__u32 i = 0; i < n && !err; i++)
-			if (bpf_map_update_elem(fd, &keys[i], &chunks[i], 0))
-				err = -errno;
-	} else if (count != n) {
-		err = -EIO;
-	}
-out:
-	free(keys);
-	free(chunks);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/*
- * Whether the services map is an older program's, adopted from its pins:
- * its values are struct xlb_svc without the ring key in front (a prefix
- * of the rest), and its rings map has one slot per service, keyed by id.
- */
-static bool svc_legacy(struct xlb_dp *dp)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-
-	if (!dp->svc_size) {
-		memset(&info, 0, sizeof(info));
-		dp->svc_size = bpf_obj_get_info_by_fd(dp->svc_fd, &info, &len)
-				       ? sizeof(struct xlb_svc)
-				       : info.value_size;
-	}
-	return dp->svc_size < sizeof(struct xlb_svc);
-}
-
-/* An older program's value: what follows the ring key, as far as it goes. */
-static void *svc_legacy_part(struct xlb_svc *v)
-{
-	return &v->id;
-}
-
-static int svc_put(struct xlb_dp *dp, const struct xlb_svc_key *k,
-		   struct xlb_svc *v)
-{
-	void *p = svc_legacy(dp) ? svc_legacy_part(v) : v;
-
-	return bpf_map_update_elem(dp->svc_fd, k, p, BPF_ANY) ? -errno : 0;
-}
-
-int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
-		       struct xlb_svc *v)
-{
-	bool legacy = svc_legacy(dp);
-
-	memset(v, 0, sizeof(*v));
-	if (bpf_map_lookup_elem(dp->svc_fd, k,
-				legacy ? svc_legacy_part(v) : (void *)v))
-		return -errno;
-	if (legacy)
-		v->ring = v->id;
-	return 0;
-}
-
-/* Empty both of service id's ring slots (an older program's one). */
-static int rings_delete(struct xlb_dp *dp, __u32 id)
-{
-	for (int alt = 0; alt < (svc_legacy(dp) ? 1 : 2); alt++) {
-		__u32 key = XLB_RING_KEY(id, alt);
-
-		if (bpf_map_delete_elem(dp->ring_fd, &key) && errno != ENOENT)
-			return -errno;
-	}
-	return 0;
-}
-
-/*
- * Wait until no program still runs with what it read before: the kernel
- * waits for running programs after every update of a map-in-map (a
- * synchronize_rcu, so that user space may rely on the old inner map being
- * unused when the syscall returns); writing slot key's ring again is the
- * cheapest such update.
- */
-static int programs_wait(struct xlb_dp *dp, __u32 key, int fd)
-{
-	return bpf_map_update_elem(dp->ring_fd, &key, &fd, BPF_ANY) ? -errno
-								    : 0;
-}
-
-/*
- * An older program's service: ring under the id, size in the service
- * value, two updates ordered so that no index is ever out of range
- * (growing: the bigger ring first; shrinking: the smaller size first).
- */
-static int publish_one_slot(struct xlb_dp *dp, const struct xlb_svc_key *k,
-			    struct xlb_svc *v, int fd, bool ring_first)
-{
-	__u32 id = v->id;
-	int err;
-
-	if (!ring_first && (err = svc_put(dp, k, v)))
-		return err;
-	if (bpf_map_update_elem(dp->ring_fd, &id, &fd, BPF_ANY))
-		return -errno;
-	return ring_first ? svc_put(dp, k, v) : 0;
-}
-
-int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
-			   const struct xlb_svc *v, const __u32 *ring,
-			   __u32 size)
-{
-	struct xlb_svc old, nv = *v;
-	__u32 id = v->id, cur = 0;
-	int fd = -1, err = 0;
-	bool had;
-
-	if (!id || id >= XLB_MAX_SERVICES)
-		return -EINVAL;
-	if (ring && (!size || size != v->table_size))
-		return -EINVAL;
-	had = !xlb_dp_service_get(dp, k, &old);
-	/* the slot in use, if this service has one */
-	if (had && old.id == id &&
-	    (old.ring == XLB_RING_KEY(id, 0) ||
-	     old.ring == XLB_RING_KEY(id, 1)))
-		cur = old.ring;
-	nv.ring = cur ? cur : XLB_RING_KEY(id, 0);
-	err = vip_filter_set(dp, &k->vip);
-	if (err)
-		return err;
-
-	if (!ring || !size) {
-		/* no ring first: from then on every packet is a counted drop */
-		err = rings_delete(dp, id);
-		return err ? err : svc_put(dp, k, &nv);
-	}
-
-	fd = ring_create(ring, size);
-	if (fd < 0)
-		return fd;
-	if (svc_legacy(dp)) {
-		err = publish_one_slot(dp, k, &nv, fd,
-				       !had || old.id != id ||
-					       size >= old.table_size);
-		goto out;
-	}
-	/* Only the ring changes: one update of the slot in use. */
-	if (cur && !memcmp(&old, &nv, sizeof(nv))) {
-		if (bpf_map_update_elem(dp->ring_fd, &cur, &fd, BPF_ANY))
-			err = -errno;
-		goto out;
-	}
-	/*
-	 * The service value changes too (table size, scheduler, ...): the
-	 * new ring under the other key, then the value naming it, one
-	 * update a packet sees whole. The old slot is emptied once no
-	 * program can still be using the old value.
-	 */
-	nv.ring = cur == XLB_RING_KEY(id, 0) ? XLB_RING_KEY(id, 1)
-					     : XLB_RING_KEY(id, 0);
-	if (bpf_map_update_elem(dp->ring_fd, &nv.ring, &fd, BPF_ANY)) {
-		err = -errno;
-		goto out;
-	}
-	err = svc_put(dp, k, &nv);
-	if (err)
-		goto out;
-	if (cur) {
-		err = programs_wait(dp, nv.ring, fd);
-		if (!err && bpf_map_delete_elem(dp->ring_fd, &cur) &&
-		    errno != ENOENT)
-			err = -errno;
-	}
-out:
-	close(fd); /* the outer map holds the reference now */
-	return err;
-}
-
-int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
-		       __u32 svc_id)
-{
-	int err = 0, err2;
-
-	if (bpf_map_delete_elem(dp->svc_fd, k) && errno != ENOENT)
-		err = -errno;
-	err2 = rings_delete(dp, svc_id);
-	return err ? err : err2;
-}
-
-int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
-		    bool on)
-{
-	struct xlb_svc_key k = { .vip = *vip, .family = family };
-	struct xlb_svc v = { .flags = XLB_SVC_F_ADDR_MARK };
-
-	if (on) {
-		int err = vip_filter_set(dp, vip);
-
-		if (err)
-			return err;
-		return svc_put(dp, &k, &v);
-	}
-	if (bpf_map_delete_elem(dp->svc_fd, &k) && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-/* An fd of the ring service value v names (inner map), or -errno. */
-static int ring_inner_fd(struct xlb_dp *dp, const struct xlb_svc *v)
-{
-	__u32 key = v->ring, inner_id;
-	int fd;
-
-	if (bpf_map_lookup_elem(dp->ring_fd, &key, &inner_id))
-		return -ENOENT;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	return fd < 0 ? -errno : fd;
-}
-
-int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
-		     __u32 size)
-{
-	struct xlb_ring_chunk c;
-	int fd, err = 0;
-
-	fd = ring_inner_fd(dp, v);
-	if (fd < 0)
-		return fd;
-	for (__u32 i = 0; i < XLB_RING_CHUNKS(size) && !err; i++) {
-		__u32 n = size - i * XLB_RING_CHUNK;
-
-		if (bpf_map_lookup_elem(fd, &i, &c))
-			err = -errno;
-		else
-			memcpy(ring + i * XLB_RING_CHUNK, c.id,
-			       sizeof(__u32) * (n < XLB_RING_CHUNK
-							? n
-							: XLB_RING_CHUNK));
-	}
-	close(fd);
-	return err;
-}
-
-int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
-		    __u32 *val)
-{
-	__u32 chunk = slot / XLB_RING_CHUNK;
-	struct xlb_ring_chunk c;
-	int fd, err = 0;
-
-	fd = ring_inner_fd(dp, v);
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &chunk, &c))
-		err = -errno;
-	else
-		*val = c.id[slot % XLB_RING_CHUNK];
-	close(fd);
-	return err;
-}
-
-int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out)
-{
-	__u32 *v = calloc(dp->ncpus, sizeof(__u64));
-	int err = 0;
-
-	if (!v)
-		return -ENOMEM;
-	if (cpu < 0 || cpu >= dp->ncpus)
-		err = -EINVAL;
-	else if (bpf_map_lookup_elem(dp->rr_fd, &svc_id, v))
-		err = -errno;
-	else
-		*out = v[cpu * 2]; /* per-CPU values are 8-byte slots */
-	free(v);
-	return err;
-}
-
-int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
-		       const struct xlb_backend *be)
-{
-	if (!id || id >= XLB_MAX_BACKENDS)
-		return -EINVAL;
-	return bpf_map_update_elem(dp->be_fd, &id, be, BPF_ANY) ? -errno : 0;
-}
-
-int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
-{
-	if (!id || id >= XLB_MAX_BACKENDS)
-		return -EINVAL;
-	return bpf_map_lookup_elem(dp->be_fd, &id, be) ? -errno : 0;
-}
-
 int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex)
 {
 	__u32 k = ifindex, v = ifindex;
@@ -668,9 +271,9 @@ int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c)
 		return -EINVAL;
 	/* filter bits first: the program must never miss a reply */
 	for (__u32 i = 0; i < c->n_v4 && !err; i++)
-		err = vip_filter_set(dp, &c->v4[i]);
+		err = xlb_dp_vip_filter_set(dp->vip_filter_fd, &c->v4[i]);
 	for (__u32 i = 0; i < c->n_v6 && !err; i++)
-		err = vip_filter_set(dp, &c->v6[i]);
+		err = xlb_dp_vip_filter_set(dp->vip_filter_fd, &c->v6[i]);
 	if (err)
 		return err;
 	return bpf_map_update_elem(dp->nat_cfg_fd, &zero, c, BPF_ANY) ? -errno

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * User-space side of the data plane maps: the only code that writes them.
+ * User-space side of the data plane maps: the only code that writes them
+ * (dataplane.c: opening, pins, counters and settings; dataplane_svc.c:
+ * services, rings and backends; dataplane_vip_filter.c: the VIP filter).
  * xlbd, the tests and the tools all go through here, so the ordering rules
  * that keep every packet consistent live in one place:
  *

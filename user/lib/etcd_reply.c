@@ -155,7 +155,8 @@ static int parse_kv(json_object *o, struct xlb_etcd_kv *kv, bool want_value)
 		err = kv->value ? 0 : -ENOMEM;
 	}
 	if (!err)
-		err = xlb_etcd_reply_i64(o, "create_revision", &kv->create_revision);
+		err = xlb_etcd_reply_i64(o, "create_revision",
+					 &kv->create_revision);
 	if (!err)
 		err = xlb_etcd_reply_i64(o, "mod_revision", &kv->mod_revision);
 	if (!err)
@@ -195,7 +196,7 @@ json_object *xlb_etcd_reply_obj(const char *json, size_t len)
 }
 
 int xlb_etcd_reply_range(json_object *o, struct xlb_etcd_kv **kvs, size_t *n,
-		      int64_t *rev)
+			 int64_t *rev)
 {
 	json_object *a;
 	size_t cnt;
@@ -307,4 +308,3 @@ out:
 	json_object_put(o);
 	return err;
 }
-

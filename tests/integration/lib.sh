@@ -172,6 +172,16 @@ http_many() {
 		-H 'Connection: close' "${args[@]}" 2>/dev/null
 }
 
+# keepalive URL: 20 requests on one connection from the client, all
+# answered by one backend (fails printing what came back)
+keepalive() {
+	local args=() out
+	for _ in $(seq 20); do args+=("$1"); done
+	out=$(ip netns exec "$LAB_CLIENT_NS" curl -s -m 20 "${args[@]}")
+	[[ $(wc -l <<<"$out") -eq 20 && $(sort -u <<<"$out" | wc -l) -eq 1 ]] ||
+		{ echo "got: $out"; return 1; }
+}
+
 # count NAME < names
 count_of() { grep -cx "$1" || true; }
 

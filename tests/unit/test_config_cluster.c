@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "config_errs.h"
 #include "test.h"
 
 #define NAME "c.yaml"
@@ -28,17 +29,7 @@ static const char cluster_yaml[] = "interface: eth1\n" /* 1 */
 static bool has_err(const struct xlb_config_errors *e, int line,
 		    const char *needle)
 {
-	char prefix[64];
-
-	snprintf(prefix, sizeof(prefix), NAME ":%d: ", line);
-	for (size_t i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i].msg, prefix, strlen(prefix)) &&
-		    strstr(e->v[i].msg, needle))
-			return true;
-	fprintf(stderr, "    no error \"%s...%s\" among %zu:\n", prefix, needle,
-		e->n);
-	xlb_config_errors_print(e, stderr);
-	return false;
+	return config_errs_has(e, NAME, line, needle);
 }
 
 TEST(config_cluster_keys)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_errs.h"
 #include "test.h"
 
 #define NAME "n.yaml"
@@ -161,21 +162,15 @@ TEST(config_nat_errors)
 	};
 	struct xlb_config_errors e = {};
 	struct xlb_config c;
-	char prefix[32], yaml[1024];
+	char yaml[1024];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		bool found = false;
-
 		snprintf(yaml, sizeof(yaml), bad[i].yaml, svc);
 		xlb_config_errors_free(&e);
 		ASSERT_EQ(xlb_config_load_str(NAME, yaml, &c, &e), -EINVAL,
 			  bad[i].msg);
-		snprintf(prefix, sizeof(prefix), NAME ":%d: ", bad[i].line);
-		for (size_t j = 0; j < e.n; j++)
-			found |= !strncmp(e.v[j].msg, prefix, strlen(prefix)) &&
-				 strstr(e.v[j].msg, bad[i].msg);
-		if (!ASSERT_TRUE(found, bad[i].msg))
-			xlb_config_errors_print(&e, stderr);
+		ASSERT_TRUE(config_errs_has(&e, NAME, bad[i].line, bad[i].msg),
+			    bad[i].msg);
 	}
 	xlb_config_errors_free(&e);
 }

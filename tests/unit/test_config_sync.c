@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_errs.h"
 #include "test.h"
 
 #define NAME "s.yaml"
@@ -171,28 +172,21 @@ TEST(config_sync_errors)
 	};
 	struct xlb_config_errors e = {};
 	struct xlb_config c;
-	char kf[64], prefix[32], yaml[1024];
+	char kf[64], yaml[1024];
 
 	if (!ASSERT_TRUE(key_file(kf, sizeof(kf), KEY), "key file"))
 		return;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		bool found = false;
-
 		xlb_config_errors_free(&e);
 		ASSERT_EQ(load(bad[i].yaml, kf, &c, &e), -EINVAL, bad[i].msg);
-		snprintf(prefix, sizeof(prefix), NAME ":%d: ", bad[i].line);
-		for (size_t j = 0; j < e.n; j++)
-			found |= !strncmp(e.v[j].msg, prefix, strlen(prefix)) &&
-				 strstr(e.v[j].msg, bad[i].msg);
-		if (!ASSERT_TRUE(found, bad[i].msg))
-			xlb_config_errors_print(&e, stderr);
+		ASSERT_TRUE(config_errs_has(&e, NAME, bad[i].line, bad[i].msg),
+			    bad[i].msg);
 	}
 	unlink(kf);
 
 	/* a key too short, one too long */
 	for (int big = 0; big < 2; big++) {
 		char content[XLB_SYNC_KEY_MAX + 8];
-		bool found = false;
 
 		memset(content, 'k', sizeof(content) - 1);
 		content[big ? sizeof(content) - 1 : 15] = '\0';
@@ -205,14 +199,12 @@ TEST(config_sync_errors)
 		xlb_config_errors_free(&e);
 		ASSERT_EQ(xlb_config_load_str(NAME, yaml, &c, &e), -EINVAL,
 			  "bad key length");
-		for (size_t j = 0; j < e.n; j++)
-			found |=
-				strstr(e.v[j].msg,
-				       big ? "holds more than 256 bytes; the key must be 16..256"
-					   : "holds 15 bytes; the key must be 16..256") &&
-				!strncmp(e.v[j].msg, NAME ":5: ", 8);
-		if (!ASSERT_TRUE(found, big ? "key too long" : "key too short"))
-			xlb_config_errors_print(&e, stderr);
+		ASSERT_TRUE(
+			config_errs_has(
+				&e, NAME, 5,
+				big ? "holds more than 256 bytes; the key must be 16..256"
+				    : "holds 15 bytes; the key must be 16..256"),
+			big ? "key too long" : "key too short");
 		unlink(kf);
 	}
 	xlb_config_errors_free(&e);

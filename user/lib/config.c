@@ -242,10 +242,22 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 	return true;
 }
 
+bool xlb_config_reply_ifs_equal(const struct xlb_config *a,
+				const struct xlb_config *b)
+{
+	if (a->n_reply_ifs != b->n_reply_ifs)
+		return false;
+	for (size_t i = 0; i < a->n_reply_ifs; i++)
+		if (strcmp(a->reply_ifs[i], b->reply_ifs[i]))
+			return false;
+	return true;
+}
+
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b)
 {
 	return !strcmp(a->interface, b->interface) &&
+	       xlb_config_reply_ifs_equal(a, b) &&
 	       a->xdp_generic == b->xdp_generic &&
 	       !strcmp(a->control_socket, b->control_socket) &&
 	       !strcmp(a->pin_dir, b->pin_dir) &&

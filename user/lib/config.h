@@ -8,6 +8,12 @@
  *   interface: eth0
  *	Required. The interface xlb attaches to (at most 15 bytes, no '/',
  *	no whitespace, not "." or "..").
+ *   reply_interfaces: [eth1]
+ *	Further interfaces (0..XLB_CONFIG_MAX_REPLY_IFS, 7) the program is
+ *	attached to, each named once and not the interface: in a two-armed
+ *	set-up, where the backends' replies to the SNAT addresses arrive
+ *	(README "Two-armed"). Every packet there is handled as on the
+ *	interface. Default none. A change takes a restart.
  *   xdp_mode: native
  *	native | generic. Default native.
  *   control_socket: /run/xlb/xlb.sock
@@ -90,7 +96,7 @@
  *   config_source: file
  *	file | etcd. Default file: this file is the whole config. etcd:
  *	this file is the node's bootstrap file, holding only the node's
- *	own keys (interface, xdp_mode, control_socket, pin_dir,
+ *	own keys (interface, reply_interfaces, xdp_mode, control_socket, pin_dir,
  *	metrics_listen, announce_table, flow_sync, snat) and etcd:; the cluster's keys
  *	(hash_seed, flow_*, new_flow_rate_limit, services) are the YAML
  *	document in the etcd key PREFIX/config, and are errors here.
@@ -385,10 +391,15 @@ struct xlb_etcd_conf {
 	char ca_file[256], cert_file[256], key_file[256]; /* "": none */
 };
 
+#define XLB_CONFIG_MAX_REPLY_IFS 7
+
 struct xlb_config {
 	enum xlb_config_source source;
 	struct xlb_etcd_conf etcd; /* source etcd only */
 	char interface[IFNAMSIZ];
+	/* reply_interfaces: the program is attached there too */
+	char reply_ifs[XLB_CONFIG_MAX_REPLY_IFS][IFNAMSIZ];
+	size_t n_reply_ifs;
 	bool xdp_generic;
 	char control_socket[108]; /* sizeof(sockaddr_un.sun_path) */
 	char pin_dir[256];
@@ -537,6 +548,9 @@ bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
 /* snat: the same addresses in order, ports and timeouts. */
 bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
 			 const struct xlb_snat_conf *b);
+/* reply_interfaces: the same names in order. */
+bool xlb_config_reply_ifs_equal(const struct xlb_config *a,
+				const struct xlb_config *b);
 /* Everything but the services. */
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b);

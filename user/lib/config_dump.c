@@ -221,6 +221,9 @@ static bool config_dumpable(const struct xlb_config *c)
 			    !hc_dumpable(&s->backends[j].hc))
 				return false;
 	}
+	for (size_t i = 0; i < c->n_reply_ifs; i++)
+		if (!str_dumpable(c->reply_ifs[i], strlen(c->reply_ifs[i])))
+			return false;
 	return str_dumpable(c->interface, strlen(c->interface)) &&
 	       str_dumpable(c->control_socket, strlen(c->control_socket)) &&
 	       str_dumpable(c->pin_dir, strlen(c->pin_dir)) &&
@@ -346,6 +349,14 @@ static void put_service(FILE *f, const struct xlb_service_conf *s)
 static void dump_node(const struct xlb_config *c, FILE *f)
 {
 	put_key_str(f, 0, "interface", c->interface, strlen(c->interface));
+	if (c->n_reply_ifs) {
+		fprintf(f, "reply_interfaces:\n");
+		for (size_t i = 0; i < c->n_reply_ifs; i++) {
+			fprintf(f, "  - ");
+			put_str(f, c->reply_ifs[i], strlen(c->reply_ifs[i]));
+			fputc('\n', f);
+		}
+	}
 	if (c->xdp_generic)
 		fprintf(f, "xdp_mode: generic\n");
 	if (strcmp(c->control_socket, XLB_CONFIG_CONTROL_SOCKET))

@@ -41,9 +41,52 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
+/*
+ * reply_interfaces: further interfaces the program is attached to, each a
+ * valid name, once, not the interface itself.
+ */
+static void get_reply_ifs(struct yr_ctx *x, const struct yr_field *f,
+			  struct xlb_config *c)
+{
+	long n = yr_list_len(x, f->val, "reply_interfaces");
+
+	if (n > XLB_CONFIG_MAX_REPLY_IFS) {
+		yr_err(x, yr_node_line(f->val),
+		       "'reply_interfaces': %ld interfaces, at most %d", n,
+		       XLB_CONFIG_MAX_REPLY_IFS);
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		struct yr_field item = { .val = yr_list_item(x, f->val, i) };
+		char *name = c->reply_ifs[c->n_reply_ifs];
+		bool dup;
+
+		item.line = yr_node_line(item.val);
+		if (!yr_get_str(x, &item, "reply_interfaces", name, IFNAMSIZ))
+			continue;
+		if (!ifname_ok(name)) {
+			yr_err(x, item.line,
+			       "'reply_interfaces': '%s' is not a valid interface name",
+			       name);
+			continue;
+		}
+		dup = !strcmp(name, c->interface);
+		for (size_t j = 0; j < c->n_reply_ifs; j++)
+			dup |= !strcmp(name, c->reply_ifs[j]);
+		if (dup) {
+			yr_err(x, item.line,
+			       "'reply_interfaces': '%s' is listed twice (or is 'interface')",
+			       name);
+			continue;
+		}
+		c->n_reply_ifs++;
+	}
+}
+
 /* The top-level keys, X(G_NAME, "key"): f[G_NAME] in parse_root(). */
 #define GLOBAL_KEYS(X)                          \
 	X(G_INTERFACE, "interface")             \
+	X(G_REPLY_IFS, "reply_interfaces")      \
 	X(G_XDP_MODE, "xdp_mode")               \
 	X(G_CONTROL_SOCKET, "control_socket")   \
 	X(G_PIN_DIR, "pin_dir")                 \
@@ -276,6 +319,8 @@ static void parse_root(struct yr_ctx *x, yaml_node_t *root,
 		       "'interface': '%s' is not a valid interface name",
 		       c->interface);
 	}
+	if (!shared && f[G_REPLY_IFS].val)
+		get_reply_ifs(x, &f[G_REPLY_IFS], c);
 	if (f[G_XDP_MODE].val) {
 		i = yr_get_enum(x, &f[G_XDP_MODE], "xdp_mode", xdp_mode_names,
 				ARRAY_SIZE(xdp_mode_names));
@@ -398,6 +443,8 @@ static void copy_node_keys(struct xlb_config *c, const struct xlb_config *node)
 	c->source = node->source;
 	c->etcd = node->etcd;
 	memcpy(c->interface, node->interface, sizeof(c->interface));
+	memcpy(c->reply_ifs, node->reply_ifs, sizeof(c->reply_ifs));
+	c->n_reply_ifs = node->n_reply_ifs;
 	c->xdp_generic = node->xdp_generic;
 	memcpy(c->control_socket, node->control_socket,
 	       sizeof(c->control_socket));

@@ -86,6 +86,71 @@ static struct xdp_program *find_attached(int ifindex,
 	return xlb_xdp_find(ifindex, XLB_PROG_NAME, mpp, err);
 }
 
+static const char *mode_name(enum xdp_attach_mode mode)
+{
+	return mode == XDP_MODE_SKB ? "generic" : "native";
+}
+
+/*
+ * reply_interfaces: the same program (its maps are the pin directory's)
+ * attached to each, or kept where a previous xlbd attached it. One there
+ * in another mode, or another program of ours, is refused as on the
+ * interface.
+ */
+static int attach_replies(struct xlbd *d, struct xdp_program *prog,
+			  enum xdp_attach_mode mode)
+{
+	char errmsg[256];
+
+	for (size_t i = 0; i < d->cfg.n_reply_ifs; i++) {
+		const char *name = d->cfg.reply_ifs[i];
+		struct xdp_multiprog *mp;
+		struct xdp_program *cur;
+		int ifindex = if_nametoindex(name), err;
+
+		if (!ifindex) {
+			pr_err("reply interface %s: %s", name, strerror(errno));
+			return -ENODEV;
+		}
+		d->reply_ifindex[i] = ifindex;
+		cur = find_attached(ifindex, &mp, &err);
+		if (err == -EPERM) {
+			pr_err("cannot read the XDP program attached to %s: %s",
+			       name, strerror(-err));
+			return err;
+		}
+		if (cur) {
+			bool same =
+				xdp_program__id(cur) == xdp_program__id(prog) &&
+				xdp_multiprog__attach_mode(mp) == mode;
+
+			if (!same)
+				pr_err("reply interface %s runs XDP program id %u in %s mode, not id %u in %s mode: run xlbd --teardown first",
+				       name, xdp_program__id(cur),
+				       mode_name(
+					       xdp_multiprog__attach_mode(mp)),
+				       xdp_program__id(prog), mode_name(mode));
+			else
+				pr_info("adopted XDP program (id %u) on reply interface %s",
+					xdp_program__id(cur), name);
+			xdp_multiprog__close(mp);
+			if (!same)
+				return -EBUSY;
+			continue;
+		}
+		err = xdp_program__attach(prog, ifindex, mode, 0);
+		if (err) {
+			libxdp_strerror(err, errmsg, sizeof(errmsg));
+			pr_err("cannot attach XDP to reply interface %s in %s mode: %s",
+			       name, mode_name(mode), errmsg);
+			return err;
+		}
+		pr_info("attached XDP program (id %u) to reply interface %s",
+			xdp_program__id(prog), name);
+	}
+	return 0;
+}
+
 int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 {
 	enum xdp_attach_mode mode =
@@ -151,8 +216,9 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 			if (d->bpf_object)
 				pr_warn("--bpf-object %s not loaded: the running program stays (xlbd --teardown first to load another)",
 					d->bpf_object);
+			err = attach_replies(d, prog, mode);
 			xdp_multiprog__close(mp);
-			return 0;
+			return err;
 		}
 		pr_err("XDP program attached to %s but its maps are not pinned in %s (%s); run xlbd --teardown first",
 		       d->cfg.interface, d->cfg.pin_dir, strerror(-err));
@@ -194,6 +260,7 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		xdp_program__id(prog), d->cfg.interface,
 		mode == XDP_MODE_NATIVE ? "native" : "generic",
 		d->bpf_object ?: "compiled into xlbd");
+	err = err ?: attach_replies(d, prog, mode);
 	/* the program stays attached after we exit; only detach drops it */
 	xdp_program__close(prog);
 	return err;
@@ -236,6 +303,22 @@ int xlbd_teardown(const struct xlb_config *c)
 		else
 			pr_info("detached XDP program from %s", c->interface);
 		xdp_multiprog__close(mp);
+	}
+	for (size_t i = 0; i < c->n_reply_ifs; i++) {
+		int e = 0, idx = if_nametoindex(c->reply_ifs[i]);
+
+		prog = idx ? find_attached(idx, &mp, &e) : NULL;
+		if (!prog)
+			continue;
+		e = xlb_xdp_detach(mp, prog, idx);
+		if (e)
+			pr_warn("cannot detach from %s: %s", c->reply_ifs[i],
+				strerror(-e));
+		else
+			pr_info("detached XDP program from %s",
+				c->reply_ifs[i]);
+		xdp_multiprog__close(mp);
+		err = err ?: e;
 	}
 	dir = opendir(c->pin_dir);
 	if (dir) {

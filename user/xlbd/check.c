@@ -36,6 +36,13 @@ int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f)
 			path, c->interface);
 		warnings++;
 	}
+	for (size_t i = 0; i < c->n_reply_ifs; i++)
+		if (!if_nametoindex(c->reply_ifs[i])) {
+			fprintf(f,
+				"%s: warning: reply interface %s does not exist on this host: xlbd will refuse to start\n",
+				path, c->reply_ifs[i]);
+			warnings++;
+		}
 	n = xlb_neigh_open();
 	if (!n) {
 		fprintf(f,

@@ -124,13 +124,29 @@ static int refuse(const char *what, const char *path, int err,
 	return err;
 }
 
-int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev)
+/* Interface @name's lock (none when it does not exist: attach says so). */
+static int lock_if(const char *name, int *fdp)
 {
 	struct xlbd_lock_info h;
-	char path[512], what[64 + sizeof(d->cfg.pin_dir)], key[64];
+	char path[512], what[64], key[64];
+	int ifindex = if_nametoindex(name), err;
+
+	if (!ifindex)
+		return 0;
+	snprintf(key, sizeof(key), "%lu-%d", netns_ino(), ifindex);
+	snprintf(what, sizeof(what), "interface %s", name);
+	err = lock_one("if-", key, fdp, &h, path, sizeof(path));
+	return err ? refuse(what, path, err, &h) : 0;
+}
+
+int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev)
+{
+	char path[512], what[64 + sizeof(d->cfg.pin_dir)];
 	int err;
 
 	d->lock_pin_fd = d->lock_if_fd = -1;
+	for (size_t i = 0; i < XLB_CONFIG_MAX_REPLY_IFS; i++)
+		d->lock_reply_fd[i] = -1;
 	snprintf(what, sizeof(what), "pin directory %s", d->cfg.pin_dir);
 	err = lock_one("pin", d->cfg.pin_dir, &d->lock_pin_fd, prev, path,
 		       sizeof(path));
@@ -141,16 +157,19 @@ int xlbd_lock(struct xlbd *d, struct xlbd_lock_info *prev)
 	d->ifindex = if_nametoindex(d->cfg.interface);
 	if (!d->ifindex)
 		return 0;
-	snprintf(key, sizeof(key), "%lu-%d", netns_ino(), d->ifindex);
-	snprintf(what, sizeof(what), "interface %s", d->cfg.interface);
-	err = lock_one("if-", key, &d->lock_if_fd, &h, path, sizeof(path));
+	err = lock_if(d->cfg.interface, &d->lock_if_fd);
+	for (size_t i = 0; !err && i < d->cfg.n_reply_ifs; i++)
+		err = lock_if(d->cfg.reply_ifs[i], &d->lock_reply_fd[i]);
 	if (err) {
-		refuse(what, path, err, &h);
 		xlbd_unlock(d);
 		return err;
 	}
 	write_holder(d->lock_pin_fd, d);
-	write_holder(d->lock_if_fd, d);
+	if (d->lock_if_fd >= 0)
+		write_holder(d->lock_if_fd, d);
+	for (size_t i = 0; i < d->cfg.n_reply_ifs; i++)
+		if (d->lock_reply_fd[i] >= 0)
+			write_holder(d->lock_reply_fd[i], d);
 	return 0;
 }
 
@@ -166,5 +185,10 @@ void xlbd_unlock(struct xlbd *d)
 		close(d->lock_if_fd);
 	if (d->lock_pin_fd >= 0)
 		close(d->lock_pin_fd);
+	for (size_t i = 0; i < XLB_CONFIG_MAX_REPLY_IFS; i++) {
+		if (d->lock_reply_fd[i] >= 0)
+			close(d->lock_reply_fd[i]);
+		d->lock_reply_fd[i] = -1;
+	}
 	d->lock_pin_fd = d->lock_if_fd = -1;
 }

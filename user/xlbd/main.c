@@ -131,10 +131,11 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 		return;
 	}
 	if (strcmp(c.interface, d->cfg.interface) ||
+	    !xlb_config_reply_ifs_equal(&c, &d->cfg) ||
 	    c.xdp_generic != d->cfg.xdp_generic ||
 	    strcmp(c.pin_dir, d->cfg.pin_dir) ||
 	    strcmp(c.control_socket, d->cfg.control_socket))
-		pr_warn("reload: interface, xdp_mode, pin_dir and control_socket changes take effect on restart");
+		pr_warn("reload: interface, reply_interfaces, xdp_mode, pin_dir and control_socket changes take effect on restart");
 	d->cfg.flows = c.flows; /* timeouts apply at the next scan */
 	xlbd_flows_limit_apply(d);
 	d->cfg.snat = c.snat;

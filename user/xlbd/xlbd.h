@@ -147,6 +147,7 @@ struct xlbd {
 	struct xlb_neigh *neigh;
 	struct xlb_loop *loop;
 	int ifindex;
+	int reply_ifindex[XLB_CONFIG_MAX_REPLY_IFS]; /* cfg.reply_ifs' */
 	__u8 if_mac[6];
 	__u32 next_gen;
 	bool svc_used[XLB_MAX_SERVICES];
@@ -166,6 +167,7 @@ struct xlbd {
 	double config_ok_time; /* unix s: last good load (or start) */
 	/* lock.c: held for the daemon's life (-1: not held) */
 	int lock_pin_fd, lock_if_fd;
+	int lock_reply_fd[XLB_CONFIG_MAX_REPLY_IFS]; /* -1: none */
 	struct xlbd_announce ann;
 	struct xlbd_sync sync;
 	struct xlbd_hct *hct; /* NULL: no via_tunnel check yet */

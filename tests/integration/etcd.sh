@@ -115,6 +115,20 @@ has_web2() { etcd_get "$KEY" | grep -q 'name: web2'; }
 check "the service is in etcd" has_web2
 newrev() { test "$(revision)" -gt "$rev"; }
 check "the node runs the new revision" wait_for newrev
+# two changes at once: the second builds on the first's write, no conflict
+xlbctl backend set web "$LAB_BE1_IP4" --weight 11 >"$ITEST_DIR/q1.out" 2>&1 &
+q1=$!
+xlbctl backend set web "$LAB_BE3_IP4" --weight 13 >"$ITEST_DIR/q2.out" 2>&1
+q2=$?
+wait "$q1"
+q1=$?
+cat "$ITEST_DIR/q1.out" "$ITEST_DIR/q2.out" | grep -i etcd | sed 's/^/  /'
+check "two changes at once are both written" test "$q1$q2" = 00
+both() { etcd_get "$KEY" | grep -q "$LAB_BE1_IP4, weight: 11 " &&
+	etcd_get "$KEY" | grep -q "$LAB_BE3_IP4, weight: 13 "; }
+check "both are in etcd" both
+both_run() { test "$(weight_of "$LAB_BE1_IP4")/$(weight_of "$LAB_BE3_IP4")" = 11/13; }
+check "and both run" wait_for both_run
 
 # A conflict: etcd changes while the node cannot see it (stopped), then
 # an xlbctl change on the node: the compare fails, the user is told, the
@@ -143,6 +157,48 @@ else
 		eval 'in_etcd9 && in_etcd50'
 fi
 
+# etcd stalled (SIGSTOP: it accepts connections and answers nothing, so
+# each request waits out its timeout): a write-back and four cluster
+# status wait in the etcd worker, 7.5 s in all, while the event loop goes
+# on: another control request answers at once and a backend whose server
+# stops is taken down by its health check in its own time (fall 2 x
+# 200 ms; 3 s on a loaded machine), before the worker is through.
+doc 100 | sed 's/^    port: 80$/&\n    health_check: { type: http, path: \/, interval: 200ms, timeout: 150ms, rise: 1, fall: 2 }/' |
+	etcd_put "$KEY"
+hc_on() { status_json | py 'sys.exit(0 if all(b.get("health") and b["state"] == "up" for b in d["services"][0]["backends"]) else 1)'; }
+check "health checks from etcd, every backend up" wait_for hc_on
+kill -STOP "$ETCD_PID"
+xlbctl backend set web "$LAB_BE2_IP4" --weight 8 >"$ITEST_DIR/stall.out" 2>&1 &
+stalled=($!)
+for i in 1 2 3 4; do
+	xlbctl cluster status >"$ITEST_DIR/cs$i.out" 2>&1 &
+	stalled+=($!)
+done
+waiting() { status_json | py 'sys.exit(0 if d["node"]["etcd"]["requests_waiting"] >= 3 else 1)'; }
+check "etcd stalled: the requests wait in the etcd worker" wait_for waiting
+t0=$(now_ms)
+xlbctl status >/dev/null
+dt=$(($(now_ms) - t0))
+echo "  xlbctl status answered in $dt ms with $(status_json | py 'print(d["node"]["etcd"]["requests_waiting"])') etcd requests waiting"
+check "etcd stalled: xlbctl status answers within 1 s" test "$dt" -lt 1000
+# timed from when the server is gone (backend-stop waits for its exit)
+"$ROOT/tools/lab.sh" backend-stop --name "$ITEST_NAME" 1 >/dev/null 2>&1
+t0=$(now_ms)
+be1_down() { status_json | py "sys.exit(0 if [b for b in d['services'][0]['backends'] if b['address'] == '$LAB_BE1_IP4'][0]['state'] == 'down' else 1)"; }
+wait_for be1_down
+dt=$(($(now_ms) - t0))
+left=$(status_json | py 'print(d["node"]["etcd"]["requests_waiting"])')
+echo "  be1 down $dt ms after its server stopped, $left etcd requests still waiting"
+check "etcd stalled: a health check takes be1 down within 3 s" test "$dt" -lt 3000
+check "... while etcd requests still wait" test "$left" -ge 1
+for p in "${stalled[@]}"; do wait "$p"; done
+kill -CONT "$ETCD_PID"
+sed 's/^/  /' "$ITEST_DIR/stall.out" "$ITEST_DIR/cs1.out"
+check "the stalled write-back fails, and says so" grep -q "not written" "$ITEST_DIR/stall.out"
+check "the stalled cluster status fails, and says so" grep -q "etcd:" "$ITEST_DIR/cs4.out"
+"$ROOT/tools/lab.sh" backend-start --name "$ITEST_NAME" 1 >/dev/null 2>&1
+check "be1 back up" wait_for hc_on
+
 # etcd stopped: forwarding goes on, the node says so, and comes back
 etcd_down
 unreach() { status_json | py 'sys.exit(0 if not d["node"]["etcd"]["reachable"] else 1)'; }
@@ -161,10 +217,11 @@ etcd_up "$ITEST_DIR/etcd" $LAB_LB_EXEC
 reach() { status_json | py 'sys.exit(0 if d["node"]["etcd"]["reachable"] else 1)'; }
 check "etcd back: reachable again" wait_for reach
 check "etcd back: xlb_etcd_reachable 1" test "$(metric xlb_etcd_reachable)" = "xlb_etcd_reachable 1"
-# three changes went to etcd: two written, the third written or refused
+# five changes went to etcd: four written, the fifth written or refused
+# (the stalled one and the one with etcd down were not written)
 wb() { metric "xlb_etcd_write_backs_total{result=\"$1\"}" | awk '{ print $2 }'; }
-check "write-backs counted: 3 (success + conflict)" \
-	test "$(($(wb success) + $(wb conflict)))" -eq 3
+check "write-backs counted: 5 (success + conflict)" \
+	test "$(($(wb success) + $(wb conflict)))" -eq 5
 
 # cluster status: this node's record
 cs() { xlbctl --json cluster status | py 'sys.exit(0 if d["nodes"][0]["name"] == "n1" else 1)'; }

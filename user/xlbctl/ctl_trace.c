@@ -88,13 +88,14 @@ int xlb_trace_run(const char *sock, struct json_object *req, bool json, FILE *f,
 		limit = json_object_get_double(v);
 
 	while (done < total) {
-		struct json_object *chunk = json_object_new_object();
 		double left =
 			limit ? limit - (now_s(CLOCK_MONOTONIC) - start) : 0;
+		struct json_object *chunk;
 		long ms = CHUNK_MS;
 
 		if (limit && left <= 0)
 			break;
+		chunk = json_object_new_object();
 		if (limit && left * 1000 < ms)
 			ms = left * 1000 + 1;
 		json_object_object_add(chunk, "cmd",

@@ -363,14 +363,71 @@ static json_object *disagreements(json_object *nodes)
 	return out;
 }
 
-int xlbd_cluster_status(struct xlbd *d, struct json_object *req,
-			json_object **data, char *err)
+struct status_job {
+	struct xlbd_etcd_job job;
+	struct xlbd_client *cl;
+	char prefix[200];
+	struct xlb_etcd_kv *kvs;
+	size_t n;
+	int r;
+	char why[256];
+};
+
+/* Worker thread: every node's record. */
+static void status_work(struct xlb_etcd *cli, struct xlbd_etcd_job *j)
+{
+	struct status_job *s = (struct status_job *)j;
+
+	s->r = xlb_etcd_get_prefix(cli, s->prefix, &s->kvs, &s->n, NULL);
+	if (s->r) {
+		/* a failed range returns nothing */
+		s->kvs = NULL;
+		s->n = 0;
+		snprintf(s->why, sizeof(s->why), "etcd: %s",
+			 xlb_etcd_error(cli));
+	}
+}
+
+static void status_done(struct xlbd *d, struct xlbd_etcd_job *j, bool stopping)
+{
+	struct status_job *s = (struct status_job *)j;
+	json_object *nodes, *data;
+
+	if (!j->ran) {
+		xlbd_control_reply(s->cl, NULL, "xlbd is stopping");
+	} else if (s->r) {
+		xlbd_control_reply(s->cl, NULL, s->why);
+	} else {
+		nodes = json_object_new_array();
+		for (size_t i = 0; i < s->n; i++) {
+			struct json_tokener *tok = json_tokener_new();
+			json_object *o = tok ? json_tokener_parse_ex(
+						       tok, s->kvs[i].value,
+						       s->kvs[i].len)
+					     : NULL;
+
+			json_tokener_free(tok);
+			if (o && json_object_is_type(o, json_type_object) &&
+			    json_object_object_get_ex(o, "name", NULL))
+				json_object_array_add(nodes, o);
+			else
+				json_object_put(o); /* not a node's record */
+		}
+		data = json_object_new_object();
+		json_object_object_add(data, "disagreements",
+				       disagreements(nodes));
+		json_object_object_add(data, "nodes", nodes);
+		xlbd_control_reply(s->cl, data, NULL);
+	}
+	xlb_etcd_kvs_free(s->kvs, s->n);
+	free(s);
+}
+
+int xlbd_cluster_status(struct xlbd *d, struct xlbd_client *cl,
+			struct json_object *req, char *err)
 {
 	static const char *const allowed[] = { NULL };
-	struct xlb_etcd_kv *kvs;
-	json_object *nodes;
-	char prefix[200];
-	size_t n;
+	struct status_job *s;
 	int r;
 
 	if (!xlbd_req_keys_ok(req, allowed, err))
@@ -381,31 +438,23 @@ int xlbd_cluster_status(struct xlbd *d, struct json_object *req,
 			"this node's config is a file: cluster status needs config_source: etcd");
 		return -EOPNOTSUPP;
 	}
-	snprintf(prefix, sizeof(prefix), "%s/nodes/", d->boot.etcd.prefix);
-	r = xlb_etcd_get_prefix(xlbd_etcd_loop_client(d), prefix, &kvs, &n,
-				NULL);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, XLBD_ERR_LEN, "out of memory");
+		return -ENOMEM;
+	}
+	s->job.work = status_work;
+	s->job.done = status_done;
+	s->cl = cl;
+	snprintf(s->prefix, sizeof(s->prefix), "%s/nodes/",
+		 d->boot.etcd.prefix);
+	r = xlbd_etcd_submit(d, &s->job);
 	if (r) {
+		free(s);
 		snprintf(err, XLBD_ERR_LEN, "etcd: %s",
-			 xlb_etcd_error(xlbd_etcd_loop_client(d)));
+			 r == -EBUSY ? "too many requests waiting for etcd"
+				     : strerror(-r));
 		return r;
 	}
-	nodes = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		struct json_tokener *tok = json_tokener_new();
-		json_object *o = tok ? json_tokener_parse_ex(tok, kvs[i].value,
-							     kvs[i].len)
-				     : NULL;
-
-		json_tokener_free(tok);
-		if (o && json_object_is_type(o, json_type_object) &&
-		    json_object_object_get_ex(o, "name", NULL))
-			json_object_array_add(nodes, o);
-		else
-			json_object_put(o); /* not a node's record */
-	}
-	xlb_etcd_kvs_free(kvs, n);
-	*data = json_object_new_object();
-	json_object_object_add(*data, "disagreements", disagreements(nodes));
-	json_object_object_add(*data, "nodes", nodes);
-	return 0;
+	return XLBD_REPLY_LATER;
 }

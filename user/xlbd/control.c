@@ -20,9 +20,13 @@
 #include "ring_digest.h"
 #include "xlbd.h"
 
-struct client {
+struct xlbd_client {
 	struct xlbd *d;
-	struct xlb_ctl_conn *c;
+	struct xlb_ctl_conn *c;	  /* NULL: not a connection (fuzzing) */
+	int fd;			  /* answers go here */
+	bool waiting;		  /* an answer comes later: no next request */
+	bool gone;		  /* hung up while waiting: that answer frees */
+	struct xlb_timer *resume; /* serve() the requests read meanwhile */
 };
 
 static int listen_fd = -1;
@@ -540,13 +544,17 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 /*
  * shared: the command changes the cluster's config, which with
  * config_source: etcd is written back there (etcd_source.c) so every
- * node applies it; a failed write is the command's failure.
+ * node applies it; a failed write is the command's failure, and the
+ * answer waits for the write. later: a command answered later, from
+ * the loop (xlbd_control_reply), when what it waits for is in.
  */
 static const struct {
 	const char *name;
 	int (*fn)(struct xlbd *d, struct json_object *req, json_object **data,
 		  char *err);
 	bool shared;
+	int (*later)(struct xlbd *d, struct xlbd_client *cl,
+		     struct json_object *req, char *err);
 } cmds[] = {
 	{ "status", cmd_status },
 	{ "service_add", cmd_service_add, true },
@@ -554,7 +562,8 @@ static const struct {
 	{ "backend_add", cmd_backend_add, true },
 	{ "backend_del", cmd_backend_del, true },
 	{ "backend_set", cmd_backend_set, true },
-	{ "cluster_status", xlbd_cluster_status },
+	{ "cluster_status", .later = xlbd_cluster_status },
+	{ "trace", .later = xlbd_inspect_trace },
 	{ "stats", cmd_stats },
 	{ "config", cmd_config },
 	{ "flows", xlbd_inspect_flows },
@@ -563,20 +572,15 @@ static const struct {
 	{ "node_undrain", cmd_node_undrain },
 };
 
-/* The change made here goes to etcd; data says at which revision. */
-static int write_back(struct xlbd *d, json_object *data, char *err)
+static void refused(const char *cmd, const char *err, int fd)
 {
-	int64_t rev = 0;
-	int r = xlbd_etcd_write_back(d, err, XLBD_ERR_LEN, &rev);
-
-	if (!r && data)
-		json_object_object_add(data, "etcd_revision",
-				       json_object_new_int64(rev));
-	return r;
+	xlb_ctl_reply_err(fd, "%s", err[0] ? err : "request failed");
+	pr_debug("control: %s refused: %s", cmd, err);
 }
 
-void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req)
+void xlbd_control_handle(struct xlbd_client *cl, struct json_object *req)
 {
+	struct xlbd *d = cl->d;
 	const char *cmd = NULL;
 	json_object *data = NULL, *v;
 	char err[XLBD_ERR_LEN] = "";
@@ -586,55 +590,142 @@ void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req)
 	    json_object_is_type(v, json_type_string))
 		cmd = json_object_get_string(v);
 	if (!cmd) {
-		xlb_ctl_reply_err(fd, "missing \"cmd\"");
-		return;
-	}
-	if (!strcmp(cmd, "trace")) {
-		/* streams: answered when the events are in */
-		if (xlbd_inspect_trace(d, fd, req, err) != XLBD_REPLY_LATER)
-			xlb_ctl_reply_err(fd, "%s", err);
+		xlb_ctl_reply_err(cl->fd, "missing \"cmd\"");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].name, cmd))
 			continue;
+		if (cmds[i].later) {
+			r = cmds[i].later(d, cl, req, err);
+			if (r == XLBD_REPLY_LATER)
+				cl->waiting = true;
+			else
+				refused(cmd, err, cl->fd);
+			return;
+		}
 		r = cmds[i].fn(d, req, &data, err);
-		if (!r && cmds[i].shared && d->etcd)
-			r = write_back(d, data, err);
+		if (!r && cmds[i].shared && d->etcd) {
+			r = xlbd_etcd_write_back(d, cl, data, err,
+						 XLBD_ERR_LEN);
+			if (r == XLBD_REPLY_LATER) {
+				cl->waiting = true; /* data goes with it */
+				return;
+			}
+		}
 		if (r) {
 			json_object_put(data);
-			xlb_ctl_reply_err(fd, "%s",
-					  err[0] ? err : "request failed");
-			pr_debug("control: %s refused: %s", cmd, err);
+			refused(cmd, err, cl->fd);
 		} else {
-			xlb_ctl_reply_ok(fd, data);
+			xlb_ctl_reply_ok(cl->fd, data);
 		}
 		return;
 	}
-	xlb_ctl_reply_err(fd, "unknown command \"%s\"", cmd);
+	xlb_ctl_reply_err(cl->fd, "unknown command \"%s\"", cmd);
+}
+
+struct xlbd_client *xlbd_control_client(struct xlbd *d, int fd)
+{
+	struct xlbd_client *cl = calloc(1, sizeof(*cl));
+
+	if (cl) {
+		cl->d = d;
+		cl->fd = fd;
+	}
+	return cl;
+}
+
+bool xlbd_control_waiting(const struct xlbd_client *cl)
+{
+	return cl->waiting;
+}
+
+/* Hung up (or the fuzzer's session ended). */
+void xlbd_control_client_free(struct xlbd_client *cl)
+{
+	xlb_timer_cancel(cl->d->loop, cl->resume);
+	cl->resume = NULL;
+	if (cl->c) {
+		xlb_loop_del_fd(cl->d->loop, cl->fd);
+		xlb_ctl_conn_free(cl->c);
+		cl->c = NULL;
+	}
+	if (!cl->waiting) {
+		free(cl);
+		return;
+	}
+	cl->gone = true;
+	/* a trace ends now, nobody reads it; its answer frees cl */
+	xlbd_inspect_trace_cancel(cl->d, cl);
+}
+
+/* The requests read so far, in order, until one waits. */
+static void serve(struct xlbd_client *cl)
+{
+	struct json_object *req;
+	int r = 0;
+
+	while (!cl->waiting && (r = xlb_ctl_conn_read(cl->c, &req)) > 0) {
+		xlbd_control_handle(cl, req);
+		json_object_put(req);
+	}
+	if (cl->waiting) {
+		/* hang-ups are still reported; buffered requests stay */
+		xlb_loop_mod_fd(cl->d->loop, cl->fd, 0);
+		return;
+	}
+	if (r == -EBADMSG) {
+		xlb_ctl_reply_err(cl->fd,
+				  "malformed request: not a JSON object line");
+		return;
+	}
+	if (r < 0)
+		xlbd_control_client_free(cl);
+}
+
+static void on_resume(struct xlb_loop *l, void *ctx)
+{
+	struct xlbd_client *cl = ctx;
+
+	cl->resume = NULL;
+	if (!cl->waiting)
+		serve(cl);
+}
+
+void xlbd_control_reply(struct xlbd_client *cl, json_object *data,
+			const char *err)
+{
+	cl->waiting = false;
+	if (cl->gone) {
+		json_object_put(data);
+		free(cl);
+		return;
+	}
+	if (err)
+		xlb_ctl_reply_err(cl->fd, "%s", err);
+	else
+		xlb_ctl_reply_ok(cl->fd, data);
+	/*
+	 * The connection's next requests: from the loop, not from here (the
+	 * caller is in the middle of something; once the loop has ended,
+	 * xlbd is exiting and starts nothing new).
+	 */
+	if (cl->c) {
+		xlb_loop_mod_fd(cl->d->loop, cl->fd, EPOLLIN);
+		if (!cl->resume)
+			cl->resume =
+				xlb_timer_add(cl->d->loop, 0, on_resume, cl);
+	}
 }
 
 static void on_client(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 {
-	struct client *cl = ctx;
-	struct json_object *req;
-	int r;
+	struct xlbd_client *cl = ctx;
 
-	while ((r = xlb_ctl_conn_read(cl->c, &req)) > 0) {
-		xlbd_control_handle(cl->d, fd, req);
-		json_object_put(req);
-	}
-	if (r == -EBADMSG) {
-		xlb_ctl_reply_err(fd,
-				  "malformed request: not a JSON object line");
-		return;
-	}
-	if (r < 0) {
-		xlbd_inspect_trace_cancel(cl->d, fd);
-		xlb_loop_del_fd(l, fd);
-		xlb_ctl_conn_free(cl->c);
-		free(cl);
-	}
+	if (!cl->waiting)
+		serve(cl);
+	else if (events & (EPOLLHUP | EPOLLERR))
+		xlbd_control_client_free(cl);
 }
 
 static void on_listen(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
@@ -642,14 +733,13 @@ static void on_listen(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 	int cfd;
 
 	while ((cfd = xlb_ctl_accept(fd)) >= 0) {
-		struct client *cl = calloc(1, sizeof(*cl));
+		struct xlbd_client *cl = xlbd_control_client(ctx, cfd);
 
 		if (!cl || !(cl->c = xlb_ctl_conn_new(cfd))) {
 			free(cl);
 			close(cfd);
 			continue;
 		}
-		cl->d = ctx;
 		if (xlb_loop_add_fd(l, cfd, EPOLLIN, on_client, cl)) {
 			xlb_ctl_conn_free(cl->c);
 			free(cl);

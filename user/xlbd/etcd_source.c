@@ -16,7 +16,12 @@
  * (the change applied) goes to the key with a compare-and-swap on the
  * mod_revision this node last processed, so a change made elsewhere in
  * between is never overwritten: the command fails saying so, and the
- * node applies the newer document.
+ * node applies the newer document. The write runs in the etcd worker
+ * (etcd_worker.c), the command's answer waits for it. Changes made
+ * before an earlier one's write came back build on it: a write-back on
+ * the same processed revision as the last one written compares with the
+ * revision that one wrote (its document holds the earlier change), so
+ * two quick commands do not conflict with each other.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +38,7 @@
 
 #include "etcd_client.h"
 #include "log.h"
+#include "request.h"
 #include "xlbd.h"
 
 #define RETRY_MS 1000
@@ -40,8 +46,7 @@
 
 struct xlbd_etcd {
 	struct xlb_etcd_opts opts;
-	char key[160];	      /* PREFIX/config */
-	struct xlb_etcd *cli; /* the loop's: start, write-back, cluster */
+	char key[160]; /* PREFIX/config */
 	/* watch thread */
 	pthread_t tid;
 	bool running;
@@ -53,8 +58,9 @@ struct xlbd_etcd {
 	pthread_mutex_t mu;
 	char *doc;
 	size_t len;
-	int64_t rev;  /* its mod_revision; 0: none */
-	bool deleted; /* the key is gone */
+	int64_t rev;	    /* its mod_revision; 0: none */
+	bool deleted;	    /* the key is gone */
+	char endpoint[256]; /* that the watch talked to last */
 	/* loop side */
 	int64_t processed; /* mod_revision last applied or refused */
 	int64_t applied;   /* ... applied */
@@ -62,6 +68,9 @@ struct xlbd_etcd {
 	char why[256];	   /* why not */
 	__u64 unreachable_since_ms;
 	__u64 write_backs, conflicts, unreachable_events;
+	/* etcd worker: the last write-back, its processed revision (base)
+	 * and the revision it wrote (0: it failed) */
+	int64_t chain_base, chain_rev;
 };
 
 static void opts_from(struct xlb_etcd_opts *o, const struct xlb_etcd_conf *c,
@@ -88,11 +97,6 @@ struct xlb_etcd *xlbd_etcd_client(struct xlbd *d, long timeout_ms)
 const char *xlbd_etcd_key(const struct xlbd *d)
 {
 	return d->etcd->key;
-}
-
-struct xlb_etcd *xlbd_etcd_loop_client(struct xlbd *d)
-{
-	return d->etcd->cli;
 }
 
 /* Watch thread: the newest document, for the loop. */
@@ -128,6 +132,7 @@ int xlbd_etcd_init(struct xlbd *d, struct xlb_config *cfg,
 		   struct xlb_config_errors *errs)
 {
 	struct xlbd_etcd *e;
+	struct xlb_etcd *cli;
 	struct xlb_etcd_kv kv;
 	int64_t rev = 0;
 	int err = 0;
@@ -140,31 +145,35 @@ int xlbd_etcd_init(struct xlbd *d, struct xlb_config *cfg,
 	e->efd = -1;
 	pthread_mutex_init(&e->mu, NULL);
 	snprintf(e->key, sizeof(e->key), "%s/config", d->boot.etcd.prefix);
-	e->cli = xlbd_etcd_client(d, REQUEST_MS);
-	if (!e->cli)
+	cli = xlbd_etcd_client(d, REQUEST_MS);
+	if (!cli)
 		return -ENOMEM;
 	/* the first read: a node starting without etcd has no config */
 	for (int i = 0; i < 5; i++) {
-		err = xlb_etcd_get(e->cli, e->key, &kv, &rev);
+		err = xlb_etcd_get(cli, e->key, &kv, &rev);
 		if (err != -EHOSTUNREACH)
 			break;
-		pr_warn("etcd: %s; retrying", xlb_etcd_error(e->cli));
+		pr_warn("etcd: %s; retrying", xlb_etcd_error(cli));
 		usleep(RETRY_MS * 1000);
 	}
+	snprintf(e->endpoint, sizeof(e->endpoint), "%s",
+		 xlb_etcd_endpoint(cli));
 	if (err == -ENOENT) {
 		pr_warn("etcd: no key %s yet: starting with no services",
 			e->key);
 		e->start_rev = rev;
 		e->reachable = true;
+		xlb_etcd_free(cli);
 		return load_doc(d, "", 0, cfg, errs);
 	}
 	if (err) {
-		pr_err("etcd: cannot read %s: %s", e->key,
-		       xlb_etcd_error(e->cli));
+		pr_err("etcd: cannot read %s: %s", e->key, xlb_etcd_error(cli));
+		xlb_etcd_free(cli);
 		return err;
 	}
 	pr_info("etcd: %s revision %" PRId64 " from %s", e->key,
-		kv.mod_revision, xlb_etcd_endpoint(e->cli));
+		kv.mod_revision, xlb_etcd_endpoint(cli));
+	xlb_etcd_free(cli);
 	err = load_doc(d, kv.value, kv.len, cfg, errs);
 	deliver(e, &kv); /* the newest so far: a SIGHUP reapplies it */
 	e->start_rev = rev;
@@ -230,6 +239,10 @@ static void *watch_thread(void *arg)
 		err = xlb_etcd_watch(w, e->key, last + 1, on_event, &wc,
 				     &e->stop, &e->watching);
 		atomic_store(&e->watching, false);
+		pthread_mutex_lock(&e->mu);
+		snprintf(e->endpoint, sizeof(e->endpoint), "%s",
+			 xlb_etcd_endpoint(w));
+		pthread_mutex_unlock(&e->mu);
 		if (atomic_load(&e->stop))
 			break;
 		atomic_store(&e->watch_failed, true);
@@ -318,6 +331,9 @@ int xlbd_etcd_start(struct xlbd *d)
 	if (err)
 		return -err;
 	e->running = true;
+	err = xlbd_etcd_worker_start(d);
+	if (err)
+		return err;
 	pr_info("etcd: watching %s", e->key);
 	return 0;
 }
@@ -328,6 +344,8 @@ void xlbd_etcd_stop(struct xlbd *d)
 
 	if (!e)
 		return;
+	/* its jobs' answers may read e */
+	xlbd_etcd_worker_stop(d);
 	atomic_store(&e->stop, true);
 	if (e->running)
 		pthread_join(e->tid, NULL);
@@ -335,7 +353,6 @@ void xlbd_etcd_stop(struct xlbd *d)
 		xlb_loop_del_fd(d->loop, e->efd);
 		close(e->efd);
 	}
-	xlb_etcd_free(e->cli);
 	free(e->doc);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
@@ -354,8 +371,10 @@ void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why)
 		return;
 	e->reachable = ok;
 	if (ok) {
-		pr_info("etcd: reachable again (%s); following %s",
-			xlb_etcd_endpoint(e->cli), e->key);
+		pthread_mutex_lock(&e->mu);
+		pr_info("etcd: reachable again (%s); following %s", e->endpoint,
+			e->key);
+		pthread_mutex_unlock(&e->mu);
 		return;
 	}
 	e->unreachable_since_ms = xlb_now_ms();
@@ -369,40 +388,109 @@ void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why)
 	pthread_mutex_unlock(&e->mu);
 }
 
-int xlbd_etcd_write_back(struct xlbd *d, char *err, size_t errlen, int64_t *rev)
-{
-	struct xlbd_etcd *e = d->etcd;
-	char *buf;
+struct write_back {
+	struct xlbd_etcd_job job;
+	struct xlbd_etcd *e;
+	struct xlbd_client *cl;
+	json_object *data; /* the answer, when written */
+	char *doc;
 	size_t len;
-	int64_t cur = 0;
+	int64_t base;		  /* processed when the change was made */
+	int64_t expect, rev, cur; /* the compare, the write, the key now */
 	int r;
+	char why[256];
+};
 
-	r = xlbd_effective_config_yaml(d, true, &buf, &len);
-	if (!r)
-		r = xlb_etcd_cas(e->cli, e->key, buf, len, e->processed, rev,
-				 &cur);
-	free(buf);
-	if (!r) {
+/* Worker thread. */
+static void write_back_work(struct xlb_etcd *cli, struct xlbd_etcd_job *j)
+{
+	struct write_back *w = (struct write_back *)j;
+	struct xlbd_etcd *e = w->e;
+
+	w->expect = w->base == e->chain_base && e->chain_rev ? e->chain_rev
+							     : w->base;
+	w->r = xlb_etcd_cas(cli, e->key, w->doc, w->len, w->expect, &w->rev,
+			    &w->cur);
+	e->chain_base = w->base;
+	e->chain_rev = w->r ? 0 : w->rev;
+	if (w->r)
+		snprintf(w->why, sizeof(w->why), "%s", xlb_etcd_error(cli));
+}
+
+static void write_back_done(struct xlbd *d, struct xlbd_etcd_job *j,
+			    bool stopping)
+{
+	struct write_back *w = (struct write_back *)j;
+	struct xlbd_etcd *e = w->e;
+	char err[512];
+
+	if (!j->ran) {
+		w->r = -ESHUTDOWN;
+		snprintf(w->why, sizeof(w->why), "xlbd is stopping");
+	}
+	if (!w->r) {
 		e->write_backs++;
 		pr_info("etcd: change written to %s (revision %" PRId64 ")",
-			e->key, *rev);
-		return 0;
-	}
-	if (r == -ECANCELED) {
-		e->conflicts++;
-		snprintf(
-			err, errlen,
-			"etcd: conflict: %s changed since revision %" PRId64
-			" (now %" PRId64
-			"); not written, this node applies etcd's: run the command again",
-			e->key, e->processed, cur);
+			e->key, w->rev);
+		if (w->data)
+			json_object_object_add(w->data, "etcd_revision",
+					       json_object_new_int64(w->rev));
+		xlbd_control_reply(w->cl, w->data, NULL);
 	} else {
-		snprintf(err, errlen,
-			 "etcd: not written (%s); back to revision %" PRId64,
-			 xlb_etcd_error(e->cli), e->processed);
+		if (w->r == -ECANCELED) {
+			e->conflicts++;
+			snprintf(
+				err, sizeof(err),
+				"etcd: conflict: %s changed since revision %" PRId64
+				" (now %" PRId64
+				"); not written, this node applies etcd's: run the command again",
+				e->key, w->expect, w->cur);
+		} else {
+			snprintf(
+				err, sizeof(err),
+				"etcd: not written (%s); back to revision %" PRId64,
+				w->why, e->processed);
+		}
+		pr_warn("%s", err);
+		json_object_put(w->data);
+		/* the runtime changed already: back to the document */
+		if (!stopping)
+			xlbd_reload_start(d, "etcd");
+		xlbd_control_reply(w->cl, NULL, err);
 	}
+	free(w->doc);
+	free(w);
+}
+
+int xlbd_etcd_write_back(struct xlbd *d, struct xlbd_client *cl,
+			 json_object *data, char *err, size_t errlen)
+{
+	struct xlbd_etcd *e = d->etcd;
+	struct write_back *w = calloc(1, sizeof(*w));
+	int r = w ? 0 : -ENOMEM;
+
+	if (w)
+		r = xlbd_effective_config_yaml(d, true, &w->doc, &w->len);
+	if (!r) {
+		w->job.work = write_back_work;
+		w->job.done = write_back_done;
+		w->e = e;
+		w->cl = cl;
+		w->data = data;
+		w->base = e->processed;
+		r = xlbd_etcd_submit(d, &w->job);
+	}
+	if (!r)
+		return XLBD_REPLY_LATER;
+	if (w)
+		free(w->doc);
+	free(w);
+	snprintf(err, errlen,
+		 "etcd: not written (%s); back to revision %" PRId64,
+		 r == -EBUSY ? "too many requests waiting for etcd"
+			     : strerror(-r),
+		 e->processed);
 	pr_warn("%s", err);
-	/* the runtime changed already: back to the document */
 	xlbd_reload_start(d, "etcd");
 	return r;
 }
@@ -413,16 +501,18 @@ struct json_object *xlbd_etcd_status_json(const struct xlbd *d)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "key", json_object_new_string(e->key));
-	json_object_object_add(
-		o, "endpoint",
-		json_object_new_string(xlb_etcd_endpoint(e->cli)));
-	json_object_object_add(o, "reachable",
-			       json_object_new_boolean(e->reachable));
-	if (!e->reachable) {
-		pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->mu);
+	json_object_object_add(o, "endpoint",
+			       json_object_new_string(e->endpoint));
+	if (!e->reachable)
 		json_object_object_add(o, "why",
 				       json_object_new_string(e->why));
-		pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->mu);
+	json_object_object_add(o, "reachable",
+			       json_object_new_boolean(e->reachable));
+	json_object_object_add(o, "requests_waiting",
+			       json_object_new_int64(xlbd_etcd_jobs(d)));
+	if (!e->reachable) {
 		json_object_object_add(
 			o, "unreachable_for_ms",
 			json_object_new_int64(xlb_now_ms() -

@@ -372,14 +372,14 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
 static struct {
 	struct xlbd *d;
 	struct ring_buffer *rb;
-	int fd; /* client waiting, -1: none */
+	struct xlbd_client *cl; /* waiting; NULL: none */
 	long want;
 	json_object *events;
 	struct xlb_timer *timer;
 	struct be_rt **idx;
 	struct svc_rt **svc_of;
 	int hz;
-} tr = { .fd = -1 };
+} tr;
 
 static const char *action_name(__u8 a)
 {
@@ -449,32 +449,37 @@ static json_object *event_json(const struct xlb_trace_event *ev)
 
 static void trace_finish(bool complete)
 {
+	struct xlbd_client *cl;
 	json_object *data;
 
 	xlb_dp_trace_set(&tr.d->dp, 0);
 	if (tr.timer)
 		xlb_timer_cancel(tr.d->loop, tr.timer);
 	tr.timer = NULL;
-	if (tr.fd >= 0) {
+	cl = tr.cl;
+	data = NULL;
+	if (cl) {
 		data = json_object_new_object();
 		json_object_object_add(data, "events", tr.events);
 		json_object_object_add(data, "complete",
 				       json_object_new_boolean(complete));
-		xlb_ctl_reply_ok(tr.fd, data); /* takes data */
 	} else {
 		json_object_put(tr.events);
 	}
 	tr.events = NULL;
-	tr.fd = -1;
+	tr.cl = NULL;
 	free(tr.idx);
 	free(tr.svc_of);
 	tr.idx = NULL;
 	tr.svc_of = NULL;
+	/* last: the client's next request may start another trace */
+	if (cl)
+		xlbd_control_reply(cl, data, NULL);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
 {
-	if (tr.fd < 0 || len < sizeof(struct xlb_trace_event))
+	if (!tr.cl || len < sizeof(struct xlb_trace_event))
 		return 0;
 	json_object_array_add(tr.events, event_json(data));
 	if ((long)json_object_array_length(tr.events) >= tr.want) {
@@ -493,12 +498,12 @@ static void on_timeout(struct xlb_loop *l, void *ctx)
 {
 	tr.timer = NULL;
 	ring_buffer__consume(tr.rb);
-	if (tr.fd >= 0)
+	if (tr.cl)
 		trace_finish(false);
 }
 
-int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
-		       char *err)
+int xlbd_inspect_trace(struct xlbd *d, struct xlbd_client *cl,
+		       struct json_object *req, char *err)
 {
 	static const char *const allowed[] = { "count", "timeout_ms", "sample",
 					       NULL };
@@ -510,7 +515,7 @@ int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
 	    xlbd_req_uint(req, "timeout_ms", 1, 60000, &timeout, err) < 0 ||
 	    xlbd_req_uint(req, "sample", 1, 1000000, &sample, err) < 0)
 		return -EINVAL;
-	if (tr.fd >= 0) {
+	if (tr.cl) {
 		snprintf(err, XLBD_ERR_LEN, "another trace is running");
 		return -EBUSY;
 	}
@@ -532,11 +537,11 @@ int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
 	tr.idx = be_index(d, &tr.svc_of);
 	tr.events = json_object_new_array();
 	tr.want = count;
-	tr.fd = fd;
+	tr.cl = cl;
 	tr.timer = xlb_timer_add(d->loop, timeout, on_timeout, NULL);
 	e = xlb_dp_trace_set(&d->dp, sample);
 	if (e || !tr.timer || !tr.idx) {
-		tr.fd = -1;
+		tr.cl = NULL;
 		trace_finish(false);
 		snprintf(err, XLBD_ERR_LEN, "cannot start tracing: %s",
 			 strerror(e ? -e : ENOMEM));
@@ -545,22 +550,18 @@ int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
 	return XLBD_REPLY_LATER;
 }
 
-void xlbd_inspect_trace_cancel(struct xlbd *d, int fd)
+void xlbd_inspect_trace_cancel(struct xlbd *d, struct xlbd_client *cl)
 {
-	if (tr.fd == fd && fd >= 0) {
-		tr.fd = -1;
-		trace_finish(false);
-	}
+	if (cl && tr.cl == cl)
+		trace_finish(false); /* answers cl */
 }
 
 void xlbd_inspect_trace_stop(struct xlbd *d)
 {
 	/* also clears a switch a crashed daemon may have left on */
 	xlb_dp_trace_set(&d->dp, 0);
-	if (tr.fd >= 0) {
-		tr.fd = -1;
+	if (tr.cl)
 		trace_finish(false);
-	}
 	if (tr.rb) {
 		xlb_loop_del_fd(d->loop, ring_buffer__epoll_fd(tr.rb));
 		ring_buffer__free(tr.rb);

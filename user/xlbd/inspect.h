@@ -14,11 +14,11 @@ int xlbd_inspect_flows(struct xlbd *d, struct json_object *req,
 		       json_object **data, char *err);
 int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
 			 json_object **data, char *err);
-/* Replies later (XLBD_REPLY_LATER) on fd, when done. */
-int xlbd_inspect_trace(struct xlbd *d, int fd, struct json_object *req,
-		       char *err);
-/* The client on fd went away: drop what it was waiting for. */
-void xlbd_inspect_trace_cancel(struct xlbd *d, int fd);
+/* Answers cl later (XLBD_REPLY_LATER), when done. */
+int xlbd_inspect_trace(struct xlbd *d, struct xlbd_client *cl,
+		       struct json_object *req, char *err);
+/* Ends cl's trace now (answered, complete false), if it has one. */
+void xlbd_inspect_trace_cancel(struct xlbd *d, struct xlbd_client *cl);
 void xlbd_inspect_trace_stop(struct xlbd *d);
 
 #endif /* XLBD_INSPECT_H */

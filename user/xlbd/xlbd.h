@@ -127,8 +127,9 @@ struct xlbd_sync {
 	XLBD_SYNC_COUNTERS(XLBD_SYNC_FIELD)
 	__u64 rejected[XLB_SYNC_R_N]; /* datagrams, by reason */
 };
-struct xlbd_etcd;    /* etcd_source.c */
-struct xlbd_cluster; /* cluster.c */
+struct xlbd_etcd;	 /* etcd_source.c */
+struct xlbd_etcd_worker; /* etcd_worker.c */
+struct xlbd_cluster;	 /* cluster.c */
 
 struct xlbd_hct; /* hc_tunnel.c */
 
@@ -136,9 +137,10 @@ struct xlbd {
 	struct xlb_config cfg; /* globals; cfg.services unused */
 	/* config_source: etcd: the bootstrap file (no services) */
 	struct xlb_config boot;
-	struct xlbd_etcd *etcd;	      /* NULL: the config is a file */
-	struct xlbd_cluster *cluster; /* NULL: the config is a file */
-	struct xlb_config file;	      /* the file as last applied (drift.c) */
+	struct xlbd_etcd *etcd;		      /* NULL: the config is a file */
+	struct xlbd_etcd_worker *etcd_worker; /* NULL: not running */
+	struct xlbd_cluster *cluster;	      /* NULL: the config is a file */
+	struct xlb_config file; /* the file as last applied (drift.c) */
 	const char *config_path;
 	const char *bpf_object; /* --bpf-object FILE; NULL: compiled in */
 	struct svc_rt **svcs;
@@ -404,17 +406,36 @@ void xlbd_etcd_stop(struct xlbd *d);
 int xlbd_etcd_doc(struct xlbd *d, char **buf, size_t *len, int64_t *rev,
 		  char *name, size_t namelen);
 void xlbd_etcd_processed(struct xlbd *d, int64_t rev, bool applied);
-int xlbd_etcd_write_back(struct xlbd *d, char *err, size_t errlen,
-			 int64_t *rev);
+struct xlbd_client;
+int xlbd_etcd_write_back(struct xlbd *d, struct xlbd_client *cl,
+			 struct json_object *data, char *err, size_t errlen);
 void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why);
 int64_t xlbd_etcd_revision(const struct xlbd *d);
 struct json_object *xlbd_etcd_status_json(const struct xlbd *d);
 void xlbd_etcd_metrics(struct xlbd *d, bool *reachable, __u64 *rev,
 		       __u64 *write_backs, __u64 *conflicts);
 const char *xlbd_etcd_key(const struct xlbd *d);
-/* A client of its own (for a thread), and the event loop's. */
+/* A client of its own, for a thread. */
 struct xlb_etcd *xlbd_etcd_client(struct xlbd *d, long timeout_ms);
-struct xlb_etcd *xlbd_etcd_loop_client(struct xlbd *d);
+
+/*
+ * etcd_worker.c: the etcd requests control commands wait on, off the
+ * event loop. work runs in the worker thread with its client, jobs in
+ * the order submitted; done then runs on the loop and owns the job
+ * (ran: work ran; stopping: xlbd is exiting, start nothing new). submit:
+ * 0, -EBUSY (too many waiting) or -ESHUTDOWN.
+ */
+struct xlbd_etcd_job {
+	void (*work)(struct xlb_etcd *cli, struct xlbd_etcd_job *j);
+	void (*done)(struct xlbd *d, struct xlbd_etcd_job *j, bool stopping);
+	bool ran;
+	struct xlbd_etcd_job *next;
+};
+int xlbd_etcd_worker_start(struct xlbd *d);
+void xlbd_etcd_worker_stop(struct xlbd *d);
+int xlbd_etcd_submit(struct xlbd *d, struct xlbd_etcd_job *j);
+/* submitted and not yet done */
+size_t xlbd_etcd_jobs(const struct xlbd *d);
 
 /*
  * cluster.c: this node's record under PREFIX/nodes/NAME (a lease kept
@@ -422,14 +443,26 @@ struct xlb_etcd *xlbd_etcd_loop_client(struct xlbd *d);
  */
 int xlbd_cluster_start(struct xlbd *d);
 void xlbd_cluster_stop(struct xlbd *d);
-int xlbd_cluster_status(struct xlbd *d, struct json_object *req,
-			struct json_object **data, char *err);
+int xlbd_cluster_status(struct xlbd *d, struct xlbd_client *cl,
+			struct json_object *req, char *err);
 
 /* control.c */
 int xlbd_control_start(struct xlbd *d);
 void xlbd_control_stop(struct xlbd *d);
-struct json_object;
-/* One request (a JSON object), its reply written to fd (fuzzing calls it). */
-void xlbd_control_handle(struct xlbd *d, int fd, struct json_object *req);
+/*
+ * A control connection. A command answered later (its handler returned
+ * XLBD_REPLY_LATER, request.h) keeps its client and answers it exactly
+ * once with xlbd_control_reply (data taken, or err); until then the
+ * connection's next requests wait, so answers stay in order. A client
+ * that hung up meanwhile is freed by that answer, which goes nowhere.
+ */
+void xlbd_control_reply(struct xlbd_client *cl, struct json_object *data,
+			const char *err);
+/* One request (a JSON object) of cl. */
+void xlbd_control_handle(struct xlbd_client *cl, struct json_object *req);
+/* For fuzzing: a client whose answers go to fd, with no connection. */
+struct xlbd_client *xlbd_control_client(struct xlbd *d, int fd);
+bool xlbd_control_waiting(const struct xlbd_client *cl);
+void xlbd_control_client_free(struct xlbd_client *cl);
 
 #endif /* XLBD_H */

@@ -22,11 +22,12 @@ TEST(config_reply_ifs)
 	size_t len = 0;
 	FILE *f;
 
-	if (!ASSERT_OK(xlb_config_load_str(NAME,
-					   "interface: eth0\n"
-					   "reply_interfaces: [eth1, bond0.7]\n",
-					   &c, &e),
-		       "load")) {
+	if (!ASSERT_OK(
+		    xlb_config_load_str(NAME,
+					"interface: eth0\n"
+					"reply_interfaces: [eth1, bond0.7]\n",
+					&c, &e),
+		    "load")) {
 		xlb_config_errors_print(&e, stderr);
 		goto out_e;
 	}
@@ -79,8 +80,8 @@ TEST(config_reply_ifs_errors)
 		  "'a/b' is not a valid interface name" },
 		{ "interface: e\nreply_interfaces: [\"\"]\n", 2,
 		  "'' is not a valid interface name" },
-		{ "interface: e\nreply_interfaces: [a, b, c, d, f, g, h, i]\n", 2,
-		  "8 interfaces, at most 7" },
+		{ "interface: e\nreply_interfaces: [a, b, c, d, f, g, h, i]\n",
+		  2, "8 interfaces, at most 7" },
 		{ "interface: e\nreply_interfaces: [abcdefghijklmnop]\n", 2,
 		  "reply_interfaces" },
 		{ "interface: e\nreply_interfaces: [[a]]\n", 2,

@@ -98,7 +98,7 @@ FUZZ_BINS  := $(patsubst %.c,$(BUILD)/%,$(FUZZ_SRCS))
 # the library and the daemon without what the fakes stand in for
 FUZZ_LIB   := $(BUILD)/libxlb_fuzz.a
 FUZZ_XLBD  := $(BUILD)/libxlbd_fuzz.a
-FUZZ_LIB_OBJS := $(filter-out $(addprefix $(BUILD)/user/lib/,dataplane.o dataplane_svc.o neigh.o log.o),$(LIB_OBJS))
+FUZZ_LIB_OBJS := $(filter-out $(addprefix $(BUILD)/user/lib/,dataplane.o dataplane_svc.o dp_stats.o neigh.o log.o),$(LIB_OBJS))
 
 USER_OBJS  := $(LIB_OBJS) $(XLBD_OBJS) $(CTL_MAIN) $(CTLLIB_OBJS) $(TOOLLIB_OBJS) \
 	      $(patsubst $(BUILD)/tools/%,$(BUILD)/tools/%.o,$(TOOLS)) \

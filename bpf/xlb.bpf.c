@@ -21,6 +21,16 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * The switches every packet reads (trace, if_mac), in the program's .bss
+ * rather than a map slot: a load from a fixed address, no lookup. xlbd
+ * writes them through the .bss map (xlb_dp_switches_set(), also when it
+ * adopts the running program). new_flow_limit stays in XLB_MAP_RUNTIME,
+ * read only by packets that would create a flow. The only .bss variable:
+ * user space writes the section's one value whole.
+ */
+struct xlb_runtime xlb_switches;
+
 /* What happened to a packet: counted always, traced when asked. */
 struct verdict {
 	__u32 reason; /* enum xlb_stat */
@@ -55,18 +65,18 @@ static __always_inline bool is_syn(const struct xlb_pkt *p)
 
 /*
  * A VIP frame not sent to our MAC is not ours (xlb_l2_dst()): it is passed
- * as it came. rt's MAC zero: the MAC is not known. Returns the counter to
- * pass it under, or XLB_STAT_MAX for a frame that is ours.
+ * as it came. xlb_switches.if_mac zero: the MAC is not known. Returns the
+ * counter to pass it under, or XLB_STAT_MAX for a frame that is ours.
  * frame: the start of the frame, bounds checked for the Ethernet header
  * (not a struct ethhdr *: that one is packed, and clang would read the
  * destination byte by byte).
  */
-static __always_inline __u32 l2_not_ours(const void *frame,
-					 const struct xlb_runtime *rt)
+static __always_inline __u32 l2_not_ours(const void *frame)
 {
-	switch (xlb_l2_dst(*(const __u32 *)frame, *(const __u16 *)(frame + 4),
-			   *(const __u32 *)rt->if_mac,
-			   *(const __u16 *)(rt->if_mac + 4))) {
+	switch (xlb_l2_dst(
+		*(const __u32 *)frame, *(const __u16 *)(frame + 4),
+		*(const volatile __u32 *)xlb_switches.if_mac,
+		*(const volatile __u16 *)(xlb_switches.if_mac + 4))) {
 	case XLB_L2_OURS:
 		return XLB_STAT_MAX;
 	case XLB_L2_GROUP:
@@ -179,12 +189,13 @@ static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
 	int r = xlb_encap_push(ctx, &p->key, svc, be, be_id);
 	__u32 reason = XLB_ENCAP_REASON(r);
 
-	if (reason == XLB_STAT_TX || reason == XLB_STAT_REDIRECT) {
-		stat_fwd(svc->id, be_id, len, v->new_flow);
-		v->be_id = be_id;
-	}
 	v->reason = reason;
-	stat_inc(reason);
+	if (reason == XLB_STAT_TX || reason == XLB_STAT_REDIRECT) {
+		stat_sent(be_id, len, v->new_flow, reason == XLB_STAT_REDIRECT);
+		v->be_id = be_id;
+	} else {
+		stat_inc(reason);
+	}
 	return XLB_ENCAP_ACT(r);
 }
 
@@ -200,7 +211,6 @@ static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
  */
 static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 				   const struct xlb_svc *svc, bool pin,
-				   const struct xlb_runtime *rt,
 				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
@@ -217,7 +227,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	if ((void *)(eth + 1) > end)
 		return drop(v, XLB_STAT_DROP_MALFORMED);
-	reason = l2_not_ours(data, rt);
+	reason = l2_not_ours(data);
 	if (reason != XLB_STAT_MAX)
 		return pass(v, reason);
 	reason = XLB_STAT_TX;
@@ -343,11 +353,10 @@ out:
 		act = XDP_REDIRECT;
 		reason = XLB_STAT_REDIRECT;
 	}
-	/* service and backend counters count what actually left */
-	stat_fwd(svc->id, be_id, end - data, v->new_flow);
+	/* what actually left: the one counter line (also tx / redirect) */
+	stat_sent(be_id, end - data, v->new_flow, act == XDP_REDIRECT);
 	v->be_id = be_id;
 	v->reason = reason;
-	stat_inc(reason);
 	return act;
 }
 
@@ -390,6 +399,7 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 	a->new_flow = 0;
 	a->reason = 0;
 	a->be_id = 0;
+	a->sent = 0;
 	if (svc)
 		__builtin_memcpy(&a->svc, svc, sizeof(a->svc));
 	if (icmp)
@@ -408,15 +418,16 @@ static __always_inline int nat(struct xdp_md *ctx, const struct xlb_pkt *p,
 	v->be_id = s->a.be_id;
 	v->new_flow = s->a.new_flow;
 	v->reason = s->a.reason;
-	stat_inc(s->a.reason);
+	/* counted on the backend's line, tx / redirect included */
+	if (!s->a.sent)
+		stat_inc(s->a.reason);
 	return act;
 }
 
 /* To a nat service's VIP: translated when the frame is ours. */
 static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
 				   const void *l3, const struct xlb_svc *svc,
-				   bool icmp, const struct xlb_runtime *rt,
-				   struct verdict *v)
+				   bool icmp, struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -424,7 +435,7 @@ static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
 
 	if (data + ETH_HLEN > end)
 		return drop(v, XLB_STAT_DROP_MALFORMED);
-	l2 = l2_not_ours(data, rt);
+	l2 = l2_not_ours(data);
 	if (l2 != XLB_STAT_MAX)
 		return pass(v, l2);
 	return nat(ctx, p, l3, svc, icmp, v);
@@ -437,9 +448,7 @@ static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
  * frame must be ours (the SNAT side's replies are not asked).
  */
 static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
-				       const void *l3,
-				       const struct xlb_runtime *rt,
-				       struct verdict *v)
+				       const void *l3, struct verdict *v)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct xlb_svc *svc;
@@ -454,15 +463,14 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 		return nat(ctx, p, l3, NULL, true, v);
 	}
 	if (svc->fwd == XLB_FWD_NAT)
-		return nat_vip(ctx, p, l3, svc, true, rt, v);
-	ret = forward(ctx, p, svc, false, rt, v);
+		return nat_vip(ctx, p, l3, svc, true, v);
+	ret = forward(ctx, p, svc, false, v);
 	if (ret == XDP_TX || ret == XDP_REDIRECT)
 		stat_inc(XLB_STAT_ICMP_FORWARDED);
 	return ret;
 }
 
 static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
-				   const struct xlb_runtime *rt,
 				   struct verdict *v)
 {
 	void *data = (void *)(long)ctx->data;
@@ -488,7 +496,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 			return pass(v, XLB_STAT_PASS_NON_VIP);
 		break;
 	case XLB_P_ICMP:
-		return handle_icmp(ctx, p, l3, rt, v);
+		return handle_icmp(ctx, p, l3, v);
 	case XLB_P_OTHER:
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	case XLB_P_EXT_LIMIT:
@@ -502,7 +510,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		if (!vip_maybe(&p->key.svc.vip) ||
 		    !bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
 			return pass(v, XLB_STAT_PASS_NON_VIP);
-		l2 = l2_not_ours(data, rt);
+		l2 = l2_not_ours(data);
 		if (l2 != XLB_STAT_MAX)
 			return pass(v, l2);
 		return drop(v, XLB_STAT_DROP_FRAGMENT);
@@ -516,8 +524,8 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);
 	if (svc->fwd == XLB_FWD_NAT)
-		return nat_vip(ctx, p, l3, svc, false, rt, v);
-	return forward(ctx, p, svc, true, rt, v);
+		return nat_vip(ctx, p, l3, svc, false, v);
+	return forward(ctx, p, svc, true, v);
 }
 
 /* Kept out of line: the untraced path should not carry its code. */
@@ -550,15 +558,12 @@ int xlb_xdp(struct xdp_md *ctx)
 {
 	struct xlb_pkt p = {};
 	struct verdict v = {};
-	struct xlb_runtime *rt;
-	__u32 zero = 0;
+	__u32 rate;
 	int act;
 
-	rt = bpf_map_lookup_elem(&XLB_MAP_RUNTIME, &zero);
-	if (!rt) /* never: a one-slot array has its slot */
-		return XDP_PASS;
-	act = process(ctx, &p, rt, &v);
-	if (rt->trace)
-		trace(ctx, &p, &v, act, rt->trace);
+	act = process(ctx, &p, &v);
+	rate = *(volatile __u32 *)&xlb_switches.trace;
+	if (rate)
+		trace(ctx, &p, &v, act, rate);
 	return act;
 }

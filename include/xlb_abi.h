@@ -48,6 +48,7 @@
 #define XLB_MAP_STATS xlb_stats
 #define XLB_MAP_SVC_STATS xlb_svc_stats
 #define XLB_MAP_BE_STATS xlb_be_stats
+#define XLB_MAP_BE_SENT xlb_be_sent
 #define XLB_MAP_TX_PORTS xlb_tx_ports
 #define XLB_MAP_RR_CURSOR xlb_rr_cursor
 #define XLB_MAP_BE_CONNS xlb_be_conns
@@ -448,12 +449,26 @@ struct xlb_trace_event {
 	__u8 new_flow; /* 1: scheduled by this packet */
 };
 
-/* Value of XLB_MAP_SVC_STATS and XLB_MAP_BE_STATS (per-CPU arrays). */
+/*
+ * Value of the per-CPU counter arrays XLB_MAP_BE_SENT, XLB_MAP_SVC_STATS
+ * (and an older program's XLB_MAP_BE_STATS).
+ *
+ * XLB_MAP_BE_SENT, by backend id, is the one counter line a forwarded
+ * packet writes: packets and bytes sent to the backend, the flows
+ * scheduled onto it, and how many of those packets left by XDP_REDIRECT
+ * (the others by XDP_TX). Everything else is summed from it by user space
+ * (user/lib/dataplane.c): a service's counters are its backends' lines
+ * plus XLB_MAP_SVC_STATS[service id], where xlbd folds the line of each
+ * backend it removes (the program no longer writes that map); the global
+ * tx and redirect verdicts are XLB_MAP_STATS' (packets sent without a
+ * backend: full NAT's replies) plus every line of XLB_MAP_BE_SENT, whose
+ * line 0 (no backend has id 0) keeps removed backends' packets.
+ */
 struct xlb_counters {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows; /* flows scheduled (new or rescheduled) */
-	__u64 pad;
+	__u64 redirects; /* XLB_MAP_BE_SENT: of packets, XDP_REDIRECT */
 };
 
 /*

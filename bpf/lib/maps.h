@@ -100,12 +100,20 @@ XLB_PINNED_MAP(XLB_MAP_FLOW_RATE, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
 XLB_PINNED_MAP(XLB_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, __u64,
 	       XLB_STAT_MAX);
 
-/* Per-service counters, indexed by service id. */
+/*
+ * Service id -> the counters of the service's removed backends, written by
+ * xlbd only (see struct xlb_counters): a forwarded packet writes one
+ * counter line, its backend's in XLB_MAP_BE_SENT.
+ */
 XLB_PINNED_MAP(XLB_MAP_SVC_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
 	       struct xlb_counters, XLB_MAX_SERVICES);
 
-/* Per-backend counters, indexed by backend id. */
-XLB_PINNED_MAP(XLB_MAP_BE_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
+/*
+ * Backend id -> what was sent to it (struct xlb_counters). A new name for
+ * a new meaning: an older program wrote XLB_MAP_BE_STATS, and the service
+ * and tx counters as well, so xlbd adopting its pins reads them its way.
+ */
+XLB_PINNED_MAP(XLB_MAP_BE_SENT, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
 	       struct xlb_counters, XLB_MAX_BACKENDS);
 
 /*

@@ -39,6 +39,7 @@ struct nat_arg {
 	__u16 l3_off;  /* IP header, from the frame's start */
 	__u32 reason;  /* out: enum xlb_stat of the verdict */
 	__u32 be_id;   /* out: backend, 0: none */
+	__u32 sent;    /* out: counted on be_id's line (stat_sent) */
 };
 
 struct nat_scratch {
@@ -405,8 +406,9 @@ send:
 		       nf->snat_port, nf->be_port);
 	if (act == XDP_TX || act == XDP_REDIRECT) {
 		stat_inc(XLB_STAT_NAT_FWD);
-		stat_fwd(a->svc.id, a->be_id, ctx->data_end - ctx->data,
-			 a->new_flow);
+		stat_sent(a->be_id, ctx->data_end - ctx->data, a->new_flow,
+			  act == XDP_REDIRECT);
+		a->sent = 1;
 	}
 	return act;
 }

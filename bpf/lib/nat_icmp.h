@@ -252,9 +252,11 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 	act = nat_icmp_send(ctx, a, &s->fl, src, dst, qs, qd);
 	if (act == XDP_TX || act == XDP_REDIRECT) {
 		stat_inc(XLB_STAT_NAT_ICMP);
-		if (to_backend)
-			stat_fwd(a->svc.id, a->be_id, ctx->data_end - ctx->data,
-				 false);
+		if (to_backend) {
+			stat_sent(a->be_id, ctx->data_end - ctx->data, false,
+				  act == XDP_REDIRECT);
+			a->sent = 1;
+		}
 	}
 	return act;
 }

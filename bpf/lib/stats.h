@@ -19,23 +19,22 @@ static __always_inline void stat_inc(__u32 reason)
 		*v += 1;
 }
 
-/* Account one forwarded packet to its service and backend. */
-static __always_inline void stat_fwd(__u32 svc_id, __u32 be_id, __u32 bytes,
-				     bool new_flow)
+/*
+ * One packet sent to backend @be_id (XDP_TX, or XDP_REDIRECT when
+ * @redirect), counted on the backend's line only: the service's counters
+ * and the global tx / redirect ones are sums of these lines (struct
+ * xlb_counters), so the packet writes no other counter.
+ */
+static __always_inline void stat_sent(__u32 be_id, __u32 bytes, bool new_flow,
+				      bool redirect)
 {
-	struct xlb_counters *c;
+	struct xlb_counters *c = bpf_map_lookup_elem(&XLB_MAP_BE_SENT, &be_id);
 
-	c = bpf_map_lookup_elem(&XLB_MAP_SVC_STATS, &svc_id);
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
 		c->new_flows += new_flow;
-	}
-	c = bpf_map_lookup_elem(&XLB_MAP_BE_STATS, &be_id);
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-		c->new_flows += new_flow;
+		c->redirects += redirect;
 	}
 }
 

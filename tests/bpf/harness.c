@@ -111,6 +111,8 @@ static void remember(__u32 *ids, int *n, __u32 id)
 		ids[(*n)++] = id;
 }
 
+static bool ring_owner(struct h *h, __u32 id, const __u32 *ring, __u32 size);
+
 bool h_service_sched(struct h *h, const char *vip, __u16 port, __u8 proto,
 		     __u32 id, __u8 sched, const __u32 *ring, __u32 size)
 {
@@ -134,7 +136,8 @@ bool h_service_fwd(struct h *h, const char *vip, __u16 port, __u8 proto,
 		return false;
 	remember(h->svc_ids, &h->nsvc, id);
 	return ASSERT_OK(xlb_dp_service_publish(&h->dp, &k, &v, ring, size),
-			 "xlb_dp_service_publish");
+			 "xlb_dp_service_publish") &&
+	       ring_owner(h, id, ring, size);
 }
 
 bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
@@ -155,16 +158,37 @@ bool h_vip_mark(struct h *h, const char *vip, bool on)
 			 "xlb_dp_vip_mark");
 }
 
-bool h_backend_set(struct h *h, __u32 id, const struct xlb_backend *be)
+bool h_backend_set(struct h *h, __u32 id, const struct xlb_backend *in)
 {
+	struct xlb_backend be = *in;
 	int i;
 
+	if (!be.svc_id && id < XLB_MAX_BACKENDS &&
+	    memcmp(&be, &(struct xlb_backend){ 0 }, sizeof(be)))
+		be.svc_id = h->be_svc[id];
 	remember(h->be_ids, &h->nbe, id);
 	for (i = 0; i < h->nbe; i++)
 		if (h->be_ids[i] == id)
-			h->be[i] = *be;
-	return ASSERT_OK(xlb_dp_backend_set(&h->dp, id, be),
+			h->be[i] = be;
+	return ASSERT_OK(xlb_dp_backend_set(&h->dp, id, &be),
 			 "xlb_dp_backend_set");
+}
+
+/* Service @id's ring holds these backends: theirs unless already another's. */
+static bool ring_owner(struct h *h, __u32 id, const __u32 *ring, __u32 size)
+{
+	for (__u32 s = 0; ring && s < size; s++) {
+		__u32 be = ring[s];
+
+		if (!be || be >= XLB_MAX_BACKENDS || h->be_svc[be])
+			continue;
+		h->be_svc[be] = id;
+		for (int i = 0; i < h->nbe; i++)
+			if (h->be_ids[i] == be && !h->be[i].svc_id &&
+			    !h_backend_set(h, be, &h->be[i]))
+				return false;
+	}
+	return true;
 }
 
 bool h_backend(struct h *h, __u32 id, __u32 flags, __u32 gen)

@@ -57,6 +57,12 @@ struct h {
 	__u32 be_ids[H_MAX_IDS];
 	struct xlb_backend be[H_MAX_IDS];
 	int nbe;
+	/*
+	 * Backend id -> the first service whose ring holds it: a backend
+	 * of no service (svc_id 0) gets it, as xlbd gives each backend its
+	 * service, whose counters are its backends' (user/lib/dp_stats.c).
+	 */
+	__u16 be_svc[XLB_MAX_BACKENDS];
 };
 
 /*

@@ -266,6 +266,9 @@ enum {
 	SVC_L2 = 2,
 	BE = 1,	   /* the encapsulated service's only backend */
 	BE_L2 = 2, /* the l2 service's */
+	/* the same address for the other two (a backend serves one service) */
+	BE_V6VIP = 3, /* service SVC_ENCAP + 2's */
+	BE_TCP = 4,   /* service SVC_ENCAP + 3's */
 };
 
 /* A backend at @addr (either family), up. */
@@ -279,17 +282,22 @@ static bool backend_at(struct h *h, __u32 id, const char *addr)
 /* One service per VIP family in mode @fwd, all of it to @be_addr. */
 static bool setup(struct h *h, __u8 fwd, const char *be_addr)
 {
-	__u32 ring[7];
+	__u32 ring[3][7];
 
-	for (int i = 0; i < 7; i++)
-		ring[i] = BE;
+	for (int i = 0; i < 7; i++) {
+		ring[0][i] = BE;
+		ring[1][i] = BE_V6VIP;
+		ring[2][i] = BE_TCP;
+	}
 	return h_open(h) && backend_at(h, BE, be_addr) &&
+	       backend_at(h, BE_V6VIP, be_addr) &&
+	       backend_at(h, BE_TCP, be_addr) &&
 	       h_service_fwd(h, H_VIP4, 53, IPPROTO_UDP, SVC_ENCAP,
-			     XLB_SCHED_MAGLEV, fwd, ring, 7) &&
+			     XLB_SCHED_MAGLEV, fwd, ring[0], 7) &&
 	       h_service_fwd(h, H_VIP6, 53, IPPROTO_UDP, SVC_ENCAP + 2,
-			     XLB_SCHED_MAGLEV, fwd, ring, 7) &&
+			     XLB_SCHED_MAGLEV, fwd, ring[1], 7) &&
 	       h_service_fwd(h, H_VIP4, 80, IPPROTO_TCP, SVC_ENCAP + 3,
-			     XLB_SCHED_MAGLEV, fwd, ring, 7);
+			     XLB_SCHED_MAGLEV, fwd, ring[2], 7);
 }
 
 static __u32 stat_of(__u8 fwd, enum xlb_encap_stat s)
@@ -317,7 +325,7 @@ static void run_encap(__u8 fwd, bool in6, const struct want *w, __u32 ifidx,
 			[XLB_STAT_NEW_FLOW] = 1,
 		},
 		.svc_id = in6 ? SVC_ENCAP + 2 : SVC_ENCAP,
-		.be_id = BE,
+		.be_id = in6 ? BE_V6VIP : BE,
 		.new_flow = true,
 		.flows = 1,
 	};

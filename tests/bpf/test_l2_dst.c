@@ -17,16 +17,21 @@ static const __u8 OTHER[6] = { 0x02, 0x78, 0x6c, 0x62, 0x00, 0x09 };
 /* H_LB_MAC with the I/G bit set: a group address, not ours */
 static const __u8 LB_GROUP[6] = { 0x03, 0x78, 0x6c, 0x62, 0x00, 0x01 };
 
-/* Service 1 on H_VIP4:80/tcp and H_VIP6:80/tcp (id 2), ring all backend 1. */
+/*
+ * Service 1 on H_VIP4:80/tcp, ring all backend 1, and service 2 on
+ * H_VIP6:80/tcp, all backend 2 (a backend serves one service).
+ */
 static bool setup(struct h *h)
 {
-	__u32 ring[7];
+	__u32 ring1[7], ring2[7];
 
-	for (int i = 0; i < 7; i++)
-		ring[i] = 1;
+	for (int i = 0; i < 7; i++) {
+		ring1[i] = 1;
+		ring2[i] = 2;
+	}
 	return h_open(h) && h_backends_up(h, 2) &&
-	       h_service(h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7) &&
-	       h_service(h, H_VIP6, 80, IPPROTO_TCP, 2, ring, 7) &&
+	       h_service(h, H_VIP4, 80, IPPROTO_TCP, 1, ring1, 7) &&
+	       h_service(h, H_VIP6, 80, IPPROTO_TCP, 2, ring2, 7) &&
 	       h_vip_mark(h, H_VIP4, true);
 }
 
@@ -46,13 +51,13 @@ static bool expect_fwd(struct h *h, const char *desc, const struct h_frame *f,
 		.out = &exp,
 		.stat = { [XLB_STAT_TX] = 1, [XLB_STAT_NEW_FLOW] = new_flow },
 		.svc_id = svc,
-		.be_id = 1,
+		.be_id = svc, /* service 1: backend 1, 2: 2 */
 		.new_flow = new_flow,
 		.flows = new_flow,
 	};
 
 	frame(&in, f, dmac);
-	h_build_to(&exp, f, 1);
+	h_build_to(&exp, f, svc);
 	c.stat[XLB_STAT_FLOW_PROMOTED] =
 		!new_flow && h_flow_unconfirmed(h, &in);
 	return h_check(h, &c, NULL);

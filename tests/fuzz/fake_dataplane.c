@@ -20,6 +20,7 @@ static void fake_reset(struct xlb_dp *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = -1;
+	dp->bss_fd = -1;
 #define FAKE_FD(fd, map, required) dp->fd = -1;
 	XLB_DP_MAPS(FAKE_FD)
 #undef FAKE_FD
@@ -60,6 +61,11 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 {
 	return xlb_dp_open(dp, pin_dir);
+}
+
+int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
+{
+	return 0;
 }
 
 void xlb_dp_close(struct xlb_dp *dp)

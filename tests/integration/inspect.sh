@@ -177,12 +177,17 @@ check "explain: bad tuple refused" bash -c "! '$XLBCTL' -s '$SOCK' explain $LAB_
 
 # --- trace -----------------------------------------------------------------
 TR=$ITEST_DIR/trace
-xlbctl --json trace --count 8 --seconds 20 >"$TR" 2>"$TR.err" &
-tpid=$!
-BG_PIDS+=("$tpid")
-sleep 0.5
-http_many "http://$LAB_VIP4/" 3 >/dev/null
-wait "$tpid"
+# trace COUNT packets into $TR while three requests go to the VIP
+trace_requests() {
+	local tpid
+	xlbctl --json trace --count "$1" --seconds 20 >"$TR" 2>"$TR.err" &
+	tpid=$!
+	BG_PIDS+=("$tpid")
+	sleep 0.5
+	http_many "http://$LAB_VIP4/" 3 >/dev/null
+	wait "$tpid"
+}
+trace_requests 8
 check "trace printed 8 packets" test "$(wc -l <"$TR")" -eq 8
 # other packets the program sees (neighbour discovery, say) may be traced
 # too: the VIP's packets are the ones checked, and there must be some
@@ -197,7 +202,48 @@ sys.exit(0 if ok and any(e["new_flow"] for e in ev) and ev[0]["tcp_flags"] == "S
 PY
 check "tracing is off once trace returns" bash -c \
 	"bpftool -j map dump pinned $PIN/xlb_runtime | python3 -c 'import json,sys; e=json.load(sys.stdin)[0]; e=e.get(\"formatted\", e); sys.exit(0 if e[\"value\"][\"trace\"] == 0 else 1)'"
+# The switch the program reads is its .bss (xlb_switches): the runtime
+# slot above is only an older program's copy.
+bss_trace() {
+	local rt prog m
+	rt=$(bpftool -j map show pinned "$PIN/xlb_runtime" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	# the program using this pin directory's maps (behind libxdp's dispatcher)
+	prog=$(bpftool -j prog show | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p.get("name") == "xlb_xdp" and '"$rt"' in p.get("map_ids", []):
+        print(p["id"])
+        break')
+	[[ -n $prog ]] || return 1
+	for m in $(bpftool -j prog show id "$prog" | python3 -c 'import json,sys; print(*json.load(sys.stdin).get("map_ids", []))'); do
+		bpftool -j map show id "$m" | grep -q '"name": *"[^"]*\.bss"' || continue
+		bpftool -j map dump id "$m" | python3 -c '
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if "xlb_switches" in o:
+            return o["xlb_switches"]["trace"]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v)
+            if r is not None:
+                return r
+print(find(json.load(sys.stdin)))'
+		return 0
+	done
+	return 1
+}
+check "the program's own trace switch is off too" test "$(bss_trace)" = 0
 xlbctl trace --count 2 --seconds 1 >"$TR.txt" 2>&1; cat "$TR.txt"
 check "trace with no traffic stops after --seconds" grep -qE "^[0-9]+ packets? traced" "$TR.txt"
 check "trace with no traffic shows no VIP packet" bash -c "! grep -qF '$LAB_VIP4' '$TR.txt'"
+
+# A restarted xlbd adopts the running program and finds its switches.
+xlbd_stop
+xlbd_start || { itest_finish; exit 1; }
+wait_resolved
+trace_requests 4
+check "trace sees the VIP's packets after a hot restart" grep -qF "\"$LAB_VIP4\"" "$TR"
+check "tracing is off after it" test "$(bss_trace)" = 0
 itest_finish

@@ -42,6 +42,7 @@ static void dp_reset(struct xlb_dp *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = -1;
+	dp->bss_fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++)
 		*dp_map_fd(dp, i) = -1;
 }
@@ -184,10 +185,11 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 		int fd = bpf_object__find_map_fd_by_name(s->obj,
 							 dp_maps[i].name);
 
-		if (fd < 0)
+		if (fd < 0 && dp_maps[i].required)
 			return -EBADF;
-		*dp_map_fd(dp, i) = fd;
+		*dp_map_fd(dp, i) = fd < 0 ? -1 : fd;
 	}
+	dp->bss_fd = bpf_map__fd(s->maps.bss);
 	return xlb_dp_vip_filter_rebuild(dp->vip_filter_fd, dp->svc_fd,
 					 dp->nat_cfg_fd);
 }
@@ -240,6 +242,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 		return;
 	if (dp->conns)
 		munmap(dp->conns, conns_len());
+	free(dp->be_svc);
 	if (dp->skel) {
 		/* the skeleton owns its fds */
 		xlb_bpf__destroy(dp->skel);
@@ -248,6 +251,8 @@ void xlb_dp_close(struct xlb_dp *dp)
 		for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++)
 			if (*dp_map_fd(dp, i) >= 0)
 				close(*dp_map_fd(dp, i));
+		if (dp->bss_fd >= 0)
+			close(dp->bss_fd);
 	}
 	dp_reset(dp);
 }
@@ -280,60 +285,15 @@ int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c)
 								      : 0;
 }
 
-int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
-{
-	__u64 *vals = calloc(dp->ncpus, sizeof(*vals));
-
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 i = 0; i < XLB_STAT_MAX; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(dp->stats_fd, &i, vals))
-			continue;
-		for (int c = 0; c < dp->ncpus; c++)
-			out[i] += vals[c];
-	}
-	free(vals);
-	return 0;
-}
-
-static int counters_sum(int fd, int ncpus, __u32 id, struct xlb_counters *out)
-{
-	struct xlb_counters *vals = calloc(ncpus, sizeof(*vals));
-	int err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(fd, &id, vals)) {
-		err = -errno;
-	} else {
-		for (int c = 0; c < ncpus; c++) {
-			out->packets += vals[c].packets;
-			out->bytes += vals[c].bytes;
-			out->new_flows += vals[c].new_flows;
-		}
-	}
-	free(vals);
-	return err;
-}
-
-int xlb_dp_stats_svc(struct xlb_dp *dp, __u32 id, struct xlb_counters *out)
-{
-	return counters_sum(dp->svc_stats_fd, dp->ncpus, id, out);
-}
-
-int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out)
-{
-	return counters_sum(dp->be_stats_fd, dp->ncpus, id, out);
-}
-
 static __s64 *conns_map(struct xlb_dp *dp);
 
 int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id)
 {
 	struct xlb_counters *zero = calloc(dp->ncpus, sizeof(*zero));
-	int fd = backend ? dp->be_stats_fd : dp->svc_stats_fd, err = 0;
+	int fd = !backend	       ? dp->svc_stats_fd
+		 : dp->be_sent_fd >= 0 ? dp->be_sent_fd
+				       : dp->be_stats_fd,
+	    err = 0;
 
 	if (!zero)
 		return -ENOMEM;
@@ -405,15 +365,66 @@ static int runtime_set(struct xlb_dp *dp, size_t off, const void *val,
 	return bpf_map_update_elem(dp->runtime_fd, &zero, &rt, 0) ? -errno : 0;
 }
 
+/*
+ * A switch the program reads per packet: in its .bss (xlb_switches, the
+ * section's only variable), and in the runtime slot as well, where an
+ * older running program reads it (this one ignores that copy).
+ */
+static int switch_set(struct xlb_dp *dp, size_t off, const void *val,
+		      size_t len)
+{
+	struct xlb_runtime sw = {};
+	__u32 zero = 0;
+	int err = runtime_set(dp, off, val, len);
+
+	if (err || dp->bss_fd < 0)
+		return err;
+	if (bpf_map_lookup_elem(dp->bss_fd, &zero, &sw))
+		return -errno;
+	memcpy((char *)&sw + off, val, len);
+	return bpf_map_update_elem(dp->bss_fd, &zero, &sw, 0) ? -errno : 0;
+}
+
 int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate)
 {
-	return runtime_set(dp, offsetof(struct xlb_runtime, trace), &rate,
-			   sizeof(rate));
+	return switch_set(dp, offsetof(struct xlb_runtime, trace), &rate,
+			  sizeof(rate));
 }
 
 int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6])
 {
-	return runtime_set(dp, offsetof(struct xlb_runtime, if_mac), mac, 6);
+	return switch_set(dp, offsetof(struct xlb_runtime, if_mac), mac, 6);
+}
+
+int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
+{
+	__u32 ids[64], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info info = {
+		.nr_map_ids = ARRAY_SIZE(ids),
+		.map_ids = (__u64)(unsigned long)ids,
+	};
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	for (__u32 i = 0; i < info.nr_map_ids && i < ARRAY_SIZE(ids); i++) {
+		struct bpf_map_info mi = {};
+		__u32 ml = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+		size_t nl;
+
+		if (fd < 0)
+			continue;
+		nl = bpf_obj_get_info_by_fd(fd, &mi, &ml) ? 0 : strlen(mi.name);
+		if (nl >= 4 && !strcmp(mi.name + nl - 4, ".bss") &&
+		    mi.value_size == sizeof(struct xlb_runtime)) {
+			if (dp->bss_fd >= 0)
+				close(dp->bss_fd);
+			dp->bss_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return 0; /* an older program: the runtime slot only */
 }
 
 int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)

@@ -30,7 +30,9 @@ struct xlb_bpf;
  * new-flow rate window: such a program pins SYNs in the main table and
  * ignores the limit; the VIP filter: such a program looks every packet
  * up in the services map; the NAT maps: such a program has no full NAT; the encapsulation settings: such a program has
- * no ipip or gue).
+ * no ipip or gue; the backends' sent lines: such a program wrote
+ * XLB_MAP_BE_STATS, the service and the tx counters itself, and this
+ * program has no XLB_MAP_BE_STATS).
  */
 #define XLB_DP_MAPS(X)                          \
 	X(svc_fd, XLB_MAP_SERVICES, 1)          \
@@ -39,7 +41,7 @@ struct xlb_bpf;
 	X(flow_fd, XLB_MAP_FLOWS, 1)            \
 	X(stats_fd, XLB_MAP_STATS, 1)           \
 	X(svc_stats_fd, XLB_MAP_SVC_STATS, 1)   \
-	X(be_stats_fd, XLB_MAP_BE_STATS, 1)     \
+	X(be_stats_fd, XLB_MAP_BE_STATS, 0)     \
 	X(tx_ports_fd, XLB_MAP_TX_PORTS, 1)     \
 	X(conns_fd, XLB_MAP_BE_CONNS, 1)        \
 	X(runtime_fd, XLB_MAP_RUNTIME, 1)       \
@@ -52,7 +54,8 @@ struct xlb_bpf;
 	X(nat_fwd_fd, XLB_MAP_NAT_FWD, 0)       \
 	X(nat_rev_fd, XLB_MAP_NAT_REV, 0)       \
 	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)       \
-	X(encap_fd, XLB_MAP_ENCAP, 0)
+	X(encap_fd, XLB_MAP_ENCAP, 0)           \
+	X(be_sent_fd, XLB_MAP_BE_SENT, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
@@ -60,7 +63,11 @@ struct xlb_dp {
 	struct xlb_bpf *skel;	       /* NULL when adopted from pins only */
 	int prog_fd;		       /* -1 when not loaded by us */
 	XLB_DP_MAPS(XLB_DP_MAP_MEMBER) /* svc_fd, ring_fd, ...: -1 if none */
+	int bss_fd;	/* the program's .bss (xlb_switches), -1: none */
 	__s64 *conns;	/* XLB_MAP_BE_CONNS, mapped on first use */
+	__u16 *be_svc;	/* backend id -> service id, for counters */
+	__u32 be_hi;	/* highest backend id in use (be_svc) */
+	bool be_own;	/* be_svc kept by xlb_dp_backend_set() */
 	__u32 svc_size; /* services map's value size (0: not read yet) */
 	void *obj_buf;	/* the object file's bytes (xlb_dp_open_obj) */
 	int ncpus;
@@ -86,6 +93,12 @@ int xlb_dp_load(struct xlb_dp *dp);
 int xlb_dp_loaded(struct xlb_dp *dp);
 /* Use the maps pinned under pin_dir without opening the object. */
 int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir);
+/*
+ * After xlb_dp_open_pinned(): the running program @prog_fd, whose .bss
+ * holds the switches of xlb_dp_trace_set() and xlb_dp_if_mac_set() (an
+ * older program without one reads them from the runtime slot only).
+ */
+int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd);
 void xlb_dp_close(struct xlb_dp *dp);
 
 /*
@@ -139,6 +152,12 @@ int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c);
 int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX]);
 int xlb_dp_stats_svc(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
 int xlb_dp_stats_be(struct xlb_dp *dp, __u32 id, struct xlb_counters *out);
+/*
+ * For xlb_dp_backend_set() (dp_stats.c): backend @id moved from service
+ * @from to @to (0: none); its counters fold into what they are part of.
+ */
+int xlb_dp_stats_backend_moved(struct xlb_dp *dp, __u32 id, __u32 from,
+			       __u32 to);
 /* Zero a slot's counters (an id being reassigned starts from zero). */
 int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id);
 

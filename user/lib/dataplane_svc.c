@@ -318,9 +318,15 @@ int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out)
 int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
 		       const struct xlb_backend *be)
 {
+	struct xlb_backend old = {};
+
 	if (!id || id >= XLB_MAX_BACKENDS)
 		return -EINVAL;
-	return bpf_map_update_elem(dp->be_fd, &id, be, BPF_ANY) ? -errno : 0;
+	bpf_map_lookup_elem(dp->be_fd, &id, &old);
+	if (bpf_map_update_elem(dp->be_fd, &id, be, BPF_ANY))
+		return -errno;
+	/* a removed (or reused) id's counters move to the sums it feeds */
+	return xlb_dp_stats_backend_moved(dp, id, old.svc_id, be->svc_id);
 }
 
 int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "xdp_find.h"
+#include "xlb_abi.h" /* before the skeleton: its .bss has an ABI struct */
 #include "xlb.skel.h"
 #include "xlbd.h"
 
@@ -210,6 +211,8 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 	if (prog) {
 		/* hot restart: keep the running program, take its maps */
 		err = xlb_dp_open_pinned(&d->dp, d->cfg.pin_dir);
+		if (!err)
+			err = xlb_dp_adopt_prog(&d->dp, xdp_program__fd(prog));
 		if (!err) {
 			pr_info("adopted running XDP program (id %u) on %s",
 				xdp_program__id(prog), d->cfg.interface);

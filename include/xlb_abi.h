@@ -316,16 +316,21 @@ struct xlb_runtime {
 #define XLB_VIP_FILTER_BITS 65536
 #define XLB_VIP_FILTER_WORDS (XLB_VIP_FILTER_BITS / 64)
 
-/* xlb_sync_rec.flags */
-#define XLB_SYNC_F_SYN (1U << 0) /* entry in XLB_MAP_SYN_FLOWS (unconfirmed) */
+/*
+ * xlb_sync_rec.flags. XLB_SYNC_F_SYN: unconfirmed (l2, encapsulation: the
+ * entry is in XLB_MAP_SYN_FLOWS; full NAT: in XLB_NAT_S_SYN state).
+ */
+#define XLB_SYNC_F_SYN (1U << 0)
 
 /*
  * One record of XLB_MAP_FLOW_SYNC (a ring buffer): a flow the program just
  * pinned on a service with XLB_SVC_F_SYNC. The backend is named by its
  * address, which every node shares (ids are each node's own); backend_id
  * is this node's, for its own tools. snat_*: full NAT's SNAT source for
- * the flow (zero while there is none), so a peer that takes the flow over
- * rewrites it exactly as this node did.
+ * the flow (zero for the other modes), so a peer that takes the flow over
+ * rewrites it exactly as this node did, and translates the backend's
+ * replies to that address back. A full-NAT flow is written when it is
+ * made and again when the client's ACK establishes it.
  */
 struct xlb_sync_rec {
 	struct xlb_flow_key key;  /* as the client sent it */

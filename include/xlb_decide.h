@@ -13,7 +13,7 @@
  *   round-robin      -> xlb_rr_slot() on the CPU's cursor
  *   least-conns      -> xlb_lc_window_start(), xlb_lc_count(), xlb_lc_cmp()
  *   full NAT         -> xlb_nat_probe_port(), xlb_nat_expired(),
- *                       xlb_nat_rev_key_of()
+ *                       xlb_nat_rev_key_of(), xlb_nat_entries_of()
  */
 #ifndef XLB_DECIDE_H
 #define XLB_DECIDE_H
@@ -204,6 +204,48 @@ XLB_HASH_INLINE void xlb_nat_rev_key_of(struct xlb_nat_rev_key *rk,
 	rk->snat_port = f->snat_port;
 	rk->proto = k->svc.proto;
 	rk->family = k->svc.family;
+}
+
+/* Is @a (of @family) one of the SNAT pool's addresses? */
+XLB_HASH_INLINE bool xlb_nat_pool_has(const struct xlb_nat_cfg *c,
+				      const union xlb_addr *a, __u8 family)
+{
+	bool v4 = family == XLB_FAMILY_V4;
+	__u32 n = v4 ? c->n_v4 : c->n_v6;
+
+	for (__u32 i = 0; i < XLB_NAT_MAX_ADDRS && i < n; i++) {
+		const union xlb_addr *s = v4 ? &c->v4[i] : &c->v6[i];
+
+		if (s->v6[0] == a->v6[0] && s->v6[1] == a->v6[1] &&
+		    s->v6[2] == a->v6[2] && s->v6[3] == a->v6[3])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The two entries of a new NAT flow @k to backend @be_id (@be) at @now, but
+ * for what the caller adds: snat_addr, snat_port and state of *f. The
+ * program fills them for its own new flows, xlbd for a peer's (flow
+ * sync), so a flow taken over is the same flow.
+ */
+XLB_HASH_INLINE void xlb_nat_entries_of(struct xlb_nat_fwd *f,
+					struct xlb_nat_rev *rv,
+					const struct xlb_flow_key *k,
+					const struct xlb_backend *be,
+					__u32 be_id, __u64 now)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->be_addr = be->addr;
+	f->be_port = be->port ? be->port : k->svc.port;
+	f->backend_id = be_id;
+	f->backend_gen = be->gen;
+	f->created = now;
+	f->seen = now;
+	__builtin_memset(rv, 0, sizeof(*rv));
+	rv->client = *k;
+	rv->seen = now;
+	rv->backend_id = be_id;
 }
 
 #endif /* XLB_DECIDE_H */

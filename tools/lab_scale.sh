@@ -33,12 +33,16 @@
 # 500 ms (fall 2, rise 1), hash_seed 0x5eed; service web_rr the same
 # with round-robin on 198.19.0.101 and flow_sync on: the nodes send each
 # other its flows (UDP port 7800 of each node's address, run dir sync.key
-# the shared key). Control sockets: run dir nI.sock;
+# the shared key); service web_nat the same as web_rr on 198.19.0.102
+# with forwarding: nat, each node's SNAT address 198.20.0.(1+I) (snat),
+# announced over BGP like the VIPs, the peers' as backups; the backends
+# and the nodes route 198.20.0.0/24 and the client's net via the router
+# (which sends no ICMP redirects). Control sockets: run dir nI.sock;
 # BIRD sockets: rt.bird.ctl, nI.bird.ctl (birdc -s SOCK show route).
 #
 # env adds: LAB_TOPOLOGY=scale LAB_NODES="n1 n2 n3" LAB_RT_NS LAB_RT_IP4
 #   LAB_RT_BIRD_SOCK LAB_CLIENT_IP4 (10.99.0.2)
-#   LAB_N<i>_{NS,IP4,SOCK,CFG,PIN,LOG,BIRD_SOCK,EXEC}
+#   LAB_N<i>_{NS,IP4,SOCK,CFG,PIN,LOG,BIRD_SOCK,EXEC,SNAT4} LAB_VIP4_NAT
 #   LAB_ETCD (0 or 1) and with it LAB_ETCD_{NS,URL,PREFIX,KEY,EXEC,LOG}
 # Processes (xlbd, BIRD, backends) are stopped by `down` like the rest.
 
@@ -51,6 +55,8 @@ SCALE_CL_NET=10.99.0.0/24
 SCALE_CL_RT=10.99.0.1
 SCALE_CL_IP4=10.99.0.2
 SCALE_SYNC_PORT=7800
+SCALE_VIP_NAT=198.19.0.102
+SCALE_SNAT_NET=198.20.0.0/24
 SCALE_ETCD_PORT=2379
 SCALE_ETCD_PREFIX=/xlb
 XLBD_BIN=${XLBD:-$ROOT/build/xlbd}
@@ -115,6 +121,8 @@ scale_node_conf() {
 	control_socket: $(run_dir)/$node.sock
 	pin_dir: $(scale_pin "$node")
 	announce_table: $SCALE_TABLE
+	snat:
+	  addresses: [$(scale_snat_of "$node")]
 	flow_sync:
 	  address: $(ip4_of "$node"):$SCALE_SYNC_PORT
 	  key_file: $key
@@ -134,12 +142,17 @@ scale_node_conf() {
 	EOF
 }
 
+# A node's SNAT address (full NAT), in SCALE_SNAT_NET.
+scale_snat_of() { echo "198.20.0.$(octet_of "$1")"; }
+
 # The cluster's keys, the same on every node.
 scale_cluster_conf() {
 	local i
 	echo "hash_seed: 0x5eed"
 	echo "services:"
-	for svc in "web $VIP4 maglev false" "web_rr $VIP4_2 round-robin true"; do
+	for svc in "web $VIP4 maglev false l2" \
+		"web_rr $VIP4_2 round-robin true l2" \
+		"web_nat $SCALE_VIP_NAT round-robin true nat"; do
 		set -- $svc
 		cat <<-EOF
 		  - name: $1
@@ -147,6 +160,7 @@ scale_cluster_conf() {
 		    port: $HTTP_PORT
 		    scheduler: $3
 		    flow_sync: $4
+		    forwarding: $5
 		    health_check: { type: tcp, interval: 500ms, timeout: 400ms, rise: 1, fall: 2 }
 		    backends:
 		EOF
@@ -223,9 +237,13 @@ cmd_up() {
 	add_node rt
 	rt=$(ns_of rt)
 	cl=$(ns_of cl1)
+	# no redirects: a backend told to send a reply to an SNAT address
+	# straight to its node would keep doing so once that node is dead
 	in_ns "$rt" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv4.fib_multipath_hash_policy=1 \
-		net.ipv6.fib_multipath_hash_policy=1
+		net.ipv6.fib_multipath_hash_policy=1 \
+		net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.$NODE_IF.send_redirects=0
 	ip netns add "$cl"
 	ip -n "$rt" link add eth1 address 02:00:00:00:02:01 type veth \
 		peer name "$NODE_IF" address 02:00:00:00:02:02 netns "$cl"
@@ -251,11 +269,16 @@ cmd_up() {
 	for i in $(seq "$SCALE_NODES"); do
 		add_node "n$i"
 		in_ns "$sw" bridge link set dev "n$i" flood off
+		# full NAT's replies go to the client through the router;
+		# the program's FIB lookups need forwarding on
+		ip -n "$(ns_of "n$i")" route add $SCALE_CL_NET via $SCALE_RT_IP4
+		in_ns "$(ns_of "n$i")" sysctl -qw net.ipv4.ip_forward=1
 	done
 	[ "${ETCD:-0}" = 0 ] || add_node et
 	for i in $(seq "$BACKENDS"); do
 		setup_backend "be$i"
 		ip -n "$(ns_of "be$i")" route add $SCALE_CL_NET via $SCALE_RT_IP4
+		ip -n "$(ns_of "be$i")" route add $SCALE_SNAT_NET via $SCALE_RT_IP4
 	done
 	# shellcheck disable=SC2046
 	wait_links $(nodes)
@@ -296,6 +319,7 @@ cmd_env() {
 	emit LAB_BACKENDS "$BACKENDS"
 	emit LAB_VIP4 "$VIP4"
 	emit LAB_VIP4_2 "$VIP4_2"
+	emit LAB_VIP4_NAT "$SCALE_VIP_NAT"
 	emit LAB_HTTP_PORT "$HTTP_PORT"
 	emit LAB_SW_NS "$(ns_of sw)"
 	emit LAB_RT_NS "$(ns_of rt)"
@@ -319,6 +343,7 @@ cmd_env() {
 		emit "${up}_LOG" "$(run_dir)/$node.xlbd.log"
 		emit "${up}_BIRD_SOCK" "$(run_dir)/$node.bird.ctl"
 		emit "${up}_EXEC" "nsenter --net=/run/netns/$(ns_of "$node")"
+		emit "${up}_SNAT4" "$(scale_snat_of "$node")"
 	done
 	for i in $(seq "$BACKENDS"); do
 		emit "LAB_BE${i}_IP4" "$(ip4_of "be$i")"

@@ -273,6 +273,41 @@ static __always_inline __u8 nat_state(__u8 state, const struct nat_arg *a)
 }
 
 /*
+ * Flow sync of a synced service's NAT flow @f (client tuple @k) with its
+ * SNAT tuple, which a peer that takes the flow over must use (struct
+ * xlb_sync_rec in XLB_MAP_FLOW_SYNC; a full ring loses the record,
+ * counted, never the packet). Sent when the flow is made, and once more
+ * when the client's ACK establishes it, so a peer's copy idles out on
+ * the established timeout rather than the SYN timeout (it sees no packet
+ * until it takes over). A global function, verified once. The l2 and
+ * encapsulating modes have their own (xlb.bpf.c's sync_emit(), inlined
+ * in their callers' verification: calling this one from there costs the
+ * main program 45,000 verified instructions).
+ */
+__noinline int xlb_nat_sync_emit(const struct xlb_flow_key *k,
+				 const struct xlb_nat_fwd *f)
+{
+	struct xlb_sync_rec *r;
+
+	if (!k || !f)
+		return 0;
+	r = bpf_ringbuf_reserve(&XLB_MAP_FLOW_SYNC, sizeof(*r), 0);
+	if (!r) {
+		stat_inc(XLB_STAT_SYNC_LOST);
+		return 0;
+	}
+	__builtin_memcpy(&r->key, k, sizeof(r->key));
+	__builtin_memcpy(&r->be_addr, &f->be_addr, sizeof(r->be_addr));
+	__builtin_memcpy(&r->snat_addr, &f->snat_addr, sizeof(r->snat_addr));
+	r->snat_port = f->snat_port;
+	r->be_family = k->svc.family;
+	r->flags = f->state == XLB_NAT_S_SYN ? XLB_SYNC_F_SYN : 0;
+	r->backend_id = f->backend_id;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/*
  * A new flow: pick a backend, claim an SNAT port by inserting the reverse
  * entry (BPF_NOEXIST: a port another flow to the same backend holds is
  * never taken), then insert the forward entry. Returns 0 with *f filled,
@@ -304,21 +339,10 @@ static __always_inline __u32 nat_new(struct nat_scratch *s,
 	hash = xlb_hash_flow(k, a->svc.hash_seed);
 	idx = xlb_ring_slot(hash, n) & (XLB_NAT_MAX_ADDRS - 1);
 
-	__builtin_memset(f, 0, sizeof(*f));
+	xlb_nat_entries_of(f, rv, k, be, be_id, now);
 	f->snat_addr =
 		k->svc.family == XLB_FAMILY_V4 ? cfg->v4[idx] : cfg->v6[idx];
-	f->be_addr = be->addr;
-	f->be_port = be->port ? be->port : k->svc.port;
-	f->backend_id = be_id;
-	f->backend_gen = be->gen;
-	f->created = now;
-	f->seen = now;
 	f->state = nat_state(syn ? XLB_NAT_S_SYN : XLB_NAT_S_EST, a);
-
-	__builtin_memset(rv, 0, sizeof(*rv));
-	rv->client = *k;
-	rv->seen = now;
-	rv->backend_id = be_id;
 	for (i = 0; i < XLB_NAT_PROBES; i++) {
 		__u16 port = xlb_nat_probe_port(hash, i, cport, cfg->port_min,
 						cfg->port_max);
@@ -338,6 +362,8 @@ claimed:
 	}
 	a->new_flow = 1;
 	stat_inc(XLB_STAT_NEW_FLOW);
+	if (a->svc.flags & XLB_SVC_F_SYNC)
+		xlb_nat_sync_emit(k, f);
 	return 0;
 }
 
@@ -385,9 +411,16 @@ __noinline int xlb_nat_forward(struct xdp_md *ctx)
 		if (be && (be->flags & XLB_BE_F_UP) &&
 		    be->gen == f->backend_gen && !nat_expired(cfg, f, now) &&
 		    !(syn && f->state != XLB_NAT_S_SYN)) {
+			__u8 st = nat_state(f->state, a);
+
 			if ((__u32)now != f->seen)
 				f->seen = now;
-			f->state = nat_state(f->state, a);
+			if (st != f->state) {
+				f->state = st;
+				if (st == XLB_NAT_S_EST &&
+				    (a->svc.flags & XLB_SVC_F_SYNC))
+					xlb_nat_sync_emit(&a->key, f);
+			}
 			*nf = *f;
 			a->be_id = id;
 			goto send;
@@ -413,23 +446,11 @@ send:
 	return act;
 }
 
-/* Is @addr one of the SNAT pool's addresses (only on a miss)? */
+/* Is the packet's destination one of the SNAT pool's addresses? */
 static __always_inline bool nat_is_snat(const struct xlb_nat_cfg *cfg,
 					const struct xlb_flow_key *k)
 {
-	bool v4 = k->svc.family == XLB_FAMILY_V4;
-	__u32 n = v4 ? cfg->n_v4 : cfg->n_v6;
-
-	for (__u32 i = 0; i < XLB_NAT_MAX_ADDRS && i < n; i++) {
-		const union xlb_addr *s = v4 ? &cfg->v4[i] : &cfg->v6[i];
-
-		if (s->v6[0] == k->svc.vip.v6[0] &&
-		    s->v6[1] == k->svc.vip.v6[1] &&
-		    s->v6[2] == k->svc.vip.v6[2] &&
-		    s->v6[3] == k->svc.vip.v6[3])
-			return true;
-	}
-	return false;
+	return xlb_nat_pool_has(cfg, &k->svc.vip, k->svc.family);
 }
 
 /* The reverse key of a packet (or quote) from a backend to SNAT:port. */

@@ -357,6 +357,28 @@ bool h_flow_unconfirmed(struct h *h, const struct pkt *p)
 	       bpf_map_lookup_elem(h->dp.flow_fd, &k, &f);
 }
 
+static int on_sync_rec(void *ctx, void *data, size_t len)
+{
+	struct h_sync_recs *r = ctx;
+
+	if (len != sizeof(struct xlb_sync_rec))
+		r->bad++;
+	else if (r->n < H_SYNC_MAX)
+		memcpy(&r->v[r->n], data, len);
+	r->n++;
+	return 0;
+}
+
+struct ring_buffer *h_sync_open(struct h *h, struct h_sync_recs *r)
+{
+	struct ring_buffer *rb;
+
+	memset(r, 0, sizeof(*r));
+	rb = ring_buffer__new(h->dp.flow_sync_fd, on_sync_rec, r, NULL);
+	ASSERT_TRUE(rb != NULL, "flow sync ring buffer opens");
+	return rb;
+}
+
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f)
 {
 	struct xlb_flow_key k;

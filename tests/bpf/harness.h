@@ -151,6 +151,19 @@ bool h_pkt_key(const struct pkt *p, struct xlb_flow_key *k);
 bool h_flow_lookup(struct h *h, const struct pkt *p, struct xlb_flow *f);
 /* Only in the unconfirmed table: a SYN was pinned, nothing since. */
 bool h_flow_unconfirmed(struct h *h, const struct pkt *p);
+/*
+ * The flow sync records (XLB_MAP_FLOW_SYNC) the program wrote: h_sync_open
+ * zeroes *r and opens the ring (NULL: failed, asserted); each
+ * ring_buffer__consume() then adds what is new. ring_buffer__free() it.
+ */
+#define H_SYNC_MAX 16
+struct h_sync_recs {
+	struct xlb_sync_rec v[H_SYNC_MAX];
+	int n;	 /* records seen (all of them, even past H_SYNC_MAX) */
+	int bad; /* of the wrong size */
+};
+struct ring_buffer;
+struct ring_buffer *h_sync_open(struct h *h, struct h_sync_recs *r);
 /* ring[xlb_ring_slot(xlb_hash_flow(key, 0), size)]: Maglev's expected pick */
 __u32 h_ring_pick(const struct xlb_flow_key *k, const __u32 *ring, __u32 size);
 

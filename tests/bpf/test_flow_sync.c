@@ -12,26 +12,6 @@
 
 #include "harness.h"
 
-#define MAX_RECS 16
-
-struct recs {
-	struct xlb_sync_rec v[MAX_RECS];
-	int n;	 /* records seen (all of them, even past MAX_RECS) */
-	int bad; /* of the wrong size */
-};
-
-static int on_rec(void *ctx, void *data, size_t len)
-{
-	struct recs *r = ctx;
-
-	if (len != sizeof(struct xlb_sync_rec))
-		r->bad++;
-	else if (r->n < MAX_RECS)
-		memcpy(&r->v[r->n], data, len);
-	r->n++;
-	return 0;
-}
-
 static bool publish_rr(struct h *h, __u32 flags)
 {
 	const __u32 ring[3] = { 1, 2, 3 };
@@ -53,16 +33,6 @@ static bool publish_rr(struct h *h, __u32 flags)
 	v.id = 2;
 	return ASSERT_OK(xlb_dp_service_publish(&h->dp, &k, &v, ring, 3),
 			 "publish udp");
-}
-
-static struct ring_buffer *open_rb(struct h *h, struct recs *r)
-{
-	struct ring_buffer *rb;
-
-	memset(r, 0, sizeof(*r));
-	rb = ring_buffer__new(h->dp.flow_sync_fd, on_rec, r, NULL);
-	ASSERT_TRUE(rb != NULL, "flow sync ring buffer opens");
-	return rb;
 }
 
 /* Run a frame, expect XDP_TX; its backend (0: not forwarded). */
@@ -113,7 +83,7 @@ TEST(flow_sync_records_new_flows_only)
 	};
 	struct ring_buffer *rb = NULL;
 	struct pkt in;
-	struct recs r;
+	struct h_sync_recs r;
 	__u32 be, be_udp;
 	struct h h;
 
@@ -122,7 +92,7 @@ TEST(flow_sync_records_new_flows_only)
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
 	    !publish_rr(&h, XLB_SVC_F_SYNC))
 		goto out;
-	rb = open_rb(&h, &r);
+	rb = h_sync_open(&h, &r);
 	if (!rb)
 		goto out;
 
@@ -160,12 +130,12 @@ TEST(flow_sync_off_writes_nothing)
 	};
 	struct ring_buffer *rb = NULL;
 	struct pkt in;
-	struct recs r;
+	struct h_sync_recs r;
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 3) || !publish_rr(&h, 0))
 		goto out;
-	rb = open_rb(&h, &r);
+	rb = h_sync_open(&h, &r);
 	if (!rb)
 		goto out;
 	for (int i = 0; i < 8; i++) {
@@ -192,7 +162,7 @@ TEST(flow_sync_full_ring_counts_never_drops)
 	char src[INET_ADDRSTRLEN];
 	int n = 14000, tx = 0;
 	struct pkt in;
-	struct recs r;
+	struct h_sync_recs r;
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
@@ -210,7 +180,7 @@ TEST(flow_sync_full_ring_counts_never_drops)
 		tx += res.action == XDP_TX;
 	}
 	ASSERT_EQ(tx, n, "every packet forwarded");
-	rb = open_rb(&h, &r);
+	rb = h_sync_open(&h, &r);
 	if (!rb)
 		goto out;
 	ring_buffer__consume(rb);

@@ -12,6 +12,7 @@
  * 8200 pseudo-headers), not with the program's incremental update.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -20,9 +21,11 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "harness.h"
 #include "jclock.h"
+#include "nat_peer.h"
 #include "nat_sweep.h"
 #include "xlb_decide.h"
 
@@ -213,7 +216,8 @@ static bool nat_cfg(struct h *h, __u16 pmin, __u16 pmax)
 }
 
 /* Service @id on @vip:80 (@proto), full NAT, backend 1 only. */
-static bool nat_service(struct h *h, const char *vip, __u8 proto, __u32 id)
+static bool nat_service_flags(struct h *h, const char *vip, __u8 proto,
+			      __u32 id, __u32 flags)
 {
 	const __u32 ring[1] = { 1 };
 	struct xlb_svc_key k;
@@ -222,6 +226,7 @@ static bool nat_service(struct h *h, const char *vip, __u8 proto, __u32 id)
 		.table_size = 1,
 		.sched = XLB_SCHED_ROUND_ROBIN,
 		.fwd = XLB_FWD_NAT,
+		.flags = flags,
 	};
 
 	if (!h_svc_key(&k, vip, 80, proto))
@@ -231,6 +236,11 @@ static bool nat_service(struct h *h, const char *vip, __u8 proto, __u32 id)
 		return false;
 	h->svc_ids[h->nsvc++] = id;
 	return true;
+}
+
+static bool nat_service(struct h *h, const char *vip, __u8 proto, __u32 id)
+{
+	return nat_service_flags(h, vip, proto, id, 0);
 }
 
 static bool nat_backend(struct h *h, const char *addr)
@@ -738,7 +748,8 @@ static bool sweep(struct h *h, struct xlb_nat_sweep *st)
 	__u64 now;
 
 	return ASSERT_OK(xlb_jiffies(&now), "jiffies") &&
-	       ASSERT_OK(xlb_dp_nat_sweep(&h->dp, now, st), "sweep");
+	       ASSERT_OK(xlb_dp_nat_sweep(&h->dp, now, NULL, NULL, st),
+			 "sweep");
 }
 
 static long map_entries(int fd, size_t ksize)
@@ -852,7 +863,8 @@ TEST(nat_sweep_spares_flows_newer_than_its_clock)
 	if (!h_run_if(&e.h, &pa, e.ns.xc, &r) ||
 	    !ASSERT_EQ(r.action, XDP_REDIRECT, "flow made") ||
 	    !ASSERT_OK(xlb_jiffies(&now), "jiffies") ||
-	    !ASSERT_OK(xlb_dp_nat_sweep(&e.h.dp, now - 100, &st), "sweep"))
+	    !ASSERT_OK(xlb_dp_nat_sweep(&e.h.dp, now - 100, NULL, NULL, &st),
+		       "sweep"))
 		goto out;
 	ASSERT_EQ(st.expired, 0, "a flow newer than the sweep's clock stays");
 	ASSERT_EQ(st.orphans, 0, "its reply entry too");
@@ -1304,4 +1316,298 @@ TEST(nat_ipv4_ttl_decremented_dropped_at_1)
 TEST(nat_ipv6_hop_limit_decremented_dropped_at_1)
 {
 	ttl_case(H_CLIENT6, H_VIP6, SNAT6, BE6);
+}
+
+/*
+ * Flow sync of full NAT: a synced service's new flow is written to the
+ * flow sync ring with the SNAT tuple it left with (unconfirmed while in
+ * SYN state), once more when the client's ACK establishes it, and never
+ * for later packets.
+ */
+static void check_sync_rec(const struct xlb_sync_rec *rec, const struct pkt *in,
+			   __u16 snat_port, __u8 flags)
+{
+	union xlb_addr be, snat;
+	struct xlb_flow_key k;
+	__u8 fam;
+
+	if (!h_pkt_key(in, &k) || !h_addr(&be, &fam, BE4) ||
+	    !h_addr(&snat, &fam, SNAT4))
+		return;
+	ASSERT_TRUE(!memcmp(&rec->key, &k, sizeof(k)), "the client's tuple");
+	ASSERT_TRUE(!memcmp(&rec->be_addr, &be, sizeof(be)), "the backend");
+	ASSERT_TRUE(!memcmp(&rec->snat_addr, &snat, sizeof(snat)),
+		    "the SNAT address the flow left with");
+	ASSERT_EQ(ntohs(rec->snat_port), snat_port, "and its SNAT port");
+	ASSERT_EQ(rec->be_family, XLB_FAMILY_V4, "family");
+	ASSERT_EQ(rec->flags, flags, "flags");
+	ASSERT_EQ(rec->backend_id, 1, "this node's backend id");
+}
+
+TEST(nat_sync_records_carry_the_snat_tuple)
+{
+	struct h_frame syn = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct h_frame ack = syn;
+	struct ring_buffer *rb = NULL;
+	struct h_sync_recs recs;
+	struct pkt in;
+	struct h_result r;
+	struct nat_env e;
+	__u16 port;
+
+	ack.flags = PKT_ACK;
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !nat_service_flags(&e.h, H_VIP4, IPPROTO_TCP, 1, XLB_SVC_F_SYNC))
+		goto out;
+	rb = h_sync_open(&e.h, &recs);
+	if (!rb)
+		goto out;
+	h_build_in(&in, &syn);
+	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "SYN forwarded"))
+		goto out;
+	port = out_sport(&r);
+	ring_buffer__consume(rb);
+	if (!ASSERT_EQ(recs.n, 1, "the new flow: one record"))
+		goto out;
+	check_sync_rec(&recs.v[0], &in, port, XLB_SYNC_F_SYN);
+
+	h_build_in(&in, &ack);
+	for (int i = 0; i < 3; i++)
+		if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+		    !ASSERT_EQ(r.action, XDP_REDIRECT, "ACK forwarded"))
+			goto out;
+	ring_buffer__consume(rb);
+	if (ASSERT_EQ(recs.n, 2, "established: one more record, then none"))
+		check_sync_rec(&recs.v[1], &in, port, 0);
+	ASSERT_EQ(h_stat(&e.h, XLB_STAT_SYNC_LOST), 0, "nothing lost");
+out:
+	ring_buffer__free(rb);
+	env_down(&e);
+}
+
+#define PEER_SNAT4 "10.1.0.7" /* a peer's: not in this node's pool */
+
+/* The record a peer sends for client @sport's flow, SNAT @snat:@snat_port. */
+static bool peer_rec(struct xlb_sync_rec *r, const char *client, __u16 sport,
+		     const char *snat, __u16 snat_port)
+{
+	__u8 fam;
+
+	memset(r, 0, sizeof(*r));
+	r->key.sport = htons(sport);
+	r->snat_port = htons(snat_port);
+	r->be_family = XLB_FAMILY_V4;
+	return h_svc_key(&r->key.svc, H_VIP4, 80, IPPROTO_TCP) &&
+	       h_addr(&r->key.src, &fam, client) &&
+	       h_addr(&r->be_addr, &fam, BE4) &&
+	       h_addr(&r->snat_addr, &fam, snat);
+}
+
+static int peer_insert(struct nat_env *e, const struct xlb_sync_rec *r)
+{
+	struct xlb_backend be;
+	__u64 now;
+
+	if (!ASSERT_OK(xlb_dp_backend_get(&e->h.dp, 1, &be), "backend") ||
+	    !ASSERT_OK(xlb_jiffies(&now), "jiffies"))
+		return -1000;
+	return xlb_dp_nat_peer_insert(&e->h.dp, r, &be, 1, now);
+}
+
+/*
+ * A peer's flow inserted from its record: the client's packet, moved here,
+ * leaves exactly as it left the peer (the peer's SNAT address and port,
+ * no new flow, no port of this node's pool), and the backend's reply to
+ * the peer's SNAT address, which this node's pool does not hold, goes
+ * back to the client. The record sent again refreshes the copy; one that
+ * names this node's own pool is refused; a flow of this node's own is
+ * kept.
+ */
+TEST(nat_peer_flow_forwarded_and_answered_as_its_node)
+{
+	struct h_frame req = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_ACK, /* no payload: the builder seeds it by port */
+	};
+	struct h_frame out = req, rep = {
+		.src = BE4,
+		.dst = PEER_SNAT4,
+		.sport = BE_PORT,
+		.dport = 5555,
+		.flags = PKT_ACK,
+	};
+	struct h_frame rep_out = rep, own = req;
+	struct pkt in, exp, rin, rexp;
+	struct xlb_sync_rec rec;
+	struct xlb_flow_key k;
+	struct xlb_nat_fwd f;
+	struct h_result r;
+	struct nat_env e;
+
+	out.src = PEER_SNAT4;
+	out.sport = 5555;
+	out.dst = BE4;
+	out.dport = BE_PORT;
+	out.ttl = 63;
+	rep_out.src = H_VIP4;
+	rep_out.sport = 80;
+	rep_out.dst = H_CLIENT4;
+	rep_out.dport = 40000;
+	rep_out.ttl = 63;
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !peer_rec(&rec, H_CLIENT4, 40000, PEER_SNAT4, 5555))
+		goto out;
+
+	/* before the copy: a reply to the peer's address is not ours */
+	h_build(&rin, &rep, be1_mac, H_EGRESS_MAC);
+	h_check_pass(&e.h, "reply to a peer's SNAT address, no copy", &rin,
+		     XLB_STAT_PASS_NON_VIP);
+
+	if (!ASSERT_EQ(peer_insert(&e, &rec), XLB_NAT_PEER_INSERTED,
+		       "peer's flow inserted"))
+		goto out;
+	h_build_in(&in, &req);
+	if (!ASSERT_TRUE(h_pkt_key(&in, &k), "key") ||
+	    !ASSERT_OK(bpf_map_lookup_elem(e.h.dp.nat_fwd_fd, &k, &f),
+		       "forward entry"))
+		goto out;
+	ASSERT_EQ(f.state, XLB_NAT_S_EST, "established (no SYN flag)");
+
+	h_build(&exp, &out, H_EGRESS_MAC, be1_mac);
+	struct h_case fwd = {
+		.desc = "client packet leaves with the peer's SNAT tuple",
+		.in = &in,
+		.ingress_ifindex = e.ns.xc,
+		.action = XDP_REDIRECT,
+		.out = &exp,
+		.stat = { [XLB_STAT_NAT_FWD] = 1, [XLB_STAT_REDIRECT] = 1 },
+		.svc_id = 1,
+		.be_id = 1,
+	};
+	if (!h_check(&e.h, &fwd, &r) || !csums_ok(r.out, r.out_len, false))
+		goto out;
+
+	h_build(&rexp, &rep_out, H_LB_MAC, H_ROUTER_MAC);
+	struct h_case back = {
+		.desc = "reply to the peer's SNAT address back to the client",
+		.in = &rin,
+		.ingress_ifindex = e.ns.xb,
+		.action = XDP_REDIRECT,
+		.out = &rexp,
+		.stat = { [XLB_STAT_NAT_REV] = 1, [XLB_STAT_REDIRECT] = 1 },
+	};
+	if (h_check(&e.h, &back, &r))
+		csums_ok(r.out, r.out_len, false);
+
+	/* forwarded here now: the copy is this node's to keep */
+	if (!age_flow(&e.h, &in, 5))
+		goto out;
+	ASSERT_EQ(peer_insert(&e, &rec), XLB_NAT_PEER_KEPT,
+		  "a copy this node forwards is kept");
+
+	/* this node's own pool: the pools overlap, refused */
+	if (!peer_rec(&rec, CLIENT4_B, 40001, SNAT4, 6000))
+		goto out;
+	ASSERT_EQ(peer_insert(&e, &rec), -EADDRINUSE,
+		  "a flow on this node's own SNAT address is refused");
+
+	/* a copy never forwarded: sent again, refreshed */
+	if (!peer_rec(&rec, CLIENT4_B, 40001, PEER_SNAT4, 6000))
+		goto out;
+	rec.flags = XLB_SYNC_F_SYN;
+	ASSERT_EQ(peer_insert(&e, &rec), XLB_NAT_PEER_INSERTED, "second copy");
+	rec.flags = 0;
+	ASSERT_EQ(peer_insert(&e, &rec), XLB_NAT_PEER_REFRESHED,
+		  "sent again: refreshed");
+	if (!h_pkt_key(&in, &k))
+		goto out;
+	k.src = rec.key.src;
+	k.sport = rec.key.sport;
+	if (ASSERT_OK(bpf_map_lookup_elem(e.h.dp.nat_fwd_fd, &k, &f),
+		      "second copy's entry"))
+		ASSERT_EQ(f.state, XLB_NAT_S_EST, "now established");
+
+	/* this node's own flow on a client tuple: kept */
+	own.src = CLIENT4_B;
+	own.sport = 40002;
+	own.flags = PKT_SYN;
+	h_build_in(&in, &own);
+	if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "own flow made"))
+		goto out;
+	if (peer_rec(&rec, CLIENT4_B, 40002, PEER_SNAT4, 6001))
+		ASSERT_EQ(peer_insert(&e, &rec), XLB_NAT_PEER_KEPT,
+			  "this node's own flow is kept");
+out:
+	env_down(&e);
+}
+
+struct live_seen {
+	int n;
+	__u8 state;
+	__u32 idle, timeout;
+};
+
+static void on_live(void *ctx, const struct xlb_flow_key *k,
+		    const struct xlb_nat_fwd *f, __u8 state, __u32 idle,
+		    __u32 timeout)
+{
+	struct live_seen *l = ctx;
+
+	l->n++;
+	l->state = state;
+	l->idle = idle;
+	l->timeout = timeout;
+}
+
+/* The sweep hands the flows it keeps to its caller, with their timeout. */
+TEST(nat_sweep_reports_live_flows)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct live_seen l = {};
+	struct xlb_nat_sweep st;
+	struct h_result r;
+	struct nat_env e;
+	struct pkt in;
+	__u64 now;
+
+	h_build_in(&in, &a);
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !h_run_if(&e.h, &in, e.ns.xc, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "flow made") ||
+	    !age_flow(&e.h, &in, 10) ||
+	    !ASSERT_OK(xlb_jiffies(&now), "jiffies"))
+		goto out;
+	if (!ASSERT_OK(xlb_dp_nat_sweep(&e.h.dp, now, on_live, &l, &st),
+		       "sweep"))
+		goto out;
+	ASSERT_EQ(l.n, 1, "the live flow reported");
+	ASSERT_EQ(l.state, XLB_NAT_S_SYN, "in its state");
+	ASSERT_RANGE(l.idle, 10, 500, "idle since its packet");
+	ASSERT_EQ(l.timeout, 1000, "the SYN timeout");
+	if (!age_flow(&e.h, &in, 1001) ||
+	    !ASSERT_OK(xlb_jiffies(&now), "jiffies") ||
+	    !ASSERT_OK(xlb_dp_nat_sweep(&e.h.dp, now, on_live, &l, &st),
+		       "sweep"))
+		goto out;
+	ASSERT_EQ(l.n, 1, "an expired flow is not reported");
+	ASSERT_EQ(st.expired, 1, "it expired");
+out:
+	env_down(&e);
 }

@@ -223,3 +223,14 @@ int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 {
 	return 0;
 }
+
+int xlb_dp_nat_cfg_set(struct xlb_dp *dp, const struct xlb_nat_cfg *c)
+{
+	return -EOPNOTSUPP; /* no NAT maps */
+}
+
+int xlb_dp_map_foreach(int fd, size_t ksize, size_t vsize, xlb_map_fn fn,
+		       void *ctx)
+{
+	return 0; /* every map empty */
+}

@@ -7,8 +7,9 @@
  * replaced by the right MAC), so the fuzzer reaches the field checks
  * behind the MAC; clear: the rest as received. Then the datagram.
  *
- * Properties: a datagram accepted carries our MAC over its bytes, has at most XLB_SYNC_MAX_RECS records, each of a known family
- * and protocol with a VIP port, and encoding its header and records again
+ * Properties: a datagram accepted carries our MAC over its bytes, has at
+ * most XLB_SYNC_MAX_RECS records, each of a known family and protocol
+ * with a VIP port and an SNAT tuple whole or absent, and encoding its header and records again
  * gives back exactly its bytes (one encoding per datagram: nothing in it
  * goes unchecked). The replay window then takes the header without fault.
  */
@@ -64,6 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    x->key.svc.proto == IPPROTO_UDP,
 			    "record %u protocol %u", i, x->key.svc.proto);
 		fuzz_assert(x->key.svc.port, "record %u: VIP port 0", i);
+		fuzz_assert(!x->snat_port ==
+				    !(x->snat_addr.v6[0] | x->snat_addr.v6[1] |
+				      x->snat_addr.v6[2] | x->snat_addr.v6[3]),
+			    "record %u: SNAT port without address or back", i);
 		fuzz_assert(xlb_sync_enc_add(&e, x), "record %u re-encodes", i);
 	}
 	fuzz_assert(xlb_sync_enc_finish(&e, &h, key, KEYLEN) == len,

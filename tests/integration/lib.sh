@@ -3,6 +3,10 @@
 #   scale_init NAME [UP_ARGS..]  the same for the scale lab (--topology
 #                                scale): its env, DIR a scratch directory
 #   scale_all_hops VIP           the router's route to VIP has every node
+#   scale_counter NAME SOCK      a node's global counter (xlbctl stats)
+#   scale_requests VIP N         N requests through VIP, each its own
+#                                connection
+#   scale_reload_all SED         every node's file edited, SIGHUP, waited
 #   wait_for MS CMD...           poll CMD every 50 ms for at most MS
 #   check NAME CMD...            PASS/FAIL line per check
 #   itest_finish                 "N passed, N failed" and exit status
@@ -70,6 +74,41 @@ scale_next_hops() {
 scale_all_hops() {
 	[[ "$(scale_next_hops "$1")" == "$(printf '%s\n' "$LAB_N1_IP4" \
 		"$LAB_N2_IP4" "$LAB_N3_IP4" | sort)" ]]
+}
+
+# scale_counter NAME SOCK: one of xlbctl stats' global counters of a node
+scale_counter() {
+	"$XLBCTL" -s "$2" --json stats | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["global"][sys.argv[1]])' "$1"
+}
+
+# scale_requests VIP N: N HTTP requests from the client, each a new
+# connection; fails at the first that fails
+scale_requests() {
+	local i
+	for i in $(seq "$2"); do
+		ip netns exec "$LAB_CLIENT_NS" curl -s -m 2 -o /dev/null \
+			"http://$1/" || { echo "request $i failed"; return 1; }
+	done
+}
+
+scale_reloaded_since() { [[ $(grep -c "reload done" "$1") -gt $2 ]]; }
+
+# scale_reload_all SED: every node's config file edited by SED, reloaded
+# (SIGHUP), each reload waited for
+scale_reload_all() {
+	local i p cfg log ns n
+	for i in 1 2 3; do
+		cfg=LAB_N${i}_CFG log=LAB_N${i}_LOG ns=LAB_N${i}_NS
+		n=$(grep -c "reload done" "${!log}")
+		sed -i "$1" "${!cfg}"
+		for p in $(ip netns pids "${!ns}"); do
+			[[ $(cat "/proc/$p/comm" 2>/dev/null) == xlbd ]] && kill -HUP "$p"
+		done
+		wait_for 5000 scale_reloaded_since "${!log}" "$n" ||
+			! echo "n$i: no reload" || return 1
+	done
 }
 
 itest_finish() {

@@ -44,11 +44,12 @@ for s in json.load(sys.stdin)["services"]:
     print(s["name"], s["ring_digest"])'
 }
 
-# t_digests SOCK...: the nodes' digests of both services are the same
+# t_digests SOCK...: the nodes' digests of every service (web, web_rr,
+# web_nat) are the same
 t_digests() {
 	local d1 d sock
 	d1=$(digests "$1") || return 1
-	[[ $(wc -l <<<"$d1") -eq 2 ]] || { echo "$1: $d1"; return 1; }
+	[[ $(wc -l <<<"$d1") -eq 3 ]] || { echo "$1: $d1"; return 1; }
 	for sock in "${@:2}"; do
 		d=$(digests "$sock") || return 1
 		[[ "$d" == "$d1" ]] || {

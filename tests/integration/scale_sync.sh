@@ -17,14 +17,8 @@ set -uo pipefail
 
 scale_init sy$$
 NODE_SOCKS=("$LAB_N1_SOCK" "$LAB_N2_SOCK" "$LAB_N3_SOCK")
-NODE_NS=("$LAB_N1_NS" "$LAB_N2_NS" "$LAB_N3_NS")
 
-# counter NAME SOCK: one of xlbctl stats' global counters
-counter() {
-	"$XLBCTL" -s "$2" --json stats | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["global"][sys.argv[1]])' "$1"
-}
+counter() { scale_counter "$@"; }
 
 counter_above() { [[ $(counter "$1" "$2") -gt $3 ]]; }
 
@@ -44,12 +38,9 @@ all_synced() {
 }
 
 t_synced() {
-	local i s r
+	local s r
 	wait_for 20000 three_hops || { echo "no ECMP route"; return 1; }
-	for i in $(seq 30); do
-		ip netns exec "$LAB_CLIENT_NS" curl -s -m 2 -o /dev/null \
-			"http://$LAB_VIP4_2/" || { echo "request $i failed"; return 1; }
-	done
+	scale_requests "$LAB_VIP4_2" 30 || return 1
 	if ! wait_for 3000 all_synced 30; then
 		for s in "${NODE_SOCKS[@]}"; do
 			"$XLBCTL" -s "$s" stats | grep flow_sync_
@@ -140,32 +131,15 @@ node_lost() {
 
 t_node_lost_synced() { node_lost zero 9; }
 
-reloaded_since() { [[ $(grep -c "reload done" "$1") -gt $2 ]]; }
-
-# reload_all SED: every node's config edited by SED, reloaded (SIGHUP)
-reload_all() {
-	local i p cfg log n
-	for i in 1 2 3; do
-		cfg=LAB_N${i}_CFG log=LAB_N${i}_LOG
-		n=$(grep -c "reload done" "${!log}")
-		sed -i "$1" "${!cfg}"
-		for p in $(ip netns pids "${NODE_NS[$((i - 1))]}"); do
-			[[ $(cat "/proc/$p/comm" 2>/dev/null) == xlbd ]] && kill -HUP "$p"
-		done
-		wait_for 5000 reloaded_since "${!log}" "$n" ||
-			! echo "n$i: no reload" || return 1
-	done
-}
-
 # idle flows leave within seconds: a peer's copy must be sent again
 t_short_timeout() {
-	reload_all 's/^services:/flow_timeout_tcp: 6s\nflow_scan_interval: 1s\n&/'
+	scale_reload_all 's/^services:/flow_timeout_tcp: 6s\nflow_scan_interval: 1s\n&/'
 }
 
 # flow_sync: false for web_rr on every node, n2's link back up
 t_sync_off() {
 	ip -n "$LAB_SW_NS" link set n2 up
-	reload_all 's/flow_sync: true/flow_sync: false/'
+	scale_reload_all 's/flow_sync: true/flow_sync: false/'
 }
 
 t_node_lost_unsynced() { node_lost some 2; }

@@ -221,6 +221,10 @@ TEST(flow_sync_wire_malformed)
 		{ XLB_SYNC_HDR_LEN + 2, 2, XLB_SYNC_R_MALFORMED, "flags" },
 		{ XLB_SYNC_HDR_LEN + 3, 1, XLB_SYNC_R_MALFORMED, "reserved" },
 		{ XLB_SYNC_HDR_LEN + 5, 0, XLB_SYNC_R_MALFORMED, "VIP port 0" },
+		{ XLB_SYNC_HDR_LEN + 9, 1, XLB_SYNC_R_MALFORMED,
+		  "SNAT port without its address" },
+		{ XLB_SYNC_HDR_LEN + 22, 1, XLB_SYNC_R_MALFORMED,
+		  "SNAT address without its port" },
 		{ XLB_SYNC_HDR_LEN + XLB_SYNC_REC_V4, 4, XLB_SYNC_R_MALFORMED,
 		  "IPv6 record read as IPv4" },
 	};

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vip_route.h"
@@ -20,13 +21,18 @@ struct seen {
 	char s[8][64];
 };
 
-static void on_route(void *ctx, const union xlb_addr *vip, __u8 family)
+static void on_route(void *ctx, const union xlb_addr *vip, __u8 family,
+		     bool backup)
 {
 	struct seen *sn = ctx;
 
-	if (sn->n < 8)
+	if (sn->n < 8) {
 		inet_ntop(family == XLB_FAMILY_V4 ? AF_INET : AF_INET6,
-			  vip->bytes, sn->s[sn->n++], 64);
+			  vip->bytes, sn->s[sn->n], 64);
+		if (backup)
+			strcat(sn->s[sn->n], " backup");
+		sn->n++;
+	}
 }
 
 /* Output of a shell command (first 4 KiB). */
@@ -45,7 +51,7 @@ static void cmd_out(const char *cmd, char *buf, size_t len)
 
 TEST(vip_route_announce_withdraw)
 {
-	union xlb_addr v4 = {}, v6 = {};
+	union xlb_addr v4 = {}, v6 = {}, b4 = {};
 	struct xlb_neigh *n = NULL;
 	char ns[64], path[192], out[4096];
 	struct seen sn = {};
@@ -74,36 +80,51 @@ TEST(vip_route_announce_withdraw)
 	if (!ASSERT_TRUE(n, "xlb_neigh_open"))
 		goto out;
 	inet_pton(AF_INET, "198.51.100.7", &v4.v4);
+	inet_pton(AF_INET, "198.51.100.8", &b4.v4);
 	inet_pton(AF_INET6, "2001:db8:f::7", v6.bytes);
 
 	/* someone else's route in the same table is not ours to list */
 	ASSERT_OK(system("ip route add 203.0.113.9/32 dev lo table 4242"),
 		  "foreign route");
-	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v4, XLB_FAMILY_V4), "add v4");
-	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v6, XLB_FAMILY_V6), "add v6");
-	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v4, XLB_FAMILY_V4),
+	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v4, XLB_FAMILY_V4, false),
+		  "add v4");
+	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v6, XLB_FAMILY_V6, false),
+		  "add v6");
+	ASSERT_OK(xlb_vip_route_add(n, TABLE, &v4, XLB_FAMILY_V4, false),
 		  "add again replaces");
+	ASSERT_OK(xlb_vip_route_add(n, TABLE, &b4, XLB_FAMILY_V4, true),
+		  "add a backup");
 	cmd_out("ip route show table 4242; ip -6 route show table 4242", out,
 		sizeof(out));
 	ASSERT_CONTAINS(out, "198.51.100.7 dev lo proto 177 scope link",
 			"v4 route in the table");
 	ASSERT_CONTAINS(out, "2001:db8:f::7 dev lo proto 177",
 			"v6 route in the table");
+	ASSERT_CONTAINS(out,
+			"198.51.100.8 dev lo proto 177 scope link metric 2048",
+			"backup route with its metric");
 	cmd_out("ip route show table main", out, sizeof(out));
 	ASSERT_TRUE(!strstr(out, "198.51.100.7"), "main table untouched");
 
 	ASSERT_OK(xlb_vip_route_list(n, TABLE, on_route, &sn), "list");
-	ASSERT_EQ(sn.n, 2, "both of ours, not the foreign one");
+	ASSERT_EQ(sn.n, 3, "all of ours, not the foreign one");
 	ASSERT_STREQ(sn.s[0], "198.51.100.7", "v4 listed");
-	ASSERT_STREQ(sn.s[1], "2001:db8:f::7", "v6 listed");
+	ASSERT_STREQ(sn.s[1], "198.51.100.8 backup", "backup listed as one");
+	ASSERT_STREQ(sn.s[2], "2001:db8:f::7", "v6 listed");
 
-	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v4, XLB_FAMILY_V4), "del v4");
-	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v4, XLB_FAMILY_V4),
+	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v4, XLB_FAMILY_V4, false),
+		  "del v4");
+	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v4, XLB_FAMILY_V4, false),
 		  "del of a withdrawn VIP is fine");
-	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v6, XLB_FAMILY_V6), "del v6");
+	ASSERT_OK(xlb_vip_route_del(n, TABLE, &b4, XLB_FAMILY_V4, true),
+		  "del the backup");
+	ASSERT_OK(xlb_vip_route_del(n, TABLE, &v6, XLB_FAMILY_V6, false),
+		  "del v6");
 	cmd_out("ip route show table 4242; ip -6 route show table 4242", out,
 		sizeof(out));
-	ASSERT_TRUE(!strstr(out, "198.51.100.7") && !strstr(out, "2001:db8:f"),
+	ASSERT_TRUE(!strstr(out, "198.51.100.7") &&
+			    !strstr(out, "198.51.100.8") &&
+			    !strstr(out, "2001:db8:f"),
 		    "withdrawn");
 	ASSERT_CONTAINS(out, "203.0.113.9", "foreign route stays");
 	sn.n = 0;

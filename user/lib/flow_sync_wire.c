@@ -145,7 +145,10 @@ static size_t dec_rec(const __u8 *p, size_t left, struct xlb_sync_rec *r)
 	memcpy(&r->snat_addr, p + 10 + 3 * a, a);
 	r->be_family = p[0];
 	/* a VIP port 0 is the address-marker key, never a flow's */
-	return r->key.svc.port ? n : 0;
+	if (!r->key.svc.port)
+		return 0;
+	/* an SNAT tuple is whole (full NAT) or absent */
+	return !r->snat_port == zero(p + 10 + 3 * a, a) ? n : 0;
 }
 
 enum xlb_sync_reason xlb_sync_decode(const void *buf, size_t len,

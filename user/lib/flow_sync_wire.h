@@ -28,11 +28,11 @@
  *     3   1  zero
  *     4   2  VIP port
  *     6   2  client port
- *     8   2  SNAT port (0: none)
+ *     8   2  SNAT port (0: none, and then the SNAT address is zeros)
  *    10   A  VIP
  *        A  client address
  *        A  backend address
- *        A  SNAT address (zeros: none)
+ *        A  SNAT address (zeros: none; full NAT has both, others none)
  *
  * A receiver checks the length, the MAC, then every field, and takes a
  * datagram whole or not at all; then the sender (a configured peer), the

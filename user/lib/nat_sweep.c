@@ -11,6 +11,8 @@ struct sweep {
 	struct xlb_dp *dp;
 	struct xlb_nat_cfg cfg;
 	__u32 now;
+	xlb_nat_live_fn live;
+	void *ctx;
 	struct xlb_nat_sweep *out;
 };
 
@@ -53,8 +55,13 @@ static int visit_fwd(const void *key, const void *val, void *ctx)
 		if ((r.flags & XLB_NAT_F_REPLY_CLOSE) && state == XLB_NAT_S_EST)
 			state = XLB_NAT_S_CLOSING;
 	}
-	if (!idle_past(w, state, seen))
+	if (!idle_past(w, state, seen)) {
+		if (w->live)
+			w->live(w->ctx, k, f, state,
+				(__s32)(w->now - seen) > 0 ? w->now - seen : 0,
+				xlb_nat_timeout(&w->cfg, state));
 		return 0;
+	}
 	/* a packet meanwhile refreshed it: leave it */
 	if (bpf_map_lookup_elem(w->dp->nat_fwd_fd, k, &cur) ||
 	    cur.seen != f->seen || cur.snat_port != f->snat_port)
@@ -88,9 +95,12 @@ static int visit_rev(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-int xlb_dp_nat_sweep(struct xlb_dp *dp, __u32 now, struct xlb_nat_sweep *out)
+int xlb_dp_nat_sweep(struct xlb_dp *dp, __u32 now, xlb_nat_live_fn live,
+		     void *ctx, struct xlb_nat_sweep *out)
 {
-	struct sweep w = { .dp = dp, .now = now, .out = out };
+	struct sweep w = {
+		.dp = dp, .now = now, .live = live, .ctx = ctx, .out = out
+	};
 	__u32 zero = 0;
 	int err;
 

@@ -17,12 +17,22 @@ struct xlb_nat_sweep {
 };
 
 /*
+ * A flow the walk keeps: @state as its timeout counts it, @idle jiffies
+ * since its last packet in either direction, @timeout its state's.
+ */
+typedef void (*xlb_nat_live_fn)(void *ctx, const struct xlb_flow_key *k,
+				const struct xlb_nat_fwd *f, __u8 state,
+				__u32 idle, __u32 timeout);
+
+/*
  * One walk of both NAT maps at @now (jiffies, low 32 bits): a flow whose
  * last packet in either direction is older than its state's timeout
- * (closing when either side sent FIN or RST) loses both entries; a reverse
- * entry whose forward entry is gone (evicted) goes once idle past the
- * closing timeout. -EOPNOTSUPP: the program has no NAT maps.
+ * (closing when either side sent FIN or RST) loses both entries, any
+ * other goes to @live (if not NULL); a reverse entry whose forward entry
+ * is gone (evicted) goes once idle past the closing timeout. -EOPNOTSUPP:
+ * the program has no NAT maps.
  */
-int xlb_dp_nat_sweep(struct xlb_dp *dp, __u32 now, struct xlb_nat_sweep *out);
+int xlb_dp_nat_sweep(struct xlb_dp *dp, __u32 now, xlb_nat_live_fn live,
+		     void *ctx, struct xlb_nat_sweep *out);
 
 #endif /* XLB_NAT_SWEEP_H */

@@ -14,7 +14,7 @@
 #include "vip_route.h"
 
 static int vip_msg(char *buf, __u16 type, __u16 flags, __u32 table,
-		   const union xlb_addr *vip, __u8 family)
+		   const union xlb_addr *vip, __u8 family, bool backup)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -40,27 +40,31 @@ static int vip_msg(char *buf, __u16 type, __u16 flags, __u32 table,
 	mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	mnl_attr_put(nlh, RTA_DST, alen, vip->bytes);
 	mnl_attr_put_u32(nlh, RTA_OIF, lo);
+	/* a primary route keeps the default: an older xlbd's routes match */
+	if (backup)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, XLB_ROUTE_METRIC_BACKUP);
 	return 0;
 }
 
 int xlb_vip_route_add(struct xlb_neigh *n, __u32 table,
-		      const union xlb_addr *vip, __u8 family)
+		      const union xlb_addr *vip, __u8 family, bool backup)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int err;
 
 	err = vip_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, table,
-		      vip, family);
+		      vip, family, backup);
 	return err ?: xlb_neigh_request(n, (struct nlmsghdr *)buf, NULL, NULL);
 }
 
 int xlb_vip_route_del(struct xlb_neigh *n, __u32 table,
-		      const union xlb_addr *vip, __u8 family)
+		      const union xlb_addr *vip, __u8 family, bool backup)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int err;
 
-	err = vip_msg(buf, RTM_DELROUTE, 0, table, vip, family);
+	/* no metric (primary) matches the lowest: the primary one */
+	err = vip_msg(buf, RTM_DELROUTE, 0, table, vip, family, backup);
 	if (!err)
 		err = xlb_neigh_request(n, (struct nlmsghdr *)buf, NULL, NULL);
 	return err == -ESRCH || err == -ENOENT ? 0 : err;
@@ -78,7 +82,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	const struct rtmsg *rtm;
 	const struct nlattr *attr;
 	union xlb_addr vip = {};
-	__u32 table;
+	__u32 table, metric = 0;
 	bool have = false;
 	__u8 family;
 
@@ -108,10 +112,15 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 			memcpy(vip.bytes, mnl_attr_get_payload(attr), alen);
 			have = true;
 			break;
+		case RTA_PRIORITY:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				metric = mnl_attr_get_u32(attr);
+			break;
 		}
 	}
 	if (have && table == lc->table)
-		lc->cb(lc->ctx, &vip, family);
+		lc->cb(lc->ctx, &vip, family,
+		       metric == XLB_ROUTE_METRIC_BACKUP);
 	return MNL_CB_OK;
 }
 

@@ -8,9 +8,17 @@
  * restart. Nothing routes by that table (no ip rule points at it): it is
  * only a list BIRD learns (`protocol kernel { kernel table N; learn; }`)
  * and exports over BGP. Adding is announcing, deleting is withdrawing.
+ *
+ * A backup route (a peer's SNAT address, announced in case the peer dies)
+ * has metric XLB_ROUTE_METRIC_BACKUP, which BIRD's export filter turns
+ * into a longer AS path (tools/bird/node.conf): the routers prefer the
+ * owner's route while it lives. A primary route has the kernel's default
+ * metric (IPv4 0, IPv6 1024). The same address as both is two routes.
  */
 #ifndef XLB_VIP_ROUTE_H
 #define XLB_VIP_ROUTE_H
+
+#include <stdbool.h>
 
 #include "neigh.h"
 #include "xlb_abi.h"
@@ -18,16 +26,19 @@
 /* rtm_protocol of xlbd's routes (rt_protos: a value no daemon uses) */
 #define XLB_ROUTE_PROTO 0xb1
 
+/* metric of a backup route; BIRD's filter tests krt_metric against it */
+#define XLB_ROUTE_METRIC_BACKUP 2048
+
 /* Add (replace) / delete the route for vip in table. 0 or -errno;
  * deleting a route that is not there is 0. */
 int xlb_vip_route_add(struct xlb_neigh *n, __u32 table,
-		      const union xlb_addr *vip, __u8 family);
+		      const union xlb_addr *vip, __u8 family, bool backup);
 int xlb_vip_route_del(struct xlb_neigh *n, __u32 table,
-		      const union xlb_addr *vip, __u8 family);
+		      const union xlb_addr *vip, __u8 family, bool backup);
 
-/* Every xlbd route in table, both families: cb per VIP. 0 or -errno. */
+/* Every xlbd route in table, both families: cb per route. 0 or -errno. */
 typedef void (*xlb_vip_route_cb)(void *ctx, const union xlb_addr *vip,
-				 __u8 family);
+				 __u8 family, bool backup);
 int xlb_vip_route_list(struct xlb_neigh *n, __u32 table, xlb_vip_route_cb cb,
 		       void *ctx);
 

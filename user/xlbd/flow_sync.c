@@ -31,6 +31,7 @@
 
 #include "jclock.h"
 #include "log.h"
+#include "nat_peer.h"
 #include "xlbd.h"
 
 /* datagrams read per wakeup: the loop has other work */
@@ -147,31 +148,28 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-void xlbd_sync_resend(struct xlbd *d, const struct xlb_flow_key *k,
-		      const struct xlb_flow *f, __u64 age_ms, __u32 timeout_ms)
+void xlbd_sync_resend(struct xlbd *d, struct xlb_sync_rec *r, __u32 gen,
+		      __u64 age_ms, __u32 timeout_ms)
 {
 	__u64 half = timeout_ms / 2, scan = d->cfg.flows.scan_interval_ms;
-	struct xlb_sync_rec r = {};
 	struct svc_rt *s;
 
 	/* once per half timeout: in the scan that crosses a multiple of it */
 	if (d->sync.fd < 0 || !half || age_ms < half ||
 	    (scan < half && age_ms % half >= scan))
 		return;
-	s = xlbd_svc_by_key(d, &k->svc);
+	s = xlbd_svc_by_key(d, &r->key.svc);
 	if (!s || !s->conf.flow_sync)
 		return;
 	for (size_t i = 0; i < s->n_bes; i++) {
 		const struct be_rt *b = s->bes[i];
 
-		if (b->id != f->backend_id || b->gen != f->backend_gen)
+		if (b->id != r->backend_id || b->gen != gen)
 			continue;
-		r.key = *k;
-		r.be_addr = b->conf.addr;
-		r.be_family = b->conf.family;
-		r.backend_id = b->id;
+		r->be_addr = b->conf.addr;
+		r->be_family = b->conf.family;
 		d->sync.resent++;
-		send_record(d, &r);
+		send_record(d, r);
 		return;
 	}
 }
@@ -193,6 +191,31 @@ peer_of(struct xlbd_sync *y, const union xlb_addr *a, __u8 family, __u16 port)
 	return NULL;
 }
 
+/* A peer's full-NAT flow, with its SNAT tuple (nat_peer.h). */
+static void insert_nat(struct xlbd *d, const struct xlb_sync_rec *r,
+		       const struct be_rt *b, __u64 now)
+{
+	struct xlbd_sync *y = &d->sync;
+	struct xlb_backend be;
+	int v;
+
+	v = xlb_dp_backend_get(&d->dp, b->id, &be);
+	if (!v)
+		v = xlb_dp_nat_peer_insert(&d->dp, r, &be, b->id, now);
+	if (v == XLB_NAT_PEER_INSERTED)
+		y->inserted++;
+	else if (v == XLB_NAT_PEER_REFRESHED)
+		y->refreshed++;
+	else if (v == XLB_NAT_PEER_KEPT)
+		y->kept_local++;
+	else if (v == -EADDRINUSE)
+		y->nat_own_snat++;
+	else
+		y->insert_failed++;
+	if (v >= 0 && v != XLB_NAT_PEER_KEPT)
+		xlbd_peer_snat_seen(d, &r->snat_addr, r->key.svc.family);
+}
+
 /* One received flow into the table, as this node's backend. */
 static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 {
@@ -201,8 +224,13 @@ static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 	struct be_rt *b = s ? xlbd_be_find(s, &r->be_addr, r->be_family) : NULL;
 	struct xlb_flow f = {}, cur;
 
-	if (!b || !b->id) {
+	/* a NAT flow carries its SNAT tuple, and only a NAT flow does */
+	if (!b || !b->id || (s->conf.fwd == XLB_FWD_NAT) != !!r->snat_port) {
 		y->unknown++;
+		return;
+	}
+	if (r->snat_port) {
+		insert_nat(d, r, b, now);
 		return;
 	}
 	f.backend_id = b->id;

@@ -63,11 +63,15 @@ static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	/* forwarded here (a packet since it was created) and not idle */
 	if (!(f->flags & XLB_FLOW_F_CLOSED) && f->seen != (__u32)f->created &&
 	    2 * xlb_jiffies_ms(w->now - f->seen, w->hz) <
-		    timeout_ms(&w->d->cfg.flows, k, f))
+		    timeout_ms(&w->d->cfg.flows, k, f)) {
+		struct xlb_sync_rec r = { .key = *k,
+					  .backend_id = f->backend_id };
+
 		xlbd_sync_resend(
-			w->d, k, f,
+			w->d, &r, f->backend_gen,
 			xlb_jiffies_ms(w->now - (__u32)f->created, w->hz),
 			timeout_ms(&w->d->cfg.flows, k, f));
+	}
 	if (!(f->flags & XLB_FLOW_F_CLOSED) &&
 	    f->backend_id < XLB_MAX_BACKENDS &&
 	    gens[f->backend_id] == f->backend_gen)

@@ -5,14 +5,20 @@
  * timeouts in jiffies at the kernel's HZ. The pool's addresses join the
  * VIP filter so the backends' replies reach the program's NAT lookup.
  * Each flow-table scan also deletes the NAT flows idle past their
- * timeouts (nat_sweep.c), which returns their ports to the pool.
+ * timeouts (nat_sweep.c), which returns their ports to the pool, sends
+ * the live ones of synced services again (flow sync), and keeps the list
+ * of the peers' SNAT addresses that flows here use (copies a peer sent,
+ * or flows taken over from it): announced as backups (announce.c).
  */
 #include <errno.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
+#include "dataplane_vip_filter.h"
 #include "jclock.h"
 #include "log.h"
 #include "nat_sweep.h"
+#include "xlb_decide.h"
 #include "xlbd.h"
 
 static __u32 ms_jiffies(__u32 ms, int hz)
@@ -63,17 +69,105 @@ void xlbd_nat_apply(struct xlbd *d)
 			c.n_v4, c.n_v6, c.port_min, c.port_max);
 }
 
+static ssize_t peer_snat_find(const struct xlbd_peer_snat *p,
+			      const union xlb_addr *a, __u8 family)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->a[i].family == family &&
+		    !memcmp(&p->a[i].addr, a, sizeof(*a)))
+			return i;
+	return -1;
+}
+
+/* Note @a in use at @now_ms; true when it is new to the list. */
+static bool peer_snat_note(struct xlbd *d, const union xlb_addr *a, __u8 family,
+			   __u64 now_ms)
+{
+	struct xlbd_peer_snat *p = &d->peer_snat;
+	ssize_t i = peer_snat_find(p, a, family);
+
+	if (i >= 0) {
+		p->seen_ms[i] = now_ms;
+		return false;
+	}
+	if (p->n == XLBD_PEER_SNAT_MAX) {
+		p->full++;
+		return false;
+	}
+	p->a[p->n] = (struct xlbd_vip){ .addr = *a,
+					.family = family,
+					.backup = true };
+	p->seen_ms[p->n++] = now_ms;
+	return true;
+}
+
+void xlbd_peer_snat_seen(struct xlbd *d, const union xlb_addr *a, __u8 family)
+{
+	char s[XLB_ADDR_STRLEN];
+
+	if (!peer_snat_note(d, a, family, xlb_now_ms()))
+		return;
+	xlbd_addr_str(a, family, s, sizeof(s));
+	pr_info("snat: holding NAT flows of a peer's SNAT address %s", s);
+	xlbd_announce_sync(d);
+}
+
+struct sweep_ctx {
+	struct xlbd *d;
+	struct xlb_nat_cfg cfg;
+	int hz;
+	__u32 now; /* jiffies */
+	__u64 now_ms;
+	bool changed; /* the peers' SNAT addresses */
+};
+
+/* A flow the sweep keeps: sent again to the peers, its address noted. */
+static void on_live(void *ctx, const struct xlb_flow_key *k,
+		    const struct xlb_nat_fwd *f, __u8 state, __u32 idle,
+		    __u32 timeout)
+{
+	struct sweep_ctx *c = ctx;
+	struct xlb_sync_rec r = {
+		.key = *k,
+		.snat_addr = f->snat_addr,
+		.snat_port = f->snat_port,
+		.backend_id = f->backend_id,
+		.flags = state == XLB_NAT_S_SYN ? XLB_SYNC_F_SYN : 0,
+	};
+	__u64 timeout_ms = xlb_jiffies_ms(timeout, c->hz);
+
+	if (!xlb_nat_pool_has(&c->cfg, &f->snat_addr, k->svc.family) &&
+	    peer_snat_note(c->d, &f->snat_addr, k->svc.family, c->now_ms))
+		c->changed = true;
+	/* forwarded here (a packet since it was made), not half idle */
+	if (f->seen != (__u32)f->created &&
+	    2 * xlb_jiffies_ms(idle, c->hz) < timeout_ms)
+		xlbd_sync_resend(
+			c->d, &r, f->backend_gen,
+			xlb_jiffies_ms(c->now - (__u32)f->created, c->hz),
+			timeout_ms);
+}
+
 void xlbd_nat_sweep(struct xlbd *d)
 {
+	struct xlbd_peer_snat *p = &d->peer_snat;
+	struct sweep_ctx c = { .d = d, .now_ms = xlb_now_ms() };
 	struct xlb_nat_sweep st;
+	__u32 zero = 0;
 	__u64 now;
 	int err;
 
 	if (!d->cfg.snat.n_addrs)
 		return;
-	err = xlb_jiffies(&now);
-	if (!err)
-		err = xlb_dp_nat_sweep(&d->dp, now, &st);
+	c.hz = xlb_hz();
+	err = c.hz < 0 ? c.hz : xlb_jiffies(&now);
+	if (!err && (d->dp.nat_cfg_fd < 0 ||
+		     bpf_map_lookup_elem(d->dp.nat_cfg_fd, &zero, &c.cfg)))
+		err = -EOPNOTSUPP;
+	if (!err) {
+		c.now = now;
+		err = xlb_dp_nat_sweep(&d->dp, now, on_live, &c, &st);
+	}
 	if (err && err != -EOPNOTSUPP)
 		pr_warn("snat: expiring NAT flows: %s", strerror(-err));
 	else if (!err && (st.expired || st.orphans))
@@ -82,4 +176,23 @@ void xlbd_nat_sweep(struct xlbd *d)
 			(unsigned long long)st.flows,
 			(unsigned long long)st.expired,
 			(unsigned long long)st.orphans);
+	if (err)
+		return;
+	/*
+	 * Addresses no flow uses any more (and no record since the sweep
+	 * began) are forgotten; the others stay in the filter, which a
+	 * program load rebuilds without them.
+	 */
+	for (size_t i = p->n; i-- > 0;) {
+		if (p->seen_ms[i] < c.now_ms) {
+			p->a[i] = p->a[--p->n];
+			p->seen_ms[i] = p->seen_ms[p->n];
+			c.changed = true;
+		} else {
+			xlb_dp_vip_filter_set(d->dp.vip_filter_fd,
+					      &p->a[i].addr);
+		}
+	}
+	if (c.changed)
+		xlbd_announce_sync(d);
 }

@@ -71,6 +71,19 @@ struct svc_rt {
 struct xlbd_vip {
 	union xlb_addr addr;
 	__u8 family;
+	bool backup; /* a peer's SNAT address: announced as a backup */
+};
+
+/*
+ * nat.c: the peers' SNAT addresses this node holds NAT flows of, at most
+ * one pool of each family per peer.
+ */
+#define XLBD_PEER_SNAT_MAX (XLB_SYNC_MAX_PEERS * XLB_NAT_MAX_ADDRS * 2)
+struct xlbd_peer_snat {
+	struct xlbd_vip a[XLBD_PEER_SNAT_MAX];
+	__u64 seen_ms[XLBD_PEER_SNAT_MAX]; /* last record or sweep with it */
+	size_t n;
+	__u64 full; /* addresses not kept: the list was full */
 };
 
 /* announce.c: VIP routes this node offers to its routing daemon. */
@@ -103,7 +116,8 @@ struct xlbd_announce {
 	X(unknown, "flows of a service or backend not here")         \
 	X(insert_failed, "flows the table refused")                  \
 	X(resent, "active flows sent again (every half timeout)")    \
-	X(refreshed, "peers' flows sent again: idle clock reset")
+	X(refreshed, "peers' flows sent again: idle clock reset")    \
+	X(nat_own_snat, "NAT flows on this node's own SNAT address")
 
 struct xlbd_sync_peer {
 	union xlb_addr addr;
@@ -172,6 +186,7 @@ struct xlbd {
 	int lock_reply_fd[XLB_CONFIG_MAX_REPLY_IFS]; /* -1: none */
 	struct xlbd_announce ann;
 	struct xlbd_sync sync;
+	struct xlbd_peer_snat peer_snat;
 	struct xlbd_hct *hct; /* NULL: no via_tunnel check yet */
 };
 
@@ -345,8 +360,18 @@ int xlbd_flows_scan(struct xlbd *d);
 void xlbd_flows_limit_apply(struct xlbd *d);
 /* snat pool and NAT timeouts into the running program (nat.c). */
 void xlbd_nat_apply(struct xlbd *d);
-/* Delete NAT flows idle past their timeouts: their ports return (nat.c). */
+/*
+ * Delete NAT flows idle past their timeouts: their ports return; resend
+ * the live ones of synced services (flow sync); find the peers' SNAT
+ * addresses the flows use (nat.c).
+ */
 void xlbd_nat_sweep(struct xlbd *d);
+/*
+ * nat.c: a peer's SNAT address this node holds NAT flows of (flow sync
+ * inserted one): it is announced as a backup (announce.c) and stays in
+ * the VIP filter while the sweep finds flows on it.
+ */
+void xlbd_peer_snat_seen(struct xlbd *d, const union xlb_addr *a, __u8 family);
 
 /*
  * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a
@@ -372,13 +397,16 @@ int xlbd_sync_start(struct xlbd *d);
 int xlbd_sync_reload(struct xlbd *d, const struct xlb_sync_conf *c);
 void xlbd_sync_stop(struct xlbd *d);
 /*
- * flows.c's scan, for each active flow this node forwards: once every
- * half of its idle timeout (@age_ms since created, the scan every @scan_ms)
- * it is sent again, so its copies on the peers, which never see its
- * packets, do not idle out while it lives here.
+ * flows.c's scan and nat.c's sweep, for each active flow this node
+ * forwards (@r: its key, this node's backend id, for full NAT its SNAT
+ * tuple and XLB_SYNC_F_SYN while unconfirmed; the backend's address is
+ * filled here), @gen its backend's gen: once every half of its idle
+ * timeout (@age_ms since created, the scan every scan_interval) it is
+ * sent again, so its copies on the peers, which never see its packets, do
+ * not idle out while it lives here.
  */
-void xlbd_sync_resend(struct xlbd *d, const struct xlb_flow_key *k,
-		      const struct xlb_flow *f, __u64 age_ms, __u32 timeout_ms);
+void xlbd_sync_resend(struct xlbd *d, struct xlb_sync_rec *r, __u32 gen,
+		      __u64 age_ms, __u32 timeout_ms);
 /* One datagram as received from @from (tests and fuzzing call it too). */
 void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,
 		       const struct sockaddr_storage *from, __u64 now_ms);

@@ -20,8 +20,7 @@
 	X(N_TCP_CLOSE, "tcp_closing_timeout")   \
 	X(N_UDP, "udp_timeout")
 
-YR_KEYS(NAT_KEYS, N_N, nat_keys);
-const struct yr_keys xlb_config_nat_keys = { nat_keys, N_N };
+YR_KEYS_EXPORT(NAT_KEYS, N_N, nat_keys, xlb_config_nat_keys);
 
 #define MAX_TIMEOUT_MS (24u * 3600 * 1000)
 

@@ -23,8 +23,7 @@ static const char *const on_all_down_names[] = { "drop", "keep_last" };
 	X(B_PORT, "port")       \
 	X(B_HC, "health_check")
 
-YR_KEYS(BACKEND_KEYS, B_N, backend_keys);
-const struct yr_keys xlb_config_backend_keys = { backend_keys, B_N };
+YR_KEYS_EXPORT(BACKEND_KEYS, B_N, backend_keys, xlb_config_backend_keys);
 
 /* via_tunnel: true only where there is a tunnel to go through. */
 static void via_tunnel_check(struct yr_ctx *x, const struct xlb_service_conf *s,
@@ -193,8 +192,7 @@ static void parse_backends(struct yr_ctx *x, yaml_node_t *n,
 	X(S_HC, "health_check")        \
 	X(S_BACKENDS, "backends")
 
-YR_KEYS(SERVICE_KEYS, S_N, service_keys);
-const struct yr_keys xlb_config_service_keys = { service_keys, S_N };
+YR_KEYS_EXPORT(SERVICE_KEYS, S_N, service_keys, xlb_config_service_keys);
 
 static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 			  struct xlb_service_conf *s, struct backend_count *bc)

@@ -20,8 +20,7 @@
 	X(Y_MAX_RATE, "max_rate") \
 	X(Y_BATCH, "batch_delay")
 
-YR_KEYS(SYNC_KEYS, Y_N, sync_keys);
-const struct yr_keys xlb_config_sync_keys = { sync_keys, Y_N };
+YR_KEYS_EXPORT(SYNC_KEYS, Y_N, sync_keys, xlb_config_sync_keys);
 
 static bool get_endpoint(struct yr_ctx *x, const struct yr_field *f,
 			 const char *key, char *buf)

@@ -420,6 +420,30 @@ static int neigh_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Start a neighbour message of @type (and @flags) about @a on @ifindex in
+ * @buf: the ndmsg, returned in *ndm for the caller's state and flags, and
+ * NDA_DST. -EAFNOSUPPORT or -EINVAL (no interface) and nothing written.
+ */
+static int neigh_request(char *buf, __u16 type, __u16 flags,
+			 const union xlb_addr *a, __u8 family, int ifindex,
+			 struct nlmsghdr **nlh, struct ndmsg **ndm)
+{
+	size_t alen;
+	int af, err;
+
+	err = family_to_af(family, &af, &alen);
+	if (err)
+		return err;
+	if (ifindex <= 0)
+		return -EINVAL;
+	*ndm = nl_request(buf, type, flags, sizeof(**ndm), nlh);
+	(*ndm)->ndm_family = af;
+	(*ndm)->ndm_ifindex = ifindex;
+	mnl_attr_put(*nlh, NDA_DST, alen, a->bytes);
+	return 0;
+}
+
 /* The kernel's entry in whatever state: 0, or -ENOENT if there is none. */
 static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		     int ifindex, struct neigh_msg *nm)
@@ -427,29 +451,16 @@ static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
-	size_t alen;
-	int af, err;
+	int err;
 
-	err = family_to_af(family, &af, &alen);
+	err = neigh_request(buf, RTM_GETNEIGH, 0, a, family, ifindex, &nlh,
+			    &ndm);
 	if (err)
-		goto out;
-	if (ifindex <= 0) {
-		err = -EINVAL;
-		goto out;
-	}
-
-	ndm = nl_request(buf, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
-	ndm->ndm_family = af;
-	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
-
+		return err;
 	memset(nm, 0, sizeof(*nm));
 	err = xlb_neigh_request(n, nlh, neigh_get_cb, nm);
-	if (err)
-		goto out;
-	if (!nm->found)
+	if (!err && !nm->found)
 		err = -ENOENT;
-out:
 	return err;
 }
 
@@ -478,12 +489,7 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	struct neigh_msg nm;
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
-	size_t alen;
-	int af, err;
-
-	err = family_to_af(family, &af, &alen);
-	if (err)
-		goto out;
+	int err;
 
 	/*
 	 * NTF_USE clears NUD_PERMANENT from an existing entry (the kernel
@@ -510,13 +516,12 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	 * NLM_F_CREATE makes the entry if it does not exist; ndm_state is
 	 * left NUD_NONE so that a new entry is an ordinary, collectable one.
 	 */
-	ndm = nl_request(buf, RTM_NEWNEIGH, NLM_F_CREATE, sizeof(*ndm), &nlh);
-	ndm->ndm_family = af;
-	ndm->ndm_ifindex = ifindex;
+	err = neigh_request(buf, RTM_NEWNEIGH, NLM_F_CREATE, a, family, ifindex,
+			    &nlh, &ndm);
+	if (err)
+		goto out;
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put(nlh, NDA_DST, alen, a->bytes);
-
 	err = xlb_neigh_request(n, nlh, NULL,
 				NULL); /* only an ack comes back */
 out:

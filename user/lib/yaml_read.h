@@ -74,6 +74,11 @@ struct yr_keys {
 	size_t n;
 };
 
+/* YR_KEYS(LIST, N, keys), and keys exported for the loader as @pub. */
+#define YR_KEYS_EXPORT(LIST, N, keys, pub) \
+	YR_KEYS(LIST, N, keys);            \
+	const struct yr_keys pub = { keys, N }
+
 /*
  * Sort the pairs of mapping @map into f[] by key name (keys[i] -> f[i]),
  * reporting unknown and duplicate keys. False if @map is not a mapping.

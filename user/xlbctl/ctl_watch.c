@@ -224,6 +224,28 @@ static int add_global(struct json_object *dst, struct json_object *prev,
 	return 0;
 }
 
+/*
+ * One service or backend of the rates: { KEY: ID, packets, bytes, bits,
+ * new_flows } appended to array @arr; the object, or NULL (no memory).
+ */
+static struct json_object *add_rates_item(struct json_object *arr,
+					  const char *key, const char *id,
+					  struct json_object *prev,
+					  struct json_object *cur,
+					  double elapsed)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || json_object_array_add(arr, o)) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (xlb_ctl_add(o, key, json_object_new_string(id ?: "?")) ||
+	    add_entry_rates(o, prev, cur, elapsed))
+		return NULL;
+	return o;
+}
+
 static int add_services(struct json_object *dst, struct json_object *prev,
 			struct json_object *cur, double elapsed)
 {
@@ -238,14 +260,8 @@ static int add_services(struct json_object *dst, struct json_object *prev,
 		struct json_object *bes = xlb_json_get(s, "backends");
 		struct json_object *o, *ob;
 
-		o = json_object_new_object();
-		if (!o || json_object_array_add(svcs, o)) {
-			json_object_put(o);
-			return -ENOMEM;
-		}
-		if (xlb_ctl_add(o, "name",
-				json_object_new_string(name ?: "?")) ||
-		    add_entry_rates(o, ps, s, elapsed))
+		o = add_rates_item(svcs, "name", name, ps, s, elapsed);
+		if (!o)
 			return -ENOMEM;
 		ob = json_object_new_array();
 		if (xlb_ctl_add(o, "backends", ob))
@@ -254,19 +270,13 @@ static int add_services(struct json_object *dst, struct json_object *prev,
 			struct json_object *b =
 				json_object_array_get_idx(bes, j);
 			const char *addr = xlb_json_str(b, "address");
-			struct json_object *pb, *bo;
+			struct json_object *pb;
 
 			pb = ps ? find_by(xlb_json_get(ps, "backends"),
 					  "address", addr)
 				: NULL;
-			bo = json_object_new_object();
-			if (!bo || json_object_array_add(ob, bo)) {
-				json_object_put(bo);
-				return -ENOMEM;
-			}
-			if (xlb_ctl_add(bo, "address",
-					json_object_new_string(addr ?: "?")) ||
-			    add_entry_rates(bo, pb, b, elapsed))
+			if (!add_rates_item(ob, "address", addr, pb, b,
+					    elapsed))
 				return -ENOMEM;
 		}
 	}

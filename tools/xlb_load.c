@@ -664,9 +664,27 @@ static int chunk_feed(struct conn *c, const char *p, size_t n)
 	while (i < n) {
 		char ch = p[i];
 
+		if (c->cs == CS_DONE) {
+			c->close_after = true; /* unexpected extra bytes */
+			return 1;
+		}
+		if (c->cs == CS_DATA) {
+			size_t take = n - i;
+
+			if (take > c->ch_size)
+				take = c->ch_size;
+			i += take;
+			c->ch_size -= take;
+			if (!c->ch_size)
+				c->cs = CS_DATA_CR;
+			continue;
+		}
+		/* the other states read a line byte by byte; a CR is skipped */
+		i++;
+		if (ch == '\r')
+			continue;
 		switch (c->cs) {
 		case CS_SIZE:
-			i++;
 			if ((ch >= '0' && ch <= '9') ||
 			    (ch >= 'a' && ch <= 'f') ||
 			    (ch >= 'A' && ch <= 'F')) {
@@ -683,36 +701,17 @@ static int chunk_feed(struct conn *c, const char *p, size_t n)
 				c->cs = CS_EXT;
 				break;
 			}
-			if (ch == '\r')
-				break;
-			if (ch != '\n' || !c->ch_digits)
+			if (ch != '\n')
 				return -1;
 			/* fall through */
 		case CS_EXT:
-			if (c->cs == CS_EXT) {
-				i++;
-				if (ch != '\n')
-					break;
-				if (!c->ch_digits)
-					return -1;
-			}
+			if (ch != '\n')
+				break;
+			if (!c->ch_digits)
+				return -1;
 			c->cs = c->ch_size ? CS_DATA : CS_TR_START;
 			break;
-		case CS_DATA: {
-			size_t take = n - i;
-
-			if (take > c->ch_size)
-				take = c->ch_size;
-			i += take;
-			c->ch_size -= take;
-			if (!c->ch_size)
-				c->cs = CS_DATA_CR;
-			break;
-		}
 		case CS_DATA_CR:
-			i++;
-			if (ch == '\r')
-				break;
 			if (ch != '\n')
 				return -1;
 			c->cs = CS_SIZE;
@@ -720,19 +719,14 @@ static int chunk_feed(struct conn *c, const char *p, size_t n)
 			c->ch_digits = false;
 			break;
 		case CS_TR_START:
-			i++;
-			if (ch == '\r')
-				break;
 			c->cs = ch == '\n' ? CS_DONE : CS_TR_LINE;
 			break;
 		case CS_TR_LINE:
-			i++;
 			if (ch == '\n')
 				c->cs = CS_TR_START;
 			break;
-		case CS_DONE:
-			c->close_after = true; /* unexpected extra bytes */
-			return 1;
+		default:
+			break;
 		}
 	}
 	return c->cs == CS_DONE ? 1 : 0;
@@ -849,21 +843,35 @@ static void do_send(struct conn *c)
 	do_read(c);
 }
 
+/*
+ * recv() what the reply has sent: the bytes read (0: the peer closed), or
+ * -1 when nothing more is there now (EAGAIN) or the request failed on a
+ * socket error (reported).
+ */
+static ssize_t conn_recv(struct conn *c, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, len, 0);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			req_fail(c, err_reason(errno));
+		return -1;
+	}
+}
+
 static void udp_read(struct conn *c)
 {
 	size_t plen = strlen(opt.payload);
 
 	for (;;) {
-		ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
+		ssize_t n = conn_recv(c, scratch, sizeof(scratch));
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			req_fail(c, err_reason(errno));
+		if (n < 0)
 			return;
-		}
 		/* "NAME <payload>" */
 		if ((size_t)n < plen + 2 ||
 		    memcmp(scratch + n - plen, opt.payload, plen) ||
@@ -928,15 +936,9 @@ static void do_read(struct conn *c)
 			dst = c->buf + c->len;
 			room = c->cap - c->len;
 		}
-		n = recv(c->fd, dst, room, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			req_fail(c, err_reason(errno));
+		n = conn_recv(c, dst, room);
+		if (n < 0)
 			return;
-		}
 		if (n == 0) {
 			on_eof(c);
 			return;

@@ -14,6 +14,7 @@
 #include "lib/stats.h"
 #include "lib/parse.h"
 #include "lib/icmp.h"
+#include "lib/l2.h"
 #include "lib/sched.h"
 #include "lib/nat.h"
 #include "lib/nat_icmp.h"
@@ -61,29 +62,6 @@ static __always_inline bool is_syn(const struct xlb_pkt *p)
 {
 	return p->key.svc.proto == IPPROTO_TCP &&
 	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
-}
-
-/*
- * A VIP frame not sent to our MAC is not ours (xlb_l2_dst()): it is passed
- * as it came. xlb_switches.if_mac zero: the MAC is not known. Returns the
- * counter to pass it under, or XLB_STAT_MAX for a frame that is ours.
- * frame: the start of the frame, bounds checked for the Ethernet header
- * (not a struct ethhdr *: that one is packed, and clang would read the
- * destination byte by byte).
- */
-static __always_inline __u32 l2_not_ours(const void *frame)
-{
-	switch (xlb_l2_dst(
-		*(const __u32 *)frame, *(const __u16 *)(frame + 4),
-		*(const volatile __u32 *)xlb_switches.if_mac,
-		*(const volatile __u16 *)(xlb_switches.if_mac + 4))) {
-	case XLB_L2_OURS:
-		return XLB_STAT_MAX;
-	case XLB_L2_GROUP:
-		return XLB_STAT_PASS_MAC_GROUP;
-	default:
-		return XLB_STAT_PASS_MAC_OTHER;
-	}
 }
 
 /* least-connections bookkeeping: a flow opens or closes on @be_id. */
@@ -227,7 +205,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	if ((void *)(eth + 1) > end)
 		return drop(v, XLB_STAT_DROP_MALFORMED);
-	reason = l2_not_ours(data);
+	reason = l2_not_ours(ctx, data);
 	if (reason != XLB_STAT_MAX)
 		return pass(v, reason);
 	reason = XLB_STAT_TX;
@@ -435,7 +413,7 @@ static __always_inline int nat_vip(struct xdp_md *ctx, const struct xlb_pkt *p,
 
 	if (data + ETH_HLEN > end)
 		return drop(v, XLB_STAT_DROP_MALFORMED);
-	l2 = l2_not_ours(data);
+	l2 = l2_not_ours(ctx, data);
 	if (l2 != XLB_STAT_MAX)
 		return pass(v, l2);
 	return nat(ctx, p, l3, svc, icmp, v);
@@ -510,7 +488,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		if (!vip_maybe(&p->key.svc.vip) ||
 		    !bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc))
 			return pass(v, XLB_STAT_PASS_NON_VIP);
-		l2 = l2_not_ours(data);
+		l2 = l2_not_ours(ctx, data);
 		if (l2 != XLB_STAT_MAX)
 			return pass(v, l2);
 		return drop(v, XLB_STAT_DROP_FRAGMENT);

@@ -50,6 +50,7 @@
 #define XLB_MAP_BE_STATS xlb_be_stats
 #define XLB_MAP_BE_SENT xlb_be_sent
 #define XLB_MAP_TX_PORTS xlb_tx_ports
+#define XLB_MAP_IFACES xlb_ifaces
 #define XLB_MAP_RR_CURSOR xlb_rr_cursor
 #define XLB_MAP_BE_CONNS xlb_be_conns
 #define XLB_MAP_RUNTIME xlb_runtime
@@ -301,6 +302,12 @@ struct xlb_runtime {
 	__u32 trace;
 	__u32 new_flow_limit;
 	__u8 if_mac[6];
+	__u8 pad[2];
+};
+
+/* XLB_MAP_IFACES: an interface of reply_interfaces, by ifindex. */
+struct xlb_iface {
+	__u8 mac[6];
 	__u8 pad[2];
 };
 
@@ -566,6 +573,7 @@ _Static_assert(sizeof(struct xlb_svc) == 24, "xlb_svc layout");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 16, "xlb_runtime layout");
+_Static_assert(sizeof(struct xlb_iface) == 8, "xlb_iface layout");
 _Static_assert(sizeof(struct xlb_flow_rate) == 16, "xlb_flow_rate layout");
 _Static_assert(sizeof(struct xlb_ring_chunk) == 64, "xlb_ring_chunk layout");
 _Static_assert(sizeof(struct xlb_trace_event) == 64, "xlb_trace_event layout");

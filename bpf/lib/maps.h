@@ -192,4 +192,11 @@ XLB_PINNED_MAP(XLB_MAP_NAT_CFG, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_nat_cfg,
 XLB_PINNED_MAP(XLB_MAP_TX_PORTS, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32,
 	       XLB_MAX_IFACES);
 
+/*
+ * ifindex -> the MAC of an interface of reply_interfaces (the runtime
+ * slot holds the interface's): a frame there to that MAC is ours.
+ */
+XLB_PINNED_MAP(XLB_MAP_IFACES, BPF_MAP_TYPE_HASH, __u32, struct xlb_iface,
+	       XLB_MAX_IFACES);
+
 #endif /* XLB_MAPS_H */

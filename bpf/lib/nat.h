@@ -23,6 +23,7 @@
 #include "lib/sched.h"
 #include "lib/csum.h"
 #include "lib/fib.h"
+#include "lib/l2.h"
 
 #define NAT_TCP_FIN 0x01
 #define NAT_TCP_SYN 0x02
@@ -481,7 +482,7 @@ __noinline int xlb_nat_reply(struct xdp_md *ctx)
 	struct xlb_flow_key *c;
 	struct xlb_nat_rev *r;
 	struct nat_arg *a;
-	__u32 zero = 0;
+	__u32 zero = 0, l2;
 	__u64 now;
 	int act;
 
@@ -498,6 +499,12 @@ __noinline int xlb_nat_reply(struct xdp_md *ctx)
 			return -1;
 		/* the node's own traffic on that address, or a stale flow */
 		a->reason = XLB_STAT_NAT_NO_STATE;
+		return XDP_PASS;
+	}
+	/* as a VIP frame: one to another host is not ours, nor its flow's */
+	l2 = l2_frame_not_ours(ctx);
+	if (l2 != XLB_STAT_MAX) {
+		a->reason = l2;
 		return XDP_PASS;
 	}
 	if (nat_ttl_expired(ctx, a)) {

@@ -212,7 +212,7 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 	struct xlb_nat_fwd *f;
 	struct xlb_nat_rev *r;
 	struct nat_arg *a;
-	__u32 zero = 0;
+	__u32 zero = 0, l2;
 	__be16 qs, qd;
 	int act;
 
@@ -239,6 +239,11 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 			if (!cfg || !nat_is_snat(cfg, &a->key))
 				return -1;
 			a->reason = XLB_STAT_NAT_NO_STATE;
+			return XDP_PASS;
+		}
+		l2 = l2_frame_not_ours(ctx);
+		if (l2 != XLB_STAT_MAX) {
+			a->reason = l2;
 			return XDP_PASS;
 		}
 		c = &s->rv.client;

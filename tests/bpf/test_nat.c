@@ -272,7 +272,11 @@ static bool env_up(struct nat_env *e, __u16 pmin, __u16 pmax, const char *vip,
 	h_be_mac(1, be1_mac);
 	e->ns.orig = -1;
 	memset(&e->h, 0, sizeof(e->h));
-	return h_open(&e->h) && ns_up(&e->ns) && nat_cfg(&e->h, pmin, pmax) &&
+	/* xb, a reply interface: its own MAC (xlbd writes it likewise) */
+	return h_open(&e->h) && ns_up(&e->ns) &&
+	       ASSERT_OK(xlb_dp_iface_set(&e->h.dp, e->ns.xb, H_EGRESS_MAC),
+			 "xb's MAC") &&
+	       nat_cfg(&e->h, pmin, pmax) &&
 	       nat_service(&e->h, vip, proto, 1) && nat_backend(&e->h, be_addr);
 }
 
@@ -972,6 +976,80 @@ static bool nat_flow(struct nat_env *e, const char *client, const char *vip,
 	return h_run_if(&e->h, &in, e->ns.xc, &r) &&
 	       ASSERT_EQ(r.action, XDP_REDIRECT, "flow made") &&
 	       ASSERT_EQ(out_sport(&r), 40000, "SNAT port 40000");
+}
+
+/*
+ * The reply side's MAC decision, as the request side's (xlb_l2_dst()): a
+ * backend's reply to the SNAT address in a frame to another host's MAC,
+ * or to a group, is passed untouched (not ours, whatever its addresses),
+ * and so is an ICMP error about the flow; to the reply interface's own
+ * MAC (XLB_MAP_IFACES) it is translated, and so it is one-armed on the
+ * interface itself to its MAC (the runtime slot's).
+ */
+TEST(nat_reply_mac_not_ours_passes)
+{
+	static const __u8 other[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	static const __u8 group[6] = { 0x01, 0, 0x5e, 0, 0, 0x01 };
+	struct h_frame rep = {
+		.src = BE4,
+		.dst = SNAT4,
+		.sport = BE_PORT,
+		.dport = 40000,
+		.flags = PKT_ACK,
+		.payload = 10,
+	};
+	struct icmp_err ie = {
+		.osrc = BE4,
+		.odst = SNAT4,
+		.qsrc = SNAT4,
+		.qsport = 40000,
+		.qdst = BE4,
+		.qdport = BE_PORT,
+		.quote_l4 = SIZE_MAX,
+	};
+	struct pkt in;
+	struct h_result r;
+	struct nat_env e;
+	struct h_case c = {
+		.in = &in,
+		.action = XDP_PASS,
+	};
+
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !nat_flow(&e, H_CLIENT4, H_VIP4, IPPROTO_TCP))
+		goto out;
+	c.ingress_ifindex = e.ns.xb;
+	h_build(&in, &rep, be1_mac, other);
+	c.desc = "reply on the reply interface to another host's MAC: passed";
+	c.stat[XLB_STAT_PASS_MAC_OTHER] = 1;
+	h_check(&e.h, &c, NULL);
+	h_build(&in, &rep, be1_mac, group);
+	c.desc = "reply to a group MAC: passed";
+	c.stat[XLB_STAT_PASS_MAC_OTHER] = 0;
+	c.stat[XLB_STAT_PASS_MAC_GROUP] = 1;
+	h_check(&e.h, &c, NULL);
+	icmp_frame(&in, be1_mac, other, &ie);
+	c.desc = "backend side's ICMP error to another host's MAC: passed";
+	c.stat[XLB_STAT_PASS_MAC_GROUP] = 0;
+	c.stat[XLB_STAT_PASS_MAC_OTHER] = 1;
+	h_check(&e.h, &c, NULL);
+
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	if (h_run_if(&e.h, &in, e.ns.xb, &r))
+		ASSERT_EQ(r.action, XDP_REDIRECT,
+			  "to the reply interface's MAC: translated");
+	/* one-armed: the reply arrives where the clients are */
+	h_build(&in, &rep, be1_mac, H_LB_MAC);
+	if (h_run_if(&e.h, &in, e.ns.xc, &r))
+		ASSERT_EQ(r.action, XDP_TX,
+			  "on the interface, to its MAC: translated");
+	h_build(&in, &rep, be1_mac, H_EGRESS_MAC);
+	if (h_run_if(&e.h, &in, e.ns.xc, &r))
+		ASSERT_EQ(
+			r.action, XDP_PASS,
+			"on the interface, to the reply interface's MAC: passed");
+out:
+	env_down(&e);
 }
 
 /*

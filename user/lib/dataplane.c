@@ -427,6 +427,17 @@ int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
 	return 0; /* an older program: the runtime slot only */
 }
 
+int xlb_dp_iface_set(struct xlb_dp *dp, int ifindex, const __u8 mac[6])
+{
+	struct xlb_iface v = {};
+	__u32 k = ifindex;
+
+	if (dp->ifaces_fd < 0)
+		return -EOPNOTSUPP;
+	memcpy(v.mac, mac, sizeof(v.mac));
+	return bpf_map_update_elem(dp->ifaces_fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 int xlb_dp_flow_limit_set(struct xlb_dp *dp, __u32 per_cpu_per_sec)
 {
 	if (dp->flow_rate_fd < 0 && per_cpu_per_sec)

@@ -32,7 +32,8 @@ struct xlb_bpf;
  * up in the services map; the NAT maps: such a program has no full NAT; the encapsulation settings: such a program has
  * no ipip or gue; the backends' sent lines: such a program wrote
  * XLB_MAP_BE_STATS, the service and the tx counters itself, and this
- * program has no XLB_MAP_BE_STATS).
+ * program has no XLB_MAP_BE_STATS; the reply interfaces' MACs: such a
+ * program checks no NAT reply's MAC).
  */
 #define XLB_DP_MAPS(X)                          \
 	X(svc_fd, XLB_MAP_SERVICES, 1)          \
@@ -55,7 +56,8 @@ struct xlb_bpf;
 	X(nat_rev_fd, XLB_MAP_NAT_REV, 0)       \
 	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)       \
 	X(encap_fd, XLB_MAP_ENCAP, 0)           \
-	X(be_sent_fd, XLB_MAP_BE_SENT, 0)
+	X(be_sent_fd, XLB_MAP_BE_SENT, 0)       \
+	X(ifaces_fd, XLB_MAP_IFACES, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
@@ -192,6 +194,8 @@ int xlb_dp_trace_set(struct xlb_dp *dp, __u32 rate);
  * known, only broadcast and multicast frames are passed.
  */
 int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6]);
+/* The MAC of an interface of reply_interfaces (-EOPNOTSUPP: no such map). */
+int xlb_dp_iface_set(struct xlb_dp *dp, int ifindex, const __u8 mac[6]);
 /*
  * New flow-table entries allowed per second on each CPU, 0: unlimited.
  * -EOPNOTSUPP: the running program predates the limit.

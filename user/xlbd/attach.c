@@ -93,6 +93,31 @@ static const char *mode_name(enum xdp_attach_mode mode)
 }
 
 /*
+ * The data plane takes a frame on reply interface @i to its own MAC as
+ * ours (before the program runs there). An older program without the
+ * map checks no reply's MAC: nothing to tell it.
+ */
+static int set_reply_mac(struct xlbd *d, size_t i)
+{
+	const char *name = d->cfg.reply_ifs[i];
+	__u8 mac[6];
+	int err = xlb_link_mac(d->neigh, d->reply_ifindex[i], mac);
+
+	if (err) {
+		pr_err("reply interface %s: cannot read its MAC: %s", name,
+		       strerror(-err));
+		return err;
+	}
+	err = xlb_dp_iface_set(&d->dp, d->reply_ifindex[i], mac);
+	if (err == -EOPNOTSUPP)
+		return 0;
+	if (err)
+		pr_err("reply interface %s: cannot write its MAC to the data plane: %s",
+		       name, strerror(-err));
+	return err;
+}
+
+/*
  * reply_interfaces: the same program (its maps are the pin directory's)
  * attached to each, or kept where a previous xlbd attached it. One there
  * in another mode, or another program of ours, is refused as on the
@@ -114,6 +139,9 @@ static int attach_replies(struct xlbd *d, struct xdp_program *prog,
 			return -ENODEV;
 		}
 		d->reply_ifindex[i] = ifindex;
+		err = set_reply_mac(d, i);
+		if (err)
+			return err;
 		cur = find_attached(ifindex, &mp, &err);
 		if (err == -EPERM) {
 			pr_err("cannot read the XDP program attached to %s: %s",

@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
 #include "neigh.h"
 #include "../lib/test.h"
 
@@ -224,14 +228,15 @@ static int wait_for(struct xlb_neigh *n, struct watch *w)
 	return 0;
 }
 
-/* `ip neigh show` of one entry contains @state (e.g. "REACHABLE"). */
-static bool neigh_state_is(const struct env *e, const char *dst,
-			   const char *state)
+/* `ip -d neigh show` of one entry contains @state (e.g. "REACHABLE",
+ * "managed"). */
+static bool neigh_shows(const struct env *e, const char *dst, const char *state)
 {
 	char cmd[160], line[256] = "";
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip -n %s neigh show %s dev va", e->a, dst);
+	snprintf(cmd, sizeof(cmd), "ip -n %s -d neigh show %s dev va", e->a,
+		 dst);
 	f = popen(cmd, "r");
 	if (!f)
 		return false;
@@ -395,7 +400,7 @@ static void static_changes(__u8 family, const char *addr)
 	ASSERT_OK(xlb_neigh_lookup(e.n, &a, family, e.ifindex, mac),
 		  "lookup static after probe");
 	ASSERT_MEMEQ(mac, 6, mac_x, 6, "static MAC after probe");
-	ASSERT_TRUE(neigh_state_is(&e, addr, "PERMANENT"), "still permanent");
+	ASSERT_TRUE(neigh_shows(&e, addr, "PERMANENT"), "still permanent");
 
 	watch_init(&w, &a, family, e.ifindex, mac_y);
 	if (sh("ip -n %s neigh replace %s lladdr " MAC_Y " nud permanent "
@@ -488,16 +493,16 @@ TEST(neigh_probe_refreshes_stale)
 		goto out;
 	if (sh("ip -n %s neigh change 198.18.0.2 dev va nud stale", e.a))
 		goto fail;
-	if (!ASSERT_TRUE(neigh_state_is(&e, "198.18.0.2", "STALE"),
+	if (!ASSERT_TRUE(neigh_shows(&e, "198.18.0.2", "STALE"),
 			 "entry made stale"))
 		goto out;
 
 	ASSERT_OK(xlb_neigh_probe(e.n, &a, XLB_FAMILY_V4, e.ifindex),
 		  "re-probe");
 	end = now_ms() + WAIT_MS;
-	while (!neigh_state_is(&e, "198.18.0.2", "REACHABLE") && now_ms() < end)
+	while (!neigh_shows(&e, "198.18.0.2", "REACHABLE") && now_ms() < end)
 		usleep(20 * 1000);
-	ASSERT_TRUE(neigh_state_is(&e, "198.18.0.2", "REACHABLE"),
+	ASSERT_TRUE(neigh_shows(&e, "198.18.0.2", "REACHABLE"),
 		    "stale entry re-confirmed");
 	goto out;
 fail:
@@ -553,4 +558,204 @@ TEST(neigh_link_mac_change)
 	ASSERT_MEMEQ(mac, 6, mac_c, 6, "new MAC of va");
 out:
 	env_down(&e);
+}
+
+static int nexthop(struct env *e, const char *addr, int *ifindex,
+		   union xlb_addr *nh, __u8 *nh_family)
+{
+	union xlb_addr a = strchr(addr, ':') ? addr6(addr) : addr4(addr);
+
+	return xlb_route_nexthop(
+		e->n, &a, strchr(addr, ':') ? XLB_FAMILY_V6 : XLB_FAMILY_V4,
+		ifindex, nh, nh_family);
+}
+
+/* The neighbour bpf_fib_lookup needs: the gateway, or the host on-link. */
+TEST(neigh_route_nexthop)
+{
+	union xlb_addr gw4 = addr4("198.18.0.2"), gw6 = addr6("2001:2::2");
+	union xlb_addr on4 = addr4("198.18.0.9"), nh;
+	struct env e;
+	__u8 family;
+	int ifindex;
+
+	if (!env_up(&e))
+		goto out;
+	if (sh("ip -n %s route add 198.19.1.0/24 via 198.18.0.2 && "
+	       "ip -n %s route add 2001:2:0:1::/64 via 2001:2::2 && "
+	       "ip -n %s route add 198.19.4.0/24 via inet6 2001:2::2 dev va",
+	       e.a, e.a, e.a)) {
+		xlb_test_fail(__FILE__, __LINE__, "route setup failed");
+		goto out;
+	}
+	ifindex = -1;
+	ASSERT_OK(nexthop(&e, "198.19.1.5", &ifindex, &nh, &family),
+		  "v4 via gateway");
+	ASSERT_EQ(ifindex, e.ifindex, "v4 gateway ifindex");
+	ASSERT_EQ(family, XLB_FAMILY_V4, "v4 gateway family");
+	ASSERT_MEMEQ(&nh, sizeof(nh), &gw4, sizeof(gw4), "v4 gateway");
+	ASSERT_OK(nexthop(&e, "198.18.0.9", &ifindex, &nh, &family),
+		  "v4 on-link");
+	ASSERT_MEMEQ(&nh, sizeof(nh), &on4, sizeof(on4), "v4 on-link: itself");
+	ASSERT_OK(nexthop(&e, "2001:2:0:1::5", &ifindex, &nh, &family),
+		  "v6 via gateway");
+	ASSERT_EQ(family, XLB_FAMILY_V6, "v6 gateway family");
+	ASSERT_MEMEQ(&nh, sizeof(nh), &gw6, sizeof(gw6), "v6 gateway");
+	ASSERT_OK(nexthop(&e, "198.19.4.1", &ifindex, &nh, &family),
+		  "v4 via an IPv6 gateway (RTA_VIA)");
+	ASSERT_EQ(family, XLB_FAMILY_V6, "RTA_VIA gateway family");
+	ASSERT_MEMEQ(&nh, sizeof(nh), &gw6, sizeof(gw6), "RTA_VIA gateway");
+	ASSERT_EQ(nexthop(&e, "198.19.200.1", &ifindex, &nh, &family),
+		  -ENETUNREACH, "no route");
+	ASSERT_EQ(nexthop(&e, "198.18.0.1", &ifindex, &nh, &family),
+		  -EADDRNOTAVAIL, "own address");
+out:
+	env_down(&e);
+}
+
+/* The bytes of xlbd's RTM_NEWNEIGH: tag, managed flag, MAC when given. */
+TEST(neigh_managed_msg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(8)));
+	union xlb_addr a = addr4("198.18.0.2");
+	const struct nlattr *attr;
+	const struct ndmsg *ndm;
+	struct nlmsghdr *nlh;
+	int seen = 0;
+
+	nlh = xlb_neigh_managed_msg(buf, &a, XLB_FAMILY_V4, 7,
+				    NLM_F_CREATE | NLM_F_EXCL, NUD_NONE, NULL,
+				    true);
+	if (!ASSERT_TRUE(nlh, "built"))
+		return;
+	ASSERT_EQ(nlh->nlmsg_type, RTM_NEWNEIGH, "type");
+	ASSERT_EQ(nlh->nlmsg_flags, NLM_F_CREATE | NLM_F_EXCL, "flags");
+	ndm = mnl_nlmsg_get_payload(nlh);
+	ASSERT_EQ(ndm->ndm_family, AF_INET, "family");
+	ASSERT_EQ(ndm->ndm_ifindex, 7, "ifindex");
+	ASSERT_EQ(ndm->ndm_state, NUD_NONE, "state: not permanent");
+	ASSERT_EQ(ndm->ndm_flags, 0, "no NTF_USE, no NTF_PROXY");
+	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
+	{
+		switch (mnl_attr_get_type(attr)) {
+		case NDA_DST:
+			ASSERT_MEMEQ(mnl_attr_get_payload(attr),
+				     mnl_attr_get_payload_len(attr), &a.v4, 4,
+				     "NDA_DST");
+			seen |= 1;
+			break;
+		case NDA_PROTOCOL:
+			ASSERT_EQ(mnl_attr_get_u8(attr), XLB_RTNL_PROTO,
+				  "NDA_PROTOCOL");
+			seen |= 2;
+			break;
+		case NDA_FLAGS_EXT:
+			ASSERT_EQ(mnl_attr_get_u32(attr), NTF_EXT_MANAGED,
+				  "NDA_FLAGS_EXT");
+			seen |= 4;
+			break;
+		default:
+			seen |= 8;
+		}
+	}
+	ASSERT_EQ(seen, 7, "DST, PROTOCOL, FLAGS_EXT and nothing else");
+
+	nlh = xlb_neigh_managed_msg(buf, &a, XLB_FAMILY_V4, 7, NLM_F_REPLACE,
+				    NUD_STALE, mac_b, false);
+	if (!ASSERT_TRUE(nlh, "built unmanaged"))
+		return;
+	seen = 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
+	{
+		if (mnl_attr_get_type(attr) == NDA_FLAGS_EXT)
+			seen |= 1;
+		if (mnl_attr_get_type(attr) == NDA_LLADDR &&
+		    mnl_attr_get_payload_len(attr) == 6 &&
+		    !memcmp(mnl_attr_get_payload(attr), mac_b, 6))
+			seen |= 2;
+	}
+	ASSERT_EQ(seen, 2, "MAC, no managed flag");
+	ASSERT_TRUE(!xlb_neigh_managed_msg(buf, &a, 0, 7, 0, 0, NULL, true),
+		    "bad family refused");
+	ASSERT_TRUE(!xlb_neigh_managed_msg(buf, &a, XLB_FAMILY_V4, 0, 0, 0,
+					   NULL, true),
+		    "no interface refused");
+}
+
+/*
+ * A managed entry is resolved by the kernel with no probe or traffic from
+ * us; given up with keep it stays valid but unmanaged, is taken back, and
+ * is deleted without keep. Entries of others are never changed.
+ */
+static void manage_cycle(__u8 family, const char *addr, const char *other)
+{
+	union xlb_addr a = family == XLB_FAMILY_V4 ? addr4(addr) : addr6(addr);
+	union xlb_addr o =
+		family == XLB_FAMILY_V4 ? addr4(other) : addr6(other);
+	struct watch w;
+	__u8 mac[6];
+	struct env e;
+
+	if (!env_up(&e))
+		goto out;
+	watch_init(&w, &a, family, e.ifindex, mac_b);
+	if (!ASSERT_OK(xlb_neigh_manage(e.n, &a, family, e.ifindex),
+		       "manage") ||
+	    !ASSERT_OK(wait_for(e.n, &w), "resolved by the kernel alone"))
+		goto out;
+	ASSERT_TRUE(neigh_shows(&e, addr, "managed"), "managed flag");
+	ASSERT_OK(xlb_neigh_manage(e.n, &a, family, e.ifindex),
+		  "manage again: already ours");
+
+	ASSERT_OK(xlb_neigh_unmanage(e.n, &a, family, e.ifindex, true),
+		  "unmanage, keep");
+	ASSERT_OK(xlb_neigh_lookup(e.n, &a, family, e.ifindex, mac),
+		  "kept entry still usable");
+	ASSERT_MEMEQ(mac, 6, mac_b, 6, "kept MAC");
+	ASSERT_TRUE(!neigh_shows(&e, addr, "managed"), "kept: not managed");
+	ASSERT_OK(xlb_neigh_manage(e.n, &a, family, e.ifindex),
+		  "a kept entry of ours is taken back");
+	ASSERT_TRUE(neigh_shows(&e, addr, "managed"), "managed again");
+	ASSERT_OK(xlb_neigh_lookup(e.n, &a, family, e.ifindex, mac),
+		  "taken back with its MAC");
+
+	ASSERT_OK(xlb_neigh_unmanage(e.n, &a, family, e.ifindex, false),
+		  "unmanage");
+	ASSERT_TRUE(!neigh_shows(&e, addr, addr), "deleted");
+	ASSERT_OK(xlb_neigh_unmanage(e.n, &a, family, e.ifindex, false),
+		  "unmanage what is gone: 0");
+
+	/* someone else's entries: -EEXIST, and untouched by unmanage */
+	if (sh("ip -n %s neigh replace %s lladdr " MAC_X " nud permanent "
+	       "dev va && ip -n %s neigh replace %s lladdr " MAC_Y
+	       " nud stale dev va",
+	       e.a, addr, e.a, other)) {
+		xlb_test_fail(__FILE__, __LINE__, "ip neigh command failed");
+		goto out;
+	}
+	ASSERT_EQ(xlb_neigh_manage(e.n, &a, family, e.ifindex), -EEXIST,
+		  "static entry of another: not taken");
+	ASSERT_EQ(xlb_neigh_manage(e.n, &o, family, e.ifindex), -EEXIST,
+		  "dynamic entry of another: not taken");
+	ASSERT_OK(xlb_neigh_unmanage(e.n, &a, family, e.ifindex, false),
+		  "unmanage another's static entry: no-op");
+	ASSERT_OK(xlb_neigh_unmanage(e.n, &o, family, e.ifindex, false),
+		  "unmanage another's dynamic entry: no-op");
+	ASSERT_TRUE(neigh_shows(&e, addr, "PERMANENT"), "static kept");
+	ASSERT_TRUE(neigh_shows(&e, other, "STALE"), "dynamic kept");
+	ASSERT_TRUE(!neigh_shows(&e, addr, "managed") &&
+			    !neigh_shows(&e, other, "managed"),
+		    "neither made managed");
+out:
+	env_down(&e);
+}
+
+TEST(neigh_manage_v4)
+{
+	manage_cycle(XLB_FAMILY_V4, "198.18.0.2", "198.18.0.8");
+}
+
+TEST(neigh_manage_v6)
+{
+	manage_cycle(XLB_FAMILY_V6, "2001:2::2", "2001:2::8");
 }

@@ -65,8 +65,10 @@ struct neigh_msg {
 	bool found;
 	bool del;
 	bool has_mac;
-	__u8 family; /* enum xlb_family */
-	__u16 state; /* NUD_* */
+	__u8 family;	 /* enum xlb_family */
+	__u16 state;	 /* NUD_* */
+	__u8 protocol;	 /* NDA_PROTOCOL: who made it, 0 unknown */
+	__u32 flags_ext; /* NDA_FLAGS_EXT: NTF_EXT_MANAGED */
 	int ifindex;
 	union xlb_addr addr;
 	__u8 mac[6];
@@ -160,6 +162,29 @@ static const void *nl_reply(const struct nlmsghdr *nlh, __u16 type,
 	return mnl_nlmsg_get_payload(nlh);
 }
 
+/*
+ * Start a neighbour request of @type (and @flags) about @a on @ifindex in
+ * @buf: the ndmsg (*@ndm, for the caller's state and flags) and NDA_DST.
+ * 0, -EAFNOSUPPORT or -EINVAL (no interface).
+ */
+static int neigh_request(char *buf, __u16 type, __u16 flags,
+			 const union xlb_addr *a, __u8 family, int ifindex,
+			 struct ndmsg **ndm, struct nlmsghdr **nlh)
+{
+	size_t alen;
+	int af;
+
+	if (family_to_af(family, &af, &alen))
+		return -EAFNOSUPPORT;
+	if (ifindex <= 0)
+		return -EINVAL;
+	*ndm = nl_request(buf, type, flags, sizeof(**ndm), nlh);
+	(*ndm)->ndm_family = af;
+	(*ndm)->ndm_ifindex = ifindex;
+	mnl_attr_put(*nlh, NDA_DST, alen, a->bytes);
+	return 0;
+}
+
 /* Parse a neighbour message; -EINVAL if it is not an IPv4/IPv6 one. */
 static int parse_neigh(const struct nlmsghdr *nlh, struct neigh_msg *nm)
 {
@@ -189,6 +214,8 @@ static int parse_neigh(const struct nlmsghdr *nlh, struct neigh_msg *nm)
 	nm->state = ndm->ndm_state;
 	nm->ifindex = ndm->ndm_ifindex;
 	nm->has_mac = false;
+	nm->protocol = 0;
+	nm->flags_ext = 0;
 	memset(&nm->addr, 0, sizeof(nm->addr));
 
 	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
@@ -208,6 +235,14 @@ static int parse_neigh(const struct nlmsghdr *nlh, struct neigh_msg *nm)
 			memcpy(nm->mac, mnl_attr_get_payload(attr),
 			       sizeof(nm->mac));
 			nm->has_mac = true;
+			break;
+		case NDA_PROTOCOL:
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
+				nm->protocol = mnl_attr_get_u8(attr);
+			break;
+		case NDA_FLAGS_EXT:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				nm->flags_ext = mnl_attr_get_u32(attr);
 			break;
 		}
 	}
@@ -329,12 +364,35 @@ static int nl_get(struct xlb_neigh *n, struct nlmsghdr *nlh, struct nl_get *g,
 
 struct route_reply {
 	bool gateway;
+	bool gw_ok;  /* gw, gw_family hold a usable gateway address */
+	__u8 family; /* of the destination (enum xlb_family) */
+	__u8 gw_family;
 	int oif;
+	union xlb_addr gw;
 };
+
+/* A gateway address of @len bytes at @p, of @af; ignored if malformed. */
+static void route_gw(struct route_reply *rr, int af, const void *p, size_t len)
+{
+	__u8 family = af == AF_INET ? XLB_FAMILY_V4 : XLB_FAMILY_V6;
+	size_t alen;
+	int f;
+
+	if ((af != AF_INET && af != AF_INET6) ||
+	    family_to_af(family, &f, &alen) || len != alen)
+		return;
+	memset(&rr->gw, 0, sizeof(rr->gw));
+	memcpy(rr->gw.bytes, p, alen);
+	rr->gw_family = family;
+	rr->gw_ok = true;
+}
 
 static void route_attr(const struct nlattr *attr, void *ctx)
 {
 	struct route_reply *rr = ctx;
+	const struct rtvia *via;
+	int af = AF_UNSPEC;
+	size_t alen = 0;
 
 	switch (mnl_attr_get_type(attr)) {
 	case RTA_OIF:
@@ -342,24 +400,37 @@ static void route_attr(const struct nlattr *attr, void *ctx)
 			rr->oif = mnl_attr_get_u32(attr);
 		break;
 	case RTA_GATEWAY:
+		rr->gateway = true;
+		family_to_af(rr->family, &af, &alen);
+		route_gw(rr, af, mnl_attr_get_payload(attr),
+			 mnl_attr_get_payload_len(attr));
+		break;
 	case RTA_VIA: /* IPv4 route with an IPv6 next hop */
 		rr->gateway = true;
+		if (mnl_attr_get_payload_len(attr) < sizeof(*via))
+			break;
+		via = mnl_attr_get_payload(attr);
+		route_gw(rr, via->rtvia_family, via->rtvia_addr,
+			 mnl_attr_get_payload_len(attr) - sizeof(*via));
 		break;
 	}
 }
 
-int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
-		  int *ifindex)
+/* The kernel's route to @a: 0 and @rr filled, or xlb_route_get()'s errors
+ * but -EHOSTUNREACH (the caller decides about gateways). */
+static int route_lookup(struct xlb_neigh *n, const union xlb_addr *a,
+			__u8 family, struct route_reply *rr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct route_reply rr = {};
 	struct rtmsg rep;
-	struct nl_get g = { RTM_NEWROUTE, sizeof(rep), &rep, route_attr, &rr };
+	struct nl_get g = { RTM_NEWROUTE, sizeof(rep), &rep, route_attr, rr };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	size_t alen;
 	int af, err;
 
+	memset(rr, 0, sizeof(*rr));
+	rr->family = family;
 	err = family_to_af(family, &af, &alen);
 	if (err)
 		goto out;
@@ -398,17 +469,41 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		err = -ENETUNREACH;
 		goto out;
 	}
-	if (rr.oif <= 0) {
+	if (rr->oif <= 0)
 		err = -ENETUNREACH;
-		goto out;
-	}
-	if (rr.gateway) {
-		err = -EHOSTUNREACH;
-		goto out;
-	}
-	*ifindex = rr.oif;
 out:
 	return err;
+}
+
+int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		  int *ifindex)
+{
+	struct route_reply rr;
+	int err = route_lookup(n, a, family, &rr);
+
+	if (err)
+		return err;
+	if (rr.gateway)
+		return -EHOSTUNREACH;
+	*ifindex = rr.oif;
+	return 0;
+}
+
+int xlb_route_nexthop(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		      int *ifindex, union xlb_addr *nh, __u8 *nh_family)
+{
+	struct route_reply rr;
+	int err = route_lookup(n, a, family, &rr);
+
+	if (err)
+		return err;
+	/* a gateway we cannot name (a malformed attribute) is no next hop */
+	if (rr.gateway && !rr.gw_ok)
+		return -ENETUNREACH;
+	*ifindex = rr.oif;
+	*nh = rr.gateway ? rr.gw : *a;
+	*nh_family = rr.gateway ? rr.gw_family : family;
+	return 0;
 }
 
 static int neigh_get_cb(const struct nlmsghdr *nlh, void *data)
@@ -420,30 +515,6 @@ static int neigh_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * Start a neighbour message of @type (and @flags) about @a on @ifindex in
- * @buf: the ndmsg, returned in *ndm for the caller's state and flags, and
- * NDA_DST. -EAFNOSUPPORT or -EINVAL (no interface) and nothing written.
- */
-static int neigh_request(char *buf, __u16 type, __u16 flags,
-			 const union xlb_addr *a, __u8 family, int ifindex,
-			 struct nlmsghdr **nlh, struct ndmsg **ndm)
-{
-	size_t alen;
-	int af, err;
-
-	err = family_to_af(family, &af, &alen);
-	if (err)
-		return err;
-	if (ifindex <= 0)
-		return -EINVAL;
-	*ndm = nl_request(buf, type, flags, sizeof(**ndm), nlh);
-	(*ndm)->ndm_family = af;
-	(*ndm)->ndm_ifindex = ifindex;
-	mnl_attr_put(*nlh, NDA_DST, alen, a->bytes);
-	return 0;
-}
-
 /* The kernel's entry in whatever state: 0, or -ENOENT if there is none. */
 static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		     int ifindex, struct neigh_msg *nm)
@@ -453,14 +524,17 @@ static int neigh_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	struct ndmsg *ndm;
 	int err;
 
-	err = neigh_request(buf, RTM_GETNEIGH, 0, a, family, ifindex, &nlh,
-			    &ndm);
+	err = neigh_request(buf, RTM_GETNEIGH, 0, a, family, ifindex, &ndm,
+			    &nlh);
 	if (err)
-		return err;
+		goto out;
 	memset(nm, 0, sizeof(*nm));
 	err = xlb_neigh_request(n, nlh, neigh_get_cb, nm);
-	if (!err && !nm->found)
+	if (err)
+		goto out;
+	if (!nm->found)
 		err = -ENOENT;
+out:
 	return err;
 }
 
@@ -517,15 +591,116 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	 * left NUD_NONE so that a new entry is an ordinary, collectable one.
 	 */
 	err = neigh_request(buf, RTM_NEWNEIGH, NLM_F_CREATE, a, family, ifindex,
-			    &nlh, &ndm);
+			    &ndm, &nlh);
 	if (err)
 		goto out;
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
+
 	err = xlb_neigh_request(n, nlh, NULL,
 				NULL); /* only an ack comes back */
 out:
 	return err;
+}
+
+/*
+ * Put an RTM_NEWNEIGH for @a on @ifindex in @buf: @nlflags (NLM_F_CREATE,
+ * NLM_F_EXCL, NLM_F_REPLACE), @state, with @mac (NULL: none) and, when
+ * @managed, NTF_EXT_MANAGED. Always tagged XLB_RTNL_PROTO: that tag is how
+ * xlbd tells its entries from everyone else's, across restarts too.
+ */
+struct nlmsghdr *xlb_neigh_managed_msg(char *buf, const union xlb_addr *a,
+				       __u8 family, int ifindex, __u16 nlflags,
+				       __u16 state, const __u8 *mac,
+				       bool managed)
+{
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+
+	if (neigh_request(buf, RTM_NEWNEIGH, nlflags, a, family, ifindex, &ndm,
+			  &nlh))
+		return NULL;
+	ndm->ndm_state = state;
+	if (mac)
+		mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	mnl_attr_put_u8(nlh, NDA_PROTOCOL, XLB_RTNL_PROTO);
+	if (managed)
+		mnl_attr_put_u32(nlh, NDA_FLAGS_EXT, NTF_EXT_MANAGED);
+	return nlh;
+}
+
+/* Made by xlbd (and not since made static by an administrator)? */
+static bool neigh_ours(const struct neigh_msg *nm)
+{
+	return nm->protocol == XLB_RTNL_PROTO &&
+	       !(nm->state & (NUD_PERMANENT | NUD_NOARP));
+}
+
+int xlb_neigh_manage(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		     int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	__u16 flags = NLM_F_CREATE | NLM_F_EXCL;
+	struct nlmsghdr *nlh;
+	struct neigh_msg nm;
+	int err;
+
+	err = neigh_get(n, a, family, ifindex, &nm);
+	if (err && err != -ENOENT)
+		return err;
+	if (!err) {
+		if (!neigh_ours(&nm))
+			return -EEXIST;
+		if (nm.flags_ext & NTF_EXT_MANAGED)
+			return 0;
+		/*
+		 * Ours, left ordinary by an xlbd that exited: manage it
+		 * again, keeping its MAC so forwarding is not interrupted.
+		 */
+		flags = NLM_F_REPLACE;
+	}
+	/*
+	 * NUD_NONE (a managed entry cannot be PERMANENT): the kernel starts
+	 * resolving it at once, re-probes it while it fails and keeps it
+	 * confirmed once resolved, with no traffic through its stack.
+	 */
+	nlh = xlb_neigh_managed_msg(
+		buf, a, family, ifindex, flags,
+		!err && neigh_usable(&nm) ? NUD_STALE : NUD_NONE,
+		!err && neigh_usable(&nm) ? nm.mac : NULL, true);
+	if (!nlh)
+		return -EINVAL;
+	return xlb_neigh_request(n, nlh, NULL, NULL);
+}
+
+int xlb_neigh_unmanage(struct xlb_neigh *n, const union xlb_addr *a,
+		       __u8 family, int ifindex, bool keep)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct neigh_msg nm;
+	struct ndmsg *ndm;
+	int err;
+
+	err = neigh_get(n, a, family, ifindex, &nm);
+	if (err == -ENOENT || (!err && !neigh_ours(&nm)))
+		return 0;
+	if (err)
+		return err;
+	if (keep && neigh_usable(&nm)) {
+		/* an ordinary STALE entry: valid, collected when unused */
+		nlh = xlb_neigh_managed_msg(buf, a, family, ifindex,
+					    NLM_F_REPLACE, NUD_STALE, nm.mac,
+					    false);
+	} else if (neigh_request(buf, RTM_DELNEIGH, 0, a, family, ifindex, &ndm,
+				 &nlh)) {
+		nlh = NULL;
+	}
+	if (!nlh)
+		return -EINVAL;
+	err = xlb_neigh_request(n, nlh, NULL, NULL);
+	/* gone meanwhile: what was asked for */
+	return err == -ENOENT ? 0 : err;
 }
 
 struct ev_ctx {

@@ -103,6 +103,54 @@ int xlb_neigh_probe(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		    int ifindex);
 
 /*
+ * Next hop towards @a: like xlb_route_get(), but a route through a gateway
+ * is fine: *nh (*nh_family) is the gateway (an IPv4 route may have an IPv6
+ * one), or @a itself when on-link; *ifindex the egress interface. This is
+ * the neighbour bpf_fib_lookup() needs resolved for encapsulated traffic.
+ */
+int xlb_route_nexthop(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		      int *ifindex, union xlb_addr *nh, __u8 *nh_family);
+
+/*
+ * Originator tag (NDA_PROTOCOL, rtm_protocol) of what xlbd puts in the
+ * kernel's tables, so it recognises its own entries after a restart and
+ * never takes anyone else's (rt_protos: a value no daemon uses).
+ */
+#define XLB_RTNL_PROTO 0xb1
+
+/*
+ * Managed neighbour entries (NTF_EXT_MANAGED): the kernel resolves the
+ * entry without any traffic needing it, re-probes it while it fails and
+ * keeps it confirmed. XDP-forwarded traffic never asks the kernel to
+ * resolve a next hop, so this is how its next hops get resolved.
+ *
+ * xlb_neigh_manage(): create one for @a on @ifindex. 0 if it is (now) one
+ * of xlbd's managed entries (an xlbd entry left ordinary by
+ * xlb_neigh_unmanage(keep) is managed again, MAC kept); -EEXIST if
+ * someone else's entry is there: it is left alone.
+ *
+ * xlb_neigh_unmanage(): give an xlbd entry up: delete it, or with @keep
+ * and a usable MAC, make it an ordinary STALE entry that the kernel's
+ * garbage collector takes when unused (the data plane keeps forwarding
+ * after xlbd exits). Anything not xlbd's is left alone (0).
+ */
+int xlb_neigh_manage(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		     int ifindex);
+int xlb_neigh_unmanage(struct xlb_neigh *n, const union xlb_addr *a,
+		       __u8 family, int ifindex, bool keep);
+
+/*
+ * The RTM_NEWNEIGH those send, built in @buf (MNL_SOCKET_BUFFER_SIZE):
+ * @nlflags, @state (NUD_*), @mac (NULL: none), NTF_EXT_MANAGED if
+ * @managed, tagged XLB_RTNL_PROTO. NULL for a bad family or ifindex.
+ * Exported for the unit test of its bytes.
+ */
+struct nlmsghdr *xlb_neigh_managed_msg(char *buf, const union xlb_addr *a,
+				       __u8 family, int ifindex, __u16 nlflags,
+				       __u16 state, const __u8 *mac,
+				       bool managed);
+
+/*
  * Neighbour change: @mac is the usable MAC, or NULL when the entry was
  * deleted or became unusable (INCOMPLETE, FAILED). Called for every IPv4 and
  * IPv6 neighbour of every interface, possibly repeatedly with the same MAC

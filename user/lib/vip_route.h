@@ -23,8 +23,8 @@
 #include "neigh.h"
 #include "xlb_abi.h"
 
-/* rtm_protocol of xlbd's routes (rt_protos: a value no daemon uses) */
-#define XLB_ROUTE_PROTO 0xb1
+/* rtm_protocol of xlbd's routes */
+#define XLB_ROUTE_PROTO XLB_RTNL_PROTO
 
 /* metric of a backup route; BIRD's filter tests krt_metric against it */
 #define XLB_ROUTE_METRIC_BACKUP 2048

@@ -355,6 +355,9 @@ static void on_neigh(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 	/* the program's cached next hops (ipip, gue) are asked again */
 	if (n || routes)
 		xlb_dp_nexthops_changed(&d->dp);
+	/* a route moved, or a next hop's entry went: manage what is now */
+	if (routes || n == -ENOBUFS || d->nh_dirty)
+		xlbd_nexthop_sync(d);
 }
 
 static void on_neigh_timer(struct xlb_loop *l, void *ctx)
@@ -369,7 +372,10 @@ static void on_neigh_timer(struct xlb_loop *l, void *ctx)
 	 */
 	if (++ticks % XLB_NEIGH_REFRESH_SEC == 0) {
 		xlbd_state_refresh_neigh(d);
+		xlbd_nexthop_sync(d);
 	} else {
+		if (d->nh_dirty)
+			xlbd_nexthop_sync(d);
 		for (size_t i = 0; i < d->n_svcs; i++) {
 			for (size_t j = 0; j < d->svcs[i]->n_bes; j++) {
 				if (!d->svcs[i]->bes[j]->mac_ok) {
@@ -507,6 +513,7 @@ int main(int argc, char **argv)
 	xlbd_adopt_release_unclaimed(&d);
 	xlbd_flows_limit_apply(&d);
 	xlbd_nat_apply(&d);
+	xlbd_nexthop_sync(&d); /* resolving starts before the first packet */
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -573,6 +580,7 @@ out:
 	/* maps stay pinned, the program stays attached */
 	xlbd_hct_close(&d);
 	xlb_dp_close(&d.dp);
+	xlbd_nexthop_release(&d);
 	xlb_neigh_close(d.neigh);
 	xlb_loop_free(d.loop);
 	xlb_config_free(&d.cfg);

@@ -25,16 +25,13 @@ void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 	err = xlb_route_get(d->neigh, &b->conf.addr, b->conf.family, &ifindex);
 	/*
 	 * Full NAT, ipip, gue: the program takes the next hop from the FIB
-	 * for each packet, so a route is enough, through a gateway too. The probe
-	 * creates the neighbour entry of an on-link backend.
+	 * for each packet, so a route is enough, through a gateway too.
+	 * nexthop.c keeps the next hop's neighbour entry resolved.
 	 */
 	if (b->fib && (!err || err == -EHOSTUNREACH)) {
 		b->ifindex = err ? 0 : ifindex;
 		b->mac_ok = true;
 		b->why[0] = 0;
-		if (!err)
-			xlb_neigh_probe(d->neigh, &b->conf.addr, b->conf.family,
-					ifindex);
 		return;
 	}
 	if (err) {

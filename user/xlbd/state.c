@@ -323,6 +323,7 @@ static int be_create(struct xlbd *d, struct svc_rt *s,
 		return -ENOSPC;
 	}
 	xlbd_resolve_backend(d, b);
+	d->nh_dirty |= b->fib;
 	s->bes[s->n_bes++] = b;
 	b->health_since_ms = b->up_since_ms = xlb_now_ms();
 	/* adopted from a running data plane: already at full weight */
@@ -374,6 +375,7 @@ int xlbd_be_del(struct xlbd *d, struct svc_rt *s, struct be_rt *b)
 	err = xlbd_svc_publish(d, s);
 	xlbd_addr_str(&b->conf.addr, b->conf.family, a, sizeof(a));
 	pr_info("service %s: backend %s removed", s->conf.name, a);
+	d->nh_dirty |= b->fib;
 	be_free(d, b);
 	return err;
 }
@@ -557,6 +559,7 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 			s->bes[i]->fib = xlb_fwd_uses_fib(c->fwd);
 			xlbd_resolve_backend(d, s->bes[i]);
 		}
+		d->nh_dirty = true;
 	}
 	s->conf.table_size = c->table_size;
 	s->conf.keep_last = c->keep_last;
@@ -729,6 +732,7 @@ void xlbd_state_neigh_event(void *ctx, const union xlb_addr *a, __u8 family,
 {
 	struct xlbd *d = ctx;
 
+	xlbd_nexthop_event(d, a, family, ifindex, mac);
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		struct svc_rt *s = d->svcs[i];
 		bool changed = false;

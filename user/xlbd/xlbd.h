@@ -146,6 +146,7 @@ struct xlbd_etcd_worker; /* etcd_worker.c */
 struct xlbd_cluster;	 /* cluster.c */
 
 struct xlbd_hct; /* hc_tunnel.c */
+struct xlbd_nh;	 /* nexthop.c */
 
 struct xlbd {
 	struct xlb_config cfg; /* globals; cfg.services unused */
@@ -161,6 +162,10 @@ struct xlbd {
 	size_t n_svcs;
 	struct xlb_dp dp;
 	struct xlb_neigh *neigh;
+	/* nexthop.c: FIB backends' next hops; dirty: resync them soon */
+	struct xlbd_nh *nhs;
+	size_t n_nhs, cap_nhs;
+	bool nh_dirty;
 	struct xlb_loop *loop;
 	int ifindex;
 	int reply_ifindex[XLB_CONFIG_MAX_REPLY_IFS]; /* cfg.reply_ifs' */
@@ -289,6 +294,17 @@ void xlbd_hct_del(struct xlbd *d, struct be_rt *b);
 /* after a reload: the probes go to the GUE port now configured */
 void xlbd_hct_gue_port(struct xlbd *d);
 void xlbd_hct_close(struct xlbd *d);
+
+/*
+ * nexthop.c: managed neighbour entries for the next hops of the nat, ipip
+ * and gue backends. sync: after a route change, a backend added or
+ * removed (nh_dirty) and on the refresh timer; event: a neighbour
+ * notification (sets nh_dirty if one of them went); release: at exit.
+ */
+void xlbd_nexthop_sync(struct xlbd *d);
+void xlbd_nexthop_event(struct xlbd *d, const union xlb_addr *a, __u8 family,
+			int ifindex, const __u8 *mac);
+void xlbd_nexthop_release(struct xlbd *d);
 
 /* encap.c: encap_source and gue_port into the data plane (start, reload) */
 void xlbd_encap_apply(struct xlbd *d);

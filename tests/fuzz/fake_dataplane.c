@@ -175,6 +175,11 @@ int xlb_dp_tx_port_add(struct xlb_dp *dp, int ifindex)
 	return 0;
 }
 
+int xlb_dp_iface_set(struct xlb_dp *dp, int ifindex, const __u8 mac[6])
+{
+	return 0;
+}
+
 int xlb_dp_stats_global(struct xlb_dp *dp, __u64 out[XLB_STAT_MAX])
 {
 	memset(out, 0, XLB_STAT_MAX * sizeof(out[0]));

@@ -38,6 +38,28 @@ int xlb_route_get(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 	return 0;
 }
 
+/* Every next hop is the backend itself, on-link. */
+int xlb_route_nexthop(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		      int *ifindex, union xlb_addr *nh, __u8 *nh_family)
+{
+	*ifindex = 1;
+	*nh = *a;
+	*nh_family = family;
+	return 0;
+}
+
+int xlb_neigh_manage(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
+		     int ifindex)
+{
+	return 0;
+}
+
+int xlb_neigh_unmanage(struct xlb_neigh *n, const union xlb_addr *a,
+		       __u8 family, int ifindex, bool keep)
+{
+	return 0;
+}
+
 int xlb_neigh_lookup(struct xlb_neigh *n, const union xlb_addr *a, __u8 family,
 		     int ifindex, __u8 mac[6])
 {

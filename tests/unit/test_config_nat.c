@@ -159,6 +159,9 @@ TEST(config_nat_errors)
 		  2, "'tcp_syn_timeout'" },
 		{ "interface: e\nsnat: { addresses: [1.2.3.4], timeout: 1s }\n%s",
 		  2, "unknown key 'timeout'" },
+		{ "interface: e\nsnat: { addresses: [1.2.3.4] }\n%s    forwarding: nat\n    scheduler: least-connections\n",
+		  8,
+		  "scheduler least-connections does not count forwarding: nat flows" },
 	};
 	struct xlb_config_errors e = {};
 	struct xlb_config c;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Is a frame ours (xlb_l2_dst())? The interface's MAC is in xlb_switches; a frame on one of reply_interfaces is addressed to that
+ * Is a frame ours (xlb_l2_dst())? The interface's MAC is in
+ * xlb_switches; a frame on one of reply_interfaces is addressed to that
  * interface's own MAC (XLB_MAP_IFACES), asked only when the first test
  * says another host: a frame to the interface's MAC costs what it did.
  */
@@ -15,8 +16,8 @@
 #include "xlb_decide.h"
 
 /*
- * A frame to another host than the interface's MAC: ours when it is to the ingress
- * interface's own MAC (XLB_MAP_IFACES; no entry: not ours). Global:
+ * A frame to another host than the interface's MAC: ours when it is to
+ * the ingress interface's own MAC (XLB_MAP_IFACES; no entry: not ours). Global:
  * verified once, not in every caller. Returns XLB_STAT_MAX (ours) or
  * XLB_STAT_PASS_MAC_OTHER.
  */

@@ -78,7 +78,11 @@ n3=$(count_of be3 <<<"$names")
 echo "  new connections while be1 holds 20: be1=$n1 be2=$n2 be3=$n3"
 check "all 60 new connections answered" test $((n1 + n2 + n3)) -eq 60
 check "the loaded backend gets almost none of the new ones" test "$n1" -le 2
-check "the others share them" test "$n2" -ge 20 -a "$n3" -ge 20
+# be2 and be3 tie (their connections close at once) and ties are broken
+# at random: the 58 or so split binomially (sd ~3.8), so each side's bound
+# sits 4 sd below half, not at 20 (a 1-in-60 flake), and still fails if
+# one of them is left out.
+check "the others share them" test "$n2" -ge 14 -a "$n3" -ge 14
 
 active_of() {	# active_of SERVICE ADDRESS -> active_flows in status
 	xlbctl --json status | python3 -c '

@@ -4,7 +4,8 @@
 #
 #   1. build/tools/xlb_bench -> bench.{tsv,json}
 #      per packet (BPF_PROG_TEST_RUN: SYN, established, UDP, IPv6, VLAN,
-#      non-VIP, against a MAC-swap reference), scale (backends, services,
+#      non-VIP, against a MAC-swap reference; ipip, gue and nat, nat's
+#      replies too, beside l2), scale (backends, services,
 #      flows), each scheduler's new-flow and established cost, control
 #      plane (backend change -> visible to the data plane, ring builds),
 #      memory (a service's ring, the flow table)

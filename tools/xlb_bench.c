@@ -15,8 +15,8 @@
  *  packet	per-packet cost (below) and how it scales with backends,
  *		services and flows; two CPUs on one service against one
  *		(scale_row(), a ratio of packet rates)
- *  encap		ipip and gue beside the same flow in l2 (bench_encap()); -e:
- *		this section alone
+ *  encap		ipip, gue and nat beside the same flow in l2 (bench_encap());
+ *		nat also the backend's reply; -e: this section alone
  *  scheduler	each scheduler on its own service of 100 backends, with the
  *		ring xlbd would publish for it (same library calls): the
  *		established hit and a new flow (SYN)
@@ -93,6 +93,7 @@
 #include "maglev.h"
 #include "sched_ring.h"
 #include "xlb_hash.h"
+#include "xlb_decide.h"
 #include "bench_encap.skel.h"
 #include "bench_ref.skel.h"
 #include "xdp_pass.skel.h"
@@ -102,7 +103,7 @@
 #define RUNS 5 /* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000
 #define DEF_SINGLES 4000 /* new flows per round: 20,000 per row */
-#define MAX_ROWS 80
+#define MAX_ROWS 128
 #define PREFILL_FLOWS 1000000
 #define PREFILL_CHUNK 50000
 
@@ -139,8 +140,8 @@ static const char *const sec_titles[SEC_MAX] = {
 		    "one CPU",
 	[SEC_SCHED] = "per packet by scheduler: 100 backends of weight 1, "
 		      "TCP, 1 service",
-	[SEC_ENCAP] = "per packet by forwarding mode: ipip and gue beside the "
-		      "same flow in l2, same run",
+	[SEC_ENCAP] = "per packet by forwarding mode: ipip, gue and nat beside "
+		      "the same flow in l2, same run",
 	[SEC_CTL] = "control plane: backend change -> data plane, ring builds",
 	[SEC_MEM] = "memory: per service (its ring) and per flow",
 };
@@ -453,6 +454,18 @@ static int svc_key(struct xlb_svc_key *k, const char *vip, __u16 port,
 	return 0;
 }
 
+/* The flow key of frame *f (untagged, TCP or UDP). */
+static void frame_key(const struct frame *f, struct xlb_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	svc_key(&k->svc, f->dst, f->dport, f->proto);
+	if (k->svc.family == XLB_FAMILY_V6)
+		inet_pton(AF_INET6, f->src, k->src.bytes);
+	else
+		inet_pton(AF_INET, f->src, &k->src.v4);
+	k->sport = htons(f->sport);
+}
+
 /* Service id on vip:port/proto with the Maglev ring rings[ring]. */
 static int add_service(const char *vip, __u16 port, __u8 proto, __u32 id,
 		       int ring)
@@ -694,9 +707,19 @@ static void series_forget(const struct series *s,
 	 * rows and every later row measures eviction.
 	 */
 	for (int i = 0; i < singles; i++) {
+		struct xlb_nat_rev_key rk;
+		struct xlb_nat_fwd f;
+
 		bpf_map_delete_elem(dp.flow_fd, &keys[i]);
 		if (dp.syn_flow_fd >= 0)
 			bpf_map_delete_elem(dp.syn_flow_fd, &keys[i]);
+		/* a nat flow: both directions' entries, its port back */
+		if (dp.nat_fwd_fd < 0 ||
+		    bpf_map_lookup_elem(dp.nat_fwd_fd, &keys[i], &f))
+			continue;
+		xlb_nat_rev_key_of(&rk, &keys[i], &f);
+		bpf_map_delete_elem(dp.nat_rev_fd, &rk);
+		bpf_map_delete_elem(dp.nat_fwd_fd, &keys[i]);
 	}
 }
 
@@ -1155,8 +1178,8 @@ static int bench_sched(void)
 /* Encapsulation ---------------------------------------------------------- */
 
 /*
- * ipip and gue beside l2: the same flow (client, ports, flags) to a VIP
- * of each mode, in the same run. An encapsulated frame cannot be timed
+ * ipip, gue and nat beside l2: the same flow (client, ports, flags) to a
+ * VIP of each mode, in the same run. An encapsulated frame cannot be timed
  * amortized (each iteration would see the previous one's output and wrap
  * it again), so each encapsulated row is est+delta against the l2 frame,
  * packet for packet:
@@ -1171,15 +1194,31 @@ static int bench_sched(void)
  * subnets 10.20.0.0/16 and 2001:db8:20::/48 behind a router whose
  * neighbour entries are permanent; the test runs come in on xin, so the
  * encapsulated packets leave by XDP_TX like the l2 ones.
+ *
+ * nat, the same way: the client's packet (rewritten to SNAT -> backend),
+ * the backend's reply to the SNAT address:port the flow got (rewritten
+ * to VIP -> client, to the clients' subnets 198.18.0.0/15 and
+ * 2001:db8:c::/48 behind the same router), and a new flow (a backend
+ * picked, an SNAT port claimed, both conntrack entries made) against an
+ * l2 SYN. The SNAT pool is xin's own addresses; new flows' entries are
+ * deleted after each round (series_forget()), like the flow table's.
  */
-#define ENC_SVC_BASE 1001 /* 1001..1004: fillers take 6..1000 */
-#define ENC_BE_BASE 4001  /* 100 IPv4 backends, then 100 IPv6 */
+#define ENC_MODES 3	  /* ipip, gue, nat */
+#define ENC_NAT 2	  /* the nat mode's index */
+#define ENC_SVC_BASE 1001 /* 1001..1006: fillers take 6..1000 */
+#define ENC_SVC_ID(v6, mode) (ENC_SVC_BASE + ENC_MODES * (v6) + (mode))
+#define ENC_BE_BASE 4001 /* 100 IPv4 backends, then 100 IPv6 */
 #define ENC_BE 100
 
-static const char *const enc_vip[2][2] = {
-	{ "198.19.0.110", "198.19.0.111" },	  /* IPv4: ipip, gue */
-	{ "2001:db8:f::110", "2001:db8:f::111" }, /* IPv6: ipip, gue */
+static const char *const enc_vip[2][ENC_MODES] = {
+	/* IPv4: ipip, gue, nat */
+	{ "198.19.0.110", "198.19.0.111", "198.19.0.112" },
+	/* IPv6: ipip, gue, nat */
+	{ "2001:db8:f::110", "2001:db8:f::111", "2001:db8:f::112" },
 };
+static const __u8 enc_fwd[ENC_MODES] = { XLB_FWD_IPIP, XLB_FWD_GUE,
+					 XLB_FWD_NAT };
+static const char *const enc_snat[2] = { "192.0.2.1", "2001:db8:1::1" };
 
 static bool proc_write(const char *path, const char *val)
 {
@@ -1211,6 +1250,8 @@ static int enc_netns(int *home)
 		   "neigh add 2001:db8:1::fe lladdr 02:00:5e:00:00:01 dev xin nud permanent\n"
 		   "route add 10.20.0.0/16 via 192.0.2.254 dev xin\n"
 		   "route add 2001:db8:20::/48 via 2001:db8:1::fe dev xin\n"
+		   "route add 198.18.0.0/15 via 192.0.2.254 dev xin\n"
+		   "route add 2001:db8:c::/48 via 2001:db8:1::fe dev xin\n"
 		   "EOF"))
 		return -EIO;
 	run_ifindex = if_nametoindex("xin");
@@ -1240,7 +1281,7 @@ static int enc_hot_row(const char *name, const struct pkt *p,
 		       const struct frame *f, int v6, int gue)
 {
 	struct bench_encap_args a = {
-		.svc = { .id = ENC_SVC_BASE + 2 * v6 + gue,
+		.svc = { .id = ENC_SVC_ID(v6, gue),
 			 .fwd = gue ? XLB_FWD_GUE : XLB_FWD_IPIP },
 		.be = { .flags = XLB_BE_F_UP,
 			.gen = 1,
@@ -1255,12 +1296,7 @@ static int enc_hot_row(const char *name, const struct pkt *p,
 	struct row *r;
 	int err;
 
-	svc_key(&a.key.svc, f->dst, f->dport, f->proto);
-	if (v6)
-		inet_pton(AF_INET6, f->src, a.key.src.bytes);
-	else
-		inet_pton(AF_INET, f->src, &a.key.src.v4);
-	a.key.sport = htons(f->sport);
+	frame_key(f, &a.key);
 	enc_be_addr(v6, 0, &a.be.addr);
 	memcpy(a.be.dmac, router_mac, 6);
 	memcpy(a.be.smac, lb_mac, 6);
@@ -1291,7 +1327,23 @@ static int enc_hot_row(const char *name, const struct pkt *p,
 	return 0;
 }
 
-/* The four encapsulating services, each with a ring of 100 backends. */
+/* The nat services' SNAT pool: xin's addresses, every port, no timeout. */
+static int enc_nat_cfg(void)
+{
+	struct xlb_nat_cfg c = {
+		.port_min = XLB_NAT_DEF_PORT_MIN,
+		.port_max = XLB_NAT_DEF_PORT_MAX,
+		.n_v4 = 1,
+		.n_v6 = 1,
+	};
+
+	if (inet_pton(AF_INET, enc_snat[0], &c.v4[0].v4) != 1 ||
+	    inet_pton(AF_INET6, enc_snat[1], c.v6[0].bytes) != 1)
+		return -EINVAL;
+	return xlb_dp_nat_cfg_set(&dp, &c);
+}
+
+/* The six services of the modes, each with a ring of 100 backends. */
 static int enc_services(void)
 {
 	struct xlb_maglev_backend mb[ENC_BE];
@@ -1317,22 +1369,22 @@ static int enc_services(void)
 		if (!err)
 			err = xlb_maglev_build(mb, ENC_BE, ring,
 					       XLB_DEFAULT_TABLE_SIZE);
-		for (int gue = 0; gue < 2 && !err; gue++) {
+		for (int mode = 0; mode < ENC_MODES && !err; mode++) {
 			struct xlb_svc v = {
-				.id = ENC_SVC_BASE + 2 * v6 + gue,
+				.id = ENC_SVC_ID(v6, mode),
 				.table_size = XLB_DEFAULT_TABLE_SIZE,
 				.sched = XLB_SCHED_MAGLEV,
-				.fwd = gue ? XLB_FWD_GUE : XLB_FWD_IPIP,
+				.fwd = enc_fwd[mode],
 			};
 			struct xlb_svc_key k;
 
-			svc_key(&k, enc_vip[v6][gue], 80, IPPROTO_TCP);
+			svc_key(&k, enc_vip[v6][mode], 80, IPPROTO_TCP);
 			err = xlb_dp_service_publish(&dp, &k, &v, ring,
 						     XLB_DEFAULT_TABLE_SIZE);
 		}
 	}
 	free(ring);
-	return err;
+	return err ? err : enc_nat_cfg();
 }
 
 /* Append "; l2 +D ns" (the row's difference to base) to the last row. */
@@ -1346,7 +1398,116 @@ static void note_over_l2(double base)
 		 r->max - base);
 }
 
-/* One family's rows: l2, then ipip and gue, established and new flow. */
+/*
+ * Append "; STAT +N" to the last row, or UNVERIFIED when the counter did
+ * not gain @want since @s0: every packet of the series took that path.
+ */
+static void note_stat(const __u64 *s0, enum xlb_stat stat, __u64 want)
+{
+	struct row *r = &rows[nrows - 1];
+	size_t n = strlen(r->note);
+	__u64 s1[XLB_STAT_MAX];
+
+	stats(s1);
+	snprintf(r->note + n, sizeof(r->note) - n, "; %s%s +%llu",
+		 s1[stat] - s0[stat] == want ? "" : "UNVERIFIED: ",
+		 xlb_stat_names[stat],
+		 (unsigned long long)(s1[stat] - s0[stat]));
+}
+
+/*
+ * The backend's reply to the nat flow of frame *f, as it reaches the
+ * SNAT address:port the flow's entry holds.
+ */
+static int nat_reply_frame(const struct frame *f, struct pkt *p)
+{
+	char be[INET6_ADDRSTRLEN], snat[INET6_ADDRSTRLEN];
+	struct xlb_flow_key k;
+	struct xlb_nat_fwd nf;
+	int af;
+
+	frame_key(f, &k);
+	if (bpf_map_lookup_elem(dp.nat_fwd_fd, &k, &nf))
+		return -ENOENT;
+	af = k.svc.family == XLB_FAMILY_V6 ? AF_INET6 : AF_INET;
+	inet_ntop(af, nf.be_addr.bytes, be, sizeof(be));
+	inet_ntop(af, nf.snat_addr.bytes, snat, sizeof(snat));
+	return build(p, &(struct frame){ .src = be,
+					 .dst = snat,
+					 .proto = f->proto,
+					 .sport = ntohs(nf.be_port),
+					 .dport = ntohs(nf.snat_port),
+					 .flags = f->flags });
+}
+
+/*
+ * One nat row: series sa against the l2 series sb (cost base), checked
+ * to have gone through the nat path (@stat once per packet of sa).
+ */
+static int nat_row(const char *fam, const char *what, const struct series *sa,
+		   const struct series *sb, double base, enum xlb_stat stat)
+{
+	__u64 s0[XLB_STAT_MAX];
+	char name[64];
+	int err;
+
+	snprintf(name, sizeof(name), "%s %s", fam, what);
+	stats(s0);
+	err = delta_row(name, sa, sb, base, NULL, NULL, 0);
+	if (err)
+		return err;
+	note_over_l2(base);
+	note_stat(s0, stat, (__u64)RUNS * singles);
+	return 0;
+}
+
+/*
+ * nat's rows of a family, against its l2 figures: the client's packet
+ * (established, after one that made the flow), the backend's reply, a
+ * new flow.
+ */
+static int enc_nat_rows(const char *fam, const struct frame *f,
+			const struct pkt *l2, double l2_est, double l2_new,
+			int v6)
+{
+	struct series l2s = { .fixed = l2 };
+	struct frame e = *f;
+	struct pkt fwd, rep;
+	__u32 dur, ret;
+	int err;
+
+	e.dst = enc_vip[v6][ENC_NAT];
+	if (build(&fwd, &e))
+		return -EINVAL;
+	err = run(dp.prog_fd, &fwd, 1, &dur, &ret);
+	if (!err && ret != XDP_TX)
+		err = -EPROTO;
+	if (!err)
+		err = nat_reply_frame(&e, &rep);
+	if (!err)
+		err = nat_row(fam, "established, nat",
+			      &(struct series){ .fixed = &fwd }, &l2s, l2_est,
+			      XLB_STAT_NAT_FWD);
+	if (!err)
+		err = nat_row(fam, "nat reply (backend -> client)",
+			      &(struct series){ .fixed = &rep }, &l2s, l2_est,
+			      XLB_STAT_NAT_REV);
+	if (!err)
+		err = nat_row(fam, "new flow (SYN), nat",
+			      &(struct series){ .gen = gen_syn,
+						.vip = e.dst,
+						.new_flows = true },
+			      &(struct series){ .gen = gen_syn,
+						.vip = f->dst,
+						.new_flows = true },
+			      l2_new, XLB_STAT_NAT_FWD);
+	return err;
+}
+
+/*
+ * One family's rows: l2, then ipip and gue, established and new flow,
+ * then nat (enc_nat_rows()).
+ */
 static int enc_family(int v6)
 {
 	static const char *const mode[2] = { "ipip", "gue" };
@@ -1411,14 +1572,14 @@ static int enc_family(int v6)
 		if (!err)
 			note_over_l2(l2_new);
 	}
-	return err;
+	return err ? err : enc_nat_rows(fam, &f, &l2, l2_est, l2_new, v6);
 }
 
 static int bench_encap(void)
 {
 	int home = -1, err;
 
-	progress("encapsulation: private netns, 4 services");
+	progress("forwarding modes: private netns, 6 services");
 	enc_hot = bench_encap_bpf__open();
 	if (!enc_hot)
 		return -errno;

@@ -27,22 +27,19 @@
 #include "log.h"
 #include "request.h"
 #include "ring_digest.h"
+#include "thread.h"
 #include "xlbd.h"
 
 #define XLBD_LEASE_TTL_S 5
 #define TICK_MS 1000
 
 struct xlbd_cluster {
-	char key[200]; /* PREFIX/nodes/NAME */
-	pthread_t tid;
-	bool running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop;
-	char *record;  /* newest from the loop (mu) */
-	bool dirty;    /* not yet written (mu) */
-	bool ok;       /* the last keepalive and write worked (mu) */
-	char why[256]; /* why not (mu) */
+	char key[200];	       /* PREFIX/nodes/NAME */
+	struct xlbd_thread th; /* the publisher; th.mu guards what follows */
+	char *record;	       /* newest from the loop (mu) */
+	bool dirty;	       /* not yet written (mu) */
+	bool ok;	       /* the last keepalive and write worked (mu) */
+	char why[256];	       /* why not (mu) */
 	struct xlb_timer *timer;
 	char *last; /* loop: the record last handed over */
 };
@@ -111,14 +108,14 @@ static void *publish_thread(void *arg)
 
 	if (!e)
 		return NULL;
-	pthread_mutex_lock(&c->mu);
-	while (!c->stop) {
+	pthread_mutex_lock(&c->th.mu);
+	while (!atomic_load(&c->th.stop)) {
 		char *rec = c->record ? strdup(c->record) : NULL;
 		bool dirty = c->dirty, ok;
 		struct timespec ts;
 		int err;
 
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(&c->th.mu);
 		if (!lease) {
 			err = xlb_etcd_lease_grant(e, XLBD_LEASE_TTL_S, &lease);
 			dirty = true;
@@ -139,7 +136,7 @@ static void *publish_thread(void *arg)
 					   NULL);
 		ok = !err;
 		free(rec);
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(&c->th.mu);
 		if (ok && dirty)
 			c->dirty = false;
 		else if (!ok)
@@ -148,13 +145,13 @@ static void *publish_thread(void *arg)
 		if (!ok)
 			snprintf(c->why, sizeof(c->why), "%s",
 				 xlb_etcd_error(e));
-		if (c->stop)
+		if (atomic_load(&c->th.stop))
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += TICK_MS / 1000;
-		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		pthread_cond_timedwait(&c->th.cv, &c->th.mu, &ts);
 	}
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->th.mu);
 	/* leaving: the record goes now, not when the lease runs out */
 	if (lease)
 		xlb_etcd_lease_revoke(e, lease);
@@ -179,19 +176,19 @@ static void on_tick(struct xlb_loop *l, void *ctx)
 		if (rec) {
 			free(c->last);
 			c->last = strdup(rec);
-			pthread_mutex_lock(&c->mu);
+			pthread_mutex_lock(&c->th.mu);
 			free(c->record);
 			c->record = rec;
 			c->dirty = true;
-			pthread_cond_signal(&c->cv);
-			pthread_mutex_unlock(&c->mu);
+			pthread_cond_signal(&c->th.cv);
+			pthread_mutex_unlock(&c->th.mu);
 		}
 	}
 	json_object_put(o);
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->th.mu);
 	ok = c->ok;
 	snprintf(why, sizeof(why), "%s", c->why);
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->th.mu);
 	xlbd_etcd_reachable(d, ok, why);
 	c->timer = xlb_timer_add(l, TICK_MS, on_tick, d);
 }
@@ -206,13 +203,11 @@ int xlbd_cluster_start(struct xlbd *d)
 	d->cluster = c;
 	snprintf(c->key, sizeof(c->key), "%s/nodes/%s", d->boot.etcd.prefix,
 		 d->boot.etcd.name);
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	xlbd_thread_init(&c->th);
 	c->ok = true;
-	err = pthread_create(&c->tid, NULL, publish_thread, d);
+	err = xlbd_thread_start(&c->th, "xlbd-cluster", publish_thread, d);
 	if (err)
-		return -err;
-	c->running = true;
+		return err;
 	on_tick(d->loop, d);
 	pr_info("etcd: publishing this node as %s", c->key);
 	return 0;
@@ -225,14 +220,7 @@ void xlbd_cluster_stop(struct xlbd *d)
 	if (!c)
 		return;
 	xlb_timer_cancel(d->loop, c->timer);
-	pthread_mutex_lock(&c->mu);
-	c->stop = true;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (c->running)
-		pthread_join(c->tid, NULL);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
+	xlbd_thread_stop(&c->th);
 	free(c->record);
 	free(c->last);
 	free(c);

@@ -39,6 +39,7 @@
 #include "etcd_client.h"
 #include "log.h"
 #include "request.h"
+#include "thread.h"
 #include "xlbd.h"
 
 #define RETRY_MS 1000
@@ -47,15 +48,13 @@
 struct xlbd_etcd {
 	struct xlb_etcd_opts opts;
 	char key[160]; /* PREFIX/config */
-	/* watch thread */
-	pthread_t tid;
-	bool running;
-	atomic_bool stop, watching;
+	/* the watch thread, and the lock of what it shares (th.mu) */
+	struct xlbd_thread th;
+	atomic_bool watching;
 	atomic_bool watch_failed; /* a watch ended since the start */
 	int efd;
 	int64_t start_rev; /* watch from after this store revision */
-	/* the newest document the watch saw (mu) */
-	pthread_mutex_t mu;
+	/* the newest document the watch saw (th.mu) */
 	char *doc;
 	size_t len;
 	int64_t rev;	    /* its mod_revision; 0: none */
@@ -102,7 +101,7 @@ const char *xlbd_etcd_key(const struct xlbd *d)
 /* Watch thread: the newest document, for the loop. */
 static void deliver(struct xlbd_etcd *e, const struct xlb_etcd_kv *kv)
 {
-	pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->th.mu);
 	free(e->doc);
 	e->doc = NULL;
 	e->len = 0;
@@ -115,7 +114,7 @@ static void deliver(struct xlbd_etcd *e, const struct xlb_etcd_kv *kv)
 		}
 	}
 	e->rev = kv->mod_revision;
-	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->th.mu);
 	eventfd_write(e->efd, 1);
 }
 
@@ -143,7 +142,7 @@ int xlbd_etcd_init(struct xlbd *d, struct xlb_config *cfg,
 		return -ENOMEM;
 	d->etcd = e;
 	e->efd = -1;
-	pthread_mutex_init(&e->mu, NULL);
+	xlbd_thread_init(&e->th);
 	snprintf(e->key, sizeof(e->key), "%s/config", d->boot.etcd.prefix);
 	cli = xlbd_etcd_client(d, REQUEST_MS);
 	if (!cli)
@@ -202,7 +201,7 @@ static int on_event(void *ctx, const struct xlb_etcd_kv *kv, int64_t rev)
 
 static void nap(struct xlbd_etcd *e)
 {
-	for (int i = 0; i < RETRY_MS / 100 && !atomic_load(&e->stop); i++)
+	for (int i = 0; i < RETRY_MS / 100 && !atomic_load(&e->th.stop); i++)
 		usleep(100 * 1000);
 }
 
@@ -218,7 +217,7 @@ static void *watch_thread(void *arg)
 
 	if (!w)
 		return NULL;
-	while (!atomic_load(&e->stop)) {
+	while (!atomic_load(&e->th.stop)) {
 		if (resync) {
 			/* what changed while the watch was down */
 			err = xlb_etcd_get(w, e->key, &kv, &last);
@@ -227,9 +226,9 @@ static void *watch_thread(void *arg)
 				nap(e);
 				continue;
 			}
-			pthread_mutex_lock(&e->mu);
+			pthread_mutex_lock(&e->th.mu);
 			seen = e->rev;
-			pthread_mutex_unlock(&e->mu);
+			pthread_mutex_unlock(&e->th.mu);
 			if (!err && kv.mod_revision != seen)
 				deliver(e, &kv);
 			xlb_etcd_kv_free(&kv);
@@ -237,18 +236,18 @@ static void *watch_thread(void *arg)
 		}
 		atomic_store(&e->watching, false);
 		err = xlb_etcd_watch(w, e->key, last + 1, on_event, &wc,
-				     &e->stop, &e->watching);
+				     &e->th.stop, &e->watching);
 		atomic_store(&e->watching, false);
-		pthread_mutex_lock(&e->mu);
+		pthread_mutex_lock(&e->th.mu);
 		snprintf(e->endpoint, sizeof(e->endpoint), "%s",
 			 xlb_etcd_endpoint(w));
-		pthread_mutex_unlock(&e->mu);
-		if (atomic_load(&e->stop))
+		pthread_mutex_unlock(&e->th.mu);
+		if (atomic_load(&e->th.stop))
 			break;
 		atomic_store(&e->watch_failed, true);
-		pthread_mutex_lock(&e->mu);
+		pthread_mutex_lock(&e->th.mu);
 		snprintf(e->why, sizeof(e->why), "%s", xlb_etcd_error(w));
-		pthread_mutex_unlock(&e->mu);
+		pthread_mutex_unlock(&e->th.mu);
 		eventfd_write(e->efd, 1);
 		resync = true;
 		nap(e);
@@ -266,18 +265,18 @@ static void on_doc(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 
 	if (eventfd_read(fd, &v))
 		return;
-	pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->th.mu);
 	fresh = e->rev && e->rev != e->processed;
 	deleted = e->deleted;
-	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->th.mu);
 	if (!fresh)
 		return;
 	if (deleted) {
 		pr_warn("etcd: %s was deleted; the running configuration stays",
 			e->key);
-		pthread_mutex_lock(&e->mu);
+		pthread_mutex_lock(&e->th.mu);
 		e->processed = e->rev;
-		pthread_mutex_unlock(&e->mu);
+		pthread_mutex_unlock(&e->th.mu);
 		return;
 	}
 	xlbd_reload_start(d, "etcd");
@@ -289,7 +288,7 @@ int xlbd_etcd_doc(struct xlbd *d, char **buf, size_t *len, int64_t *rev,
 	struct xlbd_etcd *e = d->etcd;
 	int err = 0;
 
-	pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->th.mu);
 	if (!e->rev || e->deleted) {
 		err = -ENOENT;
 	} else {
@@ -303,7 +302,7 @@ int xlbd_etcd_doc(struct xlbd *d, char **buf, size_t *len, int64_t *rev,
 			*rev = e->rev;
 		}
 	}
-	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->th.mu);
 	snprintf(name, namelen, "etcd:%s", e->key);
 	return err;
 }
@@ -321,16 +320,12 @@ int xlbd_etcd_start(struct xlbd *d)
 	int err;
 
 	opts_from(&e->opts, &d->boot.etcd, REQUEST_MS);
-	e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e->efd = xlbd_thread_waker_open(d->loop, on_doc, d);
 	if (e->efd < 0)
-		return -errno;
-	err = xlb_loop_add_fd(d->loop, e->efd, EPOLLIN, on_doc, d);
+		return e->efd;
+	err = xlbd_thread_start(&e->th, "xlbd-etcd-watch", watch_thread, e);
 	if (err)
 		return err;
-	err = pthread_create(&e->tid, NULL, watch_thread, e);
-	if (err)
-		return -err;
-	e->running = true;
 	err = xlbd_etcd_worker_start(d);
 	if (err)
 		return err;
@@ -346,15 +341,9 @@ void xlbd_etcd_stop(struct xlbd *d)
 		return;
 	/* its jobs' answers may read e */
 	xlbd_etcd_worker_stop(d);
-	atomic_store(&e->stop, true);
-	if (e->running)
-		pthread_join(e->tid, NULL);
-	if (e->efd >= 0) {
-		xlb_loop_del_fd(d->loop, e->efd);
-		close(e->efd);
-	}
+	xlbd_thread_stop(&e->th);
+	xlbd_thread_waker_close(d->loop, &e->efd);
 	free(e->doc);
-	pthread_mutex_destroy(&e->mu);
 	free(e);
 	d->etcd = NULL;
 	curl_global_cleanup();
@@ -371,21 +360,21 @@ void xlbd_etcd_reachable(struct xlbd *d, bool others_ok, const char *why)
 		return;
 	e->reachable = ok;
 	if (ok) {
-		pthread_mutex_lock(&e->mu);
+		pthread_mutex_lock(&e->th.mu);
 		pr_info("etcd: reachable again (%s); following %s", e->endpoint,
 			e->key);
-		pthread_mutex_unlock(&e->mu);
+		pthread_mutex_unlock(&e->th.mu);
 		return;
 	}
 	e->unreachable_since_ms = xlb_now_ms();
 	e->unreachable_events++;
-	pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->th.mu);
 	if (!others_ok || !e->why[0])
 		snprintf(e->why, sizeof(e->why), "%s", why);
 	pr_warn("etcd: unreachable (%s); serving the last configuration (revision %" PRId64
 		")",
 		e->why, e->applied);
-	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->th.mu);
 }
 
 struct write_back {
@@ -501,13 +490,13 @@ struct json_object *xlbd_etcd_status_json(const struct xlbd *d)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "key", json_object_new_string(e->key));
-	pthread_mutex_lock(&e->mu);
+	pthread_mutex_lock(&e->th.mu);
 	json_object_object_add(o, "endpoint",
 			       json_object_new_string(e->endpoint));
 	if (!e->reachable)
 		json_object_object_add(o, "why",
 				       json_object_new_string(e->why));
-	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_unlock(&e->th.mu);
 	json_object_object_add(o, "reachable",
 			       json_object_new_boolean(e->reachable));
 	json_object_object_add(o, "requests_waiting",

@@ -12,7 +12,6 @@
  * at most one request waiting, and past XLBD_ETCD_JOBS_MAX it is refused.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -20,6 +19,7 @@
 
 #include "etcd_client.h"
 #include "log.h"
+#include "thread.h"
 #include "xlbd.h"
 
 #define XLBD_ETCD_JOBS_MAX 64
@@ -30,13 +30,9 @@ struct job_list {
 };
 
 struct xlbd_etcd_worker {
-	pthread_t tid;
-	bool running;
+	struct xlbd_thread th; /* the worker; th.mu guards todo and out */
 	int efd;
-	struct xlb_etcd *cli; /* the thread's */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop;		   /* (mu) */
+	struct xlb_etcd *cli;	   /* the thread's */
 	struct job_list todo, out; /* (mu) */
 	size_t n;		   /* submitted, not yet done (loop) */
 };
@@ -71,21 +67,21 @@ static void *worker(void *arg)
 	struct xlbd_etcd_worker *w = arg;
 	struct xlbd_etcd_job *j;
 
-	pthread_mutex_lock(&w->mu);
-	while (!w->stop) {
+	pthread_mutex_lock(&w->th.mu);
+	while (!atomic_load(&w->th.stop)) {
 		j = list_pop(&w->todo);
 		if (!j) {
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->th.cv, &w->th.mu);
 			continue;
 		}
-		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_unlock(&w->th.mu);
 		j->work(w->cli, j);
 		j->ran = true;
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&w->th.mu);
 		list_push(&w->out, j);
 		eventfd_write(w->efd, 1);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->th.mu);
 	return NULL;
 }
 
@@ -109,19 +105,18 @@ static void on_done(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
 
 	if (eventfd_read(fd, &v))
 		return;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->th.mu);
 	q = w->out;
 	if (!q.head)
 		q.tail = &q.head;
 	list_init(&w->out);
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->th.mu);
 	finish(d, &q, false);
 }
 
 int xlbd_etcd_worker_start(struct xlbd *d)
 {
 	struct xlbd_etcd_worker *w = calloc(1, sizeof(*w));
-	int err;
 
 	if (!w)
 		return -ENOMEM;
@@ -129,39 +124,30 @@ int xlbd_etcd_worker_start(struct xlbd *d)
 	w->efd = -1;
 	list_init(&w->todo);
 	list_init(&w->out);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	xlbd_thread_init(&w->th);
 	w->cli = xlbd_etcd_client(d, REQUEST_MS);
-	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!w->cli || w->efd < 0)
-		return w->cli ? -errno : -ENOMEM;
-	err = xlb_loop_add_fd(d->loop, w->efd, EPOLLIN, on_done, d);
-	if (err) {
-		close(w->efd);
-		w->efd = -1;
-		return err;
-	}
-	err = pthread_create(&w->tid, NULL, worker, w);
-	if (err)
-		return -err;
-	w->running = true;
-	return 0;
+	if (!w->cli)
+		return -ENOMEM;
+	w->efd = xlbd_thread_waker_open(d->loop, on_done, d);
+	if (w->efd < 0)
+		return w->efd;
+	return xlbd_thread_start(&w->th, "xlbd-etcd-jobs", worker, w);
 }
 
 int xlbd_etcd_submit(struct xlbd *d, struct xlbd_etcd_job *j)
 {
 	struct xlbd_etcd_worker *w = d->etcd_worker;
 
-	if (!w || !w->running)
+	if (!w || !w->th.running)
 		return -ESHUTDOWN;
 	if (w->n >= XLBD_ETCD_JOBS_MAX)
 		return -EBUSY;
 	j->ran = false;
 	w->n++;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->th.mu);
 	list_push(&w->todo, j);
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	pthread_cond_signal(&w->th.cv);
+	pthread_mutex_unlock(&w->th.mu);
 	return 0;
 }
 
@@ -176,24 +162,13 @@ void xlbd_etcd_worker_stop(struct xlbd *d)
 
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
 	/* the job in hand, if any, ends within its request timeout */
-	if (w->running)
-		pthread_join(w->tid, NULL);
-	w->running = false;
+	xlbd_thread_stop(&w->th);
 	/* answered as they are: done, or not run (ran false) */
 	finish(d, &w->out, true);
 	finish(d, &w->todo, true);
-	if (w->efd >= 0) {
-		xlb_loop_del_fd(d->loop, w->efd);
-		close(w->efd);
-	}
+	xlbd_thread_waker_close(d->loop, &w->efd);
 	xlb_etcd_free(w->cli);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
 	free(w);
 	d->etcd_worker = NULL;
 }

@@ -23,6 +23,7 @@
 
 #include "inspect.h"
 #include "log.h"
+#include "thread.h"
 #include "xlb_version.h"
 #include "xlbd.h"
 
@@ -221,8 +222,7 @@ static void on_reload_done(struct xlb_loop *l, int fd, uint32_t events,
 	if (eventfd_read(fd, &v))
 		return;
 	pthread_join(d->reload->tid, NULL);
-	xlb_loop_del_fd(l, fd);
-	close(fd);
+	xlbd_thread_waker_close(l, &d->reload->efd);
 	reload_finish(d);
 }
 
@@ -263,21 +263,15 @@ void xlbd_reload_start(struct xlbd *d, const char *why)
 	}
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
 	d->reload = j;
-	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	err = j->efd < 0 ? errno : 0;
-	if (!err)
-		err = -xlb_loop_add_fd(d->loop, j->efd, EPOLLIN, on_reload_done,
-				       d);
-	if (!err)
-		err = pthread_create(&j->tid, NULL, reload_load, j);
+	j->efd = xlbd_thread_waker_open(d->loop, on_reload_done, d);
+	err = j->efd < 0 ? -j->efd
+			 : -xlbd_thread_spawn(&j->tid, "xlbd-reload",
+					      reload_load, j);
 	if (!err)
 		return;
 	pr_warn("reload: cannot load in the background (%s); loading here",
 		strerror(err));
-	if (j->efd >= 0) {
-		xlb_loop_del_fd(d->loop, j->efd);
-		close(j->efd);
-	}
+	xlbd_thread_waker_close(d->loop, &j->efd);
 	reload_run(j);
 	reload_finish(d);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The backends' decapsulator (bpf/xlb_decap.bpf.c) and its loader
- * (xlbctl decap): the one map they share. Addresses in network order.
+ * The backends' decapsulator (bpf/xlb_decap.bpf.c, an XDP and a tc
+ * program around one decision, bpf/lib/decap.h) and its loader (xlbctl
+ * decap): the map they share, the counters, where tc mode attaches.
+ * Addresses in network order.
  *
  * xlb_decap_addrs holds the addresses the program strips for: the host's
  * own (XLB_DECAP_LOCAL, where an outer header may be addressed to) and the
@@ -17,6 +19,16 @@
 #include "xlb_abi.h"
 
 #define XLB_DECAP_PROG_NAME "xlb_decap"
+#define XLB_DECAP_TC_PROG_NAME "xlb_decap_tc"
+/*
+ * tc mode: the ingress filter (clsact, direct action) with this handle
+ * and priority is ours; detach removes it and nothing else. (xlbd's own
+ * tc filter, user/xlbd/hc_tunnel.c, has another handle.)
+ */
+#define XLB_DECAP_TC_HANDLE 0xdeca
+#define XLB_DECAP_TC_PRIO 1
+/* The most a decision reads after Ethernet: IPv6 + UDP + inner IPv6. */
+#define XLB_DECAP_MAX_HDRS (40 + 8 + 40)
 #define XLB_DECAP_MAX_ADDRS 4096 /* local addresses and VIPs together */
 
 enum {
@@ -37,6 +49,8 @@ enum {
 	XLB_DECAP_STRIPPED,  /* decapsulated and passed to the stack */
 	XLB_DECAP_NOT_LOCAL, /* tunnel frame to an address not ours: passed */
 	XLB_DECAP_NOT_VIP,   /* inner destination not a VIP: passed */
+	XLB_DECAP_MALFORMED, /* IP/UDP/GUE/inner header cut short: passed */
+	XLB_DECAP_FAILED,    /* the kernel refused to strip: dropped */
 	XLB_DECAP_NR_COUNTERS
 };
 

@@ -282,7 +282,10 @@ cmd_status() {
 			state=" xlb_httpd ${pid:-stopped}"
 		fi
 		if [[ $node == r[ab]* ]]; then
-			ip -n "$ns" -d link show "$NODE_IF" | has 'prog/xdp' &&
+			# XDP mode, or tc mode (xlb_backend.sh --mode tc)
+			{ ip -n "$ns" -d link show "$NODE_IF" | has 'prog/xdp' ||
+				ip netns exec "$ns" tc filter show dev "$NODE_IF" \
+					ingress | has xlb_decap_tc; } &&
 				state+=", decapsulator" || state+=", no decapsulator"
 		fi
 		printf '  %-10s %s\n' "$ns" "${state# }"

@@ -4,7 +4,8 @@
 # Run it on the backend, as root (in the lab: inside the backend's network
 # namespace, with nsenter so /sys/fs/bpf stays the host's):
 #
-#   tools/xlb_backend.sh up   DEV VIP... [-- XLBCTL-DECAP-OPTIONS]
+#   tools/xlb_backend.sh up   DEV [--mode xdp|generic|tc] VIP...
+#                             [-- XLBCTL-DECAP-OPTIONS]
 #   tools/xlb_backend.sh down DEV VIP...
 #
 # up, step by step (README "Backends on another subnet"):
@@ -18,9 +19,12 @@
 #      checked against any route, not only DEV's;
 #   4. xlbctl decap attach DEV --vip VIP...: the decapsulator, which
 #      strips xlb's IPIP/IP6IP6/GUE headers from frames to this host whose
-#      inner destination is a VIP (options after --, such as --mode
-#      generic or --gue-port N, go to it).
-# down detaches the decapsulator and removes the VIPs from lo; the sysctls
+#      inner destination is a VIP, in --mode xdp (the default), generic
+#      or tc (a tc ingress filter: drivers without XDP, or DEV already
+#      runs another XDP program); options after --, such as --gue-port
+#      N, go to it.
+# down detaches the decapsulator (whatever its mode) and removes the VIPs
+# from lo; the sysctls
 # stay (they are harmless without VIPs). Both are idempotent.
 # XLBCTL: the xlbctl to use (default: build/xlbctl next to this script,
 # else xlbctl on PATH).
@@ -48,7 +52,17 @@ CMD=$1
 DEV=$2
 shift 2
 VIPS=()
+MODE=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	if [ "$1" = --mode ]; then
+		[ $# -ge 2 ] || die "--mode needs a value: xdp, generic or tc"
+		case $2 in
+		xdp | generic | tc) MODE=(--mode "$2") ;;
+		*) die "--mode $2: the modes are xdp, generic and tc" ;;
+		esac
+		shift 2
+		continue
+	fi
 	VIPS+=("$1")
 	shift
 done
@@ -78,7 +92,7 @@ up)
 		"net.ipv4.conf.$DEV.rp_filter=2"
 	args=()
 	for v in "${VIPS[@]}"; do args+=(--vip "$v"); done
-	"$XLBCTL" decap attach "$DEV" "${args[@]}" "$@" >/dev/null ||
+	"$XLBCTL" decap attach "$DEV" "${MODE[@]}" "${args[@]}" "$@" >/dev/null ||
 		die "xlbctl decap attach $DEV failed"
 	;;
 down)

@@ -4,9 +4,12 @@
  * from xlb to one of the host's addresses, carrying a packet to a VIP,
  * comes out as the inner packet behind the same MACs; anything else
  * (another outer destination, an inner destination that is no VIP, a
- * frame cut short) passes unchanged, and the counters say which.
+ * frame cut short) passes unchanged, and the counters say which. Every
+ * case runs through both programs, XDP and tc (an skb), which must give
+ * the same bytes and counters.
  */
 #include <arpa/inet.h>
+#include <linux/pkt_cls.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
@@ -33,6 +36,8 @@ struct dcase {
 	const char *inner_dst; /* NULL: the VIP of its family */
 	int cut;	       /* bytes cut off the end of the input */
 	int expect; /* XLB_DECAP_* counter that must move, -1: none */
+	/* the kernel's test run takes no skb with a cut IP header */
+	bool xdp_only;
 };
 
 static void add_addr(struct xlb_decap_bpf *s, const char *a, __u32 flags)
@@ -69,7 +74,7 @@ static void inner_ip(struct pkt *p, const struct dcase *c)
 	pkt_payload_fill(p, 64, 1);
 }
 
-static void run(const struct dcase *c)
+static void run_prog(const struct dcase *c, bool tc)
 {
 	struct xlb_decap_bpf *s = xlb_decap_bpf__open_and_load();
 	bool decap = c->expect == XLB_DECAP_STRIPPED;
@@ -115,23 +120,35 @@ static void run(const struct dcase *c)
 		    .data_size_in = in.len, .data_out = out,
 		    .data_size_out = sizeof(out), .repeat = 1);
 	if (!ASSERT_OK(bpf_prog_test_run_opts(
-			       bpf_program__fd(s->progs.xlb_decap), &opts),
-		       "test run"))
+			       bpf_program__fd(tc ? s->progs.xlb_decap_tc
+						  : s->progs.xlb_decap),
+			       &opts),
+		       tc ? "test run (tc)" : "test run (xdp)"))
 		goto out;
-	ASSERT_EQ(opts.retval, XDP_PASS, "action");
+	ASSERT_EQ(opts.retval, tc ? (__u32)TC_ACT_UNSPEC : XDP_PASS,
+		  tc ? "action (tc)" : "action (xdp)");
 	const struct pkt *want = decap ? &exp : &in;
 
 	if (opts.data_size_out != want->len ||
 	    memcmp(out, want->data, want->len)) {
-		xlb_test_fail(__FILE__, __LINE__, "decap output differs");
+		xlb_test_fail(__FILE__, __LINE__,
+			      tc ? "decap output differs (tc)"
+				 : "decap output differs (xdp)");
 		xlb_test_hexdiff(want->data, want->len, out,
 				 opts.data_size_out);
 	}
 	for (__u32 i = 0; i < XLB_DECAP_NR_COUNTERS; i++)
 		ASSERT_EQ(counter(s, i), (__u64)(c->expect == (int)i),
-			  "counter");
+			  tc ? "counter (tc)" : "counter (xdp)");
 out:
 	xlb_decap_bpf__destroy(s);
+}
+
+static void run(const struct dcase *c)
+{
+	run_prog(c, false);
+	if (!c->xdp_only)
+		run_prog(c, true);
 }
 
 TEST(decap_ipip4)
@@ -228,5 +245,40 @@ TEST(decap_inner_local_not_vip_unchanged)
 TEST(decap_inner_cut_short_unchanged)
 {
 	run(&(struct dcase){ O_IPIP6, true, .cut = 64 + 20 + 1,
-			     .expect = XLB_DECAP_NOT_VIP });
+			     .expect = XLB_DECAP_MALFORMED });
+}
+
+/* Inner IPv4 + TCP + payload: 104 bytes. */
+#define INNER4_LEN (20 + 20 + 64)
+
+TEST(decap_outer_ip_cut_short_unchanged)
+{
+	/* 10 bytes of the outer IPv4 header left */
+	run(&(struct dcase){ O_IPIP4, .cut = 10 + INNER4_LEN,
+			     .expect = XLB_DECAP_MALFORMED, .xdp_only = true });
+}
+
+TEST(decap_outer_ip6_cut_short_unchanged)
+{
+	run(&(struct dcase){ O_IPIP6, .cut = 1 + INNER4_LEN,
+			     .expect = XLB_DECAP_MALFORMED, .xdp_only = true });
+}
+
+TEST(decap_gue_udp_cut_short_unchanged)
+{
+	run(&(struct dcase){ O_GUE4, false, 6080, .cut = 4 + INNER4_LEN,
+			     .expect = XLB_DECAP_MALFORMED });
+}
+
+TEST(decap_gue_no_inner_unchanged)
+{
+	/* UDP to the GUE port and nothing after it */
+	run(&(struct dcase){ O_GUE6, false, 6080, .cut = INNER4_LEN,
+			     .expect = XLB_DECAP_MALFORMED });
+}
+
+TEST(decap_gue_inner4_cut_short_unchanged)
+{
+	run(&(struct dcase){ O_GUE4, false, 6080, .cut = INNER4_LEN - 19,
+			     .expect = XLB_DECAP_MALFORMED });
 }

@@ -11,7 +11,8 @@
 # MTU less the encapsulation overhead; a backend without its decapsulator
 # fails its via_tunnel check and is taken out (its new connections go
 # elsewhere, none fails) while a plain check still passes it, and comes
-# back with it; the L2 service on the same xlbd keeps answering.
+# back with it (in tc mode: HTTP through it works as before); the L2
+# service on the same xlbd keeps answering.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -238,9 +239,23 @@ check "a plain check to rb2's own address still passes it" \
 check "after the fall, new connections go to the others, none fails" \
 	every_backend "http://$LAB_VIP4/" 30 ra1 ra2 rb1
 check "... IPv6 too" every_backend "http://[$LAB_VIP6]/" 10 ra1
-decap attach "$LAB_LB_IF" --vip "$LAB_VIP4" --vip "$LAB_VIP4_2" \
-	--vip "$LAB_VIP6" --vip "$LAB_VIP6_2"
-check "decapsulator back: rb2 comes back up" wait_for 5000 all_up
+# back in tc mode (xlb_backend.sh up --mode tc): the tc decapsulator
+# serves the same services
+check "rb2: xlb_backend.sh up --mode tc" \
+	$LAB_RB2_EXEC "$LAB_BACKEND_SETUP" up "$LAB_LB_IF" --mode tc \
+	"$LAB_VIP4" "$LAB_VIP4_2" "$LAB_VIP6" "$LAB_VIP6_2"
+check "decapsulator back (tc mode): rb2 comes back up" wait_for 5000 all_up
+check "rb2 in tc mode: gue IPv4 HTTP reaches every backend" \
+	every_backend "http://$LAB_VIP4/" 20 ra1 ra2 rb1 rb2
+check "rb2 in tc mode: ipip IPv6 HTTP too" \
+	every_backend "http://[$LAB_VIP6]/" 10 ra1 rb2
+check "rb2 in tc mode: ipip IPv4 HTTP too" \
+	every_backend "http://$LAB_VIP4_2/" 10 ra2 rb2
+check "rb2's decapsulator: tc mode, frames stripped" \
+	bash -c "$LAB_RB2_EXEC $XLBCTL --json decap status $LAB_LB_IF | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(not (d[\"mode\"] == \"tc\" and d[\"stripped\"] > 0))'"
 check "the L2 service still answers" l2_echo
 
 # ---- gue_port changed by a reload: the probes follow it ----

@@ -782,7 +782,7 @@ void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
 			cmds[i].usage);
 		print_help(cmds[i].help, 6, f);
 	}
-	fputs("  decap (attach|detach|status) DEV [--vip ADDR ...]\n"
+	fputs("  decap (attach|detach|status) DEV [--vip ADDR ...] [--mode xdp|generic|tc]\n"
 	      "      The backends' decapsulator for ipip and gue services, on this\n"
 	      "      host (no xlbd involved): xlbctl decap --help\n",
 	      f);

@@ -4,8 +4,12 @@
  *
  * The program's map xlb_decap_addrs (include/xlb_decap.h) holds the host's
  * own addresses, read with getifaddrs() when attaching, and the VIPs given
- * with --vip. The program stays attached after xlbctl exits and keeps its
- * maps; attach on an interface that already runs it rewrites the running
+ * with --vip. One object, two programs: the XDP one (--mode xdp or
+ * generic, through libxdp) or the tc one (--mode tc: the clsact ingress
+ * filter with handle XLB_DECAP_TC_HANDLE and priority XLB_DECAP_TC_PRIO,
+ * so detach removes that filter and no other). The program stays attached
+ * after xlbctl exits and keeps its maps (nothing is pinned); attach on an
+ * interface that already runs it, in whichever mode, rewrites the running
  * program's map in place (new entries first, then the stale ones go), so
  * re-running it after an address change never drops a packet.
  */
@@ -24,11 +28,23 @@
 #include <xdp/libxdp.h>
 
 #include "ctl_decap.h"
+#include "tc_hook.h"
 #include "xdp_find.h"
 #include "xlb_decap.h"
 #include "xlb_decap.skel.h"
 
 #define MAX_VIPS 1024
+
+enum decap_mode {
+	DECAP_XDP,
+	DECAP_GENERIC,
+	DECAP_TC
+};
+static const char *const mode_names[] = {
+	[DECAP_XDP] = "xdp",
+	[DECAP_GENERIC] = "generic",
+	[DECAP_TC] = "tc",
+};
 
 struct addr_set {
 	struct xlb_decap_key key[XLB_DECAP_MAX_ADDRS];
@@ -38,7 +54,7 @@ struct addr_set {
 
 void xlb_decap_usage(FILE *f)
 {
-	fputs("Usage: xlbctl decap attach DEV --vip ADDR [--vip ADDR ...] [--mode native|generic] [--gue-port N]\n"
+	fputs("Usage: xlbctl decap attach DEV --vip ADDR [--vip ADDR ...] [--mode xdp|generic|tc] [--gue-port N]\n"
 	      "       xlbctl decap detach DEV\n"
 	      "       xlbctl decap status DEV\n"
 	      "\n"
@@ -46,7 +62,10 @@ void xlb_decap_usage(FILE *f)
 	      "headers from frames to one of this host's addresses whose inner\n"
 	      "destination is a --vip, and passes the inner packet to the stack\n"
 	      "(the VIP goes on lo). Host addresses are read when attaching: run\n"
-	      "attach again after changing them (it updates the running program).\n",
+	      "attach again after changing them (it updates the running program).\n"
+	      "--mode xdp (the default; native XDP), generic (XDP in the kernel's\n"
+	      "generic mode) or tc (a tc ingress filter: for drivers without XDP or\n"
+	      "an interface that runs another XDP program).\n",
 	      f);
 }
 
@@ -115,13 +134,13 @@ static int add_local(struct addr_set *s)
 	return err;
 }
 
-/* Map fd of the attached program's map called name, or -errno. */
-static int prog_map(struct xdp_program *prog, const char *name)
+/* Map fd of the map called name of the program pfd, or -errno. */
+static int prog_map(int pfd, const char *name)
 {
 	__u32 ids[16], n = 16;
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int pfd = xdp_program__fd(prog), fd;
+	int fd;
 
 	info.nr_map_ids = n;
 	info.map_ids = (__u64)(unsigned long)ids;
@@ -174,34 +193,114 @@ static int ifindex_of(const char *dev)
 	return ifindex;
 }
 
-/*
- * The decapsulator on dev into *prog (NULL: none; no XDP program at all
- * is no error) and the interface's programs into *mp. 1 (reported): dev
- * or its programs cannot be read.
- */
-static int find(const char *dev, int *ifindex, struct xdp_multiprog **mp,
-		struct xdp_program **prog)
+/* Where tc mode attaches on ifindex (include/xlb_decap.h). */
+static struct xlb_tc_filter tc_filter(int ifindex)
 {
+	return (struct xlb_tc_filter){ .ifindex = ifindex,
+				       .where = BPF_TC_INGRESS,
+				       .handle = XLB_DECAP_TC_HANDLE,
+				       .prio = XLB_DECAP_TC_PRIO };
+}
+
+/* The decapsulator on an interface: in an XDP mode or in tc mode. */
+struct running {
+	int ifindex;
+	struct xdp_multiprog *mp; /* XDP: the interface's programs */
+	struct xdp_program *xdp;  /* XDP: ours, else NULL */
+	int tc_fd;		  /* tc: our filter's program, else -1 */
+	__u32 tc_id;
+};
+
+static bool is_running(const struct running *r)
+{
+	return r->xdp || r->tc_fd >= 0;
+}
+
+static enum decap_mode running_mode(const struct running *r)
+{
+	if (!r->xdp)
+		return DECAP_TC;
+	return xdp_multiprog__attach_mode(r->mp) == XDP_MODE_SKB ? DECAP_GENERIC
+								 : DECAP_XDP;
+}
+
+static int running_fd(const struct running *r)
+{
+	return r->xdp ? xdp_program__fd(r->xdp) : r->tc_fd;
+}
+
+static __u32 running_id(const struct running *r)
+{
+	return r->xdp ? xdp_program__id(r->xdp) : r->tc_id;
+}
+
+static void running_close(struct running *r)
+{
+	if (r->xdp)
+		xdp_multiprog__close(r->mp);
+	if (r->tc_fd >= 0)
+		close(r->tc_fd);
+}
+
+/* Is the program fd called name? */
+static bool prog_named(int fd, const char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, name);
+}
+
+/*
+ * The decapsulator on dev into *r (none at all is no error). 1
+ * (reported): dev or its programs cannot be read, or our tc filter's
+ * place holds another program.
+ */
+static int find(const char *dev, struct running *r)
+{
+	struct xlb_tc_filter f;
+	long long id;
 	int err;
 
-	*prog = NULL;
-	*ifindex = ifindex_of(dev);
-	if (!*ifindex)
+	*r = (struct running){ .tc_fd = -1 };
+	r->ifindex = ifindex_of(dev);
+	if (!r->ifindex)
 		return 1;
-	*prog = xlb_xdp_find(*ifindex, XLB_DECAP_PROG_NAME, mp, &err);
+	r->xdp = xlb_xdp_find(r->ifindex, XLB_DECAP_PROG_NAME, &r->mp, &err);
 	if (err && err != -ENOENT)
 		return fail("reading the XDP programs of %s: %s", dev,
 			    strerror(-err));
+	if (r->xdp)
+		return 0;
+	f = tc_filter(r->ifindex);
+	id = xlb_tc_prog_id(&f);
+	if (id < 0)
+		return fail("reading the tc filters of %s: %s", dev,
+			    strerror((int)-id));
+	if (!id)
+		return 0;
+	r->tc_fd = bpf_prog_get_fd_by_id((__u32)id);
+	if (r->tc_fd < 0)
+		return fail("reading the tc filters of %s: %s", dev,
+			    strerror(errno));
+	if (!prog_named(r->tc_fd, XLB_DECAP_TC_PROG_NAME)) {
+		close(r->tc_fd);
+		r->tc_fd = -1;
+		return fail(
+			"the tc ingress filter of %s with the decapsulator's handle and priority is another program: %s",
+			dev, "remove it or leave tc mode");
+	}
+	r->tc_id = (__u32)id;
 	return 0;
 }
 
 /* find(), and there must be a decapsulator. */
-static int find_running(const char *dev, int *ifindex,
-			struct xdp_multiprog **mp, struct xdp_program **prog)
+static int find_running(const char *dev, struct running *r)
 {
-	if (find(dev, ifindex, mp, prog))
+	if (find(dev, r))
 		return 1;
-	if (!*prog)
+	if (!is_running(r))
 		return fail("no decapsulator on %s%s", dev, "");
 	return 0;
 }
@@ -211,71 +310,79 @@ static int print_quiet(enum libxdp_print_level lvl, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int attach(const char *dev, enum xdp_attach_mode mode, __u16 port,
-		  struct addr_set *s)
+/* A running decapsulator takes the new addresses in place. */
+static int update(const char *dev, struct running *r, enum decap_mode mode,
+		  const struct addr_set *s)
+{
+	int fd = prog_map(running_fd(r), "xlb_decap_addrs"), err;
+
+	if (fd < 0)
+		return fail("the decapsulator on %s: no map: %s", dev,
+			    strerror(-fd));
+	err = map_sync(fd, s);
+	close(fd);
+	if (err)
+		return fail("updating the decapsulator's addresses on %s: %s",
+			    dev, strerror(-err));
+	printf("decapsulator on %s (id %u, %s mode): %d addresses updated%s\n",
+	       dev, running_id(r), mode_names[running_mode(r)], s->n,
+	       running_mode(r) != mode
+		       ? " (it keeps its mode: detach first to change it)"
+		       : "");
+	return 0;
+}
+
+/*
+ * tc mode: the object loaded here, its addresses filled before the
+ * filter sees a frame; the filter keeps the program (and its maps) after
+ * xlbctl exits.
+ */
+static int attach_tc(const char *dev, int ifindex, struct xlb_decap_bpf *skel,
+		     const struct addr_set *s)
+{
+	struct xlb_tc_filter f = tc_filter(ifindex);
+	int err;
+
+	bpf_program__set_autoload(skel->progs.xlb_decap, false);
+	if (xlb_decap_bpf__load(skel))
+		return fail("cannot load the decapsulator: %s%s",
+			    strerror(errno), "");
+	err = map_sync(bpf_map__fd(skel->maps.xlb_decap_addrs), s);
+	if (err)
+		return fail("filling the decapsulator's addresses: %s%s",
+			    strerror(-err), "");
+	err = xlb_tc_attach(&f, bpf_program__fd(skel->progs.xlb_decap_tc),
+			    false);
+	if (err)
+		return fail(
+			"cannot attach the decapsulator to %s (tc ingress): %s",
+			dev, strerror(-err));
+	return 0;
+}
+
+static int attach_xdp(const char *dev, int ifindex, enum xdp_attach_mode mode,
+		      struct xlb_decap_bpf *skel, const struct addr_set *s)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, popts,
 			    .prog_name = XLB_DECAP_PROG_NAME);
-	struct xlb_decap_bpf *skel = NULL;
-	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
 	char errmsg[256];
-	int ifindex, err, fd, ret = 1;
+	int err, fd, ret = 1;
 
-	if (find(dev, &ifindex, &mp, &prog))
-		return 1;
-	err = add_local(s);
-	if (err) {
-		if (prog)
-			xdp_multiprog__close(mp);
-		return fail("reading the host's addresses: %s%s",
-			    strerror(-err), "");
-	}
-	if (prog) {
-		/* running: its GUE port is read-only, its addresses not */
-		fd = prog_map(prog, "xlb_decap_addrs");
-		if (fd < 0) {
-			fail("the decapsulator on %s: no map: %s", dev,
-			     strerror(-fd));
-		} else {
-			err = map_sync(fd, s);
-			close(fd);
-			if (err)
-				fail("updating the decapsulator's addresses on %s: %s",
-				     dev, strerror(-err));
-			else
-				ret = 0;
-		}
-		if (!ret)
-			printf("decapsulator on %s (id %u): %d addresses updated%s\n",
-			       dev, xdp_program__id(prog), s->n,
-			       xdp_multiprog__attach_mode(mp) != mode
-				       ? " (it keeps its mode: detach first to change it)"
-				       : "");
-		xdp_multiprog__close(mp);
-		return ret;
-	}
-
-	skel = xlb_decap_bpf__open();
-	if (!skel)
-		return fail("cannot open the decapsulator: %s%s",
-			    strerror(errno), "");
-	skel->rodata->gue_port = port;
+	bpf_program__set_autoload(skel->progs.xlb_decap_tc, false);
 	popts.obj = skel->obj;
 	prog = xdp_program__create(&popts);
 	err = libxdp_get_error(prog);
 	if (err) {
 		libxdp_strerror(err, errmsg, sizeof(errmsg));
-		fail("cannot load the decapsulator: %s%s", errmsg, "");
-		prog = NULL;
-		goto out;
+		return fail("cannot load the decapsulator: %s%s", errmsg, "");
 	}
 	err = xdp_program__attach(prog, ifindex, mode, 0);
 	if (err) {
 		libxdp_strerror(err, errmsg, sizeof(errmsg));
 		fail("cannot attach the decapsulator to %s: %s", dev, errmsg);
 		if (mode == XDP_MODE_NATIVE)
-			fputs("Hint: the driver may lack native XDP: try --mode generic\n",
+			fputs("Hint: the driver may lack native XDP: try --mode tc (or --mode generic)\n",
 			      stderr);
 		goto out;
 	}
@@ -291,29 +398,73 @@ static int attach(const char *dev, enum xdp_attach_mode mode, __u16 port,
 		xdp_program__detach(prog, ifindex, mode, 0);
 		goto out;
 	}
-	printf("decapsulator attached to %s (id %u, %s mode, GUE port %u): %d addresses\n",
-	       dev, xdp_program__id(prog),
-	       mode == XDP_MODE_NATIVE ? "native" : "generic", port, s->n);
 	ret = 0;
 out:
 	xdp_program__close(prog);
+	return ret;
+}
+
+static int attach(const char *dev, enum decap_mode mode, __u16 port,
+		  struct addr_set *s)
+{
+	struct xlb_decap_bpf *skel;
+	struct running r;
+	int err, ret;
+
+	if (find(dev, &r))
+		return 1;
+	err = add_local(s);
+	if (err) {
+		running_close(&r);
+		return fail("reading the host's addresses: %s%s",
+			    strerror(-err), "");
+	}
+	if (is_running(&r)) {
+		/* running: its GUE port is read-only, its addresses not */
+		ret = update(dev, &r, mode, s);
+		running_close(&r);
+		return ret;
+	}
+	skel = xlb_decap_bpf__open();
+	if (!skel)
+		return fail("cannot open the decapsulator: %s%s",
+			    strerror(errno), "");
+	skel->rodata->gue_port = port;
+	ret = mode == DECAP_TC ? attach_tc(dev, r.ifindex, skel, s)
+			       : attach_xdp(dev, r.ifindex,
+					    mode == DECAP_XDP ? XDP_MODE_NATIVE
+							      : XDP_MODE_SKB,
+					    skel, s);
+	if (!ret)
+		ret = find_running(dev, &r);
+	if (!ret) {
+		printf("decapsulator attached to %s (id %u, %s mode, GUE port %u): %d addresses\n",
+		       dev, running_id(&r), mode_names[running_mode(&r)], port,
+		       s->n);
+		running_close(&r);
+	}
 	xlb_decap_bpf__destroy(skel);
 	return ret;
 }
 
 static int detach(const char *dev)
 {
-	struct xdp_multiprog *mp;
-	struct xdp_program *prog;
-	int ifindex, err;
+	struct xlb_tc_filter f;
+	enum decap_mode mode;
+	struct running r;
+	int err;
 
-	if (find_running(dev, &ifindex, &mp, &prog))
+	if (find_running(dev, &r))
 		return 1;
-	err = xlb_xdp_detach(mp, prog, ifindex);
-	xdp_multiprog__close(mp);
+	mode = running_mode(&r);
+	f = tc_filter(r.ifindex);
+	err = r.xdp ? xlb_xdp_detach(r.mp, r.xdp, r.ifindex)
+		    : xlb_tc_detach(&f);
+	running_close(&r);
 	if (err)
 		return fail("cannot detach from %s: %s", dev, strerror(-err));
-	printf("decapsulator detached from %s\n", dev);
+	printf("decapsulator detached from %s (%s mode)\n", dev,
+	       mode_names[mode]);
 	return 0;
 }
 
@@ -337,32 +488,24 @@ static int status(const char *dev, bool json, FILE *out)
 		[XLB_DECAP_STRIPPED] = "stripped",
 		[XLB_DECAP_NOT_LOCAL] = "not_local",
 		[XLB_DECAP_NOT_VIP] = "not_vip",
+		[XLB_DECAP_MALFORMED] = "malformed",
+		[XLB_DECAP_FAILED] = "failed",
 	};
 	struct xlb_decap_key k, *prev = NULL;
-	struct xdp_multiprog *mp;
-	struct xdp_program *prog;
-	int ifindex, afd, sfd;
 	char buf[INET6_ADDRSTRLEN];
+	struct running r;
 	bool first = true;
+	int afd, sfd;
 	__u32 v;
 
-	if (find_running(dev, &ifindex, &mp, &prog))
+	if (find_running(dev, &r))
 		return 1;
-	afd = prog_map(prog, "xlb_decap_addrs");
-	sfd = prog_map(prog, "xlb_decap_stats");
-	if (json)
-		fprintf(out,
-			"{\"interface\":\"%s\",\"id\":%u,\"mode\":\"%s\",\"vips\":[",
-			dev, xdp_program__id(prog),
-			xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
-				? "generic"
-				: "native");
-	else
-		fprintf(out, "decapsulator on %s: id %u, %s mode\n  VIPs:", dev,
-			xdp_program__id(prog),
-			xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB
-				? "generic"
-				: "native");
+	afd = prog_map(running_fd(&r), "xlb_decap_addrs");
+	sfd = prog_map(running_fd(&r), "xlb_decap_stats");
+	fprintf(out,
+		json ? "{\"interface\":\"%s\",\"id\":%u,\"mode\":\"%s\",\"vips\":["
+		     : "decapsulator on %s: id %u, %s mode\n  VIPs:",
+		dev, running_id(&r), mode_names[running_mode(&r)]);
 	while (afd >= 0 && !bpf_map_get_next_key(afd, prev, &k)) {
 		prev = &k;
 		if (bpf_map_lookup_elem(afd, &k, &v) || !(v & XLB_DECAP_VIP))
@@ -383,7 +526,7 @@ static int status(const char *dev, bool json, FILE *out)
 		close(afd);
 	if (sfd >= 0)
 		close(sfd);
-	xdp_multiprog__close(mp);
+	running_close(&r);
 	return 0;
 }
 
@@ -396,7 +539,8 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
+	enum decap_mode mode = DECAP_XDP;
+	bool mode_set = false;
 	struct addr_set *s = NULL;
 	unsigned long port = 6080;
 	int c, nvip = 0, ret = 1;
@@ -436,16 +580,19 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 			}
 			break;
 		case 'm':
-			if (!strcmp(optarg, "native") || !strcmp(optarg, "xdp"))
-				mode = XDP_MODE_NATIVE;
+			if (!strcmp(optarg, "xdp") || !strcmp(optarg, "native"))
+				mode = DECAP_XDP;
 			else if (!strcmp(optarg, "generic") ||
 				 !strcmp(optarg, "skb"))
-				mode = XDP_MODE_SKB;
+				mode = DECAP_GENERIC;
+			else if (!strcmp(optarg, "tc"))
+				mode = DECAP_TC;
 			else {
 				fail("argument \"%s\" is wrong: %s", optarg,
-				     "--mode is native or generic");
+				     "--mode is xdp, generic (XDP in the kernel's generic mode) or tc");
 				goto out;
 			}
+			mode_set = true;
 			break;
 		case 'p':
 			errno = 0;
@@ -467,8 +614,14 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 			goto out;
 		}
 	}
+	if (optind == argc) {
+		fail("xlbctl decap %s: %s", sub,
+		     "DEV (the interface) is missing");
+		goto out;
+	}
 	if (optind != argc - 1) {
-		fail("xlbctl decap %s: %s", sub, "one interface, DEV");
+		fail("argument \"%s\" is wrong: %s", argv[optind + 1],
+		     "one interface, DEV");
 		goto out;
 	}
 	dev = argv[optind];
@@ -480,7 +633,7 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 			goto out;
 		}
 		ret = attach(dev, mode, port, s);
-	} else if (nvip || mode != XDP_MODE_NATIVE || port != 6080) {
+	} else if (nvip || mode_set || port != 6080) {
 		fail("xlbctl decap %s: %s", sub,
 		     "--vip, --mode and --gue-port are for attach");
 	} else if (!strcmp(sub, "detach")) {

@@ -4,7 +4,7 @@
  * compiled into xlbctl) on a backend's interface and fills its addresses.
  * Local: it talks to the kernel, not to xlbd.
  *
- *   xlbctl decap attach DEV --vip ADDR [--vip ADDR ...] [--mode native|generic]
+ *   xlbctl decap attach DEV --vip ADDR [--vip ADDR ...] [--mode xdp|generic|tc]
  *                         [--gue-port N]
  *   xlbctl decap detach DEV
  *   xlbctl decap status DEV

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "tc_hook.h"
 #include "xlb_hc_tunnel.h"
 #include "xlb_hc_tunnel.skel.h"
 #include "xlbd.h"
@@ -29,28 +30,28 @@ struct xlbd_hct {
 	bool used[XLB_HCT_MAX_PROBES];
 };
 
+/* Our filter at where on ifindex. */
+static struct xlb_tc_filter hct_filter(int ifindex,
+				       enum bpf_tc_attach_point where)
+{
+	return (struct xlb_tc_filter){ .ifindex = ifindex,
+				       .where = where,
+				       .handle = HCT_TC_HANDLE,
+				       .prio = HCT_TC_PRIO };
+}
+
 static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int fd)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = where);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HCT_TC_HANDLE,
-			    .priority = HCT_TC_PRIO, .prog_fd = fd,
-			    .flags = BPF_TC_F_REPLACE);
-	int err = bpf_tc_hook_create(&hook); /* the clsact qdisc */
+	struct xlb_tc_filter f = hct_filter(ifindex, where);
 
-	if (err && err != -EEXIST)
-		return err;
-	return bpf_tc_attach(&hook, &opts);
+	return xlb_tc_attach(&f, fd, true);
 }
 
 static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = where);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HCT_TC_HANDLE,
-			    .priority = HCT_TC_PRIO);
+	struct xlb_tc_filter f = hct_filter(ifindex, where);
 
-	bpf_tc_detach(&hook, &opts);
+	xlb_tc_detach(&f);
 }
 
 static struct xlbd_hct *hct_open(struct xlbd *d)

@@ -7,4 +7,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* A macro's value as a string literal: "(at most " XLB_STR(MAX) ")" */
+#define XLB_STR_(x) #x
+#define XLB_STR(x) XLB_STR_(x)
+
 #endif /* XLB_UTIL_H */

@@ -71,8 +71,8 @@
  *		Hits on random flows of a 1M table are measured the same way.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -99,6 +99,8 @@
 #include "xdp_pass.skel.h"
 #include "pkt.h"
 #include "bpf_tool.h"
+#include "opts.h"
+#include "xlb_util.h"
 
 #define RUNS 5 /* runs (amortized) or rounds (singles) */
 #define DEF_REPEAT 1000000
@@ -2408,46 +2410,36 @@ static const char *loadavg(void)
 	return buf;
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e]\n"
-		"  -o DIR      write bench.tsv and bench.json there "
-		"(build/bench)\n"
-		"  -r REPEAT   iterations per amortized run (%u)\n"
-		"  -n SINGLES  new flows per round, 5 rounds (%d)\n"
-		"  -e          the encapsulation rows only\n",
-		DEF_REPEAT, DEF_SINGLES);
-}
+/* --help: before and after the options (opts.h) */
+static const char usage[] =
+	"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e]\n";
 
 int main(int argc, char **argv)
 {
+	unsigned long long rep = DEF_REPEAT, sing = DEF_SINGLES;
 	const char *dir = "build/bench";
-	int c, err;
+	const struct xlb_opt opts[] = {
+		{ NULL, 'o', true, "DIR",
+		  "write bench.tsv and bench.json there (build/bench)",
+		  .str = &dir },
+		{ NULL, 'r', true, "REPEAT",
+		  "iterations per amortized run (" XLB_STR(DEF_REPEAT) ")",
+		  .num = &rep, .min = 1, .max = UINT32_MAX },
+		{ NULL, 'n', true, "SINGLES",
+		  "new flows per round, 5 rounds (" XLB_STR(DEF_SINGLES) ")",
+		  .num = &sing, .min = 100, .max = INT_MAX },
+		{ NULL, 'e', true, NULL, "the encapsulation rows only",
+		  .flag = &encap_only },
+		{ NULL, 'h', true, NULL, "this text" },
+	};
+	struct xlb_opts o = { "xlb_bench", opts, ARRAY_SIZE(opts),
+			      usage,	   NULL, 2 };
+	int err;
 
-	while ((c = getopt(argc, argv, "o:r:n:eh")) != -1) {
-		switch (c) {
-		case 'e':
-			encap_only = true;
-			break;
-		case 'o':
-			dir = optarg;
-			break;
-		case 'r':
-			repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			singles = atoi(optarg);
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
-	if (!repeat || singles < 100) {
-		usage();
-		return 2;
-	}
+	while (xlb_opts_next(&o, argc, argv) != -1)
+		; /* not reached: the table stores every option */
+	repeat = rep;
+	singles = sing;
 	if (!xlb_bpf_tool_start("xlb_bench", " (BPF_PROG_TEST_RUN)"))
 		return 1;
 	t_start = now_ms();

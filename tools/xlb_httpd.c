@@ -31,7 +31,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -51,6 +50,8 @@
 #include <unistd.h>
 
 #include "http_head.h"
+#include "opts.h"
+#include "xlb_util.h"
 
 #define MAX_LISTEN 32 /* --listen addresses */
 #define MAX_EVENTS 512
@@ -106,10 +107,10 @@ struct conn {
 static struct {
 	const char *name;
 	size_t name_len;
-	unsigned int port;
-	unsigned int udp_port;
+	unsigned long long port;
+	unsigned long long udp_port;
 	unsigned long long max_requests;
-	unsigned int delay_ms;
+	unsigned long long delay_ms;
 	const char *pidfile;
 	char *listen[MAX_LISTEN];
 	int nlisten;
@@ -939,89 +940,54 @@ static void write_pidfile(void)
 		die("rename pidfile");
 }
 
-static void usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-		"usage: xlb_httpd --name NAME [--listen ADDR]... [--port N]\n"
-		"                 [--udp-port N] [--max-requests N] [--pidfile F]\n"
-		"                 [--delay-ms N]\n"
-		"Answers every HTTP request with \"NAME\\n\" and X-Backend: NAME.\n"
-		"  --listen ADDR     IPv4 or IPv6 address (repeatable; default\n"
-		"                    0.0.0.0 and ::)\n"
-		"  --port N          HTTP port (default 80)\n"
-		"  --udp-port N      also echo UDP: replies \"NAME <payload>\"\n"
-		"  --max-requests N  answer N requests, then exit\n"
-		"  --pidfile F       written once listening, removed on exit\n"
-		"  --delay-ms N      delay every answer by N ms\n"
-		"Paths: /status/NNN answers NNN; /slow?ms=N waits N ms.\n");
-	exit(code);
-}
-
-static unsigned long long num_arg(const char *s, unsigned long long max)
-{
-	unsigned long long v;
-
-	if (!xlb_http_uint(s, strlen(s), max, &v)) {
-		fprintf(stderr, "xlb_httpd: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
+/* --help: before and after the options (opts.h) */
+static const char usage[] =
+	"usage: xlb_httpd --name NAME [--listen ADDR]... [--port N]\n"
+	"                 [--udp-port N] [--max-requests N] [--pidfile F]\n"
+	"                 [--delay-ms N]\n"
+	"Answers every HTTP request with \"NAME\\n\" and X-Backend: NAME.\n";
+static const char notes[] =
+	"Paths: /status/NNN answers NNN; /slow?ms=N waits N ms.\n";
 
 static void parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "udp-port", required_argument, NULL, 'u' },
-		{ "max-requests", required_argument, NULL, 'm' },
-		{ "pidfile", required_argument, NULL, 'P' },
-		{ "delay-ms", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct xlb_opt opts[] = {
+		{ "name", 'n', false, "NAME", "the name answered (required)",
+		  .str = &opt.name },
+		{ "listen", 'l', false, "ADDR",
+		  "IPv4 or IPv6 address (repeatable; default\n"
+		  "0.0.0.0 and ::)" },
+		{ "port", 'p', false, "N", "HTTP port (default 80)",
+		  .num = &opt.port, .max = 65535 },
+		{ "udp-port", 'u', false, "N",
+		  "also echo UDP: replies \"NAME <payload>\"",
+		  .num = &opt.udp_port, .max = 65535 },
+		{ "max-requests", 'm', false, "N",
+		  "answer N requests, then exit", .num = &opt.max_requests,
+		  .max = ULLONG_MAX / 2 },
+		{ "pidfile", 'P', false, "F",
+		  "written once listening, removed on exit",
+		  .str = &opt.pidfile },
+		{ "delay-ms", 'd', false, "N", "delay every answer by N ms",
+		  .num = &opt.delay_ms, .max = MAX_SLOW_MS },
+		{ "help", 'h', false, NULL, "this text" },
 	};
-	int o;
+	struct xlb_opts o = { "xlb_httpd", opts,  ARRAY_SIZE(opts),
+			      usage,	   notes, 2 };
 
-	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (o) {
-		case 'n':
-			opt.name = optarg;
-			break;
-		case 'l':
-			if (opt.nlisten == MAX_LISTEN) {
-				fprintf(stderr,
-					"xlb_httpd: too many --listen\n");
-				exit(2);
-			}
-			opt.listen[opt.nlisten++] = optarg;
-			break;
-		case 'p':
-			opt.port = num_arg(optarg, 65535);
-			break;
-		case 'u':
-			opt.udp_port = num_arg(optarg, 65535);
-			break;
-		case 'm':
-			opt.max_requests = num_arg(optarg, ULLONG_MAX / 2);
-			break;
-		case 'P':
-			opt.pidfile = optarg;
-			break;
-		case 'd':
-			opt.delay_ms = num_arg(optarg, MAX_SLOW_MS);
-			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(2);
+	/* --listen alone comes back: it is repeated */
+	while (xlb_opts_next(&o, argc, argv) != -1) {
+		if (opt.nlisten == MAX_LISTEN) {
+			fprintf(stderr, "xlb_httpd: too many --listen\n");
+			exit(2);
 		}
+		opt.listen[opt.nlisten++] = optarg;
 	}
 	if (optind != argc || !opt.name || !*opt.name) {
 		if (!opt.name)
 			fprintf(stderr, "xlb_httpd: --name is required\n");
-		usage(2);
+		xlb_opts_usage(&o, stderr);
+		exit(2);
 	}
 	if (strlen(opt.name) > 200 || strpbrk(opt.name, "\r\n")) {
 		fprintf(stderr, "xlb_httpd: bad --name\n");

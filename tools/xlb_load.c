@@ -40,7 +40,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -60,6 +59,7 @@
 #include <unistd.h>
 
 #include "http_head.h"
+#include "opts.h"
 #include "xlb_util.h"
 
 #define MAX_BE 64	/* backend names, then "other" */
@@ -182,9 +182,9 @@ static struct {
 	double duration;	     /* seconds, 0: not given */
 	unsigned long long requests; /* 0: no limit */
 	double rate;		     /* 0: closed loop */
-	unsigned long concurrency;
+	unsigned long long concurrency;
 	bool keepalive;
-	unsigned long timeout_ms;
+	unsigned long long timeout_ms;
 	const char *csv;
 	bool json;
 	bool progress;
@@ -1250,8 +1250,8 @@ static void print_text(FILE *f)
 	if (opt.rate > 0)
 		fprintf(f, "rate %g/s", opt.rate);
 	else
-		fprintf(f, "concurrency %lu", opt.concurrency);
-	fprintf(f, ", %s, timeout %lu ms\n",
+		fprintf(f, "concurrency %llu", opt.concurrency);
+	fprintf(f, ", %s, timeout %llu ms\n",
 		opt.proto == PROTO_UDP ? "socket per request"
 		: opt.keepalive	       ? "keep-alive"
 				       : "connection per request",
@@ -1331,9 +1331,9 @@ static void print_json(FILE *f)
 	else
 		fprintf(f,
 			"  \"mode\": \"concurrency\",\n  \"rate\": null,\n"
-			"  \"concurrency\": %lu,\n",
+			"  \"concurrency\": %llu,\n",
 			opt.concurrency);
-	fprintf(f, "  \"keepalive\": %s,\n  \"timeout_ms\": %lu,\n",
+	fprintf(f, "  \"keepalive\": %s,\n  \"timeout_ms\": %llu,\n",
 		opt.keepalive ? "true" : "false", opt.timeout_ms);
 	fprintf(f,
 		"  \"elapsed_s\": %.6f,\n  \"sent\": %llu,\n"
@@ -1468,71 +1468,6 @@ static void write_files(void)
 
 /* ---- arguments ---- */
 
-static void usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-		"usage: xlb_load --target ADDR:PORT [--proto http|tcp|udp]\n"
-		"                [--duration S] [--requests N] [--rate R | --concurrency C]\n"
-		"                [--keepalive] [--timeout MS] [--csv PREFIX] [--json]\n"
-		"                [--progress] [--path PATH] [--host HOST] [--payload STR]\n"
-		"  --target ADDR:PORT  IPv4 a.b.c.d:port or IPv6 [addr]:port\n"
-		"  --proto P           http (GET, X-Backend names the backend; default),\n"
-		"                      tcp (send \"PAYLOAD\\n\", read a line), udp (send\n"
-		"                      PAYLOAD, expect \"NAME PAYLOAD\"); the first word of\n"
-		"                      a tcp/udp reply names the backend\n"
-		"  --duration S        start requests for S seconds (default 5 unless\n"
-		"                      --requests; at most %d)\n"
-		"  --requests N        start N requests at most\n"
-		"  --rate R            open loop: R requests/s, evenly paced\n"
-		"  --concurrency C     closed loop: C requests in flight (default 8)\n"
-		"  --keepalive         reuse connections (HTTP/1.1 keep-alive)\n"
-		"  --timeout MS        per request, connect included (default 2000)\n"
-		"  --csv PREFIX        write PREFIX.timeline.csv, PREFIX.latency.csv and\n"
-		"                      PREFIX.summary.json\n"
-		"  --json              summary as JSON on stdout\n"
-		"  --progress          per-second completions on stderr while running\n"
-		"  --path PATH         HTTP path (default /)\n"
-		"  --host HOST         HTTP Host header (default: the target)\n"
-		"  --payload STR       tcp/udp payload (default \"ping\")\n"
-		"Failure reasons: refused reset timeout unreachable bad-response\n"
-		"http-status closed icmp-unreach local. Exit 0 when the run happened (even\n"
-		"with failures), 2 on bad arguments, 1 on other errors.\n",
-		MAX_SECONDS);
-	exit(code);
-}
-
-static double num_double(const char *arg, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v))
-		bad_arg(arg, "'%s' is not a number", s);
-	if (v < min || v > max)
-		bad_arg(arg, "%s is out of range %g..%g", s, min, max);
-	return v;
-}
-
-static unsigned long long num_ull(const char *arg, const char *s,
-				  unsigned long long min,
-				  unsigned long long max)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		bad_arg(arg, "'%s' is not a whole number", s);
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		bad_arg(arg, "'%s' is not a whole number", s);
-	if (v < min || v > max)
-		bad_arg(arg, "%s is out of range %llu..%llu", s, min, max);
-	return v;
-}
-
 static void parse_target(const char *s)
 {
 	struct sockaddr_in *s4 = (void *)&opt.addr;
@@ -1540,6 +1475,7 @@ static void parse_target(const char *s)
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *hs;
 	unsigned long long port;
+	char why[128];
 	size_t hl;
 
 	if (s[0] == '[') {
@@ -1566,7 +1502,8 @@ static void parse_target(const char *s)
 	host[hl] = 0;
 	if (!colon[1])
 		bad_arg("--target", "'%s': no port", s);
-	port = num_ull("--target port", colon + 1, 1, 65535);
+	if (!xlb_opts_num(colon + 1, 1, 65535, &port, why, sizeof(why)))
+		bad_arg("--target port", "%s", why);
 
 	memset(&opt.addr, 0, sizeof(opt.addr));
 	if (s[0] != '[' && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
@@ -1597,32 +1534,66 @@ static bool clean_str(const char *s)
 	return !strpbrk(s, "\r\n");
 }
 
+/* --help: before and after the options (opts.h) */
+static const char usage[] =
+	"usage: xlb_load --target ADDR:PORT [--proto http|tcp|udp]\n"
+	"                [--duration S] [--requests N] [--rate R | --concurrency C]\n"
+	"                [--keepalive] [--timeout MS] [--csv PREFIX] [--json]\n"
+	"                [--progress] [--path PATH] [--host HOST] [--payload STR]\n";
+static const char notes[] =
+	"Failure reasons: refused reset timeout unreachable bad-response\n"
+	"http-status closed icmp-unreach local. Exit 0 when the run happened (even\n"
+	"with failures), 2 on bad arguments, 1 on other errors.\n";
+
 static void parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "proto", required_argument, NULL, 'P' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "requests", required_argument, NULL, 'n' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "keepalive", no_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "csv", required_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "path", required_argument, NULL, 'a' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "payload", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct xlb_opt opts[] = {
+		{ "target", 't', false, "ADDR:PORT",
+		  "IPv4 a.b.c.d:port or IPv6 [addr]:port" },
+		{ "proto", 'P', false, "P",
+		  "http (GET, X-Backend names the backend; default),\n"
+		  "tcp (send \"PAYLOAD\\n\", read a line), udp (send\n"
+		  "PAYLOAD, expect \"NAME PAYLOAD\"); the first word of\n"
+		  "a tcp/udp reply names the backend" },
+		{ "duration", 'd', false, "S",
+		  "start requests for S seconds (default 5 unless\n"
+		  "--requests; at most " XLB_STR(MAX_SECONDS) ")",
+		  .real = &opt.duration, .fmin = 0.001, .fmax = MAX_SECONDS },
+		{ "requests", 'n', false, "N", "start N requests at most",
+		  .num = &opt.requests, .min = 1, .max = MAX_REQUESTS },
+		{ "rate", 'r', false, "R",
+		  "open loop: R requests/s, evenly paced", .real = &opt.rate,
+		  .fmin = 0.001, .fmax = MAX_RATE },
+		{ "concurrency", 'c', false, "C",
+		  "closed loop: C requests in flight (default 8)",
+		  .num = &opt.concurrency, .min = 1, .max = MAX_CONC },
+		{ "keepalive", 'k', false, NULL,
+		  "reuse connections (HTTP/1.1 keep-alive)",
+		  .flag = &opt.keepalive },
+		{ "timeout", 'T', false, "MS",
+		  "per request, connect included (default 2000)",
+		  .num = &opt.timeout_ms, .min = 1, .max = MAX_TIMEOUT_MS },
+		{ "csv", 'C', false, "PREFIX",
+		  "write PREFIX.timeline.csv, PREFIX.latency.csv and\n"
+		  "PREFIX.summary.json" },
+		{ "json", 'j', false, NULL, "summary as JSON on stdout",
+		  .flag = &opt.json },
+		{ "progress", 'p', false, NULL,
+		  "per-second completions on stderr while running",
+		  .flag = &opt.progress },
+		{ "path", 'a', false, "PATH", "HTTP path (default /)" },
+		{ "host", 'H', false, "HOST",
+		  "HTTP Host header (default: the target)" },
+		{ "payload", 'l', false, "STR",
+		  "tcp/udp payload (default \"ping\")" },
+		{ "help", 'h', false, NULL, "this text" },
 	};
-	bool have_conc = false;
-	int o;
+	struct xlb_opts o = { "xlb_load", opts,	 ARRAY_SIZE(opts),
+			      usage,	  notes, 2 };
+	int c;
 
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-		switch (o) {
+	while ((c = xlb_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
 		case 't':
 			parse_target(optarg);
 			break;
@@ -1639,40 +1610,10 @@ static void parse_args(int argc, char **argv)
 					"udp",
 					optarg);
 			break;
-		case 'd':
-			opt.duration = num_double("--duration", optarg, 0.001,
-						  MAX_SECONDS);
-			break;
-		case 'n':
-			opt.requests =
-				num_ull("--requests", optarg, 1, MAX_REQUESTS);
-			break;
-		case 'r':
-			opt.rate =
-				num_double("--rate", optarg, 0.001, MAX_RATE);
-			break;
-		case 'c':
-			opt.concurrency =
-				num_ull("--concurrency", optarg, 1, MAX_CONC);
-			have_conc = true;
-			break;
-		case 'k':
-			opt.keepalive = true;
-			break;
-		case 'T':
-			opt.timeout_ms =
-				num_ull("--timeout", optarg, 1, MAX_TIMEOUT_MS);
-			break;
 		case 'C':
 			if (!*optarg)
 				bad_arg("--csv", "empty prefix");
 			opt.csv = optarg;
-			break;
-		case 'j':
-			opt.json = true;
-			break;
-		case 'p':
-			opt.progress = true;
 			break;
 		case 'a':
 			if (optarg[0] != '/' || !clean_str(optarg) ||
@@ -1695,20 +1636,13 @@ static void parse_args(int argc, char **argv)
 						     "or has a newline");
 			opt.payload = optarg;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case ':':
-			bad_arg(argv[optind - 1], "needs a value");
-		default:
-			bad_arg(argv[optind - 1], "unknown option");
 		}
 	}
 	if (optind != argc)
 		bad_arg(argv[optind], "unexpected argument");
 	if (!opt.target_str)
 		bad_arg("--target", "required");
-	if (opt.rate > 0 && have_conc)
+	if (opt.rate > 0 && xlb_opts_given(&o, 'c'))
 		bad_arg("--rate", "not together with --concurrency (open or "
 				  "closed loop: pick one)");
 	if (opt.keepalive && opt.proto == PROTO_UDP)

@@ -46,7 +46,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -71,6 +70,8 @@
 #include "bpf_insn.h"
 #include "pkt.h"
 #include "bpf_tool.h"
+#include "opts.h"
+#include "xlb_util.h"
 
 #define MAX_THREADS 16
 #define MAX_RES 32
@@ -168,9 +169,10 @@ static struct {
 	const char *lb_ns, *lb_if, *sink_ns, *sink_if, *pin_dir, *out;
 	const char *src, *dst, *modes, *threads;
 	__u8 src_mac[6];
-	__u16 dport;
+	unsigned long long dport;
 	double duration;
-	int rounds;
+	unsigned long long rounds;
+	double stats_hold; /* seconds; 0: measure */
 } opt = {
 	.dport = 5353,
 	.duration = 1,
@@ -851,99 +853,81 @@ static int stats_hold(double secs)
 	return 0;
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: xlb_pps --lb-ns NETNS --lb-if DEV --sink-ns NETNS --sink-if DEV\n"
-		"               --src-mac MAC --src IP --dst IP [--dport N]\n"
-		"               [--modes drop,ref,xlb,nft] [--threads 1,2]\n"
-		"               [--duration S] [--rounds N] [--pin-dir DIR] [-o DIR]\n"
-		"       xlb_pps --stats-hold S\n"
-		"NETNS: a namespace file (/run/netns/NAME). Frames src -> dst:dport are\n"
-		"injected into DEV's XDP path; what leaves DEV is counted (and dropped)\n"
-		"by a program put on the sink DEV for the run. --pin-dir: xlbd's maps,\n"
-		"to check xlb's counters.\n");
-}
+/* --help: before and after the options (opts.h) */
+static const char usage[] =
+	"usage: xlb_pps --lb-ns NETNS --lb-if DEV --sink-ns NETNS --sink-if DEV\n"
+	"               --src-mac MAC --src IP --dst IP [--dport N]\n"
+	"               [--modes drop,ref,xlb,nft] [--threads 1,2]\n"
+	"               [--duration S] [--rounds N] [--pin-dir DIR] [-o DIR]\n"
+	"       xlb_pps --stats-hold S\n"
+	"NETNS: a namespace file (/run/netns/NAME). Frames src -> dst:dport are\n"
+	"injected into DEV's XDP path; what leaves DEV is counted (and dropped)\n"
+	"by a program put on the sink DEV for the run. --pin-dir: xlbd's maps,\n"
+	"to check xlb's counters.\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "lb-ns", 1, 0, 'L' },	     { "lb-if", 1, 0, 'l' },
-		{ "sink-ns", 1, 0, 'S' },    { "sink-if", 1, 0, 's' },
-		{ "src-mac", 1, 0, 'm' },    { "src", 1, 0, 'a' },
-		{ "dst", 1, 0, 'b' },	     { "dport", 1, 0, 'p' },
-		{ "modes", 1, 0, 'M' },	     { "threads", 1, 0, 't' },
-		{ "duration", 1, 0, 'd' },   { "pin-dir", 1, 0, 'P' },
-		{ "stats-hold", 1, 0, 'H' }, { "help", 0, 0, 'h' },
-		{ "rounds", 1, 0, 'R' },     { 0 },
+	const struct xlb_opt opts[] = {
+		{ "lb-ns", 'L', false, "NETNS", "the load balancer's namespace",
+		  .str = &opt.lb_ns },
+		{ "lb-if", 'l', false, "DEV",
+		  "its interface, whose XDP path gets the frames",
+		  .str = &opt.lb_if },
+		{ "sink-ns", 'S', false, "NETNS", "the sink's namespace",
+		  .str = &opt.sink_ns },
+		{ "sink-if", 's', false, "DEV",
+		  "the sink's interface, where frames are counted",
+		  .str = &opt.sink_if },
+		{ "src-mac", 'm', false, "MAC", "the frames' source MAC" },
+		{ "src", 'a', false, "IP", "the frames' source address",
+		  .str = &opt.src },
+		{ "dst", 'b', false, "IP", "their destination (a VIP)",
+		  .str = &opt.dst },
+		{ "dport", 'p', false, "N", "their UDP port (default 5353)",
+		  .num = &opt.dport, .max = 65535 },
+		{ "modes", 'M', false, "LIST",
+		  "what the lb runs, in turn (default drop,ref,xlb,nft)",
+		  .str = &opt.modes },
+		{ "threads", 't', false, "LIST",
+		  "injecting threads, in turn (default 1,2)",
+		  .str = &opt.threads },
+		{ "duration", 'd', false, "S",
+		  "seconds per measurement, at most 60 (default 1)",
+		  .real = &opt.duration, .fmax = 60 },
+		{ "rounds", 'R', false, "N",
+		  "rounds of all modes, 1.." XLB_STR(MAX_ROUNDS) " (default 3)",
+		  .num = &opt.rounds, .min = 1, .max = MAX_ROUNDS },
+		{ "pin-dir", 'P', false, "DIR", "xlbd's pinned maps",
+		  .str = &opt.pin_dir },
+		{ NULL, 'o', true, "DIR", "output directory (build/bench)",
+		  .str = &opt.out },
+		{ "stats-hold", 'H', false, "S",
+		  "only keep BPF run-time stats on for S seconds\n"
+		  "(or until SIGINT/SIGTERM), then exit",
+		  .real = &opt.stats_hold, .fmax = 86400 },
+		{ "help", 'h', true, NULL, "this text" },
+	};
+	struct xlb_opts o = {
+		"xlb_pps", opts, ARRAY_SIZE(opts), usage, NULL, 2
 	};
 	char modes[128], threads[64], *m, *sp1, *sp2;
-	int c, err;
-	bool mac = false;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'L':
-			opt.lb_ns = optarg;
-			break;
-		case 'l':
-			opt.lb_if = optarg;
-			break;
-		case 'S':
-			opt.sink_ns = optarg;
-			break;
-		case 's':
-			opt.sink_if = optarg;
-			break;
-		case 'm':
-			if (parse_mac(optarg, opt.src_mac)) {
-				usage();
-				return 2;
-			}
-			mac = true;
-			break;
-		case 'a':
-			opt.src = optarg;
-			break;
-		case 'b':
-			opt.dst = optarg;
-			break;
-		case 'p':
-			opt.dport = atoi(optarg);
-			break;
-		case 'M':
-			opt.modes = optarg;
-			break;
-		case 't':
-			opt.threads = optarg;
-			break;
-		case 'd':
-			opt.duration = atof(optarg);
-			break;
-		case 'P':
-			opt.pin_dir = optarg;
-			break;
-		case 'R':
-			opt.rounds = atoi(optarg);
-			break;
-		case 'o':
-			opt.out = optarg;
-			break;
-		case 'H':
-			libbpf_set_print(NULL);
-			return stats_hold(atof(optarg));
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
+	/* --src-mac alone comes back: it is read here */
+	while (xlb_opts_next(&o, argc, argv) != -1) {
+		if (parse_mac(optarg, opt.src_mac)) {
+			xlb_opts_usage(&o, stderr);
 			return 2;
 		}
 	}
+	if (xlb_opts_given(&o, 'H')) {
+		libbpf_set_print(NULL);
+		return stats_hold(opt.stats_hold);
+	}
 	if (!opt.lb_ns || !opt.lb_if || !opt.sink_ns || !opt.sink_if ||
-	    !opt.src || !opt.dst || !mac || opt.duration <= 0 ||
-	    opt.duration > 60 || opt.rounds < 1 || opt.rounds > MAX_ROUNDS) {
-		usage();
+	    !opt.src || !opt.dst || !xlb_opts_given(&o, 'm') ||
+	    opt.duration <= 0) {
+		xlb_opts_usage(&o, stderr);
 		return 2;
 	}
 	if (!xlb_bpf_tool_start("xlb_pps", ""))
@@ -977,7 +961,7 @@ int main(int argc, char **argv)
 	}
 	find_ksoftirqd();
 	/* rounds interleave the modes: drift and other jobs hit them alike */
-	for (int round = 0; round < opt.rounds; round++) {
+	for (unsigned int round = 0; round < opt.rounds; round++) {
 		snprintf(modes, sizeof(modes), "%s", opt.modes);
 		for (m = strtok_r(modes, ",", &sp1); m;
 		     m = strtok_r(NULL, ",", &sp1)) {

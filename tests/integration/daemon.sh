@@ -46,8 +46,9 @@ xlbd_once() {
 # --- xlbd --help: every option of main.c's table, one line each --------
 help=$("$XLBD" --help)
 src=$ROOT/user/xlbd/main.c
-longs=$(sed -n '/struct option opts\[\]/,/};/s/.*{ "\([a-z-]*\)".*/\1/p' "$src")
-shorts=$(sed -n 's/.*getopt_long(argc, argv, "\([^"]*\)".*/\1/p' "$src" | tr -d :)
+table=$(sed -n '/struct xlb_opt opts\[\]/,/};/p' "$src")
+longs=$(sed -n 's/.*{ "\([a-z-]*\)".*/\1/p' <<<"$table")
+shorts=$(sed -n "s/.*{ \"[a-z-]*\", '\\(.\\)', true,.*/\\1/p" <<<"$table" | tr -d '\n')
 bad=()
 for o in $longs; do
 	n=$(grep -cE -- "^  (-[a-zA-Z], |    )--$o( |$)" <<<"$help")

@@ -876,7 +876,7 @@ TEST(ctl_cli_help)
 	f = open_memstream(&out, &len);
 	if (!ASSERT_TRUE(f && cmd, "memstream, cmd"))
 		goto out;
-	xlbctl_usage(cmd, f);
+	xlbctl_usage(cmd, NULL, f);
 	fclose(f);
 	f = NULL;
 	ASSERT_CONTAINS(

@@ -22,6 +22,7 @@
 #include "ctl_print.h"
 #include "ctl_watch.h"
 #include "maglev.h"
+#include "opts.h"
 #include "xlb_abi.h"
 
 #define MAX_POS 2  /* positional arguments of any command */
@@ -754,7 +755,8 @@ static void print_help(const char *help, int indent, FILE *f)
 	}
 }
 
-void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
+void xlbctl_usage(const struct xlbctl_cmd *cmd, const struct xlb_opts *globals,
+		  FILE *f)
 {
 	char name[32];
 
@@ -765,17 +767,11 @@ void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f)
 		print_help(cmd->help, 0, f);
 		return;
 	}
-	fprintf(f,
-		"Usage: xlbctl [OPTIONS] COMMAND [ARGS]\n"
-		"\n"
-		"Options (before the command):\n"
-		"  -s, --socket PATH  xlbd's control socket (default %s)\n"
-		"      --json         print the response data as JSON\n"
-		"  -V, --version      version and git revision\n"
-		"  -h, --help         this help; COMMAND --help for one command\n"
-		"\n"
-		"Commands:\n",
-		XLB_CTL_SOCKET);
+	fprintf(f, "Usage: xlbctl [OPTIONS] COMMAND [ARGS]\n"
+		   "\n"
+		   "Options (before the command):\n");
+	xlb_opts_help(globals, f);
+	fprintf(f, "\nCommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++) {
 		cmd_name(&cmds[i], name, sizeof(name));
 		fprintf(f, "  %s%s%s\n", name, cmds[i].usage[0] ? " " : "",

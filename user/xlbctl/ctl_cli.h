@@ -20,6 +20,8 @@
 
 #include <json-c/json.h>
 
+struct xlb_opts; /* opts.h */
+
 struct xlbctl_cmd;
 
 /*
@@ -44,7 +46,9 @@ int xlbctl_build_request(int argc, char **argv, const struct xlbctl_cmd **cmd,
 int xlbctl_print(const struct xlbctl_cmd *cmd, struct json_object *data,
 		 bool json, FILE *f);
 
-/* Usage of cmd, or with cmd NULL the whole usage (global options too). */
-void xlbctl_usage(const struct xlbctl_cmd *cmd, FILE *f);
+/* Usage of cmd, or with cmd NULL the whole usage (the global options,
+ * main.c's table, too). */
+void xlbctl_usage(const struct xlbctl_cmd *cmd, const struct xlb_opts *globals,
+		  FILE *f);
 
 #endif /* XLB_CTL_CLI_H */

@@ -8,7 +8,6 @@
  * argument, daemon unreachable, daemon refused).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,67 +17,49 @@
 #include "ctl_decap.h"
 #include "ctl_trace.h"
 #include "ctl_watch.h"
+#include "opts.h"
+#include "xlb_util.h"
 #include "xlb_version.h"
-
-/* After getopt_long() returned '?': say which option and why. */
-static void bad_option(const char *arg)
-{
-	char shortopt[3] = { '-', optopt, '\0' };
-	const char *why = "unknown option";
-
-	/* In "-jx" the culprit is a letter, not the whole word. */
-	if (strncmp(arg, "--", 2) && optopt)
-		arg = shortopt;
-	if (optopt == 's')
-		why = "missing value";
-	else if (optopt == 'j' || optopt == 'h' || optopt == 'V')
-		why = "takes no value";
-	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, why);
-}
 
 int main(int argc, char **argv)
 {
-	static const struct option long_opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	struct json_object *req = NULL, *resp = NULL, *data;
 	const char *sock = XLB_CTL_SOCKET, *msg;
-	const struct xlbctl_cmd *cmd = NULL;
 	bool json = false;
+	const struct xlb_opt opts[] = {
+		{ "socket", 's', true, "PATH",
+		  "xlbd's control socket (default " XLB_CTL_SOCKET ")",
+		  .str = &sock },
+		{ "json", 'j', false, NULL, "print the response data as JSON",
+		  .flag = &json },
+		{ "version", 'V', true, NULL, "version and git revision" },
+		{ "help", 'h', true, NULL,
+		  "this help; COMMAND --help for one command" },
+	};
+	/* stop at the command: its own options (--weight ...) are not ours */
+	struct xlb_opts o = { "xlbctl", opts, ARRAY_SIZE(opts),
+			      .stop_at_word = true };
+	struct json_object *req = NULL, *resp = NULL, *data;
+	const struct xlbctl_cmd *cmd = NULL;
 	char err[512];
 	int c, ret = 1;
 
-	/*
-	 * "+": stop at the command, whose own options (--weight ...) are
-	 * not ours. Quiet: errors are reported in iproute2's form below.
-	 */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+s:Vh", long_opts, NULL)) != -1) {
+	while ((c = xlb_opts_next(&o, argc, argv)) != -1) {
 		switch (c) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
 		case 'V':
 			printf("xlbctl %s (git %s)\n", XLB_VERSION,
 			       XLB_GIT_REV);
 			return 0;
 		case 'h':
-			xlbctl_usage(NULL, stdout);
+			xlbctl_usage(NULL, &o, stdout);
 			return 0;
-		default:
-			bad_option(argv[optind - 1]);
+		default: /* in iproute2's form, like the commands' errors */
+			fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n",
+				o.bad, o.why);
 			return 1;
 		}
 	}
 	if (optind == argc) {
-		xlbctl_usage(NULL, stderr);
+		xlbctl_usage(NULL, &o, stderr);
 		return 1;
 	}
 	if (!strcmp(argv[optind], "decap")) /* local: no xlbd involved */
@@ -87,7 +68,7 @@ int main(int argc, char **argv)
 	ret = xlbctl_build_request(argc - optind, argv + optind, &cmd, &req,
 				   err, sizeof(err));
 	if (ret == 1) {
-		xlbctl_usage(cmd, stdout);
+		xlbctl_usage(cmd, &o, stdout);
 		return 0;
 	}
 	if (ret) {

@@ -7,7 +7,6 @@
  * exits and leaves the data plane forwarding.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,30 +22,14 @@
 
 #include "inspect.h"
 #include "log.h"
+#include "opts.h"
 #include "thread.h"
+#include "xlb_util.h"
 #include "xlb_version.h"
 #include "xlbd.h"
 
 #define DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
 #define NEIGH_RETRY_MS 1000
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: xlbd [-v] [-c FILE] [--bpf-object FILE]  run the daemon\n"
-		"       xlbd --check-config FILE   validate FILE, print every problem\n"
-		"       xlbd [-c FILE] --teardown  detach the XDP program, remove pinned maps\n"
-		"Options:\n"
-		"  -c, --config FILE        config file to run with (default %s)\n"
-		"      --check-config FILE  check FILE and this host (interface, networks); exit\n"
-		"      --teardown           detach the XDP program, remove the pinned maps; exit\n"
-		"      --bpf-object FILE    load this XDP object, not the one compiled in\n"
-		"  -v, --verbose            debug logging, including libbpf's and libxdp's\n"
-		"  -V, --version            version and git revision; exit\n"
-		"  -h, --help               this text; exit\n"
-		"See xlbd(8) and xlb.yaml(5).\n",
-		DEFAULT_CONFIG);
-}
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 			va_list ap)
@@ -383,57 +366,53 @@ out:
 	xlb_timer_add(l, NEIGH_RETRY_MS, on_neigh_timer, d);
 }
 
+/* --help: before and after the options (opts.h) */
+static const char usage[] =
+	"Usage: xlbd [-v] [-c FILE] [--bpf-object FILE]  run the daemon\n"
+	"       xlbd --check-config FILE   validate FILE, print every problem\n"
+	"       xlbd [-c FILE] --teardown  detach the XDP program, remove pinned maps\n"
+	"Options:\n";
+static const char notes[] = "See xlbd(8) and xlb.yaml(5).\n";
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", required_argument, NULL, 'C' },
-		{ "teardown", no_argument, NULL, 'T' },
-		{ "bpf-object", required_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *path = DEFAULT_CONFIG, *check = NULL;
 	bool verbose = false, teardown = false;
 	struct xlbd_lock_info prev;
 	struct xlbd d = {};
+	const struct xlb_opt opts[] = {
+		{ "config", 'c', true, "FILE",
+		  "config file to run with (default " DEFAULT_CONFIG ")",
+		  .str = &path },
+		{ "check-config", 'C', false, "FILE",
+		  "check FILE and this host (interface, networks); exit",
+		  .str = &check },
+		{ "teardown", 'T', false, NULL,
+		  "detach the XDP program, remove the pinned maps; exit",
+		  .flag = &teardown },
+		{ "bpf-object", 'B', false, "FILE",
+		  "load this XDP object, not the one compiled in",
+		  .str = &d.bpf_object },
+		{ "verbose", 'v', true, NULL,
+		  "debug logging, including libbpf's and libxdp's",
+		  .flag = &verbose },
+		{ "version", 'V', true, NULL,
+		  "version and git revision; exit" },
+		{ "help", 'h', true, NULL, "this text; exit" },
+	};
+	struct xlb_opts o = { "xlbd", opts, ARRAY_SIZE(opts), usage, notes, 2 };
 	sigset_t mask;
-	int opt, sfd = -1, err, n;
+	int sfd = -1, err, n;
 
-	while ((opt = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'C':
-			check = optarg;
-			break;
-		case 'T':
-			teardown = true;
-			break;
-		case 'B':
-			d.bpf_object = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'V':
-			printf("xlbd %s (git %s)\n", XLB_VERSION, XLB_GIT_REV);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	/* the table stores every option but --version: one call reads all */
+	if (xlb_opts_next(&o, argc, argv) == 'V') {
+		printf("xlbd %s (git %s)\n", XLB_VERSION, XLB_GIT_REV);
+		return 0;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "xlbd: unexpected argument \"%s\"\n",
 			argv[optind]);
-		usage(stderr);
+		xlb_opts_usage(&o, stderr);
 		return 2;
 	}
 	xlb_log_init("xlbd", verbose);

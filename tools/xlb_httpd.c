@@ -432,9 +432,9 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 	const char *line_end = eol ? eol : h + len;
 	const char *sp1, *sp2, *p;
 	struct xlb_http_field f;
-	int n;
-	bool http10, keep_alive = false, conn_close = false, chunked = false;
-	unsigned long long clen = 0;
+	int n, k;
+	struct xlb_http_framing m = { 0 };
+	bool http10, chunked;
 
 	memset(r, 0, sizeof(*r));
 	r->status = 200;
@@ -455,31 +455,22 @@ static bool parse_head(struct conn *c, const char *h, size_t len, struct req *r,
 
 	p = eol ? eol + 2 : h + len;
 	while ((n = xlb_http_next_field(&p, h + len, &f)) > 0) {
-		if (xlb_http_field_is(&f, "Content-Length")) {
-			if (!xlb_http_uint(f.value, f.value_len, 1ULL << 62,
-					   &clen))
-				return false;
-		} else if (xlb_http_field_is(&f, "Transfer-Encoding")) {
-			if (!xlb_http_has_token(f.value, f.value_len,
-						"identity"))
-				chunked = true;
-		} else if (xlb_http_field_is(&f, "Connection")) {
-			conn_close |= xlb_http_has_token(f.value, f.value_len,
-							 "close");
-			keep_alive |= xlb_http_has_token(f.value, f.value_len,
-							 "keep-alive");
-		} else if (xlb_http_field_is(&f, "Expect")) {
+		k = xlb_http_framing_field(&f, &m);
+		if (k < 0)
+			return false;
+		if (!k && xlb_http_field_is(&f, "Expect"))
 			*expect_continue = xlb_http_has_token(
 				f.value, f.value_len, "100-continue");
-		}
 	}
 	if (n < 0)
 		return false;
 
-	r->close = conn_close || (http10 && !keep_alive) || chunked;
+	/* any coding but identity: the body's end is not known here */
+	chunked = m.coded;
+	r->close = m.close || (http10 && !m.keep_alive) || chunked;
 	r->keep_alive = http10 && !r->close;
 	/* A chunked body is not skipped: answer, then close. */
-	c->body_left = chunked ? 0 : clen;
+	c->body_left = chunked ? 0 : m.length;
 	if (chunked)
 		*expect_continue = false;
 	return true;

@@ -600,10 +600,10 @@ static void req_ok(struct conn *c)
 static int parse_head(struct conn *c, const char *h, size_t len)
 {
 	const char *end = h + len, *p, *eol;
-	bool http10, ka = false, close = false, have_cl = false;
+	struct xlb_http_framing m = { 0 };
 	struct xlb_http_field f;
-	unsigned long long cl = 0;
-	int i, n;
+	bool http10;
+	int i, n, k;
 
 	if (len < 12 || memcmp(h, "HTTP/1.", 7) ||
 	    (h[7] != '0' && h[7] != '1') || h[8] != ' ')
@@ -621,34 +621,24 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 	eol = memmem(h, len, "\r\n", 2);
 	p = eol ? eol + 2 : end;
 	while ((n = xlb_http_next_field(&p, end, &f)) > 0) {
-		if (xlb_http_field_is(&f, "Content-Length")) {
-			if (!xlb_http_uint(f.value, f.value_len, 1ULL << 62,
-					   &cl))
-				return -1;
-			have_cl = true;
-		} else if (xlb_http_field_is(&f, "Transfer-Encoding")) {
-			if (xlb_http_has_token(f.value, f.value_len, "chunked"))
-				c->chunked = true;
-		} else if (xlb_http_field_is(&f, "Connection")) {
-			close |= xlb_http_has_token(f.value, f.value_len,
-						    "close");
-			ka |= xlb_http_has_token(f.value, f.value_len,
-						 "keep-alive");
-		} else if (xlb_http_field_is(&f, "X-Backend")) {
+		k = xlb_http_framing_field(&f, &m);
+		if (k < 0)
+			return -1;
+		if (!k && xlb_http_field_is(&f, "X-Backend"))
 			sanitize(c->backend, f.value, f.value_len);
-		}
 	}
 	if (n < 0)
 		return -1;
 
-	c->close_after = close || (http10 && !ka);
+	c->chunked = m.chunked;
+	c->close_after = m.close || (http10 && !m.keep_alive);
 	if (c->status == 204 || c->status == 304) {
 		c->chunked = false;
 		c->body_left = 0;
 	} else if (c->chunked) {
 		c->body_left = 0;
-	} else if (have_cl) {
-		c->body_left = cl;
+	} else if (m.has_length) {
+		c->body_left = m.length;
 	} else {
 		c->until_eof = true;
 		c->close_after = true;

@@ -65,3 +65,46 @@ TEST(http_head_uint)
 		!xlb_http_uint("99999999999999999999999", 23, 1ULL << 62, &v),
 		"overflow");
 }
+
+/* The framing of head's fields; *others: how many were not framing ones. */
+static int framing_of(const char *head, struct xlb_http_framing *m, int *others)
+{
+	const char *p = head, *end = head + strlen(head);
+	struct xlb_http_field f;
+	int k;
+
+	*m = (struct xlb_http_framing){ 0 };
+	*others = 0;
+	while (xlb_http_next_field(&p, end, &f) > 0) {
+		k = xlb_http_framing_field(&f, m);
+		if (k < 0)
+			return k;
+		*others += !k;
+	}
+	return 0;
+}
+
+TEST(http_head_framing_fields)
+{
+	struct xlb_http_framing m;
+	int others;
+
+	if (!ASSERT_OK(framing_of("Content-Length: 42\r\n"
+				  "Transfer-Encoding: gzip, chunked\r\n"
+				  "Connection: keep-alive\r\n"
+				  "X-Other: close",
+				  &m, &others),
+		       "read"))
+		return;
+	ASSERT_EQ(others, 1, "framing fields told from others");
+	ASSERT_TRUE(m.has_length && m.length == 42, "length");
+	ASSERT_TRUE(m.coded && m.chunked, "coded, chunked");
+	ASSERT_TRUE(m.keep_alive && !m.close, "connection");
+	ASSERT_OK(framing_of("Transfer-Encoding: identity\r\nConnection: close",
+			     &m, &others),
+		  "read");
+	ASSERT_TRUE(!m.coded && !m.chunked && m.close && !m.has_length,
+		    "identity, close");
+	ASSERT_EQ(framing_of("Content-Length: 1x", &m, &others), -1,
+		  "bad length");
+}

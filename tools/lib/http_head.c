@@ -81,3 +81,26 @@ bool xlb_http_has_token(const char *v, size_t len, const char *tok)
 	}
 	return false;
 }
+
+int xlb_http_framing_field(const struct xlb_http_field *f,
+			   struct xlb_http_framing *m)
+{
+	if (xlb_http_field_is(f, "Content-Length")) {
+		if (!xlb_http_uint(f->value, f->value_len, 1ULL << 62,
+				   &m->length))
+			return -1;
+		m->has_length = true;
+	} else if (xlb_http_field_is(f, "Transfer-Encoding")) {
+		if (!xlb_http_has_token(f->value, f->value_len, "identity"))
+			m->coded = true;
+		if (xlb_http_has_token(f->value, f->value_len, "chunked"))
+			m->chunked = true;
+	} else if (xlb_http_field_is(f, "Connection")) {
+		m->close |= xlb_http_has_token(f->value, f->value_len, "close");
+		m->keep_alive |= xlb_http_has_token(f->value, f->value_len,
+						    "keep-alive");
+	} else {
+		return 0;
+	}
+	return 1;
+}

@@ -41,4 +41,22 @@ bool xlb_http_uint(const char *s, size_t len, unsigned long long max,
  */
 bool xlb_http_has_token(const char *v, size_t len, const char *tok);
 
+/* What a head's fields say of its body and connection (RFC 9112 6, 9.6). */
+struct xlb_http_framing {
+	unsigned long long length; /* Content-Length, if has_length */
+	bool has_length;
+	bool coded;	 /* a Transfer-Encoding other than identity */
+	bool chunked;	 /* one that names chunked */
+	bool close;	 /* Connection: close */
+	bool keep_alive; /* Connection: keep-alive */
+};
+
+/*
+ * f, if it is one of the framing fields (Content-Length, Transfer-Encoding,
+ * Connection): 1 with m updated, 0 when it is another field, -1 for a
+ * Content-Length that is not a number up to 2^62.
+ */
+int xlb_http_framing_field(const struct xlb_http_field *f,
+			   struct xlb_http_framing *m);
+
 #endif /* XLB_HTTP_HEAD_H */

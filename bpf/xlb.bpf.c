@@ -64,15 +64,6 @@ static __always_inline bool is_syn(const struct xlb_pkt *p)
 	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
 }
 
-/* least-connections bookkeeping: a flow opens or closes on @be_id. */
-static __always_inline void conns_add(__u32 be_id, __s64 delta)
-{
-	__s64 *c = sched_conns(be_id);
-
-	if (c)
-		__sync_fetch_and_add(c, delta);
-}
-
 /*
  * A flow stops counting as active once: on its first FIN or RST, or when
  * it leaves its backend (rescheduled, or replaced by a new SYN).
@@ -84,7 +75,7 @@ static __always_inline void flow_close(const struct xlb_svc *svc,
 		return;
 	f->flags |= XLB_FLOW_F_CLOSED;
 	if (svc->sched == XLB_SCHED_LEAST_CONN)
-		conns_add(f->backend_id, -1);
+		sched_conns_add(f->backend_id, -1);
 }
 
 /*
@@ -304,7 +295,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		if (err)
 			stat_inc(XLB_STAT_FLOW_TABLE_FULL);
 		else if (lc)
-			conns_add(be_id, 1);
+			sched_conns_add(be_id, 1);
 		if (!err && (svc->flags & XLB_SVC_F_SYNC))
 			sync_emit(p, be, be_id, syn && !f);
 		/* rescheduled off an unconfirmed entry: the new one replaces it */

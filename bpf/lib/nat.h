@@ -309,6 +309,21 @@ __noinline int xlb_nat_sync_emit(const struct xlb_flow_key *k,
 }
 
 /*
+ * least-connections counts a NAT flow as the l2 path counts its flows
+ * (XLB_MAP_BE_CONNS, atomic adds on open and close only): from the
+ * forward entry's insert until the client's first FIN or RST (state
+ * closing), or until its entries go for a new flow. A close the data
+ * plane does not see (the backend's FIN or RST alone, expiry, eviction)
+ * xlbd corrects on its next scan, from the live forward entries.
+ */
+static __always_inline void nat_conns_close(const struct nat_arg *a,
+					    __u32 be_id)
+{
+	if (a->svc.sched == XLB_SCHED_LEAST_CONN)
+		sched_conns_add(be_id, -1);
+}
+
+/*
  * A new flow: pick a backend, claim an SNAT port by inserting the reverse
  * entry (BPF_NOEXIST: a port another flow to the same backend holds is
  * never taken), then insert the forward entry. Returns 0 with *f filled,
@@ -362,6 +377,8 @@ claimed:
 		return XLB_STAT_FLOW_TABLE_FULL;
 	}
 	a->new_flow = 1;
+	if (a->svc.sched == XLB_SCHED_LEAST_CONN)
+		sched_conns_add(be_id, 1);
 	stat_inc(XLB_STAT_NEW_FLOW);
 	if (a->svc.flags & XLB_SVC_F_SYNC)
 		xlb_nat_sync_emit(k, f);
@@ -417,6 +434,8 @@ __noinline int xlb_nat_forward(struct xdp_md *ctx)
 			if ((__u32)now != f->seen)
 				f->seen = now;
 			if (st != f->state) {
+				if (st == XLB_NAT_S_CLOSING)
+					nat_conns_close(a, id);
 				f->state = st;
 				if (st == XLB_NAT_S_EST &&
 				    (a->svc.flags & XLB_SVC_F_SYNC))
@@ -426,6 +445,8 @@ __noinline int xlb_nat_forward(struct xdp_md *ctx)
 			a->be_id = id;
 			goto send;
 		}
+		if (f->state != XLB_NAT_S_CLOSING)
+			nat_conns_close(a, id);
 		xlb_nat_rev_key_of(&s->rk, &a->key, f);
 		bpf_map_delete_elem(&XLB_MAP_NAT_REV, &s->rk);
 		bpf_map_delete_elem(&XLB_MAP_NAT_FWD, &a->key);

@@ -19,6 +19,18 @@ static __always_inline __s64 *sched_conns(__u32 be_id)
 }
 
 /*
+ * least-connections bookkeeping: a flow opens or closes on @be_id (every
+ * forwarding mode; only on those events, never per packet).
+ */
+static __always_inline void sched_conns_add(__u32 be_id, __s64 delta)
+{
+	__s64 *c = sched_conns(be_id);
+
+	if (c)
+		__sync_fetch_and_add(c, delta);
+}
+
+/*
  * Least connections: the backend with the lowest (active + 1) / weight
  * (xlb_lc_cmp) in the window xlb_lc_window_start gives. Ties are broken
  * uniformly (reservoir sampling: the k-th tie wins with probability 1/k,

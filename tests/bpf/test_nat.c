@@ -25,12 +25,15 @@
 
 #include "harness.h"
 #include "jclock.h"
+#include "maglev.h"
 #include "nat_peer.h"
 #include "nat_sweep.h"
+#include "sched_ring.h"
 #include "xlb_decide.h"
 
 #define SNAT4 "10.1.0.1"
 #define BE4 "10.1.0.10"
+#define BE4_2 "10.1.0.11" /* least-connections' second backend */
 #define BE4_NONEIGH "10.1.0.99"
 #define SNAT6 "2001:db8:b::1"
 #define BE6 "2001:db8:b::10"
@@ -1686,6 +1689,148 @@ TEST(nat_sweep_reports_live_flows)
 		goto out;
 	ASSERT_EQ(l.n, 1, "an expired flow is not reported");
 	ASSERT_EQ(st.expired, 1, "it expired");
+out:
+	env_down(&e);
+}
+
+/*
+ * least-connections with nat: two backends (BE4, BE4_2), the service's
+ * candidate list as xlbd builds it, @w their weights (0: not a candidate).
+ */
+static bool nat_lc_publish(struct nat_env *e, const __u32 w[2])
+{
+	struct xlb_maglev_backend mb[2];
+	struct xlb_svc v = {
+		.id = 1,
+		.sched = XLB_SCHED_LEAST_CONN,
+		.fwd = XLB_FWD_NAT,
+	};
+	struct xlb_svc_key k;
+	__u32 *ring = NULL;
+	bool ok;
+
+	for (int i = 0; i < 2; i++)
+		h_maglev_backend(&mb[i], i + 1, w[i]);
+	if (!h_svc_key(&k, H_VIP4, 80, IPPROTO_TCP) ||
+	    !ASSERT_OK(xlb_ring_lc_build(mb, 2, &ring, &v.table_size),
+		       "candidate list"))
+		return false;
+	ok = ASSERT_OK(
+		xlb_dp_service_publish(&e->h.dp, &k, &v, ring, v.table_size),
+		"publish least-connections nat service");
+	free(ring);
+	return ok;
+}
+
+/* Client port @port's packet with @flags: the backend it went to, 0: none. */
+static __u32 nat_lc_packet(struct nat_env *e, __u16 port, __u8 flags)
+{
+	struct h_frame f = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = port,
+		.dport = 80,
+		.flags = flags,
+	};
+	struct h_result r;
+	struct in_addr dst;
+	struct pkt in;
+
+	h_build_in(&in, &f);
+	if (!h_run_if(&e->h, &in, e->ns.xc, &r) || r.action != XDP_REDIRECT ||
+	    r.out_len < 14 + 20)
+		return 0;
+	memcpy(&dst, r.out + 14 + 16, 4);
+	return !strcmp(inet_ntoa(dst), BE4)	? 1
+	       : !strcmp(inet_ntoa(dst), BE4_2) ? 2
+						: 0;
+}
+
+static __s64 nat_conns(struct nat_env *e, __u32 id)
+{
+	__s64 c = -1000;
+
+	xlb_dp_conns_get(&e->h.dp, id, &c);
+	return c;
+}
+
+/*
+ * NAT flows count for least-connections like l2 flows: a new flow goes
+ * to the backend with fewer live NAT flows, a client's FIN or RST takes
+ * its flow off (once), and a backend whose flows ended gets new ones.
+ */
+TEST(nat_least_conn_counts_live_nat_flows)
+{
+	const __u32 only1[2] = { 1, 0 }, both[2] = { 1, 1 };
+	struct xlb_backend be2 = {
+		.flags = XLB_BE_F_UP,
+		.gen = 1,
+		.svc_id = 1,
+		.port = htons(BE_PORT),
+	};
+	struct h_frame rep = {
+		.src = BE4_2,
+		.dst = SNAT4,
+		.sport = BE_PORT,
+		.flags = PKT_FIN | PKT_ACK,
+	};
+	__u8 be2_mac[6];
+	struct h_result r;
+	struct nat_env e;
+	struct pkt in;
+	int i;
+
+	h_be_mac(2, be2_mac);
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4) ||
+	    !sh("ip neigh add " BE4_2
+		" lladdr 02:be:00:00:00:02 dev xb nud permanent") ||
+	    !h_addr(&be2.addr, &be2.family, BE4_2) ||
+	    !h_backend_set(&e.h, 2, &be2) || !nat_lc_publish(&e, only1))
+		goto out;
+	/* six connections on backend 1 while it is the only candidate */
+	for (i = 0; i < 6; i++)
+		if (!ASSERT_EQ(nat_lc_packet(&e, 20000 + i, PKT_SYN), 1,
+			       "alone"))
+			goto out;
+	ASSERT_EQ(nat_conns(&e, 1), 6, "backend 1 counts its NAT flows");
+	/* an established packet and a retransmitted SYN count nothing */
+	ASSERT_EQ(nat_lc_packet(&e, 20000, PKT_ACK), 1, "ACK follows");
+	ASSERT_EQ(nat_lc_packet(&e, 20001, PKT_SYN), 1, "SYN again follows");
+	ASSERT_EQ(nat_conns(&e, 1), 6, "still six");
+	if (!nat_lc_publish(&e, both))
+		goto out;
+	/* the new flows go to backend 2 until it has as many */
+	for (; i < 12; i++)
+		if (!ASSERT_EQ(nat_lc_packet(&e, 20000 + i, PKT_SYN), 2,
+			       "fewer live NAT flows"))
+			goto out;
+	ASSERT_EQ(nat_conns(&e, 2), 6, "backend 2 counts its NAT flows");
+	/* the backend's FIN alone is not the client's: still counted */
+	rep.dport = 20006;
+	h_build(&in, &rep, be2_mac, H_EGRESS_MAC);
+	if (!h_run_if(&e.h, &in, e.ns.xb, &r) ||
+	    !ASSERT_EQ(r.action, XDP_REDIRECT, "backend's FIN to the client"))
+		goto out;
+	ASSERT_EQ(nat_conns(&e, 2), 6, "a reply changes no count");
+	/* backend 1's clients close: FIN, the FIN again, RST */
+	for (int j = 0; j < 6; j++) {
+		ASSERT_EQ(nat_lc_packet(&e, 20000 + j, PKT_FIN | PKT_ACK), 1,
+			  "FIN forwarded");
+		nat_lc_packet(&e, 20000 + j, PKT_FIN | PKT_ACK);
+		ASSERT_EQ(nat_lc_packet(&e, 20000 + j, PKT_RST), 1,
+			  "RST forwarded");
+	}
+	ASSERT_EQ(nat_conns(&e, 1), 0, "each ended flow taken off once");
+	ASSERT_EQ(nat_conns(&e, 2), 6, "the other backend's untouched");
+	/* the backend whose flows ended takes the next ones */
+	for (; i < 18; i++)
+		if (!ASSERT_EQ(nat_lc_packet(&e, 20000 + i, PKT_SYN), 1,
+			       "ended flows' backend again"))
+			goto out;
+	/* a SYN on a closed flow's tuple: a new flow, counted once */
+	ASSERT_TRUE(nat_lc_packet(&e, 20000, PKT_SYN) != 0, "port reused");
+	ASSERT_EQ(nat_conns(&e, 1) + nat_conns(&e, 2), 13,
+		  "one count per live NAT flow");
 out:
 	env_down(&e);
 }

@@ -4,7 +4,8 @@
 # (the lab's lb address), and their replies go back through xlb to the
 # client as VIP:port. VIP port 8080 to backend port 80; IPv4 and IPv6 HTTP with a new connection per request
 # and with keep-alive, UDP request/response, the counters in xlbctl stats,
-# and flows surviving an xlbd restart.
+# flows surviving an xlbd restart, and least-connections counting live NAT
+# flows.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +40,13 @@ services:
     port: 5353
     protocol: udp
     forwarding: nat
+    backends:
+      - { address: $LAB_BE1_IP4 }
+  - name: lc
+    vip: $LAB_VIP4
+    port: 80
+    forwarding: nat
+    scheduler: least-connections
     backends:
       - { address: $LAB_BE1_IP4 }
 EOF
@@ -102,5 +110,75 @@ restart() {
 	[[ $second == "$first" ]] || { echo "after: $second"; return 1; }
 }
 check "xlbd restart: a NAT connection goes on" restart
+
+# --- least-connections over NAT flows -----------------------------------
+# hold ID N: N connections to lc ($LAB_VIP4:80) opened one after another
+# and held open, each answered once; ID.ready lists the backends that
+# answered, ID.stop closes them all (the client's FIN) and ID.done follows.
+hold() {
+	local f=$ITEST_DIR/$1
+	ip netns exec "$LAB_CLIENT_NS" python3 - "$LAB_VIP4" "$2" "$f" \
+		>"$f.log" 2>&1 <<'PY' &
+import os, socket, sys, time
+vip, n, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks, names = [], []
+for i in range(n):
+    s = socket.create_connection((vip, 80), timeout=3)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(4096)
+    head, body = buf.split(b"\r\n\r\n", 1)
+    cl = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+          if l.lower().startswith(b"content-length")][0]
+    while len(body) < cl:
+        body += s.recv(4096)
+    names.append(body.decode().strip())
+    socks.append(s)
+with open(base + ".tmp", "w") as f:
+    f.write("\n".join(names) + "\n")
+os.rename(base + ".tmp", base + ".ready")
+deadline = time.time() + 120  # bounded; the test stops it sooner
+while time.time() < deadline and not os.path.exists(base + ".stop"):
+    time.sleep(0.05)
+for s in socks:
+    s.close()
+open(base + ".done", "w").close()
+PY
+	BG_PIDS+=($!)
+}
+# wait_file PATH: it appears within 10 s
+wait_file() {
+	for _ in $(seq 200); do [[ -f $1 ]] && return 0; sleep 0.05; done
+	return 1
+}
+# held ID N FROM: ID's connections are open, N of them answered by FROM
+held() {
+	wait_file "$ITEST_DIR/$1.ready" &&
+		[[ $(count_of "$3" <"$ITEST_DIR/$1.ready") -eq $2 ]]
+}
+# spread WANT_FEW: 20 new connections, all answered, at most 2 by WANT_FEW
+spread() {
+	local names n
+	names=$(http_many "http://$LAB_VIP4/" 20)
+	n=$(count_of "$1" <<<"$names")
+	echo "  20 new connections: $1 answered $n"
+	[[ $(wc -l <<<"$names") -eq 20 && $n -le 2 ]]
+}
+hold a 10
+check "least-connections nat: 10 held connections on be1, its only backend" \
+	held a 10 be1
+xlbctl backend add lc "$LAB_BE2_IP4" >/dev/null
+check "be2 added and resolved" wait_resolved
+check "new connections go to the backend with fewer live NAT flows (be2)" \
+	spread be1
+hold b 6
+check "6 more held connections: all on be2 (be1 holds 10)" \
+	held b 6 be2
+touch "$ITEST_DIR/a.stop"
+check "be1's 10 connections closed" wait_file "$ITEST_DIR/a.done"
+check "the backend whose NAT flows ended (be1) gets the new ones again" \
+	spread be2
+touch "$ITEST_DIR/b.stop"
 
 itest_finish

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The full NAT config: the top-level snat mapping (addresses, ports,
- * timeouts), forwarding: nat and backend ports. Values, defaults, each
- * refusal with its line, and the dump loading back to the same config.
+ * timeouts), forwarding: nat (least-connections included) and backend
+ * ports. Values, defaults, each refusal with its line, and the dump
+ * loading back to the same config.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ static const char nat_yaml[] =
 	"    vip: 2001:db8:f::100\n"
 	"    port: 443\n" /* 20 */
 	"    forwarding: nat\n"
-	"    backends: [{ address: \"2001:db8:2::11\", port: 8443 }]\n";
+	"    backends: [{ address: \"2001:db8:2::11\", port: 8443 }]\n"
+	"    scheduler: least-connections\n";
 
 TEST(config_nat_keys)
 {
@@ -62,6 +64,10 @@ TEST(config_nat_keys)
 	ASSERT_EQ(c.services[0].backends[0].port, 8080, "backend port");
 	ASSERT_EQ(c.services[0].backends[1].port, 0, "default: vip's port");
 	ASSERT_EQ(c.services[1].backends[0].port, 8443, "IPv6 backend port");
+	/* NAT flows are counted: least-connections is accepted with nat */
+	ASSERT_EQ(c.services[1].fwd, XLB_FWD_NAT, "web6: forwarding nat");
+	ASSERT_EQ(c.services[1].sched, XLB_SCHED_LEAST_CONN,
+		  "web6: least-connections with nat");
 
 	f = open_memstream(&buf, &len);
 	if (!ASSERT_TRUE(f, "open_memstream"))
@@ -159,9 +165,6 @@ TEST(config_nat_errors)
 		  2, "'tcp_syn_timeout'" },
 		{ "interface: e\nsnat: { addresses: [1.2.3.4], timeout: 1s }\n%s",
 		  2, "unknown key 'timeout'" },
-		{ "interface: e\nsnat: { addresses: [1.2.3.4] }\n%s    forwarding: nat\n    scheduler: least-connections\n",
-		  8,
-		  "scheduler least-connections does not count forwarding: nat flows" },
 	};
 	struct xlb_config_errors e = {};
 	struct xlb_config c;

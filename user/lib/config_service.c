@@ -246,14 +246,6 @@ static void parse_service(struct yr_ctx *x, yaml_node_t *n,
 		else if (i >= 0)
 			s->fwd = i;
 	}
-	/*
-	 * least-connections counts a backend's flows in the flow table; NAT
-	 * flows live in the NAT maps and are never counted, so it would pick
-	 * blindly: refused rather than accepted and silently wrong.
-	 */
-	if (s->fwd == XLB_FWD_NAT && s->sched == XLB_SCHED_LEAST_CONN)
-		yr_err(x, f[S_SCHED].line ? f[S_SCHED].line : s->line,
-		       "scheduler least-connections does not count forwarding: nat flows yet (use maglev, source-hash, round-robin, weighted-round-robin or random)");
 	if (f[S_TABLE].val) {
 		table_ok = yr_get_u32(x, &f[S_TABLE], "table_size", 1,
 				      XLB_MAX_TABLE_SIZE, &s->table_size);

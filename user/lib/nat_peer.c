@@ -9,10 +9,12 @@
 #include "nat_peer.h"
 #include "xlb_decide.h"
 
-/* Never forwarded here: only its insertion wrote seen. */
-static bool untouched(const struct xlb_nat_fwd *f)
+bool xlb_nat_peer_copy(const struct xlb_nat_cfg *cfg, __u8 family,
+		       const struct xlb_nat_fwd *f)
 {
-	return f->seen == (__u32)f->created;
+	/* never forwarded here: only its insertion wrote seen */
+	return f->seen == (__u32)f->created &&
+	       !xlb_nat_pool_has(cfg, &f->snat_addr, family);
 }
 
 static bool same_tuple(const struct xlb_nat_fwd *a, const struct xlb_nat_fwd *b)
@@ -58,8 +60,7 @@ static int claim(struct xlb_dp *dp, const struct xlb_nat_rev_key *rk,
 	xlb_nat_rev_key_of(&mine, &held.client, &f);
 	if (memcmp(&mine, rk, sizeof(mine)))
 		return 0; /* not that flow's any more */
-	if (!untouched(&f) ||
-	    xlb_nat_pool_has(cfg, &f.snat_addr, held.client.svc.family))
+	if (!xlb_nat_peer_copy(cfg, held.client.svc.family, &f))
 		return -EBUSY;
 	drop_flow(dp, &held.client, &f);
 	return 0;
@@ -92,8 +93,7 @@ int xlb_dp_nat_peer_insert(struct xlb_dp *dp, const struct xlb_sync_rec *r,
 						: XLB_NAT_S_EST;
 	xlb_nat_rev_key_of(&rk, k, &f);
 	if (!bpf_map_lookup_elem(dp->nat_fwd_fd, k, &cur)) {
-		if (!untouched(&cur) ||
-		    xlb_nat_pool_has(&cfg, &cur.snat_addr, k->svc.family))
+		if (!xlb_nat_peer_copy(&cfg, k->svc.family, &cur))
 			return XLB_NAT_PEER_KEPT;
 		if (!same_tuple(&cur, &f))
 			drop_flow(dp, k, &cur);

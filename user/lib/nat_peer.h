@@ -36,4 +36,13 @@ int xlb_dp_nat_peer_insert(struct xlb_dp *dp, const struct xlb_sync_rec *r,
 			   const struct xlb_backend *be, __u32 be_id,
 			   __u64 now);
 
+/*
+ * Is forward entry @f (a flow of @family) a peer's copy this node never
+ * forwarded: not of its own pool (@cfg) and no packet since its insert?
+ * Such a copy may be replaced by a newer record, and is not counted as
+ * active here (the peer forwards it, and counts it).
+ */
+bool xlb_nat_peer_copy(const struct xlb_nat_cfg *cfg, __u8 family,
+		       const struct xlb_nat_fwd *f);
+
 #endif /* XLB_NAT_PEER_H */

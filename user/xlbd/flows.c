@@ -5,13 +5,19 @@
  * it sees (SYN, FIN, RST). Every flow_scan_interval xlbd walks the table:
  *
  *  - deletes flows idle longer than their timeout (TCP, UDP, closed);
- *  - counts the active flows of every backend (for status and metrics);
+ *  - counts the active flows of every backend (for status and metrics),
+ *    full NAT's too: the NAT sweep (nat.c) runs inside the walk's bracket
+ *    and counts its live flows (xlbd_flows_count());
  *  - corrects the least-connections counts the program keeps, which drift
  *    when flows vanish without a FIN (LRU eviction, idle expiry, a client
  *    that went away). The count read before and after the walk brackets
  *    what a walk racing with new flows may see; only a count outside that
  *    bracket is drift, and only the distance to it is corrected (with an
  *    atomic add, so no concurrent open or close is lost).
+ *
+ * The counts live in a pinned map: across an xlbd restart they stay as
+ * the program kept them, and the first scan corrects what changed while
+ * no xlbd ran.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -79,6 +85,12 @@ static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
 	return 0;
 }
 
+void xlbd_flows_count(__u32 be_id, __u32 gen)
+{
+	if (counts && be_id < XLB_MAX_BACKENDS && gens[be_id] == gen)
+		counts[be_id]++;
+}
+
 int xlbd_flows_scan(struct xlbd *d)
 {
 	struct walk w = { .d = d };
@@ -112,6 +124,7 @@ int xlbd_flows_scan(struct xlbd *d)
 		}
 	}
 	err = xlb_dp_flows_foreach(&d->dp, visit, &w);
+	xlbd_nat_sweep(d);
 	if (err)
 		return err;
 
@@ -164,7 +177,6 @@ static void tick(struct xlb_loop *l, void *ctx)
 
 	if (err)
 		pr_warn("flow table scan: %s", strerror(-err));
-	xlbd_nat_sweep(d);
 	timer = xlb_timer_add(l, d->cfg.flows.scan_interval_ms, tick, d);
 }
 

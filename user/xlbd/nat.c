@@ -17,6 +17,7 @@
 #include "dataplane_vip_filter.h"
 #include "jclock.h"
 #include "log.h"
+#include "nat_peer.h"
 #include "nat_sweep.h"
 #include "xlb_decide.h"
 #include "xlbd.h"
@@ -121,7 +122,12 @@ struct sweep_ctx {
 	bool changed; /* the peers' SNAT addresses */
 };
 
-/* A flow the sweep keeps: sent again to the peers, its address noted. */
+/*
+ * A flow the sweep keeps: counted as active (as the data plane counts it
+ * for least-connections: not once the client sent FIN or RST, and not a
+ * peer's copy this node never forwarded: the peer counts that one), sent
+ * again to the peers, its address noted.
+ */
 static void on_live(void *ctx, const struct xlb_flow_key *k,
 		    const struct xlb_nat_fwd *f, __u8 state, __u32 idle,
 		    __u32 timeout)
@@ -136,6 +142,9 @@ static void on_live(void *ctx, const struct xlb_flow_key *k,
 	};
 	__u64 timeout_ms = xlb_jiffies_ms(timeout, c->hz);
 
+	if (f->state != XLB_NAT_S_CLOSING &&
+	    !xlb_nat_peer_copy(&c->cfg, k->svc.family, f))
+		xlbd_flows_count(f->backend_id, f->backend_gen);
 	if (!xlb_nat_pool_has(&c->cfg, &f->snat_addr, k->svc.family) &&
 	    peer_snat_note(c->d, &f->snat_addr, k->svc.family, c->now_ms))
 		c->changed = true;

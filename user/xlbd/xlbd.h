@@ -373,13 +373,19 @@ int xlbd_metrics_reload(struct xlbd *d, const char *listen);
 int xlbd_flows_start(struct xlbd *d);
 void xlbd_flows_stop(struct xlbd *d);
 int xlbd_flows_scan(struct xlbd *d);
+/*
+ * A flow the scan's NAT sweep finds active on backend @be_id chosen at
+ * @gen: counted with the flow table's (status, metrics, least-connections).
+ */
+void xlbd_flows_count(__u32 be_id, __u32 gen);
 void xlbd_flows_limit_apply(struct xlbd *d);
 /* snat pool and NAT timeouts into the running program (nat.c). */
 void xlbd_nat_apply(struct xlbd *d);
 /*
- * Delete NAT flows idle past their timeouts: their ports return; resend
- * the live ones of synced services (flow sync); find the peers' SNAT
- * addresses the flows use (nat.c).
+ * Delete NAT flows idle past their timeouts: their ports return; count
+ * the active ones (xlbd_flows_count()); resend the live ones of synced
+ * services (flow sync); find the peers' SNAT addresses the flows use
+ * (nat.c). Part of xlbd_flows_scan().
  */
 void xlbd_nat_sweep(struct xlbd *d);
 /*

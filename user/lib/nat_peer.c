@@ -66,6 +66,13 @@ static int claim(struct xlb_dp *dp, const struct xlb_nat_rev_key *rk,
 	return 0;
 }
 
+__u8 xlb_nat_peer_state(const struct xlb_sync_rec *r)
+{
+	return (r->flags & XLB_SYNC_F_SYN)	 ? XLB_NAT_S_SYN
+	       : r->key.svc.proto == IPPROTO_UDP ? XLB_NAT_S_UDP
+						 : XLB_NAT_S_EST;
+}
+
 int xlb_dp_nat_peer_insert(struct xlb_dp *dp, const struct xlb_sync_rec *r,
 			   const struct xlb_backend *be, __u32 be_id, __u64 now)
 {
@@ -88,9 +95,7 @@ int xlb_dp_nat_peer_insert(struct xlb_dp *dp, const struct xlb_sync_rec *r,
 	xlb_nat_entries_of(&f, &rv, k, be, be_id, now);
 	f.snat_addr = r->snat_addr;
 	f.snat_port = r->snat_port;
-	f.state = (r->flags & XLB_SYNC_F_SYN)	? XLB_NAT_S_SYN
-		  : k->svc.proto == IPPROTO_UDP ? XLB_NAT_S_UDP
-						: XLB_NAT_S_EST;
+	f.state = xlb_nat_peer_state(r);
 	xlb_nat_rev_key_of(&rk, k, &f);
 	if (!bpf_map_lookup_elem(dp->nat_fwd_fd, k, &cur)) {
 		if (!xlb_nat_peer_copy(&cfg, k->svc.family, &cur))

@@ -23,9 +23,16 @@ enum xlb_nat_peer_verdict {
 };
 
 /*
+ * The state a copy of @r starts in, and idles out by: SYN when the record
+ * says unconfirmed, else established (TCP) or UDP (whatever the state of
+ * the sender's flow, closing included).
+ */
+__u8 xlb_nat_peer_state(const struct xlb_sync_rec *r);
+
+/*
  * Insert the peer's flow @r (its snat_* set) to this node's backend @be_id
- * (@be, as in XLB_MAP_BACKENDS) at @now (jiffies): SYN state when the
- * record says unconfirmed, else established (TCP) or UDP. A copy this
+ * (@be, as in XLB_MAP_BACKENDS) at @now (jiffies), in the state
+ * xlb_nat_peer_state says. A copy this
  * node never forwarded is replaced by a newer record of its client tuple;
  * a flow it forwards, or its own, is kept. A verdict, or -EADDRINUSE (the
  * SNAT address is in this node's pool), -EINVAL (no SNAT tuple, or the

@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "flow_sync_resend.h"
 #include "jclock.h"
 #include "log.h"
 #include "nat_peer.h"
@@ -149,14 +150,16 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 void xlbd_sync_resend(struct xlbd *d, struct xlb_sync_rec *r, __u32 gen,
-		      __u64 age_ms, __u32 timeout_ms)
+		      __u64 age_ms, __u64 gap_ms, __u32 timeout_ms)
 {
-	__u64 half = timeout_ms / 2, scan = d->cfg.flows.scan_interval_ms;
 	struct svc_rt *s;
 
-	/* once per half timeout: in the scan that crosses a multiple of it */
-	if (d->sync.fd < 0 || !half || age_ms < half ||
-	    (scan < half && age_ms % half >= scan))
+	if (d->sync.fd < 0 || !timeout_ms ||
+	    !xlb_sync_resend_due(
+		    age_ms, gap_ms,
+		    xlb_sync_resend_period(timeout_ms,
+					   d->cfg.flows.scan_interval_ms,
+					   d->cfg.sync.batch_ms)))
 		return;
 	s = xlbd_svc_by_key(d, &r->key.svc);
 	if (!s || !s->conf.flow_sync)

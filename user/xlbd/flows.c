@@ -32,10 +32,13 @@
 static __u32 *counts; /* active flows by backend id, this walk */
 static __u32 *gens;   /* backend id -> gen, for stale entries */
 static struct xlb_timer *timer;
+static __u32 last_walk; /* jiffies of the last whole walk */
+static bool walked;	/* last_walk is set */
 
 struct walk {
 	struct xlbd *d;
-	__u32 now; /* jiffies, low 32 bits */
+	__u32 now;    /* jiffies, low 32 bits */
+	__u64 gap_ms; /* since the last whole walk (flow sync's resend) */
 	int hz;
 	__u64 total, expired;
 };
@@ -66,17 +69,18 @@ static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
 		}
 	}
 	w->total++;
-	/* forwarded here (a packet since it was created) and not idle */
-	if (!(f->flags & XLB_FLOW_F_CLOSED) && f->seen != (__u32)f->created &&
-	    2 * xlb_jiffies_ms(w->now - f->seen, w->hz) <
-		    timeout_ms(&w->d->cfg.flows, k, f)) {
+	/*
+	 * forwarded here (a packet since it was created: not a peer's copy),
+	 * and live, however idle: its copies must live as long as it does
+	 */
+	if (!(f->flags & XLB_FLOW_F_CLOSED) && f->seen != (__u32)f->created) {
 		struct xlb_sync_rec r = { .key = *k,
 					  .backend_id = f->backend_id };
 
 		xlbd_sync_resend(
 			w->d, &r, f->backend_gen,
 			xlb_jiffies_ms(w->now - (__u32)f->created, w->hz),
-			timeout_ms(&w->d->cfg.flows, k, f));
+			w->gap_ms, timeout_ms(&w->d->cfg.flows, k, f));
 	}
 	if (!(f->flags & XLB_FLOW_F_CLOSED) &&
 	    f->backend_id < XLB_MAX_BACKENDS &&
@@ -110,6 +114,9 @@ int xlbd_flows_scan(struct xlbd *d)
 	if (err)
 		return err;
 	w.now = now;
+	/* the first walk: as if the last had been one interval ago */
+	w.gap_ms = walked ? xlb_jiffies_ms(w.now - last_walk, w.hz)
+			  : d->cfg.flows.scan_interval_ms;
 
 	memset(counts, 0, XLB_MAX_BACKENDS * sizeof(*counts));
 	for (size_t i = 0; i < d->n_svcs; i++) {
@@ -127,6 +134,9 @@ int xlbd_flows_scan(struct xlbd *d)
 	xlbd_nat_sweep(d);
 	if (err)
 		return err;
+	/* a walk cut short: the next one looks back over this one too */
+	last_walk = w.now;
+	walked = true;
 
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		struct svc_rt *s = d->svcs[i];

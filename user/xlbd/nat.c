@@ -113,11 +113,15 @@ void xlbd_peer_snat_seen(struct xlbd *d, const union xlb_addr *a, __u8 family)
 	xlbd_announce_sync(d);
 }
 
+static __u32 last_sweep; /* jiffies of the last whole sweep */
+static bool swept;	 /* last_sweep is set */
+
 struct sweep_ctx {
 	struct xlbd *d;
 	struct xlb_nat_cfg cfg;
 	int hz;
-	__u32 now; /* jiffies */
+	__u32 now;    /* jiffies */
+	__u64 gap_ms; /* since the last whole sweep (flow sync's resend) */
 	__u64 now_ms;
 	bool changed; /* the peers' SNAT addresses */
 };
@@ -140,7 +144,12 @@ static void on_live(void *ctx, const struct xlb_flow_key *k,
 		.backend_id = f->backend_id,
 		.flags = state == XLB_NAT_S_SYN ? XLB_SYNC_F_SYN : 0,
 	};
-	__u64 timeout_ms = xlb_jiffies_ms(timeout, c->hz);
+	/*
+	 * what the copies live by: a closing flow's copy is established
+	 * and needs sending only as often as that timeout says
+	 */
+	__u64 timeout_ms = xlb_jiffies_ms(
+		xlb_nat_timeout(&c->cfg, xlb_nat_peer_state(&r)), c->hz);
 
 	if (f->state != XLB_NAT_S_CLOSING &&
 	    !xlb_nat_peer_copy(&c->cfg, k->svc.family, f))
@@ -148,13 +157,12 @@ static void on_live(void *ctx, const struct xlb_flow_key *k,
 	if (!xlb_nat_pool_has(&c->cfg, &f->snat_addr, k->svc.family) &&
 	    peer_snat_note(c->d, &f->snat_addr, k->svc.family, c->now_ms))
 		c->changed = true;
-	/* forwarded here (a packet since it was made), not half idle */
-	if (f->seen != (__u32)f->created &&
-	    2 * xlb_jiffies_ms(idle, c->hz) < timeout_ms)
+	/* forwarded here (a packet since it was made: not a peer's copy) */
+	if (f->seen != (__u32)f->created)
 		xlbd_sync_resend(
 			c->d, &r, f->backend_gen,
 			xlb_jiffies_ms(c->now - (__u32)f->created, c->hz),
-			timeout_ms);
+			c->gap_ms, timeout_ms);
 }
 
 void xlbd_nat_sweep(struct xlbd *d)
@@ -175,7 +183,15 @@ void xlbd_nat_sweep(struct xlbd *d)
 		err = -EOPNOTSUPP;
 	if (!err) {
 		c.now = now;
+		/* the first sweep: as if the last had been one interval ago */
+		c.gap_ms = swept ? xlb_jiffies_ms(c.now - last_sweep, c.hz)
+				 : d->cfg.flows.scan_interval_ms;
 		err = xlb_dp_nat_sweep(&d->dp, now, on_live, &c, &st);
+	}
+	if (!err) {
+		/* one cut short: the next looks back over it too */
+		last_sweep = c.now;
+		swept = true;
 	}
 	if (err && err != -EOPNOTSUPP)
 		pr_warn("snat: expiring NAT flows: %s", strerror(-err));

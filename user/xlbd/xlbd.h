@@ -115,7 +115,7 @@ struct xlbd_announce {
 	X(kept_local, "flows this node had already: kept")           \
 	X(unknown, "flows of a service or backend not here")         \
 	X(insert_failed, "flows the table refused")                  \
-	X(resent, "active flows sent again (every half timeout)")    \
+	X(resent, "live flows sent again, once per resend period")   \
 	X(refreshed, "peers' flows sent again: idle clock reset")    \
 	X(nat_own_snat, "NAT flows on this node's own SNAT address")
 
@@ -419,16 +419,17 @@ int xlbd_sync_start(struct xlbd *d);
 int xlbd_sync_reload(struct xlbd *d, const struct xlb_sync_conf *c);
 void xlbd_sync_stop(struct xlbd *d);
 /*
- * flows.c's scan and nat.c's sweep, for each active flow this node
+ * flows.c's scan and nat.c's sweep, for each live flow this node
  * forwards (@r: its key, this node's backend id, for full NAT its SNAT
  * tuple and XLB_SYNC_F_SYN while unconfirmed; the backend's address is
- * filled here), @gen its backend's gen: once every half of its idle
- * timeout (@age_ms since created, the scan every scan_interval) it is
- * sent again, so its copies on the peers, which never see its packets, do
- * not idle out while it lives here.
+ * filled here), @gen its backend's gen, @age_ms since it was created,
+ * @gap_ms since the walk's previous whole run: it is sent again each time
+ * its age crosses a multiple of a period derived from @timeout_ms, the
+ * scan interval and batch_delay (flow_sync_resend.h), so its copies on
+ * the peers, which never see its packets, live as long as it lives here.
  */
 void xlbd_sync_resend(struct xlbd *d, struct xlb_sync_rec *r, __u32 gen,
-		      __u64 age_ms, __u32 timeout_ms);
+		      __u64 age_ms, __u64 gap_ms, __u32 timeout_ms);
 /* One datagram as received from @from (tests and fuzzing call it too). */
 void xlbd_sync_receive(struct xlbd *d, const void *buf, size_t len,
 		       const struct sockaddr_storage *from, __u64 now_ms);

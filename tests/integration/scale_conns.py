@@ -60,7 +60,9 @@ class Long:
         self.next_at = time.monotonic() + stagger
         self.period = period
         self.broken = None
+        self.broken_at = None
         self.answers = 0
+        self.port = self.s.getsockname()[1]
 
     def send(self, now):
         try:
@@ -177,6 +179,9 @@ def main():
             c = key.data
             if c.broken is None:
                 c.readable(time.monotonic())
+        for c in live:
+            if c.broken and c.broken_at is None:
+                c.broken_at = time.monotonic()
     stream.join()
     broken = [c for c in conns if c.broken]
     fails = [s for s, ok in log if not ok]
@@ -190,6 +195,12 @@ def main():
         "new_failed": len(fails),
         "new_after_fault": sum(1 for s, _ in log if s > fault_t),
         "last_fail_ms": round((max(fails) - fault_t) * 1000) if fails else None,
+        # to find them in the nodes' flow tables (client port, first
+        # backend, when it broke after the fault in ms, why)
+        "broken_detail": [[c.port, c.backend,
+                           round((c.broken_at - fault_t) * 1000)
+                           if c.broken_at and fault_t else None, c.broken]
+                          for c in broken],
     }
     json.dump(out, sys.stdout)
     print()

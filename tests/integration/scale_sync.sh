@@ -105,8 +105,15 @@ t_forged() {
 # node_lost WANT AT: long-lived web_rr connections, n2's link cut AT s
 # after they opened; WANT zero: none broken; some: at least 10 broken
 node_lost() {
-	local out=$DIR/conns.$1.json fault=$DIR/fault.sh at=$2
-	echo "ip -n $LAB_SW_NS link set n2 down" >"$fault"
+	local out=$DIR/conns.$1.json fault=$DIR/fault.sh at=$2 s
+	# the fault: every node's web_rr flows (to explain a broken
+	# connection), then n2's link cut
+	{
+		for s in "${NODE_SOCKS[@]}"; do
+			echo "\"$XLBCTL\" -s $s --json flows web_rr --limit 100000 >$s.$1.flows || true"
+		done
+		echo "ip -n $LAB_SW_NS link set n2 down"
+	} >"$fault"
 	wait_for 20000 three_hops || { echo "n2 not back in the route"; return 1; }
 	ip netns exec "$LAB_CLIENT_NS" timeout 30 python3 \
 		"$ROOT/tests/integration/scale_conns.py" "$LAB_VIP4_2" \
@@ -117,16 +124,32 @@ node_lost() {
 		echo "  $s: $(counter flow_sync_resent "$s") resent," \
 			"$(counter flow_sync_refreshed "$s") refreshed"
 	done
-	python3 - "$out" "$1" <<-'PY'
+	python3 - "$out" "$1" "${NODE_SOCKS[@]}" <<-'PY'
 	import json, sys
 	r = json.load(open(sys.argv[1]))
 	if sys.argv[2] == "zero":
 	    ok = r["broken"] == 0 and len(r["long_backends"]) == 3 and \
 	        r["long_answers"] >= 4 * r["long"]
+	    # each broken connection as every node held it at the cut
+	    for port, be, at, why in r["broken_detail"]:
+	        print("  broken: client port %s (%s), %s ms after the cut: %s" %
+	              (port, be, at, why))
+	        for s in sys.argv[3:]:
+	            try:
+	                fl = json.load(open(s + "." + sys.argv[2] + ".flows"))["flows"]
+	            except (OSError, ValueError, KeyError):
+	                continue
+	            for f in fl:
+	                if f["client_port"] == port:
+	                    print("    %s: %s" % (s.rsplit("/", 1)[-1], f))
 	else:
 	    ok = r["broken"] >= 10
 	sys.exit(0 if ok else 1)
 	PY
+	local rc=$?
+	# a backend a node's health checks took down meanwhile moves flows too
+	[[ $rc -eq 0 ]] || grep -h 'web_rr: backend .* -> ' "$LAB_N1_LOG" "$LAB_N3_LOG" | tail -n 5
+	return $rc
 }
 
 t_node_lost_synced() { node_lost zero 9; }

@@ -55,7 +55,8 @@ static bool simulate(__u32 timeout, __u32 scan, __u32 batch, int walks)
 
 	for (int i = 0; i < walks; i++) {
 		prev = w;
-		w += 1 + rnd(2 * scan); /* early, on time or a whole scan late */
+		w += 1 +
+		     rnd(2 * scan); /* early, on time or a whole scan late */
 		if (w < created)
 			continue;
 		age = w - created;

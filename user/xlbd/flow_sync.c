@@ -15,7 +15,8 @@
  *    right MAC and a sequence number not seen (xlb_sync_accept); each
  *    flow's backend is looked up by address in this node's service, and
  *    the flow inserted pointing at this node's id and gen of it, unless
- *    the flow table already has the flow (this node's own choice stays).
+ *    the flow table already has the flow (this node's own choice stays;
+ *    a copy it never forwarded is refreshed, and follows the sender).
  *    Records past max_rate are dropped and counted.
  */
 #include <errno.h>
@@ -254,14 +255,17 @@ static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 		return;
 	}
 	/*
-	 * A flow sent again: a copy of ours this node never forwarded (seen
-	 * still its insertion time) restarts its idle clock; anything else
-	 * is this node's own and stays as it is.
+	 * A flow sent again: a copy this node never forwarded (seen still
+	 * its insertion time) restarts its idle clock, and takes the
+	 * sender's backend if that changed (a retransmitted SYN the sender
+	 * scheduled again, a recycled client port: keeping the old one would
+	 * send the flow elsewhere than its node does, and no later record
+	 * would refresh it); anything else is this node's own and stays.
 	 */
 	if (!bpf_map_lookup_elem(d->dp.flow_fd, &r->key, &cur) &&
-	    cur.backend_id == f.backend_id &&
-	    cur.backend_gen == f.backend_gen &&
-	    cur.seen == (__u32)cur.created && cur.seen != f.seen &&
+	    cur.seen == (__u32)cur.created &&
+	    (cur.seen != f.seen || cur.backend_id != f.backend_id ||
+	     cur.backend_gen != f.backend_gen) &&
 	    !bpf_map_update_elem(d->dp.flow_fd, &r->key, &f, BPF_EXIST))
 		y->refreshed++;
 	else

@@ -116,7 +116,7 @@ struct xlbd_announce {
 	X(unknown, "flows of a service or backend not here")         \
 	X(insert_failed, "flows the table refused")                  \
 	X(resent, "live flows sent again, once per resend period")   \
-	X(refreshed, "peers' flows sent again: idle clock reset")    \
+	X(refreshed, "peers' copies sent again: idle clock reset")   \
 	X(nat_own_snat, "NAT flows on this node's own SNAT address")
 
 struct xlbd_sync_peer {

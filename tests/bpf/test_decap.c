@@ -9,6 +9,7 @@
  * the same bytes and counters.
  */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -38,6 +39,7 @@ struct dcase {
 	int expect; /* XLB_DECAP_* counter that must move, -1: none */
 	/* the kernel's test run takes no skb with a cut IP header */
 	bool xdp_only;
+	bool gue_ver5; /* gue: the inner header's version nibble 5, no IP */
 };
 
 static void add_addr(struct xlb_decap_bpf *s, const char *a, __u32 flags)
@@ -109,6 +111,11 @@ static void run_prog(const struct dcase *c, bool tc)
 	pkt_finish(&in);
 	ASSERT_EQ(in.err, 0, "input built");
 	in.len -= c->cut;
+	if (c->gue_ver5) {
+		size_t v = ETH_HLEN + (c->o == O_GUE6 ? 40 : 20) + 8;
+
+		in.data[v] = 0x50 | (in.data[v] & 0x0f);
+	}
 
 	pkt_init(&exp);
 	pkt_eth(&exp, H_EGRESS_MAC, H_LB_MAC);
@@ -274,6 +281,14 @@ TEST(decap_gue_no_inner_unchanged)
 {
 	/* UDP to the GUE port and nothing after it */
 	run(&(struct dcase){ O_GUE6, false, 6080, .cut = INNER4_LEN,
+			     .expect = XLB_DECAP_MALFORMED });
+}
+
+TEST(decap_gue_not_ip_unchanged)
+{
+	run(&(struct dcase){ O_GUE4, false, 6080, .gue_ver5 = true,
+			     .expect = XLB_DECAP_MALFORMED });
+	run(&(struct dcase){ O_GUE6, true, 6080, .gue_ver5 = true,
 			     .expect = XLB_DECAP_MALFORMED });
 }
 

@@ -63,7 +63,10 @@ int xlb_decap(struct xdp_md *ctx)
  * size, which stripping the outer header does not change. The checksum
  * state is the kernel's: CHECKSUM_COMPLETE is corrected for the removed
  * bytes, CHECKSUM_UNNECESSARY (which may vouch for the outer header
- * only) is reset so the stack checks the inner one.
+ * only) is reset so the stack checks the inner one. A GRO-merged GUE
+ * frame (UDP GRO forwarding on the interface: segments merged by UDP
+ * payload, so every segment after the first still carries its inner
+ * headers) cannot be stripped as one packet: dropped and counted failed.
  *
  * Every frame it keeps goes on with TC_ACT_UNSPEC, not TC_ACT_OK: the
  * interface's other ingress filters (after ours, priority
@@ -91,6 +94,10 @@ int xlb_decap_tc(struct __sk_buff *skb)
 	}
 	if (!xlb_decap_frame(eth, end, &s))
 		return TC_ACT_UNSPEC;
+	if (s.gue && skb->gso_segs > 1) {
+		count(XLB_DECAP_FAILED);
+		return TC_ACT_SHOT;
+	}
 	/* only a change of family needs the flag (kernels before 6.3 lack it) */
 	if (s.inner_proto != eth->h_proto)
 		flags |= s.inner_proto == bpf_htons(ETH_P_IP)

@@ -50,7 +50,7 @@ enum {
 	XLB_DECAP_NOT_LOCAL, /* tunnel frame to an address not ours: passed */
 	XLB_DECAP_NOT_VIP,   /* inner destination not a VIP: passed */
 	XLB_DECAP_MALFORMED, /* IP/UDP/GUE/inner header cut short: passed */
-	XLB_DECAP_FAILED,    /* the kernel refused to strip: dropped */
+	XLB_DECAP_FAILED,    /* ours, not strippable (README): dropped */
 	XLB_DECAP_NR_COUNTERS
 };
 

@@ -43,6 +43,7 @@ XLB_PERCPU_COUNTERS(xlb_decap_stats, XLB_DECAP_NR_COUNTERS);
 struct xlb_decap_strip {
 	int len;
 	__be16 inner_proto; /* ETH_P_IP or ETH_P_IPV6, network order */
+	bool gue;	    /* an outer UDP header among the len bytes */
 };
 
 /* Does addr (4 or 16 bytes at p) carry flag in xlb_decap_addrs? */
@@ -100,7 +101,8 @@ static __always_inline int xlb_decap_decide(void *l3, void *end, __be16 proto,
 	} else {
 		return XLB_DECAP_NOT_OURS;
 	}
-	if (next == IPPROTO_UDP) {
+	s->gue = next == IPPROTO_UDP;
+	if (s->gue) {
 		struct udphdr *udp = l3 + len;
 		__u8 *v;
 

@@ -40,6 +40,7 @@ struct dcase {
 	/* the kernel's test run takes no skb with a cut IP header */
 	bool xdp_only;
 	bool gue_ver5; /* gue: the inner header's version nibble 5, no IP */
+	bool gso;      /* tc only: an skb of 2 GSO segments */
 };
 
 static void add_addr(struct xlb_decap_bpf *s, const char *a, __u32 flags)
@@ -123,16 +124,25 @@ static void run_prog(const struct dcase *c, bool tc)
 	pkt_finish(&exp);
 	pkt_set16(&exp, 12, c->inner6 ? 0x86dd : 0x0800);
 
+	struct __sk_buff skb = { .gso_segs = 2, .gso_size = 64 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.data,
 		    .data_size_in = in.len, .data_out = out,
 		    .data_size_out = sizeof(out), .repeat = 1);
+
+	if (c->gso) {
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+	}
 	if (!ASSERT_OK(bpf_prog_test_run_opts(
 			       bpf_program__fd(tc ? s->progs.xlb_decap_tc
 						  : s->progs.xlb_decap),
 			       &opts),
 		       tc ? "test run (tc)" : "test run (xdp)"))
 		goto out;
-	ASSERT_EQ(opts.retval, tc ? (__u32)TC_ACT_UNSPEC : XDP_PASS,
+	ASSERT_EQ(opts.retval,
+		  !tc				  ? XDP_PASS
+		  : c->expect == XLB_DECAP_FAILED ? (__u32)TC_ACT_SHOT
+						  : (__u32)TC_ACT_UNSPEC,
 		  tc ? "action (tc)" : "action (xdp)");
 	const struct pkt *want = decap ? &exp : &in;
 
@@ -153,7 +163,8 @@ out:
 
 static void run(const struct dcase *c)
 {
-	run_prog(c, false);
+	if (!c->gso)
+		run_prog(c, false);
 	if (!c->xdp_only)
 		run_prog(c, true);
 }
@@ -290,6 +301,23 @@ TEST(decap_gue_not_ip_unchanged)
 			     .expect = XLB_DECAP_MALFORMED });
 	run(&(struct dcase){ O_GUE6, true, 6080, .gue_ver5 = true,
 			     .expect = XLB_DECAP_MALFORMED });
+}
+
+/*
+ * A GRO-merged GUE frame cannot be stripped as one packet; an ipip one
+ * whose GSO type the kernel cannot shorten (the test run sets none)
+ * neither: both dropped, counted failed, the frame as it came.
+ */
+TEST(decap_tc_gso_gue_failed)
+{
+	run(&(struct dcase){ O_GUE4, false, 6080, .gso = true,
+			     .expect = XLB_DECAP_FAILED });
+}
+
+TEST(decap_tc_gso_refused_failed)
+{
+	run(&(struct dcase){ O_IPIP6, true, .gso = true,
+			     .expect = XLB_DECAP_FAILED });
 }
 
 TEST(decap_gue_inner4_cut_short_unchanged)

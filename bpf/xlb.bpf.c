@@ -110,7 +110,8 @@ static __always_inline bool flow_rate_ok(void)
 /*
  * Flow sync: tell xlbd about a flow just pinned (XLB_SVC_F_SYNC). Out of
  * line, like trace(): only new flows of synced services reach it. A full
- * ring buffer loses the record (counted), the packet goes on.
+ * ring buffer loses the record (counted), the packet goes on. Submitted
+ * without a wakeup: xlbd reads the ring on a timer (XLB_MAP_FLOW_SYNC).
  */
 static __attribute__((noinline)) void sync_emit(const struct xlb_pkt *p,
 						const struct xlb_backend *be,
@@ -130,7 +131,7 @@ static __attribute__((noinline)) void sync_emit(const struct xlb_pkt *p,
 	r->be_family = be->family;
 	r->flags = unconfirmed ? XLB_SYNC_F_SYN : 0;
 	r->backend_id = be_id;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
 /* A followed entry saw a packet: refresh it, note a close. */

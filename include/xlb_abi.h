@@ -350,6 +350,14 @@ struct xlb_sync_rec {
 };
 
 /*
+ * XLB_MAP_FLOW_SYNC's size (a power of two, in bytes): each record takes
+ * sizeof(struct xlb_sync_rec) plus the ring's 8-byte header, so it holds
+ * XLB_FLOW_SYNC_RING_BYTES / 88 records; xlbd reads it often enough that
+ * max_rate's records fit twice (xlb_sync_poll_ms()).
+ */
+#define XLB_FLOW_SYNC_RING_BYTES (1024 * 1024)
+
+/*
  * Full NAT (forwarding nat). A client's flow (its struct xlb_flow_key)
  * leaves as SNAT address:port -> backend address:port; the backend's reply
  * comes back to the SNAT address and leaves as VIP:port -> client. Two

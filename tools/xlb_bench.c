@@ -89,7 +89,9 @@
 
 #include "xlb_abi.h"
 #include "xlb_bench_encap.h"
+#include "config.h"
 #include "dataplane.h"
+#include "flow_sync_ring.h"
 #include "maglev.h"
 #include "sched_ring.h"
 #include "xlb_hash.h"
@@ -169,6 +171,7 @@ static __u32 repeat = DEF_REPEAT;
 static int singles = DEF_SINGLES;
 static int bench_cpu;
 static bool encap_only; /* -e */
+static bool sched_only; /* -s */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -730,7 +733,11 @@ static void series_forget(const struct series *s,
  * repeat-1 runs of series sa, each followed by a repeat-1 run of series
  * sb, whose cost is base (the established frame est and its amortized
  * est_ns, for most rows). Adds the row base + mean(sa) - mean(sb) and, if
- * raw_name, the plain repeat-1 medians of both series.
+ * raw_name, the plain repeat-1 medians of both series. Two generated
+ * series (new flows against new flows) run each pair in a random order:
+ * an insert into an LRU map now and then refills the CPU's free list (a
+ * few us, every 128 inserts or so), which a fixed order gives to one
+ * series (+45 to +100 ns measured between two identical services).
  */
 static int delta_row(const char *name, const struct series *sa,
 		     const struct series *sb, double base, const char *raw_name,
@@ -743,6 +750,7 @@ static int delta_row(const char *name, const struct series *sa,
 	double fig[RUNS], raw[RUNS], floor1[RUNS];
 	__u64 s0[XLB_STAT_MAX], s1[XLB_STAT_MAX], nf = 0, want = 0;
 	bool new_flows = sa->new_flows || sb->new_flows;
+	bool swap = sa->gen && sb->gen;
 	struct row *r;
 	int err = 0;
 
@@ -756,8 +764,13 @@ static int delta_row(const char *name, const struct series *sa,
 
 		stats(s0);
 		for (int i = 0; i < singles && !err; i++) {
-			err = series_run(name, sa, &ka[i], &a[i]);
+			bool b_first = swap && (xorshift() & 1); /* see above */
+
+			if (b_first)
+				err = series_run(name, sb, &kb[i], &b[i]);
 			if (!err)
+				err = series_run(name, sa, &ka[i], &a[i]);
+			if (!err && !b_first)
 				err = series_run(name, sb, &kb[i], &b[i]);
 		}
 		if (err)
@@ -1029,7 +1042,11 @@ static int sched_ring(int sched, const struct xlb_maglev_backend *be, size_t n,
  * the same 100 backends: the established hit (amortized) and a new flow
  * (SYN, est+delta against that service's own established frame).
  */
-/* Flow sync: a thread drains XLB_MAP_FLOW_SYNC as xlbd would. */
+/*
+ * Flow sync: a thread drains XLB_MAP_FLOW_SYNC as xlbd does with the
+ * default flow_sync config: the program wakes nobody, the ring is read
+ * every xlb_sync_ring_poll_ms().
+ */
 static volatile bool sync_stop;
 static __u64 sync_recs;
 
@@ -1041,11 +1058,15 @@ static int sync_count(void *ctx, void *data, size_t len)
 
 static void *sync_drain(void *arg)
 {
+	__u32 ms = xlb_sync_ring_poll_ms(XLB_SYNC_BATCH_MS, XLB_SYNC_MAX_RATE);
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
 	struct ring_buffer *rb = arg;
 
 	pin_cpu(bench_cpu ? 0 : 1);
-	while (!sync_stop)
-		ring_buffer__poll(rb, 10);
+	while (!sync_stop) {
+		nanosleep(&ts, NULL);
+		ring_buffer__consume(rb);
+	}
 	ring_buffer__consume(rb);
 	return NULL;
 }
@@ -1053,13 +1074,26 @@ static void *sync_drain(void *arg)
 /*
  * The round-robin service again with XLB_SVC_F_SYNC: each new flow also
  * writes its record to the ring buffer, drained on another CPU. The
- * established row shows the flag costs established packets nothing.
+ * established row shows the flag costs established packets nothing. The
+ * new-flow row is paired, so that a loaded machine does not swamp a few
+ * ns: two twins of the service (VIPs 198.19.1.(10 + XLB_SCHED_MAX) and
+ * the next, the same ring), one with the flag, take SYNs in turn, and the
+ * row is syn_ns (the plain new-flow row) + mean(synced) - mean(plain).
  */
 static int bench_sync(const struct xlb_svc_key *k, struct xlb_svc *v,
 		      const struct xlb_maglev_backend *mb,
-		      const struct frame *f, const struct pkt *est)
+		      const struct frame *f, double syn_ns)
 {
+	char tvip[2][INET_ADDRSTRLEN];
+	struct series sa = { .gen = gen_syn,
+			     .vip = tvip[0],
+			     .new_flows = true };
+	struct series sb = { .gen = gen_syn,
+			     .vip = tvip[1],
+			     .new_flows = true };
+	struct xlb_svc twin[2] = { *v, *v };
 	__u64 lost0, s[XLB_STAT_MAX];
+	struct xlb_svc_key tk[2];
 	struct ring_buffer *rb;
 	pthread_t th;
 	__u32 *ring = NULL;
@@ -1070,10 +1104,18 @@ static int bench_sync(const struct xlb_svc_key *k, struct xlb_svc *v,
 	if (!rb)
 		return -errno;
 	err = sched_ring(v->sched, mb, SCHED_BE, &ring, &v->table_size);
-	if (err)
-		goto out;
+	for (int i = 0; i < 2 && !err; i++) {
+		snprintf(tvip[i], sizeof(tvip[i]), "198.19.1.%d",
+			 10 + XLB_SCHED_MAX + i);
+		svc_key(&tk[i], tvip[i], 80, IPPROTO_TCP);
+		twin[i].id = SCHED_SVC_BASE + XLB_SCHED_MAX + i;
+		twin[i].flags = i ? 0 : XLB_SVC_F_SYNC;
+		err = xlb_dp_service_publish(&dp, &tk[i], &twin[i], ring,
+					     v->table_size);
+	}
 	v->flags = XLB_SVC_F_SYNC;
-	err = xlb_dp_service_publish(&dp, k, v, ring, v->table_size);
+	if (!err)
+		err = xlb_dp_service_publish(&dp, k, v, ring, v->table_size);
 	free(ring);
 	if (err)
 		goto out;
@@ -1087,24 +1129,28 @@ static int bench_sync(const struct xlb_svc_key *k, struct xlb_svc *v,
 	err = est_row("round-robin, established, flow sync on", f, XDP_TX,
 		      XLB_STAT_TX, NULL, 0);
 	if (!err)
-		err = new_flow_row("round-robin, new flow (SYN), flow sync on",
-				   f->dst, est, NULL, NULL, 0);
+		err = delta_row("round-robin, new flow (SYN), flow sync on",
+				&sa, &sb, syn_ns, NULL, NULL, 0);
 	sync_stop = true;
 	pthread_join(th, NULL);
 	if (err)
 		goto out;
 	stats(s);
 	r = &rows[nrows - 1];
-	snprintf(r->note, sizeof(r->note), "%llu records, %llu lost (%zu B)",
-		 (unsigned long long)sync_recs,
-		 (unsigned long long)(s[XLB_STAT_SYNC_LOST] - lost0),
-		 sizeof(struct xlb_sync_rec));
+	snprintf(
+		r->note, sizeof(r->note),
+		"%+.1f ns against its twin without; %llu records, %llu lost (%zu B)",
+		r->med - syn_ns, (unsigned long long)sync_recs,
+		(unsigned long long)(s[XLB_STAT_SYNC_LOST] - lost0),
+		sizeof(struct xlb_sync_rec));
 	v->flags = 0;
 	err = sched_ring(v->sched, mb, SCHED_BE, &ring, &v->table_size);
 	if (!err)
 		err = xlb_dp_service_publish(&dp, k, v, ring, v->table_size);
 	free(ring);
 out:
+	for (int i = 0; i < 2; i++)
+		xlb_dp_service_del(&dp, &tk[i], twin[i].id);
 	ring_buffer__free(rb);
 	return err;
 }
@@ -1170,7 +1216,7 @@ static int bench_sched(void)
 			 xlb_sched_names[sched]);
 		err = new_flow_row(name, vip, &est, NULL, NULL, 0);
 		if (!err && sched == XLB_SCHED_ROUND_ROBIN)
-			err = bench_sync(&k, &v, mb, &f, &est);
+			err = bench_sync(&k, &v, mb, &f, rows[nrows - 1].med);
 	}
 	est_ns = saved_est;
 	cur_sec = SEC_PKT;
@@ -2052,6 +2098,13 @@ static int bench_xlb(void)
 	if (err)
 		goto out;
 
+	if (sched_only) {
+		err = est_row("tcp4 established", &tcp4, XDP_TX, XLB_STAT_TX,
+			      NULL, 0);
+		if (!err)
+			err = bench_sched();
+		goto out;
+	}
 	if (encap_only) {
 		err = add_service(VIP6, 80, IPPROTO_TCP, 3, 1);
 		if (!err)
@@ -2412,7 +2465,7 @@ static const char *loadavg(void)
 
 /* --help: before and after the options (opts.h) */
 static const char usage[] =
-	"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e]\n";
+	"usage: xlb_bench [-o DIR] [-r REPEAT] [-n SINGLES] [-e|-s]\n";
 
 int main(int argc, char **argv)
 {
@@ -2430,6 +2483,9 @@ int main(int argc, char **argv)
 		  .num = &sing, .min = 100, .max = INT_MAX },
 		{ NULL, 'e', true, NULL, "the encapsulation rows only",
 		  .flag = &encap_only },
+		{ NULL, 's', true, NULL,
+		  "the scheduler rows only (with flow sync)",
+		  .flag = &sched_only },
 		{ NULL, 'h', true, NULL, "this text" },
 	};
 	struct xlb_opts o = { "xlb_bench", opts, ARRAY_SIZE(opts),
@@ -2456,9 +2512,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = bench_xlb();
-	if (!err && !encap_only)
+	if (!err && !encap_only && !sched_only)
 		err = bench_maglev(65537, 1.8);
-	if (!err && !encap_only)
+	if (!err && !encap_only && !sched_only)
 		err = bench_maglev(655373, 22.9);
 
 	printf("xlb_bench: BPF_PROG_TEST_RUN on CPU %d, repeat %u, median of "

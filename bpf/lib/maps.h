@@ -164,10 +164,15 @@ struct {
  * New flows of services with XLB_SVC_F_SYNC, for xlbd's flow sync (struct
  * xlb_sync_rec, 88 bytes with the ring's header: about 11,900 records).
  * A record that does not fit is counted (flow_sync_lost), never waited on.
+ * Records are submitted with BPF_RB_NO_WAKEUP: the default wakes the
+ * reader whenever it has caught up, which for a reader keeping up is every
+ * record, an irq_work and a wakeup of another CPU costing each new flow
+ * about 2 us (make bench). xlbd reads the ring on a timer instead
+ * (xlb_sync_poll_ms()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1024 * 1024);
+	__uint(max_entries, XLB_FLOW_SYNC_RING_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_FLOW_SYNC SEC(".maps");
 

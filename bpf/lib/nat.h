@@ -304,7 +304,7 @@ __noinline int xlb_nat_sync_emit(const struct xlb_flow_key *k,
 	r->be_family = k->svc.family;
 	r->flags = f->state == XLB_NAT_S_SYN ? XLB_SYNC_F_SYN : 0;
 	r->backend_id = f->backend_id;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP); /* see XLB_MAP_FLOW_SYNC */
 	return 0;
 }
 

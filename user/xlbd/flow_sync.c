@@ -5,7 +5,8 @@
  * with flow_sync to the XLB_MAP_FLOW_SYNC ring buffer; here, on the event
  * loop:
  *
- *  - sending: the ring buffer's records are batched into one datagram
+ *  - sending: the ring buffer is read on a timer (the program wakes
+ *    nobody: flow_sync_ring.h), its records batched into one datagram
  *    (full, or batch_delay after its first record), sealed and sent to
  *    every peer from the sync socket. Records past max_rate per second
  *    are dropped and counted; the memory is one datagram, whatever the
@@ -31,6 +32,7 @@
 #include <bpf/libbpf.h>
 
 #include "flow_sync_resend.h"
+#include "flow_sync_ring.h"
 #include "jclock.h"
 #include "log.h"
 #include "nat_peer.h"
@@ -178,11 +180,15 @@ void xlbd_sync_resend(struct xlbd *d, struct xlb_sync_rec *r, __u32 gen,
 	}
 }
 
-static void on_ring(struct xlb_loop *l, int fd, uint32_t events, void *ctx)
+static void on_poll(struct xlb_loop *l, void *ctx)
 {
 	struct xlbd *d = ctx;
+	struct xlbd_sync *y = &d->sync;
 
-	ring_buffer__consume(d->sync.rb);
+	ring_buffer__consume(y->rb);
+	y->poll = xlb_timer_add(l, y->poll_ms, on_poll, d);
+	if (!y->poll)
+		pr_err("flow_sync: out of memory: the program's flows are no longer read (flow_sync_lost counts them) until a reload changes flow_sync");
 }
 
 static struct xlbd_sync_peer *
@@ -395,16 +401,18 @@ int xlbd_sync_start(struct xlbd *d)
 		xlbd_sync_stop(d);
 		return err;
 	}
+	y->poll_ms = xlb_sync_ring_poll_ms(c->batch_ms, c->max_rate);
 	if (d->dp.flow_sync_fd < 0) {
 		pr_warn("flow_sync: the running XDP program predates it and sends no flows; receiving only until xlbd --teardown and a fresh start");
 	} else {
 		y->rb = ring_buffer__new(d->dp.flow_sync_fd, on_record, d,
 					 NULL);
 		err = y->rb ? 0 : -errno;
-		if (!err)
-			err = xlb_loop_add_fd(d->loop,
-					      ring_buffer__epoll_fd(y->rb),
-					      EPOLLIN, on_ring, d);
+		if (!err) {
+			y->poll =
+				xlb_timer_add(d->loop, y->poll_ms, on_poll, d);
+			err = y->poll ? 0 : -ENOMEM;
+		}
 		if (err) {
 			pr_err("flow_sync: cannot read the program's flows: %s",
 			       strerror(-err));
@@ -414,8 +422,8 @@ int xlbd_sync_start(struct xlbd *d)
 		/* what waited while no daemon ran */
 		ring_buffer__consume(y->rb);
 	}
-	pr_info("flow_sync: on %s, %zu peers, at most %u records/s", c->address,
-		y->n_peers, c->max_rate);
+	pr_info("flow_sync: on %s, %zu peers, at most %u records/s, the program's flows read every %u ms",
+		c->address, y->n_peers, c->max_rate, y->poll_ms);
 	return 0;
 }
 
@@ -423,8 +431,12 @@ void xlbd_sync_stop(struct xlbd *d)
 {
 	struct xlbd_sync *y = &d->sync;
 
+	xlb_timer_cancel(d->loop, y->poll);
+	y->poll = NULL;
 	if (y->rb) {
-		xlb_loop_del_fd(d->loop, ring_buffer__epoll_fd(y->rb));
+		/* up to a poll period of records: batched, then sent below */
+		if (y->fd >= 0 && y->enc)
+			ring_buffer__consume(y->rb);
 		ring_buffer__free(y->rb);
 		y->rb = NULL;
 	}

@@ -130,6 +130,8 @@ struct xlbd_sync_peer {
 struct xlbd_sync {
 	int fd; /* UDP, bound to cfg.sync.address; -1: off */
 	struct ring_buffer *rb;
+	struct xlb_timer *poll; /* reads rb every poll_ms (flow_sync_ring.h) */
+	__u32 poll_ms;
 	struct xlb_timer *flush;
 	struct xlb_sync_enc *enc;
 	struct xlb_sync_hdr hdr; /* sender, epoch, last seq */

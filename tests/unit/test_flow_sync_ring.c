@@ -13,7 +13,8 @@ TEST(sync_ring_poll_ms)
 	/* the defaults: batch_delay 5 ms, 100,000/s (59 ms would fit) */
 	ASSERT_EQ(xlb_sync_ring_poll_ms(5, 100000), 5, "batch_delay");
 	ASSERT_EQ(xlb_sync_ring_poll_ms(1000, 100000), 59, "what fits twice");
-	ASSERT_TRUE(2ULL * 100000 * xlb_sync_ring_poll_ms(1000, 100000) / 1000 <=
+	ASSERT_TRUE(2ULL * 100000 * xlb_sync_ring_poll_ms(1000, 100000) /
+				    1000 <=
 			    XLB_SYNC_RING_RECS,
 		    "two periods of max_rate fit");
 	ASSERT_EQ(xlb_sync_ring_poll_ms(0, 100000), 1, "batch_delay 0: 1 ms");

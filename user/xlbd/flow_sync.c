@@ -7,8 +7,8 @@
  *
  *  - sending: the ring buffer is read on a timer (the program wakes
  *    nobody: flow_sync_ring.h), its records batched into one datagram
- *    (full, or batch_delay after its first record), sealed and sent to
- *    every peer from the sync socket. Records past max_rate per second
+ *    (full, or at most batch_delay after its first record's packet),
+ *    sealed and sent to every peer from the sync socket. Records past max_rate per second
  *    are dropped and counted; the memory is one datagram, whatever the
  *    rate (the ring buffer itself is the queue, and the program counts
  *    what does not fit in it: flow_sync_lost).
@@ -117,13 +117,16 @@ static void on_flush(struct xlb_loop *l, void *ctx)
 	flush(d);
 }
 
-static void send_record(struct xlbd *d, const struct xlb_sync_rec *rp)
+/* Batch @rp; its datagram leaves at the latest @wait_ms from now. */
+static void queue_record(struct xlbd *d, const struct xlb_sync_rec *rp,
+			 __u32 wait_ms)
 {
 	struct xlbd_sync *y = &d->sync;
 	struct xlb_sync_rec r = *rp;
+	__u64 now = xlb_now_ms();
 
 	if (!bucket_take(&y->send_tokens, &y->send_ms, d->cfg.sync.max_rate,
-			 xlb_now_ms(), 1)) {
+			 now, 1)) {
 		y->send_dropped++;
 		return;
 	}
@@ -134,20 +137,37 @@ static void send_record(struct xlbd *d, const struct xlb_sync_rec *rp)
 			return;
 		}
 	}
-	if (!y->flush)
-		y->flush = xlb_timer_add(d->loop, d->cfg.sync.batch_ms,
-					 on_flush, d);
+	if (y->flush && now + wait_ms < y->flush_at) {
+		xlb_timer_cancel(d->loop, y->flush);
+		y->flush = NULL;
+	}
+	if (!y->flush) {
+		y->flush = xlb_timer_add(d->loop, wait_ms, on_flush, d);
+		y->flush_at = now + wait_ms;
+	}
 	if (!y->flush)
 		flush(d);
 }
 
+static void send_record(struct xlbd *d, const struct xlb_sync_rec *rp)
+{
+	queue_record(d, rp, d->cfg.sync.batch_ms);
+}
+
+/*
+ * A record of the ring. It may have waited there up to a poll period
+ * already, so its datagram leaves that much sooner: batch_delay bounds
+ * its whole wait.
+ */
 static int on_record(void *ctx, void *data, size_t size)
 {
+	struct xlbd *d = ctx;
+	__u32 batch = d->cfg.sync.batch_ms, poll = d->sync.poll_ms;
 	struct xlb_sync_rec r;
 
 	if (size >= sizeof(r)) {
 		memcpy(&r, data, sizeof(r));
-		send_record(ctx, &r);
+		queue_record(d, &r, batch > poll ? batch - poll : 0);
 	}
 	return 0;
 }

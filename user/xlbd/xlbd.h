@@ -133,6 +133,7 @@ struct xlbd_sync {
 	struct xlb_timer *poll; /* reads rb every poll_ms (flow_sync_ring.h) */
 	__u32 poll_ms;
 	struct xlb_timer *flush;
+	__u64 flush_at; /* xlb_now_ms() when flush fires */
 	struct xlb_sync_enc *enc;
 	struct xlb_sync_hdr hdr; /* sender, epoch, last seq */
 	struct xlbd_sync_peer peers[XLB_SYNC_MAX_PEERS];

@@ -243,6 +243,24 @@ void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], const char *spa,
 	set_next(p, NEXT_NONE, -1);
 }
 
+/*
+ * The most recent header of type (what, for the error: "IPv4"), for the
+ * setters; NULL after an earlier error or with none.
+ */
+static __u8 *layer_hdr(struct pkt *p, const char *fn, enum pkt_layer_type type,
+		       const char *what)
+{
+	struct pkt_layer *l = last_layer(p, type);
+
+	if (p->err)
+		return NULL;
+	if (!l) {
+		pkt_error(p, fn, "no %s header", what);
+		return NULL;
+	}
+	return p->data + l->off;
+}
+
 void pkt_ipv4(struct pkt *p, const char *src, const char *dst)
 {
 	__u8 *h;
@@ -261,23 +279,9 @@ void pkt_ipv4(struct pkt *p, const char *src, const char *dst)
 	set_next(p, NEXT_IPPROTO, (h + 9) - p->data);
 }
 
-/* The most recent IPv4 header, for the setters. */
-static __u8 *ipv4_hdr(struct pkt *p, const char *fn)
-{
-	struct pkt_layer *l = last_layer(p, PKT_L_IPV4);
-
-	if (p->err)
-		return NULL;
-	if (!l) {
-		pkt_error(p, fn, "no IPv4 header");
-		return NULL;
-	}
-	return p->data + l->off;
-}
-
 void pkt_ipv4_ttl(struct pkt *p, __u8 ttl)
 {
-	__u8 *h = ipv4_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
 
 	if (h)
 		h[8] = ttl;
@@ -285,7 +289,7 @@ void pkt_ipv4_ttl(struct pkt *p, __u8 ttl)
 
 void pkt_ipv4_id(struct pkt *p, __u16 id)
 {
-	__u8 *h = ipv4_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
 
 	if (h)
 		put16(h + 4, id);
@@ -293,7 +297,7 @@ void pkt_ipv4_id(struct pkt *p, __u16 id)
 
 void pkt_ipv4_tos(struct pkt *p, __u8 tos)
 {
-	__u8 *h = ipv4_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
 
 	if (h)
 		h[1] = tos;
@@ -301,7 +305,7 @@ void pkt_ipv4_tos(struct pkt *p, __u8 tos)
 
 void pkt_ipv4_frag(struct pkt *p, bool df, bool mf, __u16 offset)
 {
-	__u8 *h = ipv4_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
 
 	if (!h)
 		return;
@@ -314,7 +318,7 @@ void pkt_ipv4_frag(struct pkt *p, bool df, bool mf, __u16 offset)
 
 void pkt_ipv4_proto(struct pkt *p, __u8 proto)
 {
-	__u8 *h = ipv4_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
 
 	if (h)
 		h[9] = proto;
@@ -365,22 +369,9 @@ void pkt_ipv6(struct pkt *p, const char *src, const char *dst)
 	set_next(p, NEXT_IPPROTO, (h + 6) - p->data);
 }
 
-static __u8 *ipv6_hdr(struct pkt *p, const char *fn)
-{
-	struct pkt_layer *l = last_layer(p, PKT_L_IPV6);
-
-	if (p->err)
-		return NULL;
-	if (!l) {
-		pkt_error(p, fn, "no IPv6 header");
-		return NULL;
-	}
-	return p->data + l->off;
-}
-
 void pkt_ipv6_hlim(struct pkt *p, __u8 hlim)
 {
-	__u8 *h = ipv6_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV6, "IPv6");
 
 	if (h)
 		h[7] = hlim;
@@ -388,7 +379,7 @@ void pkt_ipv6_hlim(struct pkt *p, __u8 hlim)
 
 void pkt_ipv6_flow(struct pkt *p, __u8 tclass, __u32 flow_label)
 {
-	__u8 *h = ipv6_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV6, "IPv6");
 
 	if (h)
 		put32(h,
@@ -506,22 +497,9 @@ void pkt_tcp(struct pkt *p, __u16 sport, __u16 dport, __u8 flags)
 	set_next(p, NEXT_NONE, -1);
 }
 
-static __u8 *tcp_hdr(struct pkt *p, const char *fn)
-{
-	struct pkt_layer *l = last_layer(p, PKT_L_TCP);
-
-	if (p->err)
-		return NULL;
-	if (!l) {
-		pkt_error(p, fn, "no TCP header");
-		return NULL;
-	}
-	return p->data + l->off;
-}
-
 void pkt_tcp_seq(struct pkt *p, __u32 seq, __u32 ack)
 {
-	__u8 *h = tcp_hdr(p, __func__);
+	__u8 *h = layer_hdr(p, __func__, PKT_L_TCP, "TCP");
 
 	if (!h)
 		return;

@@ -489,6 +489,40 @@ static __always_inline void nat_rev_key_of_reply(struct xlb_nat_rev_key *rk,
 }
 
 /*
+ * The reverse entry of a frame from a backend's side to s->a.key (a reply,
+ * or the flow an ICMP error quotes), s->rk its key, after the checks every
+ * such path makes. NULL with *act: -1 when the address is no SNAT address
+ * (not NAT traffic), XDP_PASS with a->reason when none of ours.
+ */
+static __always_inline struct xlb_nat_rev *
+nat_reply_rev(struct xdp_md *ctx, struct nat_scratch *s, int *act)
+{
+	struct nat_arg *a = &s->a;
+	struct xlb_nat_cfg *cfg;
+	struct xlb_nat_rev *r;
+	__u32 zero = 0, l2;
+
+	*act = XDP_PASS;
+	nat_rev_key_of_reply(&s->rk, &a->key);
+	r = bpf_map_lookup_elem(&XLB_MAP_NAT_REV, &s->rk);
+	if (!r) {
+		cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);
+		if (!cfg || !nat_is_snat(cfg, &a->key))
+			*act = -1;
+		else /* the node's own traffic on that address, or a stale flow */
+			a->reason = XLB_STAT_NAT_NO_STATE;
+		return NULL;
+	}
+	/* as a VIP frame: one to another host is not ours, nor its flow's */
+	l2 = l2_frame_not_ours(ctx);
+	if (l2 != XLB_STAT_MAX) {
+		a->reason = l2;
+		return NULL;
+	}
+	return r;
+}
+
+/*
  * A packet to an address that may be ours but no service: a backend's
  * reply to an SNAT address:port, translated back to VIP:port -> client.
  * Returns -1 when it is not NAT traffic (the caller passes it on as
@@ -497,37 +531,18 @@ static __always_inline void nat_rev_key_of_reply(struct xlb_nat_rev_key *rk,
 __noinline int xlb_nat_reply(struct xdp_md *ctx)
 {
 	struct nat_scratch *s = nat_scratch();
-	const struct xlb_flow_key *k;
-	struct xlb_nat_rev_key *rk;
-	struct xlb_nat_cfg *cfg;
 	struct xlb_flow_key *c;
 	struct xlb_nat_rev *r;
 	struct nat_arg *a;
-	__u32 zero = 0, l2;
 	__u64 now;
 	int act;
 
 	if (!s)
 		return XDP_ABORTED;
 	a = &s->a;
-	k = &a->key;
-	rk = &s->rk;
-	nat_rev_key_of_reply(rk, k);
-	r = bpf_map_lookup_elem(&XLB_MAP_NAT_REV, rk);
-	if (!r) {
-		cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);
-		if (!cfg || !nat_is_snat(cfg, k))
-			return -1;
-		/* the node's own traffic on that address, or a stale flow */
-		a->reason = XLB_STAT_NAT_NO_STATE;
-		return XDP_PASS;
-	}
-	/* as a VIP frame: one to another host is not ours, nor its flow's */
-	l2 = l2_frame_not_ours(ctx);
-	if (l2 != XLB_STAT_MAX) {
-		a->reason = l2;
-		return XDP_PASS;
-	}
+	r = nat_reply_rev(ctx, s, &act);
+	if (!r)
+		return act;
 	if (nat_ttl_expired(ctx, a)) {
 		a->reason = XLB_STAT_DROP_TTL;
 		return XDP_DROP;

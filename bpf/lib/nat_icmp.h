@@ -208,11 +208,9 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 	struct nat_scratch *s = nat_scratch();
 	const union xlb_addr *src, *dst;
 	struct xlb_flow_key *c;
-	struct xlb_nat_cfg *cfg;
 	struct xlb_nat_fwd *f;
 	struct xlb_nat_rev *r;
 	struct nat_arg *a;
-	__u32 zero = 0, l2;
 	__be16 qs, qd;
 	int act;
 
@@ -232,20 +230,9 @@ __noinline int xlb_nat_icmp(struct xdp_md *ctx, __u32 to_backend)
 		qs = s->nf.be_port;
 		qd = s->nf.snat_port;
 	} else {
-		nat_rev_key_of_reply(&s->rk, &a->key);
-		r = bpf_map_lookup_elem(&XLB_MAP_NAT_REV, &s->rk);
-		if (!r) {
-			cfg = bpf_map_lookup_elem(&XLB_MAP_NAT_CFG, &zero);
-			if (!cfg || !nat_is_snat(cfg, &a->key))
-				return -1;
-			a->reason = XLB_STAT_NAT_NO_STATE;
-			return XDP_PASS;
-		}
-		l2 = l2_frame_not_ours(ctx);
-		if (l2 != XLB_STAT_MAX) {
-			a->reason = l2;
-			return XDP_PASS;
-		}
+		r = nat_reply_rev(ctx, s, &act);
+		if (!r)
+			return act;
 		c = &s->rv.client;
 		*c = r->client;
 		a->be_id = r->backend_id;

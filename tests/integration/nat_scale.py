@@ -9,7 +9,12 @@
   nat_scale.py hold ADDR PORT N DIR [--proto http|echo] [--names a,b]
       Opens N connections (--conc at a time), asks one request on each and
       keeps every answered one open. A connection not answered within
-      --timeout is retried with a new socket up to --retries times. Writes
+      --timeout is retried with a new socket up to --retries times.
+      --sports LO-HI: each socket's source port is the next one of LO-HI
+      (bound, not the kernel's pick), for waves of many connections: the
+      kernel's connect() walks the ephemeral range past every port in use
+      or in TIME_WAIT, seconds of the client's time once a range is
+      mostly taken (its answers then wait unread past --timeout). Writes
       DIR/held.json, then waits (bounded) for DIR/close; echo: asks a
       second request on every held connection; closes them all and writes
       DIR/closed.json. An answer is correct when it names a backend of
@@ -102,7 +107,7 @@ def serve(name, port):
 
 
 class Conn:
-    def __init__(self, i, attempt, addr, proto):
+    def __init__(self, i, attempt, addr, proto, sport):
         self.i = i
         self.attempt = attempt
         self.token = b"c%d-%d" % (i, attempt)
@@ -112,8 +117,12 @@ class Conn:
             self.req = b"E %s\n" % self.token
         self.s = socket.socket(family_of(addr[0]), socket.SOCK_STREAM)
         self.s.setblocking(False)
+        if sport:
+            self.s.bind(("::" if ":" in addr[0] else "0.0.0.0", sport))
+        t = time.monotonic()
         self.s.connect_ex(addr)
         self.started = time.monotonic()
+        self.connect_s = self.started - t
         self.sent = False
         self.buf = b""
         self.backend = None
@@ -150,7 +159,8 @@ def answer_of(c, proto):
     return None, True
 
 
-def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait):
+def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait,
+         sports):
     raise_nofile()
     sel = selectors.DefaultSelector()
     todo = [(i, 0) for i in range(n)]
@@ -158,10 +168,14 @@ def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait):
     active = {}
     held = []
     res = {"asked": n, "answered": 0, "failed": 0, "wrong": 0,
-           "retries": 0, "backends": {}}
+           "retries": 0, "backends": {}, "errors": {}, "connect_s": 0}
     deadline = time.monotonic() + wait
+    lat = []  # seconds from connect() to the answer
+    next_sport = [sports[0] if sports else 0]
 
-    def finish(c, again):
+    def finish(c, again, why=None):
+        if why:
+            res["errors"][why] = res["errors"].get(why, 0) + 1
         sel.unregister(c.s)
         del active[c.s.fileno()]
         if again:
@@ -175,7 +189,17 @@ def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait):
     while (todo or active) and time.monotonic() < deadline:
         while todo and len(active) < conc:
             i, a = todo.pop()
-            c = Conn(i, a, (addr, port), proto)
+            sport = 0
+            if sports:
+                if not sports[0] <= next_sport[0] <= sports[1]:
+                    res["failed"] += 1
+                    res["errors"]["no client port"] = \
+                        res["errors"].get("no client port", 0) + 1
+                    continue
+                sport = next_sport[0]
+                next_sport[0] += 1
+            c = Conn(i, a, (addr, port), proto, sport)
+            res["connect_s"] += c.connect_s
             active[c.s.fileno()] = c
             sel.register(c.s, selectors.EVENT_WRITE, c)
         for key, _ in sel.select(0.05):
@@ -193,8 +217,9 @@ def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait):
                 if not b:
                     raise OSError("closed")
                 c.buf += b
-            except OSError:
-                finish(c, True)
+            except OSError as e:
+                finish(c, True, ("sent " if c.sent else "connect ") +
+                       (os.strerror(e.errno) if e.errno else str(e)))
                 continue
             be, complete = answer_of(c, proto)
             if not complete:
@@ -205,14 +230,20 @@ def hold(addr, port, n, out, proto, names, conc, timeout, retries, wait):
                 c.s.close()
                 continue
             res["answered"] += 1
+            lat.append(time.monotonic() - c.started)
             res["backends"][be] = res["backends"].get(be, 0) + 1
             c.backend = be
             c.buf = b""
             held.append(c)
         now = time.monotonic()
         for c in [c for c in active.values() if now - c.started > timeout]:
-            finish(c, True)
+            finish(c, True, "timeout " + ("answer" if c.sent else "connect"))
     res["failed"] += len(todo) + len(active)
+    res["connect_s"] = round(res["connect_s"], 2)
+    lat.sort()
+    if lat:
+        res["latency_p50_p99_max"] = [
+            round(lat[int(q * (len(lat) - 1))], 3) for q in (0.5, 0.99, 1)]
     write_json(os.path.join(out, "held.json"), res)
 
     while not os.path.exists(os.path.join(out, "close")):
@@ -307,7 +338,8 @@ def main():
         serve(a[1], int(a[2]))
     elif a and a[0] == "hold":
         opt = {"--proto": "http", "--names": "", "--conc": "256",
-               "--timeout": "3", "--retries": "2", "--wait": "300"}
+               "--timeout": "3", "--retries": "2", "--wait": "300",
+               "--sports": ""}
         pos = []
         i = 1
         while i < len(a):
@@ -320,7 +352,9 @@ def main():
         names = set(x for x in opt["--names"].split(",") if x)
         hold(pos[0], int(pos[1]), int(pos[2]), pos[3], opt["--proto"], names,
              int(opt["--conc"]), float(opt["--timeout"]),
-             int(opt["--retries"]), float(opt["--wait"]))
+             int(opt["--retries"]), float(opt["--wait"]),
+             [int(x) for x in opt["--sports"].split("-")] if opt["--sports"]
+             else None)
     elif a and a[0] == "xfer":
         xfer(a[1], int(a[2]), a[3], int(a[4]), float(a[5]), a[6])
     else:

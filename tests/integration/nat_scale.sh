@@ -55,7 +55,7 @@ for b in $LAB_BE_IP4S; do
 	ip netns exec "$LAB_LB_NS" ping -c1 -W1 "$b" >/dev/null 2>&1
 done
 # the client's ports outside the SNAT pool (room for both waves, the
-# first one's in TIME_WAIT)
+# first one's in TIME_WAIT; each wave binds its own half, see wave_start)
 ip netns exec "$LAB_CLIENT_NS" sysctl -qw \
 	net.ipv4.ip_local_port_range="32768 60999"
 ip netns exec "$LAB_BE1_NS" python3 "$PY" serve be1 "$XFER_PORT" \
@@ -101,13 +101,17 @@ for e in json.load(sys.stdin):
 ' "$LAB_VIP4" >"$1"
 }
 
-# wave NAME: WAVE connections to VIP:80 from the client, all held open
-# until NAME/close; their result in NAME/held.json
+# wave NAME PORTS: WAVE connections to VIP:80 from the client's source
+# ports PORTS (LO-HI), all held open until NAME/close; their result in
+# NAME/held.json. Each wave binds its own ports: left to the kernel, the
+# second wave's connect() calls walk past the first wave's 10,000
+# TIME_WAIT ports (55 s of the client's time, measured), and answers
+# then wait unread past the client's timeout.
 wave_start() {
 	mkdir -p "$ITEST_DIR/$1"
 	ip netns exec "$LAB_CLIENT_NS" python3 "$PY" hold "$LAB_VIP4" 80 \
 		"$WAVE" "$ITEST_DIR/$1" --names be1,be2,be3 --wait 400 \
-		>"$ITEST_DIR/$1.log" 2>&1 &
+		--sports "$2" >"$ITEST_DIR/$1.log" 2>&1 &
 	BG_PIDS+=($!)
 }
 
@@ -144,7 +148,7 @@ closed() {
 	return $rc
 }
 
-wave_start w1
+wave_start w1 32768-46999
 check "$WAVE concurrent connections through NAT, all answered" held w1
 check "NAT flows of the wave hold distinct (SNAT address, port, backend)" \
 	distinct w1
@@ -159,7 +163,7 @@ reused() {
 	echo "    $r tuples of the first wave taken again"
 	[[ $r -gt 0 ]]
 }
-wave_start w2
+wave_start w2 47000-60999
 check "second wave of $WAVE connections, all answered" held w2
 check "second wave: distinct tuples" distinct w2
 check "second wave took ports the first gave back" reused

@@ -6,9 +6,17 @@
 #     health-check fall (interval x fall + timeout) + 1 s, and announces
 #     them again when they are back;
 #   - every node has the same ring digests;
+#   - xlbctl node drain on a node under long-lived connections: its next
+#     hop leaves the router's route, none breaks, and what still reaches
+#     it (a client address the router sends to it whatever BGP says) is
+#     forwarded: long-lived and new connections; undrain brings it back;
 #   - a node's link cut under 200 long-lived connections and a stream of
 #     new ones: no long-lived maglev connection breaks or moves backend,
-#     and new connections stop failing within BFD detection + 1 s.
+#     and new connections stop failing within BFD detection + 1 s;
+#   - SIGTERM of a node's xlbd under long-lived connections: its routes
+#     are gone when it has exited, its next hop leaves the router's
+#     route, none breaks, and its data plane goes on forwarding what
+#     still reaches it.
 # Every wait is a bounded poll; the lab is torn down on exit.
 # shellcheck disable=SC2317 # the checks are called through check()
 set -uo pipefail
@@ -98,6 +106,124 @@ t_reannounce() {
 	wait_for 10000 all_hops "$LAB_VIP4" && wait_for 5000 all_hops "$LAB_VIP4_2"
 }
 
+# A second client address whose packets to the maglev VIP the router
+# sends to n1 whatever BGP says: what still reaches a node that withdrew.
+PIN_TABLE=77
+PIN_IP4=${LAB_CLIENT_IP4%.*}.200
+t_pin() {
+	local dev
+	dev=$(ip -n "$LAB_CLIENT_NS" -o -4 addr show |
+		awk -v a="$LAB_CLIENT_IP4/" 'index($4, a) == 1 { print $2 }')
+	ip -n "$LAB_CLIENT_NS" addr add "$PIN_IP4/24" dev "$dev" &&
+		ip -n "$LAB_RT_NS" rule add from "$PIN_IP4" lookup $PIN_TABLE &&
+		ip -n "$LAB_RT_NS" route add "$LAB_VIP4/32" via "$LAB_N1_IP4" \
+			table $PIN_TABLE
+}
+
+# conns NAME FAULT ARGS...: scale_conns.py through the maglev VIP for 8 s,
+# FAULT's commands 2 s in, its JSON in $DIR/NAME.json
+conns() {
+	local name=$1 fault=$2
+	shift 2
+	ip netns exec "$LAB_CLIENT_NS" timeout 40 python3 \
+		"$ROOT/tests/integration/scale_conns.py" "$LAB_VIP4" \
+		"$LAB_HTTP_PORT" --duration 8 --fault-at 2 "$@" \
+		-- bash "$fault" >"$DIR/$name.json"
+}
+
+# conns_ok NAME [pinned]: none broken, every one kept asking; pinned: every
+# new connection answered, and n1 holds a flow of each long-lived one
+conns_ok() {
+	echo "  $1: $(cut -c1-240 "$DIR/$1.json")"
+	"$XLBCTL" -s "$LAB_N1_SOCK" --json flows web --limit 100000 \
+		>"$DIR/$1.n1flows" 2>/dev/null || true
+	python3 - "$DIR/$1.json" "${2:-}" "$PIN_IP4" "$DIR/$1.n1flows" <<-'PY'
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	ok = r["broken"] == 0 and r["long_answers"] >= 4 * r["long"]
+	if sys.argv[2] == "pinned":
+	    ok = ok and r["new_failed"] == 0 and r["new_after_fault"] > 0
+	    try:
+	        fl = json.load(open(sys.argv[4]))["flows"]
+	    except (OSError, ValueError, KeyError):
+	        fl = None
+	    # n1's flows (its xlbd may be gone: then the answers are the proof)
+	    if fl is not None:
+	        n = sum(1 for f in fl if f["client"] == sys.argv[3])
+	        print("  n1 holds %d flows of %s" % (n, sys.argv[3]))
+	        ok = ok and n >= r["long"]
+	sys.exit(0 if ok else 1)
+	PY
+}
+
+# xlbctl node drain on n1 under long-lived connections (pinned and ECMP)
+t_drain() {
+	local pinned
+	echo true >"$DIR/nothing.sh"
+	echo "\"$XLBCTL\" -s $LAB_N1_SOCK node drain >/dev/null" >"$DIR/drain.sh"
+	conns drain_pinned "$DIR/nothing.sh" --long 50 --rate 10 \
+		--source "$PIN_IP4" &
+	pinned=$!
+	conns drain_ecmp "$DIR/drain.sh" --long 200 --rate 50
+	wait "$pinned"
+	# withdrawn within the run (6 s after the drain)
+	if ! without_hop "$LAB_VIP4" "$LAB_N1_IP4" ||
+		! without_hop "$LAB_VIP4_2" "$LAB_N1_IP4"; then
+		echo "n1 still in the route after its drain"
+		return 1
+	fi
+	"$XLBCTL" -s "$LAB_N1_SOCK" status |
+		grep -q '^node: drained, .*announced: none' ||
+		{ "$XLBCTL" -s "$LAB_N1_SOCK" status | grep '^node:'; return 1; }
+	conns_ok drain_ecmp && conns_ok drain_pinned pinned
+}
+
+t_undrain() {
+	"$XLBCTL" -s "$LAB_N1_SOCK" node undrain >/dev/null || return 1
+	wait_for 10000 all_hops "$LAB_VIP4" && wait_for 5000 all_hops "$LAB_VIP4_2"
+}
+
+# the pid of the xlbd in namespace NS
+xlbd_pid() {
+	local p
+	for p in $(ip netns pids "$1"); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == xlbd ]] && echo "$p"
+	done
+}
+
+# SIGTERM of n1's xlbd under long-lived connections (pinned and ECMP)
+t_sigterm() {
+	local pid pinned
+	pid=$(xlbd_pid "$LAB_N1_NS")
+	[[ -n $pid ]] || { echo "no xlbd in $LAB_N1_NS"; return 1; }
+	# the fault: SIGTERM, then (not holding the connections up) n1's
+	# routes as the moment it is gone finds them: nothing else removes
+	# them, so none there means it withdrew them before exiting
+	cat >"$DIR/term.sh" <<-EOF
+	kill -TERM $pid
+	(
+		for i in \$(seq 100); do
+			[ -e /proc/$pid ] || break
+			sleep 0.05
+		done
+		[ -e /proc/$pid ] && echo alive >"$DIR/term.alive"
+		ip -n "$LAB_N1_NS" route show table $LAB_TABLE proto 177 >"$DIR/term.routes"
+	) &
+	EOF
+	conns term_pinned "$DIR/nothing.sh" --long 50 --rate 10 \
+		--source "$PIN_IP4" &
+	pinned=$!
+	conns term_ecmp "$DIR/term.sh" --long 200 --rate 50
+	wait "$pinned"
+	[[ -e $DIR/term.routes && ! -e $DIR/term.alive ]] ||
+		{ echo "xlbd did not exit within 5 s of SIGTERM"; return 1; }
+	[[ ! -s $DIR/term.routes ]] ||
+		{ echo "routes left after exit:"; cat "$DIR/term.routes"; return 1; }
+	without_hop "$LAB_VIP4" "$LAB_N1_IP4" ||
+		{ echo "n1 still in the route after xlbd's exit"; return 1; }
+	conns_ok term_ecmp && conns_ok term_pinned pinned
+}
+
 # open maglev flows of node SOCK
 open_flows() {
 	"$XLBCTL" -s "$1" --json flows web --limit 10000 | python3 -c '
@@ -155,10 +281,16 @@ check "one ECMP route per VIP on the router, a next hop per node" t_ecmp
 check "identical ring digests on every node" t_digests "${NODE_SOCKS[@]}"
 check "a node whose backends all fail withdraws within fall + 1 s" t_withdraw
 check "it announces again when they are back" t_reannounce
+check "a client address the router sends to n1 whatever BGP says" t_pin
+check "xlbctl node drain: n1 leaves the route, 0 long-lived connections broken, what still reaches it is forwarded" \
+	t_drain
+check "xlbctl node undrain: n1 back in the route" t_undrain
 check "node link cut: 0 long-lived maglev connections broken, new-connection failures end within BFD + 1 s" \
 	t_node_lost
 check "the dead node is out of the ECMP route" t_dead_node_out
 # (the dead node's own health checks fail: its rings lose the backends)
 check "the live nodes still agree on their digests" \
 	t_digests "$LAB_N1_SOCK" "$LAB_N3_SOCK"
+check "SIGTERM of xlbd: routes gone before exit, n1 leaves the route, 0 connections broken, its data plane still forwards" \
+	t_sigterm
 itest_finish

@@ -2,7 +2,8 @@
 """Connections through the scale lab while a node is lost (tests/integration/scale.sh).
 
 Run in the client's namespace:
-  scale_conns.py VIP PORT --long N --rate R --duration S --fault-at T -- CMD...
+  scale_conns.py VIP PORT --long N --rate R --duration S --fault-at T
+                 [--source ADDR] -- CMD...
 
 - N long-lived HTTP/1.1 keep-alive connections, each asking one request
   about every second (staggered). A connection is broken when a request
@@ -50,9 +51,10 @@ def parse(buf):
 
 
 class Long:
-    def __init__(self, i, addr, period, stagger):
+    def __init__(self, i, addr, period, stagger, source):
         self.i = i
-        self.s = socket.create_connection(addr, timeout=3)
+        self.s = socket.create_connection(addr, timeout=3,
+                                          source_address=source)
         self.s.setblocking(False)
         self.buf = b""
         self.backend = None
@@ -97,7 +99,7 @@ class Long:
         self.next_at = now + self.period
 
 
-def new_stream(addr, rate, until, timeout, log):
+def new_stream(addr, rate, until, timeout, log, source):
     gap = 1.0 / rate
     t = time.monotonic()
     threads = []
@@ -105,7 +107,8 @@ def new_stream(addr, rate, until, timeout, log):
     def one(start):
         ok = False
         try:
-            s = socket.create_connection(addr, timeout=timeout)
+            s = socket.create_connection(addr, timeout=timeout,
+                                         source_address=source)
             s.settimeout(max(0.05, start + timeout - time.monotonic()))
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             buf = b""
@@ -142,6 +145,7 @@ def main():
     ap.add_argument("--fault-at", type=float, default=2)
     ap.add_argument("--answer-timeout", type=float, default=5)
     ap.add_argument("--new-timeout", type=float, default=0.5)
+    ap.add_argument("--source", help="the client address to connect from")
     argv = sys.argv[1:]
     if "--" not in argv:
         ap.error("missing -- CMD (the fault)")
@@ -150,7 +154,8 @@ def main():
     cmd = argv[cut + 1:]
     addr = (a.vip, a.port)
 
-    conns = [Long(i, addr, 1.0, i / a.long) for i in range(a.long)]
+    source = (a.source, 0) if a.source else None
+    conns = [Long(i, addr, 1.0, i / a.long, source) for i in range(a.long)]
     sel = selectors.DefaultSelector()
     for c in conns:
         sel.register(c.s, selectors.EVENT_READ, c)
@@ -159,7 +164,7 @@ def main():
     fault_t = None
     log = []
     stream = threading.Thread(
-        target=new_stream, args=(addr, a.rate, end, a.new_timeout, log))
+        target=new_stream, args=(addr, a.rate, end, a.new_timeout, log, source))
     stream.start()
     while True:
         now = time.monotonic()

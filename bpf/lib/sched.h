@@ -83,6 +83,20 @@ static __always_inline __u32 sched_least_conn(void *ring, __u32 size)
 	return best;
 }
 
+/*
+ * Least connections out of line, as a global function: the verifier
+ * checks the scan (the program's largest loop) once on its own instead of
+ * once for every path into the scheduler (l2 and NAT forwarding). Only
+ * new flows of least-connections services pay the call; the ring is
+ * looked up again here because a global function takes scalars only.
+ */
+__noinline __u32 xlb_sched_lc(__u32 ring_key, __u32 size)
+{
+	void *ring = bpf_map_lookup_elem(&XLB_MAP_RINGS, &ring_key);
+
+	return ring ? sched_least_conn(ring, size) : 0;
+}
+
 static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 					const struct xlb_flow_key *k)
 {
@@ -105,7 +119,7 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 		*cur = xlb_rr_next(slot, size);
 		goto lookup;
 	case XLB_SCHED_LEAST_CONN:
-		return sched_least_conn(ring, size);
+		return xlb_sched_lc(svc->ring, size);
 	case XLB_SCHED_RANDOM:
 		hash = bpf_get_prandom_u32();
 		break;

@@ -31,44 +31,42 @@ XLB_HASH_INLINE __u32 xlb_rol32(__u32 w, unsigned int s)
 	return (w << s) | (w >> (32 - s));
 }
 
-#define XLB_JHASH_MIX(a, b, c)         \
+/*
+ * lookup3's mix() and final() are each one step written out with other
+ * registers and rotations: the steps below, in lookup3's order.
+ */
+#define XLB_JHASH_MIX_STEP(x, y, z, s) \
 	do {                           \
-		a -= c;                \
-		a ^= xlb_rol32(c, 4);  \
-		c += b;                \
-		b -= a;                \
-		b ^= xlb_rol32(a, 6);  \
-		a += c;                \
-		c -= b;                \
-		c ^= xlb_rol32(b, 8);  \
-		b += a;                \
-		a -= c;                \
-		a ^= xlb_rol32(c, 16); \
-		c += b;                \
-		b -= a;                \
-		b ^= xlb_rol32(a, 19); \
-		a += c;                \
-		c -= b;                \
-		c ^= xlb_rol32(b, 4);  \
-		b += a;                \
+		x -= z;                \
+		x ^= xlb_rol32(z, s);  \
+		z += y;                \
 	} while (0)
 
-#define XLB_JHASH_FINAL(a, b, c)       \
-	do {                           \
-		c ^= b;                \
-		c -= xlb_rol32(b, 14); \
-		a ^= c;                \
-		a -= xlb_rol32(c, 11); \
-		b ^= a;                \
-		b -= xlb_rol32(a, 25); \
-		c ^= b;                \
-		c -= xlb_rol32(b, 16); \
-		a ^= c;                \
-		a -= xlb_rol32(c, 4);  \
-		b ^= a;                \
-		b -= xlb_rol32(a, 14); \
-		c ^= b;                \
-		c -= xlb_rol32(b, 24); \
+#define XLB_JHASH_MIX(a, b, c)                   \
+	do {                                     \
+		XLB_JHASH_MIX_STEP(a, b, c, 4);  \
+		XLB_JHASH_MIX_STEP(b, c, a, 6);  \
+		XLB_JHASH_MIX_STEP(c, a, b, 8);  \
+		XLB_JHASH_MIX_STEP(a, b, c, 16); \
+		XLB_JHASH_MIX_STEP(b, c, a, 19); \
+		XLB_JHASH_MIX_STEP(c, a, b, 4);  \
+	} while (0)
+
+#define XLB_JHASH_FINAL_STEP(x, y, s) \
+	do {                          \
+		x ^= y;               \
+		x -= xlb_rol32(y, s); \
+	} while (0)
+
+#define XLB_JHASH_FINAL(a, b, c)                \
+	do {                                    \
+		XLB_JHASH_FINAL_STEP(c, b, 14); \
+		XLB_JHASH_FINAL_STEP(a, c, 11); \
+		XLB_JHASH_FINAL_STEP(b, a, 25); \
+		XLB_JHASH_FINAL_STEP(c, b, 16); \
+		XLB_JHASH_FINAL_STEP(a, c, 4);  \
+		XLB_JHASH_FINAL_STEP(b, a, 14); \
+		XLB_JHASH_FINAL_STEP(c, b, 24); \
 	} while (0)
 
 /* Hash of an IPv4 or IPv6 address (source-hash scheduler). */

@@ -2117,6 +2117,29 @@ static int bench_xlb(void)
 {
 	struct frame tcp4 = tcp4_ack, udp4 = tcp4_ack, tcp6 = tcp4_ack;
 	struct frame vlan = tcp4_ack, nonvip = tcp4_ack;
+	/* the other established paths, est_row()'s arguments */
+	const struct {
+		const char *name;
+		const struct frame *f;
+		__u32 want;
+		enum xlb_stat expect;
+		const char *ref_src;
+		double ref_val;
+	} est_cases[] = {
+		{ "udp4 established", &udp4, XDP_TX, XLB_STAT_TX },
+		{ "tcp6 established", &tcp6, XDP_TX, XLB_STAT_TX },
+		{ "tcp4 802.1Q established", &vlan, XDP_TX, XLB_STAT_TX },
+		{ "non-VIP -> XDP_PASS", &nonvip, XDP_PASS,
+		  XLB_STAT_PASS_NON_VIP, "katran", 42 },
+	};
+	/* ring size rows: the rings of 1, 100 and 4000 backends */
+	static const struct {
+		const char *name, *vip;
+	} rings[] = {
+		{ "new flow, ring of 1 backend", VIP4_R1 },
+		{ "new flow, ring of 100 backends", VIP4 },
+		{ "new flow, ring of 4000 backends", VIP4_R4K },
+	};
 	struct pkt est;
 	__u32 ncpu, per_cpu;
 	struct row *r;
@@ -2178,18 +2201,10 @@ static int bench_xlb(void)
 	err = add_service(VIP4, 53, IPPROTO_UDP, 2, 1);
 	if (!err)
 		err = add_service(VIP6, 80, IPPROTO_TCP, 3, 1);
-	if (!err)
-		err = est_row("udp4 established", &udp4, XDP_TX, XLB_STAT_TX,
-			      NULL, 0);
-	if (!err)
-		err = est_row("tcp6 established", &tcp6, XDP_TX, XLB_STAT_TX,
-			      NULL, 0);
-	if (!err)
-		err = est_row("tcp4 802.1Q established", &vlan, XDP_TX,
-			      XLB_STAT_TX, NULL, 0);
-	if (!err)
-		err = est_row("non-VIP -> XDP_PASS", &nonvip, XDP_PASS,
-			      XLB_STAT_PASS_NON_VIP, "katran", 42);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(est_cases); i++)
+		err = est_row(est_cases[i].name, est_cases[i].f,
+			      est_cases[i].want, est_cases[i].expect,
+			      est_cases[i].ref_src, est_cases[i].ref_val);
 	if (!err && pass_ns > 0 && !rows[nrows - 1].note[0])
 		snprintf(rows[nrows - 1].note, sizeof(rows[nrows - 1].note),
 			 "%.2fx the XDP_PASS reference",
@@ -2209,15 +2224,9 @@ static int bench_xlb(void)
 	err = add_service(VIP4_R1, 80, IPPROTO_TCP, 4, 0);
 	if (!err)
 		err = add_service(VIP4_R4K, 80, IPPROTO_TCP, 5, 2);
-	if (!err)
-		err = new_flow_row("new flow, ring of 1 backend", VIP4_R1, &est,
-				   NULL, NULL, 0);
-	if (!err)
-		err = new_flow_row("new flow, ring of 100 backends", VIP4, &est,
-				   NULL, NULL, 0);
-	if (!err)
-		err = new_flow_row("new flow, ring of 4000 backends", VIP4_R4K,
-				   &est, NULL, NULL, 0);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(rings); i++)
+		err = new_flow_row(rings[i].name, rings[i].vip, &est, NULL,
+				   NULL, 0);
 	if (!err)
 		err = bench_sched();
 	if (!err)

@@ -47,9 +47,13 @@ TEST(config_reply_ifs)
 		xlb_config_errors_print(&e, stderr);
 	}
 	d = c;
+	ASSERT_TRUE(xlb_config_restart_equal(&c, &d), "same: no restart");
+	d.xdp_generic = !c.xdp_generic;
+	ASSERT_TRUE(!xlb_config_restart_equal(&c, &d), "xdp_mode: a restart");
+	d = c;
 	d.n_reply_ifs = 1;
 	ASSERT_TRUE(!xlb_config_globals_equal(&c, &d), "a global");
-	ASSERT_TRUE(!xlb_config_reply_ifs_equal(&c, &d), "not equal");
+	ASSERT_TRUE(!xlb_config_restart_equal(&c, &d), "needs a restart");
 out:
 	free(buf);
 	xlb_config_free(&c);

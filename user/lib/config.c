@@ -242,36 +242,30 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 	return true;
 }
 
-bool xlb_config_reply_ifs_equal(const struct xlb_config *a,
-				const struct xlb_config *b)
+/* Two lists of n names in order, each name in a char[len] of its array. */
+static bool names_equal(const char *a, const char *b, size_t n, size_t len)
 {
-	if (a->n_reply_ifs != b->n_reply_ifs)
-		return false;
-	for (size_t i = 0; i < a->n_reply_ifs; i++)
-		if (strcmp(a->reply_ifs[i], b->reply_ifs[i]))
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a + i * len, b + i * len))
 			return false;
 	return true;
 }
 
-bool xlb_config_globals_equal(const struct xlb_config *a,
+bool xlb_config_restart_equal(const struct xlb_config *a,
 			      const struct xlb_config *b)
 {
 	return !strcmp(a->interface, b->interface) &&
-	       xlb_config_reply_ifs_equal(a, b) &&
 	       a->xdp_generic == b->xdp_generic &&
-	       !strcmp(a->control_socket, b->control_socket) &&
 	       !strcmp(a->pin_dir, b->pin_dir) &&
-	       !strcmp(a->metrics_listen, b->metrics_listen) &&
-	       a->hash_seed == b->hash_seed &&
-	       a->announce_table == b->announce_table &&
-	       !memcmp(&a->encap, &b->encap, sizeof(a->encap)) &&
-	       !memcmp(&a->flows, &b->flows, sizeof(a->flows)) &&
-	       xlb_snat_conf_equal(&a->snat, &b->snat) &&
-	       xlb_sync_conf_equal(&a->sync, &b->sync);
+	       !strcmp(a->control_socket, b->control_socket) &&
+	       a->n_reply_ifs == b->n_reply_ifs &&
+	       names_equal(a->reply_ifs[0], b->reply_ifs[0], a->n_reply_ifs,
+			   sizeof(a->reply_ifs[0]));
 }
 
-bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
-			 const struct xlb_snat_conf *b)
+/* snat: the same addresses in order, ports and timeouts. */
+static bool snat_conf_equal(const struct xlb_snat_conf *a,
+			    const struct xlb_snat_conf *b)
 {
 	if (a->n_addrs != b->n_addrs || a->port_min != b->port_min ||
 	    a->port_max != b->port_max || a->tcp_syn_ms != b->tcp_syn_ms ||
@@ -285,6 +279,19 @@ bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
 	return true;
 }
 
+bool xlb_config_globals_equal(const struct xlb_config *a,
+			      const struct xlb_config *b)
+{
+	return xlb_config_restart_equal(a, b) &&
+	       !strcmp(a->metrics_listen, b->metrics_listen) &&
+	       a->hash_seed == b->hash_seed &&
+	       a->announce_table == b->announce_table &&
+	       !memcmp(&a->encap, &b->encap, sizeof(a->encap)) &&
+	       !memcmp(&a->flows, &b->flows, sizeof(a->flows)) &&
+	       snat_conf_equal(&a->snat, &b->snat) &&
+	       xlb_sync_conf_equal(&a->sync, &b->sync);
+}
+
 bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
 			 const struct xlb_sync_conf *b)
 {
@@ -292,15 +299,13 @@ bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
 		return false;
 	if (!a->on)
 		return true;
-	if (strcmp(a->address, b->address) || a->n_peers != b->n_peers ||
-	    strcmp(a->key_file, b->key_file) || a->key_len != b->key_len ||
-	    memcmp(a->key, b->key, a->key_len) || a->max_rate != b->max_rate ||
-	    a->batch_ms != b->batch_ms)
-		return false;
-	for (size_t i = 0; i < a->n_peers; i++)
-		if (strcmp(a->peers[i], b->peers[i]))
-			return false;
-	return true;
+	return !strcmp(a->address, b->address) &&
+	       !strcmp(a->key_file, b->key_file) && a->key_len == b->key_len &&
+	       !memcmp(a->key, b->key, a->key_len) &&
+	       a->max_rate == b->max_rate && a->batch_ms == b->batch_ms &&
+	       a->n_peers == b->n_peers &&
+	       names_equal(a->peers[0], b->peers[0], a->n_peers,
+			   sizeof(a->peers[0]));
 }
 
 /* Error list */

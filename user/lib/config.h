@@ -545,12 +545,12 @@ bool xlb_service_conf_equal(const struct xlb_service_conf *a,
 /* flow_sync: the same peers, key and bounds (absent: equal to absent). */
 bool xlb_sync_conf_equal(const struct xlb_sync_conf *a,
 			 const struct xlb_sync_conf *b);
-/* snat: the same addresses in order, ports and timeouts. */
-bool xlb_snat_conf_equal(const struct xlb_snat_conf *a,
-			 const struct xlb_snat_conf *b);
-/* reply_interfaces: the same names in order. */
-bool xlb_config_reply_ifs_equal(const struct xlb_config *a,
-				const struct xlb_config *b);
+/*
+ * The keys xlbd applies only on a restart: interface, reply_interfaces (the
+ * same names in order), xdp_mode, pin_dir and control_socket.
+ */
+bool xlb_config_restart_equal(const struct xlb_config *a,
+			      const struct xlb_config *b);
 /* Everything but the services. */
 bool xlb_config_globals_equal(const struct xlb_config *a,
 			      const struct xlb_config *b);

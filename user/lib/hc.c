@@ -122,7 +122,6 @@ struct xlb_hc_probe *xlb_hc_probe_start(struct xlb_loop *l,
 					xlb_hc_probe_cb cb, void *ctx)
 {
 	struct xlb_hc_probe *p = calloc(1, sizeof(*p));
-	char buf[XLB_HC_REASON_LEN];
 	int err;
 
 	if (!p)
@@ -156,9 +155,7 @@ struct xlb_hc_probe *xlb_hc_probe_start(struct xlb_loop *l,
 		err = xlb_loop_add_fd(l, p->fd, EPOLLIN | EPOLLOUT | EPOLLET,
 				      probe_io, p);
 	if (err)
-		xlb_hc_probe_finish(
-			p, false, "%s",
-			xlb_hc_errno_reason(-err, buf, sizeof(buf)));
+		xlb_hc_probe_fail(p, -err);
 	else
 		p->watched = !p->done;
 out:

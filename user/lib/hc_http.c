@@ -179,7 +179,6 @@ static bool http_judge(struct xlb_hc_probe *p, bool eof)
 
 static void http_io(struct xlb_hc_probe *p, uint32_t events)
 {
-	char buf[XLB_HC_REASON_LEN];
 	struct http *h = p->priv;
 	ssize_t n;
 	int err;
@@ -187,9 +186,7 @@ static void http_io(struct xlb_hc_probe *p, uint32_t events)
 	if (h->st == H_CONNECT) {
 		err = xlb_hc_sock_error(p);
 		if (err) {
-			xlb_hc_probe_finish(
-				p, false, "%s",
-				xlb_hc_errno_reason(err, buf, sizeof(buf)));
+			xlb_hc_probe_fail(p, err);
 			return;
 		}
 		if (!(events & EPOLLOUT))
@@ -234,8 +231,7 @@ static void http_io(struct xlb_hc_probe *p, uint32_t events)
 			return;
 	}
 fail:
-	xlb_hc_probe_finish(p, false, "%s",
-			    xlb_hc_errno_reason(errno, buf, sizeof(buf)));
+	xlb_hc_probe_fail(p, errno);
 }
 
 static void http_release(struct xlb_hc_probe *p)

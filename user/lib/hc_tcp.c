@@ -12,12 +12,10 @@ static int tcp_start(struct xlb_hc_probe *p)
 
 static void tcp_io(struct xlb_hc_probe *p, uint32_t events)
 {
-	char buf[XLB_HC_REASON_LEN];
 	int err = xlb_hc_sock_error(p);
 
 	if (err)
-		xlb_hc_probe_finish(p, false, "%s",
-				    xlb_hc_errno_reason(err, buf, sizeof(buf)));
+		xlb_hc_probe_fail(p, err);
 	else if (events & EPOLLOUT)
 		xlb_hc_probe_finish(p, true, "ok");
 	else if (events & (EPOLLERR | EPOLLHUP))

@@ -8,7 +8,8 @@
 
 #include "hc_type.h"
 
-const char *xlb_hc_errno_reason(int err, char *buf, size_t len)
+/* Short reason for a socket error (positive errno). */
+static const char *errno_reason(int err, char *buf, size_t len)
 {
 	switch (err) {
 	case ECONNREFUSED:
@@ -27,6 +28,14 @@ const char *xlb_hc_errno_reason(int err, char *buf, size_t len)
 	if (buf[0] >= 'A' && buf[0] <= 'Z')
 		buf[0] += 'a' - 'A';
 	return buf;
+}
+
+void xlb_hc_probe_fail(struct xlb_hc_probe *p, int err)
+{
+	char buf[XLB_HC_REASON_LEN];
+
+	xlb_hc_probe_finish(p, false, "%s",
+			    errno_reason(err, buf, sizeof(buf)));
 }
 
 int xlb_hc_sock_error(struct xlb_hc_probe *p)

@@ -58,8 +58,8 @@ extern const struct xlb_hc_ops xlb_hc_tcp_ops, xlb_hc_http_ops, xlb_hc_udp_ops;
 /* Record the result; the core delivers it once the type returns. */
 void xlb_hc_probe_finish(struct xlb_hc_probe *p, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Short reason for a socket error (positive errno). */
-const char *xlb_hc_errno_reason(int err, char *buf, size_t len);
+/* Record a failure whose reason is socket error err (positive errno). */
+void xlb_hc_probe_fail(struct xlb_hc_probe *p, int err);
 /* The pending error of p's socket (SO_ERROR), 0 if none. */
 int xlb_hc_sock_error(struct xlb_hc_probe *p);
 

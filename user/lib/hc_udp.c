@@ -16,13 +16,10 @@
 
 static void udp_fail(struct xlb_hc_probe *p, int err)
 {
-	char buf[XLB_HC_REASON_LEN];
-
 	if (err == ECONNREFUSED)
 		xlb_hc_probe_finish(p, false, "icmp port unreachable");
 	else
-		xlb_hc_probe_finish(p, false, "%s",
-				    xlb_hc_errno_reason(err, buf, sizeof(buf)));
+		xlb_hc_probe_fail(p, err);
 }
 
 static int udp_start(struct xlb_hc_probe *p)

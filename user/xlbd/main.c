@@ -114,11 +114,7 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 			"READY=1\nSTATUS=reload refused; running the previous configuration");
 		return;
 	}
-	if (strcmp(c.interface, d->cfg.interface) ||
-	    !xlb_config_reply_ifs_equal(&c, &d->cfg) ||
-	    c.xdp_generic != d->cfg.xdp_generic ||
-	    strcmp(c.pin_dir, d->cfg.pin_dir) ||
-	    strcmp(c.control_socket, d->cfg.control_socket))
+	if (!xlb_config_restart_equal(&c, &d->cfg))
 		pr_warn("reload: interface, reply_interfaces, xdp_mode, pin_dir and control_socket changes take effect on restart");
 	d->cfg.flows = c.flows; /* timeouts apply at the next scan */
 	xlbd_flows_limit_apply(d);

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "lib/maps.h"
+#include "lib/svc.h"
 #include "lib/stats.h"
 #include "lib/parse.h"
 #include "lib/icmp.h"
@@ -421,13 +422,12 @@ static __always_inline int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p,
 				       const void *l3, struct verdict *v)
 {
 	void *end = (void *)(long)ctx->data_end;
-	struct xlb_svc *svc;
+	struct xlb_svc svc_copy, *svc = &svc_copy;
 	int ret;
 
 	if (icmp_to_flow_key(p, end) != XLB_P_OK)
 		return pass(v, XLB_STAT_PASS_ICMP);
-	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
-	if (!svc) {
+	if (xlb_svc_find(&p->key.svc, svc)) {
 		if (!vip_maybe(&p->key.svc.vip))
 			return pass(v, XLB_STAT_PASS_ICMP);
 		return nat(ctx, p, l3, NULL, true, v);
@@ -445,7 +445,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct xlb_svc *svc;
+	struct xlb_svc svc_copy, *svc = &svc_copy;
 	__u32 proto, l2;
 	void *l3;
 	int ret;
@@ -488,8 +488,7 @@ static __always_inline int process(struct xdp_md *ctx, struct xlb_pkt *p,
 		return drop(v, XLB_STAT_DROP_MALFORMED);
 	}
 
-	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &p->key.svc);
-	if (!svc)
+	if (xlb_svc_find(&p->key.svc, svc))
 		return nat(ctx, p, l3, NULL, false, v);
 	if (svc->flags & XLB_SVC_F_ADDR_MARK)
 		return pass(v, XLB_STAT_PASS_NON_VIP);

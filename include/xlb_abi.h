@@ -40,6 +40,7 @@
 /* Map names, for bpftool and pinned-map lookups under the pin directory. */
 #define XLB_PIN_DIR "/sys/fs/bpf/xlb"
 #define XLB_MAP_SERVICES xlb_services
+#define XLB_MAP_SVC_SLOTS xlb_svc_slots
 #define XLB_MAP_RINGS xlb_rings
 #define XLB_MAP_BACKENDS xlb_backends
 #define XLB_MAP_FLOWS xlb_flows
@@ -229,6 +230,36 @@ struct xlb_svc {
 	 * cache line. Nodes with equal seeds and backends pick alike.
 	 */
 	__u32 hash_seed;
+};
+
+/*
+ * XLB_MAP_SVC_SLOTS: the services again, as an open-addressing array the
+ * program probes inline (no helper call, no hash of 20 bytes, no bucket
+ * walk): key k lives in one of the XLB_SVC_SLOT_PROBES slots from
+ * xlb_svc_slot_home(k) (xlb_decide.h) on. xlbd places every service key
+ * there (user/lib/dataplane_svc.c, the one writer); a key that finds no
+ * free slot stays in XLB_MAP_SERVICES only and its home slot gets
+ * XLB_SVC_SLOT_F_OVERFLOW, so a miss there asks the hash map. The hash map
+ * keeps every key (address markers too): fragments, tools and an older
+ * program read it.
+ *
+ * A slot is written in place, so a reader may meet it half-written: seq is
+ * odd while xlbd writes (through an mmap() of the array, with a release
+ * fence on each side of the key and value), and the program re-reads it
+ * after its copy. A copy whose seq changed or was odd is thrown away and
+ * the hash map asked, which xlbd writes first (and clears last).
+ */
+#define XLB_SVC_SLOTS 4096 /* power of two, 4x XLB_MAX_SERVICES */
+#define XLB_SVC_SLOT_PROBES 4
+#define XLB_SVC_SLOT_F_OVERFLOW (1U << 0) /* a key homed here is hash-only */
+
+struct xlb_svc_slot {
+	__u32 seq;		/* even: stable; odd: being written */
+	__u32 flags;		/* XLB_SVC_SLOT_F_* of this slot as a home */
+	struct xlb_svc_key key; /* family 0: empty */
+	__u32 pad;
+	struct xlb_svc svc;
+	__u8 pad2[8]; /* one slot, one cache line */
 };
 
 /* A service's two ring keys: alt 0 or 1. */
@@ -578,6 +609,10 @@ static const char *const xlb_fwd_names[XLB_FWD_MAX] = {
 _Static_assert(sizeof(union xlb_addr) == 16, "xlb_addr layout");
 _Static_assert(sizeof(struct xlb_svc_key) == 20, "xlb_svc_key layout");
 _Static_assert(sizeof(struct xlb_svc) == 24, "xlb_svc layout");
+_Static_assert(sizeof(struct xlb_svc_slot) == 64, "xlb_svc_slot layout");
+_Static_assert((XLB_SVC_SLOTS & (XLB_SVC_SLOTS - 1)) == 0 &&
+		       XLB_SVC_SLOTS >= 2 * XLB_MAX_SERVICES,
+	       "XLB_SVC_SLOTS: a power of two, room for every service");
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key layout");
 _Static_assert(sizeof(struct xlb_flow) == 24, "xlb_flow layout");
 _Static_assert(sizeof(struct xlb_runtime) == 16, "xlb_runtime layout");

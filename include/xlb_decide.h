@@ -7,6 +7,7 @@
  * program cannot disagree on a rule; each side only fetches the inputs its
  * own way (map pointers in BPF, syscalls in user space).
  *
+ *   service          -> xlb_svc_slot_home(), xlb_svc_slot_match()
  *   VIP frame's MAC  -> xlb_l2_dst(): ours, or passed to the kernel
  *   flow-table hit   -> xlb_flow_check(): follow it, or why not
  *   maglev, src-hash -> xlb_sched_hash() -> xlb_ring_slot() (xlb_hash.h)
@@ -31,6 +32,50 @@ XLB_HASH_INLINE __u32 xlb_vip_filter_bit(const union xlb_addr *a)
 	__u32 x = a->v6[0] ^ a->v6[1] ^ a->v6[2] ^ a->v6[3];
 
 	return (x * 0x9e3779b1U) >> 16;
+}
+
+/*
+ * The home slot of a service key in XLB_MAP_SVC_SLOTS: its probes are
+ * home, home + 1, ... (mod XLB_SVC_SLOTS), XLB_SVC_SLOT_PROBES of them.
+ * The address words folded, the port, proto and family word mixed in, and
+ * murmur3's finalizer: a dozen instructions where the hash map's jhash of
+ * 20 bytes is three rounds, and it spreads VIPs that differ in one byte
+ * and services of one VIP that differ only by port.
+ */
+XLB_HASH_INLINE __u32 xlb_svc_slot_home(const struct xlb_svc_key *k)
+{
+	__u32 h = k->vip.v6[0] ^ k->vip.v6[1] ^ k->vip.v6[2] ^ k->vip.v6[3];
+
+	h ^= ((__u32)k->port | (__u32)k->proto << 16 | (__u32)k->family << 24) *
+	     0x9e3779b1U;
+	h ^= h >> 16;
+	h *= 0x85ebca6bU;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35U;
+	h ^= h >> 16;
+	return h & (XLB_SVC_SLOTS - 1);
+}
+
+/* Probe i of key k's slots (i < XLB_SVC_SLOT_PROBES). */
+XLB_HASH_INLINE __u32 xlb_svc_slot_probe(__u32 home, __u32 i)
+{
+	return (home + i) & (XLB_SVC_SLOTS - 1);
+}
+
+/*
+ * Does slot key @s hold @k? Five word compares: the key has no padding,
+ * and port, proto and family are its last word.
+ */
+XLB_HASH_INLINE bool xlb_svc_slot_match(const struct xlb_svc_key *s,
+					const struct xlb_svc_key *k)
+{
+	__u32 a, b;
+
+	__builtin_memcpy(&a, &s->port, sizeof(a));
+	__builtin_memcpy(&b, &k->port, sizeof(b));
+	return s->vip.v6[0] == k->vip.v6[0] && s->vip.v6[1] == k->vip.v6[1] &&
+	       s->vip.v6[2] == k->vip.v6[2] && s->vip.v6[3] == k->vip.v6[3] &&
+	       a == b;
 }
 
 /*

@@ -32,6 +32,20 @@ XLB_PINNED_MAP(XLB_MAP_SERVICES, BPF_MAP_TYPE_HASH, struct xlb_svc_key,
 	       struct xlb_svc, XLB_MAX_SERVICES * 2);
 
 /*
+ * The services as an array probed inline (struct xlb_svc_slot, see the
+ * ABI): what an established packet looks up instead of XLB_MAP_SERVICES.
+ * Mappable: xlbd writes slots in place, under each slot's sequence count.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_svc_slot);
+	__uint(max_entries, XLB_SVC_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_SVC_SLOTS SEC(".maps");
+
+/*
  * Template of a service's scheduling ring: chunk -> XLB_RING_CHUNK backend
  * ids. The size is per service (BPF_F_INNER_MAP lets inner arrays differ
  * in max_entries).

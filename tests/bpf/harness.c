@@ -255,6 +255,26 @@ __u32 h_out_backend(const struct h *h, const struct h_result *r)
 	return 0;
 }
 
+bool h_syn(struct h *h, const char *dst, __u16 dport, __u32 *action, __u32 *be)
+{
+	const struct h_frame f = {
+		.src = strchr(dst, ':') ? H_CLIENT6 : H_CLIENT4,
+		.dst = dst,
+		.sport = 40000,
+		.dport = dport,
+		.flags = PKT_SYN,
+	};
+	struct h_result r;
+	struct pkt in;
+
+	h_build_in(&in, &f);
+	if (!h_run(h, &in, &r))
+		return false;
+	*action = r.action;
+	*be = h_out_backend(h, &r);
+	return true;
+}
+
 static long map_count(int fd)
 {
 	struct xlb_flow_key k, next;

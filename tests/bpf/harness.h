@@ -127,6 +127,11 @@ bool h_run_if(struct h *h, const struct pkt *in, __u32 ingress_ifindex,
 bool h_run(struct h *h, const struct pkt *in, struct h_result *r);
 /* Backend whose MAC is the output's destination MAC, or 0. */
 __u32 h_out_backend(const struct h *h, const struct h_result *r);
+/*
+ * A SYN from H_CLIENT4 (H_CLIENT6 to an IPv6 @dst) port 40000 to
+ * dst:dport through the program: its verdict and backend (0: none).
+ */
+bool h_syn(struct h *h, const char *dst, __u16 dport, __u32 *action, __u32 *be);
 
 /* All counters of interest at one point in time. */
 struct h_snap {

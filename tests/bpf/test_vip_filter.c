@@ -13,26 +13,6 @@
 #include "harness.h"
 #include "xlb_decide.h"
 
-static bool syn_to(struct h *h, const char *dst, __u32 *action, __u32 *be)
-{
-	const struct h_frame f = {
-		.src = H_CLIENT4,
-		.dst = dst,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
-	struct h_result r;
-	struct pkt in;
-
-	h_build_in(&in, &f);
-	if (!h_run(h, &in, &r))
-		return false;
-	*action = r.action;
-	*be = h_out_backend(h, &r);
-	return true;
-}
-
 static bool filter_bit(struct h *h, const char *addr, bool *set)
 {
 	union xlb_addr a;
@@ -67,11 +47,11 @@ TEST(vip_filter_set_on_publish_and_rebuilt_on_load)
 	if (!filter_bit(&h, H_VIP4, &set) ||
 	    !ASSERT_TRUE(set, "published VIP's bit set"))
 		goto out;
-	if (!syn_to(&h, H_VIP4, &act, &be) ||
+	if (!h_syn(&h, H_VIP4, 80, &act, &be) ||
 	    !ASSERT_EQ(act, XDP_TX, "SYN to the VIP forwarded") ||
 	    !ASSERT_EQ(be, 2, "on its backend"))
 		goto out;
-	if (!syn_to(&h, H_OTHER4, &act, &be) ||
+	if (!h_syn(&h, H_OTHER4, 80, &act, &be) ||
 	    !ASSERT_EQ(act, XDP_PASS, "non-VIP passed"))
 		goto out;
 
@@ -81,7 +61,7 @@ TEST(vip_filter_set_on_publish_and_rebuilt_on_load)
 						   &zero, BPF_ANY),
 			       "clear the filter"))
 			goto out;
-	if (!syn_to(&h, H_VIP4, &act, &be) ||
+	if (!h_syn(&h, H_VIP4, 80, &act, &be) ||
 	    !ASSERT_EQ(act, XDP_PASS, "a clear bit hides the VIP"))
 		goto out;
 	/* what a load does after the maps are in place */
@@ -90,7 +70,7 @@ TEST(vip_filter_set_on_publish_and_rebuilt_on_load)
 	if (!filter_bit(&h, H_VIP4, &set) ||
 	    !ASSERT_TRUE(set, "rebuilt from the services map"))
 		goto out;
-	if (!syn_to(&h, H_VIP4, &act, &be) ||
+	if (!h_syn(&h, H_VIP4, 80, &act, &be) ||
 	    !ASSERT_EQ(act, XDP_TX, "SYN to the VIP forwarded again"))
 		goto out;
 	ASSERT_EQ(be, 2, "on its backend");
@@ -118,7 +98,7 @@ TEST(vip_filter_marker_and_removed_service)
 	    !h_svc_key(&k, H_VIP4, 80, IPPROTO_TCP) ||
 	    !ASSERT_OK(xlb_dp_service_del(&h.dp, &k, 1), "xlb_dp_service_del"))
 		goto out;
-	if (!syn_to(&h, H_VIP4, &act, &be) ||
+	if (!h_syn(&h, H_VIP4, 80, &act, &be) ||
 	    !ASSERT_EQ(act, XDP_PASS, "removed service: passed"))
 		goto out;
 	/* the rebuild clears the bit no key holds any more */

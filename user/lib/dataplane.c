@@ -179,6 +179,7 @@ int xlb_dp_open(struct xlb_dp *dp, const char *pin_dir)
 int xlb_dp_loaded(struct xlb_dp *dp)
 {
 	struct xlb_bpf *s = dp->skel;
+	int err;
 
 	dp->prog_fd = bpf_program__fd(s->progs.xlb_xdp);
 	for (size_t i = 0; i < ARRAY_SIZE(dp_maps); i++) {
@@ -190,8 +191,10 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 		*dp_map_fd(dp, i) = fd < 0 ? -1 : fd;
 	}
 	dp->bss_fd = bpf_map__fd(s->maps.bss);
-	return xlb_dp_vip_filter_rebuild(dp->vip_filter_fd, dp->svc_fd,
-					 dp->nat_cfg_fd);
+	err = xlb_dp_svc_slots_rebuild(dp);
+	return err ? err
+		   : xlb_dp_vip_filter_rebuild(dp->vip_filter_fd, dp->svc_fd,
+					       dp->nat_cfg_fd);
 }
 
 int xlb_dp_load(struct xlb_dp *dp)
@@ -242,6 +245,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 		return;
 	if (dp->conns)
 		munmap(dp->conns, conns_len());
+	xlb_dp_svc_slots_unmap(dp);
 	free(dp->be_svc);
 	if (dp->skel) {
 		/* the skeleton owns its fds */
@@ -420,11 +424,12 @@ int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
 			if (dp->bss_fd >= 0)
 				close(dp->bss_fd);
 			dp->bss_fd = fd;
-			return 0;
+			break;
 		}
 		close(fd);
 	}
-	return 0; /* an older program: the runtime slot only */
+	/* an older program: the runtime slot only; an older xlbd's slots */
+	return xlb_dp_svc_slots_rebuild(dp);
 }
 
 int xlb_dp_iface_set(struct xlb_dp *dp, int ifindex, const __u8 mac[6])

@@ -29,7 +29,8 @@ struct xlb_bpf;
  * that program leaves the fd -1 (the unconfirmed-flow table and the
  * new-flow rate window: such a program pins SYNs in the main table and
  * ignores the limit; the VIP filter: such a program looks every packet
- * up in the services map; the NAT maps: such a program has no full NAT; the encapsulation settings: such a program has
+ * up in the services map; the services' slot array: such a program
+ * looks services up in the hash map only; the NAT maps: such a program has no full NAT; the encapsulation settings: such a program has
  * no ipip or gue; the backends' sent lines: such a program wrote
  * XLB_MAP_BE_STATS, the service and the tx counters itself, and this
  * program has no XLB_MAP_BE_STATS; the reply interfaces' MACs: such a
@@ -37,6 +38,7 @@ struct xlb_bpf;
  */
 #define XLB_DP_MAPS(X)                          \
 	X(svc_fd, XLB_MAP_SERVICES, 1)          \
+	X(svc_slots_fd, XLB_MAP_SVC_SLOTS, 0)   \
 	X(ring_fd, XLB_MAP_RINGS, 1)            \
 	X(be_fd, XLB_MAP_BACKENDS, 1)           \
 	X(flow_fd, XLB_MAP_FLOWS, 1)            \
@@ -65,11 +67,12 @@ struct xlb_dp {
 	struct xlb_bpf *skel;	       /* NULL when adopted from pins only */
 	int prog_fd;		       /* -1 when not loaded by us */
 	XLB_DP_MAPS(XLB_DP_MAP_MEMBER) /* svc_fd, ring_fd, ...: -1 if none */
-	int bss_fd;	/* the program's .bss (xlb_switches), -1: none */
-	__s64 *conns;	/* XLB_MAP_BE_CONNS, mapped on first use */
-	__u16 *be_svc;	/* backend id -> service id, for counters */
-	__u32 be_hi;	/* highest backend id in use (be_svc) */
-	bool be_own;	/* be_svc kept by xlb_dp_backend_set() */
+	int bss_fd;   /* the program's .bss (xlb_switches), -1: none */
+	__s64 *conns; /* XLB_MAP_BE_CONNS, mapped on first use */
+	struct xlb_svc_slot *slots; /* XLB_MAP_SVC_SLOTS, the same */
+	__u16 *be_svc;		    /* backend id -> service id, for counters */
+	__u32 be_hi;		    /* highest backend id in use (be_svc) */
+	bool be_own;		    /* be_svc kept by xlb_dp_backend_set() */
 	__u32 svc_size; /* services map's value size (0: not read yet) */
 	void *obj_buf;	/* the object file's bytes (xlb_dp_open_obj) */
 	int ncpus;
@@ -122,6 +125,45 @@ int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
  */
 int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       struct xlb_svc *v);
+/*
+ * The services' slot array (XLB_MAP_SVC_SLOTS, see the ABI;
+ * dataplane_svc_slots.c): every write of a service key goes through
+ * xlb_dp_svc_slot_put() after the hash map's, every removal through
+ * xlb_dp_svc_slot_del() before the hash map's, so the array never holds a
+ * service the hash map lacks. A program without the array: nothing to do.
+ */
+/*
+ * Place @k (or update it in place) in one of its probe slots; when none
+ * is free, mark its home slot XLB_SVC_SLOT_F_OVERFLOW (the program then
+ * asks the hash map). Address markers stay in the hash map only.
+ */
+int xlb_dp_svc_slot_put(struct xlb_dp *dp, const struct xlb_svc_key *k,
+			const struct xlb_svc *v);
+
+/*
+ * Empty @k's slot; keys that overflowed at a home whose probes it was in
+ * move into the array, and such a home loses its mark once none is left.
+ */
+int xlb_dp_svc_slot_del(struct xlb_dp *dp, const struct xlb_svc_key *k);
+
+/*
+ * Make the array hold exactly the hash map's services: after a program
+ * load (a new array on an older program's pins) and a hot restart (an
+ * earlier xlbd may not have known the array). Slots already right are
+ * not written.
+ */
+int xlb_dp_svc_slots_rebuild(struct xlb_dp *dp);
+
+/*
+ * @k's service the way the program finds it: 0 and *slot its slot (-1:
+ * found in the hash map), or -ENOENT.
+ */
+int xlb_dp_svc_slot_find(struct xlb_dp *dp, const struct xlb_svc_key *k,
+			 struct xlb_svc *v, int *slot);
+
+/* Unmap the array (xlb_dp_close()). */
+void xlb_dp_svc_slots_unmap(struct xlb_dp *dp);
+
 /* VIP address marker (see XLB_SVC_ADDR_MARK_PORT): fragments to it drop. */
 int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 		    bool on);

@@ -79,12 +79,18 @@ static void *svc_legacy_part(struct xlb_svc *v)
 	return &v->id;
 }
 
+/*
+ * Every write of a service key: the hash map, the source, then its slot
+ * (the program asks the hash map when a slot is being written).
+ */
 static int svc_put(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		   struct xlb_svc *v)
 {
 	void *p = svc_legacy(dp) ? svc_legacy_part(v) : v;
 
-	return bpf_map_update_elem(dp->svc_fd, k, p, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(dp->svc_fd, k, p, BPF_ANY))
+		return -errno;
+	return xlb_dp_svc_slot_put(dp, k, v);
 }
 
 int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
@@ -218,9 +224,9 @@ out:
 int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       __u32 svc_id)
 {
-	int err = 0, err2;
+	int err = xlb_dp_svc_slot_del(dp, k), err2; /* slot first */
 
-	if (bpf_map_delete_elem(dp->svc_fd, k) && errno != ENOENT)
+	if (!err && bpf_map_delete_elem(dp->svc_fd, k) && errno != ENOENT)
 		err = -errno;
 	err2 = rings_delete(dp, svc_id);
 	return err ? err : err2;

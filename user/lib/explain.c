@@ -134,7 +134,7 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 
 	memset(e, 0, sizeof(*e));
 	e->cpu = cpu;
-	if (xlb_dp_service_get(dp, &k->svc, &e->svc) ||
+	if (xlb_dp_svc_slot_find(dp, &k->svc, &e->svc, &e->svc_slot) ||
 	    (e->svc.flags & XLB_SVC_F_ADDR_MARK)) {
 		e->how = XLB_EXPLAIN_NOT_VIP;
 		return 0;

@@ -40,6 +40,7 @@ struct xlb_explain_cand {
 struct xlb_explain {
 	enum xlb_explain_how how;
 	struct xlb_svc svc;
+	int svc_slot; /* its slot in XLB_MAP_SVC_SLOTS, -1: the hash map */
 	/* flow table: what is there, and why it is not followed */
 	bool flow_found;
 	struct xlb_flow flow;

@@ -51,8 +51,8 @@ static bool forwarded_to(struct h *h, const char *vip, __u16 port, __u32 want,
 {
 	__u32 act, be;
 
-	return h_syn(h, vip, port, &act, &be) &&
-	       ASSERT_EQ(act, XDP_TX, what) && ASSERT_EQ(be, want, what);
+	return h_syn(h, vip, port, &act, &be) && ASSERT_EQ(act, XDP_TX, what) &&
+	       ASSERT_EQ(be, want, what);
 }
 
 TEST(svc_slots_found_without_the_hash_map)
@@ -65,7 +65,8 @@ TEST(svc_slots_found_without_the_hash_map)
 	    !service_on(&h, H_VIP4, 80, 1, 2) ||
 	    !service_on(&h, H_VIP6, 443, 2, 3))
 		goto out;
-	if (!slot_of(&h, H_VIP4, 80, &slot4) || !slot_of(&h, H_VIP6, 443, &slot6) ||
+	if (!slot_of(&h, H_VIP4, 80, &slot4) ||
+	    !slot_of(&h, H_VIP6, 443, &slot6) ||
 	    !ASSERT_TRUE(slot4 >= 0 && slot6 >= 0, "both in the array"))
 		goto out;
 	if (!hash_only_del(&h, H_VIP4, 80) || !hash_only_del(&h, H_VIP6, 443))
@@ -183,7 +184,8 @@ TEST(svc_slots_torn_slot_is_not_trusted)
 
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
 	    !service_on(&h, H_VIP4, 80, 1, 2) ||
-	    !service_on(&h, H_VIP4, 81, 2, 3) || !slot_of(&h, H_VIP4, 80, &slot))
+	    !service_on(&h, H_VIP4, 81, 2, 3) ||
+	    !slot_of(&h, H_VIP4, 80, &slot))
 		goto out;
 	/* port 80's slot halfway to port 81's value: odd, new value in */
 	idx = slot;
@@ -195,17 +197,17 @@ TEST(svc_slots_torn_slot_is_not_trusted)
 		       "port 81's value"))
 		goto out;
 	s.seq |= 1;
-	if (!ASSERT_OK(bpf_map_update_elem(h.dp.svc_slots_fd, &idx, &s,
-					   BPF_ANY),
-		       "write the torn slot"))
+	if (!ASSERT_OK(
+		    bpf_map_update_elem(h.dp.svc_slots_fd, &idx, &s, BPF_ANY),
+		    "write the torn slot"))
 		goto out;
 	if (!forwarded_to(&h, H_VIP4, 80, 2, "odd count: the hash map answers"))
 		goto out;
 	/* the same slot stable again: its (wrong) value is believed */
 	s.seq++;
-	if (!ASSERT_OK(bpf_map_update_elem(h.dp.svc_slots_fd, &idx, &s,
-					   BPF_ANY),
-		       "write the slot stable"))
+	if (!ASSERT_OK(
+		    bpf_map_update_elem(h.dp.svc_slots_fd, &idx, &s, BPF_ANY),
+		    "write the slot stable"))
 		goto out;
 	forwarded_to(&h, H_VIP4, 80, 3, "an even count is trusted");
 out:
@@ -264,7 +266,8 @@ TEST(svc_slots_explain_agrees)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
-	    !service_on(&h, H_VIP4, 80, 1, 2) || !slot_of(&h, H_VIP4, 80, &slot) ||
+	    !service_on(&h, H_VIP4, 80, 1, 2) ||
+	    !slot_of(&h, H_VIP4, 80, &slot) ||
 	    !h_svc_key(&fk.svc, H_VIP4, 80, IPPROTO_TCP) ||
 	    !h_addr(&fk.src, &fam, H_CLIENT4))
 		goto out;

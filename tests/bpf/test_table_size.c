@@ -257,7 +257,7 @@ TEST(older_program_maps_keep_their_layout)
 	__u32 key, rid;
 
 	memset(&dp, 0, sizeof(dp));
-	dp.svc_fd = dp.ring_fd = dp.vip_filter_fd = -1;
+	dp.svc_fd = dp.ring_fd = dp.vip_filter_fd = dp.svc_slots_fd = -1;
 	if (!ring_build(a, SMALL, 1) || !ring_build(b, BIG, 4) ||
 	    !h_svc_key(&k, H_VIP4, 80, IPPROTO_TCP))
 		goto out;

@@ -26,8 +26,8 @@ static size_t slots_len(void)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
 
-	return (XLB_SVC_SLOTS * sizeof(struct xlb_svc_slot) + page - 1) /
-	       page * page;
+	return (XLB_SVC_SLOTS * sizeof(struct xlb_svc_slot) + page - 1) / page *
+	       page;
 }
 
 /* The array, mapped on first use; NULL: the program has none. */

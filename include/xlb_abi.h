@@ -237,17 +237,25 @@ struct xlb_svc {
  * program probes inline (no helper call, no hash of 20 bytes, no bucket
  * walk): key k lives in one of the XLB_SVC_SLOT_PROBES slots from
  * xlb_svc_slot_home(k) (xlb_decide.h) on. xlbd places every service key
- * there (user/lib/dataplane_svc.c, the one writer); a key that finds no
+ * there (user/lib/dataplane_svc_slots.c, the one writer); a key that finds no
  * free slot stays in XLB_MAP_SERVICES only and its home slot gets
  * XLB_SVC_SLOT_F_OVERFLOW, so a miss there asks the hash map. The hash map
  * keeps every key (address markers too): fragments, tools and an older
  * program read it.
  *
  * A slot is written in place, so a reader may meet it half-written: seq is
- * odd while xlbd writes (through an mmap() of the array, with a release
- * fence on each side of the key and value), and the program re-reads it
- * after its copy. A copy whose seq changed or was odd is thrown away and
- * the hash map asked, which xlbd writes first (and clears last).
+ * odd while xlbd writes (through an mmap() of the array, full fences on
+ * each side of the key and value), and the program re-reads it after its
+ * copy. A copy whose seq changed or was odd is thrown away and the hash
+ * map asked, which xlbd writes first (and clears last). That check holds
+ * only where the CPU keeps loads in the program's order: x86 (TSO). BPF
+ * on this toolchain has no load-acquire or read barrier, so on a weakly
+ * ordered CPU (arm64 and the rest) the re-read could be satisfied before
+ * the copy and pass a torn slot. The program therefore probes the array
+ * only while xlb_runtime.svc_slots is set, which xlbd does from its own
+ * architecture (xlb_dp_svc_slots_ordered(), the same CPU as the
+ * program's); elsewhere every service comes from the hash map. xlbd keeps
+ * the array right on every architecture; only the reader is switched.
  */
 #define XLB_SVC_SLOTS 4096 /* power of two, 4x XLB_MAX_SERVICES */
 #define XLB_SVC_SLOT_PROBES 4
@@ -328,12 +336,16 @@ struct xlb_backend {
  * at start; all zero: not known (only group addresses are then told
  * apart, see xlb_l2_dst() in xlb_decide.h). The program looks this slot
  * up for every packet anyway (trace), so the MAC costs no extra lookup.
+ * svc_slots: 1 the program finds services in XLB_MAP_SVC_SLOTS first, 0
+ * (the default, and on CPUs that reorder loads) the hash map only; read
+ * from the .bss copy only (padding before: an older program ignores it).
  */
 struct xlb_runtime {
 	__u32 trace;
 	__u32 new_flow_limit;
 	__u8 if_mac[6];
-	__u8 pad[2];
+	__u8 svc_slots;
+	__u8 pad;
 };
 
 /* XLB_MAP_IFACES: an interface of reply_interfaces, by ifindex. */

@@ -34,6 +34,9 @@ static __attribute__((noinline)) int svc_hash_copy(const struct xlb_svc_key *k,
 	return 0;
 }
 
+/* The switches (xlb.bpf.c): svc_slots says whether the array may be read. */
+extern struct xlb_runtime xlb_switches;
+
 /*
  * Fill @out with @k's service: 0, or -1 when @k is none. A global
  * function, verified once on its own: the program after it is verified
@@ -41,13 +44,26 @@ static __attribute__((noinline)) int svc_hash_copy(const struct xlb_svc_key *k,
  * probes' paths took the verifier past its 1M instructions). Its array
  * loads are still inlined; the call is a direct one.
  *
- * A slot is trusted only when its sequence count was even and the same
- * before the key compare and after the copy: xlbd makes it odd before
- * writing the slot and even again after (full fences between); the
- * program's loads stay in order (compiler barriers; on x86-64 the CPU
- * keeps loads in order too), so a copy that passed saw no write. A copy
- * that did not is thrown away: the hash map, written before the slot,
- * answers.
+ * Torn reads. A slot is trusted only when its sequence count was even and
+ * the same before the key compare and after the copy; xlbd makes it odd
+ * before writing the slot and even again after, with full fences between
+ * (dataplane_svc_slots.c), so its stores become visible in that order.
+ * The reader's side needs its loads to happen in program order: count,
+ * key and value, count. The compiler keeps that order (volatile loads of
+ * the count, a compiler barrier after the first and before the second:
+ * no test can catch their loss, keep both), the verifier and the JITs do
+ * not reorder loads, and on x86 the CPU does not either (TSO: a load is
+ * not passed by a later load). A weakly ordered CPU (arm64) may perform
+ * the second count load before the copy's loads, and BPF here offers no
+ * load-acquire or read fence (clang 14 emits none; an atomic fetch-add of
+ * 0 would order, but it writes the slot's line on every packet of every
+ * CPU). So the array is read only while
+ * xlb_switches.svc_slots is set, which xlbd does on x86 only
+ * (xlb_dp_svc_slots_ordered()); otherwise the hash map answers, as it did
+ * before the array. A miss (no probe holds @k) needs no count check: a
+ * key appears in a slot only after the hash map has it, and a slot
+ * written from one key to another passes through empty, so a torn key
+ * that matches nothing belongs to a key being added or removed right now.
  */
 __noinline int xlb_svc_find(const struct xlb_svc_key *k, struct xlb_svc *out)
 {
@@ -55,6 +71,8 @@ __noinline int xlb_svc_find(const struct xlb_svc_key *k, struct xlb_svc *out)
 
 	if (!k || !out)
 		return -1;
+	if (!*(const volatile __u8 *)&xlb_switches.svc_slots)
+		return svc_hash_copy(k, out); /* see above: x86 only */
 	home = xlb_svc_slot_home(k);
 #pragma unroll
 	for (__u32 i = 0; i < XLB_SVC_SLOT_PROBES; i++) {

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
 #include "dataplane_vip_filter.h"
+#include "map_mmap.h"
 #include "xlb_decide.h"
 #include "xlb_util.h"
 #include "xlb.skel.h"
@@ -191,7 +191,7 @@ int xlb_dp_loaded(struct xlb_dp *dp)
 		*dp_map_fd(dp, i) = fd < 0 ? -1 : fd;
 	}
 	dp->bss_fd = bpf_map__fd(s->maps.bss);
-	err = xlb_dp_svc_slots_rebuild(dp);
+	err = xlb_dp_svc_slots_use(dp, xlb_dp_svc_slots_ordered());
 	return err ? err
 		   : xlb_dp_vip_filter_rebuild(dp->vip_filter_fd, dp->svc_fd,
 					       dp->nat_cfg_fd);
@@ -232,19 +232,13 @@ int xlb_dp_open_pinned(struct xlb_dp *dp, const char *pin_dir)
 	return 0;
 }
 
-static size_t conns_len(void)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-
-	return (XLB_MAX_BACKENDS * sizeof(__s64) + page - 1) / page * page;
-}
+#define CONNS_BYTES (XLB_MAX_BACKENDS * sizeof(__s64))
 
 void xlb_dp_close(struct xlb_dp *dp)
 {
 	if (!dp)
 		return;
-	if (dp->conns)
-		munmap(dp->conns, conns_len());
+	xlb_map_munmap(dp->conns, CONNS_BYTES);
 	xlb_dp_svc_slots_unmap(dp);
 	free(dp->be_svc);
 	if (dp->skel) {
@@ -316,15 +310,8 @@ int xlb_dp_stats_reset(struct xlb_dp *dp, bool backend, __u32 id)
  */
 static __s64 *conns_map(struct xlb_dp *dp)
 {
-	void *m;
-
-	if (dp->conns)
-		return dp->conns;
-	m = mmap(NULL, conns_len(), PROT_READ | PROT_WRITE, MAP_SHARED,
-		 dp->conns_fd, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	dp->conns = m;
+	if (!dp->conns)
+		dp->conns = xlb_map_mmap(dp->conns_fd, CONNS_BYTES);
 	return dp->conns;
 }
 
@@ -400,6 +387,19 @@ int xlb_dp_if_mac_set(struct xlb_dp *dp, const __u8 mac[6])
 	return switch_set(dp, offsetof(struct xlb_runtime, if_mac), mac, 6);
 }
 
+int xlb_dp_svc_slots_use(struct xlb_dp *dp, bool on)
+{
+	__u8 v = on && dp->svc_slots_fd >= 0 && dp->bss_fd >= 0;
+	/* the array right before the program may read it */
+	int err = xlb_dp_svc_slots_rebuild(dp);
+
+	if (!err)
+		err = switch_set(dp, offsetof(struct xlb_runtime, svc_slots),
+				 &v, 1);
+	dp->slots_on = !err && v;
+	return err;
+}
+
 int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
 {
 	__u32 ids[64], len = sizeof(struct bpf_prog_info);
@@ -429,7 +429,7 @@ int xlb_dp_adopt_prog(struct xlb_dp *dp, int prog_fd)
 		close(fd);
 	}
 	/* an older program: the runtime slot only; an older xlbd's slots */
-	return xlb_dp_svc_slots_rebuild(dp);
+	return xlb_dp_svc_slots_use(dp, xlb_dp_svc_slots_ordered());
 }
 
 int xlb_dp_iface_set(struct xlb_dp *dp, int ifindex, const __u8 mac[6])

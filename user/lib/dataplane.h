@@ -70,6 +70,7 @@ struct xlb_dp {
 	int bss_fd;   /* the program's .bss (xlb_switches), -1: none */
 	__s64 *conns; /* XLB_MAP_BE_CONNS, mapped on first use */
 	struct xlb_svc_slot *slots; /* XLB_MAP_SVC_SLOTS, the same */
+	bool slots_on;		    /* the program reads them (svc_slots) */
 	__u16 *be_svc;		    /* backend id -> service id, for counters */
 	__u32 be_hi;		    /* highest backend id in use (be_svc) */
 	bool be_own;		    /* be_svc kept by xlb_dp_backend_set() */
@@ -160,6 +161,21 @@ int xlb_dp_svc_slots_rebuild(struct xlb_dp *dp);
  */
 int xlb_dp_svc_slot_find(struct xlb_dp *dp, const struct xlb_svc_key *k,
 			 struct xlb_svc *v, int *slot);
+
+/*
+ * May the program read the array on this CPU? true on x86 only: see the
+ * ABI's XLB_MAP_SVC_SLOTS and bpf/lib/svc.h (torn reads).
+ */
+bool xlb_dp_svc_slots_ordered(void);
+
+/*
+ * Rebuild the array, then let the program read it (@on, and the program
+ * has the array and a .bss) or not (the hash map only): the switch
+ * xlb_runtime.svc_slots (dataplane.c, beside the other switches); explain
+ * follows it. xlb_dp_loaded() and xlb_dp_adopt_prog() call it with
+ * xlb_dp_svc_slots_ordered().
+ */
+int xlb_dp_svc_slots_use(struct xlb_dp *dp, bool on);
 
 /* Unmap the array (xlb_dp_close()). */
 void xlb_dp_svc_slots_unmap(struct xlb_dp *dp);

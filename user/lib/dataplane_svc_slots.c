@@ -10,45 +10,33 @@
  * copy only when both were the same even value; otherwise it asks the
  * hash map, which is written before the slot and cleared after it. One
  * writer: xlbd holds its lock, and its dataplane calls come from one
- * thread.
+ * thread. The array is kept right on every architecture, but the program
+ * reads it only where its loads cannot be reordered (x86, see
+ * xlb_dp_svc_slots_ordered() and bpf/lib/svc.h): the switch
+ * xlb_runtime.svc_slots, set by xlb_dp_svc_slots_use().
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "dataplane.h"
+#include "map_mmap.h"
 #include "xlb_decide.h"
 
-static size_t slots_len(void)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-
-	return (XLB_SVC_SLOTS * sizeof(struct xlb_svc_slot) + page - 1) / page *
-	       page;
-}
+#define SLOTS_BYTES (XLB_SVC_SLOTS * sizeof(struct xlb_svc_slot))
 
 /* The array, mapped on first use; NULL: the program has none. */
 static struct xlb_svc_slot *slots_map(struct xlb_dp *dp)
 {
-	void *m;
-
-	if (dp->slots || dp->svc_slots_fd < 0)
-		return dp->slots;
-	m = mmap(NULL, slots_len(), PROT_READ | PROT_WRITE, MAP_SHARED,
-		 dp->svc_slots_fd, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	dp->slots = m;
+	if (!dp->slots && dp->svc_slots_fd >= 0)
+		dp->slots = xlb_map_mmap(dp->svc_slots_fd, SLOTS_BYTES);
 	return dp->slots;
 }
 
 void xlb_dp_svc_slots_unmap(struct xlb_dp *dp)
 {
-	if (dp->slots)
-		munmap(dp->slots, slots_len());
+	xlb_map_munmap(dp->slots, SLOTS_BYTES);
 	dp->slots = NULL;
 }
 
@@ -57,7 +45,16 @@ static bool slot_used(const struct xlb_svc_slot *s)
 	return s->key.family != 0;
 }
 
-/* Write key and value (NULL: empty the slot) under the sequence count. */
+/*
+ * Write key and value (NULL: empty the slot) under the sequence count.
+ * The fences are full ones (mfence on x86, dmb ish on arm64): the odd
+ * count must be visible before any of the slot's new bytes and every new
+ * byte before the even count, which is the writer's half of the seqcount
+ * on any CPU. The reader's half (loads in order) only x86 provides to a
+ * BPF program; xlb_dp_svc_slots_ordered() keeps the other CPUs off the
+ * array. The key and value are plain stores: each fence is also a
+ * compiler barrier, so they stay between the two counts.
+ */
 static void slot_write(struct xlb_svc_slot *s, const struct xlb_svc_key *k,
 		       const struct xlb_svc *v)
 {
@@ -236,6 +233,20 @@ int xlb_dp_svc_slots_rebuild(struct xlb_dp *dp)
 	return err;
 }
 
+bool xlb_dp_svc_slots_ordered(void)
+{
+	/*
+	 * TSO: a load is never performed before an earlier load, which is
+	 * what the program's count, copy, count needs. xlbd runs on the CPU
+	 * the program runs on, so its own build target answers for both.
+	 */
+#if defined(__x86_64__) || defined(__i386__)
+	return true;
+#else
+	return false;
+#endif
+}
+
 int xlb_dp_svc_slot_find(struct xlb_dp *dp, const struct xlb_svc_key *k,
 			 struct xlb_svc *v, int *slot)
 {
@@ -243,7 +254,7 @@ int xlb_dp_svc_slot_find(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	int idx;
 
 	*slot = -1;
-	if (!slots)
+	if (!slots || !dp->slots_on)
 		return xlb_dp_service_get(dp, k, v);
 	idx = slot_index(slots, k);
 	if (idx >= 0) {

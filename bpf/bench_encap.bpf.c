@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * bench_encap: the encapsulation path (lib/encap.h, xlb_encap_push()) hot,
+ * bench_encap: the encapsulation path (lib/encap.h, encap_push()) hot,
  * for tools/xlb_bench. An amortized BPF_PROG_TEST_RUN feeds each
  * iteration the frame the previous one produced, so xlb itself cannot be
  * timed that way on an encapsulating flow (it would wrap its own output
@@ -48,7 +48,7 @@ int bench_encap(struct xdp_md *ctx)
 		if (bpf_xdp_adjust_head(ctx, 0))
 			return XDP_ABORTED;
 	} else {
-		r = xlb_encap_push(ctx, &a->key, &a->svc, &a->be, a->be_id);
+		r = encap_push(ctx, &a->key, &a->svc, &a->be, a->be_id);
 		if (XLB_ENCAP_ACT(r) != XDP_TX ||
 		    bpf_xdp_adjust_head(ctx, a->olen & 0xff))
 			return XDP_ABORTED;

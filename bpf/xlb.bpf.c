@@ -157,7 +157,7 @@ static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
 				     struct verdict *v)
 {
 	__u32 len = ctx->data_end - ctx->data; /* as received, like l2 */
-	int r = xlb_encap_push(ctx, &p->key, svc, be, be_id);
+	int r = encap_push(ctx, &p->key, svc, be, be_id);
 	__u32 reason = XLB_ENCAP_REASON(r);
 
 	v->reason = reason;

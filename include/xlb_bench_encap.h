@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What tools/xlb_bench hands bpf/bench_encap.bpf.c (its one-slot array
- * bench_encap_args): the flow, service and backend xlb_encap_push() is
+ * bench_encap_args): the flow, service and backend encap_push() is
  * called with, and how to undo its work.
  */
 #ifndef XLB_BENCH_ENCAP_H

@@ -1372,7 +1372,7 @@ static struct bench_encap_bpf *enc_hot; /* bpf/bench_encap.bpf.c */
 
 /*
  * The hot row under an encapsulated established row: bench_encap's
- * xlb_encap_push() against its l2 stand-in on the same frame, amortized
+ * encap_push() against its l2 stand-in on the same frame, amortized
  * runs of each in turn (the difference per pair).
  */
 static int enc_hot_row(const char *name, const struct pkt *p,

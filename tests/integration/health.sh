@@ -29,9 +29,13 @@ BE1=$LAB_BE1_IP4 BE2=$LAB_BE2_IP4 BE3=$LAB_BE3_IP4
 
 # web: http check; web2: tcp check, slow start, keep_last; web6: IPv6,
 # body check, be3 overridden to a path answering 503; dns: udp check,
-# be2 overridden to port 9 where nothing listens.
+# be2 overridden to port 9 where nothing listens. announce_table: the
+# node's VIP routes (no BGP here), withdrawn when every backend is down.
+ANN_TABLE=100
 {
-	config_header
+	config_header | sed '$d'
+	echo "announce_table: $ANN_TABLE"
+	echo "services:"
 	cat <<EOF
   - name: web
     vip: $LAB_VIP4
@@ -441,6 +445,16 @@ xlbctl backend set web2 "$BE2" --enable
 check "enabled again" test "$(state_of web2 "$BE2")" = up
 
 # ---- 6. every backend down ----
+# announced VIP4 VIP...: xlbctl status's announced VIPs are exactly these
+# ("none" for none)
+announced() {
+	local got
+	got=$(xlbctl status | sed -n 's/^node: .*announced: //p')
+	[[ $(tr ' ' '\n' <<<"$got" | sort) == $(printf '%s\n' "$@" | sort) ]] ||
+		{ echo "  announced: $got (expected $*)"; return 1; }
+}
+check "every VIP announced while its services have backends up" \
+	announced "$LAB_VIP4" "$LAB_VIP4_2" "$LAB_VIP6"
 stops=()
 for i in 1 2 3; do
 	"$LAB" backend-stop --name "$ITEST_NAME" "$i" &
@@ -454,6 +468,12 @@ all_down() {
 	done
 }
 check "every backend down" all_down
+# web's and dns's VIP is withdrawn (drop), and web2's too: keep_last keeps
+# its ring for what still arrives, but no backend in it is healthy
+# (min_up_backends). web6's fall may come later than the others'.
+none_announced() { wait_for 5000 announced none || announced none; }
+check "every backend down: no VIP announced, keep_last's neither" \
+	none_announced
 # keep_last (web2): the last set is kept, the dead backends refuse
 d0=$(gstat drop_no_backend)
 res=$(conns "$LAB_VIP4_2" 80 10 2)

@@ -9,7 +9,8 @@
  *  - the XDP program is attached to the interface (checked every second:
  *    someone may detach it under us);
  *  - every service on that VIP with `announce: true` (at least one) has
- *    at least min_up_backends backends in its ring. All of them, not any:
+ *    at least min_up_backends healthy backends in its ring (a ring kept by
+ *    on_all_down: keep_last has none). All of them, not any:
  *    a router sends every port of a VIP to the same nodes, so a node that
  *    can serve only some of them must step aside for the others.
  *

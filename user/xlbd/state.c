@@ -194,6 +194,10 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 		pr_warn("service %s: every backend is down; keeping the last set (on_all_down: keep_last)",
 			s->conf.name);
 		free(mb);
+		/* kept for what still arrives, but none of it is healthy: the
+		 * node must not go on attracting the VIP (min_up_backends) */
+		s->n_up = 0;
+		xlbd_announce_sync(d);
 		return 0;
 	}
 	if (n && (s->conf.sched == XLB_SCHED_ROUND_ROBIN ||

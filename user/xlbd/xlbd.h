@@ -64,7 +64,7 @@ struct svc_rt {
 	__u64 active_flows;	/* flows.c: sum over its backends */
 	__u64 swaps;		/* rings published (state.c) */
 	__u64 ring_digest;	/* of the last published ring */
-	size_t n_up;		/* backends in it (weight > 0) */
+	size_t n_up;		/* healthy backends in it (weight > 0) */
 };
 
 /* A VIP address (any port), as announced. */

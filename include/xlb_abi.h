@@ -180,12 +180,17 @@ enum xlb_fwd {
  * Only the encapsulation path looks it up; the l2 path never does.
  */
 #define XLB_GUE_PORT_DEFAULT 6080 /* Katran's */
+/*
+ * Jiffies a cached next hop (lib/fib.h, lib/encap.h) lives whatever
+ * nh_gen says: 32-128 ms. Here for the tests that time the cache.
+ */
+#define XLB_NH_TTL 32
 struct xlb_encap {
 	__be32 src4;	 /* config encap_source.ipv4, 0: the FIB's */
 	__be16 gue_port; /* config gue_port, 0: XLB_GUE_PORT_DEFAULT */
 	/*
-	 * Next-hop generation: the program's cached next hops (lib/encap.h)
-	 * of another generation are asked again. Bumped by every write of
+	 * Next-hop generation: the program's cached next hops (lib/encap.h,
+	 * lib/fib.h) of another generation are asked again. Bumped by every write of
 	 * this value and by xlbd on route, neighbour, link and address
 	 * changes. Was padding: an older xlbd leaves it 0 and the cache
 	 * follows changes within its time to live.

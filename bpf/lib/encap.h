@@ -51,7 +51,6 @@
 #include "lib/stats.h"
 
 #define XLB_NH_SLOTS 4096 /* per CPU; a power of 2 */
-#define XLB_NH_TTL 32	  /* jiffies a cached next hop lives: 32-128 ms */
 
 /* A cached next hop (above): what the FIB said towards one backend. */
 struct xlb_nh {

@@ -3,7 +3,7 @@
  * Full NAT (forwarding nat, see the ABI): a client's packet to VIP:port
  * leaves as SNAT address:port -> backend address:port; the backend's reply
  * to SNAT:port leaves as VIP:port -> client. The next hop of both comes
- * from the kernel's FIB (lib/fib.h).
+ * from the kernel's FIB, through lib/fib.h's per-CPU cache.
  *
  * Both directions are global functions, verified once on their own: the
  * main program only gains a call, so the L2 path's instructions and its
@@ -185,27 +185,28 @@ static __always_inline bool nat_rewrite(void *l3, void *l4, void *end,
 }
 
 /*
- * The next hop of @src -> @dst (@proto: the outer header's) into *fl, or
- * false with a->reason set: no route, no neighbour.
+ * The next hop of @src -> @dst (@proto: the outer header's; lib/fib.h),
+ * or NULL with a->reason set: no route, no neighbour.
  */
-static __always_inline bool nat_route(struct xdp_md *ctx, struct nat_arg *a,
-				      struct bpf_fib_lookup *fl,
-				      const union xlb_addr *src,
-				      const union xlb_addr *dst, __u8 proto)
+static __always_inline const struct xlb_fib_nh *
+nat_route(struct xdp_md *ctx, struct nat_arg *a, struct bpf_fib_lookup *fl,
+	  const union xlb_addr *src, const union xlb_addr *dst, __u8 proto)
 {
-	__u32 err = fib_nexthop(ctx, fl, a->key.svc.family, src, dst, proto);
+	const struct xlb_fib_nh *nh;
+	__u32 err = 0;
 
-	if (err)
+	nh = fib_nexthop(ctx, fl, a->key.svc.family, src, dst, proto, &err);
+	if (!nh)
 		a->reason = err;
-	return !err;
+	return nh;
 }
 
 /*
- * The rewritten frame to the next hop in *fl: MACs from the FIB, out of
- * the ingress interface (XDP_TX) or another one (XDP_REDIRECT; two-armed).
+ * The rewritten frame to next hop @nh: MACs from the FIB, out of the
+ * ingress interface (XDP_TX) or another one (XDP_REDIRECT; two-armed).
  */
 static __always_inline int nat_out(struct xdp_md *ctx, struct nat_arg *a,
-				   const struct bpf_fib_lookup *fl)
+				   const struct xlb_fib_nh *nh)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -215,20 +216,20 @@ static __always_inline int nat_out(struct xdp_md *ctx, struct nat_arg *a,
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
 	}
-	__builtin_memcpy(eth->h_dest, fl->dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fl->smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	/*
 	 * clang would keep &ctx->ingress_ifindex from the FIB lookup's read
 	 * on the stack, and the verifier refuses a load through a ctx
 	 * pointer with an offset: read the field afresh.
 	 */
 	barrier_var(ctx);
-	if (fl->ifindex == ctx->ingress_ifindex) {
+	if (nh->ifindex == ctx->ingress_ifindex) {
 		a->reason = XLB_STAT_TX;
 		return XDP_TX;
 	}
 	a->reason = XLB_STAT_REDIRECT;
-	return bpf_redirect(fl->ifindex, 0);
+	return bpf_redirect(nh->ifindex, 0);
 }
 
 /* A TCP/UDP packet rewritten to src:sport -> dst:dport, to its next hop. */
@@ -241,8 +242,10 @@ static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u32 off = a->l4_off, l3off = a->l3_off;
+	const struct xlb_fib_nh *nh;
 
-	if (!nat_route(ctx, a, fl, src, dst, a->key.svc.proto))
+	nh = nat_route(ctx, a, fl, src, dst, a->key.svc.proto);
+	if (!nh)
 		return XDP_DROP;
 	if (l3off > NAT_MAX_L3_OFF || off > NAT_MAX_L4_OFF ||
 	    !nat_rewrite(data + l3off, data + off, end, &a->key, src, dst,
@@ -250,7 +253,7 @@ static __always_inline int nat_send(struct xdp_md *ctx, struct nat_arg *a,
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
 	}
-	return nat_out(ctx, a, fl);
+	return nat_out(ctx, a, nh);
 }
 
 static __always_inline bool nat_expired(const struct xlb_nat_cfg *cfg,

@@ -167,6 +167,7 @@ static __always_inline int nat_icmp_send(struct xdp_md *ctx, struct nat_arg *a,
 	void *end = (void *)(long)ctx->data_end;
 	bool v4 = a->key.svc.family == XLB_FAMILY_V4;
 	__u32 off = a->l4_off, l3off = a->l3_off;
+	const struct xlb_fib_nh *nh;
 	bool ok;
 	void *l3;
 
@@ -174,8 +175,9 @@ static __always_inline int nat_icmp_send(struct xdp_md *ctx, struct nat_arg *a,
 		a->reason = XLB_STAT_DROP_TTL;
 		return XDP_DROP;
 	}
-	if (!nat_route(ctx, a, fl, src, dst,
-		       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+	nh = nat_route(ctx, a, fl, src, dst,
+		       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (!nh)
 		return XDP_DROP;
 	l3 = data + l3off;
 	if (l3off > NAT_MAX_L3_OFF || off > NAT_MAX_L4_OFF) {
@@ -192,7 +194,7 @@ static __always_inline int nat_icmp_send(struct xdp_md *ctx, struct nat_arg *a,
 		a->reason = XLB_STAT_DROP_MALFORMED;
 		return XDP_DROP;
 	}
-	return nat_out(ctx, a, fl);
+	return nat_out(ctx, a, nh);
 }
 
 /*

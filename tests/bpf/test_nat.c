@@ -628,6 +628,134 @@ out:
 	env_down(&e);
 }
 
+/*
+ * The FIB's answer is cached per CPU (lib/fib.h). Pinned to one CPU, so
+ * every run below meets the same cache.
+ */
+static const __u8 be1_mac_moved[6] = { 0x02, 0xbe, 0x00, 0x00, 0x00, 0x77 };
+
+/* The backend's neighbour entry on xb, now at @mac. */
+static bool be_neigh(const char *be_addr, const __u8 *mac)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip %s neigh replace %s lladdr "
+		 "%02x:%02x:%02x:%02x:%02x:%02x dev xb nud permanent",
+		 strchr(be_addr, ':') ? "-6" : "-4", be_addr, mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+	return sh(cmd);
+}
+
+/* Run @in on xc: forwarded out of xb to destination MAC @mac? */
+static bool sent_to(struct nat_env *e, const struct pkt *in, const __u8 *mac,
+		    const char *desc)
+{
+	struct h_result r;
+
+	return h_run_if(&e->h, in, e->ns.xc, &r) &&
+	       ASSERT_EQ(r.action, XDP_REDIRECT, desc) &&
+	       ASSERT_MEMEQ(r.out, 6, mac, 6, desc);
+}
+
+/*
+ * A flow's next hop is the FIB's answer for its first packet while that
+ * is fresh: the kernel's neighbour entry of the backend moves to another
+ * MAC and the next packet still leaves to the old one (unless XLB_NH_TTL
+ * jiffies passed between the two: tried again, up to 10 times). Once
+ * xlbd says next hops changed (nh_gen), the next packet asks the FIB and
+ * follows the move.
+ */
+static void fib_cache_case(const char *client, const char *vip,
+			   const char *be_addr)
+{
+	struct h_frame a = {
+		.src = client,
+		.dst = vip,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct pkt in;
+	struct nat_env e;
+	bool cached = false;
+
+	h_pin_cpu0();
+	if (!env_up(&e, 1024, 65535, vip, IPPROTO_TCP, be_addr))
+		goto out;
+	h_build_in(&in, &a);
+	if (!sent_to(&e, &in, be1_mac, "the flow's first packet"))
+		goto out;
+	a.flags = PKT_ACK;
+	h_build_in(&in, &a);
+	for (int i = 0; i < 10 && !cached; i++) {
+		__u64 j0, j1;
+		struct h_result r;
+
+		/* a fresh slot, filled by this packet, towards be1_mac */
+		if (!be_neigh(be_addr, be1_mac) ||
+		    !ASSERT_OK(xlb_dp_nexthops_changed(&e.h.dp), "nh_gen") ||
+		    !ASSERT_OK(xlb_jiffies(&j0), "jiffies") ||
+		    !sent_to(&e, &in, be1_mac, "fills the slot") ||
+		    !be_neigh(be_addr, be1_mac_moved) ||
+		    !h_run_if(&e.h, &in, e.ns.xc, &r) ||
+		    !ASSERT_OK(xlb_jiffies(&j1), "jiffies"))
+			goto out;
+		cached = r.out_len >= 6 && !memcmp(r.out, be1_mac, 6);
+		if (!cached && !ASSERT_TRUE(j1 - j0 >= XLB_NH_TTL,
+					    "a fresh cached next hop is used"))
+			goto out;
+	}
+	if (!ASSERT_TRUE(cached, "cached next hop used in one of 10 tries"))
+		goto out;
+	ASSERT_OK(xlb_dp_nexthops_changed(&e.h.dp), "nh_gen");
+	sent_to(&e, &in, be1_mac_moved, "after nh_gen: the moved neighbour");
+out:
+	env_down(&e);
+}
+
+TEST(nat_fib_cache_ipv4_reused_until_nh_gen)
+{
+	fib_cache_case(H_CLIENT4, H_VIP4, BE4);
+}
+
+TEST(nat_fib_cache_ipv6_reused_until_nh_gen)
+{
+	fib_cache_case(H_CLIENT6, H_VIP6, BE6);
+}
+
+/*
+ * A failed lookup is not cached: the next packet asks the FIB again, and
+ * leaves as soon as the kernel has the neighbour, with no nh_gen bump.
+ */
+TEST(nat_fib_failure_not_cached)
+{
+	struct h_frame a = {
+		.src = H_CLIENT4,
+		.dst = H_VIP4,
+		.sport = 40000,
+		.dport = 80,
+		.flags = PKT_SYN,
+	};
+	struct pkt in;
+	struct h_result r;
+	struct nat_env e;
+
+	h_pin_cpu0();
+	if (!env_up(&e, 1024, 65535, H_VIP4, IPPROTO_TCP, BE4_NONEIGH))
+		goto out;
+	h_build_in(&in, &a);
+	for (int i = 0; i < 2; i++)
+		if (!h_run_if(&e.h, &in, e.ns.xc, &r) ||
+		    !ASSERT_EQ(r.action, XDP_DROP, "no neighbour: dropped"))
+			goto out;
+	if (be_neigh(BE4_NONEIGH, be1_mac_moved))
+		sent_to(&e, &in, be1_mac_moved,
+			"the neighbour's first packet leaves to it");
+out:
+	env_down(&e);
+}
+
 static bool fwd_entry(struct h *h, const struct pkt *in, struct xlb_nat_fwd *f)
 {
 	struct xlb_flow_key k;

@@ -14,9 +14,7 @@
  * re-running it after an address change never drops a packet.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <ifaddrs.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,10 +26,12 @@
 #include <xdp/libxdp.h>
 
 #include "ctl_decap.h"
+#include "opts.h"
 #include "tc_hook.h"
 #include "xdp_find.h"
 #include "xlb_decap.h"
 #include "xlb_decap.skel.h"
+#include "xlb_util.h"
 
 #define MAX_VIPS 1024
 
@@ -532,21 +532,21 @@ static int status(const char *dev, bool json, FILE *out)
 
 int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 {
-	static const struct option opts[] = {
-		{ "vip", required_argument, NULL, 'v' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "gue-port", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	enum decap_mode mode = DECAP_XDP;
-	bool mode_set = false;
+	const char *mode_arg = NULL, *sub, *dev;
+	unsigned long long port = 6080;
+	const struct xlb_opt opts[] = {
+		{ "vip", 'v', false, "ADDR", "a VIP (repeatable)" },
+		{ "mode", 'm', false, "MODE", "xdp, generic or tc",
+		  .str = &mode_arg },
+		{ "gue-port", 'p', false, "N", "the GUE port (6080)",
+		  .num = &port, .min = 1, .max = 65535 },
+		{ "help", 'h', true, NULL, "this help" },
+	};
+	struct xlb_opts o = { "xlbctl decap", opts, ARRAY_SIZE(opts) };
 	struct addr_set *s = NULL;
-	unsigned long port = 6080;
 	int c, nvip = 0, ret = 1;
-	const char *sub, *dev;
 	union xlb_addr a;
-	char *end;
 	__u8 fam;
 
 	libxdp_set_print(print_quiet);
@@ -563,8 +563,7 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 	argc--;
 	argv++;
 	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = xlb_opts_next(&o, argc, argv)) != -1) {
 		switch (c) {
 		case 'v':
 			if (parse_addr(optarg, &fam, &a)) {
@@ -579,40 +578,26 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 				goto out;
 			}
 			break;
-		case 'm':
-			if (!strcmp(optarg, "xdp") || !strcmp(optarg, "native"))
-				mode = DECAP_XDP;
-			else if (!strcmp(optarg, "generic") ||
-				 !strcmp(optarg, "skb"))
-				mode = DECAP_GENERIC;
-			else if (!strcmp(optarg, "tc"))
-				mode = DECAP_TC;
-			else {
-				fail("argument \"%s\" is wrong: %s", optarg,
-				     "--mode is xdp, generic (XDP in the kernel's generic mode) or tc");
-				goto out;
-			}
-			mode_set = true;
-			break;
-		case 'p':
-			errno = 0;
-			port = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || !port ||
-			    port > 65535) {
-				fail("argument \"%s\" is wrong: %s", optarg,
-				     "--gue-port is 1..65535");
-				goto out;
-			}
-			break;
 		case 'h':
 			xlb_decap_usage(stdout);
 			ret = 0;
 			goto out;
 		default:
-			fail("argument \"%s\" is wrong: %s", argv[optind - 1],
-			     "unknown option or missing value");
+			fail("argument \"%s\" is wrong: %s", o.bad, o.why);
 			goto out;
 		}
+	}
+	if (!mode_arg || !strcmp(mode_arg, "xdp") ||
+	    !strcmp(mode_arg, "native")) {
+		mode = DECAP_XDP;
+	} else if (!strcmp(mode_arg, "generic") || !strcmp(mode_arg, "skb")) {
+		mode = DECAP_GENERIC;
+	} else if (!strcmp(mode_arg, "tc")) {
+		mode = DECAP_TC;
+	} else {
+		fail("argument \"%s\" is wrong: %s", mode_arg,
+		     "--mode is xdp, generic (XDP in the kernel's generic mode) or tc");
+		goto out;
 	}
 	if (optind == argc) {
 		fail("xlbctl decap %s: %s", sub,
@@ -632,8 +617,8 @@ int xlb_decap_cli(int argc, char **argv, bool json, FILE *out)
 			     "");
 			goto out;
 		}
-		ret = attach(dev, mode, port, s);
-	} else if (nvip || mode_set || port != 6080) {
+		ret = attach(dev, mode, (__u16)port, s);
+	} else if (nvip || mode_arg || port != 6080) {
 		fail("xlbctl decap %s: %s", sub,
 		     "--vip, --mode and --gue-port are for attach");
 	} else if (!strcmp(sub, "detach")) {

@@ -157,6 +157,15 @@ static bool link_prev(struct pkt *p, const char *fn, int ethertype, int ipproto)
 	return false;
 }
 
+/* A new header: linked to the previous one (link_prev()), then push()ed. */
+static __u8 *link_push(struct pkt *p, const char *fn, int ethertype,
+		       int ipproto, enum pkt_layer_type type, size_t n)
+{
+	if (!link_prev(p, fn, ethertype, ipproto))
+		return NULL;
+	return push(p, fn, type, n);
+}
+
 static void set_next(struct pkt *p, int kind, size_t off)
 {
 	p->next_kind = kind;
@@ -199,11 +208,9 @@ void pkt_eth(struct pkt *p, const __u8 src[6], const __u8 dst[6])
 
 void pkt_vlan_tpid(struct pkt *p, __u16 tpid, __u16 vid)
 {
-	__u8 *h;
+	__u8 *h =
+		link_push(p, __func__, tpid, NO_IPPROTO, PKT_L_VLAN, VLAN_HLEN);
 
-	if (!link_prev(p, __func__, tpid, NO_IPPROTO))
-		return;
-	h = push(p, __func__, PKT_L_VLAN, VLAN_HLEN);
 	if (!h)
 		return;
 	put16(h, vid & 0x0fff);
@@ -224,11 +231,9 @@ void pkt_ethertype(struct pkt *p, __u16 type)
 void pkt_arp(struct pkt *p, __u16 op, const __u8 sha[6], const char *spa,
 	     const __u8 tha[6], const char *tpa)
 {
-	__u8 *h;
+	__u8 *h = link_push(p, __func__, ETHERTYPE_ARP, NO_IPPROTO, PKT_L_ARP,
+			    ARP_LEN);
 
-	if (!link_prev(p, __func__, ETHERTYPE_ARP, NO_IPPROTO))
-		return;
-	h = push(p, __func__, PKT_L_ARP, ARP_LEN);
 	if (!h)
 		return;
 	put16(h, 1); /* Ethernet */
@@ -261,46 +266,81 @@ static __u8 *layer_hdr(struct pkt *p, const char *fn, enum pkt_layer_type type,
 	return p->data + l->off;
 }
 
+/* The setters of one field of the most recent header of type. */
+static void layer_set8(struct pkt *p, const char *fn, enum pkt_layer_type type,
+		       const char *what, size_t off, __u8 v)
+{
+	__u8 *h = layer_hdr(p, fn, type, what);
+
+	if (h)
+		h[off] = v;
+}
+
+static void layer_set16(struct pkt *p, const char *fn, enum pkt_layer_type type,
+			const char *what, size_t off, __u16 v)
+{
+	__u8 *h = layer_hdr(p, fn, type, what);
+
+	if (h)
+		put16(h + off, v);
+}
+
+/* The fields pkt_ipv4() and pkt_ipv6() both write, where they are. */
+struct ip_form {
+	int ethertype, ipproto; /* its names at L2 and in an IP header */
+	enum pkt_layer_type type;
+	size_t hlen;
+	int af;
+	__u8 ver;	   /* byte 0: version (and IPv4's IHL) */
+	size_t ttl, proto; /* TTL or hop limit; protocol or next header */
+	size_t src, alen;  /* the source address, the destination follows */
+};
+
+static const struct ip_form ip4_form = {
+	ETHERTYPE_IPV4, 4, PKT_L_IPV4, IPV4_HLEN, AF_INET, 0x45, 8, 9, 12, 4
+};
+static const struct ip_form ip6_form = {
+	ETHERTYPE_IPV6, 41, PKT_L_IPV6, IPV6_HLEN, AF_INET6, 0x60, 7, 6, 8, 16
+};
+
+static __u8 *ip_push(struct pkt *p, const char *fn, const struct ip_form *f,
+		     const char *src, const char *dst)
+{
+	__u8 *h = link_push(p, fn, f->ethertype, f->ipproto, f->type, f->hlen);
+
+	if (!h)
+		return NULL;
+	h[0] = f->ver;
+	h[f->ttl] = 64;
+	parse_addr(p, fn, f->af, src, h + f->src);
+	parse_addr(p, fn, f->af, dst, h + f->src + f->alen);
+	set_next(p, NEXT_IPPROTO, (h + f->proto) - p->data);
+	return h;
+}
+
 void pkt_ipv4(struct pkt *p, const char *src, const char *dst)
 {
-	__u8 *h;
+	__u8 *h = ip_push(p, __func__, &ip4_form, src, dst);
 
-	if (!link_prev(p, __func__, ETHERTYPE_IPV4, 4))
-		return;
-	h = push(p, __func__, PKT_L_IPV4, IPV4_HLEN);
 	if (!h)
 		return;
-	h[0] = 0x45;
 	put16(h + 4, 0x1234); /* id */
 	put16(h + 6, 0x4000); /* DF */
-	h[8] = 64;
-	parse_addr(p, __func__, AF_INET, src, h + 12);
-	parse_addr(p, __func__, AF_INET, dst, h + 16);
-	set_next(p, NEXT_IPPROTO, (h + 9) - p->data);
 }
 
 void pkt_ipv4_ttl(struct pkt *p, __u8 ttl)
 {
-	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
-
-	if (h)
-		h[8] = ttl;
+	layer_set8(p, __func__, PKT_L_IPV4, "IPv4", 8, ttl);
 }
 
 void pkt_ipv4_id(struct pkt *p, __u16 id)
 {
-	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
-
-	if (h)
-		put16(h + 4, id);
+	layer_set16(p, __func__, PKT_L_IPV4, "IPv4", 4, id);
 }
 
 void pkt_ipv4_tos(struct pkt *p, __u8 tos)
 {
-	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
-
-	if (h)
-		h[1] = tos;
+	layer_set8(p, __func__, PKT_L_IPV4, "IPv4", 1, tos);
 }
 
 void pkt_ipv4_frag(struct pkt *p, bool df, bool mf, __u16 offset)
@@ -318,10 +358,7 @@ void pkt_ipv4_frag(struct pkt *p, bool df, bool mf, __u16 offset)
 
 void pkt_ipv4_proto(struct pkt *p, __u8 proto)
 {
-	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV4, "IPv4");
-
-	if (h)
-		h[9] = proto;
+	layer_set8(p, __func__, PKT_L_IPV4, "IPv4", 9, proto);
 }
 
 void pkt_ipv4_options(struct pkt *p, const void *opts, size_t len)
@@ -355,26 +392,12 @@ void pkt_ipv4_options(struct pkt *p, const void *opts, size_t len)
 
 void pkt_ipv6(struct pkt *p, const char *src, const char *dst)
 {
-	__u8 *h;
-
-	if (!link_prev(p, __func__, ETHERTYPE_IPV6, 41))
-		return;
-	h = push(p, __func__, PKT_L_IPV6, IPV6_HLEN);
-	if (!h)
-		return;
-	h[0] = 0x60;
-	h[7] = 64;
-	parse_addr(p, __func__, AF_INET6, src, h + 8);
-	parse_addr(p, __func__, AF_INET6, dst, h + 24);
-	set_next(p, NEXT_IPPROTO, (h + 6) - p->data);
+	ip_push(p, __func__, &ip6_form, src, dst);
 }
 
 void pkt_ipv6_hlim(struct pkt *p, __u8 hlim)
 {
-	__u8 *h = layer_hdr(p, __func__, PKT_L_IPV6, "IPv6");
-
-	if (h)
-		h[7] = hlim;
+	layer_set8(p, __func__, PKT_L_IPV6, "IPv6", 7, hlim);
 }
 
 void pkt_ipv6_flow(struct pkt *p, __u8 tclass, __u32 flow_label)
@@ -386,7 +409,10 @@ void pkt_ipv6_flow(struct pkt *p, __u8 tclass, __u32 flow_label)
 		      6U << 28 | (__u32)tclass << 20 | (flow_label & 0xfffff));
 }
 
-/* An extension header of len bytes; its next-header field is byte 0. */
+/*
+ * An extension header of len bytes; its next-header field is byte 0. Each
+ * is a multiple of 8 bytes (RFC 8200 4, RFC 4302 2.2 for AH).
+ */
 static __u8 *ipv6_ext(struct pkt *p, const char *fn, __u8 proto, size_t len)
 {
 	__u8 *h;
@@ -395,9 +421,11 @@ static __u8 *ipv6_ext(struct pkt *p, const char *fn, __u8 proto, size_t len)
 		pkt_error(p, fn, "no IPv6 header");
 		return NULL;
 	}
-	if (!link_prev(p, fn, NO_ETHERTYPE, proto))
+	if (len % 8) {
+		pkt_error(p, fn, "length %zu: not a multiple of 8", len);
 		return NULL;
-	h = push(p, fn, PKT_L_IPV6_EXT, len);
+	}
+	h = link_push(p, fn, NO_ETHERTYPE, proto, PKT_L_IPV6_EXT, len);
 	if (!h)
 		return NULL;
 	set_next(p, NEXT_IPPROTO, h - p->data);
@@ -409,9 +437,8 @@ static void ipv6_opts(struct pkt *p, const char *fn, __u8 proto, size_t len)
 	__u8 *h;
 
 	/* one PadN option pads it all: at most 255 bytes of padding */
-	if (len < 8 || len % 8 || len > 256) {
-		pkt_error(p, fn, "length %zu: not a multiple of 8 in [8, 256]",
-			  len);
+	if (len < 8 || len > 256) {
+		pkt_error(p, fn, "length %zu: not in [8, 256]", len);
 		return;
 	}
 	h = ipv6_ext(p, fn, proto, len);
@@ -462,15 +489,8 @@ void pkt_ipv6_frag(struct pkt *p, __u16 offset, bool more, __u32 id)
 void pkt_ipv6_ah(struct pkt *p, size_t icv_len)
 {
 	size_t len = 12 + icv_len;
-	__u8 *h;
+	__u8 *h = ipv6_ext(p, __func__, PROTO_AH, len);
 
-	/* RFC 4302: IPv6 AH is a multiple of 8 bytes */
-	if (len % 8) {
-		pkt_error(p, __func__, "ICV length %zu: header not 8-aligned",
-			  icv_len);
-		return;
-	}
-	h = ipv6_ext(p, __func__, PROTO_AH, len);
 	if (!h)
 		return;
 	h[1] = len / 4 - 2;
@@ -478,23 +498,33 @@ void pkt_ipv6_ah(struct pkt *p, size_t icv_len)
 	put32(h + 8, 1);     /* sequence number */
 }
 
-void pkt_tcp(struct pkt *p, __u16 sport, __u16 dport, __u8 flags)
+/* A TCP or UDP header: both begin with the ports and end the chain. */
+static __u8 *ports_push(struct pkt *p, const char *fn, int proto,
+			enum pkt_layer_type type, size_t hlen, __u16 sport,
+			__u16 dport)
 {
-	__u8 *h;
+	__u8 *h = link_push(p, fn, NO_ETHERTYPE, proto, type, hlen);
 
-	if (!link_prev(p, __func__, NO_ETHERTYPE, PROTO_TCP))
-		return;
-	h = push(p, __func__, PKT_L_TCP, TCP_HLEN);
 	if (!h)
-		return;
+		return NULL;
 	put16(h, sport);
 	put16(h + 2, dport);
+	set_next(p, NEXT_NONE, -1);
+	return h;
+}
+
+void pkt_tcp(struct pkt *p, __u16 sport, __u16 dport, __u8 flags)
+{
+	__u8 *h = ports_push(p, __func__, PROTO_TCP, PKT_L_TCP, TCP_HLEN, sport,
+			     dport);
+
+	if (!h)
+		return;
 	put32(h + 4, 1);
 	put32(h + 8, flags & PKT_ACK ? 1 : 0);
 	h[12] = 5 << 4;
 	h[13] = flags;
 	put16(h + 14, 65535);
-	set_next(p, NEXT_NONE, -1);
 }
 
 void pkt_tcp_seq(struct pkt *p, __u32 seq, __u32 ack)
@@ -531,16 +561,7 @@ void pkt_tcp_options(struct pkt *p, const void *opts, size_t len)
 
 void pkt_udp(struct pkt *p, __u16 sport, __u16 dport)
 {
-	__u8 *h;
-
-	if (!link_prev(p, __func__, NO_ETHERTYPE, PROTO_UDP))
-		return;
-	h = push(p, __func__, PKT_L_UDP, UDP_HLEN);
-	if (!h)
-		return;
-	put16(h, sport);
-	put16(h + 2, dport);
-	set_next(p, NEXT_NONE, -1);
+	ports_push(p, __func__, PROTO_UDP, PKT_L_UDP, UDP_HLEN, sport, dport);
 }
 
 void pkt_payload(struct pkt *p, const void *data, size_t len)
@@ -577,11 +598,8 @@ void pkt_payload_fill(struct pkt *p, size_t len, __u8 seed)
 static void icmp_common(struct pkt *p, const char *fn, enum pkt_layer_type type,
 			int proto, __u8 t, __u8 code, __u32 rest)
 {
-	__u8 *h;
+	__u8 *h = link_push(p, fn, NO_ETHERTYPE, proto, type, ICMP_HLEN);
 
-	if (!link_prev(p, fn, NO_ETHERTYPE, proto))
-		return;
-	h = push(p, fn, type, ICMP_HLEN);
 	if (!h)
 		return;
 	h[0] = t;

@@ -471,21 +471,42 @@ static void frame_key(const struct frame *f, struct xlb_flow_key *k)
 	k->sport = htons(f->sport);
 }
 
-/* Service id on vip:port/proto with the Maglev ring rings[ring]. */
-static int add_service(const char *vip, __u16 port, __u8 proto, __u32 id,
-		       int ring)
-{
-	struct xlb_svc_key k;
-	struct xlb_svc v = {
-		.id = id,
-		.table_size = XLB_DEFAULT_TABLE_SIZE,
-		.sched = XLB_SCHED_MAGLEV,
-	};
+/* The per-packet rows' services: id i + 1 on vip:port/proto, rings[ring]. */
+static const struct {
+	const char *vip;
+	__u16 port;
+	__u8 proto;
+	int ring;
+} bench_svcs[] = {
+	{ VIP4, 80, IPPROTO_TCP, 1 },	  /* 1: tcp4, 100 backends */
+	{ VIP4, 53, IPPROTO_UDP, 1 },	  /* 2: udp4 */
+	{ VIP6, 80, IPPROTO_TCP, 1 },	  /* 3: tcp6 */
+	{ VIP4_R1, 80, IPPROTO_TCP, 0 },  /* 4: a ring of 1 backend */
+	{ VIP4_R4K, 80, IPPROTO_TCP, 2 }, /* 5: of 4000 */
+};
 
-	if (svc_key(&k, vip, port, proto))
-		return -EINVAL;
-	return xlb_dp_service_publish(&dp, &k, &v, rings[ring],
-				      XLB_DEFAULT_TABLE_SIZE);
+/* Publish the services of ids from..to (bench_svcs), Maglev. */
+static int add_services(__u32 from, __u32 to)
+{
+	for (__u32 id = from; id <= to; id++) {
+		struct xlb_svc_key k;
+		struct xlb_svc v = {
+			.id = id,
+			.table_size = XLB_DEFAULT_TABLE_SIZE,
+			.sched = XLB_SCHED_MAGLEV,
+		};
+		int err;
+
+		if (svc_key(&k, bench_svcs[id - 1].vip, bench_svcs[id - 1].port,
+			    bench_svcs[id - 1].proto))
+			return -EINVAL;
+		err = xlb_dp_service_publish(&dp, &k, &v,
+					     rings[bench_svcs[id - 1].ring],
+					     XLB_DEFAULT_TABLE_SIZE);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -2167,7 +2188,7 @@ static int bench_xlb(void)
 	progress("xlb loaded; 4000 backends, Maglev rings");
 	err = setup_backends();
 	if (!err)
-		err = add_service(VIP4, 80, IPPROTO_TCP, 1, 1);
+		err = add_services(1, 1);
 	if (err)
 		goto out;
 
@@ -2179,7 +2200,7 @@ static int bench_xlb(void)
 		goto out;
 	}
 	if (encap_only) {
-		err = add_service(VIP6, 80, IPPROTO_TCP, 3, 1);
+		err = add_services(3, 3);
 		if (!err)
 			err = bench_encap();
 		goto out;
@@ -2198,9 +2219,7 @@ static int bench_xlb(void)
 	if (err)
 		goto out;
 
-	err = add_service(VIP4, 53, IPPROTO_UDP, 2, 1);
-	if (!err)
-		err = add_service(VIP6, 80, IPPROTO_TCP, 3, 1);
+	err = add_services(2, 3);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(est_cases); i++)
 		err = est_row(est_cases[i].name, est_cases[i].f,
 			      est_cases[i].want, est_cases[i].expect,
@@ -2221,9 +2240,7 @@ static int bench_xlb(void)
 		goto out;
 
 	/* ring size: the new-flow path picks a slot of the service's ring */
-	err = add_service(VIP4_R1, 80, IPPROTO_TCP, 4, 0);
-	if (!err)
-		err = add_service(VIP4_R4K, 80, IPPROTO_TCP, 5, 2);
+	err = add_services(4, 5);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(rings); i++)
 		err = new_flow_row(rings[i].name, rings[i].vip, &est, NULL,
 				   NULL, 0);

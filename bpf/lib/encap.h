@@ -54,11 +54,11 @@
 
 /* A cached next hop (above): what the FIB said towards one backend. */
 struct xlb_nh {
-	__u32 be_id;  /* the slot's backend, 0: empty */
-	__u32 be_gen; /* its xlb_backend.gen */
-	__u32 stamp;  /* low 32 bits of jiffies when filled */
-	__u16 nh_gen; /* xlb_encap.nh_gen when filled */
-	__u16 pad;
+	__u32 be_id;   /* the slot's backend, 0: empty */
+	__u32 be_gen;  /* its xlb_backend.gen */
+	__u32 stamp;   /* low 32 bits of jiffies when filled */
+	__u16 nh_gen;  /* xlb_encap.nh_gen when filled */
+	__u16 sum4;    /* IPv4 outer: encap_ipv4_fixed_sum(src, backend) */
 	__u32 ifindex; /* egress interface */
 	__u32 mtu;     /* the route's: a longer packet asks the FIB */
 	__u8 dmac[ETH_ALEN];
@@ -236,6 +236,8 @@ static __always_inline long nh_fill(struct xdp_md *ctx, struct xlb_nh *nh,
 		__builtin_memcpy(&nh->src, fib.ipv6_src, 16);
 	else
 		nh->src.v4 = fib.ipv4_src;
+	/* (id, gen) name one address: the sum lives as long as the slot */
+	nh->sum4 = o6 ? 0 : encap_ipv4_fixed_sum(nh->src.v4, be->addr.v4);
 	/* the source is now chosen: the same route, asked for its MTU */
 	fib.ifindex = ctx->ingress_ifindex;
 	fib.tot_len = 0xffff;
@@ -315,7 +317,11 @@ static __always_inline bool nh_hit(const struct xlb_nh *nh,
 
 /*
  * Put the outer headers on the frame and send it to next hop @nh: the
- * hit path's and the miss path's one encapsulation.
+ * hit path's and the miss path's one encapsulation. Everything that is
+ * computed (the flow hash, the checksum, the verdict, the counter's
+ * address) is before bpf_xdp_adjust_head(), only stores after it: work
+ * after a helper's return waits for the pipeline the return flushes
+ * (the kernel's SRSO return thunk), work before it overlaps the call.
  */
 static __always_inline int
 encap_emit(struct xdp_md *ctx, const struct xlb_flow_key *key,
@@ -324,10 +330,23 @@ encap_emit(struct xdp_md *ctx, const struct xlb_flow_key *key,
 	   const struct encap_in *in)
 {
 	const __u32 drop_bad = XLB_ENCAP_RET(XDP_DROP, XLB_STAT_DROP_MALFORMED);
-	__u32 hash = xlb_hash_outer(key, svc->hash_seed);
+	__u32 hash = 0, len = in->olen + in->inner_len, word0 = 0;
+	__be16 port = cfg && cfg->gue_port ? cfg->gue_port
+					   : bpf_htons(XLB_GUE_PORT_DEFAULT);
+	bool tx = nh->ifindex == ctx->ingress_ifindex;
+	__u64 *sent = stat_slot(in->base + XLB_ENCAP_SENT);
 	struct ethhdr *eth;
 	struct udphdr *udp;
 	void *data, *end;
+	__u16 check = 0;
+
+	/* the flow label and the GUE port; ipip over IPv4 has neither */
+	if (in->o6 || in->gue)
+		hash = xlb_hash_outer(key, svc->hash_seed);
+	if (in->o6)
+		word0 = encap_ipv6_word0(in->tos, hash);
+	else
+		check = encap_ipv4_check(in->tos, len, in->onh, nh->sum4);
 
 	/* Ethernet (and tags) off, Ethernet + outer headers on */
 	if (bpf_xdp_adjust_head(ctx,
@@ -347,9 +366,8 @@ encap_emit(struct xdp_md *ctx, const struct xlb_flow_key *key,
 		if ((void *)(udp + 1) > end)
 			return drop_bad;
 		eth->h_proto = bpf_htons(ETH_P_IPV6);
-		encap_ipv6(ip6, in->tos, hash,
-			   in->olen - sizeof(*ip6) + in->inner_len, in->onh,
-			   nh->src.v6, be->addr.v6);
+		encap_ipv6_put(ip6, word0, len - sizeof(*ip6), in->onh,
+			       nh->src.v6, be->addr.v6);
 	} else {
 		struct iphdr *ip = (void *)(eth + 1);
 
@@ -357,17 +375,14 @@ encap_emit(struct xdp_md *ctx, const struct xlb_flow_key *key,
 		if ((void *)(udp + 1) > end)
 			return drop_bad;
 		eth->h_proto = bpf_htons(ETH_P_IP);
-		encap_ipv4(ip, in->tos, in->olen + in->inner_len, in->onh,
-			   nh->src.v4, be->addr.v4);
+		encap_ipv4_put(ip, in->tos, len, in->onh, nh->src.v4,
+			       be->addr.v4, check);
 	}
 	if (in->gue)
-		encap_gue_udp(udp, hash,
-			      cfg && cfg->gue_port
-				      ? cfg->gue_port
-				      : bpf_htons(XLB_GUE_PORT_DEFAULT),
-			      in->inner_len);
-	stat_inc(in->base + XLB_ENCAP_SENT);
-	if (nh->ifindex == ctx->ingress_ifindex)
+		encap_gue_put(udp, encap_gue_sport(hash), port, in->inner_len);
+	if (sent)
+		*sent += 1;
+	if (tx)
 		return XLB_ENCAP_RET(XDP_TX, XLB_STAT_TX);
 	/* the devmap when xlbd registered the port (bulk), else directly */
 	if (bpf_redirect_map(&XLB_MAP_TX_PORTS, nh->ifindex, 0) != XDP_REDIRECT)

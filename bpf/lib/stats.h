@@ -11,9 +11,15 @@
 
 #include "lib/maps.h"
 
+/* This CPU's counter @reason, NULL when out of range */
+static __always_inline __u64 *stat_slot(__u32 reason)
+{
+	return bpf_map_lookup_elem(&XLB_MAP_STATS, &reason);
+}
+
 static __always_inline void stat_inc(__u32 reason)
 {
-	__u64 *v = bpf_map_lookup_elem(&XLB_MAP_STATS, &reason);
+	__u64 *v = stat_slot(reason);
 
 	if (v)
 		*v += 1;

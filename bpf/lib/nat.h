@@ -315,9 +315,10 @@ __noinline int xlb_nat_sync_emit(const struct xlb_flow_key *k,
  * least-connections counts a NAT flow as the l2 path counts its flows
  * (XLB_MAP_BE_CONNS, atomic adds on open and close only): from the
  * forward entry's insert until the client's first FIN or RST (state
- * closing), or until its entries go for a new flow. A close the data
- * plane does not see (the backend's FIN or RST alone, expiry, eviction)
- * xlbd corrects on its next scan, from the live forward entries.
+ * closing), or the backend's (nat_reply_close()), or until its entries
+ * go for a new flow. A close the data plane does not see (expiry,
+ * eviction) xlbd corrects on its next scan, from the live forward
+ * entries.
  */
 static __always_inline void nat_conns_close(const struct nat_arg *a,
 					    __u32 be_id)
@@ -526,6 +527,34 @@ nat_reply_rev(struct xdp_md *ctx, struct nat_scratch *s, int *act)
 }
 
 /*
+ * The backend's first FIN or RST of flow @r (its reverse key in s->rk):
+ * the flow closes as on the client's (nat_state()): its forward entry
+ * goes closing (the timeout the sweep already gave it) and
+ * least-connections counts it off now, not at its timeout. Once per
+ * flow: the client's FIN then finds it closing, and so does this on the
+ * backend's retransmitted FIN (the flag). A forward entry of another
+ * flow (a reused client tuple: another SNAT port or backend) is left.
+ * The client's close on another CPU at the same instant may count it
+ * off twice; xlbd's scan corrects that, as it does for closes the data
+ * plane misses.
+ */
+static __always_inline void nat_reply_close(struct nat_scratch *s,
+					    const struct xlb_nat_rev *r)
+{
+	struct xlb_nat_fwd *f =
+		bpf_map_lookup_elem(&XLB_MAP_NAT_FWD, &r->client);
+	const struct xlb_svc *svc;
+
+	if (!f || f->state == XLB_NAT_S_CLOSING || f->state == XLB_NAT_S_UDP ||
+	    f->snat_port != s->rk.snat_port || f->backend_id != r->backend_id)
+		return;
+	f->state = XLB_NAT_S_CLOSING;
+	svc = bpf_map_lookup_elem(&XLB_MAP_SERVICES, &r->client.svc);
+	if (svc && svc->sched == XLB_SCHED_LEAST_CONN)
+		sched_conns_add(r->backend_id, -1);
+}
+
+/*
  * A packet to an address that may be ours but no service: a backend's
  * reply to an SNAT address:port, translated back to VIP:port -> client.
  * Returns -1 when it is not NAT traffic (the caller passes it on as
@@ -553,8 +582,11 @@ __noinline int xlb_nat_reply(struct xdp_md *ctx)
 	now = bpf_jiffies64();
 	if ((__u32)now != r->seen)
 		r->seen = now;
-	if (a->tcp_flags & (NAT_TCP_FIN | NAT_TCP_RST))
+	if ((a->tcp_flags & (NAT_TCP_FIN | NAT_TCP_RST)) &&
+	    !(r->flags & XLB_NAT_F_REPLY_CLOSE)) {
 		r->flags |= XLB_NAT_F_REPLY_CLOSE;
+		nat_reply_close(s, r);
+	}
 	c = &s->rv.client;
 	*c = r->client;
 	a->be_id = r->backend_id;

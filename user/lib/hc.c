@@ -150,7 +150,7 @@ struct xlb_hc_probe *xlb_hc_probe_start(struct xlb_loop *l,
 	}
 	err = probe_open(p);
 	if (!err)
-		err = p->ops->start(p);
+		err = p->ops->start ? p->ops->start(p) : 0;
 	if (!err && !p->done)
 		err = xlb_loop_add_fd(l, p->fd, EPOLLIN | EPOLLOUT | EPOLLET,
 				      probe_io, p);

@@ -5,11 +5,6 @@
 
 #include "hc_type.h"
 
-static int tcp_start(struct xlb_hc_probe *p)
-{
-	return 0; /* the core's connect is the whole check */
-}
-
 static void tcp_io(struct xlb_hc_probe *p, uint32_t events)
 {
 	int err = xlb_hc_sock_error(p);
@@ -25,6 +20,5 @@ static void tcp_io(struct xlb_hc_probe *p, uint32_t events)
 const struct xlb_hc_ops xlb_hc_tcp_ops = {
 	.sock_type = SOCK_STREAM,
 	.timeout_reason = "timeout",
-	.start = tcp_start,
 	.io = tcp_io,
 };

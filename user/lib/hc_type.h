@@ -28,7 +28,10 @@ struct xlb_hc_probe;
 struct xlb_hc_ops {
 	int sock_type; /* SOCK_STREAM or SOCK_DGRAM */
 	const char *timeout_reason;
-	/* Socket connected (UDP) or connecting (TCP); 0 or -errno. */
+	/*
+	 * Socket connected (UDP) or connecting (TCP); 0 or -errno. NULL:
+	 * the core's connect is the whole start.
+	 */
 	int (*start)(struct xlb_hc_probe *p);
 	/* Readiness (edge triggered: read or write until EAGAIN). */
 	void (*io)(struct xlb_hc_probe *p, uint32_t events);

@@ -178,11 +178,7 @@ static __always_inline int encap_out(struct xdp_md *ctx, struct xlb_pkt *p,
  * in the unconfirmed table: its first non-SYN packet moves the entry to
  * the main table (promotion). Otherwise the scheduler picks, and when @pin
  * the choice is stored so later packets take the fast path. ICMP errors
- * are not pinned: they must not create flows. A hashing scheduler in
- * steady state neither looks the table up nor pins: its ring gives every
- * packet of a flow the same backend. During a ring change a flow without
- * an entry keeps the previous ring's backend (xlb_prev_kept()), and new
- * choices are pinned (XLB_SVC_F_PREV in the ABI).
+ * are not pinned: they must not create flows.
  */
 static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 				   const struct xlb_svc *svc, bool pin,
@@ -191,13 +187,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	bool lc = svc->sched == XLB_SCHED_LEAST_CONN;
-	bool syn = is_syn(p), resched = false, pins = xlb_svc_pins(svc);
-	bool kept = false;	   /* by the previous ring: an older flow */
-	bool unpinned_syn = false; /* hashing, steady state: no entry */
+	bool syn = is_syn(p), resched = false;
 	bool tcp = p->key.svc.proto == IPPROTO_TCP;
 	struct ethhdr *eth = data;
 	struct xlb_backend *be;
-	struct xlb_flow *f = NULL, *sf = NULL;
+	struct xlb_flow *f, *sf = NULL;
 	__u32 be_id, reason = XLB_STAT_TX;
 	__u64 now;
 	int act = XDP_TX;
@@ -219,8 +213,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	 * the old one off its backend's count), or the connection's next
 	 * packet would follow the stale entry.
 	 */
-	if (xlb_svc_flows_kept(svc))
-		f = bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
+	f = bpf_map_lookup_elem(&XLB_MAP_FLOWS, &p->key);
 	if (f && !syn) {
 		be_id = f->backend_id;
 		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
@@ -229,7 +222,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 			goto out;
 		}
 		resched = pin;
-	} else if (!f && tcp && (!syn || lc) && pins) {
+	} else if (!f && tcp && (!syn || lc)) {
 		sf = bpf_map_lookup_elem(&XLB_MAP_SYN_FLOWS, &p->key);
 		if (sf && !syn) {
 			be_id = sf->backend_id;
@@ -271,15 +264,6 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (!pin && !xlb_sched_is_hash(svc))
 		return pass(v, XLB_STAT_PASS_ICMP);
 	/*
-	 * Steady state of a hashing scheduler: nothing to pin (a stale
-	 * entry is still replaced in place). A SYN is still a new flow
-	 * (counted below: the backend's line, and new_flow).
-	 */
-	if (pin && !f && !pins) {
-		pin = false;
-		unpinned_syn = syn;
-	}
-	/*
 	 * Over the new-flow rate limit: a hashing scheduler finds the same
 	 * backend for the flow's next packet without an entry, so forward
 	 * unpinned; the others could not, so the excess is dropped.
@@ -290,21 +274,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		stat_inc(XLB_STAT_FLOW_RATE_UNPINNED);
 		pin = false;
 	}
-	be_id = 0;
-	/*
-	 * A SYN left unpinned (over the limit) goes where its next packets,
-	 * with no entry, will: the previous ring's backend if it keeps it.
-	 */
-	if (svc->flags & XLB_SVC_F_PREV) {
-		be_id = sched_prev_pick(svc, &p->key, syn && pin, &be);
-		kept = be_id;
-		if (kept)
-			stat_inc(XLB_STAT_PREV_RING);
-	}
-	if (!be_id) {
-		be_id = sched_pick(svc, &p->key);
-		be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
-	}
+	be_id = sched_pick(svc, &p->key);
+	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &be_id);
 	if (!be_id || !be || !(be->flags & XLB_BE_F_UP))
 		return drop(v, XLB_STAT_DROP_NO_BACKEND);
 	if (pin) {
@@ -335,12 +306,6 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 		/* only now has the flow moved: a drop above does not count */
 		if (resched)
 			stat_inc(XLB_STAT_RESCHEDULED);
-		/* an older flow the previous ring keeps is not a new one */
-		if (!kept) {
-			stat_inc(XLB_STAT_NEW_FLOW);
-			v->new_flow = true;
-		}
-	} else if (unpinned_syn) {
 		stat_inc(XLB_STAT_NEW_FLOW);
 		v->new_flow = true;
 	}

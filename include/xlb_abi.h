@@ -62,8 +62,6 @@
 #define XLB_MAP_NAT_REV xlb_nat_rev
 #define XLB_MAP_NAT_CFG xlb_nat_cfg
 #define XLB_MAP_ENCAP xlb_encap
-#define XLB_MAP_SVC_PREV xlb_svc_prev
-#define XLB_MAP_PREV_RINGS xlb_prev_rings
 
 /*
  * A ring (a service's table of backend ids) is stored XLB_RING_CHUNK slots
@@ -211,24 +209,6 @@ struct xlb_encap {
  * same instructions with or without it.
  */
 #define XLB_SVC_F_SYNC (1U << 1)
-/*
- * Hashing schedulers (maglev, source-hash) find a flow's backend again
- * from its tuple, so in steady state their flows have no flow-table
- * entry and their packets skip the table. xlbd sets XLB_SVC_F_PINNED
- * while the table may hold entries of the service (pinned during a ring
- * change, received from a peer, left by an older program) and clears it
- * once none of them disagrees with the ring; XLB_SVC_F_PREV while a ring
- * change is in flight: XLB_MAP_SVC_PREV[id] is the value of the ring
- * before it, XLB_MAP_PREV_RINGS[id] that ring. Then a packet of a flow without an entry that is not a SYN
- * (an older connection, UDP) goes where the previous ring sends it if
- * that backend is still up in this service, else where the new one does,
- * and is pinned; a SYN takes the new ring and is pinned too, so that a
- * later change cannot move it. Other schedulers pin every flow and
- * always look the table up (the flags change nothing for them but the
- * previous ring, which is only ever a hashing one).
- */
-#define XLB_SVC_F_PINNED (1U << 2)
-#define XLB_SVC_F_PREV (1U << 3)
 
 /* Value of XLB_MAP_SERVICES. */
 struct xlb_svc {
@@ -616,8 +596,7 @@ enum xlb_encap_stat {
 	X(PASS_MAC_GROUP, "pass_mac_multicast") /* VIP frame to a group MAC */ \
 	X(PASS_MAC_OTHER, "pass_mac_other_host") /* ... to another host's */   \
 	XLB_ENCAP_STATS(X, IPIP, "ipip")                                       \
-	XLB_ENCAP_STATS(X, GUE, "gue")                                         \
-	X(PREV_RING, "prev_ring") /* sent (and pinned) by the previous ring */
+	XLB_ENCAP_STATS(X, GUE, "gue")
 
 #define XLB_STAT_ENUM(name, str) XLB_STAT_##name,
 enum xlb_stat {

@@ -140,35 +140,6 @@ XLB_HASH_INLINE bool xlb_sched_is_hash(const struct xlb_svc *svc)
 	       svc->sched == XLB_SCHED_SOURCE_HASH;
 }
 
-/*
- * Does a packet of the service look the flow table up? Always but for a
- * hashing scheduler in steady state (XLB_SVC_F_PINNED, XLB_SVC_F_PREV).
- */
-XLB_HASH_INLINE bool xlb_svc_flows_kept(const struct xlb_svc *svc)
-{
-	return !xlb_sched_is_hash(svc) ||
-	       (svc->flags & (XLB_SVC_F_PINNED | XLB_SVC_F_PREV));
-}
-
-/* Does a new flow of the service get an entry (and the SYN table)? */
-XLB_HASH_INLINE bool xlb_svc_pins(const struct xlb_svc *svc)
-{
-	return !xlb_sched_is_hash(svc) || (svc->flags & XLB_SVC_F_PREV);
-}
-
-/*
- * During a ring change, is the previous ring's choice @be_id (entry @be)
- * kept for a flow without an entry? Only for a packet other than a SYN
- * (@syn: a new connection takes the new ring), and only a backend still
- * up and still this service's (a removed one is never sent to).
- */
-XLB_HASH_INLINE bool xlb_prev_kept(const struct xlb_svc *svc, bool syn,
-				   __u32 be_id, const struct xlb_backend *be)
-{
-	return !syn && be_id && be && (be->flags & XLB_BE_F_UP) &&
-	       be->svc_id == svc->id;
-}
-
 /* The ring hash of a hashing scheduler (maglev: 5-tuple; source-hash). */
 XLB_HASH_INLINE __u32 xlb_sched_hash(const struct xlb_svc *svc,
 				     const struct xlb_flow_key *k)

@@ -79,24 +79,6 @@ struct {
 	__array(values, struct xlb_ring);
 } XLB_MAP_RINGS SEC(".maps");
 
-/*
- * While XLB_SVC_F_PREV says so (see the ABI), service id -> the service's
- * value before its ring changed (its ring key: the id, in
- * XLB_MAP_PREV_RINGS) and that ring, kept until xlbd retires it. Apart
- * from the service's two slots, so that a change in flight leaves both to
- * the atomic swap. Read only by packets of flows without an entry.
- */
-XLB_PINNED_MAP(XLB_MAP_SVC_PREV, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_svc,
-	       XLB_MAX_SERVICES);
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__type(key, __u32);
-	__uint(max_entries, XLB_MAX_SERVICES);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct xlb_ring);
-} XLB_MAP_PREV_RINGS SEC(".maps");
-
 /* Backend id -> where to send (MACs, egress) and whether it is up. */
 XLB_PINNED_MAP(XLB_MAP_BACKENDS, BPF_MAP_TYPE_ARRAY, __u32, struct xlb_backend,
 	       XLB_MAX_BACKENDS);

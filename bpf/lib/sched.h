@@ -97,49 +97,11 @@ __noinline __u32 xlb_sched_lc(__u32 ring_key, __u32 size)
 	return ring ? sched_least_conn(ring, size) : 0;
 }
 
-/* The backend id in @slot of @ring (0 past its end). */
-static __always_inline __u32 sched_ring_at(void *ring, __u32 slot)
-{
-	__u32 chunk = slot / XLB_RING_CHUNK;
-	struct xlb_ring_chunk *c = bpf_map_lookup_elem(ring, &chunk);
-
-	return c ? c->id[slot % XLB_RING_CHUNK] : 0;
-}
-
-/*
- * During a ring change (XLB_SVC_F_PREV): the backend the previous ring
- * gives a packet @syn of flow @k, if xlb_prev_kept() keeps it (*bep its
- * entry), else 0. The previous ring is only ever a hashing scheduler's.
- */
-static __always_inline __u32 sched_prev_pick(const struct xlb_svc *svc,
-					     const struct xlb_flow_key *k,
-					     bool syn, struct xlb_backend **bep)
-{
-	struct xlb_backend *be;
-	struct xlb_svc *pv;
-	__u32 id = 0;
-	void *ring;
-
-	if (syn)
-		return 0;
-	pv = bpf_map_lookup_elem(&XLB_MAP_SVC_PREV, &svc->id);
-	if (!pv || !pv->table_size || !xlb_sched_is_hash(pv))
-		return 0;
-	ring = bpf_map_lookup_elem(&XLB_MAP_PREV_RINGS, &svc->id);
-	if (ring)
-		id = sched_ring_at(ring, xlb_ring_slot(xlb_sched_hash(pv, k),
-						       pv->table_size));
-	be = bpf_map_lookup_elem(&XLB_MAP_BACKENDS, &id);
-	if (!xlb_prev_kept(svc, syn, id, be))
-		return 0;
-	*bep = be;
-	return id;
-}
-
 static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 					const struct xlb_flow_key *k)
 {
-	__u32 size = svc->table_size, hash, slot, *cur;
+	__u32 size = svc->table_size, hash, slot, chunk, *cur;
+	struct xlb_ring_chunk *c;
 	void *ring;
 
 	/* ring and size from one service value: always a matching pair */
@@ -166,7 +128,9 @@ static __always_inline __u32 sched_pick(const struct xlb_svc *svc,
 	}
 	slot = xlb_ring_slot(hash, size);
 lookup:
-	return sched_ring_at(ring, slot);
+	chunk = slot / XLB_RING_CHUNK;
+	c = bpf_map_lookup_elem(ring, &chunk);
+	return c ? c->id[slot % XLB_RING_CHUNK] : 0;
 }
 
 #endif /* XLB_SCHED_H */

@@ -11,7 +11,6 @@
 
 #include "harness.h"
 #include "maglev.h"
-#include "xlb_decide.h"
 #include "sched_ring.h"
 
 const __u8 H_ROUTER_MAC[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -146,19 +145,6 @@ bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
 {
 	return h_service_sched(h, vip, port, proto, id, XLB_SCHED_MAGLEV, ring,
 			       size);
-}
-
-bool h_pin_all(struct h *h, const char *vip, __u16 port, __u8 proto)
-{
-	struct xlb_svc_key k;
-	struct xlb_svc v;
-
-	return h_svc_key(&k, vip, port, proto) &&
-	       ASSERT_OK(xlb_dp_service_get(&h->dp, &k, &v), "service") &&
-	       (v.flags |= XLB_SVC_F_PREV | XLB_SVC_F_PINNED) &&
-	       ASSERT_OK(bpf_map_update_elem(h->dp.svc_fd, &k, &v, BPF_ANY),
-			 "service flags") &&
-	       ASSERT_OK(xlb_dp_svc_slot_put(&h->dp, &k, &v), "its slot");
 }
 
 bool h_vip_mark(struct h *h, const char *vip, bool on)
@@ -448,43 +434,8 @@ static bool counters_eq(const struct xlb_counters *before,
 	return false;
 }
 
-/*
- * Would c's packet make a flow-table entry? A case states what a new
- * flow does where every flow is pinned; a hashing scheduler's service in
- * steady state pins none (XLB_SVC_F_PINNED in the ABI), so there its new
- * flow is scheduled, counted as sent (a SYN as a new flow too), and leaves
- * no entry.
- */
-static const struct h_case *h_case_pins(struct h *h, const struct h_case *c,
-					struct h_case *tmp)
+bool h_check(struct h *h, const struct h_case *c, struct h_result *res)
 {
-	enum pkt_layer_type l4t;
-	struct xlb_flow_key k;
-	struct xlb_svc v;
-	int l4;
-
-	if (pkt_l3_off(c->in) < 0 || (l4 = pkt_l4_off(c->in, &l4t)) < 0 ||
-	    (l4t != PKT_L_TCP && l4t != PKT_L_UDP) || !h_pkt_key(c->in, &k) ||
-	    xlb_dp_service_get(&h->dp, &k.svc, &v) ||
-	    (v.flags & XLB_SVC_F_ADDR_MARK) || xlb_svc_pins(&v))
-		return c;
-	*tmp = *c;
-	/* a SYN still counts as a new flow; a first UDP packet cannot */
-	if (l4t != PKT_L_TCP ||
-	    (c->in->data[l4 + 13] & (PKT_SYN | PKT_ACK)) != PKT_SYN) {
-		tmp->stat[XLB_STAT_NEW_FLOW] = 0;
-		tmp->new_flow = false;
-	}
-	tmp->stat[XLB_STAT_FLOW_PROMOTED] = 0;
-	if (tmp->flows > 0)
-		tmp->flows = 0;
-	return tmp;
-}
-
-bool h_check(struct h *h, const struct h_case *cc, struct h_result *res)
-{
-	struct h_case tmp;
-	const struct h_case *c = h_case_pins(h, cc, &tmp);
 	const struct pkt *exp = c->out ? c->out : c->in;
 	struct h_snap before, after;
 	struct h_result local, *r = res ? res : &local;

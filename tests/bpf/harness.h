@@ -88,13 +88,6 @@ bool h_service_fwd(struct h *h, const char *vip, __u16 port, __u8 proto,
 		   __u32 size);
 bool h_service(struct h *h, const char *vip, __u16 port, __u8 proto, __u32 id,
 	       const __u32 *ring, __u32 size);
-/*
- * The service on vip:port/proto as during a ring change (XLB_SVC_F_PREV)
- * whose previous ring keeps no flow: a hashing scheduler pins every new
- * flow on its ring, as the others always do. For tests of the flow
- * table's own rules (publishes keep the state).
- */
-bool h_pin_all(struct h *h, const char *vip, __u16 port, __u8 proto);
 bool h_vip_mark(struct h *h, const char *vip, bool on);
 
 /*

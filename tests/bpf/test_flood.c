@@ -34,9 +34,7 @@ static bool publish(struct h *h, __u32 id, __u8 sched)
 
 	for (int i = 0; i < NBE; i++)
 		w[i] = 100;
-	/* maglev as during a ring change: its flows pinned too */
-	return h_publish_on(h, 79 + id, id, sched, w, NBE) &&
-	       h_pin_all(h, H_VIP4, 79 + id, IPPROTO_TCP);
+	return h_publish_on(h, 79 + id, id, sched, w, NBE);
 }
 
 static struct h_frame est_flow(char *src, size_t len, int svc, int i,

@@ -25,10 +25,8 @@ static bool setup_one(struct h *h, const char *vip, __u16 port, __u8 proto,
 	__u32 ring[7];
 
 	ring_fill(ring, 7, be_id);
-	/* these tests are about the flow table: every flow pinned */
 	return h_open(h) && h_backends_up(h, 3) &&
-	       h_service(h, vip, port, proto, 1, ring, 7) &&
-	       h_pin_all(h, vip, port, proto);
+	       h_service(h, vip, port, proto, 1, ring, 7);
 }
 
 /* The fixture of a packet that must reach be_id with its MACs rewritten. */
@@ -120,8 +118,7 @@ TEST(tcp4_established_same_backend)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 3) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
 	h_build_in(&in, &f);
 	if (!h_pkt_key(&in, &k))

@@ -32,8 +32,6 @@ static bool setup(struct h *h)
 	return h_open(h) && h_backends_up(h, 2) &&
 	       h_service(h, H_VIP4, 80, IPPROTO_TCP, 1, ring1, 7) &&
 	       h_service(h, H_VIP6, 80, IPPROTO_TCP, 2, ring2, 7) &&
-	       h_pin_all(h, H_VIP4, 80, IPPROTO_TCP) &&
-	       h_pin_all(h, H_VIP6, 80, IPPROTO_TCP) &&
 	       h_vip_mark(h, H_VIP4, true);
 }
 

@@ -112,8 +112,7 @@ static void check_ring_choice(const __u32 *ring, __u32 size, __u32 nbe,
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, nbe) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, size) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, size))
 		goto out;
 	for (int i = 0; i < nflows; i++) {
 		struct h_frame f = flow_n(i, PKT_SYN);
@@ -163,8 +162,7 @@ TEST(flows_spread_across_backends)
 		ring[i] = i % NBE + 1;
 	if (!h_open(&h) || !h_backends_up(&h, NBE) ||
 	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring,
-		       XLB_DEFAULT_TABLE_SIZE) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+		       XLB_DEFAULT_TABLE_SIZE))
 		goto out;
 	for (int i = 0; i < NFLOWS; i++) {
 		struct h_frame f = flow_n(i, PKT_SYN);
@@ -327,8 +325,7 @@ TEST(backend_down_reschedules)
 
 	ring_fill(ring, 7, 1);
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
 	if (!expect_fwd(&h, "SYN to backend 1", &f, 1, true, false, 1))
 		goto out;
@@ -371,8 +368,7 @@ TEST(backend_gen_change_reschedules)
 
 	ring_fill(ring, 7, 1);
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
 	if (!expect_fwd(&h, "SYN f to backend 1", &f, 1, true, false, 1) ||
 	    !expect_fwd(&h, "SYN g to backend 1", &g, 1, true, false, 1))
@@ -443,8 +439,7 @@ TEST(table_swap_keeps_established_flows)
 	struct h h;
 
 	if (!h_open(&h) || !h_backends_up(&h, 2) ||
-	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7) ||
-	    !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP))
+	    !h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, 7))
 		goto out;
 	if (!expect_fwd(&h, "SYN on the old ring", &f, 1, true, false, 1))
 		goto out;
@@ -508,8 +503,7 @@ TEST(table_size_change)
 		/* a different layout for each size */
 		for (__u32 i = 0; i < size; i++)
 			ring[i] = (i + s) % 5 + 1;
-		if (!h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, size) ||
-		    (s == 0 && !h_pin_all(&h, H_VIP4, 80, IPPROTO_TCP)))
+		if (!h_service(&h, H_VIP4, 80, IPPROTO_TCP, 1, ring, size))
 			goto out;
 		if (s == 0) {
 			est_be = pick_of(&est, ring, size);

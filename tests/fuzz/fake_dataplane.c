@@ -115,33 +115,6 @@ int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	return -ENOENT;
 }
 
-int xlb_dp_service_changing(struct xlb_dp *dp, const struct xlb_svc_key *k)
-{
-	return 0;
-}
-
-int xlb_dp_service_retire(struct xlb_dp *dp, const struct xlb_svc_key *k)
-{
-	return 0;
-}
-
-int xlb_dp_service_pins_set(struct xlb_dp *dp, const struct xlb_svc_key *k,
-			    bool on)
-{
-	return 0;
-}
-
-int xlb_dp_prev_get(struct xlb_dp *dp, __u32 svc_id, struct xlb_svc *pv)
-{
-	return -ENOENT;
-}
-
-int xlb_dp_prev_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot,
-			 __u32 *val)
-{
-	return -ENOENT;
-}
-
 int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 		    bool on)
 {

@@ -26,9 +26,6 @@ write_config() {	# write_config [METRICS_LISTEN_LINE]
   - name: web
     vip: $LAB_VIP4
     port: 80
-    # round-robin pins every flow (maglev pins none in steady state): the
-    # active-flow checks below count entries
-    scheduler: round-robin
     health_check: { type: http, $HC }
     backends:
       - { address: $BE1 }

@@ -59,9 +59,7 @@ struct xlb_bpf;
 	X(nat_cfg_fd, XLB_MAP_NAT_CFG, 0)       \
 	X(encap_fd, XLB_MAP_ENCAP, 0)           \
 	X(be_sent_fd, XLB_MAP_BE_SENT, 0)       \
-	X(ifaces_fd, XLB_MAP_IFACES, 0)         \
-	X(svc_prev_fd, XLB_MAP_SVC_PREV, 0)     \
-	X(prev_ring_fd, XLB_MAP_PREV_RINGS, 0)
+	X(ifaces_fd, XLB_MAP_IFACES, 0)
 
 #define XLB_DP_MAP_MEMBER(fd, map, required) int fd;
 
@@ -119,21 +117,6 @@ void xlb_dp_close(struct xlb_dp *dp);
 int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 			   const struct xlb_svc *v, const __u32 *ring,
 			   __u32 size);
-/*
- * A hashing scheduler's ring change (XLB_SVC_F_PREV in the ABI): the
- * publish that changes such a ring keeps the previous one live, and
- * further publishes keep it, until xlb_dp_service_retire() (xlbd: once
- * the flows it served have had their flow timeout to be seen and
- * pinned). Returns whether a previous ring is live (0 no, 1 yes,
- * -errno); xlb_dp_service_changing() tells the same without a change.
- * A publish keeps XLB_SVC_F_PINNED as it is (set with a change).
- */
-int xlb_dp_service_retire(struct xlb_dp *dp, const struct xlb_svc_key *k);
-int xlb_dp_service_changing(struct xlb_dp *dp, const struct xlb_svc_key *k);
-/* Set (on) or clear XLB_SVC_F_PINNED; clearing is refused (-EBUSY) while
- * a previous ring is live. */
-int xlb_dp_service_pins_set(struct xlb_dp *dp, const struct xlb_svc_key *k,
-			    bool on);
 int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       __u32 svc_id);
 /*
@@ -210,13 +193,6 @@ int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
 /* One slot of that ring. -ENOENT: no backend. */
 int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
 		    __u32 *val);
-/*
- * During a ring change (XLB_SVC_F_PREV): the previous value of service
- * @svc_id, and one slot of its ring.
- */
-int xlb_dp_prev_get(struct xlb_dp *dp, __u32 svc_id, struct xlb_svc *pv);
-int xlb_dp_prev_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot,
-			 __u32 *val);
 /* The round-robin cursor of one CPU (the next slot it takes). */
 int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out);
 

@@ -13,10 +13,6 @@
 
 #include "dataplane.h"
 #include "dataplane_vip_filter.h"
-#include "xlb_decide.h"
-
-static int ring_inner_fd(struct xlb_dp *dp, const struct xlb_svc *v);
-static int inner_fd(int outer, __u32 key);
 
 /* A filled, unpublished ring: a fresh inner array map. Returns fd. */
 static int ring_create(const __u32 *ring, __u32 size)
@@ -111,13 +107,9 @@ int xlb_dp_service_get(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	return 0;
 }
 
-/* Empty both of service id's ring slots (an older program's one), and
- * its previous ring's. */
+/* Empty both of service id's ring slots (an older program's one). */
 static int rings_delete(struct xlb_dp *dp, __u32 id)
 {
-	if (dp->prev_ring_fd >= 0 &&
-	    bpf_map_delete_elem(dp->prev_ring_fd, &id) && errno != ENOENT)
-		return -errno;
 	for (int alt = 0; alt < (svc_legacy(dp) ? 1 : 2); alt++) {
 		__u32 key = XLB_RING_KEY(id, alt);
 
@@ -158,51 +150,6 @@ static int publish_one_slot(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	return ring_first ? svc_put(dp, k, v) : 0;
 }
 
-/* Does the live ring of @old send every flow where @ring (of @nv) does? */
-static bool ring_same(struct xlb_dp *dp, const struct xlb_svc *old,
-		      const struct xlb_svc *nv, const __u32 *ring)
-{
-	__u32 *cur;
-	bool same;
-
-	if (old->table_size != nv->table_size || old->sched != nv->sched ||
-	    old->hash_seed != nv->hash_seed)
-		return false;
-	cur = malloc(sizeof(*cur) * old->table_size);
-	same = cur && !xlb_dp_ring_read(dp, old, cur, old->table_size) &&
-	       !memcmp(cur, ring, sizeof(*cur) * old->table_size);
-	free(cur);
-	return same;
-}
-
-/*
- * A hashing scheduler's ring is about to change: keep the one in use
- * (of @old) as the previous ring (the ABI's XLB_SVC_F_PREV), in its own
- * slot, before the new value says so; the publish then goes on as any.
- */
-static int prev_keep(struct xlb_dp *dp, const struct xlb_svc *old,
-		     struct xlb_svc *nv)
-{
-	struct xlb_svc pv = *old;
-	__u32 id = nv->id;
-	int fd, err = 0;
-
-	fd = ring_inner_fd(dp, old);
-	/* no ring in use (a "no backend" value): no flow to keep */
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	pv.ring = id;
-	if (bpf_map_update_elem(dp->prev_ring_fd, &id, &fd, BPF_ANY) ||
-	    bpf_map_update_elem(dp->svc_prev_fd, &id, &pv, BPF_ANY))
-		err = -errno;
-	close(fd);
-	if (!err)
-		nv->flags |= XLB_SVC_F_PREV | XLB_SVC_F_PINNED;
-	return err;
-}
-
 int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 			   const struct xlb_svc *v, const __u32 *ring,
 			   __u32 size)
@@ -223,16 +170,12 @@ int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 	     old.ring == XLB_RING_KEY(id, 1)))
 		cur = old.ring;
 	nv.ring = cur ? cur : XLB_RING_KEY(id, 0);
-	/* what flows the table holds is the data plane's state, not config */
-	if (had && old.id == id)
-		nv.flags |= old.flags & (XLB_SVC_F_PINNED | XLB_SVC_F_PREV);
 	err = xlb_dp_vip_filter_set(dp->vip_filter_fd, &k->vip);
 	if (err)
 		return err;
 
 	if (!ring || !size) {
 		/* no ring first: from then on every packet is a counted drop */
-		nv.flags &= ~XLB_SVC_F_PREV;
 		err = rings_delete(dp, id);
 		return err ? err : svc_put(dp, k, &nv);
 	}
@@ -245,17 +188,6 @@ int xlb_dp_service_publish(struct xlb_dp *dp, const struct xlb_svc_key *k,
 				       !had || old.id != id ||
 					       size >= old.table_size);
 		goto out;
-	}
-	/*
-	 * A hashing scheduler's flows move with its ring: the one in use
-	 * stays for them (a change already in flight keeps its own).
-	 */
-	if (cur && !(nv.flags & XLB_SVC_F_PREV) && xlb_sched_is_hash(&old) &&
-	    dp->svc_prev_fd >= 0 && dp->prev_ring_fd >= 0 &&
-	    !ring_same(dp, &old, &nv, ring)) {
-		err = prev_keep(dp, &old, &nv);
-		if (err)
-			goto out;
 	}
 	/* Only the ring changes: one update of the slot in use. */
 	if (cur && !memcmp(&old, &nv, sizeof(nv))) {
@@ -289,58 +221,6 @@ out:
 	return err;
 }
 
-int xlb_dp_service_changing(struct xlb_dp *dp, const struct xlb_svc_key *k)
-{
-	struct xlb_svc v;
-	int err = xlb_dp_service_get(dp, k, &v);
-
-	return err ? err : !!(v.flags & XLB_SVC_F_PREV);
-}
-
-int xlb_dp_service_retire(struct xlb_dp *dp, const struct xlb_svc_key *k)
-{
-	struct xlb_svc v, pv = {};
-	__u32 id;
-	int err, fd;
-
-	err = xlb_dp_service_get(dp, k, &v);
-	if (err || !(v.flags & XLB_SVC_F_PREV))
-		return err;
-	/* the value without it first: then no packet reads the old ring */
-	v.flags &= ~XLB_SVC_F_PREV;
-	err = svc_put(dp, k, &v);
-	if (err)
-		return err;
-	id = v.id;
-	fd = ring_inner_fd(dp, &v);
-	if (fd >= 0) {
-		err = programs_wait(dp, v.ring, fd);
-		close(fd);
-	}
-	if (!err && bpf_map_delete_elem(dp->prev_ring_fd, &id) &&
-	    errno != ENOENT)
-		err = -errno;
-	if (!err && bpf_map_update_elem(dp->svc_prev_fd, &id, &pv, BPF_ANY))
-		err = -errno;
-	return err;
-}
-
-int xlb_dp_service_pins_set(struct xlb_dp *dp, const struct xlb_svc_key *k,
-			    bool on)
-{
-	struct xlb_svc v;
-	int err = xlb_dp_service_get(dp, k, &v);
-
-	if (err)
-		return err;
-	if (!on && (v.flags & XLB_SVC_F_PREV))
-		return -EBUSY;
-	if (!!(v.flags & XLB_SVC_F_PINNED) == on)
-		return 0;
-	v.flags ^= XLB_SVC_F_PINNED;
-	return svc_put(dp, k, &v);
-}
-
 int xlb_dp_service_del(struct xlb_dp *dp, const struct xlb_svc_key *k,
 		       __u32 svc_id)
 {
@@ -370,22 +250,16 @@ int xlb_dp_vip_mark(struct xlb_dp *dp, const union xlb_addr *vip, __u8 family,
 	return 0;
 }
 
-/* An fd of the inner map in slot @key of outer map @outer, or -errno. */
-static int inner_fd(int outer, __u32 key)
-{
-	__u32 inner_id;
-	int fd;
-
-	if (bpf_map_lookup_elem(outer, &key, &inner_id))
-		return -ENOENT;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	return fd < 0 ? -errno : fd;
-}
-
 /* An fd of the ring service value v names (inner map), or -errno. */
 static int ring_inner_fd(struct xlb_dp *dp, const struct xlb_svc *v)
 {
-	return inner_fd(dp->ring_fd, v->ring);
+	__u32 key = v->ring, inner_id;
+	int fd;
+
+	if (bpf_map_lookup_elem(dp->ring_fd, &key, &inner_id))
+		return -ENOENT;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	return fd < 0 ? -errno : fd;
 }
 
 int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
@@ -412,13 +286,14 @@ int xlb_dp_ring_read(struct xlb_dp *dp, const struct xlb_svc *v, __u32 *ring,
 	return err;
 }
 
-/* One slot of the ring in slot @key of outer map @outer. */
-static int ring_slot_get(int outer, __u32 key, __u32 slot, __u32 *val)
+int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
+		    __u32 *val)
 {
 	__u32 chunk = slot / XLB_RING_CHUNK;
 	struct xlb_ring_chunk c;
-	int fd = inner_fd(outer, key), err = 0;
+	int fd, err = 0;
 
+	fd = ring_inner_fd(dp, v);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &chunk, &c))
@@ -427,27 +302,6 @@ static int ring_slot_get(int outer, __u32 key, __u32 slot, __u32 *val)
 		*val = c.id[slot % XLB_RING_CHUNK];
 	close(fd);
 	return err;
-}
-
-int xlb_dp_ring_get(struct xlb_dp *dp, const struct xlb_svc *v, __u32 slot,
-		    __u32 *val)
-{
-	return ring_slot_get(dp->ring_fd, v->ring, slot, val);
-}
-
-int xlb_dp_prev_get(struct xlb_dp *dp, __u32 svc_id, struct xlb_svc *pv)
-{
-	if (dp->svc_prev_fd < 0)
-		return -ENOENT;
-	return bpf_map_lookup_elem(dp->svc_prev_fd, &svc_id, pv) ? -errno : 0;
-}
-
-int xlb_dp_prev_ring_get(struct xlb_dp *dp, __u32 svc_id, __u32 slot,
-			 __u32 *val)
-{
-	if (dp->prev_ring_fd < 0)
-		return -ENOENT;
-	return ring_slot_get(dp->prev_ring_fd, svc_id, slot, val);
 }
 
 int xlb_dp_rr_cursor(struct xlb_dp *dp, __u32 svc_id, int cpu, __u32 *out)

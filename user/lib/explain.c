@@ -117,47 +117,12 @@ static int explain_lc(struct xlb_dp *dp, struct xlb_explain *e,
 static bool flow_find(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		      struct xlb_explain *e)
 {
-	if (!xlb_svc_flows_kept(&e->svc)) {
-		e->table_skipped = true;
-		return false;
-	}
 	if (!bpf_map_lookup_elem(dp->flow_fd, k, &e->flow))
 		return true;
 	if (syn || k->svc.proto != IPPROTO_TCP || dp->syn_flow_fd < 0 ||
-	    !xlb_svc_pins(&e->svc) ||
 	    bpf_map_lookup_elem(dp->syn_flow_fd, k, &e->flow))
 		return false;
 	e->flow_unconfirmed = true;
-	return true;
-}
-
-/*
- * During a ring change: the previous ring's backend, if the program keeps
- * it for this packet (xlb_prev_kept()).
- */
-static bool prev_ring(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
-		      struct xlb_explain *e)
-{
-	struct xlb_backend be;
-	struct xlb_svc pv;
-	__u32 id, hash, slot;
-
-	if (!(e->svc.flags & XLB_SVC_F_PREV) ||
-	    xlb_dp_prev_get(dp, e->svc.id, &pv) || !pv.table_size ||
-	    !xlb_sched_is_hash(&pv))
-		return false;
-	hash = xlb_sched_hash(&pv, k);
-	slot = xlb_ring_slot(hash, pv.table_size);
-	if (xlb_dp_prev_ring_get(dp, e->svc.id, slot, &id) ||
-	    !xlb_prev_kept(&e->svc, syn, id,
-			   xlb_dp_backend_get(dp, id, &be) ? NULL : &be))
-		return false;
-	e->how = XLB_EXPLAIN_HASH;
-	e->prev_ring = true;
-	e->hash = hash;
-	e->slot = slot;
-	e->ring_size = pv.table_size;
-	e->backend_id = id;
 	return true;
 }
 
@@ -186,8 +151,6 @@ int xlb_explain(struct xlb_dp *dp, const struct xlb_flow_key *k, bool syn,
 		}
 	}
 
-	if (prev_ring(dp, k, syn, e))
-		return 0;
 	e->ring_size = e->svc.table_size;
 	if (!e->ring_size || xlb_dp_ring_get(dp, &e->svc, 0, &e->slot)) {
 		e->slot = 0;

@@ -47,8 +47,6 @@ struct xlb_explain {
 	const char *flow_skipped; /* NULL: followed (or none) */
 	bool flow_unconfirmed;	  /* found in the SYN table, not the main */
 	__u32 backend_id;	  /* the backend; 0 with candidates or none */
-	bool table_skipped;	  /* hashing scheduler, steady state */
-	bool prev_ring;		  /* HASH: the previous ring's (a change) */
 	__u32 hash, slot;	  /* HASH, CURSOR */
 	int cpu;		  /* CURSOR */
 	__u32 ring_size;

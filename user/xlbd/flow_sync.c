@@ -36,7 +36,6 @@
 #include "jclock.h"
 #include "log.h"
 #include "nat_peer.h"
-#include "xlb_decide.h"
 #include "xlbd.h"
 
 /* datagrams read per wakeup: the loop has other work */
@@ -275,10 +274,6 @@ static void insert(struct xlbd *d, const struct xlb_sync_rec *r, __u64 now)
 	 */
 	if (!bpf_map_update_elem(d->dp.flow_fd, &r->key, &f, BPF_NOEXIST)) {
 		y->inserted++;
-		/* a hashing scheduler's packets look entries up only if told */
-		if (xlb_sched_is_hash(
-			    &(struct xlb_svc){ .sched = s->conf.sched }))
-			xlb_dp_service_pins_set(&d->dp, &s->key, true);
 		return;
 	}
 	if (errno != EEXIST) {

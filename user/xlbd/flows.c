@@ -13,12 +13,7 @@
  *    that went away). The count read before and after the walk brackets
  *    what a walk racing with new flows may see; only a count outside that
  *    bracket is drift, and only the distance to it is corrected (with an
- *    atomic add, so no concurrent open or close is lost);
- *  - for a hashing scheduler's service whose flows may be pinned
- *    (XLB_SVC_F_PINNED) and no ring change is in flight: deletes the
- *    entries its ring agrees with (the packets find the same backend
- *    without them), and once none is left clears the flag, so its
- *    packets skip the table again.
+ *    atomic add, so no concurrent open or close is lost).
  *
  * The counts live in a pinned map: across an xlbd restart they stay as
  * the program kept them, and the first scan corrects what changed while
@@ -32,7 +27,6 @@
 
 #include "jclock.h"
 #include "log.h"
-#include "xlb_decide.h"
 #include "xlbd.h"
 
 static __u32 *counts; /* active flows by backend id, this walk */
@@ -43,8 +37,6 @@ static bool walked;	/* last_walk is set */
 
 struct walk {
 	struct xlbd *d;
-	struct svc_rt **pinned; /* services with pins_check */
-	size_t n_pinned;
 	__u32 now;    /* jiffies, low 32 bits */
 	__u64 gap_ms; /* since the last whole walk (flow sync's resend) */
 	int hz;
@@ -58,31 +50,6 @@ static __u32 timeout_ms(const struct xlb_flow_conf *c,
 		return c->closed_timeout_ms;
 	return k->svc.proto == IPPROTO_UDP ? c->udp_timeout_ms
 					   : c->tcp_timeout_ms;
-}
-
-/*
- * An entry of a service with pins_check: true if deleted (its ring sends
- * the flow to the same backend), else counted in pins_left.
- */
-static bool pin_redundant(struct walk *w, const struct xlb_flow_key *k,
-			  const struct xlb_flow *f)
-{
-	for (size_t i = 0; i < w->n_pinned; i++) {
-		struct svc_rt *s = w->pinned[i];
-		struct xlb_svc v = { .sched = s->conf.sched,
-				     .hash_seed = w->d->cfg.hash_seed };
-		__u32 slot;
-
-		if (memcmp(&s->key, &k->svc, sizeof(s->key)))
-			continue;
-		slot = xlb_ring_slot(xlb_sched_hash(&v, k), s->conf.table_size);
-		if (s->ring && s->ring[slot] == f->backend_id &&
-		    !bpf_map_delete_elem(w->d->dp.flow_fd, k))
-			return true;
-		s->pins_left++;
-		return false;
-	}
-	return false;
 }
 
 static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
@@ -101,8 +68,6 @@ static int visit(const struct xlb_flow_key *k, const struct xlb_flow *f,
 			return 0;
 		}
 	}
-	if (w->n_pinned && pin_redundant(w, k, f))
-		return 0;
 	w->total++;
 	/*
 	 * forwarded here (a packet since it was created: not a peer's copy),
@@ -154,22 +119,8 @@ int xlbd_flows_scan(struct xlbd *d)
 			  : d->cfg.flows.scan_interval_ms;
 
 	memset(counts, 0, XLB_MAX_BACKENDS * sizeof(*counts));
-	w.pinned = calloc(d->n_svcs ? d->n_svcs : 1, sizeof(*w.pinned));
-	if (!w.pinned)
-		return -ENOMEM;
 	for (size_t i = 0; i < d->n_svcs; i++) {
 		struct svc_rt *s = d->svcs[i];
-		struct xlb_svc v;
-
-		/* pinned, and no previous ring (then no new pins either) */
-		s->pins_check = !xlb_dp_service_get(&d->dp, &s->key, &v) &&
-				xlb_sched_is_hash(&v) &&
-				(v.flags & XLB_SVC_F_PINNED) &&
-				!(v.flags & XLB_SVC_F_PREV) &&
-				v.table_size == s->conf.table_size;
-		s->pins_left = 0;
-		if (s->pins_check)
-			w.pinned[w.n_pinned++] = s;
 
 		for (size_t j = 0; j < s->n_bes; j++) {
 			struct be_rt *b = s->bes[j];
@@ -181,7 +132,6 @@ int xlbd_flows_scan(struct xlbd *d)
 	}
 	err = xlb_dp_flows_foreach(&d->dp, visit, &w);
 	xlbd_nat_sweep(d);
-	free(w.pinned);
 	if (err)
 		return err;
 	/* a walk cut short: the next one looks back over this one too */
@@ -192,10 +142,6 @@ int xlbd_flows_scan(struct xlbd *d)
 		struct svc_rt *s = d->svcs[i];
 
 		s->active_flows = 0;
-		if (s->pins_check && !s->pins_left &&
-		    !xlb_dp_service_pins_set(&d->dp, &s->key, false))
-			pr_debug("service %s: no pinned flow left",
-				 s->conf.name);
 		for (size_t j = 0; j < s->n_bes; j++) {
 			struct be_rt *b = s->bes[j];
 			__s64 lo = b->lc_before, hi, after, n;

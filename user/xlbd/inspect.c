@@ -208,16 +208,12 @@ static const char *explain_summary(const struct xlb_explain *e, char *buf,
 	case XLB_EXPLAIN_FLOW:
 		return "flow-table hit: the flow stays on its backend";
 	case XLB_EXPLAIN_HASH:
-		snprintf(
-			buf, len, "%s: %s hash %#010x -> slot %u of %u%s",
-			e->table_skipped ? "no flow-table lookup (steady state)"
-					 : "flow-table miss",
-			e->svc.sched == XLB_SCHED_SOURCE_HASH ? "source-address"
-							      : "5-tuple",
-			e->hash, e->slot, e->ring_size,
-			e->prev_ring ? " of the previous ring (a ring change "
-				       "is in flight; the flow gets pinned)"
-				     : "");
+		snprintf(buf, len,
+			 "flow-table miss: %s hash %#010x -> slot %u of %u",
+			 e->svc.sched == XLB_SCHED_SOURCE_HASH
+				 ? "source-address"
+				 : "5-tuple",
+			 e->hash, e->slot, e->ring_size);
 		return buf;
 	case XLB_EXPLAIN_CURSOR:
 		snprintf(
@@ -331,12 +327,9 @@ int xlbd_inspect_explain(struct xlbd *d, struct json_object *req,
 		json_object_object_add(*data, "table_size",
 				       json_object_new_int64(e.ring_size));
 	}
-	if (e.how == XLB_EXPLAIN_HASH) {
+	if (e.how == XLB_EXPLAIN_HASH)
 		json_object_object_add(*data, "hash",
 				       json_object_new_int64(e.hash));
-		json_object_object_add(*data, "previous_ring",
-				       json_object_new_boolean(e.prev_ring));
-	}
 	if (e.how == XLB_EXPLAIN_CURSOR)
 		json_object_object_add(*data, "cpu",
 				       json_object_new_int(e.cpu));

@@ -9,14 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <bpf/bpf.h>
 
 #include "log.h"
 #include "maglev.h"
 #include "ring_digest.h"
 #include "sched_ring.h"
-#include "xlb_decide.h"
 #include "xlbd.h"
 
 /* The daemon, for timer callbacks; set by xlbd_state_init(). */
@@ -119,38 +117,6 @@ static void ramp_tick(struct xlb_loop *l, void *ctx)
 
 	s->ramp = NULL;
 	xlbd_svc_publish(the_d, s);
-}
-
-/*
- * A hashing scheduler's ring changed (dataplane.h): the previous ring
- * keeps the flows it served, pinning each on its next packet, until they
- * have had their flow timeout to send one (an idler one has expired).
- */
-static void retire_tick(struct xlb_loop *l, void *ctx)
-{
-	struct svc_rt *s = ctx;
-	int err = xlb_dp_service_retire(&the_d->dp, &s->key);
-
-	s->retire = NULL;
-	if (err)
-		pr_warn("service %s: cannot retire the previous ring: %s",
-			s->conf.name, strerror(-err));
-	else
-		pr_debug("service %s: previous ring retired", s->conf.name);
-}
-
-static void retire_arm(struct xlbd *d, struct svc_rt *s)
-{
-	const struct xlb_flow_conf *c = &d->cfg.flows;
-
-	/* once, from the first change: later ones pin every flow they see */
-	if (s->retire || xlb_dp_service_changing(&d->dp, &s->key) != 1)
-		return;
-	s->retire =
-		xlb_timer_add(d->loop,
-			      s->key.proto == IPPROTO_UDP ? c->udp_timeout_ms
-							  : c->tcp_timeout_ms,
-			      retire_tick, s);
 }
 
 /* Health verdict handler (health.c calls it for every probe result). */
@@ -260,14 +226,6 @@ int xlbd_svc_publish(struct xlbd *d, struct svc_rt *s)
 				     ring ? v.table_size : 0);
 	if (err)
 		goto out;
-	/*
-	 * This daemon's first publish: the table may hold flows of the
-	 * service a previous one (or an older program) pinned; the flow
-	 * scan clears the flag once none disagrees with the ring.
-	 */
-	if (!s->swaps && xlb_sched_is_hash(&v))
-		xlb_dp_service_pins_set(&d->dp, &s->key, true);
-	retire_arm(d, s);
 	/* what a node with the same config must have published too */
 	if (xlb_ring_digest(&s->key, v.hash_seed, v.sched, ring,
 			    ring ? v.table_size : 0, mb, n, &s->ring_digest))
@@ -552,7 +510,6 @@ static void svc_destroy(struct xlbd *d, struct svc_rt *s)
 		be_free(d, s->bes[i]);
 	xlb_dp_stats_reset(&d->dp, false, s->id);
 	xlb_timer_cancel(d->loop, s->ramp);
-	xlb_timer_cancel(d->loop, s->retire);
 	d->svc_used[s->id] = false;
 	free(s->bes);
 	free(s->ring);

@@ -59,15 +59,12 @@ struct svc_rt {
 	size_t n_bes;
 	__u32 id;
 	struct xlb_svc_key key;
-	__u32 *ring;		  /* last published, NULL: no backend */
-	struct xlb_timer *ramp;	  /* slow start republish timer */
-	struct xlb_timer *retire; /* retires a ring change's previous ring */
-	bool pins_check;    /* flows.c: drop entries its ring agrees with */
-	__u64 pins_left;    /* flows.c: entries the ring disagrees with */
-	__u64 active_flows; /* flows.c: sum over its backends */
-	__u64 swaps;	    /* rings published (state.c) */
-	__u64 ring_digest;  /* of the last published ring */
-	size_t n_up;	    /* healthy backends in it (weight > 0) */
+	__u32 *ring;		/* last published, NULL: no backend */
+	struct xlb_timer *ramp; /* slow start republish timer */
+	__u64 active_flows;	/* flows.c: sum over its backends */
+	__u64 swaps;		/* rings published (state.c) */
+	__u64 ring_digest;	/* of the last published ring */
+	size_t n_up;		/* healthy backends in it (weight > 0) */
 };
 
 /* A VIP address (any port), as announced. */

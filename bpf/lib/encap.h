@@ -310,8 +310,8 @@ static __always_inline bool nh_hit(const struct xlb_nh *nh,
 				   __u16 nh_gen, __u32 len)
 {
 	return nh->be_id == be_id && nh->be_gen == be->gen &&
-	       nh->nh_gen == nh_gen &&
-	       (__u32)bpf_jiffies64() - nh->stamp < XLB_NH_TTL &&
+	       fib_fresh(nh->nh_gen, nh->stamp, nh_gen,
+			 (__u32)bpf_jiffies64()) &&
 	       len <= nh->mtu;
 }
 

@@ -77,6 +77,17 @@ struct {
 	__uint(max_entries, XLB_FIB_SLOTS);
 } xlb_fib_cache SEC(".maps");
 
+/*
+ * Is a cached next hop filled at @stamp under generation @slot_gen still
+ * good @now under @gen? The one rule for this cache and encapsulation's
+ * (lib/encap.h): the current generation, younger than XLB_NH_TTL.
+ */
+static __always_inline bool fib_fresh(__u16 slot_gen, __u32 stamp, __u16 gen,
+				      __u32 now)
+{
+	return slot_gen == gen && now - stamp < XLB_NH_TTL;
+}
+
 /* Same lookup as the slot's? IPv4 compares the first word only. */
 static __always_inline bool fib_same(const struct xlb_fib_nh *nh, __u8 family,
 				     __u8 proto, __u32 iif,
@@ -121,7 +132,7 @@ fib_nexthop(struct xdp_md *ctx, struct bpf_fib_lookup *fl, __u8 family,
 		*err = XLB_STAT_DROP_NO_ROUTE;
 		return NULL;
 	}
-	if (nh->nh_gen == gen && now - nh->stamp < XLB_NH_TTL &&
+	if (fib_fresh(nh->nh_gen, nh->stamp, gen, now) &&
 	    fib_same(nh, family, proto, iif, src, dst))
 		return nh;
 	__builtin_memset(fl, 0, sizeof(*fl));

@@ -258,6 +258,15 @@ static bool nat_backend(struct h *h, const char *addr)
 	return h_addr(&be.addr, &be.family, addr) && h_backend_set(h, 1, &be);
 }
 
+/* The client's first packet most cases start from: a SYN to VIP4:80. */
+static const struct h_frame client_syn4 = {
+	.src = H_CLIENT4,
+	.dst = H_VIP4,
+	.sport = 40000,
+	.dport = 80,
+	.flags = PKT_SYN,
+};
+
 static __u8 be1_mac[6];
 
 struct nat_env {
@@ -467,13 +476,7 @@ TEST(nat_udp_checksums)
  */
 TEST(nat_port_collision)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct h_frame b = a, rep = {
 		.src = BE4,
 		.dst = SNAT4,
@@ -536,13 +539,7 @@ out:
  */
 TEST(nat_pool_exhausted_and_no_state)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct h_frame b = a, stray = {
 		.src = BE4,
 		.dst = SNAT4,
@@ -602,13 +599,7 @@ out:
  * frame with a made-up MAC. */
 TEST(nat_no_neighbour_dropped)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct pkt in;
 	struct nat_env e;
 
@@ -730,13 +721,7 @@ TEST(nat_fib_cache_ipv6_reused_until_nh_gen)
  */
 TEST(nat_fib_failure_not_cached)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct pkt in;
 	struct h_result r;
 	struct nat_env e;
@@ -910,13 +895,7 @@ static long map_entries(int fd, size_t ksize)
  */
 TEST(nat_sweep_returns_ports)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct h_frame b = a;
 	struct xlb_nat_sweep st;
 	struct xlb_flow_key kb;
@@ -979,13 +958,7 @@ out:
  */
 TEST(nat_sweep_spares_flows_newer_than_its_clock)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct xlb_nat_sweep st;
 	struct h_result r;
 	struct nat_env e;
@@ -1782,13 +1755,7 @@ static void on_live(void *ctx, const struct xlb_flow_key *k,
 /* The sweep hands the flows it keeps to its caller, with their timeout. */
 TEST(nat_sweep_reports_live_flows)
 {
-	struct h_frame a = {
-		.src = H_CLIENT4,
-		.dst = H_VIP4,
-		.sport = 40000,
-		.dport = 80,
-		.flags = PKT_SYN,
-	};
+	struct h_frame a = client_syn4;
 	struct live_seen l = {};
 	struct xlb_nat_sweep st;
 	struct h_result r;

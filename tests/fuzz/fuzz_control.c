@@ -62,7 +62,7 @@ static void daemon_up(struct xlbd *d)
 	file = d->cfg;
 	d->cfg.services = NULL;
 	d->cfg.n_services = 0;
-	fuzz_assert(!xlbd_apply_config(d, &file), "base config not applied");
+	fuzz_assert(!xlbd_state_apply(d, &file), "base config not applied");
 	d->file = file;
 }
 
@@ -139,7 +139,7 @@ static void check_state(struct xlbd *d)
 	FILE *f;
 	int err;
 
-	fuzz_assert(!xlbd_effective_config(d, &c), "no effective config");
+	fuzz_assert(!xlbd_state_effective(d, &c), "no effective config");
 	f = open_memstream(&buf, &len);
 	fuzz_assert(f && !xlb_config_dump(&c, f), "state cannot be dumped");
 	fclose(f);

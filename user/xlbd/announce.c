@@ -282,7 +282,7 @@ static void adopt(void *ctx, const union xlb_addr *vip, __u8 family,
 		d->ann.failures++;
 	/* the last run held flows of it: kept until the NAT sweep looks */
 	if (backup)
-		xlbd_peer_snat_seen(d, vip, family);
+		xlbd_nat_peer_seen(d, vip, family);
 }
 
 int xlbd_announce_start(struct xlbd *d)

@@ -50,7 +50,7 @@ static int mkdir_p(const char *path, mode_t mode)
  * Pinning needs a BPF filesystem. When the pin directory's parent is not
  * on one (a fresh host, or a mount namespace without it), mount one there.
  */
-int xlbd_mount_bpffs(const char *pin_dir)
+static int mount_bpffs(const char *pin_dir)
 {
 	char buf[PATH_MAX], *parent;
 	struct statfs st;
@@ -203,7 +203,7 @@ int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev)
 		       d->cfg.interface, strerror(-err));
 		return err;
 	}
-	err = xlbd_mount_bpffs(d->cfg.pin_dir);
+	err = mount_bpffs(d->cfg.pin_dir);
 	if (err) {
 		pr_err("pin directory %s: %s", d->cfg.pin_dir, strerror(-err));
 		return err;
@@ -308,7 +308,7 @@ bool xlbd_attached(struct xlbd *d)
 	return on;
 }
 
-int xlbd_teardown(const struct xlb_config *c)
+int xlbd_attach_teardown(const struct xlb_config *c)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;

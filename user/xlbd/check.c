@@ -16,14 +16,6 @@
 #include "neigh.h"
 #include "xlbd.h"
 
-const char *xlbd_resolve_why(int err)
-{
-	return err == -EHOSTUNREACH    ? "not on a directly connected network"
-	       : err == -EADDRNOTAVAIL ? "is a local address"
-	       : err == -ENETUNREACH   ? "no route"
-				       : strerror(-err);
-}
-
 int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f)
 {
 	struct xlb_neigh *n;

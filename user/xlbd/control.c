@@ -529,7 +529,7 @@ static int cmd_config(struct xlbd *d, struct json_object *req,
 
 	if (!xlbd_req_keys_ok(req, allowed, err))
 		return -EINVAL;
-	ret = xlbd_effective_config_yaml(d, false, &buf, &len);
+	ret = xlbd_state_effective_yaml(d, false, &buf, &len);
 	if (ret) {
 		snprintf(err, XLBD_ERR_LEN, "cannot write config: %s",
 			 strerror(-ret));

@@ -104,7 +104,7 @@ int xlbd_drift(struct xlbd *d, const struct xlb_config *target,
 	const struct xlb_config *last = &d->file;
 	struct xlb_config run;
 	char msg[256];
-	int err = xlbd_effective_config(d, &run);
+	int err = xlbd_state_effective(d, &run);
 
 	if (err)
 		return err;

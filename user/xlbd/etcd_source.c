@@ -459,7 +459,7 @@ int xlbd_etcd_write_back(struct xlbd *d, struct xlbd_client *cl,
 	int r = w ? 0 : -ENOMEM;
 
 	if (w)
-		r = xlbd_effective_config_yaml(d, true, &w->doc, &w->len);
+		r = xlbd_state_effective_yaml(d, true, &w->doc, &w->len);
 	if (!r) {
 		w->job.work = write_back_work;
 		w->job.done = write_back_done;

@@ -243,7 +243,7 @@ static void insert_nat(struct xlbd *d, const struct xlb_sync_rec *r,
 	else
 		y->insert_failed++;
 	if (v >= 0 && v != XLB_NAT_PEER_KEPT)
-		xlbd_peer_snat_seen(d, &r->snat_addr, r->key.svc.family);
+		xlbd_nat_peer_seen(d, &r->snat_addr, r->key.svc.family);
 }
 
 /* One received flow into the table, as this node's backend. */

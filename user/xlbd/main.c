@@ -136,7 +136,7 @@ static void reload_apply(struct xlbd *d, struct xlbd_reload *j)
 		err = xlbd_metrics_reload(d, c.metrics_listen);
 	err = xlbd_sync_reload(d, &c.sync) ?: err;
 	xlbd_drift(d, &c, reload_undoes, NULL);
-	err = xlbd_apply_config(d, &c) ?: err;
+	err = xlbd_state_apply(d, &c) ?: err;
 	xlb_config_free(&d->file);
 	d->file = c; /* runtime changes count from here */
 	pr_info("reload done: %zu services", d->n_svcs);
@@ -436,7 +436,7 @@ int main(int argc, char **argv)
 	    etcd_config(&d))
 		return 1;
 	if (teardown) {
-		err = xlbd_teardown(&d.cfg);
+		err = xlbd_attach_teardown(&d.cfg);
 		xlb_config_free(&d.cfg);
 		return err ? 1 : 0;
 	}
@@ -476,7 +476,7 @@ int main(int argc, char **argv)
 
 		d.cfg.services = NULL;
 		d.cfg.n_services = 0;
-		xlbd_apply_config(&d, &file);
+		xlbd_state_apply(&d, &file);
 		d.file = file;
 	}
 	xlbd_adopt_release_unclaimed(&d);

@@ -102,7 +102,7 @@ static bool peer_snat_note(struct xlbd *d, const union xlb_addr *a, __u8 family,
 	return true;
 }
 
-void xlbd_peer_snat_seen(struct xlbd *d, const union xlb_addr *a, __u8 family)
+void xlbd_nat_peer_seen(struct xlbd *d, const union xlb_addr *a, __u8 family)
 {
 	char s[XLB_ADDR_STRLEN];
 

@@ -13,6 +13,14 @@
 #include "neigh.h"
 #include "xlbd.h"
 
+const char *xlbd_resolve_why(int err)
+{
+	return err == -EHOSTUNREACH    ? "not on a directly connected network"
+	       : err == -EADDRNOTAVAIL ? "is a local address"
+	       : err == -ENETUNREACH   ? "no route"
+				       : strerror(-err);
+}
+
 /* Route, source MAC and neighbour of a backend; probes when missing. */
 void xlbd_resolve_backend(struct xlbd *d, struct be_rt *b)
 {

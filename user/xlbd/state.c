@@ -601,7 +601,29 @@ static int svc_update(struct xlbd *d, struct svc_rt *s,
 	return xlbd_svc_publish(d, s);
 }
 
-int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c)
+/* The service as it runs, as a conf (drained backends show weight 0). */
+static int effective_service(struct xlbd *d, struct svc_rt *s,
+			     struct xlb_service_conf *out)
+{
+	int err = xlb_service_conf_copy(out, &s->conf);
+
+	if (err)
+		return err;
+	out->backends = calloc(s->n_bes ? s->n_bes : 1, sizeof(*out->backends));
+	if (!out->backends) {
+		xlb_service_conf_free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_bes; i++) {
+		out->backends[i] = s->bes[i]->conf;
+		if (s->bes[i]->drained)
+			out->backends[i].weight = 0;
+	}
+	out->n_backends = s->n_bes;
+	return 0;
+}
+
+int xlbd_state_apply(struct xlbd *d, const struct xlb_config *c)
 {
 	char err[256];
 	int ret = 0;
@@ -639,7 +661,7 @@ int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c)
 			struct xlb_service_conf cur;
 			bool same;
 
-			if (xlbd_effective_service(d, s, &cur))
+			if (effective_service(d, s, &cur))
 				continue;
 			same = xlb_service_conf_equal(&cur, nc);
 			xlb_service_conf_free(&cur);
@@ -652,29 +674,7 @@ int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c)
 	return ret;
 }
 
-/* The service as it runs, as a conf (drained backends show weight 0). */
-int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
-			   struct xlb_service_conf *out)
-{
-	int err = xlb_service_conf_copy(out, &s->conf);
-
-	if (err)
-		return err;
-	out->backends = calloc(s->n_bes ? s->n_bes : 1, sizeof(*out->backends));
-	if (!out->backends) {
-		xlb_service_conf_free(out);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < s->n_bes; i++) {
-		out->backends[i] = s->bes[i]->conf;
-		if (s->bes[i]->drained)
-			out->backends[i].weight = 0;
-	}
-	out->n_backends = s->n_bes;
-	return 0;
-}
-
-int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
+int xlbd_state_effective(struct xlbd *d, struct xlb_config *out)
 {
 	*out = d->cfg;
 	out->services =
@@ -683,8 +683,7 @@ int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
 	if (!out->services)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n_svcs; i++) {
-		int err = xlbd_effective_service(d, d->svcs[i],
-						 &out->services[i]);
+		int err = effective_service(d, d->svcs[i], &out->services[i]);
 
 		if (err) {
 			xlb_config_free(out);
@@ -695,14 +694,14 @@ int xlbd_effective_config(struct xlbd *d, struct xlb_config *out)
 	return 0;
 }
 
-int xlbd_effective_config_yaml(struct xlbd *d, bool shared, char **buf,
-			       size_t *len)
+int xlbd_state_effective_yaml(struct xlbd *d, bool shared, char **buf,
+			      size_t *len)
 {
 	struct xlb_config c;
 	int err;
 
 	*buf = NULL;
-	err = xlbd_effective_config(d, &c);
+	err = xlbd_state_effective(d, &c);
 	if (err)
 		return err;
 	err = xlb_config_dump_str(&c, shared, buf, len);

@@ -228,7 +228,7 @@ void xlbd_adopt_release_unclaimed(struct xlbd *d);
 __u32 xlbd_adopt_svc_id(struct xlbd *d, const struct xlb_svc_key *k);
 __u32 xlbd_adopt_be_id(struct xlbd *d, __u32 svc_id, struct be_rt *b,
 		       bool *adopted_up);
-int xlbd_apply_config(struct xlbd *d, const struct xlb_config *c);
+int xlbd_state_apply(struct xlbd *d, const struct xlb_config *c);
 int xlbd_svc_add(struct xlbd *d, const struct xlb_service_conf *c, char *err,
 		 size_t errlen);
 int xlbd_svc_del(struct xlbd *d, const char *name, char *err, size_t errlen);
@@ -245,13 +245,11 @@ struct be_rt *xlbd_be_find(struct svc_rt *s, const union xlb_addr *a,
 			   __u8 family);
 enum be_state xlbd_be_state(const struct be_rt *b);
 const char *xlbd_be_state_name(enum be_state st);
-int xlbd_effective_service(struct xlbd *d, struct svc_rt *s,
-			   struct xlb_service_conf *out);
 /* The effective config (for `xlbctl config`); caller frees. */
-int xlbd_effective_config(struct xlbd *d, struct xlb_config *out);
+int xlbd_state_effective(struct xlbd *d, struct xlb_config *out);
 /* The same as YAML (only the shared keys with @shared) in *buf; free() it. */
-int xlbd_effective_config_yaml(struct xlbd *d, bool shared, char **buf,
-			       size_t *len);
+int xlbd_state_effective_yaml(struct xlbd *d, bool shared, char **buf,
+			      size_t *len);
 
 /* Weight in effect now: 0 if drained, ramping during slow start. */
 __u32 xlbd_be_weight(const struct svc_rt *s, const struct be_rt *b,
@@ -286,6 +284,9 @@ bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
 			      const union xlb_addr *a, __u8 family, int ifindex,
 			      const __u8 *mac);
 bool xlbd_resolve_refresh(struct xlbd *d, struct be_rt *b);
+/* xlb_route_get()'s error in words, for a backend's status and for
+ * xlbd --check-config alike. */
+const char *xlbd_resolve_why(int err);
 
 /*
  * hc_tunnel.c: a via_tunnel check's probe mark for backend b of s (its
@@ -315,11 +316,9 @@ void xlbd_encap_apply(struct xlbd *d);
 /*
  * check.c: xlbd --check-config on this host. Prints one warning per
  * problem to f (a missing interface, a backend not on a directly connected
- * network) and returns their number. resolve_why: xlb_route_get()'s error
- * in words, for the check and for a backend's status alike.
+ * network) and returns their number.
  */
 int xlbd_check_host(const struct xlb_config *c, const char *path, FILE *f);
-const char *xlbd_resolve_why(int err);
 
 /*
  * lock.c: one daemon per pin directory and per interface (flock, dropped
@@ -356,8 +355,7 @@ int xlbd_drift(struct xlbd *d, const struct xlb_config *target,
 int xlbd_attach(struct xlbd *d, const struct xlbd_lock_info *prev);
 /* Is our program (still) attached to cfg.interface? */
 bool xlbd_attached(struct xlbd *d);
-int xlbd_teardown(const struct xlb_config *c);
-int xlbd_mount_bpffs(const char *pin_dir);
+int xlbd_attach_teardown(const struct xlb_config *c);
 
 /*
  * metrics.c: the Prometheus endpoint on cfg.metrics_listen (off when
@@ -396,7 +394,7 @@ void xlbd_nat_sweep(struct xlbd *d);
  * inserted one): it is announced as a backup (announce.c) and stays in
  * the VIP filter while the sweep finds flows on it.
  */
-void xlbd_peer_snat_seen(struct xlbd *d, const union xlb_addr *a, __u8 family);
+void xlbd_nat_peer_seen(struct xlbd *d, const union xlb_addr *a, __u8 family);
 
 /*
  * announce.c: VIP routes in cfg.announce_table. start: adopt the routes a

@@ -88,7 +88,13 @@ bool xlbd_resolve_neigh_event(const struct svc_rt *s, struct be_rt *b,
 {
 	char as[XLB_ADDR_STRLEN];
 
-	if (b->conf.family != family || b->ifindex != ifindex ||
+	/*
+	 * Full NAT, ipip, gue: the program asks the FIB, so the backend's
+	 * own entry says nothing (through a gateway it is nobody's next
+	 * hop: nexthop.c deletes its managed entry when a route moves the
+	 * backend behind a gateway, which must not take the backend out).
+	 */
+	if (b->fib || b->conf.family != family || b->ifindex != ifindex ||
 	    memcmp(&b->conf.addr, a, sizeof(*a)))
 		return false;
 	xlbd_addr_str(a, family, as, sizeof(as));
